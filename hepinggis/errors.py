@@ -1,0 +1,44 @@
+"""Domain exceptions: every error hepinggis raises on purpose derives from `HepingGISError`."""
+
+from __future__ import annotations
+
+__all__ = [
+    "DigitizeError",
+    "HepingGISError",
+    "InvalidGeometryError",
+    "LayerCRSError",
+    "LayerFileError",
+    "LayerSchemaError",
+    "UnknownLayerError",
+]
+
+
+class HepingGISError(Exception):
+    """Base class of every hepinggis error."""
+
+
+class UnknownLayerError(HepingGISError, KeyError):
+    """A layer name that is not in the catalogue."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class LayerFileError(HepingGISError):
+    """A layer file that is missing or cannot be read as GeoJSON."""
+
+
+class LayerSchemaError(HepingGISError):
+    """A layer whose fields, ids or geometry types break the catalogue's schema."""
+
+
+class LayerCRSError(HepingGISError):
+    """A layer or input whose coordinate reference system is missing or not the one required."""
+
+
+class InvalidGeometryError(HepingGISError):
+    """A feature whose geometry is empty or not valid (OGC rules)."""
+
+
+class DigitizeError(HepingGISError):
+    """The digitizing sources do not produce a clean partition of the district."""

@@ -1,0 +1,101 @@
+"""The bundled layers: list them, find their files and load them as validated GeoDataFrames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from pyogrio.errors import DataSourceError
+
+from ._catalogue import LayerSpec, catalogue
+from ._paths import data_dir
+from ._validate import find_problems, raise_problems
+from .errors import LayerFileError, UnknownLayerError
+
+__all__ = ["layer_path", "layers", "load", "read_layer_file"]
+
+
+def layers() -> pd.DataFrame:
+    """List the bundled layers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer, indexed by layer name, with its file, titles and geometry types.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> "zones" in hepinggis.layers().index
+    True
+    """
+    rows = [
+        {
+            "name": s.name,
+            "file": s.file,
+            "title_zh": s.title_zh,
+            "title_en": s.title_en,
+            "geometry_types": ", ".join(s.geometry_types),
+        }
+        for s in catalogue().values()
+    ]
+    return pd.DataFrame(rows).set_index("name")
+
+
+def _spec(name: str) -> LayerSpec:
+    specs = catalogue()
+    if name not in specs:
+        raise UnknownLayerError(f"unknown layer {name!r}; the layers are: {', '.join(specs)}")
+    return specs[name]
+
+
+def layer_path(name: str) -> Path:
+    """Return the path of a bundled layer's GeoJSON file."""
+    return data_dir() / _spec(name).file
+
+
+def read_layer_file(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Read ``path`` with GDAL (pyogrio) and validate it against ``spec``; raise on any problem."""
+    if not path.is_file():
+        raise LayerFileError(f"layer {spec.name!r}: file {path} does not exist")
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except (DataSourceError, ValueError, OSError) as exc:
+        raise LayerFileError(f"layer {spec.name!r}: {path} cannot be read as GeoJSON: {exc}") from exc
+    raise_problems(find_problems(frame, spec, str(path)))
+    return frame
+
+
+def load(name: str) -> gpd.GeoDataFrame:
+    """Load a bundled layer as a validated GeoDataFrame in EPSG:4326.
+
+    Parameters
+    ----------
+    name : str
+        A layer name from :func:`layers` (``"zones"``, ``"jiedao"``, ``"axes"`` …).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features in file order, indexed from 0, with every catalogued field.
+
+    Raises
+    ------
+    UnknownLayerError
+        ``name`` is not a catalogued layer.
+    LayerFileError, LayerSchemaError, LayerCRSError, InvalidGeometryError
+        The file is missing or unreadable, or a feature breaks the schema (the message names the
+        file, the row, the feature id and the field).
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> zones = hepinggis.load("zones")
+    >>> list(zones["id"])
+    ['beishichang', 'nanshichang', 'taiyuanjie', 'sanhaojie', 'changbaidao', 'manrong']
+    >>> zones.crs.to_epsg()
+    4326
+    """
+    spec = _spec(name)
+    return read_layer_file(data_dir() / spec.file, spec)
