@@ -6,15 +6,18 @@
 6
 """
 
-from . import errors
+from . import coords, errors
 from .check import CheckReport, check
+from .importer import ImportResult, read_projects
 from .layers import layer_path, layers, load
 from .measure import MEASURE_CRS, geodesic_area, geodesic_length, projected_area, projected_length
 
 __all__ = [
     "MEASURE_CRS",
     "CheckReport",
+    "ImportResult",
     "check",
+    "coords",
     "errors",
     "geodesic_area",
     "geodesic_length",
@@ -23,6 +26,7 @@ __all__ = [
     "load",
     "projected_area",
     "projected_length",
+    "read_projects",
 ]
 
 __version__ = "0.1.0"

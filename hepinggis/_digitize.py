@@ -388,19 +388,101 @@ class _Builder:
         return out, {"unplaced": self.subs["unplaced"]}
 
 
+def _extent_accuracy(geom: BaseGeometry) -> float:
+    """Half the diagonal of the extent's bounding box, in metres: the site may be anywhere inside."""
+    minx, miny, maxx, maxy = to_metric(geom).bounds
+    return float(round(((maxx - minx) ** 2 + (maxy - miny) ** 2) ** 0.5 / 2, -1))
+
+
+class _Projects:
+    """The projects layer, placed from geodata/src/projects.json onto the layers built above."""
+
+    def __init__(
+        self, builder: _Builder, src: Path, subs: Mapping[str, BaseGeometry], banks: Mapping[str, BaseGeometry]
+    ) -> None:
+        self.b = builder
+        self.data = _read_json(src / "projects.json")
+        self.subs = subs
+        self.banks = banks
+
+    def _place(self, loc: Mapping[str, Any]) -> tuple[BaseGeometry, str, float]:
+        b = self.b
+        if "point" in loc:
+            return Point(loc["point"]), "point", 300.0
+        if "line" in loc:
+            ids = loc["line"] if isinstance(loc["line"], list) else [loc["line"]]
+            geoms = [self.banks[i] if i in self.banks else b.line[i] for i in ids]
+            acc = max(float(b.meta[i]["accuracy_m"]) if i in b.meta else 350.0 for i in ids)
+            return shapely.line_merge(shapely.union_all(geoms)), "line", acc
+        if "sub_area" in loc:
+            geom = self.subs[loc["sub_area"]]
+            return geom, "sub_area_extent", _extent_accuracy(geom)
+        if "zone_extent" in loc:
+            geom = b.zones[loc["zone_extent"]]
+            return geom, "zone_extent", _extent_accuracy(geom)
+        belt = b.belt_polygon()
+        if "zone_belt" in loc:
+            geom = belt.intersection(b.zones[loc["zone_belt"]])
+        elif "belt_side" in loc:
+            side = (
+                ["changbaidao", "manrong"]
+                if loc["belt_side"] == "south"
+                else ["beishichang", "nanshichang", "taiyuanjie", "sanhaojie"]
+            )
+            geom = belt.intersection(shapely.union_all([b.zones[z] for z in side]))
+        elif loc.get("belt_extent"):
+            geom = belt
+        else:
+            raise DigitizeError(f"project location {dict(loc)} is not one of the known forms")
+        return normalise(geom), "belt_extent", _extent_accuracy(geom)
+
+    def layer(self) -> tuple[list[tuple[dict[str, Any], BaseGeometry]], dict[str, Any]]:
+        spec = self.b.specs["projects"]
+        out = []
+        for p in self.data["placed"]:
+            geom, method, acc = self._place(p["location"])
+            props = {
+                k: p[k]
+                for k in (
+                    "id",
+                    "name_zh",
+                    "name_en",
+                    "category",
+                    "status",
+                    "year",
+                    "investment_cny",
+                    "source_doc",
+                    "source_quote",
+                )
+            }
+            props.update(
+                {
+                    "location_method": method,
+                    "accuracy_m": acc,
+                    "method": p["location_note"],
+                    "source": "seed documents (source_doc); geodata/src/projects.json",
+                }
+            )
+            out.append((_ordered(spec, props), geom))
+        return out, {"unplaced": self.data["unplaced"]}
+
+
 def digitize(out_dir: Path, *, src_dir: Path, outline_file: Path) -> dict[str, Path]:
     """Build every layer into ``out_dir`` from ``src_dir`` (lines.json, plan.json, sub_areas.json)
     and the district outline in ``outline_file``; return the written paths by layer name."""
     b = _Builder(read_outline(outline_file), src_dir)
     sub, sub_meta = b.sub_areas()
+    belt = b.belt()
+    projects = _Projects(b, src_dir, {p["id"]: g for p, g in sub}, {p["id"]: g for p, g in belt if p["kind"] == "bank"})
     layers: dict[str, tuple[list[tuple[dict[str, Any], BaseGeometry]], dict[str, Any] | None]] = {
         "district": (b.district(), None),
         "boundary_lines": (b.boundary_lines(), None),
         "zones": (b.zone_layer(), None),
         "jiedao": (b.jiedao_layer(), None),
         "axes": (b.axes(), None),
-        "belt": (b.belt(), None),
+        "belt": (belt, None),
         "sub_areas": (sub, sub_meta),
+        "projects": projects.layer(),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}

@@ -7,10 +7,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from ._digitize import REFERENCE_OUTLINE, digitize
 from ._paths import data_dir
 from .check import check
 from .errors import HepingGISError
+from .importer import read_projects
 from .layers import layers
 
 __all__ = ["main"]
@@ -42,6 +45,25 @@ def _cmd_digitize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    columns = dict(kv.split("=", 1) for kv in args.col)
+    result = read_projects(
+        args.file, crs=args.crs, encoding=args.encoding, columns=columns, sheet=args.sheet, layer=args.layer
+    )
+    print(result.summary())
+    issues = result.report[result.report["level"] != ""]
+    if not issues.empty:
+        with pd.option_context("display.width", 200, "display.max_colwidth", 140):
+            print(issues.to_string(index=False))
+    if args.report:
+        result.write_report(args.report)
+        print(f"report written to {args.report}")
+    if args.out:
+        result.projects.to_file(args.out, engine="pyogrio")
+        print(f"{result.n_imported} projects written to {args.out}")
+    return 1 if result.n_rejected else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps."
@@ -64,6 +86,29 @@ def _parser() -> argparse.ArgumentParser:
         help=f"folder holding {REFERENCE_OUTLINE} (default: use the committed district.geojson)",
     )
     p.set_defaults(func=_cmd_digitize)
+    p = sub.add_parser(
+        "import",
+        help="import a project list (CSV, XLSX, GeoJSON, GeoPackage, Shapefile); exit 1 if any row was rejected",
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument(
+        "--crs",
+        default=None,
+        help="wgs84, gcj02 (AMap), bd09 (Baidu), cgcs2000, EPSG:4550 or EPSG:4529 (required for CSV/XLSX)",
+    )
+    p.add_argument("--encoding", default=None, help="force an encoding (default: detect UTF-8/BOM/GBK)")
+    p.add_argument(
+        "--col",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="name a column for a role (id, name, x, y, category, status, year, investment)",
+    )
+    p.add_argument("--sheet", default=None, help="XLSX sheet name")
+    p.add_argument("--layer", default=None, help="GeoPackage layer")
+    p.add_argument("--out", type=Path, default=None, help="write the imported projects (.gpkg, .geojson, .shp)")
+    p.add_argument("--report", type=Path, default=None, help="write the row-by-row report (.csv or .xlsx)")
+    p.set_defaults(func=_cmd_import)
     return parser
 
 

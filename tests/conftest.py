@@ -33,3 +33,14 @@ def reference_dir() -> Path:
             pytest.fail(f"CI must have the shared reference data at {path}")
         pytest.skip(f"shared reference data not found at {path} (set HEPINGGIS_REFERENCE)")
     return path
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The seed documents (../shared/seeds), with the same rule as `reference_dir`."""
+    path = Path(os.environ.get("HEPINGGIS_SEEDS", REPO.parent / "shared" / "seeds"))
+    if not path.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the seed documents at {path}")
+        pytest.skip(f"seed documents not found at {path} (set HEPINGGIS_SEEDS)")
+    return path

@@ -15,7 +15,7 @@ from hepinggis._paths import data_dir
 from hepinggis.cli import main
 from hepinggis.errors import DigitizeError
 
-BUILT = ["district", "boundary_lines", "zones", "jiedao", "axes", "belt", "sub_areas"]
+BUILT = ["district", "boundary_lines", "zones", "jiedao", "axes", "belt", "sub_areas", "projects"]
 
 
 def _assert_same_bytes(built: dict[str, Path]) -> None:

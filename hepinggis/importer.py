@@ -1,0 +1,499 @@
+"""Importing planners' project lists without losing a row.
+
+Every input record is either imported or rejected with its row number, the field and the reason;
+rows that import but look wrong (outside the district, apparently in another datum) are warned
+about. Nothing is dropped and no CRS is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from ._tables import ImportFileError, RawTable, read_raw
+from .coords import normalise_crs, to_wgs84
+from .layers import load
+
+__all__ = ["COLUMN_NAMES", "ImportFileError", "ImportResult", "read_projects"]
+
+#: Header names recognised for each role (compared after lower-casing and removing spaces,
+#: brackets and units); pass ``columns={"name": "…"}`` for anything else.
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "编号", "项目编号", "序号", "code", "no", "fid"),
+    "name": ("name", "名称", "项目名称", "项目", "project", "projectname", "title", "name_zh"),
+    "x": ("经度", "lon", "lng", "long", "longitude", "x", "x坐标", "东坐标", "easting", "东经"),
+    "y": ("纬度", "lat", "latitude", "y", "y坐标", "北坐标", "northing", "北纬"),
+    "category": ("category", "类别", "分类", "类型", "type"),
+    "status": ("status", "状态", "进度", "建设状态"),
+    "year": ("year", "年份", "年度"),
+    "investment": ("investment", "investment_cny", "投资", "总投资", "投资额", "计划投资"),
+}
+_UNIT = re.compile(r"[（(\[【].*?[)）\]】]|\s+|_")
+_SCALE = {"亿元": 1e8, "亿": 1e8, "万元": 1e4, "万": 1e4}
+_OUTSIDE_M = 200.0  # tolerance before a point counts as outside the district
+
+
+def _key(header: str) -> str:
+    return _UNIT.sub("", unicodedata.normalize("NFKC", str(header))).lower()
+
+
+def _find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dict[str, str]:
+    found: dict[str, str] = {}
+    explicit = dict(explicit or {})
+    for role, col in explicit.items():
+        if role not in COLUMN_NAMES:
+            raise ImportFileError(f"unknown column role {role!r}; roles are {', '.join(COLUMN_NAMES)}")
+        if col not in headers:
+            raise ImportFileError(
+                f"column {col!r} given for {role!r} is not in the file (columns: {', '.join(headers)})"
+            )
+        found[role] = col
+    for role, names in COLUMN_NAMES.items():
+        if role in found:
+            continue
+        hits = [h for h in headers if _key(h) in names]
+        if len(hits) > 1:
+            raise ImportFileError(
+                f"several columns could be the {role!r}: {', '.join(hits)}; pass columns={{{role!r}: …}}"
+            )
+        if hits:
+            found[role] = hits[0]
+    return found
+
+
+def _scale(header: str) -> float:
+    return next((f for unit, f in _SCALE.items() if unit in str(header)), 1.0)
+
+
+@dataclass
+class ImportResult:
+    """What `read_projects` returns: the imported projects and the row-by-row report."""
+
+    projects: gpd.GeoDataFrame
+    report: pd.DataFrame
+    source: str
+    encoding: str | None
+    crs: str
+    rows_in: int
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_imported(self) -> int:
+        return len(self.projects)
+
+    @property
+    def n_rejected(self) -> int:
+        return int(self.report.loc[self.report["outcome"] == "rejected", "row"].nunique())
+
+    @property
+    def n_warned(self) -> int:
+        return int(self.report.loc[self.report["level"] == "warning", "row"].nunique())
+
+    def summary(self) -> str:
+        enc = f", encoding {self.encoding}" if self.encoding else ""
+        return (
+            f"{self.source}: {self.rows_in} rows in ({self.crs}{enc}) → {self.n_imported} imported, "
+            f"{self.n_rejected} rejected, {self.n_warned} imported with warnings"
+        )
+
+    def write_report(self, path: Path) -> None:
+        """Write the report as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, by suffix."""
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            self.report.to_excel(path, index=False)
+        else:
+            self.report.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+class _Report:
+    def __init__(self, label: str) -> None:
+        self.rows: list[dict[str, object]] = []
+        self.chunks: list[pd.DataFrame] = []
+        self.label = label
+
+    def add(
+        self, row: int | None, rid: object, name: object, outcome: str, level: str, fieldname: str | None, message: str
+    ) -> None:
+        self.rows.append(
+            {
+                "row": row,
+                "id": rid,
+                "name": name,
+                "outcome": outcome,
+                "level": level,
+                "field": fieldname,
+                "message": message,
+            }
+        )
+
+    def extend(self, frame: pd.DataFrame) -> None:
+        self.chunks.append(frame)
+
+    def frame(self) -> pd.DataFrame:
+        cols = ["row", "id", "name", "outcome", "level", "field", "message"]
+        parts = [pd.DataFrame(self.rows, columns=cols), *(c[cols] for c in self.chunks)]
+        return pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+
+
+def _check_coordinates(x: float, y: float, crs: str) -> tuple[str, str] | None:
+    """(field, reason) when a coordinate pair cannot be in ``crs``; None when it may be."""
+    if crs in ("wgs84", "gcj02", "bd09", "cgcs2000"):
+        if not -180 <= x <= 180 or not -90 <= y <= 90 or not (70 <= x <= 140 and 0 <= y <= 56):
+            if 70 <= y <= 140 and 0 <= x <= 56:
+                return "x", (
+                    f"longitude {x:g} / latitude {y:g} look swapped (Heping is near 123.4°E, 41.8°N); "
+                    "fix the columns or pass columns={'x': …, 'y': …}"
+                )
+            bad = "x" if not 70 <= x <= 140 else "y"
+            value = x if bad == "x" else y
+            return bad, f"{'longitude' if bad == 'x' else 'latitude'} {value:g} is out of range for China"
+        return None
+    if crs == "EPSG:4550":
+        if 41_000_000 < x < 42_000_000:
+            return "x", f"easting {x:.0f} carries the zone number 41: these look like EPSG:4529, not EPSG:4550"
+        if not 0 < x < 1_000_000 or not 0 < y < 10_000_000:
+            return "x" if not 0 < x < 1_000_000 else "y", f"({x:g}, {y:g}) is out of range for EPSG:4550"
+        return None
+    if not 41_000_000 < x < 42_000_000:
+        hint = ": this looks like EPSG:4550 (no zone prefix)" if 0 < x < 1_000_000 else ""
+        return "x", f"easting {x:g} is out of range for EPSG:4529 (41 xxx xxx m){hint}"
+    if not 0 < y < 10_000_000:
+        return "y", f"northing {y:g} is out of range for EPSG:4529"
+    return None
+
+
+def _file_crs_name(file_crs: str | None) -> str | None:
+    if file_crs is None:
+        return None
+    epsg = CRS.from_user_input(file_crs).to_epsg()
+    return {4326: "wgs84", 4490: "cgcs2000", 4550: "EPSG:4550", 4529: "EPSG:4529"}.get(epsg or -1, file_crs)
+
+
+def read_projects(
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | int | None = None,
+    layer: str | None = None,
+) -> ImportResult:
+    """Read a project list (CSV, XLSX, GeoJSON, GeoPackage, Shapefile) into WGS 84, row by row.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file. CSV encodings are detected (UTF-8, UTF-8 with BOM, GBK/GB18030); a Shapefile
+        without ``.cpg`` has its ``.dbf`` encoding detected the same way.
+    crs : str
+        The coordinates' system: ``"wgs84"``, ``"gcj02"`` (AMap/Gaode), ``"bd09"`` (Baidu),
+        ``"cgcs2000"``, ``"EPSG:4550"`` or ``"EPSG:4529"``. Required for CSV/XLSX; for GIS files it
+        defaults to the file's own CRS and overrides it when given (e.g. GCJ-02 points labelled 4326).
+    encoding : str, optional
+        Force an encoding instead of detecting it.
+    columns : mapping, optional
+        Role → column for columns not recognised by name (roles: ``id``, ``name``, ``x``, ``y``,
+        ``category``, ``status``, ``year``, ``investment``); see `COLUMN_NAMES`.
+    sheet, layer : optional
+        The XLSX sheet, or the GeoPackage layer.
+
+    Returns
+    -------
+    ImportResult
+        ``projects`` (GeoDataFrame, EPSG:4326, with the source row number) and ``report`` (one line
+        per rejection or warning, plus one per imported row); imported + rejected = rows in.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from hepinggis.coords import wgs84_to_gcj02
+    >>> x, y = wgs84_to_gcj02(123.4180, 41.7580)
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "p.csv"
+    >>> _ = f.write_text(f"名称,经度,纬度\\n三好街项目,{x:.7f},{y:.7f}\\n坏行,abc,41.7\\n", encoding="gbk")
+    >>> result = read_projects(f, crs="gcj02")
+    >>> result.n_imported, result.n_rejected, result.encoding
+    (1, 1, 'gb18030')
+    """
+    path = Path(path)
+    raw = read_raw(path, encoding=encoding, sheet=sheet, layer=layer)
+    headers = [str(c) for c in raw.frame.columns]
+    raw.frame.columns = headers
+    cols = _find_columns(headers, columns)
+    declared = normalise_crs(crs) if crs is not None else None
+    if raw.geometry is None:
+        if declared is None:
+            raise ImportFileError(
+                f"{path}: say which coordinate system the columns are in (crs='wgs84', 'gcj02', "
+                "'bd09', 'cgcs2000', 'EPSG:4550' or 'EPSG:4529'); hepinggis does not guess"
+            )
+        missing = [r for r in ("name", "x", "y") if r not in cols]
+        if missing:
+            raise ImportFileError(
+                f"{path}: no column found for {', '.join(missing)} (columns: {', '.join(headers)}); "
+                "pass columns={'x': …, 'y': …, 'name': …}"
+            )
+        source_crs = declared
+    else:
+        file_crs = _file_crs_name(raw.file_crs)
+        if declared is None and file_crs is None:
+            raise ImportFileError(f"{path}: the file has no CRS; pass crs=… (hepinggis does not guess)")
+        source_crs = declared or file_crs or "wgs84"
+        if "name" not in cols:
+            raise ImportFileError(
+                f"{path}: no name column found (columns: {', '.join(headers)}); pass columns={{'name': …}}"
+            )
+    return _import(path, raw, cols, source_crs)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Cells as stripped strings; full-width digits and signs (NFKC) normalised where present."""
+    out = series.astype(str).str.strip()
+    wide = ~out.map(str.isascii)
+    if wide.any():
+        out[wide] = out[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    return out.where(~series.isna(), "")
+
+
+def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, blank, garbage): parsed floats, blank cells, cells that are not finite numbers."""
+    text = _text(series)
+    blank = (text == "").to_numpy()
+    values = pd.to_numeric(text.where(~blank, None), errors="coerce").to_numpy(dtype="float64")
+    garbage = ~blank & ~np.isfinite(values)
+    return values, blank, garbage
+
+
+class _Rejections:
+    """The first reason each row is rejected for (later checks do not overwrite earlier ones)."""
+
+    def __init__(self, n: int) -> None:
+        self.field = np.full(n, None, dtype=object)
+        self.message = np.full(n, None, dtype=object)
+        self.ok = np.ones(n, dtype=bool)
+
+    def add(self, mask: np.ndarray, fieldname: str | None, message: str | list[str]) -> None:
+        take = mask & self.ok
+        if isinstance(message, str):
+            self.message[take] = message
+        else:
+            self.message[take] = np.asarray(message, dtype=object)[take]
+        self.field[take] = fieldname
+        self.ok &= ~take
+
+
+def _coordinate_checks(xs: np.ndarray, ys: np.ndarray, crs: str, cols: dict[str, str], rej: _Rejections) -> None:
+    candidates = np.flatnonzero(rej.ok & np.isfinite(xs) & np.isfinite(ys))
+    if crs in ("wgs84", "gcj02", "bd09", "cgcs2000"):
+        fine = (xs >= 70) & (xs <= 140) & (ys >= 0) & (ys <= 56)
+    elif crs == "EPSG:4550":
+        fine = (xs > 0) & (xs < 1_000_000) & (ys > 0) & (ys < 10_000_000)
+    else:
+        fine = (xs > 41_000_000) & (xs < 42_000_000) & (ys > 0) & (ys < 10_000_000)
+    for i in candidates[~fine[candidates]]:  # only the bad rows pay for a message
+        problem = _check_coordinates(float(xs[i]), float(ys[i]), crs)
+        if problem:
+            mask = np.zeros(len(xs), dtype=bool)
+            mask[i] = True
+            rej.add(mask, cols[problem[0]], problem[1])
+
+
+def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) -> ImportResult:
+    frame = raw.frame
+    n = len(frame)
+    rows = np.asarray(raw.row_numbers, dtype="int64")
+    rej = _Rejections(n)
+    names = _text(frame[cols["name"]])
+    ids = _text(frame[cols["id"]]) if "id" in cols else pd.Series([""] * n, index=frame.index)
+    no_geom = raw.geometry.isna().to_numpy() if raw.geometry is not None else np.ones(n, dtype=bool)
+    empty = frame.astype(str).apply(lambda c: c.str.strip()).eq("").all(axis=1).to_numpy() & no_geom
+    rej.add(empty, None, "the row is empty")
+    rej.add((names == "").to_numpy(), cols["name"], "the name is missing")
+    if "id" in cols:
+        dup = (ids.duplicated(keep="first") & (ids != "")).to_numpy()
+        if dup.any():
+            firsts = ~ids.duplicated(keep="first").to_numpy()
+            first = dict(zip(ids[firsts], rows[firsts], strict=True))
+            rej.add(
+                dup,
+                cols["id"],
+                [
+                    f"duplicate id {v!r} (first used on {raw.row_label} {first[v]})" if d else ""
+                    for v, d in zip(ids, dup, strict=True)
+                ],
+            )
+    xs = np.full(n, np.nan)
+    ys = np.full(n, np.nan)
+    if raw.geometry is None:
+        xs, x_blank, x_bad = _numbers(frame[cols["x"]])
+        ys, y_blank, y_bad = _numbers(frame[cols["y"]])
+        for bad, col in ((x_bad, cols["x"]), (y_bad, cols["y"])):
+            if bad.any():
+                rej.add(bad, col, [f"{v!r} is not a number" for v in _text(frame[col])])
+        rej.add(x_blank, cols["x"], "the coordinate is missing")
+        rej.add(y_blank, cols["y"], "the coordinate is missing")
+        _coordinate_checks(xs, ys, source_crs, cols, rej)
+    else:
+        geoms = raw.geometry
+        rej.add(no_geom | geoms.is_empty.to_numpy(), "geometry", "the geometry is empty")
+        invalid = ~geoms.is_valid.to_numpy() & rej.ok
+        if invalid.any():
+            rej.add(
+                invalid,
+                "geometry",
+                [f"the geometry is invalid: {shapely.is_valid_reason(g)}" if g is not None else "" for g in geoms],
+            )
+        is_point = (geoms.geom_type == "Point").to_numpy() & rej.ok
+        xs[is_point] = shapely.get_x(geoms.values[is_point])
+        ys[is_point] = shapely.get_y(geoms.values[is_point])
+    extras: dict[str, object] = {}
+    for role in ("category", "status"):
+        extras[role] = _text(frame[cols[role]]).replace("", None).to_numpy() if role in cols else None
+    for role, key in (("year", "year"), ("investment", "investment_cny")):
+        if role not in cols:
+            extras[key] = None
+            continue
+        values, _blank, bad = _numbers(frame[cols[role]])
+        if bad.any():
+            rej.add(bad, cols[role], [f"{v!r} is not a number" for v in _text(frame[cols[role]])])
+        if role == "year":
+            not_year = np.isfinite(values) & ~((values >= 1900) & (values <= 2100) & (np.mod(values, 1) == 0))
+            rej.add(not_year, cols[role], [f"{v:g} is not a year" for v in values])
+            extras[key] = pd.array(np.where(np.isfinite(values), values, np.nan), dtype="Int64")
+        else:
+            extras[key] = values * _scale(cols[role])
+    ok = rej.ok
+    out = gpd.GeoDataFrame(
+        {
+            raw.row_label: rows,
+            "id": ids.replace("", None).to_numpy(),
+            "name": names.replace("", None).to_numpy(),
+            **extras,
+            "source_crs": source_crs,
+        },
+        geometry=_geometries(raw, xs, ys, ok, source_crs),
+        crs="EPSG:4326",
+    )
+    for col in frame.columns:
+        if col not in cols.values() and col not in out.columns:
+            out[col] = frame[col].to_numpy()
+    if raw.geometry is None:
+        out["source_x"], out["source_y"] = xs, ys
+    projects = out[ok].reset_index(drop=True)
+    report = _Report(raw.row_label)
+    for i in np.flatnonzero(~ok):
+        report.add(
+            int(rows[i]),
+            ids.iloc[i] or None,
+            names.iloc[i] or None,
+            "rejected",
+            "error",
+            rej.field[i],
+            str(rej.message[i]),
+        )
+    _warn(projects, raw.row_label, source_crs, xs[ok], ys[ok], report)
+    imported = pd.DataFrame(
+        {
+            "row": rows[ok],
+            "id": projects["id"].to_numpy(),
+            "name": projects["name"].to_numpy(),
+            "outcome": "imported",
+            "level": "",
+            "field": None,
+            "message": "",
+        }
+    )
+    rep = pd.concat([report.frame(), imported], ignore_index=True)
+    rep["_o"] = rep["level"].map({"error": 0, "warning": 1, "": 2})
+    rep = rep.sort_values(["row", "_o"], kind="stable", na_position="last").drop(columns="_o")
+    return ImportResult(projects, rep.reset_index(drop=True), str(path), raw.encoding, source_crs, n, cols)
+
+
+def _geometries(raw: RawTable, xs: np.ndarray, ys: np.ndarray, ok: np.ndarray, crs: str) -> gpd.GeoSeries:
+    out = np.full(len(xs), None, dtype=object)
+    if raw.geometry is None:
+        lon, lat = to_wgs84(xs[ok], ys[ok], crs)  # vectorised over all good rows at once
+        out[ok] = shapely.points(lon, lat)
+        return gpd.GeoSeries(out, crs=4326)
+    for i in np.flatnonzero(ok):
+        g = raw.geometry.iloc[i]
+        out[i] = shapely.transform(g, lambda c: np.column_stack(to_wgs84(c[:, 0], c[:, 1], crs)))
+    return gpd.GeoSeries(out, crs=4326)
+
+
+def _warn(projects: gpd.GeoDataFrame, label: str, crs: str, xs: np.ndarray, ys: np.ndarray, report: _Report) -> None:
+    """Warn about imported rows outside the district, and say when another datum would put them inside.
+
+    Containment is tested with a prepared polygon over coordinate arrays (shapely.contains_xy), and
+    distances are computed only for the few rows outside, so a million rows cost about a second.
+    """
+    if projects.empty:
+        return
+    district = load("district").to_crs("EPSG:4550").geometry.iloc[0]
+    zone = district.buffer(_OUTSIDE_M)
+    shapely.prepare(zone)
+    geoms = projects.geometry.to_crs("EPSG:4550")
+    is_point = (geoms.geom_type == "Point").to_numpy()
+    outside = np.zeros(len(projects), dtype=bool)
+    outside[is_point] = ~shapely.contains_xy(
+        zone, shapely.get_x(geoms.values[is_point]), shapely.get_y(geoms.values[is_point])
+    )
+    outside[~is_point] = ~shapely.intersects(zone, geoms.values[~is_point])
+    idx = np.flatnonzero(outside)
+    if idx.size == 0:
+        return
+    dist = shapely.distance(district, geoms.values[idx])
+    geographic = crs in ("wgs84", "gcj02", "bd09", "cgcs2000")
+    alternatives = [c for c in ("wgs84", "gcj02", "bd09") if c != crs] if geographic else []
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:4550", always_xy=True)
+    inside_alt: dict[str, np.ndarray] = {}
+    finite = np.isfinite(xs[idx]) & np.isfinite(ys[idx])
+    for alt in alternatives:
+        inside = np.zeros(idx.size, dtype=bool)
+        if finite.any():
+            lon, lat = to_wgs84(xs[idx][finite], ys[idx][finite], alt)
+            mx, my = to_m.transform(lon, lat)
+            inside[finite] = shapely.contains_xy(zone, mx, my)
+        inside_alt[alt] = inside
+    messages = np.asarray(
+        [f"outside Heping District ({d / 1000:.2f} km from its edge) as {crs.upper()}" for d in dist], dtype=object
+    )
+    for alt, inside in reversed(list(inside_alt.items())):  # the first alternative that fits wins
+        messages[inside] = [
+            f"{m}; it would fall inside if the coordinates were {alt.upper()} — check the datum"
+            for m in messages[inside]
+        ]
+    report.extend(
+        pd.DataFrame(
+            {
+                "row": projects[label].to_numpy()[idx],
+                "id": projects["id"].to_numpy()[idx],
+                "name": projects["name"].to_numpy()[idx],
+                "outcome": "imported",
+                "level": "warning",
+                "field": "geometry",
+                "message": messages,
+            }
+        )
+    )
+    if idx.size >= max(2, len(projects) // 2):
+        for alt, inside in inside_alt.items():
+            if inside.sum() >= 0.8 * idx.size:
+                report.add(
+                    None,
+                    None,
+                    None,
+                    "imported",
+                    "warning",
+                    "crs",
+                    f"{idx.size} of {len(projects)} rows fall outside the district as {crs.upper()} but "
+                    f"{int(inside.sum())} of them would fall inside as {alt.upper()}: the file is probably "
+                    f"{alt.upper()}",
+                )
