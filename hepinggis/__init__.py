@@ -7,26 +7,55 @@
 """
 
 from . import coords, errors
+from .apportion import apportion_to_zones
+from .assign import projects_by_zone, projects_outside, zone_of, zone_shares
 from .check import CheckReport, check
+from .corridor import along_axis, in_belt
 from .importer import ImportResult, read_projects
 from .layers import layer_path, layers, load
-from .measure import MEASURE_CRS, geodesic_area, geodesic_length, projected_area, projected_length
+from .measure import (
+    MEASURE_CRS,
+    geodesic_area,
+    geodesic_length,
+    planar_area,
+    planar_length,
+    projected_area,
+    projected_length,
+)
+from .overlap import overlap_analysis, overlap_matrix
+from .points import count_points_by_zone, count_points_in_parquet
+from .stats import stats_tables, write_stats
 
 __all__ = [
     "MEASURE_CRS",
     "CheckReport",
     "ImportResult",
+    "along_axis",
+    "apportion_to_zones",
     "check",
     "coords",
+    "count_points_by_zone",
+    "count_points_in_parquet",
     "errors",
     "geodesic_area",
     "geodesic_length",
+    "in_belt",
     "layer_path",
     "layers",
     "load",
+    "overlap_analysis",
+    "overlap_matrix",
+    "planar_area",
+    "planar_length",
     "projected_area",
     "projected_length",
+    "projects_by_zone",
+    "projects_outside",
     "read_projects",
+    "stats_tables",
+    "write_stats",
+    "zone_of",
+    "zone_shares",
 ]
 
 __version__ = "0.1.0"

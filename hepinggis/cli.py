@@ -64,6 +64,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 1 if result.n_rejected else 0
 
 
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from .stats import write_stats
+
+    for name, path in write_stats(args.out, chinese=args.zh, distance_m=args.distance).items():
+        print(f"{name:22s} {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps."
@@ -109,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="write the imported projects (.gpkg, .geojson, .shp)")
     p.add_argument("--report", type=Path, default=None, help="write the row-by-row report (.csv or .xlsx)")
     p.set_defaults(func=_cmd_import)
+    p = sub.add_parser("stats", help="write every analysis table to one Excel workbook and CSVs")
+    p.add_argument("--out", type=Path, default=Path("maps") / "stats", help="output folder (default: maps/stats)")
+    p.add_argument("--zh", action="store_true", help="Chinese column headers")
+    p.add_argument("--distance", type=float, default=500.0, help="corridor half-width along the axes, metres")
+    p.set_defaults(func=_cmd_stats)
     return parser
 
 

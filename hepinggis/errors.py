@@ -42,3 +42,22 @@ class InvalidGeometryError(HepingGISError):
 
 class DigitizeError(HepingGISError):
     """The digitizing sources do not produce a clean partition of the district."""
+
+
+class CRSMismatchError(LayerCRSError):
+    """Two layers combined in one operation are in different CRSs."""
+
+
+class GeographicCRSError(LayerCRSError):
+    """A planar measure (area, length, distance) asked of lon/lat degrees."""
+
+
+class EmptyLayerError(LayerSchemaError):
+    """A layer with no features where features are needed."""
+
+
+class UnknownIdError(LayerSchemaError, KeyError):
+    """An id that is not in the layer."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import Geod
 
+from ._strict import require_projected
 from .errors import LayerCRSError
 
 __all__ = ["MEASURE_CRS", "geodesic_area", "geodesic_length", "projected_area", "projected_length"]
@@ -94,3 +95,26 @@ def geodesic_length(frame: gpd.GeoDataFrame) -> pd.Series:
 def projected_length(frame: gpd.GeoDataFrame) -> pd.Series:
     """Length of each feature in EPSG:4550, in km, aligned to ``frame.index``."""
     return pd.Series(_projected(frame).length.to_numpy() / 1e3, index=frame.index, name="epsg4550_length_km")
+
+
+def planar_area(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Area in the frame's own projected CRS, in km²; raises `GeographicCRSError` for lon/lat.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> hepinggis.planar_area(hepinggis.load("zones"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hepinggis.errors.GeographicCRSError: planar_area: a planar measure of EPSG:4326 would be in degrees; ...
+    >>> round(float(hepinggis.planar_area(hepinggis.load("zones").to_crs(hepinggis.MEASURE_CRS)).sum()), 1)
+    60.0
+    """
+    require_projected(frame, "planar_area")
+    return pd.Series(frame.geometry.area.to_numpy() / 1e6, index=frame.index, name="planar_area_km2")
+
+
+def planar_length(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Length in the frame's own projected CRS, in km; raises `GeographicCRSError` for lon/lat."""
+    require_projected(frame, "planar_length")
+    return pd.Series(frame.geometry.length.to_numpy() / 1e3, index=frame.index, name="planar_length_km")

@@ -1,0 +1,128 @@
+"""``hepinggis stats``: every analysis table of the bundled layers, as one Excel workbook and CSVs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .assign import projects_by_zone, zone_shares
+from .check import check
+from .corridor import along_axis, in_belt
+from .layers import layer_path, load
+from .overlap import overlap_analysis, overlap_matrix
+
+__all__ = ["CHINESE_HEADERS", "stats_tables", "write_stats"]
+
+#: Chinese column headers used with ``chinese=True``.
+CHINESE_HEADERS: dict[str, str] = {
+    "id": "编号",
+    "name_zh": "名称",
+    "zone_id": "功能区",
+    "zone": "功能区",
+    "jiedao": "街道",
+    "jiedao_id": "街道",
+    "planned_km2": "规划面积(km²)",
+    "geodesic_km2": "椭球面积(km²)",
+    "epsg4550_km2": "投影面积EPSG:4550(km²)",
+    "diff_km2": "差值(km²)",
+    "diff_pct": "差值(%)",
+    "in_line": "±15%以内",
+    "explanation": "说明",
+    "planned_km": "规划长度(km)",
+    "geodesic_km": "椭球长度(km)",
+    "epsg4550_km": "投影长度EPSG:4550(km)",
+    "kind": "类型",
+    "iou": "交并比IoU",
+    "area_km2": "重叠面积(km²)",
+    "zone_area_km2": "功能区面积(km²)",
+    "jiedao_area_km2": "街道面积(km²)",
+    "zone_pc": "占功能区(%)",
+    "jiedao_pc": "占街道(%)",
+    "belt_area": "浑河带内面积(m²)",
+    "belt_pc": "浑河带内占比(%)",
+    "projects": "项目数(按份额)",
+    "projects_any_share": "涉及项目数",
+    "share": "份额",
+    "rule": "归属规则",
+    "distance_m": "距轴线(m)",
+    "chainage_km": "里程(km)",
+    "side": "侧",
+    "segment_id": "轴段",
+    "axis_id": "发展轴",
+    "in_belt": "位于浑河带",
+    "belt_share": "带内份额",
+    "bank": "岸",
+    "bank_distance_m": "距岸线(m)",
+    "category": "类别",
+    "status": "状态",
+    "reason": "原因",
+    "source_quote": "原文",
+    "investment_cny_stated": "已载明投资(元)",
+    "n_with_investment": "载明投资的项目数",
+}
+
+
+def stats_tables(distance_m: float = 500.0) -> dict[str, pd.DataFrame]:
+    """Compute every table from the bundled layers; keys become sheet and file names.
+
+    Projects placed only as "somewhere in a zone" (``zone_extent``) or "somewhere in the belt" are
+    left out of the along-axis table, and zone extents out of the belt table: an extent is not a site.
+    """
+    zones, jiedao, projects = load("zones"), load("jiedao"), load("projects")
+    axes, belt = load("axes"), load("belt")
+    report = check()
+    names = projects.set_index("id")["name_zh"]
+    by_id = projects.set_index("id")
+    shares = zone_shares(by_id, zones).rename(columns={"feature": "id"})
+    shares.insert(1, "name_zh", shares["id"].map(names))
+    # "somewhere in this zone / in the belt" is not a place along an axis: only sited projects
+    sited = by_id[by_id["location_method"].isin(["point", "line", "sub_area_extent"])]
+    near = []
+    for axis_id in axes.loc[axes["kind"] == "axis", "id"]:
+        part = along_axis(sited, axes, axis_id=axis_id, max_distance_m=distance_m).reset_index()
+        part.insert(0, "axis_id", axis_id)
+        near.append(part)
+    axis_table = pd.concat(near, ignore_index=True)
+    axis_table.insert(2, "name_zh", axis_table["id"].map(names))
+    belt_table = in_belt(by_id[by_id["location_method"] != "zone_extent"], belt).reset_index()
+    belt_table.insert(1, "name_zh", belt_table["id"].map(names))
+    unplaced = pd.read_json(layer_path("projects"), typ="series")["metadata"]["unplaced"]
+    zones_belt = overlap_analysis(zones, {"belt": belt[belt["kind"] == "belt"]})
+    return {
+        "zone_areas": report.zone_areas,
+        "lengths": report.lengths,
+        "zones_x_jiedao": overlap_matrix(zones, jiedao, a_name="zone", b_name="jiedao"),
+        "zones_x_belt": pd.DataFrame(zones_belt[["id", "name_zh", "belt_area", "belt_pc"]]),
+        "projects_by_zone": projects_by_zone(by_id, zones).reset_index(),
+        "project_zone_shares": shares,
+        "projects_along_axes": axis_table.round({"distance_m": 1, "chainage_km": 3}),
+        "projects_in_belt": belt_table,
+        "projects_unplaced": pd.DataFrame(unplaced),
+    }
+
+
+def write_stats(out_dir: Path, *, chinese: bool = False, distance_m: float = 500.0) -> dict[str, Path]:
+    """Write ``hepinggis_stats.xlsx`` (one sheet per table) and one UTF-8 (BOM) CSV per table.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, hepinggis
+    >>> paths = hepinggis.write_stats(pathlib.Path(tempfile.mkdtemp()), chinese=True)
+    >>> sorted(paths)[:3]
+    ['lengths', 'project_zone_shares', 'projects_along_axes']
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = stats_tables(distance_m)
+    if chinese:
+        tables = {k: v.rename(columns=CHINESE_HEADERS) for k, v in tables.items()}
+    book = out_dir / "hepinggis_stats.xlsx"
+    written: dict[str, Path] = {}
+    with pd.ExcelWriter(book, engine="openpyxl") as xl:
+        for name, table in tables.items():
+            table.to_excel(xl, sheet_name=name[:31], index=False)
+            csv = out_dir / f"{name}.csv"
+            table.to_csv(csv, index=False, encoding="utf-8-sig")
+            written[name] = csv
+    written["workbook"] = book
+    return written
