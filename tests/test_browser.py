@@ -1,0 +1,126 @@
+"""The offline maps in a real browser: Debian's headless Chromium, with every network request blocked
+and recorded (Playwright drives it; no browser is downloaded)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+import hepinggis
+from hepinggis.maps import choropleth_map, overview_map, save_html, zone_map
+
+CHROMIUM = os.environ.get("HEPINGGIS_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have Debian chromium at {CHROMIUM}")
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+        def route(r: Any) -> None:
+            url = r.request.url
+            if url.startswith(("file:", "data:", "about:")):
+                r.continue_()
+            else:
+                self.external.append(url)
+                r.abort()
+
+        self.page.route("**/*", route)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_selector("path.hg-zone", timeout=15_000)
+
+    def count(self, selector: str) -> int:
+        return int(self.page.locator(selector).count())
+
+
+def _not_blank(png: Path) -> int:
+    from PIL import Image
+
+    with Image.open(png) as img:
+        colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
+    return len(colours or [])
+
+
+def test_offline_overview_renders_every_zone_and_project(browser: Any, tmp_path: Path) -> None:
+    path = save_html(overview_map(basemap="none"), tmp_path / "overview.html")
+    v = Visit(browser, path)
+    assert v.count("path.hg-zone") == len(hepinggis.load("zones"))
+    assert v.count("path.hg-project") == len(hepinggis.load("projects"))
+    assert v.count("path.hg-axis") == 6
+    assert v.count("path.hg-bank") == 2 and v.count("path.hg-belt") == 1
+    assert v.count("path.hg-jiedao") == 10
+    assert v.count(".leaflet-control-measure") == 1 and v.count(".leaflet-control-zoom-fullscreen") == 1
+    assert v.count(".leaflet-control-scale") == 1 and v.count(".hg-legend") == 1
+    assert v.external == [] and v.errors == []
+    shot = tmp_path / "overview.png"
+    v.page.screenshot(path=str(shot))
+    assert _not_blank(shot) > 50
+
+
+def test_popup_shows_escaped_text_and_runs_nothing(browser: Any, tmp_path: Path) -> None:
+    projects = hepinggis.load("projects")
+    evil = projects.iloc[[0]].copy()
+    evil["id"], evil["name_zh"], evil["location_method"] = "evil", "<img src=x onerror=alert(1)>", "point"
+    evil["geometry"] = [Point(123.43, 41.80)]
+    both = gpd.GeoDataFrame(pd.concat([projects.iloc[[10]], evil], ignore_index=True), crs=projects.crs)
+    v = Visit(browser, save_html(overview_map(basemap="none", projects=both), tmp_path / "evil.html"))
+    v.page.locator("path.hg-project").last.click(force=True)
+    v.page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+    popup = v.page.locator(".leaflet-popup-content")
+    assert "<img src=x onerror=alert(1)>" in popup.inner_text()
+    assert popup.locator("img").count() == 0
+    assert v.dialogs == [] and v.external == []
+
+
+@pytest.mark.parametrize("zone_id", ["beishichang", "manrong"])
+def test_zone_maps_render_offline(browser: Any, tmp_path: Path, zone_id: str) -> None:
+    v = Visit(browser, save_html(zone_map(zone_id, basemap="none"), tmp_path / f"{zone_id}.html"))
+    assert v.count("path.hg-zone") == 6
+    assert v.count(".hg-side") == 1
+    assert v.external == [] and v.errors == []
+
+
+def test_choropleth_renders_offline(browser: Any, tmp_path: Path) -> None:
+    values = hepinggis.projects_by_zone(hepinggis.load("projects"), hepinggis.load("zones"))["projects_any_share"]
+    v = Visit(browser, save_html(choropleth_map(values, title="项目数", basemap="none"), tmp_path / "c.html"))
+    assert v.count("path.hg-zone") == 6 and v.count(".hg-legend") == 1
+    fills = {v.page.locator("path.hg-zone").nth(i).get_attribute("fill") for i in range(6)}
+    assert len(fills) >= 3  # classes are told apart
+    assert v.external == [] and v.errors == []
