@@ -6,11 +6,12 @@
 6
 """
 
-from . import coords, errors
+from . import coords, errors, postgis
 from .apportion import apportion_to_zones
 from .assign import projects_by_zone, projects_outside, zone_of, zone_shares
 from .check import CheckReport, check
 from .corridor import along_axis, in_belt
+from .exchange import export, read_export
 from .importer import ImportResult, read_projects
 from .layers import layer_path, layers, load
 from .measure import (
@@ -37,6 +38,7 @@ __all__ = [
     "count_points_by_zone",
     "count_points_in_parquet",
     "errors",
+    "export",
     "geodesic_area",
     "geodesic_length",
     "in_belt",
@@ -47,10 +49,12 @@ __all__ = [
     "overlap_matrix",
     "planar_area",
     "planar_length",
+    "postgis",
     "projected_area",
     "projected_length",
     "projects_by_zone",
     "projects_outside",
+    "read_export",
     "read_projects",
     "stats_tables",
     "write_stats",

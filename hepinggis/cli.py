@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -80,6 +81,35 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .exchange import export
+
+    fmt = args.format or {".gpkg": "gpkg", ".xlsx": "xlsx"}.get(args.dest.suffix.lower(), "gpkg")
+    path = export(args.dest, fmt=fmt, layers=args.layer or None, crs=args.crs, encoding=args.encoding)
+    print(f"exported {'all layers' if not args.layer else ', '.join(args.layer)} as {fmt} to {path} (verified)")
+    return 0
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    from .postgis import pull, push
+
+    if args.action == "push":
+        for name, n in push(args.dsn, layers=args.layer or None, schema=args.schema).items():
+            print(f"{args.schema}.{name}: {n} rows")
+    else:
+        frames = pull(args.dsn, layers=args.layer or None, schema=args.schema)
+        if args.out:
+            _write_pulled(frames, args.out)
+        for name, frame in frames.items():
+            print(f"{args.schema}.{name}: {len(frame)} rows")
+    return 0
+
+
+def _write_pulled(frames: dict[str, Any], path: Path) -> None:
+    for name, frame in frames.items():
+        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps."
@@ -141,6 +171,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true", help="load Leaflet from the CDN instead of inlining it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_build)
+    p = sub.add_parser(
+        "export", help="export layers to GeoPackage, Shapefile, GeoJSON, KML or Excel (atomic, verified)"
+    )
+    p.add_argument("dest", type=Path, help="a .gpkg/.xlsx file, or a folder for shp/geojson/kml")
+    p.add_argument("--format", choices=["gpkg", "shp", "geojson", "kml", "xlsx"], default=None)
+    p.add_argument("--layer", action="append", default=[], help="a layer to export (repeat; default: all)")
+    p.add_argument("--crs", default="EPSG:4326", choices=["EPSG:4326", "EPSG:4550", "EPSG:4529"])
+    p.add_argument("--encoding", default="UTF-8", choices=["UTF-8", "GBK"], help="Shapefile text encoding")
+    p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("db", help="push the layers to PostGIS, or pull them back")
+    p.add_argument("action", choices=["push", "pull"])
+    p.add_argument("dsn", help="postgresql://user:password@host:port/database")
+    p.add_argument("--schema", default="hepinggis")
+    p.add_argument("--layer", action="append", default=[], help="a layer (repeat; default: all)")
+    p.add_argument("--out", type=Path, default=None, help="pull: also write the layers to this GeoPackage")
+    p.set_defaults(func=_cmd_db)
     return parser
 
 

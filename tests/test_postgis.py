@@ -1,0 +1,93 @@
+"""PostGIS push/pull against a real PostgreSQL + PostGIS (started by .ci/run; $HEPINGGIS_TEST_DSN)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import shapely
+
+import hepinggis
+from hepinggis._catalogue import catalogue
+from hepinggis.postgis import pull, push
+
+DSN = os.environ.get("HEPINGGIS_TEST_DSN")
+
+
+@pytest.fixture(scope="module")
+def dsn() -> Iterator[str]:
+    if not DSN:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide a PostGIS server in HEPINGGIS_TEST_DSN (.ci/postgis-up)")
+        pytest.skip("no PostGIS server: run `export HEPINGGIS_TEST_DSN=$(bash .ci/postgis-up | tail -1)`")
+    yield DSN
+
+
+def _sql(dsn: str, query: str) -> list[tuple]:  # type: ignore[type-arg]
+    from sqlalchemy import text
+
+    from hepinggis.postgis import _engine
+
+    engine = _engine(dsn)
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(text(query))]
+    engine.dispose()
+    return rows
+
+
+def test_push_pull_round_trip_is_lossless(dsn: str) -> None:
+    counts = push(dsn, schema="hg_test")
+    frames = pull(dsn, schema="hg_test")
+    for name in catalogue():
+        original = hepinggis.load(name)
+        back = frames[name].set_index("id").loc[list(original["id"])]
+        assert counts[name] == len(original) == len(back)
+        for field in catalogue()[name].field_names:
+            if field != "id":
+                assert [str(v) for v in original[field]] == [str(v) for v in back[field]], (name, field)
+        for a, b in zip(original.geometry, back.geometry, strict=True):
+            assert shapely.equals_exact(a, b, tolerance=1e-9)
+
+
+def test_srid_and_spatial_index(dsn: str) -> None:
+    push(dsn, schema="hg_test", layers=["zones"])
+    assert _sql(dsn, "SELECT Find_SRID('hg_test', 'zones', 'geom')") == [(4326,)]
+    indexes = [
+        r[0] for r in _sql(dsn, "SELECT indexdef FROM pg_indexes WHERE schemaname='hg_test' AND tablename='zones'")
+    ]
+    assert any("gist" in i.lower() for i in indexes)
+
+
+def test_repush_is_idempotent(dsn: str) -> None:
+    push(dsn, schema="hg_test", layers=["projects"])
+    push(dsn, schema="hg_test", layers=["projects"])
+    assert _sql(dsn, 'SELECT count(*), count(DISTINCT id) FROM "hg_test"."projects"') == [(28, 28)]
+
+
+def test_failed_push_rolls_back(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    push(dsn, schema="hg_test", layers=["zones", "jiedao"])
+    zones = hepinggis.load("zones")
+    zones.loc[0, "name_zh"] = "改过的名字"
+    calls = {"n": 0}
+    real = type(zones).to_postgis
+
+    def flaky(self, name, con, **kw):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("connection lost")
+        return real(self, name, con, **kw)
+
+    monkeypatch.setattr(type(zones), "to_postgis", flaky)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        push(dsn, schema="hg_test", layers=["zones", "jiedao"], frames={"zones": zones})
+    names = [r[0] for r in _sql(dsn, 'SELECT name_zh FROM "hg_test"."zones" WHERE id = \'beishichang\'')]
+    assert names == ["北市场民族民俗产业集聚区"]  # the first table's replacement was rolled back
+
+
+def test_cli_db(dsn: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from hepinggis.cli import main
+
+    assert main(["db", "push", dsn, "--schema", "hg_cli", "--layer", "zones"]) == 0
+    assert main(["db", "pull", dsn, "--schema", "hg_cli", "--layer", "zones", "--out", str(tmp_path / "z.gpkg")]) == 0
+    assert "hg_cli.zones: 6 rows" in capsys.readouterr().out
