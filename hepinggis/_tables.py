@@ -6,8 +6,9 @@ reported rather than coerced; blank lines are kept as rows so that none goes mis
 
 from __future__ import annotations
 
+import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,6 +35,7 @@ class RawTable:
     encoding: str | None
     geometry: gpd.GeoSeries | None = None  # for GIS formats
     file_crs: str | None = None
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)  # rows that could not even be split
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -64,10 +66,28 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False, sep=sep)
-    except pd.errors.ParserError as exc:
-        raise ImportFileError(f"{path}: not a readable CSV: {exc}") from exc
+    except pd.errors.ParserError:
+        return _read_csv_row_by_row(text, sep, enc)  # some rows are malformed: keep the others, report those
     frame = frame.fillna("")  # a blank line has no fields at all
     return RawTable(frame, [i + 2 for i in range(len(frame))], "row", enc)
+
+
+def _read_csv_row_by_row(text: str, sep: str, enc: str) -> RawTable:
+    """The slow, forgiving path: a row with more fields than the header is reported, not fatal."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header = next(reader)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str]] = []
+    start = reader.line_num + 1
+    for record in reader:
+        if len(record) > len(header):
+            bad.append((start, f"the row has {len(record)} fields but the header has {len(header)}"))
+        else:
+            rows.append(record + [""] * (len(header) - len(record)))
+            numbers.append(start)
+        start = reader.line_num + 1
+    return RawTable(pd.DataFrame(rows, columns=header, dtype=object), numbers, "row", enc, bad_rows=bad)
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> RawTable:

@@ -36,6 +36,8 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "status": ("status", "状态", "进度", "建设状态"),
     "year": ("year", "年份", "年度"),
     "investment": ("investment", "investment_cny", "投资", "总投资", "投资额", "计划投资"),
+    # one cell holding "lon,lat" (as AMap's coordinate picker copies it); used when x/y are absent
+    "xy": ("坐标", "经纬度", "lnglat", "lonlat", "coordinates", "coordinate", "location", "坐标点"),
 }
 _UNIT = re.compile(r"[（(\[【].*?[)）\]】]|\s+|_")
 _SCALE = {"亿元": 1e8, "亿": 1e8, "万元": 1e4, "万": 1e4}
@@ -60,13 +62,17 @@ def _find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dic
     for role, names in COLUMN_NAMES.items():
         if role in found:
             continue
-        hits = [h for h in headers if _key(h) in names]
-        if len(hits) > 1:
-            raise ImportFileError(
-                f"several columns could be the {role!r}: {', '.join(hits)}; pass columns={{{role!r}: …}}"
-            )
-        if hits:
-            found[role] = hits[0]
+        for name in names:  # the first recognised name wins, in the order of COLUMN_NAMES
+            hits = [h for h in headers if _key(h) == name and h not in found.values()]
+            if len(hits) > 1:
+                raise ImportFileError(
+                    f"several columns could be the {role!r}: {', '.join(hits)}; pass columns={{{role!r}: …}}"
+                )
+            if hits:
+                found[role] = hits[0]
+                break
+    if "x" in found and "y" in found:
+        found.pop("xy", None)
     return found
 
 
@@ -234,7 +240,7 @@ def read_projects(
                 f"{path}: say which coordinate system the columns are in (crs='wgs84', 'gcj02', "
                 "'bd09', 'cgcs2000', 'EPSG:4550' or 'EPSG:4529'); hepinggis does not guess"
             )
-        missing = [r for r in ("name", "x", "y") if r not in cols]
+        missing = [r for r in ("name", "x", "y") if r not in cols and not (r in "xy" and "xy" in cols)]
         if missing:
             raise ImportFileError(
                 f"{path}: no column found for {', '.join(missing)} (columns: {', '.join(headers)}); "
@@ -331,6 +337,22 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
             )
     xs = np.full(n, np.nan)
     ys = np.full(n, np.nan)
+    if raw.geometry is None and "xy" in cols:
+        parts = _text(frame[cols["xy"]]).str.split(r"[,，;；\s]+", regex=True)
+        two = parts.map(len) == 2
+        blank = _text(frame[cols["xy"]]) == ""
+        rej.add(
+            (~two & ~blank).to_numpy(),
+            cols["xy"],
+            [f"{v!r} is not 'longitude,latitude'" for v in _text(frame[cols["xy"]])],
+        )
+        frame = frame.assign(
+            **{
+                "__x": parts.map(lambda p: p[0] if len(p) == 2 else ""),
+                "__y": parts.map(lambda p: p[1] if len(p) == 2 else ""),
+            }
+        )
+        cols = {**cols, "x": "__x", "y": "__y"}
     if raw.geometry is None:
         xs, x_blank, x_bad = _numbers(frame[cols["x"]])
         ys, y_blank, y_bad = _numbers(frame[cols["y"]])
@@ -382,7 +404,7 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
         crs="EPSG:4326",
     )
     for col in frame.columns:
-        if col not in cols.values() and col not in out.columns:
+        if col not in cols.values() and col not in out.columns and not col.startswith("__"):
             out[col] = frame[col].to_numpy()
     if raw.geometry is None:
         out["source_x"], out["source_y"] = xs, ys
@@ -398,6 +420,8 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
             rej.field[i],
             str(rej.message[i]),
         )
+    for rownum, message in raw.bad_rows:
+        report.add(rownum, None, None, "rejected", "error", None, message)
     _warn(projects, raw.row_label, source_crs, xs[ok], ys[ok], report)
     imported = pd.DataFrame(
         {
@@ -413,7 +437,9 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
     rep = pd.concat([report.frame(), imported], ignore_index=True)
     rep["_o"] = rep["level"].map({"error": 0, "warning": 1, "": 2})
     rep = rep.sort_values(["row", "_o"], kind="stable", na_position="last").drop(columns="_o")
-    return ImportResult(projects, rep.reset_index(drop=True), str(path), raw.encoding, source_crs, n, cols)
+    return ImportResult(
+        projects, rep.reset_index(drop=True), str(path), raw.encoding, source_crs, n + len(raw.bad_rows), cols
+    )
 
 
 def _geometries(raw: RawTable, xs: np.ndarray, ys: np.ndarray, ok: np.ndarray, crs: str) -> gpd.GeoSeries:

@@ -187,6 +187,7 @@ def _axes_layer(m: folium.Map, gcj02: bool) -> None:
                 r["name_zh"],
                 [
                     ("范围", r["extent_zh"]),
+                    ("定位", r["positioning_zh"]),
                     ("数字化长度", f"{float(lengths.loc[r.name]):.2f} km"),
                     ("精度", f"±{r['accuracy_m']:.0f} m"),
                 ],
@@ -360,7 +361,14 @@ def zone_map(zone_id: str, *, basemap: str = "osm", key: str | None = None, clus
                         "className": "hg-subarea",
                     },
                     "_t": esc(r["name_zh"]),
-                    "_p": popup_table(r["name_zh"], [("位置说明", r["method"]), ("精度", f"±{r['accuracy_m']:.0f} m")]),
+                    "_p": popup_table(
+                        r["name_zh"],
+                        [
+                            ("规划原文", r["description_zh"]),
+                            ("位置说明", r["method"]),
+                            ("精度", f"±{r['accuracy_m']:.0f} m"),
+                        ],
+                    ),
                 },
                 gcj02=gcj,
             )

@@ -219,3 +219,33 @@ def test_points_are_vectorised_consistently() -> None:
     gx, gy = wgs84_to_gcj02(lon, lat)
     one = [wgs84_to_gcj02(a, b) for a, b in zip(lon, lat, strict=True)]
     assert np.allclose(gx, [o[0] for o in one]) and np.allclose(gy, [o[1] for o in one])
+
+
+def test_malformed_rows_are_reported_not_fatal(tmp_path: Path) -> None:
+    lines = [
+        HEADER,
+        *_gcj_rows(),
+        "P11,多了一列,123.40,41.76,商业,规划,2022,1.0,额外",
+        "P12,正常,123.40,41.76,商业,规划,2022,",
+    ]
+    result = read_projects(_write(tmp_path / "p.csv", lines, "gbk"), crs="gcj02")
+    assert result.rows_in == len(TRUE) + 2
+    assert result.n_imported == len(TRUE) + 1 and result.n_rejected == 1
+    row = result.report[result.report["outcome"] == "rejected"].iloc[0]
+    assert row["row"] == 2 + len(TRUE) and "9 fields but the header has 8" in row["message"]
+
+
+def test_one_cell_lon_lat_as_amap_copies_it(tmp_path: Path) -> None:
+    gx, gy = wgs84_to_gcj02(TRUE[0][2], TRUE[0][3])
+    lines = ["名称,坐标", f'三好街,"{float(gx):.7f},{float(gy):.7f}"', "坏,123.4", "空,"]
+    result = read_projects(_write(tmp_path / "p.csv", lines, "utf-8"), crs="gcj02")
+    assert (result.n_imported, result.n_rejected) == (1, 2)
+    assert _distance_m(result.projects.geometry.iloc[0], TRUE[0][2], TRUE[0][3]) < 0.01
+    assert "'123.4' is not 'longitude,latitude'" in set(result.report["message"])
+
+
+def test_recognised_names_have_a_priority(tmp_path: Path) -> None:
+    lines = ["序号,编号,名称,经度,纬度", "1,A-1,三好街,123.418,41.758", "2,A-2,长白,123.39,41.738"]
+    result = read_projects(_write(tmp_path / "p.csv", lines, "utf-8"), crs="wgs84")
+    assert result.columns["id"] == "编号" and list(result.projects["id"]) == ["A-1", "A-2"]
+    assert "序号" in result.projects.columns  # kept as an ordinary attribute
