@@ -88,10 +88,11 @@ class CheckReport:
 
 
 def _read(folder: Path, name: str) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
-    spec = catalogue(folder)[name]
-    path = folder / spec.file
+    gpkg = folder.suffix.lower() == ".gpkg"
+    spec = catalogue(None if gpkg or not (folder / "layers.json").is_file() else folder)[name]
+    path = folder if gpkg else folder / spec.file
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
+        frame = gpd.read_file(path, layer=name, engine="pyogrio") if gpkg else gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # any read failure is reported as a problem of that layer
         return None, [Problem(name, str(path), "schema", f"cannot be read: {exc}")]
     return frame, find_problems(frame, spec, str(path))
@@ -249,6 +250,10 @@ def _zone_jiedao(zones: gpd.GeoDataFrame, jiedao: gpd.GeoDataFrame) -> pd.DataFr
 def check(folder: Path | None = None) -> CheckReport:
     """Check every catalogued layer in ``folder`` (the bundled data by default).
 
+    ``folder`` may also be a GeoPackage with one table per layer (as ``hepinggis export`` writes,
+    or as a bureau would deliver its authoritative boundaries); a folder without its own
+    ``layers.json`` is checked against the bundled catalogue.
+
     Returns
     -------
     CheckReport
@@ -264,8 +269,9 @@ def check(folder: Path | None = None) -> CheckReport:
     >>> sorted(report.zone_areas["id"])[:2]
     ['beishichang', 'changbaidao']
     """
-    folder = folder or data_dir()
-    specs = catalogue(folder)
+    folder = Path(folder) if folder is not None else data_dir()
+    own = folder.suffix.lower() != ".gpkg" and (folder / "layers.json").is_file()
+    specs = catalogue(folder if own else None)
     frames: dict[str, gpd.GeoDataFrame] = {}
     problems: list[Problem] = []
     rows = []

@@ -96,3 +96,9 @@ def test_cli_check_prints_the_tables(capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     for title in ("Topology", "digitized vs planned area", "digitized vs planned length", "Zone ↔ 街道", "RESULT: OK"):
         assert title in out
+
+
+def test_check_a_geopackage_of_replacement_layers(tmp_path: Path) -> None:
+    gpkg = hepinggis.export(tmp_path / "bureau.gpkg")
+    assert hepinggis.check(gpkg).ok
+    assert main(["check", "--data", str(gpkg)]) == 0
