@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 
 from ._strict import require_column, require_layer, require_same_crs
-from .measure import geodesic_area, geodesic_length
+from .measure import geodesic_area, geodesic_area_of, geodesic_length, geodesic_length_of
 
 __all__ = ["projects_by_zone", "projects_outside", "zone_of", "zone_shares"]
 
@@ -68,11 +68,11 @@ def zone_shares(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id:
         frame = gpd.GeoDataFrame(geometry=list(parts), crs=features.crs)
         if kind in ("LineString", "MultiLineString"):
             sizes = geodesic_length(frame).to_numpy()
-            total = float(geodesic_length(gpd.GeoDataFrame(geometry=[geom], crs=features.crs)).iloc[0])
+            total = float(geodesic_length_of([geom], features.crs)[0])
             rule = _RULE_LINE
         else:
             sizes = geodesic_area(frame).to_numpy()
-            total = float(geodesic_area(gpd.GeoDataFrame(geometry=[geom], crs=features.crs)).iloc[0])
+            total = float(geodesic_area_of([geom], features.crs)[0])
             rule = _RULE_AREA
         # a line along a shared edge intersects both polygons: normalise so shares never exceed 1
         denom = max(total, float(sizes.sum()))

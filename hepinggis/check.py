@@ -18,7 +18,7 @@ from ._catalogue import catalogue
 from ._paths import data_dir
 from ._validate import Problem, find_problems
 from .errors import LayerFileError
-from .measure import geodesic_area, geodesic_length, projected_area, projected_length
+from .measure import geodesic_area, geodesic_area_of, geodesic_length, projected_area, projected_length
 
 __all__ = ["PLAN_TOLERANCE_PCT", "TOPOLOGY_TOLERANCE_PCT", "CheckReport", "check"]
 
@@ -109,8 +109,7 @@ def _topology(name: str, frame: gpd.GeoDataFrame, district: gpd.GeoDataFrame) ->
     overlap = float(geodesic_area(frame).sum()) - u_area
     gap_geom = shapely.difference(district.geometry.iloc[0], union.geometry.iloc[0])
     outside_geom = shapely.difference(union.geometry.iloc[0], district.geometry.iloc[0])
-    gap = float(geodesic_area(gpd.GeoDataFrame(geometry=[gap_geom], crs=frame.crs)).iloc[0])
-    outside = float(geodesic_area(gpd.GeoDataFrame(geometry=[outside_geom], crs=frame.crs)).iloc[0])
+    gap, outside = (float(v) for v in geodesic_area_of([gap_geom, outside_geom], frame.crs))
     worst = max(gap, overlap, outside) / d_area * 100
     return {
         "layer": name,

@@ -6,6 +6,7 @@ Never in degrees: a layer without a CRS is refused rather than guessed.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import Geod
 
@@ -118,3 +119,13 @@ def planar_length(frame: gpd.GeoDataFrame) -> pd.Series:
     """Length in the frame's own projected CRS, in km; raises `GeographicCRSError` for lon/lat."""
     require_projected(frame, "planar_length")
     return pd.Series(frame.geometry.length.to_numpy() / 1e3, index=frame.index, name="planar_length_km")
+
+
+def geodesic_area_of(geoms: object, crs: object) -> np.ndarray:
+    """`geodesic_area` of bare geometries (a list or array) in ``crs``, as a numpy array of km²."""
+    return geodesic_area(gpd.GeoDataFrame(geometry=list(geoms), crs=crs)).to_numpy()  # type: ignore[call-overload]
+
+
+def geodesic_length_of(geoms: object, crs: object) -> np.ndarray:
+    """`geodesic_length` of bare geometries (a list or array) in ``crs``, as a numpy array of km."""
+    return geodesic_length(gpd.GeoDataFrame(geometry=list(geoms), crs=crs)).to_numpy()  # type: ignore[call-overload]

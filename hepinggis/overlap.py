@@ -10,13 +10,9 @@ import pandas as pd
 import shapely
 
 from ._strict import require_column, require_layer, require_same_crs
-from .measure import geodesic_area
+from .measure import geodesic_area, geodesic_area_of
 
 __all__ = ["overlap_analysis", "overlap_matrix"]
-
-
-def _areas_km2(geoms: np.ndarray, crs: object) -> np.ndarray:
-    return geodesic_area(gpd.GeoDataFrame(geometry=list(geoms), crs=crs)).to_numpy()
 
 
 def overlap_matrix(
@@ -61,9 +57,9 @@ def overlap_matrix(
     ga, gb = a.geometry.values, b.geometry.values
     ia, ib = b.sindex.query(ga, predicate="intersects")
     inter = shapely.intersection(ga[ia], gb[ib])
-    inter_km2 = _areas_km2(inter, a.crs)
-    area_a = _areas_km2(ga, a.crs)
-    area_b = _areas_km2(gb, b.crs)
+    inter_km2 = geodesic_area_of(inter, a.crs)
+    area_a = geodesic_area_of(ga, a.crs)
+    area_b = geodesic_area_of(gb, b.crs)
     keep = inter_km2 > 0
     ia, ib, inter_km2 = ia[keep], ib[keep], inter_km2[keep]
     union = area_a[ia] + area_b[ib] - inter_km2

@@ -21,26 +21,24 @@ def data_copy(tmp_path: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="session")
-def reference_dir() -> Path:
-    """The shared reference geodata (../shared/reference beside the checkout, or $HEPINGGIS_REFERENCE).
-
-    CI always has it; a developer without it gets a skip that says so, never a silent pass.
-    """
-    path = Path(os.environ.get("HEPINGGIS_REFERENCE", REPO.parent / "shared" / "reference"))
+def _shared(env: str, name: str) -> Path:
+    """A folder of ../shared beside the checkout (or $env). CI always has it; a developer without it
+    gets a skip that says so, never a silent pass."""
+    path = Path(os.environ.get(env, REPO.parent / "shared" / name))
     if not path.is_dir():
         if os.environ.get("CI"):
-            pytest.fail(f"CI must have the shared reference data at {path}")
-        pytest.skip(f"shared reference data not found at {path} (set HEPINGGIS_REFERENCE)")
+            pytest.fail(f"CI must have the shared {name} at {path}")
+        pytest.skip(f"shared {name} not found at {path} (set {env})")
     return path
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """The shared reference geodata (../shared/reference, or $HEPINGGIS_REFERENCE)."""
+    return _shared("HEPINGGIS_REFERENCE", "reference")
 
 
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
-    """The seed documents (../shared/seeds), with the same rule as `reference_dir`."""
-    path = Path(os.environ.get("HEPINGGIS_SEEDS", REPO.parent / "shared" / "seeds"))
-    if not path.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have the seed documents at {path}")
-        pytest.skip(f"seed documents not found at {path} (set HEPINGGIS_SEEDS)")
-    return path
+    """The seed documents (../shared/seeds, or $HEPINGGIS_SEEDS)."""
+    return _shared("HEPINGGIS_SEEDS", "seeds")
