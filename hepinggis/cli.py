@@ -47,6 +47,10 @@ def _cmd_digitize(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    bad = [kv for kv in args.col if "=" not in kv]
+    if bad:
+        print(f"hepinggis import: --col takes ROLE=COLUMN, got {', '.join(bad)}", file=sys.stderr)
+        return 2
     columns = dict(kv.split("=", 1) for kv in args.col)
     result = read_projects(
         args.file, crs=args.crs, encoding=args.encoding, columns=columns, sheet=args.sheet, layer=args.layer
