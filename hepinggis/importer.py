@@ -93,6 +93,16 @@ class ImportResult:
     columns: dict[str, str] = field(default_factory=dict)
 
     @property
+    def rejected(self) -> pd.DataFrame:
+        """The rejected rows: one line each, with row number, field and reason."""
+        return self.report[self.report["outcome"] == "rejected"].reset_index(drop=True)
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """Warnings about imported rows (outside the district, probable other datum)."""
+        return self.report[self.report["level"] == "warning"].reset_index(drop=True)
+
+    @property
     def n_imported(self) -> int:
         return len(self.projects)
 

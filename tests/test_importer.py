@@ -64,6 +64,7 @@ def test_mixed_csv_accounts_for_every_row(tmp_path: Path, encoding: str) -> None
     assert result.rows_in == len(TRUE) + len(BAD)
     assert result.n_imported + result.n_rejected == result.rows_in
     assert result.n_imported == len(TRUE) and result.n_rejected == len(BAD)
+    assert len(result.projects) + len(result.rejected) == result.rows_in
     assert set(result.report["row"].dropna().astype(int)) == set(range(2, 2 + result.rows_in))
     assert list(result.projects["name"]) == [t[1] for t in TRUE]  # Chinese intact, no mojibake
     rejected = result.report[result.report["outcome"] == "rejected"].set_index("row")
