@@ -12,6 +12,16 @@ ZONE_COLORS: dict[str, str] = {
     "manrong": "#edc948",
 }
 
+#: Short labels for map annotations.
+ZONE_SHORT_ZH: dict[str, str] = {
+    "beishichang": "北市场",
+    "nanshichang": "南市场",
+    "taiyuanjie": "泛太原街",
+    "sanhaojie": "三好街",
+    "changbaidao": "长白岛",
+    "manrong": "满融",
+}
+
 CATEGORY_COLORS: dict[str, str] = {
     "commerce": "#e15759",
     "office": "#9c755f",

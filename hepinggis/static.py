@@ -29,6 +29,7 @@ from ._style import (
     PLAN_TITLE_ZH,
     SOURCE_ZH,
     ZONE_COLORS,
+    ZONE_SHORT_ZH,
 )
 from ._web import marker_points
 from .errors import HepingGISError
@@ -111,7 +112,13 @@ def static_map(path: str | Path, *, zone_id: str | None = None, dpi: int = 200) 
     markers = gpd.GeoDataFrame(
         projects.drop(columns="geometry"), geometry=marker_points(projects.geometry), crs=projects.crs
     ).to_crs(MEASURE_CRS)
-    fig, ax = plt.subplots(figsize=(8.27, 10.5))
+    target = zones if zone_id is None else zones[zones["id"] == zone_id]
+    minx, miny, maxx, maxy = target.total_bounds
+    pad = 0.06 * max(maxx - minx, maxy - miny)
+    extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    ratio = (extent[3] - extent[1]) / (extent[2] - extent[0])
+    # the map fills the figure: its height follows the extent's shape; the legend sits beside it
+    fig, ax = plt.subplots(figsize=(8.5, min(max(7.0 * ratio, 4.0), 11.0) + 0.8))
     for z in zones.itertuples():
         faint = zone_id is not None and z.id != zone_id
         gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
@@ -128,7 +135,7 @@ def static_map(path: str | Path, *, zone_id: str | None = None, dpi: int = 200) 
         if zone_id is None or z.id == zone_id:
             p = z.geometry.representative_point()
             ax.annotate(
-                z.name_zh[:-5] if len(z.name_zh) > 8 else z.name_zh,
+                ZONE_SHORT_ZH.get(z.id, z.name_zh),
                 (p.x, p.y),
                 ha="center",
                 fontsize=9,
@@ -143,11 +150,8 @@ def static_map(path: str | Path, *, zone_id: str | None = None, dpi: int = 200) 
             group[sited].plot(ax=ax, color=color, markersize=36, edgecolor="black", lw=0.5, zorder=5)
         if (~sited).any():
             group[~sited].plot(ax=ax, facecolor="none", edgecolor=color, markersize=36, lw=1.5, zorder=5)
-    if zone_id is not None:
-        minx, miny, maxx, maxy = zones.set_index("id").loc[zone_id].geometry.bounds
-        pad = 0.08 * max(maxx - minx, maxy - miny)
-        ax.set_xlim(minx - pad, maxx + pad)
-        ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
     ax.set_axis_off()
     span = ax.get_xlim()[1] - ax.get_xlim()[0]
@@ -179,7 +183,9 @@ def static_map(path: str | Path, *, zone_id: str | None = None, dpi: int = 200) 
     handles.append(
         Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor="#333", label="空心：仅知所在范围")
     )
-    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9, borderaxespad=0
+    )
     title = PLAN_TITLE_ZH if zone_id is None else f"{PLAN_TITLE_ZH}：{zones.set_index('id').loc[zone_id, 'name_zh']}"
     ax.set_title(title, fontsize=14, fontweight="bold")
     fig.text(
