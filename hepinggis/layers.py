@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -53,6 +55,19 @@ def _spec(name: str) -> LayerSpec:
 def layer_path(name: str) -> Path:
     """Return the path of a bundled layer's GeoJSON file."""
     return data_dir() / _spec(name).file
+
+
+def layer_metadata(name: str) -> dict[str, Any]:
+    """The FeatureCollection-level ``metadata`` of a bundled layer (e.g. ``unplaced`` features).
+
+    Examples
+    --------
+    >>> len(layer_metadata("projects")["unplaced"]) > 0
+    True
+    """
+    data = json.loads(layer_path(name).read_text(encoding="utf-8"))
+    meta: dict[str, Any] = data.get("metadata", {})
+    return meta
 
 
 def read_layer_file(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:

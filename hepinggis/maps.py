@@ -7,7 +7,6 @@ so it lines up with the tiles; on the others it stays WGS 84.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from ._web import feature_collection, marker_points, popup_table
 from .assign import zone_shares
 from .basemaps import Basemap, basemap
 from .errors import HepingGISError
-from .layers import layer_path, load
+from .layers import layer_metadata, load
 from .measure import geodesic_area, geodesic_length
 
 __all__ = ["choropleth_map", "overview_map", "save_html", "zone_map"]
@@ -379,7 +378,7 @@ def zone_map(zone_id: str, *, basemap: str = "osm", key: str | None = None, clus
     mine = projects.loc[sorted(set(shares.loc[shares["zone_id"] == zone_id, "feature"]))]
     _projects_layer(m, mine, gcj, cluster_above)
     digitized = float(geodesic_area(zone).iloc[0])
-    unplaced = json.loads(layer_path("sub_areas").read_text(encoding="utf-8"))["metadata"]["unplaced"]
+    unplaced = layer_metadata("sub_areas").get("unplaced", [])
     unplaced_names = [u["name_zh"] for u in unplaced if u["zone_id"] == zone_id]
     panel = [
         f"<h3>{esc(row['name_zh'])}</h3><p>{esc(row['name_en'])}</p>",

@@ -9,7 +9,7 @@ import pandas as pd
 from .assign import projects_by_zone, zone_shares
 from .check import check
 from .corridor import along_axis, in_belt
-from .layers import layer_path, load
+from .layers import layer_metadata, load
 from .overlap import overlap_analysis, overlap_matrix
 
 __all__ = ["CHINESE_HEADERS", "stats_tables", "write_stats"]
@@ -87,7 +87,7 @@ def stats_tables(distance_m: float = 500.0) -> dict[str, pd.DataFrame]:
     axis_table.insert(2, "name_zh", axis_table["id"].map(names))
     belt_table = in_belt(by_id[by_id["location_method"] != "zone_extent"], belt).reset_index()
     belt_table.insert(1, "name_zh", belt_table["id"].map(names))
-    unplaced = pd.read_json(layer_path("projects"), typ="series")["metadata"]["unplaced"]
+    unplaced = layer_metadata("projects").get("unplaced", [])
     zones_belt = overlap_analysis(zones, {"belt": belt[belt["kind"] == "belt"]})
     return {
         "zone_areas": report.zone_areas,
