@@ -6,9 +6,10 @@
 6
 """
 
-from . import coords, errors, postgis
+from . import coords, errors, postgis, projects
 from .apportion import apportion_to_zones
 from .assign import projects_by_zone, projects_outside, zone_of, zone_shares
+from .build import build
 from .check import CheckReport, check
 from .corridor import along_axis, in_belt
 from .exchange import export, read_export
@@ -25,6 +26,7 @@ from .measure import (
 )
 from .overlap import overlap_analysis, overlap_matrix
 from .points import count_points_by_zone, count_points_in_parquet
+from .projects import prepare_projects
 from .stats import stats_tables, write_stats
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "ImportResult",
     "along_axis",
     "apportion_to_zones",
+    "build",
     "check",
     "coords",
     "count_points_by_zone",
@@ -50,8 +53,10 @@ __all__ = [
     "planar_area",
     "planar_length",
     "postgis",
+    "prepare_projects",
     "projected_area",
     "projected_length",
+    "projects",
     "projects_by_zone",
     "projects_outside",
     "read_export",

@@ -5,6 +5,15 @@ escapes every Chinese character and keeps full precision, and branca's colormap 
 from a CDN. These elements embed compact GeoJSON, bind tooltips and popups whose HTML was escaped
 in Python, and draw legends and panels as plain Leaflet controls. Assets are declared per
 instance (never with folium's class-level ``add_js_link``).
+
+User text never reaches a template engine. branca renders each element's macro and then turns the
+output into a *new* Jinja template (``Element(script(...))``) that is rendered again when the page
+is: anything in that output is template source, so a project called ``{{7*7}}`` would show ``49``
+and ``{{ lipsum.__globals__… }}`` would run code. Our elements therefore put only an opaque token
+(``__hg_payload_<hex>__``) into their templates; the text itself (GeoJSON, escaped HTML) is held on
+the element and substituted into the finished page by `SafeFigure`, in one pass, after every
+template has been rendered. Names that do go through folium's own elements (layer names in the
+layer control) pass through `label`, which escapes HTML and turns braces into entities.
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import secrets
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +34,19 @@ from jinja2 import Template
 
 from .errors import HepingGISError
 
-__all__ = ["ASSETS", "PANEL_CSS", "GeoJsonOverlay", "HtmlControl", "esc", "inline_assets", "to_js", "use_assets"]
+__all__ = [
+    "ASSETS",
+    "PANEL_CSS",
+    "GeoJsonOverlay",
+    "HtmlControl",
+    "SafeFigure",
+    "esc",
+    "inline_assets",
+    "label",
+    "notebook_assets",
+    "to_js",
+    "use_assets",
+]
 
 _CDN = "https://cdn.jsdelivr.net/npm/"
 #: asset name -> (CDN URL of the pinned version, vendored file in hepinggis/_vendor)
@@ -61,6 +84,12 @@ def esc(value: object) -> str:
     return "" if value is None else html.escape(str(value), quote=True)
 
 
+def label(value: object) -> str:
+    """Text for a folium-native option that ends up in a template (e.g. a layer name): HTML-escaped,
+    with ``{`` and ``}`` as entities, so it is shown literally and can never be template syntax."""
+    return esc(value).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def to_js(obj: Any) -> str:
     """JSON for embedding in a <script>: UTF-8 kept, and nothing can close the script element."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
@@ -75,7 +104,31 @@ def use_assets(element: Any, *names: str) -> None:
     element.default_css = css
 
 
-class GeoJsonOverlay(JSCSSMixin, MacroElement):
+_TOKEN = re.compile(r"__hg_payload_[0-9a-f]{32}__")
+
+
+class _Payloads:
+    """Holds an element's user-derived text outside its template (see the module docstring)."""
+
+    _hg_payloads: dict[str, str]
+
+    def _payload(self, text: str) -> str:
+        """Keep ``text`` aside and return the token that stands for it in the template."""
+        if not hasattr(self, "_hg_payloads"):
+            self._hg_payloads = {}
+        token = f"__hg_payload_{secrets.token_hex(16)}__"
+        self._hg_payloads[token] = text
+        return token
+
+    def _require_safe_root(self: Any) -> None:
+        if not isinstance(self.get_root(), SafeFigure):
+            raise HepingGISError(
+                f"{type(self).__name__} must be rendered in a map made by hepinggis (its figure is a "
+                "SafeFigure, which fills in the text after the templates are rendered)"
+            )
+
+
+class GeoJsonOverlay(_Payloads, JSCSSMixin, MacroElement):
     """A GeoJSON FeatureCollection drawn into its parent (a FeatureGroup or the map).
 
     Feature properties used: ``_s`` (Leaflet path options, incl. ``className``), ``_t`` (tooltip
@@ -108,12 +161,16 @@ class GeoJsonOverlay(JSCSSMixin, MacroElement):
     def __init__(self, data: dict[str, Any], *, cluster: bool = False) -> None:
         super().__init__()
         self._name = "GeoJsonOverlay"
-        self.data_js = to_js(data)
+        self.data_js = self._payload(to_js(data))
         self.cluster = cluster
         use_assets(self, *(("cluster_js", "cluster_css", "cluster_default_css") if cluster else ()))
 
+    def render(self, **kwargs: Any) -> Any:
+        self._require_safe_root()
+        return super().render(**kwargs)
 
-class HtmlControl(JSCSSMixin, MacroElement):
+
+class HtmlControl(_Payloads, JSCSSMixin, MacroElement):
     """A Leaflet control showing HTML that the caller has escaped (legend, title block, side panel)."""
 
     _template = Template("""
@@ -137,20 +194,66 @@ class HtmlControl(JSCSSMixin, MacroElement):
     def __init__(self, html_text: str, *, position: str = "bottomright", css_class: str = "") -> None:
         super().__init__()
         self._name = "HtmlControl"
-        self.html_js = to_js(html_text)
+        self.html_js = self._payload(to_js(html_text))
         self.position_js = to_js(position)
         self.class_js = to_js(f"hg-panel {css_class}".strip())
         use_assets(self)
 
     def render(self, **kwargs: Any) -> Any:
+        self._require_safe_root()
         figure = self.get_root()
         if isinstance(figure, Figure) and "hg_panel_css" not in figure.header._children:
             figure.header.add_child(Element(f"<style>{PANEL_CSS}</style>"), name="hg_panel_css")
         return super().render(**kwargs)
 
 
+_NOTEBOOK = {"inline": True}
+
+
+def notebook_assets(mode: str) -> None:
+    """How maps shown inline in Jupyter load Leaflet: ``"inline"`` (default: the vendored copies are
+    embedded, so the map renders on an intranet with no internet) or ``"cdn"`` (a smaller notebook
+    that loads them from jsDelivr)."""
+    if mode not in ("inline", "cdn"):
+        raise HepingGISError(f"notebook_assets: mode must be 'inline' or 'cdn', not {mode!r}")
+    _NOTEBOOK["inline"] = mode == "inline"
+
+
+def _elements(root: Any) -> Iterator[Any]:
+    yield root
+    for child in list(getattr(root, "_children", {}).values()):
+        yield from _elements(child)
+
+
+class SafeFigure(Figure):
+    """The page of a hepinggis map: renders the templates, then fills in the user-derived text that
+    the elements kept out of them (one regex pass, so inserted text is never scanned again)."""
+
+    def render(self, **kwargs: Any) -> str:
+        page = super().render(**kwargs)
+        payloads: dict[str, str] = {}
+        for element in _elements(self):
+            payloads.update(getattr(element, "_hg_payloads", {}))
+        missing = set(_TOKEN.findall(page)) - payloads.keys()
+        if missing:
+            raise HepingGISError(f"internal: {len(missing)} map element(s) rendered without their text")
+        return _TOKEN.sub(lambda m: payloads[m.group(0)], page)
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        """Jupyter: the page in an iframe, with Leaflet inlined unless ``notebook_assets("cdn")``."""
+        page = self.render(**kwargs)
+        if _NOTEBOOK["inline"]:
+            page = inline_assets(page, strict=False)
+        return (
+            '<div style="width:100%;"><div style="position:relative;width:100%;height:0;padding-bottom:60%;">'
+            f'<iframe srcdoc="{html.escape(page, quote=True)}" style="position:absolute;width:100%;height:100%;'
+            'left:0;top:0;border:none !important;" allowfullscreen></iframe></div></div>'
+        )
+
+
 def new_map(bounds: list[list[float]]) -> folium.Map:
-    """A folium Map with only Leaflet as its assets (no jQuery, bootstrap or font CDNs)."""
+    """A folium Map with only Leaflet as its assets (no jQuery, bootstrap or font CDNs), on a
+    `SafeFigure`."""
     m = folium.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         zoom_start=12,
@@ -159,6 +262,7 @@ def new_map(bounds: list[list[float]]) -> folium.Map:
         prefer_canvas=False,
     )
     use_assets(m, "leaflet_js", "leaflet_css")
+    SafeFigure().add_child(m)
     m.fit_bounds(bounds)
     return m
 
@@ -172,9 +276,10 @@ _LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="([^"]+)"\s*/?>')
 _EXTERNAL = re.compile(r'(?:src|href)\s*=\s*["\'](https?:)?//', re.I)
 
 
-def inline_assets(page: str) -> str:
-    """Replace every vendored asset's <script src>/<link href> with its inlined content; raise if
-    any other external src/href remains (an offline page must not need the network)."""
+def inline_assets(page: str, *, strict: bool = True) -> str:
+    """Replace every vendored asset's <script src>/<link href> with its inlined content; with
+    ``strict``, raise if any other external src/href remains (an offline page must not need the
+    network; tiles of a basemap are loaded by script and are not counted)."""
     by_url = {url: file for url, file in ASSETS.values()}
 
     def script(m: re.Match[str]) -> str:
@@ -193,7 +298,7 @@ def inline_assets(page: str) -> str:
     page = _SCRIPT.sub(script, page)
     page = _LINK.sub(link, page)
     leftover = _EXTERNAL.findall(page)
-    if leftover:
+    if leftover and strict:
         found = re.findall(r'(?:src|href)\s*=\s*["\']((?:https?:)?//[^"\']+)', page, re.I)
         raise HepingGISError(f"the page still loads {len(found)} external resource(s): {', '.join(found[:5])}")
     return page

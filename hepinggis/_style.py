@@ -38,6 +38,27 @@ CATEGORY_COLORS: dict[str, str] = {
     "new_town": "#d62728",
 }
 
+#: Colours for categories given as free text (商业, 文旅 …), after the built-in ones are taken:
+#: the darker tab20 tones and a few others, each distinct from CATEGORY_COLORS.
+EXTRA_COLORS: list[str] = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+]
+
 CATEGORY_ZH: dict[str, str] = {
     "commerce": "商业",
     "office": "办公总部",
@@ -64,6 +85,7 @@ STATUS_ZH: dict[str, str] = {
 LOCATION_ZH: dict[str, str] = {
     "point": "点位",
     "line": "线位",
+    "footprint": "占地范围",
     "sub_area_extent": "位于片区内（无具体点位）",
     "zone_extent": "位于功能区内（无具体点位）",
     "belt_extent": "位于浑河带内（无具体点位）",

@@ -57,15 +57,22 @@ def detect_encoding(raw: bytes) -> str:
 
 def _read_csv(path: Path, encoding: str | None) -> RawTable:
     raw = path.read_bytes()
-    enc = encoding or detect_encoding(raw)
+    try:
+        enc = encoding or detect_encoding(raw)
+    except ImportFileError as exc:
+        raise ImportFileError(f"{path}: {exc}") from exc
     try:
         text = raw.decode(enc)
     except (UnicodeDecodeError, LookupError) as exc:
         raise ImportFileError(f"{path}: cannot decode as {enc}: {exc}") from exc
     text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ImportFileError(f"{path}: the file is empty (no header row, no data)")
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False, sep=sep)
+    except pd.errors.EmptyDataError as exc:
+        raise ImportFileError(f"{path}: no columns could be read from the first line") from exc
     except pd.errors.ParserError:
         return _read_csv_row_by_row(text, sep, enc)  # some rows are malformed: keep the others, report those
     frame = frame.fillna("")  # a blank line has no fields at all
@@ -93,8 +100,10 @@ def _read_csv_row_by_row(text: str, sep: str, enc: str) -> RawTable:
 def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
     try:
         frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object, keep_default_na=False)
-    except ValueError as exc:
-        raise ImportFileError(f"{path}: {exc}") from exc
+    except (ValueError, KeyError, OSError) as exc:  # bad sheet name, not a workbook, corrupt zip
+        raise ImportFileError(f"{path}: cannot be read as an Excel workbook: {exc}") from exc
+    except Exception as exc:  # openpyxl/zipfile raise several types for a damaged file
+        raise ImportFileError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from exc
     frame = frame.astype(object).where(frame.notna(), "")
     return RawTable(frame, [i + 2 for i in range(len(frame))], "row", None)
 
@@ -132,8 +141,10 @@ def read_raw(
     path: Path, *, encoding: str | None = None, sheet: str | int | None = None, layer: str | None = None
 ) -> RawTable:
     """Read ``path`` (CSV/TSV, XLSX, GeoJSON, GeoPackage, Shapefile) as a `RawTable`."""
-    if not path.is_file():
+    if not path.exists():
         raise ImportFileError(f"{path} does not exist")
+    if not path.is_file():
+        raise ImportFileError(f"{path} is not a regular file")
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
         return _read_csv(path, encoding)

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ._strict import require_column, require_layer, require_same_crs
-from .errors import HepingGISError, LayerSchemaError
+from .errors import HepingGISError, InvalidOptionError, LayerSchemaError
 from .measure import MEASURE_CRS
 
 __all__ = ["apportion_to_zones"]
@@ -50,7 +50,7 @@ def apportion_to_zones(
     10000
     """
     if not extensive and not intensive:
-        raise ValueError("name at least one extensive or intensive variable")
+        raise InvalidOptionError("name at least one extensive or intensive variable")
     require_layer(table, "table", polygons=True)
     require_layer(zones, "zones", polygons=True)
     require_same_crs(("table", table), ("zones", zones))

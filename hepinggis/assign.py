@@ -9,6 +9,7 @@ import shapely
 
 from ._strict import require_column, require_layer, require_same_crs
 from .measure import geodesic_area, geodesic_area_of, geodesic_length, geodesic_length_of
+from .projects import PROJECT_DEFAULTS
 
 __all__ = ["projects_by_zone", "projects_outside", "zone_of", "zone_shares"]
 
@@ -109,7 +110,10 @@ def projects_by_zone(
     """Per zone: projects (share-weighted), counts by category and by status, and stated investment.
 
     A project that spans zones counts in each by its share; investment is summed only where the
-    project states it (``n_with_investment`` says how many did), never imputed.
+    project states it (``n_with_investment`` says how many did), never imputed. A table without
+    the default ``category``/``status`` columns (``read_projects(…).projects`` as it comes, say), or
+    with empty cells in them, counts those projects as ``未分类``/``未注明``; a column named
+    explicitly must exist.
 
     Examples
     --------
@@ -118,10 +122,18 @@ def projects_by_zone(
     >>> list(table.index) == list(hepinggis.load("zones")["id"])
     True
     """
-    require_column(projects, category, "projects")
-    require_column(projects, status, "projects")
+    attrs = pd.DataFrame(index=projects.index)
+    for col, default_name in ((category, "category"), (status, "status")):
+        if col not in projects.columns and col == default_name:
+            attrs[col] = str(PROJECT_DEFAULTS[default_name])
+            continue
+        require_column(projects, col, "projects")
+        values = projects[col].astype(object)
+        blank = values.isna() | (values.astype(str).str.strip() == "")
+        attrs[col] = values.where(~blank, str(PROJECT_DEFAULTS[default_name])).astype(str)
+    if investment in projects.columns:
+        attrs[investment] = pd.to_numeric(projects[investment], errors="coerce")
     shares = zone_shares(projects, zones, zone_id=zone_id)
-    attrs = projects[[category, status] + ([investment] if investment in projects.columns else [])]
     joined = shares.join(attrs, on="feature")
     order = list(zones[zone_id])
     out = pd.DataFrame(index=pd.Index(order, name="zone_id"))

@@ -6,21 +6,69 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 from tqdm import tqdm
 
 from ._leaflet import esc
 from ._style import DATA_DATE_ZH, PLAN_TITLE_ZH, SOURCE_ZH
 from .assign import projects_by_zone
+from .importer import ImportResult
 from .layers import load
 from .maps import choropleth_map, overview_map, save_html, zone_map
 from .overlap import overlap_analysis
+from .projects import prepare_projects
 from .static import static_map
 from .stats import write_stats
 
 __all__ = ["build"]
 
 
-def _gallery(out: Path, entries: list[tuple[str, str, str]], basemap: str) -> Path:
+def _network_note(basemap: str, offline: bool) -> str:
+    scripts = "脚本已内嵌" if offline else "脚本（Leaflet）从 CDN 加载，需联网"
+    if basemap == "none":
+        tiles = "无底图瓦片"
+        whole = "可完全离线打开" if offline else "离线时无法显示"
+    else:
+        tiles = f"底图瓦片（{basemap}）需联网，离线时只显示专题图层"
+        whole = "专题图层可离线显示" if offline else "离线时无法显示"
+    return f"交互地图为单文件 HTML：{scripts}；{tiles}；{whole}。"
+
+
+def _import_page(out: Path, result: ImportResult) -> Path:
+    """One page listing every rejected row and every warning of the import, so none is lost."""
+    shown = result.report[result.report["level"] != ""]
+    head = "".join(f"<th>{esc(c)}</th>" for c in ("行号", "编号", "名称", "结果", "级别", "字段", "说明"))
+    body = "\n".join(
+        "<tr>"
+        + "".join(
+            f"<td>{'' if pd.isna(v) else esc(int(v) if isinstance(v, float) and float(v).is_integer() else v)}</td>"
+            for v in row
+        )
+        + "</tr>"
+        for row in shown[["row", "id", "name", "outcome", "level", "field", "message"]].itertuples(
+            index=False, name=None
+        )
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>导入报告</title>
+<style>body{{font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}}
+table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:2px 6px;vertical-align:top;text-align:left}}
+td{{white-space:pre-wrap;word-break:break-all;max-width:40em}}</style></head>
+<body><h1>项目清单导入报告</h1>
+<p id="summary">{esc(result.summary())}</p>
+<p>导入 {result.n_imported} 行，拒绝 {result.n_rejected} 行，带警告导入 {result.n_warned} 行。
+被拒绝的行未进入地图与统计，请按“说明”修改原表后重新导入。</p>
+<table id="import-issues"><thead><tr>{head}</tr></thead><tbody>
+{body}
+</tbody></table></body></html>
+"""
+    path = out / "import_report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _gallery(out: Path, entries: list[tuple[str, str, str]], basemap: str, offline: bool, projects_note: str) -> Path:
     items = "\n".join(f'<li><a href="{esc(href)}">{esc(title)}</a> — {esc(note)}</li>' for href, title, note in entries)
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(PLAN_TITLE_ZH)}</title>
@@ -28,7 +76,8 @@ def _gallery(out: Path, entries: list[tuple[str, str, str]], basemap: str) -> Pa
 img{{max-width:100%;border:1px solid #ccc}} li{{margin:.3em 0}} .note{{color:#666;font-size:13px}}</style></head>
 <body><h1>{esc(PLAN_TITLE_ZH)}</h1>
 <p class="note">{esc(DATA_DATE_ZH)}<br>{esc(SOURCE_ZH)}<br>
-底图：{esc(basemap)}；交互地图为单文件 HTML，脚本已内嵌，可离线打开。</p>
+{esc(projects_note)}<br>
+{esc(_network_note(basemap, offline))}</p>
 <p><a href="overview.html"><img src="overview.png" alt="总览图"></a></p>
 <ul>
 {items}
@@ -39,8 +88,11 @@ img{{max-width:100%;border:1px solid #ccc}} li{{margin:.3em 0}} .note{{color:#66
     return path
 
 
-def _zone_html(zone_id: str, out: Path, basemap: str, key: str | None, offline: bool) -> Path:
-    return save_html(zone_map(zone_id, basemap=basemap, key=key), out / f"zone_{zone_id}.html", offline=offline)
+def _zone_html(
+    zone_id: str, out: Path, basemap: str, key: str | None, offline: bool, projects: gpd.GeoDataFrame
+) -> Path:
+    m = zone_map(zone_id, basemap=basemap, key=key, projects=projects)
+    return save_html(m, out / f"zone_{zone_id}.html", offline=offline)
 
 
 def build(
@@ -50,46 +102,66 @@ def build(
     key: str | None = None,
     offline: bool = True,
     progress: bool = True,
+    projects: gpd.GeoDataFrame | ImportResult | None = None,
+    name_col: str | None = None,
 ) -> dict[str, Path]:
     """Build every briefing product into ``out_dir`` and return the written paths.
 
     ``basemap="none"`` (the default) makes maps that work with no network at all; pass ``"osm"``,
     ``"tianditu_vec"`` … for tiles (the scripts stay inlined when ``offline`` is true).
+
+    ``projects`` replaces the bundled projects everywhere (maps, static maps, workbook): a
+    GeoDataFrame (``read_projects(…).projects`` as it comes, or any frame with a name column,
+    ``name_col`` naming it if needed), or the whole `ImportResult` — then the rows rejected on
+    import, and the warnings, are listed in ``import_report.html`` and in the workbook's
+    ``import_report`` sheet.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     zones = load("zones")
+    result = projects if isinstance(projects, ImportResult) else None
+    frame = result.projects if result is not None else projects
+    if frame is None:
+        mine = load("projects")
+        projects_note = "项目：和平区2022年政府工作报告等（随包数据）"
+    else:
+        source = Path(result.source).name if result is not None else None
+        mine = prepare_projects(frame, name_col=name_col, source=source)
+        projects_note = f"项目：用户清单{'（' + source + '）' if source else ''}，共 {len(mine)} 项"
+    report = result.report if result is not None else None
     written: dict[str, Path] = {}
     entries: list[tuple[str, str, str]] = []
     jobs: list[tuple[str, Callable[[], Path], tuple[str, str] | None]] = [
         (
             "overview.html",
-            lambda: save_html(overview_map(basemap=basemap, key=key), out / "overview.html", offline=offline),
+            lambda: save_html(
+                overview_map(basemap=basemap, key=key, projects=mine), out / "overview.html", offline=offline
+            ),
             ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
         ),
-        ("overview.png", lambda: static_map(out / "overview.png"), ("总览图（PNG）", "用于文档")),
-        ("overview.pdf", lambda: static_map(out / "overview.pdf"), ("总览图（PDF）", "矢量，可打印")),
-        ("overview.svg", lambda: static_map(out / "overview.svg"), ("总览图（SVG）", "矢量，可编辑")),
+        ("overview.png", lambda: static_map(out / "overview.png", projects=mine), ("总览图（PNG）", "用于文档")),
+        ("overview.pdf", lambda: static_map(out / "overview.pdf", projects=mine), ("总览图（PDF）", "矢量，可打印")),
+        ("overview.svg", lambda: static_map(out / "overview.svg", projects=mine), ("总览图（SVG）", "矢量，可编辑")),
     ]
     for z in zones.itertuples():
         zid, name = str(z.id), str(z.name_zh)
         jobs.append(
             (
                 f"zone_{zid}.html",
-                partial(_zone_html, zid, out, basemap, key, offline),
+                partial(_zone_html, zid, out, basemap, key, offline, mine),
                 (f"{name}（交互）", "功能区、发展重点、项目与规划要点"),
             )
         )
         jobs.append(
             (
                 f"zone_{zid}.png",
-                partial(static_map, out / f"zone_{zid}.png", zone_id=zid),
+                partial(static_map, out / f"zone_{zid}.png", zone_id=zid, projects=mine),
                 (f"{name}（PNG）", "用于文档"),
             )
         )
 
     def projects_choropleth() -> Path:
-        counts = projects_by_zone(load("projects"), zones)["projects_any_share"]
+        counts = projects_by_zone(mine.to_crs(zones.crs), zones)["projects_any_share"]
         return save_html(
             choropleth_map(counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key),
             out / "choropleth_projects.html",
@@ -110,7 +182,7 @@ def build(
     jobs.append(
         (
             "stats",
-            lambda: write_stats(out / "stats", chinese=True)["workbook"],
+            lambda: write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"],
             ("统计表（Excel）", "面积、重叠、项目分区、轴线与浑河带"),
         )
     )
@@ -119,5 +191,15 @@ def build(
         written[name] = path
         if entry:
             entries.append((str(path.relative_to(out)), *entry))
-    written["index.html"] = _gallery(out, entries, basemap)
+    if result is not None:
+        written["import_report.html"] = _import_page(out, result)
+        entries.insert(
+            0,
+            (
+                "import_report.html",
+                "导入报告",
+                f"拒绝 {result.n_rejected} 行、警告 {result.n_warned} 行（逐行列出）",
+            ),
+        )
+    written["index.html"] = _gallery(out, entries, basemap, offline, projects_note)
     return written

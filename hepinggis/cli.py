@@ -6,15 +6,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
+import pyogrio
 
 from ._digitize import REFERENCE_OUTLINE, digitize
 from ._paths import data_dir
 from .check import check
 from .errors import HepingGISError
-from .importer import read_projects
+from .importer import ImportResult, read_projects
 from .layers import layers
 
 __all__ = ["main"]
@@ -26,6 +27,8 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    if args.data is not None and not args.data.exists():
+        raise HepingGISError(f"{args.data} does not exist; pass a folder of layers or a GeoPackage")
     report = check(args.data)
     print(report.to_text())
     return 0 if report.ok else 1
@@ -46,16 +49,27 @@ def _cmd_digitize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    bad = [kv for kv in args.col if "=" not in kv]
+class UsageError(HepingGISError):
+    """A command-line option that cannot be used as given (exit code 2)."""
+
+
+def _columns(pairs: list[str]) -> dict[str, str]:
+    bad = [kv for kv in pairs if "=" not in kv]
     if bad:
-        print(f"hepinggis import: --col takes ROLE=COLUMN, got {', '.join(bad)}", file=sys.stderr)
-        return 2
-    columns = dict(kv.split("=", 1) for kv in args.col)
+        raise UsageError(f"--col takes ROLE=COLUMN, got {', '.join(bad)}")
+    return dict(kv.split("=", 1) for kv in pairs)
+
+
+def _import(args: argparse.Namespace, file: Path) -> ImportResult:
     result = read_projects(
-        args.file, crs=args.crs, encoding=args.encoding, columns=columns, sheet=args.sheet, layer=args.layer
+        file, crs=args.crs, encoding=args.encoding, columns=_columns(args.col), sheet=args.sheet, layer=args.layer
     )
     print(result.summary())
+    return result
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    result = _import(args, args.file)
     issues = result.report[result.report["level"] != ""]
     if not issues.empty:
         with pd.option_context("display.width", 200, "display.max_colwidth", 140):
@@ -64,6 +78,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         result.write_report(args.report)
         print(f"report written to {args.report}")
     if args.out:
+        if not result.n_imported:
+            raise HepingGISError(f"no row was imported, so there is nothing to write to {args.out}")
         result.projects.to_file(args.out, engine="pyogrio")
         print(f"{result.n_imported} projects written to {args.out}")
     return 1 if result.n_rejected else 0
@@ -80,7 +96,28 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    written = build(args.out, basemap=args.basemap, key=args.key, offline=not args.online, progress=not args.quiet)
+    projects: ImportResult | None = None
+    if args.projects is not None:
+        projects = _import(args, args.projects)
+        if projects.n_rejected:
+            print(
+                f"{projects.n_rejected} row(s) rejected: listed in {args.out / 'import_report.html'} and in the "
+                "workbook's import_report sheet",
+                file=sys.stderr,
+            )
+        if not projects.n_imported:
+            raise HepingGISError(f"no row of {args.projects} could be imported; see the report above")
+    elif args.crs or args.col or args.name_col:
+        raise UsageError("--crs, --col and --name-col go with --projects FILE")
+    written = build(
+        args.out,
+        basemap=args.basemap,
+        key=args.key,
+        offline=not args.online,
+        progress=not args.quiet,
+        projects=projects,
+        name_col=args.name_col,
+    )
     print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
     return 0
 
@@ -89,7 +126,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from .exchange import export
 
     fmt = args.format or {".gpkg": "gpkg", ".xlsx": "xlsx"}.get(args.dest.suffix.lower(), "gpkg")
-    path = export(args.dest, fmt=fmt, layers=args.layer or None, crs=args.crs, encoding=args.encoding)
+    projects = None
+    if args.projects is not None:
+        result = read_projects(args.projects, crs=args.projects_crs, encoding=args.projects_encoding)
+        print(result.summary())
+        projects = result.projects
+    path = export(
+        args.dest,
+        fmt=fmt,
+        layers=args.layer or None,
+        crs=args.crs,
+        encoding=args.encoding,
+        projects=projects,
+        name_col=args.name_col,
+    )
     print(f"exported {'all layers' if not args.layer else ', '.join(args.layer)} as {fmt} to {path} (verified)")
     return 0
 
@@ -114,11 +164,35 @@ def _write_pulled(frames: dict[str, Any], path: Path) -> None:
         frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps."
+def _import_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--crs",
+        default=None,
+        help="wgs84, gcj02 (AMap), bd09 (Baidu), cgcs2000, EPSG:4550 or EPSG:4529 (required for CSV/XLSX)",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    p.add_argument("--encoding", default=None, help="force an encoding (default: detect UTF-8/BOM/GBK)")
+    p.add_argument(
+        "--col",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="name a column for a role (id, name, x, y, category, status, year, investment)",
+    )
+    p.add_argument("--sheet", default=None, help="XLSX sheet name")
+    p.add_argument("--layer", default=None, help="GeoPackage layer")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps.")
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("layers", help="list the bundled layers")
     p.set_defaults(func=_cmd_layers)
     p = sub.add_parser("check", help="validate the layers and compare them with the plan's figures")
@@ -141,21 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         help="import a project list (CSV, XLSX, GeoJSON, GeoPackage, Shapefile); exit 1 if any row was rejected",
     )
     p.add_argument("file", type=Path)
-    p.add_argument(
-        "--crs",
-        default=None,
-        help="wgs84, gcj02 (AMap), bd09 (Baidu), cgcs2000, EPSG:4550 or EPSG:4529 (required for CSV/XLSX)",
-    )
-    p.add_argument("--encoding", default=None, help="force an encoding (default: detect UTF-8/BOM/GBK)")
-    p.add_argument(
-        "--col",
-        action="append",
-        default=[],
-        metavar="ROLE=COLUMN",
-        help="name a column for a role (id, name, x, y, category, status, year, investment)",
-    )
-    p.add_argument("--sheet", default=None, help="XLSX sheet name")
-    p.add_argument("--layer", default=None, help="GeoPackage layer")
+    _import_options(p)
     p.add_argument("--out", type=Path, default=None, help="write the imported projects (.gpkg, .geojson, .shp)")
     p.add_argument("--report", type=Path, default=None, help="write the row-by-row report (.csv or .xlsx)")
     p.set_defaults(func=_cmd_import)
@@ -174,6 +234,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default=None, help="Tianditu key (else $HEPINGGIS_TIANDITU_KEY)")
     p.add_argument("--online", action="store_true", help="load Leaflet from the CDN instead of inlining it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--projects",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your own project list (CSV, XLSX, GeoJSON, GeoPackage, Shapefile) instead of the bundled one",
+    )
+    _import_options(p)
+    p.add_argument("--name-col", default=None, help="the column holding the project names, if not recognised")
     p.set_defaults(func=_cmd_build)
     p = sub.add_parser(
         "export", help="export layers to GeoPackage, Shapefile, GeoJSON, KML or Excel (atomic, verified)"
@@ -183,6 +252,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", action="append", default=[], help="a layer to export (repeat; default: all)")
     p.add_argument("--crs", default="EPSG:4326", choices=["EPSG:4326", "EPSG:4550", "EPSG:4529"])
     p.add_argument("--encoding", default="UTF-8", choices=["UTF-8", "GBK"], help="Shapefile text encoding")
+    p.add_argument("--projects", type=Path, default=None, metavar="FILE", help="export your own project list")
+    p.add_argument("--projects-crs", default=None, help="the coordinate system of --projects (as for import)")
+    p.add_argument("--projects-encoding", default=None, help="force the encoding of --projects")
+    p.add_argument("--name-col", default=None, help="the column of --projects holding the names")
     p.set_defaults(func=_cmd_export)
     p = sub.add_parser("db", help="push the layers to PostGIS, or pull them back")
     p.add_argument("action", choices=["push", "pull"])
@@ -194,13 +267,45 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()) or "(no message)"
+
+
+def _describe(exc: BaseException) -> tuple[str, int]:
+    """What to tell the user about ``exc`` in one line, and the exit code."""
+    if isinstance(exc, UsageError):
+        return str(exc), 2
+    if isinstance(exc, HepingGISError):
+        return str(exc), 1
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}", 1
+    if isinstance(exc, pyogrio.errors.DataSourceError | pyogrio.errors.DataLayerError):
+        return f"GDAL cannot open or write the file: {exc}", 1
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
+        SQLAlchemyError = ()  # type: ignore[assignment,misc]
+    if isinstance(exc, SQLAlchemyError):
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return f"database error: {detail}", 1
+    return f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)", 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; every error ends in one line on stderr and a non-zero exit code."""
     args = _parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except HepingGISError as exc:
-        print(f"hepinggis {args.command}: {exc}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        print(f"hepinggis {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        message, code = _describe(exc)
+        print(f"hepinggis {args.command}: {_one_line(message)}", file=sys.stderr)
+        return code
     return code
 
 

@@ -9,7 +9,7 @@ import shapely
 from shapely.geometry import LineString
 
 from ._strict import require_column, require_ids, require_layer, require_same_crs
-from .errors import LayerSchemaError
+from .errors import InvalidOptionError, LayerSchemaError
 from .measure import MEASURE_CRS
 
 __all__ = ["along_axis", "in_belt"]
@@ -60,7 +60,7 @@ def along_axis(
         require_column(axes, col, "axes")
     require_ids(axes[axes["kind"] == "axis"], "id", [axis_id], "axes")
     if max_distance_m < 0:
-        raise ValueError("max_distance_m must be >= 0")
+        raise InvalidOptionError(f"max_distance_m must be >= 0, got {max_distance_m:g}")
     axes_m = axes.assign(geometry=_metric(axes))
     axis = shapely.line_merge(axes_m.loc[(axes_m["kind"] == "axis") & (axes_m["id"] == axis_id)].geometry.iloc[0])
     if not isinstance(axis, LineString):

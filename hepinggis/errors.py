@@ -6,6 +6,7 @@ __all__ = [
     "DigitizeError",
     "HepingGISError",
     "InvalidGeometryError",
+    "InvalidOptionError",
     "LayerCRSError",
     "LayerFileError",
     "LayerSchemaError",
@@ -15,6 +16,10 @@ __all__ = [
 
 class HepingGISError(Exception):
     """Base class of every hepinggis error."""
+
+
+class InvalidOptionError(HepingGISError, ValueError):
+    """An option value out of its range (a negative distance, an unknown mode)."""
 
 
 class UnknownLayerError(HepingGISError, KeyError):

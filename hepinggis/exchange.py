@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -23,8 +24,10 @@ import pandas as pd
 import shapely
 
 from ._catalogue import LayerSpec, catalogue
+from ._sheets import write_workbook
 from .errors import HepingGISError
 from .layers import load
+from .projects import prepare_projects
 
 __all__ = ["FORMATS", "ExportError", "export", "read_export", "shapefile_fields"]
 
@@ -90,6 +93,12 @@ def _kind(geom_type: str) -> str:
     )
 
 
+def _continuation(short: str, n: int) -> str:
+    """The name of the ``n``-th piece (n >= 2) of a long text: the short name cut so that name and
+    number fit dBASE's 10 characters (src_quote2 … src_quote9, src_quot10 … src_quo100)."""
+    return f"{short[: 10 - len(str(n))]}{n}"
+
+
 def _to_shapefile_frame(frame: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFrame:
     names = shapefile_fields()
     columns: dict[str, object] = {}
@@ -103,7 +112,7 @@ def _to_shapefile_frame(frame: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFr
         if _is_text(values):
             parts = [_pieces(v, encoding) if isinstance(v, str) else [v] for v in values]
             for k in range(max(len(p) for p in parts)):
-                key = short if k == 0 else f"{short[:9]}{k + 1}"
+                key = short if k == 0 else _continuation(short, k + 1)
                 columns[key] = [p[k] if k < len(p) else None for p in parts]
         else:
             columns[short] = values.to_numpy()
@@ -118,13 +127,18 @@ def _from_shapefile_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             continue
         if col in back:
             out[back[col]] = frame[col].to_numpy(dtype=object).copy()
+    pieces: list[tuple[int, str, str]] = []
     for col in frame.columns:
         if col in back or col == frame.geometry.name:
             continue
-        base = next((s for s in back if s[:9] == col[:-1]), None)
-        if base is None or not col[-1].isdigit():
+        match = re.fullmatch(r"(.*?)(\d+)", col)
+        if match is None:
             continue
-        full = back[base]
+        n = int(match.group(2))
+        base = next((s for s in back if _continuation(s, n) == col), None)
+        if base is not None:
+            pieces.append((n, col, back[base]))
+    for _n, col, full in sorted(pieces):  # numeric order: 2, 3 … 10, 11
         current = out[full]
         assert isinstance(current, np.ndarray)
         extra = frame[col].to_numpy(dtype=object)
@@ -171,15 +185,16 @@ def _write_shp(layers: dict[str, gpd.GeoDataFrame], folder: Path, encoding: str)
 
 
 def _write_xlsx(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for name, frame in layers.items():
-            table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-            wgs = frame.to_crs(4326).geometry
-            centre = wgs.representative_point()
-            table["geometry_type"] = frame.geom_type.to_numpy()
-            table["lon"] = np.round(centre.x.to_numpy(), 7)
-            table["lat"] = np.round(centre.y.to_numpy(), 7)
-            table.to_excel(xl, sheet_name=name[:31], index=False)
+    tables = {}
+    for name, frame in layers.items():
+        table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        wgs = frame.to_crs(4326).geometry
+        centre = wgs.representative_point()
+        table["geometry_type"] = frame.geom_type.to_numpy()
+        table["lon"] = np.round(centre.x.to_numpy(), 7)
+        table["lat"] = np.round(centre.y.to_numpy(), 7)
+        tables[name] = table
+    write_workbook(tables, path)  # text cells stay text: never a formula
 
 
 # --- reading back -----------------------------------------------------------------------------
@@ -247,6 +262,9 @@ def _typed(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
 # --- verification and the atomic move -------------------------------------------------------------
 
 
+_NO_EMPTY_TEXT = {"shp", "xlsx"}
+
+
 def _same_value(a: object, b: object, kind: str) -> bool:
     a_null = a is None or (isinstance(a, float) and np.isnan(a)) or a is pd.NA
     b_null = b is None or (isinstance(b, float) and np.isnan(b)) or b is pd.NA
@@ -268,6 +286,8 @@ def verify(expected: gpd.GeoDataFrame, got: gpd.GeoDataFrame, layer: str, fmt: s
     got = got.set_index(key, drop=False).loc[list(expected[key])]
     for f in spec.fields:
         for fid, a, b in zip(expected[key], expected[f.name], got[f.name], strict=True):
+            if fmt in _NO_EMPTY_TEXT and f.type == "str" and a == "":
+                a = None  # dBASE and Excel cells cannot tell an empty text from no value
             if not _same_value(a, b, f.type):
                 raise ExportError(f"{layer} ({fmt}): feature {fid!r} field {f.name!r}: wrote {a!r}, read {b!r}")
     if fmt == "xlsx":
@@ -307,6 +327,8 @@ def export(
     layers: Sequence[str] | None = None,
     crs: str = "EPSG:4326",
     encoding: str = "UTF-8",
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
 ) -> Path:
     """Export layers (all by default) to ``dest``.
 
@@ -324,6 +346,10 @@ def export(
     encoding : str
         Shapefile text encoding, ``UTF-8`` or ``GBK`` (written to the ``.cpg``). Text that does not
         fit the encoding raises instead of being mangled.
+    projects : geopandas.GeoDataFrame, optional
+        Your own projects in place of the bundled ``projects`` layer: ``read_projects(…).projects``
+        as it comes, or any GeoDataFrame with a name column (see `hepinggis.projects.prepare_projects`).
+        The layer's schema is written (the catalogue's fields); other columns are not.
 
     Examples
     --------
@@ -339,18 +365,28 @@ def export(
     if crs not in _TOLERANCE:
         raise ExportError(f"crs must be one of {', '.join(_TOLERANCE)}")
     dest = Path(dest)
-    frames = {n: f.to_crs(crs) if crs != "EPSG:4326" else f for n, f in _layers(layers).items()}
+    chosen = _layers(layers)
+    if projects is not None:
+        spec = _spec("projects")
+        mine = prepare_projects(projects, name_col=name_col).to_crs(4326)
+        chosen["projects"] = _typed(
+            gpd.GeoDataFrame(mine[[*spec.field_names, mine.geometry.name]], crs=mine.crs).reset_index(drop=True), spec
+        )
+    frames = {n: f.to_crs(crs) if crs != "EPSG:4326" else f for n, f in chosen.items()}
     if fmt == "shp":
         _check_encodable(frames, encoding)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     single = FORMATS[fmt]
-    if single:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix, dir=dest.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        tmp.unlink()
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if single:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix, dir=dest.parent)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            tmp.unlink()
+        else:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    except OSError as exc:
+        raise ExportError(f"cannot write {dest}: {exc.strerror or exc} in {dest.parent}") from exc
     try:
         writer = {"gpkg": _write_gpkg, "geojson": _write_geojson, "kml": _write_kml, "xlsx": _write_xlsx}
         if fmt == "shp":

@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ._columns import COLUMN_NAMES, find_columns, unit_scale
+from ._sheets import write_csv, write_workbook
 from ._tables import ImportFileError, RawTable, read_raw
 from .coords import normalise_crs, to_wgs84
 from .layers import load
@@ -70,11 +71,13 @@ class ImportResult:
         )
 
     def write_report(self, path: Path) -> None:
-        """Write the report as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, by suffix."""
+        """Write the report as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, by suffix; no
+        cell is ever a formula (see `hepinggis._sheets`)."""
+        path = Path(path)
         if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            self.report.to_excel(path, index=False)
+            write_workbook({"report": self.report}, path)
         else:
-            self.report.to_csv(path, index=False, encoding="utf-8-sig")
+            write_csv(self.report, path)
 
 
 class _Report:
@@ -217,18 +220,20 @@ def read_projects(
     return _import(path, raw, cols, source_crs)
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Cells as stripped strings; full-width digits and signs (NFKC) normalised where present."""
+def _text(series: pd.Series, *, nfkc: bool = False) -> pd.Series:
+    """Cells as strings with surrounding blanks stripped, otherwise exactly as written; with ``nfkc``
+    (for numbers and coordinates only) full-width digits and signs (１２３．５) are normalised."""
     out = series.astype(str).str.strip()
-    wide = ~out.map(str.isascii)
-    if wide.any():
-        out[wide] = out[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    if nfkc:
+        wide = ~out.map(str.isascii)
+        if wide.any():
+            out[wide] = out[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip())
     return out.where(~series.isna(), "")
 
 
 def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(values, blank, garbage): parsed floats, blank cells, cells that are not finite numbers."""
-    text = _text(series)
+    text = _text(series, nfkc=True)
     blank = (text == "").to_numpy()
     values = pd.to_numeric(text.where(~blank, None), errors="coerce").to_numpy(dtype="float64")
     garbage = ~blank & ~np.isfinite(values)
@@ -296,7 +301,7 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
     xs = np.full(n, np.nan)
     ys = np.full(n, np.nan)
     if raw.geometry is None and "xy" in cols:
-        parts = _text(frame[cols["xy"]]).str.split(r"[,，;；\s]+", regex=True)
+        parts = _text(frame[cols["xy"]], nfkc=True).str.split(r"[,，;；\s]+", regex=True)
         two = parts.map(len) == 2
         blank = _text(frame[cols["xy"]]) == ""
         rej.add(

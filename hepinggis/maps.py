@@ -18,12 +18,21 @@ import pandas as pd
 from branca.colormap import linear
 from folium.plugins import Fullscreen, MeasureControl
 
-from ._leaflet import GeoJsonOverlay, HtmlControl, esc, inline_assets, new_map, use_assets, write_page
+from ._leaflet import (
+    GeoJsonOverlay,
+    HtmlControl,
+    esc,
+    inline_assets,
+    label,
+    new_map,
+    notebook_assets,
+    use_assets,
+    write_page,
+)
 from ._strict import require_ids
 from ._style import (
     AXIS_COLORS,
     BELT_COLOR,
-    CATEGORY_COLORS,
     CATEGORY_ZH,
     DATA_DATE_ZH,
     LOCATION_ZH,
@@ -39,8 +48,9 @@ from .basemaps import Basemap, basemap
 from .errors import HepingGISError
 from .layers import layer_metadata, load
 from .measure import geodesic_area, geodesic_length
+from .projects import SITED, category_colors, category_order, prepare_projects
 
-__all__ = ["choropleth_map", "overview_map", "save_html", "zone_map"]
+__all__ = ["choropleth_map", "notebook_assets", "overview_map", "save_html", "zone_map"]
 
 
 def _bounds(frame: gpd.GeoDataFrame, pad: float = 0.004) -> list[list[float]]:
@@ -197,14 +207,20 @@ def _axes_layer(m: folium.Map, gcj02: bool) -> None:
         dash_index.clear()
         part = segments[segments["axis_id"] == axis_id]
         name = axes.loc[axes["id"] == axis_id, "name_zh"].iloc[0]
-        group = folium.FeatureGroup(name=f"发展轴：{name}", overlay=True, control=True)
+        group = folium.FeatureGroup(name=label(f"发展轴：{name}"), overlay=True, control=True)
         GeoJsonOverlay(feature_collection(part, props, gcj02=gcj02)).add_to(group)
         group.add_to(m)
 
 
-def _project_props(r: Any) -> dict[str, Any]:
-    sited = r["location_method"] in ("point", "line")
-    color = CATEGORY_COLORS.get(r["category"], "#333333")
+def _location_text(r: Any) -> str:
+    where = LOCATION_ZH.get(r["location_method"], r["location_method"])
+    accuracy = "精度未知" if pd.isna(r["accuracy_m"]) else f"精度 ±{r['accuracy_m']:.0f} m"
+    return f"{where}，{accuracy}"
+
+
+def _project_props(r: Any, colors: dict[str, str]) -> dict[str, Any]:
+    sited = r["location_method"] in SITED
+    color = colors.get(str(r["category"]), "#333333")
     style = {
         "radius": 6 if sited else 7,
         "color": color if sited else "#333333",
@@ -225,10 +241,7 @@ def _project_props(r: Any) -> dict[str, Any]:
                 ("状态", STATUS_ZH.get(r["status"], r["status"])),
                 ("年份", None if pd.isna(r["year"]) else int(r["year"])),
                 ("投资", None if pd.isna(r["investment_cny"]) else f"{r['investment_cny'] / 1e8:g} 亿元"),
-                (
-                    "位置",
-                    f"{LOCATION_ZH.get(r['location_method'], r['location_method'])}，精度 ±{r['accuracy_m']:.0f} m",
-                ),
+                ("位置", _location_text(r)),
                 ("位置说明", r["method"]),
                 ("来源", r["source_doc"]),
                 ("原文", r["source_quote"]),
@@ -237,19 +250,22 @@ def _project_props(r: Any) -> dict[str, Any]:
     }
 
 
-def _projects_layer(m: folium.Map, projects: gpd.GeoDataFrame, gcj02: bool, cluster_above: int) -> None:
+def _projects_layer(
+    m: folium.Map, projects: gpd.GeoDataFrame, colors: dict[str, str], gcj02: bool, cluster_above: int
+) -> None:
     group = folium.FeatureGroup(name=f"项目（{len(projects)}）", overlay=True, control=True)
-    lines = projects[projects["location_method"] == "line"]
-    if len(lines):
+    shapes = projects[projects["location_method"].isin(["line", "footprint"]) & (projects.geom_type != "Point")]
+    if len(shapes):
         GeoJsonOverlay(
             feature_collection(
-                lines,
+                shapes,
                 lambda r: {
                     "_s": {
-                        "color": CATEGORY_COLORS.get(r["category"], "#333333"),
-                        "weight": 4,
+                        "color": colors.get(str(r["category"]), "#333333"),
+                        "weight": 4 if r["location_method"] == "line" else 2,
                         "opacity": 0.8,
-                        "className": "hg-project-line",
+                        "fillOpacity": 0.25,
+                        "className": "hg-project-line" if r["location_method"] == "line" else "hg-project-area",
                     },
                     "_t": esc(r["name_zh"]),
                 },
@@ -259,12 +275,25 @@ def _projects_layer(m: folium.Map, projects: gpd.GeoDataFrame, gcj02: bool, clus
     markers = projects.copy()
     markers["geometry"] = marker_points(projects.geometry)
     GeoJsonOverlay(
-        feature_collection(markers, _project_props, gcj02=gcj02), cluster=len(markers) > cluster_above
+        feature_collection(markers, lambda r: _project_props(r, colors), gcj02=gcj02),
+        cluster=len(markers) > cluster_above,
     ).add_to(group)
     group.add_to(m)
 
 
-def _legend(m: folium.Map, projects: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame, extra: str = "") -> None:
+def _as_map_projects(projects: gpd.GeoDataFrame | None, name_col: str | None) -> gpd.GeoDataFrame:
+    """The bundled projects, or the caller's (any CRS, validated and completed), in EPSG:4326."""
+    frame = load("projects") if projects is None else projects
+    return prepare_projects(frame, name_col=name_col).to_crs(4326)
+
+
+def _legend(
+    m: folium.Map,
+    projects: gpd.GeoDataFrame | None,
+    zones: gpd.GeoDataFrame,
+    colors: dict[str, str] | None = None,
+    extra: str = "",
+) -> None:
     parts = ["<h4>六区</h4>"]
     for z in zones.itertuples():
         parts.append(f'<p><i style="background:{ZONE_COLORS.get(z.id, "#999")}"></i>{esc(z.name_zh)}</p>')
@@ -275,10 +304,10 @@ def _legend(m: folium.Map, projects: gpd.GeoDataFrame | None, zones: gpd.GeoData
     parts.append(f'<p><i style="background:{BELT_COLOR};opacity:.5"></i>浑河文体旅生态发展带</p>')
     if projects is not None and len(projects):
         parts.append("<h4>项目类别</h4>")
-        for cat in sorted(projects["category"].unique(), key=list(CATEGORY_COLORS).index):
-            parts.append(
-                f'<p><i class="dot" style="background:{CATEGORY_COLORS[cat]}"></i>{esc(CATEGORY_ZH.get(cat, cat))}</p>'
-            )
+        colors = colors or category_colors(projects["category"])
+        for cat in category_order(projects["category"]):
+            dot = f'<i class="dot" style="background:{colors.get(cat, "#333")}"></i>'
+            parts.append(f"<p>{dot}{esc(CATEGORY_ZH.get(cat, cat))}</p>")
         parts.append(
             '<p><i class="dot" style="background:#888"></i>有点位/线位</p>'
             '<p><i class="ring" style="border:2px dashed #333"></i>仅知所在范围（标于范围内）</p>'
@@ -287,7 +316,12 @@ def _legend(m: folium.Map, projects: gpd.GeoDataFrame | None, zones: gpd.GeoData
 
 
 def overview_map(
-    *, basemap: str = "osm", key: str | None = None, cluster_above: int = 40, projects: gpd.GeoDataFrame | None = None
+    *,
+    basemap: str = "osm",
+    key: str | None = None,
+    cluster_above: int = 40,
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
 ) -> folium.Map:
     """The overview: zones, 街道, both axes with their segments, the belt and every placed project.
 
@@ -301,8 +335,11 @@ def overview_map(
     cluster_above : int
         Projects are clustered when there are more than this many.
     projects : geopandas.GeoDataFrame, optional
-        Projects to show instead of the bundled layer (same schema, e.g. from `read_projects`
-        merged with the bundled columns).
+        Projects to show instead of the bundled layer: ``read_projects(…).projects`` as it comes,
+        or any GeoDataFrame of points/lines/polygons with a name column (completed by
+        `hepinggis.projects.prepare_projects`; categories are free text, each with a stable colour).
+    name_col : str, optional
+        The column holding the names, where it is not one of the usual ones.
 
     Examples
     --------
@@ -317,17 +354,29 @@ def overview_map(
     _jiedao_layer(m, gcj)
     _belt_layer(m, gcj)
     _axes_layer(m, gcj)
-    projects = load("projects") if projects is None else projects
-    _projects_layer(m, projects, gcj, cluster_above)
-    _legend(m, projects, zones)
+    projects = _as_map_projects(projects, name_col)
+    colors = category_colors(projects["category"])
+    _projects_layer(m, projects, colors, gcj, cluster_above)
+    _legend(m, projects, zones, colors)
     _title(m, "总览：功能区、发展轴、浑河带与项目")
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     return m
 
 
-def zone_map(zone_id: str, *, basemap: str = "osm", key: str | None = None, cluster_above: int = 40) -> folium.Map:
+def zone_map(
+    zone_id: str,
+    *,
+    basemap: str = "osm",
+    key: str | None = None,
+    cluster_above: int = 40,
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
+) -> folium.Map:
     """One zone: its outline over the others, its sub-areas and projects, and a side panel with its
     定位, 四至, planned vs digitized area and 2025 targets from the plan.
+
+    ``projects`` and ``name_col`` work as in `overview_map`; colours follow the categories of the
+    whole table, so they match the overview's.
 
     Examples
     --------
@@ -373,10 +422,11 @@ def zone_map(zone_id: str, *, basemap: str = "osm", key: str | None = None, clus
             )
         ).add_to(group)
         group.add_to(m)
-    projects = load("projects")
+    projects = _as_map_projects(projects, name_col)
+    colors = category_colors(projects["category"])
     shares = zone_shares(projects, zones)
-    mine = projects.loc[sorted(set(shares.loc[shares["zone_id"] == zone_id, "feature"]))]
-    _projects_layer(m, mine, gcj, cluster_above)
+    mine = projects[projects.index.isin(shares.loc[shares["zone_id"] == zone_id, "feature"])]
+    _projects_layer(m, mine, colors, gcj, cluster_above)
     digitized = float(geodesic_area(zone).iloc[0])
     unplaced = layer_metadata("sub_areas").get("unplaced", [])
     unplaced_names = [u["name_zh"] for u in unplaced if u["zone_id"] == zone_id]
@@ -394,10 +444,37 @@ def zone_map(zone_id: str, *, basemap: str = "osm", key: str | None = None, clus
     panel.append(f"<h4>项目（{len(mine)}）</h4><p>{esc('、'.join(mine['name_zh']))}</p>")
     panel.append(f"<p style='color:#666'>来源：{esc(row['plan_section'])}</p>")
     HtmlControl("".join(panel), position="topright", css_class="hg-side").add_to(m)
-    _legend(m, mine, zones)
+    _legend(m, mine, zones, colors)
     _title(m, f"功能区：{row['name_zh']}")
     folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m
+
+
+NO_DATA = "#cccccc"
+
+
+def _classify(data: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, pd.Series]:
+    """Upper class bounds and each value's class (mapclassify's ``yb``: class i holds
+    bins[i-1] < v <= bins[i], the first also its lower end). Fewer distinct values than ``k``
+    give fewer classes; bins that mapclassify repeats are merged."""
+    kk = max(1, min(k, int(data.nunique())))
+    if kk == 1:
+        return np.array([float(data.max())]), pd.Series(0, index=data.index)
+    try:
+        classifier = mapclassify.classify(data.to_numpy(), scheme=scheme, k=kk)
+    except (ValueError, KeyError, AttributeError) as exc:
+        raise HepingGISError(f"choropleth_map: mapclassify cannot classify with scheme {scheme!r}: {exc}") from exc
+    bins = np.unique(np.asarray(classifier.bins, dtype=float))
+    classes = np.searchsorted(bins, data.to_numpy(), side="left")  # v <= bins[i]: mapclassify's rule
+    return bins, pd.Series(classes, index=data.index)
+
+
+def _class_colors(n: int) -> list[str]:
+    """``n`` sequential colours (ColorBrewer YlOrRd via branca), light to dark."""
+    scale = linear.YlOrRd_09.scale(0, 1)  # type: ignore[attr-defined]
+    if n == 1:
+        return [str(scale.rgb_hex_str(0.55))]
+    return [str(scale.rgb_hex_str(0.12 + 0.83 * i / (n - 1))) for i in range(n)]
 
 
 def choropleth_map(
@@ -433,18 +510,9 @@ def choropleth_map(
     data = known.dropna().astype(float)
     if data.empty:
         raise HepingGISError("choropleth_map: no value for any zone id")
-    kk = max(1, min(k, data.nunique()))
-    if kk == 1:
-        bins = np.array([float(data.max())])
-        classes = pd.Series(0, index=data.index)
-    else:
-        classifier = mapclassify.classify(data.to_numpy(), scheme=scheme, k=kk)
-        bins = np.asarray(classifier.bins, dtype=float)
-        classes = pd.Series(classifier.yb, index=data.index)
-    cmap = linear.YlOrRd_09.scale(  # type: ignore[attr-defined]
-        float(data.min()), float(data.max())
-    ).to_step(index=[float(data.min()), *bins])
-    fill = {zid: (cmap(float(data[zid])) if zid in data.index else "#cccccc") for zid in zones["id"]}
+    bins, classes = _classify(data, scheme, k)
+    palette = _class_colors(len(bins))
+    fill = {zid: (palette[int(classes[zid])] if zid in data.index else NO_DATA) for zid in zones["id"]}
     m, bm = _start(_bounds(zones), basemap, key)
     _zone_layer(
         m,
@@ -460,14 +528,16 @@ def choropleth_map(
     )
     lows = [float(data.min()), *bins[:-1]]
     rows = [
-        f'<p><i style="background:{cmap((lo + hi) / 2 if i else lo)}"></i>{lo:g} – {hi:g}{esc(unit)}'
+        f'<p class="hg-class" data-color="{palette[i]}" data-count="{int((classes == i).sum())}">'
+        f'<i style="background:{palette[i]}"></i>{"[" if i == 0 else "("}{lo:g}, {hi:g}]{esc(unit)}'
         f"（{int((classes == i).sum())}）</p>"
         for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))
     ]
     if known.isna().any():
-        rows.append('<p><i style="background:#cccccc"></i>无数据</p>')
+        rows.append(f'<p><i style="background:{NO_DATA}"></i>无数据</p>')
+    rule = "分级：mapclassify {}；区间含上限，“(”不含下限，首级“[”含下限；括号内为功能区数"
     HtmlControl(
-        f"<h4>{esc(title)}</h4><p style='color:#666'>分级：mapclassify {esc(scheme)}</p>" + "".join(rows),
+        f"<h4>{esc(title)}</h4><p style='color:#666'>{esc(rule.format(scheme))}</p>" + "".join(rows),
         position="bottomright",
         css_class="hg-legend",
     ).add_to(m)

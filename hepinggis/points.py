@@ -20,7 +20,7 @@ import shapely
 from numpy.typing import ArrayLike
 
 from ._strict import require_column, require_layer
-from .errors import CRSMismatchError, LayerCRSError
+from .errors import CRSMismatchError, InvalidOptionError, LayerCRSError
 
 __all__ = ["count_points_by_zone", "count_points_in_parquet"]
 
@@ -61,11 +61,11 @@ def _xy(
         geoms = points.geometry.values
         kinds = set(shapely.get_type_id(geoms).tolist())
         if not kinds <= {0}:
-            raise ValueError("points: every geometry must be a Point")
+            raise InvalidOptionError("points: every geometry must be a Point")
         return shapely.get_x(geoms), shapely.get_y(geoms)
     x, y = (np.asarray(a, dtype="float64") for a in points)
     if x.shape != y.shape:
-        raise ValueError(f"points: x has {x.size} values but y has {y.size}")
+        raise InvalidOptionError(f"points: x has {x.size} values but y has {y.size}")
     return x, y
 
 
@@ -103,7 +103,7 @@ def count_points_by_zone(
     True
     """
     if chunk_size < 1:
-        raise ValueError("chunk_size must be at least 1")
+        raise InvalidOptionError("chunk_size must be at least 1")
     kernel = _Kernel(zones, zone_id)
     x, y = _xy(points, zones)
     total = np.zeros(len(kernel.ids), dtype=np.int64)

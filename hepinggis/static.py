@@ -23,7 +23,6 @@ from ._strict import require_ids
 from ._style import (
     AXIS_COLORS,
     BELT_COLOR,
-    CATEGORY_COLORS,
     CATEGORY_ZH,
     DATA_DATE_ZH,
     PLAN_TITLE_ZH,
@@ -35,6 +34,7 @@ from ._web import marker_points
 from .errors import HepingGISError
 from .layers import load
 from .measure import MEASURE_CRS
+from .projects import SITED, category_colors, category_order, prepare_projects
 
 __all__ = ["CJK_FONT", "require_cjk_font", "static_map"]
 
@@ -61,6 +61,11 @@ def require_cjk_font(family: str = CJK_FONT) -> str:
         ) from exc
 
 
+def plain_text(text: str) -> str:
+    """User text for matplotlib: ``$`` would start mathtext (and a lone one raises), so escape it."""
+    return text.replace("$", r"\$")
+
+
 def _scale_bar(ax: plt.Axes, length_m: float) -> None:
     # matplotlib-scalebar is not a dependency; in a metric CRS a bar is two lines of code
     x0, x1 = ax.get_xlim()
@@ -84,8 +89,18 @@ def _north(ax: plt.Axes) -> None:
     )
 
 
-def static_map(path: str | Path, *, zone_id: str | None = None, dpi: int = 200) -> Path:
+def static_map(
+    path: str | Path,
+    *,
+    zone_id: str | None = None,
+    dpi: int = 200,
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
+) -> Path:
     """Draw the overview (or one zone) to ``path``; the suffix picks PNG, SVG or PDF.
+
+    ``projects`` (default: the bundled layer) may be ``read_projects(…).projects`` as it comes or
+    any GeoDataFrame with a name column, as for `hepinggis.maps.overview_map`.
 
     Examples
     --------
@@ -108,7 +123,8 @@ def static_map(path: str | Path, *, zone_id: str | None = None, dpi: int = 200) 
     jiedao = load("jiedao").to_crs(MEASURE_CRS)
     belt = load("belt").to_crs(MEASURE_CRS)
     axes_layer = load("axes").to_crs(MEASURE_CRS)
-    projects = load("projects")
+    projects = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
+    colors = category_colors(projects["category"])
     markers = gpd.GeoDataFrame(
         projects.drop(columns="geometry"), geometry=marker_points(projects.geometry), crs=projects.crs
     ).to_crs(MEASURE_CRS)
@@ -144,8 +160,8 @@ def static_map(path: str | Path, *, zone_id: str | None = None, dpi: int = 200) 
             )
     shown = markers if zone_id is None else markers[markers.intersects(zones.set_index("id").loc[zone_id].geometry)]
     for cat, group in shown.groupby("category"):
-        sited = group["location_method"].isin(["point", "line"])
-        color = CATEGORY_COLORS.get(str(cat), "#333")
+        sited = group["location_method"].isin(SITED)
+        color = colors.get(str(cat), "#333")
         if sited.any():
             group[sited].plot(ax=ax, color=color, markersize=36, edgecolor="black", lw=0.5, zorder=5)
         if (~sited).any():
@@ -168,16 +184,16 @@ def static_map(path: str | Path, *, zone_id: str | None = None, dpi: int = 200) 
         )
     ]
     handles.append(Patch(facecolor=BELT_COLOR, alpha=0.3, label="浑河文体旅生态发展带"))
-    for cat in sorted(shown["category"].unique(), key=list(CATEGORY_COLORS).index):
+    for cat in category_order(shown["category"]):
         handles.append(
             Line2D(
                 [],
                 [],
                 marker="o",
                 ls="",
-                color=CATEGORY_COLORS[cat],
+                color=colors[cat],
                 markeredgecolor="black",
-                label=f"项目：{CATEGORY_ZH.get(cat, cat)}",
+                label=plain_text(f"项目：{CATEGORY_ZH.get(cat, cat)}"),
             )
         )
     handles.append(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
+from ._sheets import write_csv, write_workbook
 from .assign import projects_by_zone, zone_shares
 from .check import check
 from .corridor import along_axis, in_belt
 from .layers import layer_metadata, load
 from .overlap import overlap_analysis, overlap_matrix
+from .projects import SITED, prepare_projects
 
 __all__ = ["CHINESE_HEADERS", "stats_tables", "write_stats"]
 
@@ -60,24 +63,42 @@ CHINESE_HEADERS: dict[str, str] = {
     "source_quote": "原文",
     "investment_cny_stated": "已载明投资(元)",
     "n_with_investment": "载明投资的项目数",
+    "row": "行号",
+    "name": "名称",
+    "outcome": "结果",
+    "level": "级别",
+    "field": "字段",
+    "message": "说明",
 }
 
 
-def stats_tables(distance_m: float = 500.0) -> dict[str, pd.DataFrame]:
+def stats_tables(
+    distance_m: float = 500.0,
+    *,
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
+    import_report: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """Compute every table from the bundled layers; keys become sheet and file names.
+
+    ``projects`` replaces the bundled projects (``read_projects(…).projects`` as it comes, or any
+    GeoDataFrame with a name column); ``import_report`` (``ImportResult.report``) adds the sheet
+    ``import_report``, so rows rejected on import travel with the tables.
 
     Projects placed only as "somewhere in a zone" (``zone_extent``) or "somewhere in the belt" are
     left out of the along-axis table, and zone extents out of the belt table: an extent is not a site.
     """
-    zones, jiedao, projects = load("zones"), load("jiedao"), load("projects")
+    zones, jiedao = load("zones"), load("jiedao")
     axes, belt = load("axes"), load("belt")
+    bundled = projects is None
+    projects = prepare_projects(load("projects") if bundled else projects, name_col=name_col).to_crs(zones.crs)
     report = check()
     names = projects.set_index("id")["name_zh"]
     by_id = projects.set_index("id")
     shares = zone_shares(by_id, zones).rename(columns={"feature": "id"})
     shares.insert(1, "name_zh", shares["id"].map(names))
     # "somewhere in this zone / in the belt" is not a place along an axis: only sited projects
-    sited = by_id[by_id["location_method"].isin(["point", "line", "sub_area_extent"])]
+    sited = by_id[by_id["location_method"].isin([*SITED, "sub_area_extent"])]
     near = []
     for axis_id in axes.loc[axes["kind"] == "axis", "id"]:
         part = along_axis(sited, axes, axis_id=axis_id, max_distance_m=distance_m).reset_index()
@@ -87,9 +108,9 @@ def stats_tables(distance_m: float = 500.0) -> dict[str, pd.DataFrame]:
     axis_table.insert(2, "name_zh", axis_table["id"].map(names))
     belt_table = in_belt(by_id[by_id["location_method"] != "zone_extent"], belt).reset_index()
     belt_table.insert(1, "name_zh", belt_table["id"].map(names))
-    unplaced = layer_metadata("projects").get("unplaced", [])
+    unplaced = layer_metadata("projects").get("unplaced", []) if bundled else []
     zones_belt = overlap_analysis(zones, {"belt": belt[belt["kind"] == "belt"]})
-    return {
+    tables = {
         "zone_areas": report.zone_areas,
         "lengths": report.lengths,
         "zones_x_jiedao": overlap_matrix(zones, jiedao, a_name="zone", b_name="jiedao"),
@@ -100,10 +121,27 @@ def stats_tables(distance_m: float = 500.0) -> dict[str, pd.DataFrame]:
         "projects_in_belt": belt_table,
         "projects_unplaced": pd.DataFrame(unplaced),
     }
+    outside = by_id.index.difference(shares["id"].unique())
+    tables["projects_outside"] = pd.DataFrame({"id": outside, "name_zh": names.reindex(outside).to_numpy()})
+    if import_report is not None:
+        tables["import_report"] = import_report
+    return tables
 
 
-def write_stats(out_dir: Path, *, chinese: bool = False, distance_m: float = 500.0) -> dict[str, Path]:
+def write_stats(
+    out_dir: Path,
+    *,
+    chinese: bool = False,
+    distance_m: float = 500.0,
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
+    import_report: pd.DataFrame | None = None,
+) -> dict[str, Path]:
     """Write ``hepinggis_stats.xlsx`` (one sheet per table) and one UTF-8 (BOM) CSV per table.
+
+    No cell is ever a formula: text is stored as text in the workbook, and text that a spreadsheet
+    would read as a formula gets a leading ``'`` in the CSVs. ``projects``, ``name_col`` and
+    ``import_report`` are passed to `stats_tables`.
 
     Examples
     --------
@@ -112,17 +150,11 @@ def write_stats(out_dir: Path, *, chinese: bool = False, distance_m: float = 500
     >>> sorted(paths)[:3]
     ['lengths', 'project_zone_shares', 'projects_along_axes']
     """
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables = stats_tables(distance_m)
+    tables = stats_tables(distance_m, projects=projects, name_col=name_col, import_report=import_report)
     if chinese:
         tables = {k: v.rename(columns=CHINESE_HEADERS) for k, v in tables.items()}
-    book = out_dir / "hepinggis_stats.xlsx"
-    written: dict[str, Path] = {}
-    with pd.ExcelWriter(book, engine="openpyxl") as xl:
-        for name, table in tables.items():
-            table.to_excel(xl, sheet_name=name[:31], index=False)
-            csv = out_dir / f"{name}.csv"
-            table.to_csv(csv, index=False, encoding="utf-8-sig")
-            written[name] = csv
-    written["workbook"] = book
+    written = {name: write_csv(table, out_dir / f"{name}.csv") for name, table in tables.items()}
+    written["workbook"] = write_workbook(tables, out_dir / "hepinggis_stats.xlsx")
     return written

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from _chromium import launch
 
 from hepinggis._paths import data_dir
 
@@ -42,3 +45,9 @@ def reference_dir() -> Path:
 def seeds_dir() -> Path:
     """The seed documents (../shared/seeds, or $HEPINGGIS_SEEDS)."""
     return _shared("HEPINGGIS_SEEDS", "seeds")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium (Playwright), one per test module; skips outside CI without it."""
+    yield from launch()

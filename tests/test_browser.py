@@ -3,79 +3,17 @@ and recorded (Playwright drives it; no browser is downloaded)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import pytest
+from _chromium import Visit, not_blank
 from shapely.geometry import Point
 
 import hepinggis
 from hepinggis.maps import choropleth_map, overview_map, save_html, zone_map
-
-CHROMIUM = os.environ.get("HEPINGGIS_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have Debian chromium at {CHROMIUM}")
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-class Visit:
-    def __init__(self, browser: Any, path: Path) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.external: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-
-        def route(r: Any) -> None:
-            url = r.request.url
-            if url.startswith(("file:", "data:", "about:")):
-                r.continue_()
-            else:
-                self.external.append(url)
-                r.abort()
-
-        self.page.route("**/*", route)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.goto(path.resolve().as_uri())
-        self.page.wait_for_selector("path.hg-zone", timeout=15_000)
-
-    def count(self, selector: str) -> int:
-        return int(self.page.locator(selector).count())
-
-
-def _not_blank(png: Path) -> int:
-    from PIL import Image
-
-    with Image.open(png) as img:
-        colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
-    return len(colours or [])
 
 
 def test_offline_overview_renders_every_zone_and_project(browser: Any, tmp_path: Path) -> None:
@@ -91,7 +29,7 @@ def test_offline_overview_renders_every_zone_and_project(browser: Any, tmp_path:
     assert v.external == [] and v.errors == []
     shot = tmp_path / "overview.png"
     v.page.screenshot(path=str(shot))
-    assert _not_blank(shot) > 50
+    assert not_blank(shot) > 50
 
 
 def test_popup_shows_escaped_text_and_runs_nothing(browser: Any, tmp_path: Path) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
+from _chromium import Visit
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
@@ -31,3 +33,28 @@ def test_notebook_executes(path: Path, tmp_path: Path) -> None:
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+
+
+def test_map_in_a_notebook_renders_offline(browser: Any, tmp_path: Path) -> None:
+    """Notebook 03 draws the imported list; its output, opened as Jupyter shows it (an iframe), renders
+    in headless Chromium with every network request blocked."""
+    path = next(p for p in NOTEBOOKS if p.name.startswith("03_"))
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    html_out = [
+        o["data"]["text/html"]
+        for c in nb.cells
+        if c.cell_type == "code" and "overview_map(projects=result.projects" in c.source
+        for o in c.outputs
+        if "text/html" in o.get("data", {})
+    ]
+    assert len(html_out) == 1, "notebook 03 must display the imported list on a map"
+    page = tmp_path / "cell.html"
+    page.write_text(f"<!DOCTYPE html><html><body>{html_out[0]}</body></html>", encoding="utf-8")
+    v = Visit(browser, page, wait_for="iframe")
+    frame = v.page.frame_locator("iframe")
+    frame.locator("path.hg-zone").first.wait_for(state="attached", timeout=15_000)
+    assert frame.locator("path.hg-zone").count() == 6
+    assert frame.locator("path.hg-project").count() == 3  # the three rows the notebook imports
+    assert "商业" in frame.locator(".hg-legend").inner_text()
+    assert v.external == [] and v.errors == []
