@@ -37,8 +37,10 @@ from .errors import HepingGISError
 __all__ = [
     "ASSETS",
     "PANEL_CSS",
+    "FitView",
     "GeoJsonOverlay",
     "HtmlControl",
+    "MetricScale",
     "SafeFigure",
     "esc",
     "inline_assets",
@@ -66,17 +68,36 @@ ASSETS: dict[str, tuple[str, str]] = {
 }
 
 PANEL_CSS = """
-.hg-panel{background:rgba(255,255,255,.94);padding:8px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);
-font:12px/1.45 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;color:#222;max-width:330px}
+.hg-panel{background:rgba(255,255,255,.95);padding:6px 9px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);
+font:12px/1.45 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;color:#222;
+max-width:min(330px,44vw);overflow:auto;box-sizing:border-box}
+.leaflet-top.leaflet-right .hg-panel{max-height:calc(52vh - 24px)}
+.leaflet-bottom.leaflet-right .hg-panel{max-height:calc(44vh - 34px)}
+.leaflet-bottom.leaflet-left .hg-panel{max-height:calc(40vh - 50px)}
+.hg-panel summary{cursor:pointer;font-weight:bold;font-size:13px;list-style-position:inside}
 .hg-panel h3{margin:0 0 4px;font-size:14px}.hg-panel h4{margin:6px 0 2px;font-size:12px}
-.hg-panel p{margin:2px 0}.hg-side{max-height:52vh;overflow-y:auto}
+.hg-panel p{margin:2px 0}
 .hg-legend i{display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:middle;border:1px solid #555}
-.hg-legend i.dot{border-radius:50%;width:10px}.hg-legend i.ring{border-radius:50%;width:10px;background:none!important}
-.hg-legend i.line{height:0;border-width:2px 0 0 0;border-style:solid}
-.hg-north{font:bold 16px sans-serif;text-align:center}
+.hg-legend i.dot{border-radius:50%;width:10px;border:1.5px solid #fff;box-shadow:0 0 0 1px #555}
+.hg-legend i.diamond{width:9px;height:9px;transform:rotate(45deg);border:1.5px dashed #222;margin:0 7px 0 2px}
+.hg-legend i.line{height:0;border-width:3px 0 0 0;border-style:solid}
+.hg-legend i.dash{height:0;border-width:2px 0 0 0;border-style:dashed}
+.hg-north{font:bold 16px sans-serif;text-align:center;float:right;margin-left:8px}
 .hg-pop table{border-collapse:collapse}.hg-pop td{padding:1px 4px;vertical-align:top}
-.hg-pop td:first-child{color:#666;white-space:nowrap}
+.hg-pop td:first-child{color:#666;white-space:nowrap}.hg-pop .en{color:#888;font-size:11px}
+.hg-label{width:0;height:0;border:0;background:none}
+.hg-label span{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;pointer-events:none;
+font:bold 13px/1.2 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#111;
+text-shadow:-1px -1px 0 #fff,1px -1px 0 #fff,-1px 1px 0 #fff,1px 1px 0 #fff,0 0 3px #fff}
+.hg-jd-label span{font-size:11px;font-weight:normal;color:#333;transform:translate(-50%,70%)}
+.hg-jd-label{display:none}.hg-zoom-close .hg-jd-label{display:block}
+.hg-extent{width:0;height:0;border:0;background:none}
+.hg-extent i{position:absolute;left:-7px;top:-7px;width:12px;height:12px;transform:rotate(45deg);
+border:2px dashed #222;box-sizing:content-box}
 """
+
+#: Zoom level from which the 街道 names are shown (closer views only, so they never crowd the zones').
+JIEDAO_LABEL_ZOOM = 14
 
 
 def esc(value: object) -> str:
@@ -141,7 +162,20 @@ class GeoJsonOverlay(_Payloads, JSCSSMixin, MacroElement):
         (function () {
             var layer = L.geoJSON({{ this.data_js }}, {
                 style: function (f) { return f.properties._s; },
-                pointToLayer: function (f, ll) { return L.circleMarker(ll, f.properties._s); },
+                pointToLayer: function (f, ll) {
+                    var s = f.properties._s || {};
+                    if (f.properties._label) {  // a permanent, non-interactive text label
+                        return L.marker(ll, {interactive: false, keyboard: false, pane: 'hg-labels', icon: L.divIcon({
+                            className: 'hg-label ' + (s.className || ''), iconSize: [0, 0],
+                            html: '<span>' + f.properties._label + '</span>'})});
+                    }
+                    if (s.shape === 'diamond') {  // a project known only by the area it lies in
+                        var icon = L.divIcon({className: 'hg-extent ' + (s.className || ''), iconSize: [0, 0],
+                            html: '<i style="background:' + s.fillColor + ';border-color:' + s.color + '"></i>'});
+                        return L.marker(ll, {icon: icon, riseOnHover: true});
+                    }
+                    return L.circleMarker(ll, s);
+                },
                 onEachFeature: function (f, l) {
                     if (f.properties._t) { l.bindTooltip(f.properties._t, {sticky: true}); }
                     if (f.properties._p) { l.bindPopup(f.properties._p, {maxWidth: 380}); }
@@ -182,6 +216,8 @@ class HtmlControl(_Payloads, JSCSSMixin, MacroElement):
             ctl.onAdd = function () {
                 var d = L.DomUtil.create('div', {{ this.class_js }});
                 d.innerHTML = {{ this.html_js }};
+                var det = d.querySelector('details');
+                if (det && window.innerWidth < 700) { det.open = false; }  // phones: folded until tapped
                 L.DomEvent.disableClickPropagation(d);
                 L.DomEvent.disableScrollPropagation(d);
                 return d;
@@ -191,9 +227,13 @@ class HtmlControl(_Payloads, JSCSSMixin, MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, html_text: str, *, position: str = "bottomright", css_class: str = "") -> None:
+    def __init__(
+        self, html_text: str, *, position: str = "bottomright", css_class: str = "", summary: str | None = None
+    ) -> None:
         super().__init__()
         self._name = "HtmlControl"
+        if summary is not None:  # collapsible: open on a screen, folded on a phone
+            html_text = f"<details open><summary>{summary}</summary>{html_text}</details>"
         self.html_js = self._payload(to_js(html_text))
         self.position_js = to_js(position)
         self.class_js = to_js(f"hg-panel {css_class}".strip())
@@ -251,19 +291,75 @@ class SafeFigure(Figure):
         )
 
 
-def new_map(bounds: list[list[float]]) -> folium.Map:
+class FitView(MacroElement):
+    """Fit the map to ``bounds`` on load, keeping clear of the panels: the right-hand padding is
+    ``right_px`` but never more than ``right_share`` of the map's width (phones). Also marks the
+    map container ``hg-zoom-close`` from `JIEDAO_LABEL_ZOOM` on, for the 街道 labels. Numbers only:
+    no user text reaches this template."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var size = map.getSize();
+            var pane = map.createPane('hg-labels');  // names above the markers: never covered
+            pane.style.zIndex = 640; pane.style.pointerEvents = 'none';
+            var phone = window.innerWidth < 700;  // the panels start folded there: no room to keep
+            map.fitBounds({{ this.bounds_js }}, {
+                paddingTopLeft: [phone ? 12 : {{ this.left_px }}, 12],
+                paddingBottomRight: [phone ? 12 : Math.min({{ this.right_px }}, size.x * {{ this.right_share }}), 12]
+            });
+            var mark = function () {
+                var c = map.getContainer();
+                if (map.getZoom() >= {{ this.label_zoom }}) { L.DomUtil.addClass(c, 'hg-zoom-close'); }
+                else { L.DomUtil.removeClass(c, 'hg-zoom-close'); }
+            };
+            map.on('zoomend', mark); mark();
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(
+        self, bounds: list[list[float]], *, left_px: int = 12, right_px: int = 12, right_share: float = 0.45
+    ) -> None:
+        super().__init__()
+        self._name = "FitView"
+        self.bounds_js = json.dumps([[float(v) for v in corner] for corner in bounds])
+        self.left_px, self.right_px, self.right_share = int(left_px), int(right_px), float(right_share)
+        self.label_zoom = JIEDAO_LABEL_ZOOM
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's control_scale adds feet/miles)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true, position: 'bottomleft'}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+def new_map(bounds: list[list[float]], *, right_px: int = 12, left_px: int = 12) -> folium.Map:
     """A folium Map with only Leaflet as its assets (no jQuery, bootstrap or font CDNs), on a
-    `SafeFigure`."""
+    `SafeFigure`, fitted to ``bounds`` at a fractional zoom (quarter steps) so that the area fills
+    the view, with a metric scale bar."""
     m = folium.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         zoom_start=12,
         tiles=None,
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=False,
+        zoomSnap=0.25,
+        zoomDelta=0.5,
     )
     use_assets(m, "leaflet_js", "leaflet_css")
     SafeFigure().add_child(m)
-    m.fit_bounds(bounds)
+    MetricScale().add_to(m)
+    FitView(bounds, left_px=left_px, right_px=right_px).add_to(m)
     return m
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-#: One fixed colour per zone (Tableau 10, colour-blind safe enough for six classes).
+#: One fixed colour per zone, shared by the interactive and the static maps. Chosen from the
+#: Okabe–Ito and Paul Tol palettes as the six whose fills (at `ZONE_FILL_OPACITY` over white) stay
+#: furthest apart for normal vision and under simulated deutan, protan and tritan colour vision
+#: (CAM02-UCS ΔE ≥ 11 for every pair; tests/test_style.py measures it with colorspacious).
 ZONE_COLORS: dict[str, str] = {
-    "beishichang": "#b07aa1",
-    "nanshichang": "#f28e2b",
-    "taiyuanjie": "#e15759",
-    "sanhaojie": "#4e79a7",
-    "changbaidao": "#59a14f",
-    "manrong": "#edc948",
+    "beishichang": "#882255",
+    "nanshichang": "#CC6677",
+    "taiyuanjie": "#F0E442",
+    "sanhaojie": "#0072B2",
+    "changbaidao": "#56B4E9",
+    "manrong": "#999933",
 }
+
+#: How opaque the zone fills are drawn (interactive and static maps alike).
+ZONE_FILL_OPACITY = 0.55
 
 #: Short labels for map annotations.
 ZONE_SHORT_ZH: dict[str, str] = {

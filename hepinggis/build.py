@@ -142,6 +142,16 @@ def build(
         ("overview.png", lambda: static_map(out / "overview.png", projects=mine), ("总览图（PNG）", "用于文档")),
         ("overview.pdf", lambda: static_map(out / "overview.pdf", projects=mine), ("总览图（PDF）", "矢量，可打印")),
         ("overview.svg", lambda: static_map(out / "overview.svg", projects=mine), ("总览图（SVG）", "矢量，可编辑")),
+        (
+            "overview_A4_portrait.pdf",
+            lambda: static_map(out / "overview_A4_portrait.pdf", projects=mine, paper="A4"),
+            ("总览图（A4 竖版 PDF）", "按 100% 打印，文字不小于 7 磅"),
+        ),
+        (
+            "overview_A3_landscape.pdf",
+            lambda: static_map(out / "overview_A3_landscape.pdf", projects=mine, paper="A3", orientation="landscape"),
+            ("总览图（A3 横版 PDF）", "按 100% 打印，文字不小于 7 磅"),
+        ),
     ]
     for z in zones.itertuples():
         zid, name = str(z.id), str(z.name_zh)

@@ -18,49 +18,45 @@ import pandas as pd
 from branca.colormap import linear
 from folium.plugins import Fullscreen, MeasureControl
 
-from ._leaflet import (
-    GeoJsonOverlay,
-    HtmlControl,
-    esc,
-    inline_assets,
-    label,
-    new_map,
-    notebook_assets,
-    use_assets,
-    write_page,
+from ._leaflet import HtmlControl, esc, inline_assets, new_map, notebook_assets, use_assets, write_page
+from ._map_layers import (
+    axes_layer,
+    belt_layer,
+    jiedao_layer,
+    legend,
+    projects_layer,
+    sub_areas_layer,
+    zone_labels,
+    zone_layer,
+    zone_of_markers,
 )
 from ._strict import require_ids
-from ._style import (
-    AXIS_COLORS,
-    BELT_COLOR,
-    CATEGORY_ZH,
-    DATA_DATE_ZH,
-    LOCATION_ZH,
-    PLAN_TITLE_ZH,
-    SEGMENT_DASH,
-    SOURCE_ZH,
-    STATUS_ZH,
-    ZONE_COLORS,
-)
-from ._web import feature_collection, marker_points, popup_table
+from ._style import DATA_DATE_ZH, PLAN_TITLE_ZH, SOURCE_ZH, ZONE_SHORT_ZH
+from ._texts import plan_source_zh
+from ._web import marker_points
 from .assign import zone_shares
 from .basemaps import Basemap, basemap
 from .errors import HepingGISError
 from .layers import layer_metadata, load
-from .measure import geodesic_area, geodesic_length
-from .projects import SITED, category_colors, category_order, prepare_projects
+from .measure import geodesic_area
+from .projects import SITED, category_colors, prepare_projects
 
 __all__ = ["choropleth_map", "notebook_assets", "overview_map", "save_html", "zone_map"]
 
 
-def _bounds(frame: gpd.GeoDataFrame, pad: float = 0.004) -> list[list[float]]:
+def _bounds(frame: gpd.GeoDataFrame | gpd.GeoSeries, pad: float = 0.0) -> list[list[float]]:
     minx, miny, maxx, maxy = frame.total_bounds
     return [[miny - pad, minx - pad], [maxy + pad, maxx + pad]]
 
 
-def _start(bounds: list[list[float]], name: str, key: str | None) -> tuple[folium.Map, Basemap]:
+#: Room kept free for the panels on the right when a map is fitted (px; at most 45 % of the width).
+_RIGHT_PANEL_PX = 345
+_LEGEND_PX = 230
+
+
+def _start(bounds: list[list[float]], name: str, key: str | None, *, right_px: int) -> tuple[folium.Map, Basemap]:
     bm = basemap(name, key=key)
-    m = new_map(bounds)
+    m = new_map(bounds, right_px=right_px, left_px=50)
     for i, tiles in enumerate(bm.tiles):
         folium.TileLayer(
             tiles, name=f"{bm.title_zh}" if i == 0 else f"{bm.title_zh} 注记", overlay=i > 0, control=True
@@ -82,237 +78,16 @@ def _start(bounds: list[list[float]], name: str, key: str | None) -> tuple[foliu
 
 def _title(m: folium.Map, subtitle: str) -> None:
     html = (
-        f'<div class="hg-north" title="上北下南">▲<br>N</div><h3>{esc(PLAN_TITLE_ZH)}</h3>'
-        f"<p><b>{esc(subtitle)}</b></p><p>{esc(DATA_DATE_ZH)}</p><p style='color:#666'>{esc(SOURCE_ZH)}</p>"
+        f'<div class="hg-north" title="上北下南">▲<br>N</div><p><b>{esc(subtitle)}</b></p>'
+        f"<p>{esc(DATA_DATE_ZH)}</p><p style='color:#666'>{esc(SOURCE_ZH)}</p>"
     )
-    HtmlControl(html, position="bottomleft", css_class="hg-title").add_to(m)
-
-
-def _zone_layer(
-    m: folium.Map | folium.FeatureGroup,
-    zones: gpd.GeoDataFrame,
-    gcj02: bool,
-    *,
-    highlight: str | None = None,
-    fill: dict[str, str] | None = None,
-    opacity: float = 0.4,
-) -> None:
-    areas = geodesic_area(zones)
-
-    def props(row: Any) -> dict[str, Any]:
-        color = (fill or ZONE_COLORS).get(row["id"], "#999999")
-        faint = highlight is not None and row["id"] != highlight
-        digitized = float(areas.loc[row.name])
-        return {
-            "_s": {
-                "color": "#333333" if not faint else "#999999",
-                "weight": 2 if not faint else 1,
-                "fillColor": color,
-                "fillOpacity": 0.12 if faint else opacity,
-                "className": f"hg-zone hg-zone-{row['id']}",
-            },
-            "_t": esc(row["name_zh"]),
-            "_p": popup_table(
-                row["name_zh"],
-                [
-                    ("行政区域", row["jiedao_zh"]),
-                    ("规划四至", row["sizhi_zh"]),
-                    ("规划面积", f"{row['planned_area_km2']:g} km²"),
-                    ("数字化面积", f"{digitized:.2f} km²（{(digitized / row['planned_area_km2'] - 1) * 100:+.1f}%）"),
-                    ("边界精度", f"±{row['accuracy_m']:.0f} m"),
-                    ("规划章节", row["plan_section"]),
-                ],
-            ),
-        }
-
-    group = folium.FeatureGroup(name="六区（功能区）", overlay=True, control=True)
-    GeoJsonOverlay(feature_collection(zones, props, gcj02=gcj02)).add_to(group)
-    group.add_to(m)
-
-
-def _jiedao_layer(m: folium.Map, gcj02: bool) -> None:
-    jiedao = load("jiedao")
-    group = folium.FeatureGroup(name="街道（示意分界）", overlay=True, control=True, show=True)
-    GeoJsonOverlay(
-        feature_collection(
-            jiedao,
-            lambda r: {
-                "_s": {"color": "#555555", "weight": 1, "dashArray": "4 4", "fill": False, "className": "hg-jiedao"},
-                "_t": esc(r["name_zh"]),
-            },
-            gcj02=gcj02,
-        )
-    ).add_to(group)
-    group.add_to(m)
-
-
-def _belt_layer(m: folium.Map, gcj02: bool) -> None:
-    belt = load("belt")
-    lengths = geodesic_length(belt)
-
-    def props(r: Any) -> dict[str, Any]:
-        bank = r["kind"] == "bank"
-        style = (
-            {"color": BELT_COLOR, "weight": 3, "className": "hg-bank"}
-            if bank
-            else {
-                "color": BELT_COLOR,
-                "weight": 1,
-                "fillColor": BELT_COLOR,
-                "fillOpacity": 0.25,
-                "className": "hg-belt",
-            }
-        )
-        rows: list[tuple[str, object]] = [("范围", r["extent_zh"]), ("规划长度", f"{r['planned_length_km']:g} km")]
-        if bank:
-            rows.append(("数字化长度", f"{float(lengths.loc[r.name]):.2f} km"))
-        return {"_s": style, "_t": esc(r["name_zh"]), "_p": popup_table(r["name_zh"], rows)}
-
-    group = folium.FeatureGroup(name="一带（浑河文体旅生态发展带）", overlay=True, control=True)
-    GeoJsonOverlay(feature_collection(belt, props, gcj02=gcj02)).add_to(group)
-    group.add_to(m)
-
-
-def _axes_layer(m: folium.Map, gcj02: bool) -> None:
-    axes = load("axes")
-    segments = axes[axes["kind"] == "segment"].copy()
-    lengths = geodesic_length(segments)
-    dash_index: dict[str, int] = {}
-
-    def props(r: Any) -> dict[str, Any]:
-        k = dash_index.setdefault(r["id"], len(dash_index) % len(SEGMENT_DASH))
-        style: dict[str, Any] = {
-            "color": AXIS_COLORS.get(r["axis_id"], "#333333"),
-            "weight": 5,
-            "opacity": 0.9,
-            "className": "hg-axis",
-        }
-        if SEGMENT_DASH[k]:
-            style["dashArray"] = SEGMENT_DASH[k]
-        return {
-            "_s": style,
-            "_t": esc(r["name_zh"]),
-            "_p": popup_table(
-                r["name_zh"],
-                [
-                    ("范围", r["extent_zh"]),
-                    ("定位", r["positioning_zh"]),
-                    ("数字化长度", f"{float(lengths.loc[r.name]):.2f} km"),
-                    ("精度", f"±{r['accuracy_m']:.0f} m"),
-                ],
-            ),
-        }
-
-    for axis_id in segments["axis_id"].unique():
-        dash_index.clear()
-        part = segments[segments["axis_id"] == axis_id]
-        name = axes.loc[axes["id"] == axis_id, "name_zh"].iloc[0]
-        group = folium.FeatureGroup(name=label(f"发展轴：{name}"), overlay=True, control=True)
-        GeoJsonOverlay(feature_collection(part, props, gcj02=gcj02)).add_to(group)
-        group.add_to(m)
-
-
-def _location_text(r: Any) -> str:
-    where = LOCATION_ZH.get(r["location_method"], r["location_method"])
-    accuracy = "精度未知" if pd.isna(r["accuracy_m"]) else f"精度 ±{r['accuracy_m']:.0f} m"
-    return f"{where}，{accuracy}"
-
-
-def _project_props(r: Any, colors: dict[str, str]) -> dict[str, Any]:
-    sited = r["location_method"] in SITED
-    color = colors.get(str(r["category"]), "#333333")
-    style = {
-        "radius": 6 if sited else 7,
-        "color": color if sited else "#333333",
-        "weight": 1 if sited else 2,
-        "fillColor": color,
-        "fillOpacity": 0.9 if sited else 0.35,
-        "className": "hg-project",
-    }
-    if not sited:
-        style["dashArray"] = "3 2"
-    return {
-        "_s": style,
-        "_t": f"{esc(r['name_zh'])}（{esc(STATUS_ZH.get(r['status'], r['status']))}）",
-        "_p": popup_table(
-            r["name_zh"],
-            [
-                ("类别", CATEGORY_ZH.get(r["category"], r["category"])),
-                ("状态", STATUS_ZH.get(r["status"], r["status"])),
-                ("年份", None if pd.isna(r["year"]) else int(r["year"])),
-                ("投资", None if pd.isna(r["investment_cny"]) else f"{r['investment_cny'] / 1e8:g} 亿元"),
-                ("位置", _location_text(r)),
-                ("位置说明", r["method"]),
-                ("来源", r["source_doc"]),
-                ("原文", r["source_quote"]),
-            ],
-        ),
-    }
-
-
-def _projects_layer(
-    m: folium.Map, projects: gpd.GeoDataFrame, colors: dict[str, str], gcj02: bool, cluster_above: int
-) -> None:
-    group = folium.FeatureGroup(name=f"项目（{len(projects)}）", overlay=True, control=True)
-    shapes = projects[projects["location_method"].isin(["line", "footprint"]) & (projects.geom_type != "Point")]
-    if len(shapes):
-        GeoJsonOverlay(
-            feature_collection(
-                shapes,
-                lambda r: {
-                    "_s": {
-                        "color": colors.get(str(r["category"]), "#333333"),
-                        "weight": 4 if r["location_method"] == "line" else 2,
-                        "opacity": 0.8,
-                        "fillOpacity": 0.25,
-                        "className": "hg-project-line" if r["location_method"] == "line" else "hg-project-area",
-                    },
-                    "_t": esc(r["name_zh"]),
-                },
-                gcj02=gcj02,
-            )
-        ).add_to(group)
-    markers = projects.copy()
-    markers["geometry"] = marker_points(projects.geometry)
-    GeoJsonOverlay(
-        feature_collection(markers, lambda r: _project_props(r, colors), gcj02=gcj02),
-        cluster=len(markers) > cluster_above,
-    ).add_to(group)
-    group.add_to(m)
+    HtmlControl(html, position="bottomleft", css_class="hg-title", summary=esc(PLAN_TITLE_ZH)).add_to(m)
 
 
 def _as_map_projects(projects: gpd.GeoDataFrame | None, name_col: str | None) -> gpd.GeoDataFrame:
     """The bundled projects, or the caller's (any CRS, validated and completed), in EPSG:4326."""
     frame = load("projects") if projects is None else projects
     return prepare_projects(frame, name_col=name_col).to_crs(4326)
-
-
-def _legend(
-    m: folium.Map,
-    projects: gpd.GeoDataFrame | None,
-    zones: gpd.GeoDataFrame,
-    colors: dict[str, str] | None = None,
-    extra: str = "",
-) -> None:
-    parts = ["<h4>六区</h4>"]
-    for z in zones.itertuples():
-        parts.append(f'<p><i style="background:{ZONE_COLORS.get(z.id, "#999")}"></i>{esc(z.name_zh)}</p>')
-    parts.append("<h4>两轴一带</h4>")
-    for axis_id, color in AXIS_COLORS.items():
-        label = {"nanjingjie_axis": "南京街城市驱动发展轴", "sanhaojie_axis": "三好街创新创业发展轴"}[axis_id]
-        parts.append(f'<p><i class="line" style="border-color:{color}"></i>{esc(label)}</p>')
-    parts.append(f'<p><i style="background:{BELT_COLOR};opacity:.5"></i>浑河文体旅生态发展带</p>')
-    if projects is not None and len(projects):
-        parts.append("<h4>项目类别</h4>")
-        colors = colors or category_colors(projects["category"])
-        for cat in category_order(projects["category"]):
-            dot = f'<i class="dot" style="background:{colors.get(cat, "#333")}"></i>'
-            parts.append(f"<p>{dot}{esc(CATEGORY_ZH.get(cat, cat))}</p>")
-        parts.append(
-            '<p><i class="dot" style="background:#888"></i>有点位/线位</p>'
-            '<p><i class="ring" style="border:2px dashed #333"></i>仅知所在范围（标于范围内）</p>'
-        )
-    HtmlControl("".join(parts) + extra, position="bottomright", css_class="hg-legend").add_to(m)
 
 
 def overview_map(
@@ -323,7 +98,11 @@ def overview_map(
     projects: gpd.GeoDataFrame | None = None,
     name_col: str | None = None,
 ) -> folium.Map:
-    """The overview: zones, 街道, both axes with their segments, the belt and every placed project.
+    """The overview: zones (named), 街道, both axes with their segments, the belt and every project.
+
+    The view is fitted to the district at a fractional zoom; the legend lists exactly the layers
+    drawn; projects with a site are filled circles, those known only by their area are dashed
+    diamonds, spread so that none hides another.
 
     Parameters
     ----------
@@ -348,19 +127,45 @@ def overview_map(
     'Map'
     """
     zones = load("zones")
-    m, bm = _start(_bounds(zones), basemap, key)
+    m, bm = _start(_bounds(load("district")), basemap, key, right_px=_LEGEND_PX)
     gcj = bm.is_gcj02
-    _zone_layer(m, zones, gcj)
-    _jiedao_layer(m, gcj)
-    _belt_layer(m, gcj)
-    _axes_layer(m, gcj)
+    sections = [("六区", zone_layer(m, zones, gcj))]
+    sections.append(("街道", jiedao_layer(m, gcj)))
+    sections.append(("一带", belt_layer(m, gcj)))
+    sections.append(("两轴", axes_layer(m, gcj)))
     projects = _as_map_projects(projects, name_col)
     colors = category_colors(projects["category"])
-    _projects_layer(m, projects, colors, gcj, cluster_above)
-    _legend(m, projects, zones, colors)
+    where = zone_of_markers(projects, zones)
+    sections.append(("项目类别", projects_layer(m, projects, colors, gcj, cluster_above, where)))
+    zone_labels(m, zones, {}, gcj)
+    legend(m, sections)
     _title(m, "总览：功能区、发展轴、浑河带与项目")
-    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m
+
+
+def _zone_panel(
+    row: Any, zone: gpd.GeoDataFrame, subs: gpd.GeoDataFrame, mine: gpd.GeoDataFrame, unplaced: list[str]
+) -> str:
+    digitized = float(geodesic_area(zone).iloc[0])
+    panel = [
+        f"<p>{esc(row['name_en'])}</p>",
+        f"<h4>发展定位</h4><p>{esc(row['positioning_zh'])}</p>",
+        f"<h4>区域范围</h4><p>行政区域：{esc(row['jiedao_zh'])}</p><p>规划四至：{esc(row['sizhi_zh'])}</p>",
+        f"<h4>面积</h4><p>规划 {row['planned_area_km2']:g} km²；数字化 {digitized:.2f} km²"
+        f"（{(digitized / row['planned_area_km2'] - 1) * 100:+.1f}%，边界精度 ±{row['accuracy_m']:.0f} m）</p>",
+        f"<h4>2025年发展目标</h4><p>{esc(row['targets_2025_zh'])}</p>",
+        f"<h4>发展重点（已标注 {len(subs)}）</h4><p>{esc('、'.join(subs['name_zh']))}</p>",
+    ]
+    if unplaced:
+        panel.append(f"<p style='color:#666'>未能定位：{esc('、'.join(unplaced))}</p>")
+    items = "".join(
+        f'<li class="hg-listed" data-id="{esc(pid)}">{esc(name)}</li>'
+        for pid, name in zip(mine["id"], mine["name_zh"], strict=True)
+    )
+    panel.append(f"<h4>项目（{len(mine)}）</h4><ul style='margin:2px 0;padding-left:18px'>{items}</ul>")
+    panel.append(f"<p style='color:#666'>来源：{esc(plan_source_zh(row['plan_section']))}</p>")
+    return "".join(panel)
 
 
 def zone_map(
@@ -375,8 +180,9 @@ def zone_map(
     """One zone: its outline over the others, its sub-areas and projects, and a side panel with its
     定位, 四至, planned vs digitized area and 2025 targets from the plan.
 
-    ``projects`` and ``name_col`` work as in `overview_map`; colours follow the categories of the
-    whole table, so they match the overview's.
+    The view is fitted to the zone and everything its panel lists (projects reaching into the zone,
+    sub-areas), clear of the side panel. ``projects`` and ``name_col`` work as in `overview_map`;
+    colours follow the categories of the whole table, so they match the overview's.
 
     Examples
     --------
@@ -388,63 +194,36 @@ def zone_map(
     require_ids(zones, "id", [zone_id], "zones")
     zone = zones[zones["id"] == zone_id]
     row = zone.iloc[0]
-    m, bm = _start(_bounds(zone, pad=0.002), basemap, key)
-    gcj = bm.is_gcj02
-    _zone_layer(m, zones, gcj, highlight=zone_id)
     subs = load("sub_areas")
     subs = subs[subs["zone_id"] == zone_id]
-    if len(subs):
-        group = folium.FeatureGroup(name="发展重点片区", overlay=True, control=True)
-        GeoJsonOverlay(
-            feature_collection(
-                subs,
-                lambda r: {
-                    "_s": {
-                        "color": "#222222",
-                        "weight": 2,
-                        "dashArray": "6 3",
-                        "fillColor": "#ffffff",
-                        "fillOpacity": 0.25,
-                        "radius": 7,
-                        "className": "hg-subarea",
-                    },
-                    "_t": esc(r["name_zh"]),
-                    "_p": popup_table(
-                        r["name_zh"],
-                        [
-                            ("规划原文", r["description_zh"]),
-                            ("位置说明", r["method"]),
-                            ("精度", f"±{r['accuracy_m']:.0f} m"),
-                        ],
-                    ),
-                },
-                gcj02=gcj,
-            )
-        ).add_to(group)
-        group.add_to(m)
     projects = _as_map_projects(projects, name_col)
     colors = category_colors(projects["category"])
     shares = zone_shares(projects, zones)
-    mine = projects[projects.index.isin(shares.loc[shares["zone_id"] == zone_id, "feature"])]
-    _projects_layer(m, mine, colors, gcj, cluster_above)
-    digitized = float(geodesic_area(zone).iloc[0])
-    unplaced = layer_metadata("sub_areas").get("unplaced", [])
-    unplaced_names = [u["name_zh"] for u in unplaced if u["zone_id"] == zone_id]
-    panel = [
-        f"<h3>{esc(row['name_zh'])}</h3><p>{esc(row['name_en'])}</p>",
-        f"<h4>发展定位</h4><p>{esc(row['positioning_zh'])}</p>",
-        f"<h4>区域范围</h4><p>行政区域：{esc(row['jiedao_zh'])}</p><p>规划四至：{esc(row['sizhi_zh'])}</p>",
-        f"<h4>面积</h4><p>规划 {row['planned_area_km2']:g} km²；数字化 {digitized:.2f} km²"
-        f"（{(digitized / row['planned_area_km2'] - 1) * 100:+.1f}%，边界精度 ±{row['accuracy_m']:.0f} m）</p>",
-        f"<h4>2025年发展目标</h4><p>{esc(row['targets_2025_zh'])}</p>",
-        f"<h4>发展重点（已标注 {len(subs)}）</h4><p>{esc('、'.join(subs['name_zh']))}</p>",
-    ]
-    if unplaced_names:
-        panel.append(f"<p style='color:#666'>未能定位：{esc('、'.join(unplaced_names))}</p>")
-    panel.append(f"<h4>项目（{len(mine)}）</h4><p>{esc('、'.join(mine['name_zh']))}</p>")
-    panel.append(f"<p style='color:#666'>来源：{esc(row['plan_section'])}</p>")
-    HtmlControl("".join(panel), position="topright", css_class="hg-side").add_to(m)
-    _legend(m, mine, zones, colors)
+    mine = projects[projects.index.isin(shares.loc[shares["zone_id"] == zone_id, "feature"])].copy()
+    movable = ~mine["location_method"].isin(SITED).to_numpy()
+    # a project known only by an extent that spans several zones is somewhere in it: on this zone's
+    # map its marker goes into the part inside this zone
+    inside = mine.geometry.intersection(zone.geometry.iloc[0])
+    mine.loc[movable, "geometry"] = inside[movable]
+    listed = gpd.GeoSeries([*zone.geometry, *subs.geometry, *marker_points(mine.geometry, movable=movable)], crs=4326)
+    m, bm = _start(_bounds(listed, pad=0.001), basemap, key, right_px=_RIGHT_PANEL_PX)
+    gcj = bm.is_gcj02
+    sections = [("六区", zone_layer(m, zones, gcj, highlight=zone_id))]
+    sections.append(("街道", jiedao_layer(m, gcj)))
+    sections.append(("一带", belt_layer(m, gcj)))
+    sections.append(("两轴", axes_layer(m, gcj)))
+    sections.append(("发展重点", sub_areas_layer(m, subs, gcj)))
+    where = zone_of_markers(mine, zones)
+    sections.append(("项目类别", projects_layer(m, mine, colors, gcj, cluster_above, where)))
+    zone_labels(m, zones, {}, gcj)
+    unplaced = [u["name_zh"] for u in layer_metadata("sub_areas").get("unplaced", []) if u["zone_id"] == zone_id]
+    HtmlControl(
+        _zone_panel(row, zone, subs, mine, unplaced),
+        position="topright",
+        css_class="hg-side",
+        summary=esc(row["name_zh"]),
+    ).add_to(m)
+    legend(m, sections)
     _title(m, f"功能区：{row['name_zh']}")
     folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m
@@ -513,22 +292,17 @@ def choropleth_map(
     bins, classes = _classify(data, scheme, k)
     palette = _class_colors(len(bins))
     fill = {zid: (palette[int(classes[zid])] if zid in data.index else NO_DATA) for zid in zones["id"]}
-    m, bm = _start(_bounds(zones), basemap, key)
-    _zone_layer(
-        m,
-        zones.assign(
-            name_zh=[
-                f"{n}：{'无数据' if pd.isna(v) else f'{v:g}{unit}'}"
-                for n, v in zip(zones["name_zh"], known, strict=True)
-            ]
-        ),
-        bm.is_gcj02,
-        fill=fill,
-        opacity=0.8,
-    )
+    m, bm = _start(_bounds(load("district")), basemap, key, right_px=_LEGEND_PX)
+    zone_layer(m, zones, bm.is_gcj02, fill=fill, opacity=0.85)
+    texts = {
+        zid: f"{ZONE_SHORT_ZH.get(zid, zid)} {'无数据' if pd.isna(v) else f'{v:g}{unit}'}"
+        for zid, v in zip(zones["id"], known, strict=True)
+    }
+    zone_labels(m, zones, texts, bm.is_gcj02)
     lows = [float(data.min()), *bins[:-1]]
     rows = [
-        f'<p class="hg-class" data-color="{palette[i]}" data-count="{int((classes == i).sum())}">'
+        f'<p class="hg-class" data-color="{palette[i]}" data-count="{int((classes == i).sum())}" '
+        f'data-lo="{float(lo)!r}" data-hi="{float(hi)!r}" data-closed-lo="{int(i == 0)}">'
         f'<i style="background:{palette[i]}"></i>{"[" if i == 0 else "("}{lo:g}, {hi:g}]{esc(unit)}'
         f"（{int((classes == i).sum())}）</p>"
         for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))
@@ -537,9 +311,10 @@ def choropleth_map(
         rows.append(f'<p><i style="background:{NO_DATA}"></i>无数据</p>')
     rule = "分级：mapclassify {}；区间含上限，“(”不含下限，首级“[”含下限；括号内为功能区数"
     HtmlControl(
-        f"<h4>{esc(title)}</h4><p style='color:#666'>{esc(rule.format(scheme))}</p>" + "".join(rows),
+        f"<p style='color:#666'>{esc(rule.format(scheme))}</p>" + "".join(rows),
         position="bottomright",
         css_class="hg-legend",
+        summary=esc(title),
     ).add_to(m)
     _title(m, f"专题图：{title}")
     return m

@@ -7,17 +7,23 @@ a clear error is raised instead of printing boxes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from ._strict import require_ids
 from ._style import (
@@ -28,15 +34,16 @@ from ._style import (
     PLAN_TITLE_ZH,
     SOURCE_ZH,
     ZONE_COLORS,
+    ZONE_FILL_OPACITY,
     ZONE_SHORT_ZH,
 )
-from ._web import marker_points
+from ._web import label_points, marker_points
 from .errors import HepingGISError
 from .layers import load
 from .measure import MEASURE_CRS
 from .projects import SITED, category_colors, category_order, prepare_projects
 
-__all__ = ["CJK_FONT", "require_cjk_font", "static_map"]
+__all__ = ["CJK_FONT", "MIN_FONT_PT", "PAPER_CM", "Layout", "require_cjk_font", "static_layout", "static_map"]
 
 CJK_FONT = "Noto Sans CJK SC"
 _FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts"]
@@ -73,6 +80,7 @@ def _scale_bar(ax: plt.Axes, length_m: float) -> None:
     x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
     ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt")
     ax.text(x + length_m / 2, y + 0.012 * (y1 - y0), f"{length_m / 1000:g} km", ha="center", va="bottom", fontsize=8)
+    ax.plot([x, x + length_m / 2], [y, y], color="white", lw=1.2, solid_capstyle="butt")
 
 
 def _north(ax: plt.Axes) -> None:
@@ -89,29 +97,95 @@ def _north(ax: plt.Axes) -> None:
     )
 
 
-def static_map(
-    path: str | Path,
+#: Paper sizes in centimetres (portrait), and the default document figure (16 cm: A4's text width).
+PAPER_CM: dict[str, tuple[float, float]] = {"A4": (21.0, 29.7), "A3": (29.7, 42.0)}
+DOCUMENT_WIDTH_CM = 16.0
+#: The smallest type on any static map, in points at the printed size.
+MIN_FONT_PT = 7.0
+_CM = 1 / 2.54
+_MARKER_PT = 7.0  # marker diameter in points
+
+
+@dataclass
+class Layout:
+    """Where the static map put its text and markers (display pixels), for checking legibility."""
+
+    figure: Figure
+    label_boxes: list[Bbox] = field(default_factory=list)
+    marker_boxes: list[Bbox] = field(default_factory=list)
+
+    def smallest_font_pt(self) -> float:
+        sizes = [t.get_fontsize() for t in self.figure.findobj(Text) if t.get_text().strip() and t.get_visible()]
+        return float(min(sizes))
+
+
+def _figure_size(paper: str | None, orientation: str, ratio: float) -> tuple[float, float, bool]:
+    """(width, height) in inches and whether the legend goes beside the map (else below it)."""
+    if paper is None:
+        width = DOCUMENT_WIDTH_CM * _CM
+        return width, min(max(width * ratio * 0.78, 3.5), 9.0) + 2.2, False
+    if paper not in PAPER_CM:
+        raise HepingGISError(f"paper must be one of {', '.join(PAPER_CM)}, not {paper!r}")
+    if orientation not in ("portrait", "landscape"):
+        raise HepingGISError(f"orientation must be 'portrait' or 'landscape', not {orientation!r}")
+    w, h = PAPER_CM[paper]
+    if orientation == "landscape":
+        w, h = h, w
+    return w * _CM, h * _CM, orientation == "landscape"
+
+
+def _free(box: Bbox, others: list[Bbox]) -> bool:
+    return not any(box.overlaps(o) for o in others)
+
+
+def _place_labels(ax: Axes, items: list[tuple[str, float, float, float]], avoid: list[Bbox], size: float) -> list[Bbox]:
+    """Put each (text, x, y, room) label at its point, or the nearest candidate around it (within
+    ``room`` metres) whose box touches no marker and no label already placed; labels are drawn
+    above everything, so they are never covered."""
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    placed: list[Bbox] = []
+    for text, x, y, room in items:
+        artist = ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=size,
+            fontweight="bold",
+            zorder=20,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0},
+        )
+        steps = [(0.0, 0.0)] + [
+            (r * np.cos(a), r * np.sin(a))
+            for r in (room * 0.25, room * 0.5, room * 0.8)
+            for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)
+        ]
+        for dx, dy in steps:
+            artist.set_position((x + dx, y + dy))
+            box = artist.get_window_extent(renderer).expanded(1.05, 1.1)
+            if _free(box, avoid + placed):
+                break
+        placed.append(artist.get_window_extent(renderer))
+    return placed
+
+
+def static_layout(
     *,
     zone_id: str | None = None,
-    dpi: int = 200,
     projects: gpd.GeoDataFrame | None = None,
     name_col: str | None = None,
-) -> Path:
-    """Draw the overview (or one zone) to ``path``; the suffix picks PNG, SVG or PDF.
+    paper: str | None = None,
+    orientation: str = "portrait",
+    dpi: int = 200,
+) -> Layout:
+    """Draw the overview (or one zone) and return the figure with where its labels and markers went.
 
-    ``projects`` (default: the bundled layer) may be ``read_projects(…).projects`` as it comes or
-    any GeoDataFrame with a name column, as for `hepinggis.maps.overview_map`.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> out = static_map(pathlib.Path(tempfile.mkdtemp()) / "overview.png", dpi=60)
-    >>> out.stat().st_size > 10_000
-    True
+    ``paper=None`` makes a 16 cm wide figure (A4's text width: it goes into a document at its own
+    size); ``"A4"``/``"A3"`` with ``orientation`` fill the sheet. Type is never smaller than
+    `MIN_FONT_PT` at that size, zone names are placed clear of the project markers and drawn above
+    them, and the credit line stays at the foot of the sheet.
     """
-    path = Path(path)
-    if path.suffix.lower() not in {".png", ".svg", ".pdf"}:
-        raise HepingGISError(f"{path}: use .png, .svg or .pdf")
     require_cjk_font()
     plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
     plt.rcParams["font.family"] = "sans-serif"
@@ -125,56 +199,76 @@ def static_map(
     axes_layer = load("axes").to_crs(MEASURE_CRS)
     projects = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
     colors = category_colors(projects["category"])
+    movable = ~projects["location_method"].isin(SITED).to_numpy()
     markers = gpd.GeoDataFrame(
-        projects.drop(columns="geometry"), geometry=marker_points(projects.geometry), crs=projects.crs
+        projects.drop(columns="geometry"), geometry=marker_points(projects.geometry, movable=movable), crs=projects.crs
     ).to_crs(MEASURE_CRS)
     target = zones if zone_id is None else zones[zones["id"] == zone_id]
-    minx, miny, maxx, maxy = target.total_bounds
-    pad = 0.06 * max(maxx - minx, maxy - miny)
+    shown = markers if zone_id is None else markers[markers.intersects(target.geometry.iloc[0])]
+    frame = gpd.GeoSeries([*target.geometry, *shown.geometry], crs=MEASURE_CRS)
+    minx, miny, maxx, maxy = frame.total_bounds
+    pad = 0.05 * max(maxx - minx, maxy - miny)
     extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
     ratio = (extent[3] - extent[1]) / (extent[2] - extent[0])
-    # the map fills the figure: its height follows the extent's shape; the legend sits beside it
-    fig, ax = plt.subplots(figsize=(8.5, min(max(7.0 * ratio, 4.0), 11.0) + 0.8))
+    width, height, beside = _figure_size(paper, orientation, ratio)
+    fig = plt.figure(figsize=(width, height), dpi=dpi)
+    # regions in figure fractions: title on top, credit at the foot, legend beside or below the map
+    foot = 0.95 / height  # inches → fraction: three credit lines at 7 pt
+    top = 1 - 0.45 / height
+    if beside:
+        ax = fig.add_axes((0.02, foot + 0.01, 0.70, top - foot - 0.02))
+        legend_box = (0.73, foot + 0.01, 0.26, top - foot - 0.02)
+    else:
+        legend_h = 1.55 / height
+        ax = fig.add_axes((0.02, foot + legend_h, 0.96, top - foot - legend_h - 0.01))
+        legend_box = (0.02, foot, 0.96, legend_h)
     for z in zones.itertuples():
         faint = zone_id is not None and z.id != zone_id
         gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
-            ax=ax, color=ZONE_COLORS.get(z.id, "#999"), alpha=0.15 if faint else 0.55, edgecolor="#333", lw=0.8
+            ax=ax,
+            color=ZONE_COLORS.get(z.id, "#999"),
+            alpha=0.2 if faint else ZONE_FILL_OPACITY,
+            edgecolor="#333",
+            lw=0.8,
         )
-    jiedao.boundary.plot(ax=ax, color="#555", lw=0.5, ls="--")
+    jiedao.boundary.plot(ax=ax, color="#444", lw=0.6, ls="--")
     belt[belt["kind"] == "belt"].plot(ax=ax, color=BELT_COLOR, alpha=0.3, lw=0)
     belt[belt["kind"] == "bank"].plot(ax=ax, color=BELT_COLOR, lw=1.5)
     for axis_id, color in AXIS_COLORS.items():
         axes_layer[(axes_layer["kind"] == "segment") & (axes_layer["axis_id"] == axis_id)].plot(
             ax=ax, color=color, lw=2.5
         )
-    for z in zones.itertuples():
-        if zone_id is None or z.id == zone_id:
-            p = z.geometry.representative_point()
-            ax.annotate(
-                ZONE_SHORT_ZH.get(z.id, z.name_zh),
-                (p.x, p.y),
-                ha="center",
-                fontsize=9,
-                fontweight="bold",
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.7, "lw": 0},
-            )
-    shown = markers if zone_id is None else markers[markers.intersects(zones.set_index("id").loc[zone_id].geometry)]
+    ms = _MARKER_PT**2
     for cat, group in shown.groupby("category"):
         sited = group["location_method"].isin(SITED)
         color = colors.get(str(cat), "#333")
         if sited.any():
-            group[sited].plot(ax=ax, color=color, markersize=36, edgecolor="black", lw=0.5, zorder=5)
+            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=0.8, zorder=5)
         if (~sited).any():
-            group[~sited].plot(ax=ax, facecolor="none", edgecolor=color, markersize=36, lw=1.5, zorder=5)
+            group[~sited].plot(ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=0.8, zorder=5)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect("equal")
+    ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
-    span = ax.get_xlim()[1] - ax.get_xlim()[0]
+    span = extent[2] - extent[0]
     _scale_bar(ax, 2000 if span > 8000 else 500)
     _north(ax)
+    fig.canvas.draw()
+    to_px = ax.transData.transform
+    r_px = _MARKER_PT / 2 * fig.dpi / 72 * 1.4
+    marker_boxes = [
+        Bbox.from_extents(x - r_px, y - r_px, x + r_px, y + r_px)
+        for x, y in (to_px((g.x, g.y)) for g in shown.geometry)
+    ]
+    labelled = zones if zone_id is None else target
+    items = []
+    for z, pt in zip(labelled.itertuples(), label_points(labelled.geometry), strict=True):
+        room = float(np.sqrt(z.geometry.area) / 3)
+        items.append((ZONE_SHORT_ZH.get(z.id, z.name_zh), pt.x, pt.y, room))
+    label_boxes = _place_labels(ax, items, marker_boxes, 9.0)
     handles: list[Any] = [
-        Patch(facecolor=ZONE_COLORS[z.id], alpha=0.55, edgecolor="#333", label=z.name_zh) for z in zones.itertuples()
+        Patch(facecolor=ZONE_COLORS[z.id], alpha=ZONE_FILL_OPACITY, edgecolor="#333", label=z.name_zh)
+        for z in zones.itertuples()
     ]
     handles += [
         Line2D([], [], color=c, lw=2.5, label=n)
@@ -184,6 +278,7 @@ def static_map(
         )
     ]
     handles.append(Patch(facecolor=BELT_COLOR, alpha=0.3, label="浑河文体旅生态发展带"))
+    handles.append(Line2D([], [], color="#444", lw=0.8, ls="--", label="街道界（示意）"))
     for cat in category_order(shown["category"]):
         handles.append(
             Line2D(
@@ -192,27 +287,73 @@ def static_map(
                 marker="o",
                 ls="",
                 color=colors[cat],
-                markeredgecolor="black",
+                markeredgecolor="white",
                 label=plain_text(f"项目：{CATEGORY_ZH.get(cat, cat)}"),
             )
         )
-    handles.append(
-        Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor="#333", label="空心：仅知所在范围")
-    )
-    ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9, borderaxespad=0
+    if (~shown["location_method"].isin(SITED)).any():
+        handles.append(
+            Line2D(
+                [], [], marker="D", ls="", markerfacecolor="#bbb", markeredgecolor="#222", label="菱形：仅知所在范围"
+            )
+        )
+    lax = fig.add_axes(legend_box)
+    lax.set_axis_off()
+    lax.legend(
+        handles=handles,
+        loc="upper left" if beside else "lower left",
+        fontsize=7.5,
+        framealpha=0.9,
+        borderaxespad=0,
+        frameon=False,
+        ncol=1 if beside else 3,
+        mode=None,
     )
     title = PLAN_TITLE_ZH if zone_id is None else f"{PLAN_TITLE_ZH}：{zones.set_index('id').loc[zone_id, 'name_zh']}"
-    ax.set_title(title, fontsize=14, fontweight="bold")
+    fig.text(0.5, 1 - 0.12 / height, title, ha="center", va="top", fontsize=13, fontweight="bold")
     fig.text(
         0.02,
-        0.015,
+        0.12 / height,
         f"{DATA_DATE_ZH}\n{SOURCE_ZH}\n坐标：CGCS2000 / 3度带高斯-克吕格 CM 123°E (EPSG:4550)",
-        fontsize=6,
+        fontsize=MIN_FONT_PT,
         color="#444",
         va="bottom",
+        wrap=True,
+    )
+    return Layout(fig, label_boxes, marker_boxes)
+
+
+def static_map(
+    path: str | Path,
+    *,
+    zone_id: str | None = None,
+    dpi: int = 200,
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
+    paper: str | None = None,
+    orientation: str = "portrait",
+) -> Path:
+    """Draw the overview (or one zone) to ``path``; the suffix picks PNG, SVG or PDF.
+
+    ``projects`` (default: the bundled layer) may be ``read_projects(…).projects`` as it comes or
+    any GeoDataFrame with a name column, as for `hepinggis.maps.overview_map`. ``paper`` (``"A4"``,
+    ``"A3"``) and ``orientation`` lay the map out for printing at 100 %; without them the figure is
+    16 cm wide, for documents. See `static_layout`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = static_map(pathlib.Path(tempfile.mkdtemp()) / "overview.png", dpi=60)
+    >>> out.stat().st_size > 10_000
+    True
+    """
+    path = Path(path)
+    if path.suffix.lower() not in {".png", ".svg", ".pdf"}:
+        raise HepingGISError(f"{path}: use .png, .svg or .pdf")
+    layout = static_layout(
+        zone_id=zone_id, projects=projects, name_col=name_col, paper=paper, orientation=orientation, dpi=dpi
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+    layout.figure.savefig(path, dpi=dpi)
+    plt.close(layout.figure)
     return path

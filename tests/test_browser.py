@@ -20,7 +20,7 @@ def test_offline_overview_renders_every_zone_and_project(browser: Any, tmp_path:
     path = save_html(overview_map(basemap="none"), tmp_path / "overview.html")
     v = Visit(browser, path)
     assert v.count("path.hg-zone") == len(hepinggis.load("zones"))
-    assert v.count("path.hg-project") == len(hepinggis.load("projects"))
+    assert v.count(".hg-project") == len(hepinggis.load("projects"))
     assert v.count("path.hg-axis") == 6
     assert v.count("path.hg-bank") == 2 and v.count("path.hg-belt") == 1
     assert v.count("path.hg-jiedao") == 10

@@ -1,0 +1,355 @@
+"""The layers of the interactive maps, each returning the legend rows for exactly what it drew.
+
+A legend is assembled from these rows (`legend`), so it never lists a layer the map does not show.
+Every user string is escaped here or in `_web.popup_table` before it reaches a payload.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from ._leaflet import GeoJsonOverlay, HtmlControl, esc, label
+from ._style import (
+    AXIS_COLORS,
+    BELT_COLOR,
+    CATEGORY_ZH,
+    SEGMENT_DASH,
+    STATUS_ZH,
+    ZONE_COLORS,
+    ZONE_FILL_OPACITY,
+    ZONE_SHORT_ZH,
+)
+from ._texts import doc_title, location_zh, plan_source_zh
+from ._web import feature_collection, label_points, marker_points, popup_table
+from .layers import load
+from .measure import geodesic_area, geodesic_length
+from .projects import SITED, category_order
+
+__all__ = [
+    "axes_layer",
+    "belt_layer",
+    "jiedao_layer",
+    "legend",
+    "projects_layer",
+    "sub_areas_layer",
+    "zone_labels",
+    "zone_layer",
+    "zone_of_markers",
+]
+
+Rows = list[str]
+
+
+def _swatch(color: str, opacity: float = 1.0) -> str:
+    return f'<i style="background:{color};opacity:{opacity:.2f}"></i>'
+
+
+def zone_layer(
+    m: folium.Map,
+    zones: gpd.GeoDataFrame,
+    gcj02: bool,
+    *,
+    highlight: str | None = None,
+    fill: dict[str, str] | None = None,
+    opacity: float = ZONE_FILL_OPACITY,
+) -> Rows:
+    """The six zones (one highlighted, the others faint, in a zone map); legend: one swatch each."""
+    areas = geodesic_area(zones)
+
+    def props(row: Any) -> dict[str, Any]:
+        color = (fill or ZONE_COLORS).get(row["id"], "#999999")
+        faint = highlight is not None and row["id"] != highlight
+        digitized = float(areas.loc[row.name])
+        return {
+            "_s": {
+                "color": "#333333" if not faint else "#888888",
+                "weight": 2 if not faint else 1,
+                "fillColor": color,
+                "fillOpacity": 0.15 if faint else opacity,
+                "className": f"hg-zone hg-zone-{row['id']}",
+            },
+            "_p": popup_table(
+                row["name_zh"],
+                [
+                    ("行政区域", row["jiedao_zh"]),
+                    ("规划四至", row["sizhi_zh"]),
+                    ("规划面积", f"{row['planned_area_km2']:g} km²"),
+                    ("数字化面积", f"{digitized:.2f} km²（{(digitized / row['planned_area_km2'] - 1) * 100:+.1f}%）"),
+                    ("边界精度", f"±{row['accuracy_m']:.0f} m"),
+                    ("来源", plan_source_zh(row["plan_section"])),
+                ],
+            ),
+        }
+
+    group = folium.FeatureGroup(name="六区（功能区）", overlay=True, control=True)
+    GeoJsonOverlay(feature_collection(zones, props, gcj02=gcj02)).add_to(group)
+    group.add_to(m)
+    if fill is not None:
+        return []  # a choropleth's legend is its classes
+    return [
+        f"<p>{_swatch(ZONE_COLORS.get(z.id, '#999'), opacity if highlight in (None, z.id) else 0.3)}"
+        f"{esc(z.name_zh)}</p>"
+        for z in zones.itertuples()
+    ]
+
+
+def zone_labels(m: folium.Map, zones: gpd.GeoDataFrame, texts: dict[str, str], gcj02: bool) -> None:
+    """Permanent, non-interactive names at each zone's pole of inaccessibility (never on its edge)."""
+    points = gpd.GeoDataFrame(
+        {"id": zones["id"].to_numpy()}, geometry=label_points(zones.geometry), crs=zones.crs, index=zones.index
+    )
+    GeoJsonOverlay(
+        feature_collection(
+            points,
+            lambda r: {
+                "_label": esc(texts.get(r["id"], ZONE_SHORT_ZH.get(r["id"], r["id"]))),
+                "_s": {"className": "hg-zone-label"},
+            },
+            gcj02=gcj02,
+        )
+    ).add_to(m)
+
+
+def jiedao_layer(m: folium.Map, gcj02: bool) -> Rows:
+    """The ten 街道 (schematic divides), named from zoom 14 on; legend: the dashed line."""
+    jiedao = load("jiedao")
+    group = folium.FeatureGroup(name="街道（示意分界）", overlay=True, control=True, show=True)
+    GeoJsonOverlay(
+        feature_collection(
+            jiedao,
+            lambda r: {
+                "_s": {"color": "#444444", "weight": 1.5, "dashArray": "6 4", "fill": False, "className": "hg-jiedao"},
+                "_t": esc(r["name_zh"]),
+            },
+            gcj02=gcj02,
+        )
+    ).add_to(group)
+    points = gpd.GeoDataFrame(
+        {"name_zh": jiedao["name_zh"].to_numpy()}, geometry=label_points(jiedao.geometry), crs=jiedao.crs
+    )
+    GeoJsonOverlay(
+        feature_collection(
+            points, lambda r: {"_label": esc(r["name_zh"]), "_s": {"className": "hg-jd-label"}}, gcj02=gcj02
+        )
+    ).add_to(group)
+    group.add_to(m)
+    return ['<p><i class="dash" style="border-color:#444"></i>街道界（示意，放大后显示街道名）</p>']
+
+
+def belt_layer(m: folium.Map, gcj02: bool) -> Rows:
+    """The 浑河 belt and its two banks."""
+    belt = load("belt")
+    lengths = geodesic_length(belt)
+
+    def props(r: Any) -> dict[str, Any]:
+        bank = r["kind"] == "bank"
+        style = (
+            {"color": BELT_COLOR, "weight": 3, "className": "hg-bank"}
+            if bank
+            else {
+                "color": BELT_COLOR,
+                "weight": 1,
+                "fillColor": BELT_COLOR,
+                "fillOpacity": 0.25,
+                "className": "hg-belt",
+            }
+        )
+        rows: list[tuple[str, object]] = [("范围", r["extent_zh"]), ("规划长度", f"{r['planned_length_km']:g} km")]
+        if bank:
+            rows.append(("数字化长度", f"{float(lengths.loc[r.name]):.2f} km"))
+        rows.append(("来源", plan_source_zh(r["plan_section"])))
+        return {"_s": style, "_t": esc(r["name_zh"]), "_p": popup_table(r["name_zh"], rows)}
+
+    group = folium.FeatureGroup(name="一带（浑河文体旅生态发展带）", overlay=True, control=True)
+    GeoJsonOverlay(feature_collection(belt, props, gcj02=gcj02)).add_to(group)
+    group.add_to(m)
+    return [
+        f"<p>{_swatch(BELT_COLOR, 0.45)}浑河文体旅生态发展带</p>",
+        f'<p><i class="line" style="border-color:{BELT_COLOR}"></i>浑河南岸、北岸</p>',
+    ]
+
+
+def axes_layer(m: folium.Map, gcj02: bool) -> Rows:
+    """Both axes, each segment dashed differently; legend: one row per segment drawn."""
+    axes = load("axes")
+    segments = axes[axes["kind"] == "segment"].copy()
+    lengths = geodesic_length(segments)
+    rows: Rows = []
+    for axis_id in segments["axis_id"].unique():
+        part = segments[segments["axis_id"] == axis_id]
+        dashes = {sid: SEGMENT_DASH[k % len(SEGMENT_DASH)] for k, sid in enumerate(part["id"])}
+        color = AXIS_COLORS.get(axis_id, "#333333")
+
+        def props(r: Any, dashes: dict[str, str | None] = dashes, color: str = color) -> dict[str, Any]:
+            style: dict[str, Any] = {"color": color, "weight": 5, "opacity": 0.9, "className": "hg-axis"}
+            if dashes[r["id"]]:
+                style["dashArray"] = dashes[r["id"]]
+            return {
+                "_s": style,
+                "_t": esc(r["name_zh"]),
+                "_p": popup_table(
+                    r["name_zh"],
+                    [
+                        ("范围", r["extent_zh"]),
+                        ("定位", r["positioning_zh"]),
+                        ("数字化长度", f"{float(lengths.loc[r.name]):.2f} km"),
+                        ("精度", f"±{r['accuracy_m']:.0f} m"),
+                        ("来源", plan_source_zh(r["plan_section"])),
+                    ],
+                ),
+            }
+
+        name = axes.loc[axes["id"] == axis_id, "name_zh"].iloc[0]
+        group = folium.FeatureGroup(name=label(f"发展轴：{name}"), overlay=True, control=True)
+        GeoJsonOverlay(feature_collection(part, props, gcj02=gcj02)).add_to(group)
+        group.add_to(m)
+        rows.append(f"<p><b>{esc(name)}</b></p>")
+        for seg in part.itertuples():
+            style = "dashed" if dashes[seg.id] else "solid"
+            rows.append(
+                f'<p><i class="line" style="border-color:{color};border-top-style:{style}"></i>{esc(seg.name_zh)}</p>'
+            )
+    return rows
+
+
+def sub_areas_layer(m: folium.Map, subs: gpd.GeoDataFrame, gcj02: bool) -> Rows:
+    if subs.empty:
+        return []
+    group = folium.FeatureGroup(name="发展重点片区", overlay=True, control=True)
+    GeoJsonOverlay(
+        feature_collection(
+            subs,
+            lambda r: {
+                "_s": {
+                    "color": "#222222",
+                    "weight": 2,
+                    "dashArray": "6 3",
+                    "fillColor": "#ffffff",
+                    "fillOpacity": 0.25,
+                    "radius": 7,
+                    "className": "hg-subarea",
+                },
+                "_t": esc(r["name_zh"]),
+                "_p": popup_table(
+                    r["name_zh"],
+                    [
+                        ("规划原文", r["description_zh"]),
+                        ("位置", f"示意范围（±{r['accuracy_m']:.0f} m）"),
+                        ("来源", plan_source_zh(r["plan_section"])),
+                    ],
+                    english=r["method"],
+                ),
+            },
+            gcj02=gcj02,
+        )
+    ).add_to(group)
+    group.add_to(m)
+    return ['<p><i style="background:#fff;border:2px dashed #222"></i>发展重点片区（示意）</p>']
+
+
+def _project_props(r: Any, colors: dict[str, str], where: str | None) -> dict[str, Any]:
+    sited = r["location_method"] in SITED
+    color = colors.get(str(r["category"]), "#333333")
+    style: dict[str, Any] = (
+        {
+            "radius": 7,
+            "color": "#ffffff",
+            "weight": 1.5,
+            "fillColor": color,
+            "fillOpacity": 0.95,
+            "className": "hg-project hg-site",
+        }
+        if sited
+        else {"shape": "diamond", "color": "#222222", "fillColor": color, "className": "hg-project hg-extent-marker"}
+    )
+    return {
+        "_id": str(r["id"]),
+        "_s": style,
+        "_t": f"{esc(r['name_zh'])}（{esc(STATUS_ZH.get(r['status'], r['status']))}）",
+        "_p": popup_table(
+            r["name_zh"],
+            [
+                ("类别", CATEGORY_ZH.get(r["category"], r["category"])),
+                ("状态", STATUS_ZH.get(r["status"], r["status"])),
+                ("年份", None if pd.isna(r["year"]) else int(r["year"])),
+                ("投资", None if pd.isna(r["investment_cny"]) else f"{r['investment_cny'] / 1e8:g} 亿元"),
+                ("位置", location_zh(r["location_method"], r["accuracy_m"], where)),
+                ("来源", doc_title(r["source_doc"])),
+                ("原文", r["source_quote"]),
+            ],
+            english=r["method"],
+        ),
+    }
+
+
+def projects_layer(
+    m: folium.Map,
+    projects: gpd.GeoDataFrame,
+    colors: dict[str, str],
+    gcj02: bool,
+    cluster_above: int,
+    where: dict[Any, str],
+) -> Rows:
+    """Projects: sites as filled circles, "somewhere in this area" as dashed diamonds (spread so that
+    none hides another); lines and footprints drawn too. ``where`` names each project's zone."""
+    group = folium.FeatureGroup(name=f"项目（{len(projects)}）", overlay=True, control=True)
+    shapes = projects[projects["location_method"].isin(["line", "footprint"]) & (projects.geom_type != "Point")]
+    if len(shapes):
+        GeoJsonOverlay(
+            feature_collection(
+                shapes,
+                lambda r: {
+                    "_s": {
+                        "color": colors.get(str(r["category"]), "#333333"),
+                        "weight": 4 if r["location_method"] == "line" else 2,
+                        "opacity": 0.8,
+                        "fillOpacity": 0.25,
+                        "className": "hg-project-line" if r["location_method"] == "line" else "hg-project-area",
+                    },
+                    "_t": esc(r["name_zh"]),
+                },
+                gcj02=gcj02,
+            )
+        ).add_to(group)
+    markers = projects.copy()
+    markers["geometry"] = marker_points(projects.geometry, movable=~projects["location_method"].isin(SITED).to_numpy())
+    GeoJsonOverlay(
+        feature_collection(markers, lambda r: _project_props(r, colors, where.get(r.name)), gcj02=gcj02),
+        cluster=len(markers) > cluster_above,
+    ).add_to(group)
+    group.add_to(m)
+    if projects.empty:
+        return []
+    rows = [
+        f'<p><i class="dot" style="background:{colors.get(cat, "#333")}"></i>{esc(CATEGORY_ZH.get(cat, cat))}</p>'
+        for cat in category_order(projects["category"])
+    ]
+    sited = projects["location_method"].isin(SITED)
+    if sited.any():
+        rows.append('<p><i class="dot" style="background:#888"></i>圆点：有具体点位/线位</p>')
+    if (~sited).any():
+        rows.append('<p><i class="diamond" style="background:#bbb"></i>菱形：仅知所在范围（标于范围内）</p>')
+    return rows
+
+
+def legend(m: folium.Map, sections: list[tuple[str, Rows]], *, extra: str = "") -> None:
+    """One collapsible legend from the rows the layers returned (sections without rows are left out)."""
+    body = "".join(f"<h4>{esc(title)}</h4>{''.join(rows)}" for title, rows in sections if rows) + extra
+    HtmlControl(body, position="bottomright", css_class="hg-legend", summary="图例").add_to(m)
+
+
+def zone_of_markers(projects: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> dict[Any, str]:
+    """The zone name each project's marker lies in (for "仅知位于…内" in the popup)."""
+    points = shapely.point_on_surface(projects.geometry.values)
+    names = dict(zip(zones["id"], zones["name_zh"], strict=True))
+    out: dict[Any, str] = {}
+    for idx, pt in zip(projects.index, points, strict=True):
+        hit = zones[zones.contains(pt)]
+        if len(hit):
+            out[idx] = names[hit["id"].iloc[0]]
+    return out
