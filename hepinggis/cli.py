@@ -141,6 +141,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
         name_col=args.name_col,
     )
     print(f"exported {'all layers' if not args.layer else ', '.join(args.layer)} as {fmt} to {path} (verified)")
+    if args.qgis_project is not None:
+        from ._catalogue import catalogue
+        from ._qgis import write_qgis_project
+
+        if fmt != "gpkg":
+            raise UsageError("--qgis-project goes with a GeoPackage export")
+        project = write_qgis_project(args.qgis_project, path, args.layer or list(catalogue()), crs=args.crs)
+        print(f"QGIS project written to {project} (open it in QGIS; it refers to {path.name})")
     return 0
 
 
@@ -260,6 +268,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", default="EPSG:4326", choices=["EPSG:4326", "EPSG:4550", "EPSG:4529"])
     p.add_argument("--encoding", default="UTF-8", choices=["UTF-8", "GBK"], help="Shapefile text encoding")
     p.add_argument("--projects", type=Path, default=None, metavar="FILE", help="export your own project list")
+    p.add_argument(
+        "--qgis-project", type=Path, default=None, metavar="FILE.qgz", help="also write a QGIS project with the layers"
+    )
     p.add_argument("--projects-crs", default=None, help="the coordinate system of --projects (as for import)")
     p.add_argument("--projects-encoding", default=None, help="force the encoding of --projects")
     p.add_argument("--name-col", default=None, help="the column of --projects holding the names")

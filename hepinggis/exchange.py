@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from ._catalogue import LayerSpec, catalogue
+from ._qgis import write_layer_styles
 from ._sheets import write_workbook
 from .errors import HepingGISError
 from .layers import load
@@ -338,7 +339,8 @@ def export(
         A ``.gpkg`` / ``.xlsx`` file, or a folder for ``shp``, ``geojson`` and ``kml`` (one file per
         layer; a Shapefile per geometry kind where a layer mixes them, e.g. ``belt_polygon.shp``).
     fmt : str
-        ``gpkg`` (default: one file, one table per layer), ``shp``, ``geojson``, ``kml``, ``xlsx``
+        ``gpkg`` (default: one file, one table per layer, each with its QGIS style in the
+        ``layer_styles`` table), ``shp``, ``geojson``, ``kml``, ``xlsx``
         (attribute tables with each feature's representative lon/lat).
     crs : str
         ``EPSG:4326`` (default), or ``EPSG:4550`` / ``EPSG:4529`` for CAD and survey users (GeoPackage
@@ -393,6 +395,8 @@ def export(
             _write_shp(frames, tmp, encoding)
         else:
             writer[fmt](frames, tmp)
+        if fmt == "gpkg":  # QGIS opens each layer styled like the briefing maps
+            write_layer_styles(tmp, list(frames))
         for name, frame in frames.items():
             verify(frame, read_export(tmp, name, fmt=fmt), name, fmt, crs)
         _replace(tmp, dest)
