@@ -10,10 +10,13 @@ from . import coords, errors, postgis, projects
 from .apportion import apportion_to_zones
 from .assign import projects_by_zone, projects_outside, zone_of, zone_shares
 from .build import build
+from .changes import project_changes
 from .check import CheckReport, check
 from .corridor import along_axis, in_belt
+from .evaluate import evaluate, zone_summary
 from .exchange import export, read_export
 from .importer import ImportResult, read_projects
+from .indicators import ActualsResult, indicators, read_actuals, write_template
 from .layers import layer_path, layers, load
 from .measure import (
     MEASURE_CRS,
@@ -31,6 +34,7 @@ from .stats import stats_tables, write_stats
 
 __all__ = [
     "MEASURE_CRS",
+    "ActualsResult",
     "CheckReport",
     "ImportResult",
     "along_axis",
@@ -41,10 +45,12 @@ __all__ = [
     "count_points_by_zone",
     "count_points_in_parquet",
     "errors",
+    "evaluate",
     "export",
     "geodesic_area",
     "geodesic_length",
     "in_belt",
+    "indicators",
     "layer_path",
     "layers",
     "load",
@@ -54,17 +60,21 @@ __all__ = [
     "planar_length",
     "postgis",
     "prepare_projects",
+    "project_changes",
     "projected_area",
     "projected_length",
     "projects",
     "projects_by_zone",
     "projects_outside",
+    "read_actuals",
     "read_export",
     "read_projects",
     "stats_tables",
     "write_stats",
+    "write_template",
     "zone_of",
     "zone_shares",
+    "zone_summary",
 ]
 
 __version__ = "0.1.0"

@@ -211,5 +211,7 @@ def build(
                 f"拒绝 {result.n_rejected} 行、警告 {result.n_warned} 行（逐行列出）",
             ),
         )
+    if (out / "monitor" / "index.html").is_file():  # hepinggis monitor wrote its package here
+        entries.append(("monitor/index.html", "规划实施监测", "各功能区2025年目标的进度、逐区地图与PDF"))
     written["index.html"] = _gallery(out, entries, basemap, offline, projects_note)
     return written

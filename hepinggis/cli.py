@@ -167,6 +167,50 @@ def _cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from .indicators import read_actuals, write_template
+    from .monitor import monitor
+
+    if args.template is not None:
+        path = write_template(args.template)
+        print(f"entry workbook written to {path}: fill in 数值 (and 备注), then run hepinggis monitor {path.name}")
+        if args.actuals is None:
+            return 0
+    if args.actuals is None:
+        raise UsageError("give the figures file (ACTUALS), or --template FILE.xlsx to make one")
+    result = read_actuals(args.actuals, encoding=args.encoding)
+    print(result.summary())
+    for rec in result.rejected.to_dict("records"):
+        print(f"  row {rec['row']}: {rec['field'] or ''} {rec['message']}")
+    by_year = _projects_by_year(args.projects_by_year, args.crs) if args.projects_by_year else None
+    written = monitor(result, args.out, year=args.year, projects_by_year=by_year)
+    print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
+    return 1 if len(result.rejected) else 0
+
+
+def _projects_by_year(folder: Path, crs: str | None) -> dict[int, Any]:
+    """One project list per year from ``folder`` (the year is the 4-digit number in each file name);
+    the bundled projects of the 2022 work report stand for 2022 unless the folder has that year."""
+    import re
+
+    from .layers import load
+
+    if not folder.is_dir():
+        raise HepingGISError(f"{folder} is not a folder of yearly project lists")
+    lists: dict[int, Any] = {2022: load("projects")}
+    found = 0
+    for path in sorted(folder.iterdir()):
+        match = re.search(r"(20[2-3]\d)", path.stem)
+        if match and path.suffix.lower() in {".csv", ".xlsx", ".geojson", ".gpkg", ".shp"}:
+            result = read_projects(path, crs=crs)
+            print(result.summary())
+            lists[int(match.group(1))] = result.projects
+            found += 1
+    if not found:
+        raise HepingGISError(f"{folder}: no project list whose name holds a year (e.g. 2023.csv)")
+    return lists
+
+
 def _write_pulled(frames: dict[str, Any], path: Path) -> None:
     for name, frame in frames.items():
         frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
@@ -275,6 +319,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--projects-encoding", default=None, help="force the encoding of --projects")
     p.add_argument("--name-col", default=None, help="the column of --projects holding the names")
     p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("monitor", help="annual plan monitoring: entry template, evaluation, maps, PDFs, workbook")
+    p.add_argument(
+        "actuals", type=Path, nargs="?", default=None, help="the yearly figures (XLSX from --template, or CSV)"
+    )
+    p.add_argument("--template", type=Path, default=None, metavar="FILE.xlsx", help="write the entry workbook")
+    p.add_argument("--out", type=Path, default=Path("maps") / "monitor", help="output folder (default: maps/monitor)")
+    p.add_argument("--year", type=int, default=None, help="evaluate as of this year (default: the latest with figures)")
+    p.add_argument("--encoding", default=None, help="force the encoding of a CSV (default: detect UTF-8/GBK)")
+    p.add_argument(
+        "--projects-by-year", type=Path, default=None, metavar="DIR", help="yearly project lists (2023.csv …): changes"
+    )
+    p.add_argument("--crs", default=None, help="coordinate system of the yearly project lists (as for import)")
+    p.set_defaults(func=_cmd_monitor)
     p = sub.add_parser("db", help="push the layers to PostGIS, or pull them back")
     p.add_argument("action", choices=["push", "pull"])
     p.add_argument("dsn", help="postgresql://user:password@host:port/database")

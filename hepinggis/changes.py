@@ -1,0 +1,114 @@
+"""The project register over the years: what changed between two yearly project lists."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import geopandas as gpd
+import pandas as pd
+
+from .measure import MEASURE_CRS
+from .projects import prepare_projects
+
+__all__ = ["COMPLETED", "MOVED_M", "normalise_name", "project_changes"]
+
+#: Status values that mean "built" (the bundled English one and common Chinese ones).
+COMPLETED = ("completed", "已建成", "建成", "竣工", "已竣工", "完成", "已完成")
+#: A project whose site moved further than this between the lists is reported as moved.
+MOVED_M = 100.0
+_SPACE_PUNCT = re.compile(r"[\s\u3000·•．.,，、:：;；'\"“”‘’()（）\[\]【】\-—_/]+")
+
+
+def normalise_name(name: object) -> str:
+    """A project name for matching across years: NFKC (full-width → half-width), lower case, no
+    blanks or punctuation.
+
+    Examples
+    --------
+    >>> normalise_name("和平湾（首开区） ") == normalise_name("和平湾首开区")
+    True
+    """
+    text = unicodedata.normalize("NFKC", "" if name is None else str(name)).lower()
+    return _SPACE_PUNCT.sub("", text)
+
+
+def _match(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> list[tuple[int | None, int | None, str]]:
+    """Pairs of row positions (old, new) and how they were matched: by id first, then by name."""
+    pairs: list[tuple[int | None, int | None, str]] = []
+    new_by_id = {str(v): i for i, v in enumerate(new["id"])}
+    used_new: set[int] = set()
+    unmatched_old = []
+    for i, oid in enumerate(old["id"]):
+        j = new_by_id.get(str(oid))
+        if j is not None and j not in used_new:
+            pairs.append((i, j, "id"))
+            used_new.add(j)
+        else:
+            unmatched_old.append(i)
+    new_by_name: dict[str, list[int]] = {}
+    for j, name in enumerate(new["name_zh"]):
+        if j not in used_new:
+            new_by_name.setdefault(normalise_name(name), []).append(j)
+    for i in unmatched_old:
+        candidates = new_by_name.get(normalise_name(old["name_zh"].iloc[i]), [])
+        if candidates:
+            j = candidates.pop(0)
+            pairs.append((i, j, "name"))
+            used_new.add(j)
+        else:
+            pairs.append((i, None, ""))
+    pairs += [(None, j, "") for j in range(len(new)) if j not in used_new]
+    return pairs
+
+
+def project_changes(
+    old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, moved_m: float = MOVED_M, name_col: str | None = None
+) -> pd.DataFrame:
+    """What changed from one year's project list to the next.
+
+    Projects are matched by id, then (for those left) by normalised name (`normalise_name`). Each
+    matched pair may give several rows: ``completed`` (the status became one of `COMPLETED`),
+    ``status_changed`` (any other status change), ``moved`` (the site moved more than ``moved_m``
+    metres, measured in EPSG:4550 between representative points); unmatched old projects are
+    ``vanished`` and unmatched new ones ``new``. Both lists go through
+    `hepinggis.projects.prepare_projects`, so ``read_projects(…).projects`` works as it comes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``change``, ``id_old``, ``id_new``, ``name_zh``, ``matched_by`` (id / name), ``status_old``,
+        ``status_new``, ``moved_m``.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> old = hepinggis.load("projects")
+    >>> new = old.copy()
+    >>> new.loc[new["id"] == "k11", "status"] = "completed"
+    >>> project_changes(old, new)["change"].tolist()
+    ['completed']
+    """
+    a = prepare_projects(old, name_col=name_col).reset_index(drop=True)
+    b = prepare_projects(new, name_col=name_col).reset_index(drop=True)
+    pa = a.geometry.to_crs(MEASURE_CRS).representative_point()
+    pb = b.geometry.to_crs(MEASURE_CRS).representative_point()
+    rows: list[tuple[object, ...]] = []
+    for i, j, how in _match(a, b):
+        if j is None:
+            assert i is not None
+            rows.append(("vanished", a["id"].iloc[i], None, a["name_zh"].iloc[i], "", a["status"].iloc[i], None, None))
+            continue
+        if i is None:
+            rows.append(("new", None, b["id"].iloc[j], b["name_zh"].iloc[j], "", None, b["status"].iloc[j], None))
+            continue
+        s_old, s_new = a["status"].iloc[i], b["status"].iloc[j]
+        base = (a["id"].iloc[i], b["id"].iloc[j], b["name_zh"].iloc[j], how, s_old, s_new)
+        if s_old != s_new:
+            kind = "completed" if s_new in COMPLETED and s_old not in COMPLETED else "status_changed"
+            rows.append((kind, *base, None))
+        dist = float(pa.iloc[i].distance(pb.iloc[j]))
+        if dist > moved_m:
+            rows.append(("moved", *base, round(dist, 1)))
+    columns = ["change", "id_old", "id_new", "name_zh", "matched_by", "status_old", "status_new", "moved_m"]
+    return pd.DataFrame(rows, columns=columns)
