@@ -47,7 +47,7 @@ def find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dict
         if role in found:
             continue
         for name in names:  # the first recognised name wins, in the order of COLUMN_NAMES
-            hits = [h for h in headers if _key(h) == name and h not in found.values()]
+            hits = [h for h in headers if _key(h) == _key(name) and h not in found.values()]
             if len(hits) > 1:
                 raise ImportFileError(
                     f"several columns could be the {role!r}: {', '.join(hits)}; pass columns={{{role!r}: …}}"

@@ -85,7 +85,7 @@ def project_changes(
     >>> import hepinggis
     >>> old = hepinggis.load("projects")
     >>> new = old.copy()
-    >>> new.loc[new["id"] == "k11", "status"] = "completed"
+    >>> new.loc[new["id"] == "sensor_iot_park", "status"] = "completed"
     >>> project_changes(old, new)["change"].tolist()
     ['completed']
     """

@@ -149,7 +149,8 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
         else:
             reported = mine
             latest = float(mine["value"].iloc[-1]) if len(mine) else math.nan
-        note = "; ".join(str(n) for n in mine.get("note", pd.Series(dtype=str)) if isinstance(n, str) and n)
+        notes = [str(n) for n in mine.get("note", pd.Series(dtype=str)) if isinstance(n, str) and n]
+        note = "; ".join(dict.fromkeys(notes))  # each distinct note once, in year order
         base_row["note"] = note
         if not len(reported) or math.isnan(latest):
             rows.append(base_row)

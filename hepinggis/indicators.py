@@ -9,6 +9,7 @@ same row-by-row strictness as the project importer: every row is either read or 
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,8 +249,8 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     id_col, year_col, value_col, note_col = (str(cols[r] or "") for r in ("indicator_id", "year", "value", "note"))
     for rownum, (_, rec) in zip(raw.row_numbers, frame.iterrows(), strict=True):
         iid = _cell(rec, id_col)
-        year_text = _cell(rec, year_col)
-        value_text = _cell(rec, value_col)
+        year_text = unicodedata.normalize("NFKC", _cell(rec, year_col))  # full-width digits as typed in Chinese IMEs
+        value_text = unicodedata.normalize("NFKC", _cell(rec, value_col))
         note = _cell(rec, note_col) if note_col else ""
         problem = _check_row(iid, year_text, value_text, known, cols)
         if problem is not None:

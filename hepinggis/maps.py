@@ -7,6 +7,7 @@ so it lines up with the tiles; on the others it stays WGS 84.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +241,9 @@ def _classify(data: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, pd.Seri
     if kk == 1:
         return np.array([float(data.max())]), pd.Series(0, index=data.index)
     try:
-        classifier = mapclassify.classify(data.to_numpy(), scheme=scheme, k=kk)
+        with warnings.catch_warnings():  # "not enough unique values": fewer classes, handled below
+            warnings.simplefilter("ignore", UserWarning)
+            classifier = mapclassify.classify(data.to_numpy(), scheme=scheme, k=kk)
     except (ValueError, KeyError, AttributeError) as exc:
         raise HepingGISError(f"choropleth_map: mapclassify cannot classify with scheme {scheme!r}: {exc}") from exc
     bins = np.unique(np.asarray(classifier.bins, dtype=float))

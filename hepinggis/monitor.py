@@ -175,7 +175,9 @@ def monitor_pdf(results: pd.DataFrame, zone_id: str, path: str | Path, *, year: 
             bar.set_axis_off()
         fig.text(0.86, y, STATUS_ZH[status], fontsize=8, color=STATUS_COLORS[status], fontweight="bold")
         if r.get("note"):
-            fig.text(0.08, y - 0.016, plain_text(f"备注：{r['note']}")[:90], fontsize=MIN_FONT_PT, color="#555")
+            note = str(r["note"])
+            note = note if len(note) <= 60 else note[:59] + "…"
+            fig.text(0.08, y - 0.016, plain_text(f"备注：{note}"), fontsize=MIN_FONT_PT, color="#555")
     fig.text(
         0.06,
         0.03,
@@ -261,4 +263,18 @@ def monitor(
     written["monitoring.xlsx"] = write_workbook(tables, out / "monitoring.xlsx")
     entries.append(("monitoring.xlsx", "监测结果工作簿（指标、功能区汇总、填报数据、读取报告、项目变化）"))
     written["index.html"] = _index(out, entries, summary, Path(result.source).name, when)
+    _link_from_gallery(out)
     return written
+
+
+def _link_from_gallery(out: Path) -> None:
+    """Add the package to the briefing gallery beside it (``hepinggis build``'s index.html), once."""
+    gallery = out.parent / "index.html"
+    if not gallery.is_file():
+        return
+    page = gallery.read_text(encoding="utf-8")
+    href = f"{out.name}/index.html"
+    if PLAN_TITLE_ZH not in page or f'href="{href}"' in page or "</ul>" not in page:
+        return
+    item = f'<li><a href="{esc(href)}">规划实施监测</a> — 各功能区2025年目标的进度、逐区地图与PDF</li>\n</ul>'
+    gallery.write_text(page.replace("</ul>", item, 1), encoding="utf-8")
