@@ -14,7 +14,15 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ._catalogue import catalogue
-from ._style import AXIS_COLORS, BELT_COLOR, CATEGORY_COLORS, CATEGORY_ZH, ZONE_COLORS, ZONE_FILL_OPACITY
+from ._style import (
+    AXIS_COLORS,
+    BELT_COLOR,
+    CATEGORY_COLORS,
+    CATEGORY_ZH,
+    ZONE_COLORS,
+    ZONE_FILL_OPACITY,
+    ZONE_SHORT_ZH,
+)
 
 __all__ = ["LAYER_ORDER", "LAYER_TITLES_ZH", "layer_qml", "write_layer_styles", "write_qgis_project"]
 
@@ -31,14 +39,6 @@ LAYER_TITLES_ZH = {
     "district": "和平区",
 }
 _FONT = "Noto Sans CJK SC"
-_ZONE_NAMES = {
-    "beishichang": "北市场",
-    "nanshichang": "南市场",
-    "taiyuanjie": "泛太原街",
-    "sanhaojie": "三好街",
-    "changbaidao": "长白岛",
-    "manrong": "满融",
-}
 
 
 def _rgba(hex_colour: str, alpha: float = 1.0) -> str:
@@ -118,7 +118,7 @@ def _labels(field: str, size: float, *, bold: bool = True) -> str:
 def _renderer(layer: str) -> str:
     if layer == "zones":
         items = [
-            (z, n, _fill(str(i), ZONE_COLORS[z], ZONE_FILL_OPACITY)) for i, (z, n) in enumerate(_ZONE_NAMES.items())
+            (z, n, _fill(str(i), ZONE_COLORS[z], ZONE_FILL_OPACITY)) for i, (z, n) in enumerate(ZONE_SHORT_ZH.items())
         ]
         return _categorized("id", items) + _labels("name_zh", 10)
     if layer == "jiedao":
