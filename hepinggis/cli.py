@@ -88,7 +88,23 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_stats(args: argparse.Namespace) -> int:
     from .stats import write_stats
 
-    for name, path in write_stats(args.out, chinese=args.zh, distance_m=args.distance).items():
+    projects = report = None
+    if args.projects is not None:
+        result = _import(args, args.projects)
+        if not result.n_imported:
+            raise HepingGISError(f"no row of {args.projects} could be imported; see the report above")
+        projects, report = result.projects, result.report
+    elif args.crs or args.col or args.name_col:
+        raise UsageError("--crs, --col and --name-col go with --projects FILE")
+    tables = write_stats(
+        args.out,
+        chinese=args.zh,
+        distance_m=args.distance,
+        projects=projects,
+        name_col=args.name_col,
+        import_report=report,
+    )
+    for name, path in tables.items():
         print(f"{name:22s} {path}")
     return 0
 
@@ -282,6 +298,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("maps") / "stats", help="output folder (default: maps/stats)")
     p.add_argument("--zh", action="store_true", help="Chinese column headers")
     p.add_argument("--distance", type=float, default=500.0, help="corridor half-width along the axes, metres")
+    p.add_argument("--projects", type=Path, default=None, metavar="FILE", help="your own project list")
+    _import_options(p)
+    p.add_argument("--name-col", default=None, help="the column holding the project names, if not recognised")
     p.set_defaults(func=_cmd_stats)
     p = sub.add_parser("build", help="build the briefing maps (gallery, interactive, static) and statistics")
     p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: maps)")

@@ -50,6 +50,8 @@ CASES: dict[str, list[str]] = {
     "stats_unwritable": ["stats", "--out", "/proc/nope"],
     "stats_negative_distance": ["stats", "--out", "{tmp}/s", "--distance", "-5"],
     "stats_distance_not_a_number": ["stats", "--distance", "far"],
+    "stats_crs_without_projects": ["stats", "--out", "{tmp}/s", "--crs", "gcj02"],
+    "stats_empty_projects": ["stats", "--out", "{tmp}/s", "--projects", "{empty}", "--crs", "wgs84"],
     "build_unwritable": ["build", "--out", "/proc/nope", "--quiet"],
     "build_unknown_basemap": ["build", "--out", "{tmp}/b", "--basemap", "nope", "--quiet"],
     "build_crs_without_projects": ["build", "--out", "{tmp}/b", "--crs", "gcj02"],
