@@ -175,7 +175,7 @@ def test_legends_list_only_what_is_drawn(browser: Any, pages: dict[str, Path]) -
 
 
 def test_zone_palette_is_distinguishable_also_with_colour_blindness() -> None:
-    colorspacious = pytest.importorskip("colorspacious")
+    import colorspacious  # a dev dependency: the simulator (Machado et al. 2009 CVD model, CAM02-UCS ΔE)
 
     def drawn(hex_colour: str) -> np.ndarray:
         rgb = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
