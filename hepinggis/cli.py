@@ -85,24 +85,32 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 1 if result.n_rejected else 0
 
 
+def _own_projects(args: argparse.Namespace, where: str) -> ImportResult | None:
+    """The user's list given by ``--projects`` (None without it), imported and summarised; rows
+    rejected on import are said to be listed ``where``."""
+    if args.projects is None:
+        if args.crs or args.col or args.name_col:
+            raise UsageError("--crs, --col and --name-col go with --projects FILE")
+        return None
+    result = _import(args, args.projects)
+    if not result.n_imported:
+        raise HepingGISError(f"no row of {args.projects} could be imported; see the report above")
+    if result.n_rejected:
+        print(f"{result.n_rejected} row(s) rejected: listed {where}", file=sys.stderr)
+    return result
+
+
 def _cmd_stats(args: argparse.Namespace) -> int:
     from .stats import write_stats
 
-    projects = report = None
-    if args.projects is not None:
-        result = _import(args, args.projects)
-        if not result.n_imported:
-            raise HepingGISError(f"no row of {args.projects} could be imported; see the report above")
-        projects, report = result.projects, result.report
-    elif args.crs or args.col or args.name_col:
-        raise UsageError("--crs, --col and --name-col go with --projects FILE")
+    result = _own_projects(args, "in the workbook's import_report sheet")
     tables = write_stats(
         args.out,
         chinese=args.zh,
         distance_m=args.distance,
-        projects=projects,
+        projects=None if result is None else result.projects,
         name_col=args.name_col,
-        import_report=report,
+        import_report=None if result is None else result.report,
     )
     for name, path in tables.items():
         print(f"{name:22s} {path}")
@@ -112,19 +120,8 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    projects: ImportResult | None = None
-    if args.projects is not None:
-        projects = _import(args, args.projects)
-        if projects.n_rejected:
-            print(
-                f"{projects.n_rejected} row(s) rejected: listed in {args.out / 'import_report.html'} and in the "
-                "workbook's import_report sheet",
-                file=sys.stderr,
-            )
-        if not projects.n_imported:
-            raise HepingGISError(f"no row of {args.projects} could be imported; see the report above")
-    elif args.crs or args.col or args.name_col:
-        raise UsageError("--crs, --col and --name-col go with --projects FILE")
+    where = f"in {args.out / 'import_report.html'} and in the workbook's import_report sheet"
+    projects = _own_projects(args, where)
     written = build(
         args.out,
         basemap=args.basemap,
