@@ -170,33 +170,31 @@ def test_editing_a_line_in_qgis_moves_the_zones(data_copy: Path, tmp_path: Path)
     assert any(abs(x - (123.38568 - 0.0018)) < 1e-6 for x, _ in nanjing["inner"])
 
 
+def _edited(lines: gpd.GeoDataFrame, line_id: str, change: Any, path: Path) -> Path:
+    """A copy of the exported boundary lines with one line's geometry changed, saved as a GeoPackage."""
+    edited = lines.copy()
+    j = edited.index[edited["id"] == line_id][0]
+    edited.loc[j, "geometry"] = change(edited.geometry[j])
+    edited.to_file(path, layer="boundary_lines", engine="pyogrio")
+    return path
+
+
+def _rebuild(data: Path, lines_file: Path) -> None:
+    digitize(data, src_dir=data / "src", outline_file=data / "district.geojson", lines_file=lines_file)
+
+
 def test_editing_an_edge_line_or_disconnecting_one_is_refused(data_copy: Path, tmp_path: Path) -> None:
     gpkg = tmp_path / "lines.gpkg"
     hepinggis.export(gpkg, layers=["boundary_lines"])
     lines = gpd.read_file(gpkg, layer="boundary_lines")
-    edge = lines.copy()
-    j = edge.index[edge["id"] == "qingnian_dajie"][0]
-    edge.loc[j, "geometry"] = shapely.affinity.translate(edge.geometry[j], xoff=0.002)
-    edge.to_file(tmp_path / "edge.gpkg", layer="boundary_lines", engine="pyogrio")
+    moved = _edited(lines, "qingnian_dajie", lambda g: shapely.affinity.translate(g, xoff=0.002), tmp_path / "e.gpkg")
     with pytest.raises(DigitizeError, match="edge line 'qingnian_dajie' follows the district outline"):
-        digitize(
-            data_copy,
-            src_dir=data_copy / "src",
-            outline_file=data_copy / "district.geojson",
-            lines_file=tmp_path / "edge.gpkg",
-        )
-    short = lines.copy()
-    j = short.index[short["id"] == "xinhua_hunhewan_divide"][0]
-    short.loc[j, "geometry"] = shapely.ops.substring(short.geometry[j], 0, 0.8, normalized=True)
-    short.to_file(tmp_path / "short.gpkg", layer="boundary_lines", engine="pyogrio")
+        _rebuild(data_copy, moved)
+    cut = lambda g: shapely.ops.substring(g, 0, 0.8, normalized=True)  # noqa: E731
+    short = _edited(lines, "xinhua_hunhewan_divide", cut, tmp_path / "short.gpkg")
     before = (data_copy / "src" / "lines.json").read_bytes()
     with pytest.raises(DigitizeError, match="xinhua_hunhewan_divide"):
-        digitize(
-            data_copy,
-            src_dir=data_copy / "src",
-            outline_file=data_copy / "district.geojson",
-            lines_file=tmp_path / "short.gpkg",
-        )
+        _rebuild(data_copy, short)
     assert (data_copy / "src" / "lines.json").read_bytes() == before  # a failed edit changes nothing
 
 
