@@ -82,6 +82,8 @@ max-width:min(330px,44vw);overflow:auto;box-sizing:border-box}
 .hg-legend i.diamond{width:9px;height:9px;transform:rotate(45deg);border:1.5px dashed #222;margin:0 7px 0 2px}
 .hg-legend i.line{height:0;border-width:3px 0 0 0;border-style:solid}
 .hg-legend i.dash{height:0;border-width:2px 0 0 0;border-style:dashed}
+.hg-legend label.hg-filter{display:block;margin:2px 0;cursor:pointer}
+.hg-legend label.hg-filter input{margin:0 4px 0 0;vertical-align:middle}.hg-legend .hg-n{color:#666}
 .hg-north{font:bold 16px sans-serif;text-align:center;float:right;margin-left:8px}
 .hg-pop table{border-collapse:collapse}.hg-pop td{padding:1px 4px;vertical-align:top}
 .hg-pop td:first-child{color:#666;white-space:nowrap}.hg-pop .en{color:#888;font-size:11px}
@@ -95,6 +97,9 @@ text-shadow:-1px -1px 0 #fff,1px -1px 0 #fff,-1px 1px 0 #fff,1px 1px 0 #fff,0 0 
 .hg-extent i{position:absolute;left:-7px;top:-7px;width:12px;height:12px;transform:rotate(45deg);
 border:2px dashed #222;box-sizing:content-box}
 """
+
+#: The zoom range of every map (tile layers keep their own limits within it).
+MIN_ZOOM, MAX_ZOOM = 8, 19
 
 #: Zoom level from which the 街道 names are shown (closer views only, so they never crowd the zones').
 JIEDAO_LABEL_ZOOM = 14
@@ -355,6 +360,8 @@ def new_map(bounds: list[list[float]], *, right_px: int = 12, left_px: int = 12)
         prefer_canvas=False,
         zoomSnap=0.25,
         zoomDelta=0.5,
+        minZoom=MIN_ZOOM,
+        maxZoom=MAX_ZOOM,  # Leaflet.markercluster needs it, and a map without tiles has none
     )
     use_assets(m, "leaflet_js", "leaflet_css")
     SafeFigure().add_child(m)

@@ -10,29 +10,31 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from ._leaflet import GeoJsonOverlay, HtmlControl, esc, label
+from ._project_layer import GRID_SHOWN_ABOVE, ProjectPoints, density_layer, project_block, project_legend_rows
 from ._style import (
     AXIS_COLORS,
     BELT_COLOR,
-    CATEGORY_ZH,
     SEGMENT_DASH,
-    STATUS_ZH,
     ZONE_COLORS,
     ZONE_FILL_OPACITY,
     ZONE_SHORT_ZH,
 )
-from ._texts import doc_title, location_zh, plan_source_zh
+from ._texts import plan_source_zh
 from ._web import feature_collection, label_points, marker_points, popup_table
+from .coords import wgs84_to_gcj02
 from .layers import load
 from .measure import geodesic_area, geodesic_length
-from .projects import SITED, category_order
+from .projects import SITED
 
 __all__ = [
     "axes_layer",
     "belt_layer",
+    "density_rows",
     "jiedao_layer",
     "legend",
     "projects_layer",
@@ -252,51 +254,19 @@ def sub_areas_layer(m: folium.Map, subs: gpd.GeoDataFrame, gcj02: bool) -> Rows:
     return ['<p><i style="background:#fff;border:2px dashed #222"></i>发展重点片区（示意）</p>']
 
 
-def _project_props(r: Any, colors: dict[str, str], where: str | None) -> dict[str, Any]:
-    sited = r["location_method"] in SITED
-    color = colors.get(str(r["category"]), "#333333")
-    style: dict[str, Any] = (
-        {
-            "radius": 7,
-            "color": "#ffffff",
-            "weight": 1.5,
-            "fillColor": color,
-            "fillOpacity": 0.95,
-            "className": "hg-project hg-site",
-        }
-        if sited
-        else {"shape": "diamond", "color": "#222222", "fillColor": color, "className": "hg-project hg-extent-marker"}
-    )
-    return {
-        "_id": str(r["id"]),
-        "_s": style,
-        "_t": f"{esc(r['name_zh'])}（{esc(STATUS_ZH.get(r['status'], r['status']))}）",
-        "_p": popup_table(
-            r["name_zh"],
-            [
-                ("类别", CATEGORY_ZH.get(r["category"], r["category"])),
-                ("状态", STATUS_ZH.get(r["status"], r["status"])),
-                ("年份", None if pd.isna(r["year"]) else int(r["year"])),
-                ("投资", None if pd.isna(r["investment_cny"]) else f"{r['investment_cny'] / 1e8:g} 亿元"),
-                ("位置", location_zh(r["location_method"], r["accuracy_m"], where)),
-                ("来源", doc_title(r["source_doc"])),
-                ("原文", r["source_quote"]),
-            ],
-            english=r["method"],
-        ),
-    }
-
-
 def projects_layer(
     m: folium.Map,
     projects: gpd.GeoDataFrame,
     colors: dict[str, str],
     gcj02: bool,
     cluster_above: int,
-    where: dict[Any, str],
+    where: pd.Series,
 ) -> Rows:
     """Projects: sites as filled circles, "somewhere in this area" as dashed diamonds (spread so that
-    none hides another); lines and footprints drawn too. ``where`` names each project's zone."""
+    none hides another); lines and footprints drawn too. ``where`` names each project's zone.
+
+    Built for any size (see `_project_layer`): one compact block, clustered above
+    ``cluster_above``, on a canvas above `CANVAS_ABOVE`, the legend's categories as a filter."""
     group = folium.FeatureGroup(name=f"项目（{len(projects)}）", overlay=True, control=True)
     shapes = projects[projects["location_method"].isin(["line", "footprint"]) & (projects.geom_type != "Point")]
     if len(shapes):
@@ -316,25 +286,25 @@ def projects_layer(
                 gcj02=gcj02,
             )
         ).add_to(group)
-    markers = projects.copy()
-    markers["geometry"] = marker_points(projects.geometry, movable=~projects["location_method"].isin(SITED).to_numpy())
-    GeoJsonOverlay(
-        feature_collection(markers, lambda r: _project_props(r, colors, where.get(r.name)), gcj02=gcj02),
-        cluster=len(markers) > cluster_above,
-    ).add_to(group)
+    movable = ~projects["location_method"].isin(SITED).to_numpy()
+    points = marker_points(projects.geometry, movable=movable)
+    xy = shapely.get_coordinates(np.asarray(points, dtype=object)) if points else np.empty((0, 2))
+    x, y = xy[:, 0], xy[:, 1]
+    shown_x, shown_y = wgs84_to_gcj02(x, y) if gcj02 and len(x) else (x, y)
+    layer_id = f"{m.get_name()}-projects"
+    block = project_block(projects, np.vstack([shown_x, shown_y]), colors, where)
+    ProjectPoints(block, map_name=m.get_name(), layer_id=layer_id, cluster=len(projects) > cluster_above).add_to(group)
     group.add_to(m)
-    if projects.empty:
+    return project_legend_rows(projects, colors, layer_id)
+
+
+def density_rows(m: folium.Map, projects: gpd.GeoDataFrame, gcj02: bool, cluster_above: int) -> Rows:
+    """The density grid where markers stop being readable (more than ``cluster_above`` projects)."""
+    if len(projects) <= cluster_above:
         return []
-    rows = [
-        f'<p><i class="dot" style="background:{colors.get(cat, "#333")}"></i>{esc(CATEGORY_ZH.get(cat, cat))}</p>'
-        for cat in category_order(projects["category"])
-    ]
-    sited = projects["location_method"].isin(SITED)
-    if sited.any():
-        rows.append('<p><i class="dot" style="background:#888"></i>圆点：有具体点位/线位</p>')
-    if (~sited).any():
-        rows.append('<p><i class="diamond" style="background:#bbb"></i>菱形：仅知所在范围（标于范围内）</p>')
-    return rows
+    movable = ~projects["location_method"].isin(SITED).to_numpy()
+    xy = shapely.get_coordinates(np.asarray(marker_points(projects.geometry, movable=movable), dtype=object))
+    return density_layer(m, xy[:, 0], xy[:, 1], gcj02=gcj02, shown=len(projects) > GRID_SHOWN_ABOVE)
 
 
 def legend(m: folium.Map, sections: list[tuple[str, Rows]], *, extra: str = "") -> None:
@@ -343,13 +313,13 @@ def legend(m: folium.Map, sections: list[tuple[str, Rows]], *, extra: str = "") 
     HtmlControl(body, position="bottomright", css_class="hg-legend", summary="图例").add_to(m)
 
 
-def zone_of_markers(projects: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> dict[Any, str]:
-    """The zone name each project's marker lies in (for "仅知位于…内" in the popup)."""
+def zone_of_markers(projects: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
+    """The zone name each project's marker lies in (for "仅知位于…内" in the popup), aligned to
+    ``projects.index`` (missing where no zone holds it; the first zone in layer order on an edge)."""
     points = shapely.point_on_surface(projects.geometry.values)
-    names = dict(zip(zones["id"], zones["name_zh"], strict=True))
-    out: dict[Any, str] = {}
-    for idx, pt in zip(projects.index, points, strict=True):
-        hit = zones[zones.contains(pt)]
-        if len(hit):
-            out[idx] = names[hit["id"].iloc[0]]
+    pi, zi = zones.sindex.query(points, predicate="intersects")
+    first = pd.Series(zi, index=pi).groupby(level=0).min()
+    names = zones["name_zh"].to_numpy()
+    out = pd.Series(pd.NA, index=projects.index, dtype=object)
+    out.iloc[first.index.to_numpy()] = names[first.to_numpy()]
     return out

@@ -78,6 +78,11 @@ def marker_point(geom: BaseGeometry) -> BaseGeometry:
     return geom if geom.geom_type == "Point" else shapely.point_on_surface(geom)
 
 
+#: Above this many movable markers they are only ringed apart, not repelled (repulsion is O(n²)
+#: per round; that many extents are drawn clustered anyway).
+SPREAD_MAX = 500
+
+
 def marker_points(
     geoms: gpd.GeoSeries, *, movable: np.ndarray | None = None, ring_m: float = 300.0, min_gap_m: float = 450.0
 ) -> list[BaseGeometry]:
@@ -86,39 +91,72 @@ def marker_points(
     Markers that would fall on the same spot (several projects known only to lie in the same
     extent) are spread on a small ring around it, in a fixed order; then any movable marker closer
     than ``min_gap_m`` to another is pushed away from it (a few rounds of repulsion, staying inside
-    its own extent), so that each stays visible and clickable on the overview. ``movable`` says
-    which may move (default: every non-point geometry); sited points are never moved."""
-    points = [marker_point(g) for g in geoms.values]
-    keys = [(round(p.x, 7), round(p.y, 7)) for p in points]
-    groups: dict[tuple[float, float], list[int]] = {}
-    for i, k in enumerate(keys):
-        groups.setdefault(k, []).append(i)
+    its own extent, for up to `SPREAD_MAX` movable markers), so that each stays visible and
+    clickable on the overview. ``movable`` says which may move (default: every non-point
+    geometry); sited points are never moved."""
+    values = geoms.values
+    kinds = shapely.get_type_id(values)
+    points = np.asarray(values, dtype=object).copy()
+    other = kinds != 0  # 0: Point
+    if other.any():
+        points[other] = shapely.point_on_surface(values[other])
     if movable is None:
-        movable = np.asarray([g.geom_type != "Point" for g in geoms.values])
-    metric = gpd.GeoSeries(points, crs=geoms.crs).to_crs(MEASURE_CRS).values
-    xy = np.asarray([[p.x, p.y] for p in metric], dtype=float).reshape(-1, 2)
-    for members in groups.values():
-        mine = [i for i in members if movable[i]]
-        if len(mine) < 2:
-            continue
-        for j, i in enumerate(mine):
-            angle = 2 * np.pi * j / len(mine)
-            xy[i] += ring_m * np.array([np.cos(angle), np.sin(angle)])
-    _spread(xy, movable, gpd.GeoSeries(geoms.values, crs=geoms.crs).to_crs(MEASURE_CRS).values, min_gap_m)
+        movable = other
+    movable = np.asarray(movable, dtype=bool)
+    if not movable.any():
+        return list(points)
+    ring = np.flatnonzero(movable)
+    metric = gpd.GeoSeries(points[ring], crs=geoms.crs).to_crs(MEASURE_CRS)
+    xy = np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])
+    keys = np.round(shapely.get_coordinates(points[ring]), 7)
+    _, group, sizes = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    group = group.ravel()
+    rank = np.zeros(len(ring), dtype=int)
+    seen: dict[int, int] = {}
+    for j, g in enumerate(group):  # position of each marker within its group, in table order
+        rank[j] = seen.get(int(g), 0)
+        seen[int(g)] = rank[j] + 1
+    n_in = sizes[group]
+    angle = 2 * np.pi * rank / np.maximum(n_in, 1)
+    shift = (n_in > 1)[:, None] * ring_m * np.column_stack([np.cos(angle), np.sin(angle)])
+    xy = xy + shift
+    if len(ring) <= SPREAD_MAX:
+        extents = gpd.GeoSeries(values[ring], crs=geoms.crs).to_crs(MEASURE_CRS).values
+        _spread(xy, np.ones(len(ring), dtype=bool), extents, min_gap_m, fixed=_fixed_xy(points, movable, geoms.crs))
     moved = gpd.GeoSeries(shapely.points(xy), crs=MEASURE_CRS).to_crs(geoms.crs).values
-    return [moved[i] if movable[i] else points[i] for i in range(len(points))]
+    points[ring] = moved
+    return list(points)
 
 
-def _spread(xy: np.ndarray, movable: np.ndarray, extents: np.ndarray, gap: float, rounds: int = 40) -> None:
+def _fixed_xy(points: np.ndarray, movable: np.ndarray, crs: Any) -> np.ndarray:
+    """The metric coordinates of the markers that never move (they push the others away)."""
+    fixed = points[~movable]
+    if len(fixed) == 0:
+        return np.empty((0, 2))
+    metric = gpd.GeoSeries(fixed, crs=crs).to_crs(MEASURE_CRS)
+    return np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])
+
+
+def _spread(
+    xy: np.ndarray,
+    movable: np.ndarray,
+    extents: np.ndarray,
+    gap: float,
+    rounds: int = 40,
+    *,
+    fixed: np.ndarray | None = None,
+) -> None:
     """Push movable markers apart until no two are closer than ``gap`` (or ``rounds`` run out); a
-    step that would leave the marker's own extent is not taken. Deterministic (fixed order)."""
+    step that would leave the marker's own extent is not taken. ``fixed`` markers push but never
+    move. Deterministic (fixed order)."""
     n = len(xy)
+    fixed = np.empty((0, 2)) if fixed is None else fixed
     for _ in range(rounds):
         moved = False
         for i in range(n):
             if not movable[i]:
                 continue
-            d = xy - xy[i]
+            d = np.concatenate([xy - xy[i], fixed - xy[i]]) if len(fixed) else xy - xy[i]
             dist = np.hypot(d[:, 0], d[:, 1])
             dist[i] = np.inf
             close = np.flatnonzero(dist < gap)
@@ -127,7 +165,7 @@ def _spread(xy: np.ndarray, movable: np.ndarray, extents: np.ndarray, gap: float
             push = np.zeros(2)
             for j in close:
                 away = -(d[j] / dist[j]) if dist[j] > 0 else np.array([1.0, 0.0])
-                push += away * (gap - dist[j]) / (2 if movable[j] else 1)
+                push += away * (gap - dist[j]) / (2 if j < n and movable[j] else 1)
             target = xy[i] + push
             if extents[i].geom_type == "Point" or extents[i].buffer(1.0).contains(shapely.Point(*target)):
                 xy[i] = target

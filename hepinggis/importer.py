@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ._columns import COLUMN_NAMES, find_columns, unit_scale
+from ._credits import credit_list
 from ._sheets import write_csv, write_workbook
 from ._tables import ImportFileError, RawTable, read_raw
 from .coords import normalise_crs, to_wgs84
@@ -400,6 +401,7 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
     rep = pd.concat([report.frame(), imported], ignore_index=True)
     rep["_o"] = rep["level"].map({"error": 0, "warning": 1, "": 2})
     rep = rep.sort_values(["row", "_o"], kind="stable", na_position="last").drop(columns="_o")
+    credit_list(projects, path)
     return ImportResult(
         projects, rep.reset_index(drop=True), str(path), raw.encoding, source_crs, n + len(raw.bad_rows), cols
     )

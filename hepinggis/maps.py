@@ -19,10 +19,12 @@ import pandas as pd
 from branca.colormap import linear
 from folium.plugins import Fullscreen, MeasureControl
 
+from ._credits import PLAN_CREDIT_ZH, projects_credit
 from ._leaflet import HtmlControl, esc, inline_assets, new_map, notebook_assets, use_assets, write_page
 from ._map_layers import (
     axes_layer,
     belt_layer,
+    density_rows,
     jiedao_layer,
     legend,
     projects_layer,
@@ -32,7 +34,7 @@ from ._map_layers import (
     zone_of_markers,
 )
 from ._strict import require_ids
-from ._style import DATA_DATE_ZH, PLAN_TITLE_ZH, SOURCE_ZH, ZONE_SHORT_ZH
+from ._style import PLAN_TITLE_ZH, SOURCE_ZH, ZONE_SHORT_ZH
 from ._texts import plan_source_zh
 from ._web import marker_points
 from .assign import zone_shares
@@ -77,10 +79,12 @@ def _start(bounds: list[list[float]], name: str, key: str | None, *, right_px: i
     return m, bm
 
 
-def _title(m: folium.Map, subtitle: str) -> None:
+def _title(m: folium.Map, subtitle: str, credit: str | None = None) -> None:
+    """The title block: what the map shows, and the credits of everything it draws."""
+    projects = f'<p class="hg-credit-projects">{esc(credit)}</p>' if credit else ""
     html = (
         f'<div class="hg-north" title="上北下南">▲<br>N</div><p><b>{esc(subtitle)}</b></p>'
-        f"<p>{esc(DATA_DATE_ZH)}</p><p style='color:#666'>{esc(SOURCE_ZH)}</p>"
+        f"<p>{esc(PLAN_CREDIT_ZH)}</p>{projects}<p style='color:#666'>{esc(SOURCE_ZH)}</p>"
     )
     HtmlControl(html, position="bottomleft", css_class="hg-title", summary=esc(PLAN_TITLE_ZH)).add_to(m)
 
@@ -137,10 +141,11 @@ def overview_map(
     projects = _as_map_projects(projects, name_col)
     colors = category_colors(projects["category"])
     where = zone_of_markers(projects, zones)
-    sections.append(("项目类别", projects_layer(m, projects, colors, gcj, cluster_above, where)))
+    sections.append(("项目密度", density_rows(m, projects, gcj, cluster_above)))
+    sections.append(("项目类别（勾选以筛选）", projects_layer(m, projects, colors, gcj, cluster_above, where)))
     zone_labels(m, zones, {}, gcj)
     legend(m, sections)
-    _title(m, "总览：功能区、发展轴、浑河带与项目")
+    _title(m, "总览：功能区、发展轴、浑河带与项目", projects_credit(projects))
     folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m
 
@@ -215,7 +220,8 @@ def zone_map(
     sections.append(("两轴", axes_layer(m, gcj)))
     sections.append(("发展重点", sub_areas_layer(m, subs, gcj)))
     where = zone_of_markers(mine, zones)
-    sections.append(("项目类别", projects_layer(m, mine, colors, gcj, cluster_above, where)))
+    sections.append(("项目密度", density_rows(m, mine, gcj, cluster_above)))
+    sections.append(("项目类别（勾选以筛选）", projects_layer(m, mine, colors, gcj, cluster_above, where)))
     zone_labels(m, zones, {}, gcj)
     unplaced = [u["name_zh"] for u in layer_metadata("sub_areas").get("unplaced", []) if u["zone_id"] == zone_id]
     HtmlControl(
@@ -225,7 +231,7 @@ def zone_map(
         summary=esc(row["name_zh"]),
     ).add_to(m)
     legend(m, sections)
-    _title(m, f"功能区：{row['name_zh']}")
+    _title(m, f"功能区：{row['name_zh']}", projects_credit(projects))
     folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m
 
@@ -268,6 +274,7 @@ def choropleth_map(
     k: int = 5,
     basemap: str = "osm",
     key: str | None = None,
+    credit: str | None = None,
 ) -> folium.Map:
     """Zones coloured by a per-zone statistic (index: zone ids), classified with mapclassify.
 
@@ -278,6 +285,8 @@ def choropleth_map(
     scheme : str
         A mapclassify classifier name (``Quantiles``, ``NaturalBreaks``, ``EqualInterval`` …); ``k``
         is reduced to the number of distinct values when there are fewer.
+    credit : str, optional
+        A line crediting the data the values come from (e.g. `projects_credit` of a project list).
 
     Examples
     --------
@@ -319,7 +328,7 @@ def choropleth_map(
         css_class="hg-legend",
         summary=esc(title),
     ).add_to(m)
-    _title(m, f"专题图：{title}")
+    _title(m, f"专题图：{title}", credit)
     return m
 
 

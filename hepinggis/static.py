@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import mapclassify
 import matplotlib
 import numpy as np
 
@@ -19,18 +20,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from ._credits import PLAN_CREDIT_ZH, projects_credit
 from ._strict import require_ids
 from ._style import (
     AXIS_COLORS,
     BELT_COLOR,
     CATEGORY_ZH,
-    DATA_DATE_ZH,
     PLAN_TITLE_ZH,
     SOURCE_ZH,
     ZONE_COLORS,
@@ -104,6 +106,13 @@ DOCUMENT_WIDTH_CM = 16.0
 MIN_FONT_PT = 7.0
 _CM = 1 / 2.54
 _MARKER_PT = 7.0  # marker diameter in points
+#: Above this many projects the markers shrink to `SMALL_MARKER_PT`; above `DENSITY_ABOVE` the map
+#: shades project density (hexagons, classed, with the count in the legend) instead of markers.
+SMALL_MARKERS_ABOVE = 300
+SMALL_MARKER_PT = 3.5
+DENSITY_ABOVE = 2000
+DENSITY_CELL_M = 600.0
+_CRS_NOTE = "坐标：CGCS2000 / 3度带高斯-克吕格 CM 123°E (EPSG:4550)"
 
 
 @dataclass
@@ -134,8 +143,47 @@ def _figure_size(paper: str | None, orientation: str, ratio: float) -> tuple[flo
     return w * _CM, h * _CM, orientation == "landscape"
 
 
-def _free(box: Bbox, others: list[Bbox]) -> bool:
-    return not any(box.overlaps(o) for o in others)
+def _free(box: Bbox, others: np.ndarray) -> bool:
+    """No overlap between ``box`` and any of ``others`` (rows x0, y0, x1, y1), vectorised so that
+    labels place in bounded time among thousands of markers."""
+    if len(others) == 0:
+        return True
+    return not bool(
+        ((others[:, 0] < box.x1) & (others[:, 2] > box.x0) & (others[:, 1] < box.y1) & (others[:, 3] > box.y0)).any()
+    )
+
+
+def _extents(boxes: list[Bbox]) -> np.ndarray:
+    return np.array([b.extents for b in boxes], dtype=float).reshape(-1, 4)
+
+
+def _draw_density(ax: Axes, shown: gpd.GeoDataFrame, extent: tuple[float, float, float, float]) -> list[Any]:
+    """Projects as density (hexagons about `DENSITY_CELL_M` across, classed by quantiles); returns
+    the legend handles, which give the classes and the number of projects."""
+    x, y = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()
+    gridsize = max(4, int((extent[2] - extent[0]) / DENSITY_CELL_M))
+    box = (extent[0], extent[2], extent[1], extent[3])  # hexbin's order: xmin, xmax, ymin, ymax
+    hb = ax.hexbin(x, y, gridsize=gridsize, mincnt=1, extent=box, linewidths=0.2, edgecolors="white", zorder=5, alpha=0.8)
+    counts = np.asarray(hb.get_array(), dtype=float)
+    k = max(1, min(5, len(np.unique(counts))))
+    bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
+    scale = plt.get_cmap("YlOrRd")
+    palette = [scale(0.2 + 0.75 * i / max(1, len(bins) - 1)) for i in range(len(bins))]
+    hb.set_cmap(ListedColormap(palette))
+    hb.set_norm(BoundaryNorm([0.5, *(bins + 0.5)], len(bins)))
+    lows = [int(counts.min()), *[int(b) + 1 for b in bins[:-1]]]
+    handles: list[Any] = [
+        Patch(
+            facecolor=palette[i],
+            edgecolor="white",
+            label=f"项目密度 {lo}–{int(hi)} 个/格" if lo < hi else f"项目密度 {lo} 个/格",
+        )
+        for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))
+    ]
+    handles.append(
+        Patch(facecolor="none", edgecolor="none", label=f"共 {len(shown)} 项（六边形格约 {DENSITY_CELL_M:.0f} m）")
+    )
+    return handles
 
 
 def _place_labels(ax: Axes, items: list[tuple[str, float, float, float]], avoid: list[Bbox], size: float) -> list[Bbox]:
@@ -144,6 +192,7 @@ def _place_labels(ax: Axes, items: list[tuple[str, float, float, float]], avoid:
     above everything, so they are never covered."""
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     placed: list[Bbox] = []
+    fixed = _extents(avoid)
     for text, x, y, room in items:
         artist = ax.text(
             x,
@@ -164,7 +213,7 @@ def _place_labels(ax: Axes, items: list[tuple[str, float, float, float]], avoid:
         for dx, dy in steps:
             artist.set_position((x + dx, y + dy))
             box = artist.get_window_extent(renderer).expanded(1.05, 1.1)
-            if _free(box, avoid + placed):
+            if _free(box, np.vstack([fixed, _extents(placed)])):
                 break
         placed.append(artist.get_window_extent(renderer))
     return placed
@@ -238,14 +287,18 @@ def static_layout(
         axes_layer[(axes_layer["kind"] == "segment") & (axes_layer["axis_id"] == axis_id)].plot(
             ax=ax, color=color, lw=2.5
         )
-    ms = _MARKER_PT**2
-    for cat, group in shown.groupby("category"):
+    density = len(shown) > DENSITY_ABOVE
+    marker_pt = _MARKER_PT if len(shown) <= SMALL_MARKERS_ABOVE else SMALL_MARKER_PT
+    density_handles = _draw_density(ax, shown, extent) if density else []
+    ms = marker_pt**2
+    for cat, group in [] if density else shown.groupby("category"):
         sited = group["location_method"].isin(SITED)
         color = colors.get(str(cat), "#333")
+        lw = 0.8 if marker_pt == _MARKER_PT else 0.3
         if sited.any():
-            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=0.8, zorder=5)
+            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=lw, zorder=5)
         if (~sited).any():
-            group[~sited].plot(ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=0.8, zorder=5)
+            group[~sited].plot(ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=lw, zorder=5)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal", adjustable="box")
@@ -255,11 +308,9 @@ def static_layout(
     _north(ax)
     fig.canvas.draw()
     to_px = ax.transData.transform
-    r_px = _MARKER_PT / 2 * fig.dpi / 72 * 1.4
-    marker_boxes = [
-        Bbox.from_extents(x - r_px, y - r_px, x + r_px, y + r_px)
-        for x, y in (to_px((g.x, g.y)) for g in shown.geometry)
-    ]
+    r_px = marker_pt / 2 * fig.dpi / 72 * 1.4
+    centres: Any = to_px(np.column_stack([shown.geometry.x, shown.geometry.y])) if len(shown) and not density else []
+    marker_boxes = [Bbox.from_extents(x - r_px, y - r_px, x + r_px, y + r_px) for x, y in centres]
     labelled = zones if zone_id is None else target
     items = []
     for z, pt in zip(labelled.itertuples(), label_points(labelled.geometry), strict=True):
@@ -279,7 +330,8 @@ def static_layout(
     ]
     handles.append(Patch(facecolor=BELT_COLOR, alpha=0.3, label="浑河文体旅生态发展带"))
     handles.append(Line2D([], [], color="#444", lw=0.8, ls="--", label="街道界（示意）"))
-    for cat in category_order(shown["category"]):
+    handles += density_handles
+    for cat in [] if density else category_order(shown["category"]):
         handles.append(
             Line2D(
                 [],
@@ -291,7 +343,7 @@ def static_layout(
                 label=plain_text(f"项目：{CATEGORY_ZH.get(cat, cat)}"),
             )
         )
-    if (~shown["location_method"].isin(SITED)).any():
+    if not density and (~shown["location_method"].isin(SITED)).any():
         handles.append(
             Line2D(
                 [], [], marker="D", ls="", markerfacecolor="#bbb", markeredgecolor="#222", label="菱形：仅知所在范围"
@@ -314,7 +366,7 @@ def static_layout(
     fig.text(
         0.02,
         0.12 / height,
-        f"{DATA_DATE_ZH}\n{SOURCE_ZH}\n坐标：CGCS2000 / 3度带高斯-克吕格 CM 123°E (EPSG:4550)",
+        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{SOURCE_ZH}\n{_CRS_NOTE}",
         fontsize=MIN_FONT_PT,
         color="#444",
         va="bottom",

@@ -110,8 +110,7 @@ def test_zone_map_shows_everything_its_panel_lists(browser: Any, pages: dict[str
         const map = Object.values(window).find(x => x && x.eachLayer && x.getBounds);
         const view = map.getBounds(); const found = {}; const out = [];
         map.eachLayer(l => {
-            const f = l.feature;
-            if (f && f.properties._id && l.getLatLng) { found[f.properties._id] = l.getLatLng(); }
+            if (l.options && l.options.hgId !== undefined && l.getLatLng) { found[l.options.hgId] = l.getLatLng(); }
         });
         for (const id of ids) {
             if (!found[id]) { out.push(id + ' (no marker)'); } else if (!view.contains(found[id])) { out.push(id); }
