@@ -20,11 +20,12 @@ from .errors import (
 __all__ = ["require_column", "require_ids", "require_layer", "require_projected", "require_same_crs"]
 
 
-def require_layer(frame: gpd.GeoDataFrame, what: str, *, polygons: bool = False) -> None:
-    """A non-empty GeoDataFrame with a CRS and valid, non-empty geometries (polygons if asked)."""
+def require_layer(frame: gpd.GeoDataFrame, what: str, *, polygons: bool = False, allow_empty: bool = False) -> None:
+    """A GeoDataFrame with a CRS and valid, non-empty geometries (polygons if asked); it must have
+    features unless ``allow_empty`` (a project list of none is a list, not an error)."""
     if not isinstance(frame, gpd.GeoDataFrame):
         raise LayerSchemaError(f"{what}: expected a GeoDataFrame, got {type(frame).__name__}")
-    if len(frame) == 0:
+    if len(frame) == 0 and not allow_empty:
         raise EmptyLayerError(f"{what}: the layer has no features")
     if frame.crs is None:
         raise LayerCRSError(f"{what}: the layer has no CRS; set it (frame.set_crs(…)) — hepinggis does not guess")

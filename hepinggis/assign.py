@@ -41,7 +41,7 @@ def zone_shares(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id:
     >>> bool((shares.groupby("feature")["share"].sum().round(6) <= 1).all())
     True
     """
-    require_layer(features, "features")
+    require_layer(features, "features", allow_empty=True)
     require_layer(zones, "zones", polygons=True)
     require_same_crs(("features", features), ("zones", zones))
     require_column(zones, zone_id, "zones")

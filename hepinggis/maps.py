@@ -150,6 +150,10 @@ def overview_map(
     return m
 
 
+#: A zone's side panel names at most this many projects (the map and the workbook hold them all).
+PANEL_LIST_MAX = 100
+
+
 def _zone_panel(
     row: Any, zone: gpd.GeoDataFrame, subs: gpd.GeoDataFrame, mine: gpd.GeoDataFrame, unplaced: list[str]
 ) -> str:
@@ -167,8 +171,11 @@ def _zone_panel(
         panel.append(f"<p style='color:#666'>未能定位：{esc('、'.join(unplaced))}</p>")
     items = "".join(
         f'<li class="hg-listed" data-id="{esc(pid)}">{esc(name)}</li>'
-        for pid, name in zip(mine["id"], mine["name_zh"], strict=True)
+        for pid, name in zip(mine["id"][:PANEL_LIST_MAX], mine["name_zh"][:PANEL_LIST_MAX], strict=True)
     )
+    more = len(mine) - PANEL_LIST_MAX
+    if more > 0:
+        items += f"<li class='hg-more' style='color:#666'>另有 {more} 项：见地图（图例可按类别筛选）与统计表</li>"
     panel.append(f"<h4>项目（{len(mine)}）</h4><ul style='margin:2px 0;padding-left:18px'>{items}</ul>")
     panel.append(f"<p style='color:#666'>来源：{esc(plan_source_zh(row['plan_section']))}</p>")
     return "".join(panel)

@@ -91,7 +91,7 @@ def prepare_projects(
     >>> p.loc[0, ["id", "name_zh", "category", "location_method"]].tolist()
     ['p1', '新图书馆', '未分类', 'point']
     """
-    require_layer(projects, "projects")
+    require_layer(projects, "projects", allow_empty=True)
     out = projects.copy()
     if name_col is not None:
         if name_col not in out.columns:

@@ -37,11 +37,18 @@ def launch() -> Iterator[Any]:
         b.close()
 
 
+#: Every page opened during the current test; the ``page_errors`` fixture (autouse, conftest) fails
+#: the test on any page error or console error in any of them.
+OPENED: list[Visit] = []
+
+
 class Visit:
     def __init__(
         self, browser: Any, path: Path, *, wait_for: str = "path.hg-zone", size: tuple[int, int] = (1280, 900)
     ) -> None:
         self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        self.path = path
+        OPENED.append(self)
         self.external: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -62,6 +69,24 @@ class Visit:
         # wait on what every map draws, by count in the DOM, never on the first element's visibility
         # (in a zone map the first zone path may lie outside the view)
         self.page.wait_for_function(f"document.querySelectorAll({wait_for!r}).length > 0", timeout=15_000)
+
+    def projects_reachable(self) -> int:
+        """How many projects Leaflet holds: markers on the map, in clusters or in groups (walked
+        through the layer tree, each counted once), as a reader can reach them by zooming."""
+        return int(
+            self.page.evaluate(
+                """() => {
+                const map = Object.values(window).find(x => x && x.eachLayer && x.getBounds);
+                const seen = new Set();
+                const walk = (l) => {
+                    if (l.options && l.options.hgIdx !== undefined) { seen.add(l); return; }
+                    if (l.getLayers) { l.getLayers().forEach(walk); }
+                };
+                map.eachLayer(walk);
+                return seen.size;
+            }"""
+            )
+        )
 
     def count(self, selector: str) -> int:
         return int(self.page.locator(selector).count())

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _chromium import launch
+from _chromium import OPENED, launch
 
 from hepinggis._paths import data_dir
 
@@ -51,3 +51,13 @@ def seeds_dir() -> Path:
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium (Playwright), one per test module; skips outside CI without it."""
     yield from launch()
+
+
+@pytest.fixture(autouse=True)
+def page_errors() -> Iterator[None]:
+    """Every browser test fails on any page error or console error of any page it opened."""
+    OPENED.clear()
+    yield
+    errors = [f"{v.path.name}: {e}" for v in OPENED for e in v.errors]
+    OPENED.clear()
+    assert errors == [], f"page or console errors: {errors}"
