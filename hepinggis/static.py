@@ -163,7 +163,9 @@ def _draw_density(ax: Axes, shown: gpd.GeoDataFrame, extent: tuple[float, float,
     x, y = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()
     gridsize = max(4, int((extent[2] - extent[0]) / DENSITY_CELL_M))
     box = (extent[0], extent[2], extent[1], extent[3])  # hexbin's order: xmin, xmax, ymin, ymax
-    hb = ax.hexbin(x, y, gridsize=gridsize, mincnt=1, extent=box, linewidths=0.2, edgecolors="white", zorder=5, alpha=0.8)
+    hb = ax.hexbin(
+        x, y, gridsize=gridsize, mincnt=1, extent=box, linewidths=0.2, edgecolors="white", zorder=4, alpha=0.8
+    )
     counts = np.asarray(hb.get_array(), dtype=float)
     k = max(1, min(5, len(np.unique(counts))))
     bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
