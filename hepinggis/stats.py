@@ -7,7 +7,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._credits import PLAN_CREDIT_ZH, projects_credit
 from ._sheets import write_csv, write_workbook
+from ._style import SOURCE_ZH
 from .assign import projects_by_zone, zone_shares
 from .check import check
 from .corridor import along_axis, in_belt
@@ -32,6 +34,8 @@ CHINESE_HEADERS: dict[str, str] = {
     "diff_pct": "差值(%)",
     "in_line": "±15%以内",
     "explanation": "说明",
+    "item": "内容",
+    "source": "来源",
     "planned_km": "规划长度(km)",
     "geodesic_km": "椭球长度(km)",
     "epsg4550_km": "投影长度EPSG:4550(km)",
@@ -125,6 +129,12 @@ def stats_tables(
     tables["projects_outside"] = pd.DataFrame({"id": outside, "name_zh": names.reindex(outside).to_numpy()})
     if import_report is not None:
         tables["import_report"] = import_report
+    tables["sources"] = pd.DataFrame(
+        {
+            "item": ["规划与数字化", "项目", "边界与站点"],
+            "source": [PLAN_CREDIT_ZH, projects_credit(projects), SOURCE_ZH],
+        }
+    )
     return tables
 
 

@@ -1,0 +1,127 @@
+"""``hepinggis build`` as a planner runs it on a register: the package is whole (its manifest checks),
+credits the list it draws, and is swapped in atomically — a kill at any moment leaves the old
+package or the new one, never a mix."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from _chromium import Visit
+
+from hepinggis._staging import MANIFEST, staged_folder, verify_package
+from hepinggis._synthetic import write_register
+from hepinggis.errors import HepingGISError
+
+
+def _build(out: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hepinggis", "build", "--quiet", "--out", str(out), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.fixture(scope="module")
+def package_300(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("pkg")
+    register = write_register(folder / "和平区重点项目清单.csv", 300, seed=3)
+    out = folder / "maps"
+    proc = _build(out, "--projects", str(register), "--crs", "gcj02")
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode()
+    return out, register
+
+
+def test_build_of_a_300_row_register_is_whole_and_credits_the_list(package_300: tuple[Path, Path]) -> None:
+    out, register = package_300
+    assert verify_package(out) == []
+    files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert {"index.html", "overview.html", "overview.pdf", "stats/hepinggis_stats.xlsx"} <= set(files)
+    credit = f"项目：{register.name}（"
+    for page in ["index.html", "overview.html", "zone_sanhaojie.html", "choropleth_projects.html"]:
+        assert credit in (out / page).read_text(encoding="utf-8"), page
+    assert "共 300 项" in (out / "index.html").read_text(encoding="utf-8")
+    svg = (out / "overview.svg").read_text(encoding="utf-8")
+    assert register.name in svg and "2022年政府工作报告" not in svg  # the static map's footer
+    sheet = openpyxl.load_workbook(out / "stats" / "hepinggis_stats.xlsx")["sources"]
+    assert any(register.name in str(c.value) for row in sheet.iter_rows() for c in row)
+
+
+@pytest.mark.parametrize("page", ["overview.html", "zone_sanhaojie.html"])
+def test_built_maps_open_whole(browser: Any, package_300: tuple[Path, Path], page: str) -> None:
+    out, _ = package_300
+    v = Visit(browser, out / page, size=(1366, 768))
+    v.page.wait_for_function("document.querySelector('[data-hg-projects-ready]') !== null", timeout=30_000)
+    reachable = v.projects_reachable()
+    assert reachable == 300 if page == "overview.html" else 0 < reachable < 300
+    assert v.count(".hg-legend") == 1 and v.page.locator(".hg-zone-label span").count() == 6
+    assert v.external == []
+
+
+def test_a_killed_build_leaves_the_old_package_or_the_new_one(tmp_path: Path) -> None:
+    out = tmp_path / "maps"
+    first = _build(out)
+    assert first.wait(timeout=600) == 0
+    assert verify_package(out) == []
+    old = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["built"]
+    register = write_register(tmp_path / "清单.csv", 41, seed=1)
+    seen = set()
+    for delay in (0.5, 3.0, 7.0, 12.0, 18.0):
+        proc = _build(out, "--projects", str(register), "--crs", "gcj02")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        assert out.is_dir() and verify_package(out) == [], f"killed after {delay} s"
+        seen.add(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["built"])
+        (out / "index.html").read_text(encoding="utf-8")  # readable, whole
+    assert old in seen  # killed after half a second: the old package, whole
+    # the next build cleans what the kills left beside the folder and swaps in a whole package
+    last = _build(out, "--projects", str(register), "--crs", "gcj02")
+    _, err = last.communicate(timeout=600)
+    assert last.returncode == 0, err.decode()
+    assert verify_package(out) == [] and register.name in (out / "index.html").read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".maps.")] == []
+
+
+def test_staging_never_replaces_a_folder_of_other_files(tmp_path: Path) -> None:
+    mine = tmp_path / "我的文件夹"
+    mine.mkdir()
+    (mine / "报告.docx").write_bytes(b"not ours")
+    with pytest.raises(HepingGISError, match="not a hepinggis package"), staged_folder(mine):
+        pass
+    assert (mine / "报告.docx").read_bytes() == b"not ours"
+
+
+def test_a_failed_build_leaves_the_old_package_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    with staged_folder(out) as stage:
+        (stage / "a.txt").write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), staged_folder(out) as stage:
+        (stage / "a.txt").write_text("half", encoding="utf-8")
+        raise RuntimeError("stopped half way")
+    assert (out / "a.txt").read_text(encoding="utf-8") == "old" and verify_package(out) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+
+
+def test_a_kill_between_the_two_renames_is_repaired(tmp_path: Path) -> None:
+    """Where the system has no one-call swap, a kill between moving the old package away and moving
+    the new one in leaves ``.pkg.old-*``: the next run puts it back before anything else."""
+    out = tmp_path / "pkg"
+    with staged_folder(out) as stage:
+        (stage / "a.txt").write_text("old", encoding="utf-8")
+    os.rename(out, tmp_path / ".pkg.old-x1")
+    (tmp_path / ".pkg.building-x2").mkdir()
+    with staged_folder(out, carry=("a.txt",)) as stage:
+        assert (out / "a.txt").read_text(encoding="utf-8") == "old"  # restored first
+        (stage / "b.txt").write_text("new", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+    assert (out / "b.txt").is_file() and verify_package(out) == []
