@@ -36,7 +36,7 @@ def projects_credit(projects: pd.DataFrame) -> str:
     --------
     >>> import hepinggis
     >>> projects_credit(hepinggis.load("projects"))
-    '项目：和平区2022年政府工作报告（随包数据），共 40 项'
+    '项目：和平区2022年政府工作报告、和平区十四五规划纲要, 2021（随包数据），共 31 项'
     """
     record = projects.attrs.get(CREDIT_ATTR)
     n = len(projects)
