@@ -72,13 +72,39 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(rc == 0)
 
 
-def _write_manifest(folder: Path) -> None:
-    files = {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+def _own_files(folder: Path, carried: list[str]) -> list[Path]:
+    """The files the package itself holds: all but the manifest and what was carried over."""
+    return [
+        p
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
+        if p.is_file() and p.name != MANIFEST and p.relative_to(folder).parts[0] not in carried
+    ]
+
+
+def _to_carry(dest: Path, carry: tuple[str, ...]) -> list[str]:
+    """What of the old package to keep: the names in ``carry``, and everything its manifest does not
+    list (another command's output, a user's sub-folder such as ``maps/own``)."""
+    if not dest.is_dir():
+        return []
+    names = {n for n in carry if (dest / n).exists()}
+    try:
+        listed = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
+        return sorted(names)
+    own = {Path(rel).parts[0] for rel in listed}
+    names |= {p.name for p in dest.iterdir() if p.name != MANIFEST and p.name not in own}
+    return sorted(names)
+
+
+def _write_manifest(folder: Path, carried: list[str]) -> None:
+    files = {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in _own_files(folder, carried)
     }
-    record = {"built": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "files": files}
+    record = {
+        "built": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "files": files,
+        "carried": carried,
+    }
     (folder / MANIFEST).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
@@ -87,11 +113,12 @@ def verify_package(folder: str | Path) -> list[str]:
     empty when it is whole."""
     folder = Path(folder)
     try:
-        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+        record = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files, carried = record["files"], list(record.get("carried", []))
     except (OSError, ValueError, KeyError) as exc:
         return [f"no readable manifest: {exc}"]
     problems = []
-    present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST}
+    present = {str(p.relative_to(folder)) for p in _own_files(folder, carried)}
     for rel, digest in files.items():
         path = folder / rel
         if not path.is_file():
@@ -106,7 +133,8 @@ def verify_package(folder: str | Path) -> list[str]:
 def staged_folder(dest: str | Path, *, carry: tuple[str, ...] = ()) -> Iterator[Path]:
     """Yield an empty folder beside ``dest`` to write into; on success it replaces ``dest`` in one
     step (with a manifest), on failure it is removed and ``dest`` is untouched. The entries named
-    in ``carry`` (e.g. another command's sub-folder) are copied over from the old ``dest`` first.
+    in ``carry`` (e.g. another command's sub-folder), and whatever the old package's manifest does
+    not list, are copied over from the old ``dest`` first: nothing of the user's is lost.
 
     Raises
     ------
@@ -125,11 +153,14 @@ def staged_folder(dest: str | Path, *, carry: tuple[str, ...] = ()) -> Iterator[
     _clean_stale(dest)
     stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.building-", dir=dest.parent))
     try:
-        for name in carry:
+        carried = _to_carry(dest, carry)
+        for name in carried:
             if (dest / name).is_dir():
                 shutil.copytree(dest / name, stage / name)
+            else:
+                shutil.copy2(dest / name, stage / name)
         yield stage
-        _write_manifest(stage)
+        _write_manifest(stage, carried)
         stage.chmod(0o755)
         if not dest.exists():
             stage.rename(dest)

@@ -125,3 +125,22 @@ def test_a_kill_between_the_two_renames_is_repaired(tmp_path: Path) -> None:
         (stage / "b.txt").write_text("new", encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
     assert (out / "b.txt").is_file() and verify_package(out) == []
+
+
+def test_what_the_user_put_in_the_package_folder_survives_a_rebuild(tmp_path: Path) -> None:
+    """``maps/own`` (the README's own-list package) and ``maps/monitor`` live inside ``maps``: a
+    rebuild of ``maps`` carries over everything its manifest does not list."""
+    out = tmp_path / "maps"
+    with staged_folder(out) as stage:
+        (stage / "index.html").write_text("v1", encoding="utf-8")
+    (out / "own").mkdir()
+    (out / "own" / "index.html").write_text("my list", encoding="utf-8")
+    (out / "备注.txt").write_text("notes", encoding="utf-8")
+    with staged_folder(out, carry=("monitor",)) as stage:
+        (stage / "index.html").write_text("v2", encoding="utf-8")
+    assert (out / "index.html").read_text(encoding="utf-8") == "v2"
+    assert (out / "own" / "index.html").read_text(encoding="utf-8") == "my list"
+    assert (out / "备注.txt").read_text(encoding="utf-8") == "notes"
+    assert verify_package(out) == []
+    (out / "index.html").write_text("tampered", encoding="utf-8")
+    assert verify_package(out) == ["changed: index.html"]
