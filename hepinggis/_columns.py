@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from ._tables import ImportFileError
 
-__all__ = ["COLUMN_NAMES", "find_columns", "unit_scale"]
+__all__ = ["COLUMN_NAMES", "find_columns"]
 
 #: Header names recognised for each role (compared after lower-casing and removing spaces,
 #: brackets and units); pass ``columns={"name": "…"}`` for anything else.
@@ -25,7 +25,6 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "xy": ("坐标", "经纬度", "lnglat", "lonlat", "coordinates", "coordinate", "location", "坐标点"),
 }
 _UNIT = re.compile(r"[（(\[【].*?[)）\]】]|\s+|_")
-_SCALE = {"亿元": 1e8, "亿": 1e8, "万元": 1e4, "万": 1e4}
 
 
 def _key(header: str) -> str:
@@ -58,7 +57,3 @@ def find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dict
     if "x" in found and "y" in found:
         found.pop("xy", None)
     return found
-
-
-def unit_scale(header: str) -> float:
-    return next((f for unit, f in _SCALE.items() if unit in str(header)), 1.0)

@@ -18,8 +18,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from ._columns import COLUMN_NAMES, find_columns, unit_scale
+from ._columns import COLUMN_NAMES, find_columns
 from ._credits import credit_list
+from ._money import Amount, header_unit, parse_amount
 from ._sheets import write_csv, write_workbook
 from ._tables import ImportFileError, RawTable, read_raw
 from .coords import normalise_crs, to_wgs84
@@ -342,19 +343,17 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
     extras: dict[str, object] = {}
     for role in ("category", "status"):
         extras[role] = _text(frame[cols[role]]).replace("", None).to_numpy() if role in cols else None
-    for role, key in (("year", "year"), ("investment", "investment_cny")):
-        if role not in cols:
-            extras[key] = None
-            continue
-        values, _blank, bad = _numbers(frame[cols[role]])
+    if "year" in cols:
+        values, _blank, bad = _numbers(frame[cols["year"]])
         if bad.any():
-            rej.add(bad, cols[role], [f"{v!r} is not a number" for v in _text(frame[cols[role]])])
-        if role == "year":
-            not_year = np.isfinite(values) & ~((values >= 1900) & (values <= 2100) & (np.mod(values, 1) == 0))
-            rej.add(not_year, cols[role], [f"{v:g} is not a year" for v in values])
-            extras[key] = pd.array(np.where(np.isfinite(values), values, np.nan), dtype="Int64")
-        else:
-            extras[key] = values * unit_scale(cols[role])
+            rej.add(bad, cols["year"], [f"{v!r} is not a number" for v in _text(frame[cols["year"]])])
+        not_year = np.isfinite(values) & ~((values >= 1900) & (values <= 2100) & (np.mod(values, 1) == 0))
+        rej.add(not_year, cols["year"], [f"{v:g} is not a year" for v in values])
+        extras["year"] = pd.array(np.where(np.isfinite(values), values, np.nan), dtype="Int64")
+    else:
+        extras["year"] = None
+    amounts = _amounts(frame[cols["investment"]], cols["investment"]) if "investment" in cols else None
+    extras["investment_cny"] = None if amounts is None else np.array([a.value for a in amounts], dtype=float)
     ok = rej.ok
     out = gpd.GeoDataFrame(
         {
@@ -372,6 +371,10 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
             out[col] = frame[col].to_numpy()
     if raw.geometry is None:
         out["source_x"], out["source_y"] = xs, ys
+    if amounts is not None:  # what each investment cell was read as, beside the value
+        out["investment_text"] = _text(frame[cols["investment"]]).to_numpy()
+        out["investment_approx"] = np.array([a.approx for a in amounts], dtype=bool)
+        out["investment_read"] = np.array([a.note for a in amounts], dtype=object)
     projects = out[ok].reset_index(drop=True)
     report = _Report(raw.row_label)
     for i in np.flatnonzero(~ok):
@@ -386,6 +389,18 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
         )
     for rownum, message in raw.bad_rows:
         report.add(rownum, None, None, "rejected", "error", None, message)
+    if amounts is not None:
+        for i in np.flatnonzero(ok):
+            if amounts[i].level == "warning":
+                report.add(
+                    int(rows[i]),
+                    ids.iloc[i] or None,
+                    names.iloc[i] or None,
+                    "imported",
+                    "warning",
+                    cols["investment"],
+                    amounts[i].note,
+                )
     _warn(projects, raw.row_label, source_crs, xs[ok], ys[ok], report)
     imported = pd.DataFrame(
         {
@@ -405,6 +420,12 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
     return ImportResult(
         projects, rep.reset_index(drop=True), str(path), raw.encoding, source_crs, n + len(raw.bad_rows), cols
     )
+
+
+def _amounts(series: pd.Series, header: str) -> list[Amount]:
+    """Every investment cell read into 元 (see `_money`), with the header's unit where the cell has none."""
+    unit = header_unit(header)
+    return [parse_amount(v, unit) for v in series]
 
 
 def _geometries(raw: RawTable, xs: np.ndarray, ys: np.ndarray, ok: np.ndarray, crs: str) -> gpd.GeoSeries:
