@@ -7,6 +7,7 @@ about. Nothing is dropped and no CRS is guessed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from ._columns import COLUMN_NAMES, find_columns
+from ._columns import COLUMN_NAMES, find_columns, looks_like_header
 from ._credits import credit_list
 from ._money import Amount, header_unit, parse_amount
 from ._sheets import write_csv, write_workbook
@@ -154,6 +155,7 @@ def read_projects(
     columns: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
     layer: str | None = None,
+    header_row: int | None = None,
 ) -> ImportResult:
     """Read a project list (CSV, XLSX, GeoJSON, GeoPackage, Shapefile) into WGS 84, row by row.
 
@@ -172,7 +174,11 @@ def read_projects(
         Role → column for columns not recognised by name (roles: ``id``, ``name``, ``x``, ``y``,
         ``category``, ``status``, ``year``, ``investment``); see `COLUMN_NAMES`.
     sheet, layer : optional
-        The XLSX sheet, or the GeoPackage layer.
+        The XLSX sheet, or the GeoPackage layer (a GeoPackage with several layers needs it).
+    header_row : int, optional
+        The row holding the column names, numbered as the spreadsheet shows it. By default it is
+        found: the first of the top rows that names the project and its coordinates (a title such as
+        ``和平区2023年重点项目清单`` and blank rows above it are skipped).
 
     Returns
     -------
@@ -192,7 +198,9 @@ def read_projects(
     (1, 1, 'gb18030')
     """
     path = Path(path)
-    raw = read_raw(path, encoding=encoding, sheet=sheet, layer=layer)
+    raw = read_raw(
+        path, encoding=encoding, sheet=sheet, layer=layer, header_row=header_row, is_header=looks_like_header
+    )
     headers = [str(c) for c in raw.frame.columns]
     raw.frame.columns = headers
     cols = find_columns(headers, columns)
@@ -277,7 +285,7 @@ def _coordinate_checks(xs: np.ndarray, ys: np.ndarray, crs: str, cols: dict[str,
 
 
 def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) -> ImportResult:
-    frame = raw.frame
+    frame, cleaned = _without_controls(raw.frame)
     n = len(frame)
     rows = np.asarray(raw.row_numbers, dtype="int64")
     rej = _Rejections(n)
@@ -341,8 +349,9 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
         xs[is_point] = shapely.get_x(geoms.values[is_point])
         ys[is_point] = shapely.get_y(geoms.values[is_point])
     extras: dict[str, object] = {}
-    for role in ("category", "status"):
-        extras[role] = _text(frame[cols[role]]).replace("", None).to_numpy() if role in cols else None
+    for role in ("category", "status", "nature", "address"):
+        if role in cols or role in ("category", "status"):
+            extras[role] = _text(frame[cols[role]]).replace("", None).to_numpy() if role in cols else None
     if "year" in cols:
         values, _blank, bad = _numbers(frame[cols["year"]])
         if bad.any():
@@ -389,6 +398,12 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
         )
     for rownum, message in raw.bad_rows:
         report.add(rownum, None, None, "rejected", "error", None, message)
+    for i in np.flatnonzero(ok):
+        for message in [
+            *cleaned.get(int(i), []),
+            *([raw.row_notes[int(rows[i])]] if int(rows[i]) in raw.row_notes else []),
+        ]:
+            report.add(int(rows[i]), ids.iloc[i] or None, names.iloc[i] or None, "imported", "warning", None, message)
     if amounts is not None:
         for i in np.flatnonzero(ok):
             if amounts[i].level == "warning":
@@ -420,6 +435,34 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
     return ImportResult(
         projects, rep.reset_index(drop=True), str(path), raw.encoding, source_crs, n + len(raw.bad_rows), cols
     )
+
+
+#: Characters that are not text: C0/C1 controls (tab, line feed and carriage return excepted),
+#: which make SVG/XML invalid and workbooks unreadable.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _without_controls(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+    """The frame with control characters removed from every text cell, and per row position the
+    warnings saying from which columns."""
+    out = frame.copy()
+    notes: dict[int, list[str]] = {}
+    for col in out.columns:
+        values = out[col]
+        is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if not is_text.any():
+            continue
+        text = values[is_text].astype(str)
+        hit = text.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        positions = np.flatnonzero(is_text)[hit]
+        fixed = values.to_numpy(dtype=object).copy()
+        fixed[positions] = text[hit].str.replace(_CONTROL, "", regex=True).to_numpy()
+        out[col] = fixed
+        for i in positions:
+            notes.setdefault(int(i), []).append(f"已删除“{col}”中的控制字符（如 ESC、NUL），其余文字保留")
+    return out, notes
 
 
 def _amounts(series: pd.Series, header: str) -> list[Amount]:
