@@ -50,7 +50,8 @@ def _label(frame: gpd.GeoDataFrame, mask: Iterable[bool]) -> str:
     i = next(k for k, m in enumerate(mask) if m)
     idx = frame.index[i]
     fid = frame["id"].iloc[i] if "id" in frame.columns else None
-    return f"{idx!r}" + (f" (id {fid!r})" if fid is not None else "")
+    where = f"{frame['row'].iloc[i]} of the file" if "row" in frame.columns else f"{idx!r}"  # an import's own numbers
+    return where + (f" (id {fid!r})" if fid is not None else "")
 
 
 def require_same_crs(*frames: tuple[str, gpd.GeoDataFrame]) -> None:

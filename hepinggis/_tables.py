@@ -222,6 +222,13 @@ def _dbf_encoding(path: Path, encoding: str | None) -> str | None:
 
 
 def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
+    if layer is None and path.suffix.lower() == ".gpkg":  # never take the first of several silently
+        try:
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        except Exception as exc:
+            raise ImportFileError(f"{path}: cannot be read by GDAL: {exc}") from exc
+        if len(names) > 1:
+            raise ImportFileError(f"{path} has {len(names)} layers ({', '.join(names)}); pass --layer NAME")
     enc = _dbf_encoding(path, encoding)
     try:
         frame = (

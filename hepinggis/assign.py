@@ -15,6 +15,7 @@ __all__ = ["projects_by_zone", "projects_outside", "zone_of", "zone_shares"]
 
 _RULE_POINT = "point inside"
 _RULE_EDGE = "point on a shared edge: the first polygon in layer order"
+_RULE_MULTIPOINT = "share of the points (a point on a shared edge: the first polygon in layer order)"
 _RULE_LINE = "length share"
 _RULE_AREA = "area share"
 
@@ -24,7 +25,8 @@ def zone_shares(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id:
 
     Points belong wholly to the polygon that contains them; a point on the edge shared by several
     polygons goes to the first of them in ``zones``' row order (deterministic: for the bundled
-    layers, plan order). Lines are apportioned by length and polygons by area, on the ellipsoid;
+    layers, plan order). A MultiPoint is shared by the share of its points in each polygon.
+    Lines are apportioned by length and polygons by area, on the ellipsoid;
     shares below 1e-4 (numerical slivers) are dropped, and a line lying along a shared edge is
     normalised so that its shares add up to at most 1.
 
@@ -58,12 +60,23 @@ def zone_shares(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id:
         label = features.index[f]
         kind = kinds[f]
         zs = sorted(zs)
-        if kind in ("Point", "MultiPoint"):
+        if kind == "Point":
             inside = [z for z in zs if shapely.contains(zgeoms[z], geom)]
             if inside:
                 rows.append((label, ids[inside[0]], 1.0, _RULE_POINT))
             else:  # on the boundary of one or more zones
                 rows.append((label, ids[zs[0]], 1.0, _RULE_EDGE))
+            continue
+        if kind == "MultiPoint":  # each point counts alike: the zone's share is its share of the points
+            parts = shapely.get_parts(geom)
+            counts: dict[int, int] = {}
+            for pt in parts:
+                hit = [z for z in zs if shapely.contains(zgeoms[z], pt)] or [
+                    z for z in zs if shapely.intersects(zgeoms[z], pt)
+                ]
+                if hit:
+                    counts[hit[0]] = counts.get(hit[0], 0) + 1
+            rows.extend((label, ids[z], c / len(parts), _RULE_MULTIPOINT) for z, c in sorted(counts.items()))
             continue
         parts = shapely.intersection(geom, zgeoms[zs])
         frame = gpd.GeoDataFrame(geometry=list(parts), crs=features.crs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -78,9 +79,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         result.write_report(args.report)
         print(f"report written to {args.report}")
     if args.out:
-        if not result.n_imported:
-            raise HepingGISError(f"no row was imported, so there is nothing to write to {args.out}")
-        result.projects.to_file(args.out, engine="pyogrio")
+        from ._import_out import write_imported
+
+        write_imported(result.projects, args.out)
         print(f"{result.n_imported} projects written to {args.out}")
     return 1 if result.n_rejected else 0
 
@@ -288,7 +289,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", type=Path)
     _import_options(p)
-    p.add_argument("--out", type=Path, default=None, help="write the imported projects (.gpkg, .geojson, .shp)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="write the imported projects, checked and atomically (.gpkg, .geojson, .shp, .kml, .xlsx or .csv)",
+    )
     p.add_argument("--report", type=Path, default=None, help="write the row-by-row report (.csv or .xlsx)")
     p.set_defaults(func=_cmd_import)
     p = sub.add_parser("stats", help="write every analysis table to one Excel workbook and CSVs")
@@ -386,6 +392,8 @@ def _describe(exc: BaseException) -> tuple[str, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; every error ends in one line on stderr and a non-zero exit code."""
     args = _parser().parse_args(argv)
+    if not args.debug:  # library warnings would break the one-line rule; what matters is in the report
+        warnings.simplefilter("ignore")
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:

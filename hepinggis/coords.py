@@ -34,7 +34,7 @@ Array = NDArray[np.float64]
 CRSName = Literal["wgs84", "gcj02", "bd09", "cgcs2000", "EPSG:4550", "EPSG:4529"]
 
 #: The coordinate systems `to_wgs84` accepts (aliases are normalised by `normalise_crs`).
-SUPPORTED_CRS: tuple[str, ...] = ("wgs84", "gcj02", "bd09", "cgcs2000", "EPSG:4550", "EPSG:4529")
+SUPPORTED_CRS: tuple[str, ...] = ("wgs84", "gcj02", "bd09", "cgcs2000", "EPSG:4550", "EPSG:4529", "EPSG:3857")
 
 _ALIASES = {
     "wgs84": "wgs84",
@@ -59,6 +59,10 @@ _ALIASES = {
     "4550": "EPSG:4550",
     "epsg:4529": "EPSG:4529",
     "4529": "EPSG:4529",
+    "epsg:3857": "EPSG:3857",
+    "3857": "EPSG:3857",
+    "webmercator": "EPSG:3857",
+    "web墨卡托": "EPSG:3857",
 }
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02

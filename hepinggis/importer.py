@@ -24,7 +24,7 @@ from ._credits import credit_list
 from ._money import Amount, header_unit, parse_amount
 from ._sheets import write_csv, write_workbook
 from ._tables import ImportFileError, RawTable, read_raw
-from .coords import normalise_crs, to_wgs84
+from .coords import SUPPORTED_CRS, normalise_crs, to_wgs84
 from .layers import load
 
 __all__ = ["COLUMN_NAMES", "ImportFileError", "ImportResult", "read_projects"]
@@ -132,6 +132,10 @@ def _check_coordinates(x: float, y: float, crs: str) -> tuple[str, str] | None:
         if not 0 < x < 1_000_000 or not 0 < y < 10_000_000:
             return "x" if not 0 < x < 1_000_000 else "y", f"({x:g}, {y:g}) is out of range for EPSG:4550"
         return None
+    if crs == "EPSG:3857":
+        if not abs(x) < 20_037_509 or not abs(y) < 20_048_967:
+            return "x" if not abs(x) < 20_037_509 else "y", f"({x:g}, {y:g}) is out of range for EPSG:3857"
+        return None
     if not 41_000_000 < x < 42_000_000:
         hint = ": this looks like EPSG:4550 (no zone prefix)" if 0 < x < 1_000_000 else ""
         return "x", f"easting {x:g} is out of range for EPSG:4529 (41 xxx xxx m){hint}"
@@ -140,11 +144,72 @@ def _check_coordinates(x: float, y: float, crs: str) -> tuple[str, str] | None:
     return None
 
 
+#: The geometry types a project may have.
+_GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"})
+#: Farther than this from the district (km) a row is refused: it cannot be a project of Heping.
+FAR_KM = 50.0
+_CENTRE = (123.40, 41.76)  # lon, lat of the district, for the distance and swap hints
+
+
+def _km_from_heping(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Great-circle distance (km) from the district's centre (haversine on the mean Earth radius)."""
+    lo, la = np.radians(lon), np.radians(lat)
+    c_lo, c_la = np.radians(_CENTRE[0]), np.radians(_CENTRE[1])
+    h = np.sin((la - c_la) / 2) ** 2 + np.cos(la) * np.cos(c_la) * np.sin((lo - c_lo) / 2) ** 2
+    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1))))
+
+
+def _place_checks(xs: np.ndarray, ys: np.ndarray, crs: str, fieldname: str, rej: _Rejections) -> None:
+    """Refuse rows whose position is outside the valid range or far from Shenyang, with a hint:
+    swapped longitude/latitude, metres given as degrees, or another ``--crs``."""
+    idx = np.flatnonzero(rej.ok & np.isfinite(xs) & np.isfinite(ys))
+    if idx.size == 0:
+        return
+    x, y = xs[idx], ys[idx]
+    geographic = crs in ("wgs84", "gcj02", "bd09", "cgcs2000")
+    in_range = (np.abs(x) <= 180) & (np.abs(y) <= 90) if geographic else np.ones(idx.size, dtype=bool)
+    km = np.full(idx.size, np.inf)
+    if in_range.any():
+        with np.errstate(all="ignore"):
+            lon, lat = to_wgs84(x[in_range], y[in_range], crs)
+        km[in_range] = np.where(np.isfinite(lon) & np.isfinite(lat), _km_from_heping(lon, lat), np.inf)
+    far = km > FAR_KM
+    if not far.any():
+        return
+    messages = np.full(len(xs), "", dtype=object)
+    for j in np.flatnonzero(far):
+        messages[idx[j]] = _far_hint(float(x[j]), float(y[j]), crs, geographic, float(km[j]))
+    mask = np.zeros(len(xs), dtype=bool)
+    mask[idx[far]] = True
+    rej.add(mask, fieldname, list(messages))
+
+
+def _far_hint(x: float, y: float, crs: str, geographic: bool, km: float) -> str:
+    where = f"坐标 ({x:g}, {y:g})"
+    if geographic and abs(x) <= 90 and abs(y) <= 180 and _km_from_heping(np.array([y]), np.array([x]))[0] < FAR_KM:
+        return f"{where} 经纬度可能颠倒：对调后才位于和平区附近，请检查经度、纬度两列（或 GeoJSON 的坐标顺序）"
+    if geographic and (abs(x) > 180 or abs(y) > 90):
+        return (
+            f"{where} 超出经纬度范围，像是以米为单位的投影坐标：请用 --crs 给出坐标系"
+            "（如 EPSG:4550、EPSG:4529 或 Web 墨卡托 EPSG:3857）"
+        )
+    return f"{where} 按 {crs} 距和平区约 {km:,.0f} km，不可能是本区项目：--crs 是否有误？"
+
+
 def _file_crs_name(file_crs: str | None) -> str | None:
     if file_crs is None:
         return None
-    epsg = CRS.from_user_input(file_crs).to_epsg()
-    return {4326: "wgs84", 4490: "cgcs2000", 4550: "EPSG:4550", 4529: "EPSG:4529"}.get(epsg or -1, file_crs)
+    crs = CRS.from_user_input(file_crs)
+    if len(crs.axis_info) == 3 and hasattr(crs, "to_2d"):  # 3-D (e.g. EPSG:4979): the same datum in 2-D
+        crs = crs.to_2d()
+    epsg = crs.to_epsg()
+    known = {4326: "wgs84", 4490: "cgcs2000", 4550: "EPSG:4550", 4529: "EPSG:4529", 3857: "EPSG:3857"}
+    if epsg not in known:
+        raise ImportFileError(
+            f"the file's coordinate system ({crs.name}) is not one hepinggis reads: reproject it to one of "
+            f"{', '.join(SUPPORTED_CRS)} (e.g. in QGIS), or pass --crs if the file's label is wrong"
+        )
+    return known[epsg]
 
 
 def read_projects(
@@ -219,7 +284,10 @@ def read_projects(
             )
         source_crs = declared
     else:
-        file_crs = _file_crs_name(raw.file_crs)
+        try:
+            file_crs = _file_crs_name(raw.file_crs) if declared is None else None
+        except ImportFileError as exc:
+            raise ImportFileError(f"{path}: {exc}") from exc
         if declared is None and file_crs is None:
             raise ImportFileError(f"{path}: the file has no CRS; pass crs=… (hepinggis does not guess)")
         source_crs = declared or file_crs or "wgs84"
@@ -274,6 +342,8 @@ def _coordinate_checks(xs: np.ndarray, ys: np.ndarray, crs: str, cols: dict[str,
         fine = (xs >= 70) & (xs <= 140) & (ys >= 0) & (ys <= 56)
     elif crs == "EPSG:4550":
         fine = (xs > 0) & (xs < 1_000_000) & (ys > 0) & (ys < 10_000_000)
+    elif crs == "EPSG:3857":
+        fine = (np.abs(xs) < 20_037_509) & (np.abs(ys) < 20_048_967)
     else:
         fine = (xs > 41_000_000) & (xs < 42_000_000) & (ys > 0) & (ys < 10_000_000)
     for i in candidates[~fine[candidates]]:  # only the bad rows pay for a message
@@ -335,9 +405,23 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
         rej.add(x_blank, cols["x"], "the coordinate is missing")
         rej.add(y_blank, cols["y"], "the coordinate is missing")
         _coordinate_checks(xs, ys, source_crs, cols, rej)
+        _place_checks(xs, ys, source_crs, cols["x"], rej)
     else:
         geoms = raw.geometry
+        kinds = geoms.geom_type.to_numpy(dtype=object)
+        unsupported = ~no_geom & ~geoms.is_empty.to_numpy() & ~np.isin(kinds, list(_GEOMETRY_TYPES))
+        rej.add(
+            unsupported,
+            "geometry",
+            [f"几何类型 {k} 不受支持：请拆分为点、线或面（Point/LineString/Polygon 及其 Multi 类型）" for k in kinds],
+        )
         rej.add(no_geom | geoms.is_empty.to_numpy(), "geometry", "the geometry is empty")
+        has_z = np.asarray(shapely.has_z(geoms.values), dtype=bool) & rej.ok
+        if has_z.any():  # heights play no part here: dropped, and said so on each row
+            geoms = gpd.GeoSeries(np.where(has_z, shapely.force_2d(geoms.values), geoms.values), crs=geoms.crs)
+            raw.geometry = geoms
+            for i in np.flatnonzero(has_z):
+                raw.row_notes[int(rows[i])] = "已去掉 Z 坐标（高程），只保留平面位置"
         invalid = ~geoms.is_valid.to_numpy() & rej.ok
         if invalid.any():
             rej.add(
@@ -348,6 +432,10 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
         is_point = (geoms.geom_type == "Point").to_numpy() & rej.ok
         xs[is_point] = shapely.get_x(geoms.values[is_point])
         ys[is_point] = shapely.get_y(geoms.values[is_point])
+        bounds = np.full((n, 4), np.nan)
+        usable = rej.ok & ~no_geom
+        bounds[usable] = shapely.bounds(geoms.values[usable])
+        _place_checks((bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2, source_crs, "geometry", rej)
     extras: dict[str, object] = {}
     for role in ("category", "status", "nature", "address"):
         if role in cols or role in ("category", "status"):
