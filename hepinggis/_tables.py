@@ -73,11 +73,9 @@ def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[st
             return raw.decode(encoding).lstrip("\ufeff").splitlines(), encoding, []
         except (UnicodeDecodeError, LookupError) as exc:
             raise ImportFileError(f"{path}: cannot decode as {encoding}: {exc}") from exc
-    try:
-        enc = detect_encoding(raw)
+    if raw.startswith(b"\xef\xbb\xbf") or _is_utf8(raw):
+        enc = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
         return raw.decode(enc).lstrip("\ufeff").splitlines(), enc, []
-    except ImportFileError:
-        pass
     lines, utf8 = [], []
     for k, chunk in enumerate(raw.split(b"\n"), start=1):
         chunk = chunk.rstrip(b"\r")
@@ -97,6 +95,14 @@ def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[st
     if lines and lines[-1] == "":
         lines.pop()
     return lines, "gb18030", utf8
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _records(lines: list[str], sep: str) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
@@ -223,12 +229,13 @@ def _dbf_encoding(path: Path, encoding: str | None) -> str | None:
 
 def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
     if layer is None and path.suffix.lower() == ".gpkg":  # never take the first of several silently
-        try:
-            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        try:  # tables without geometry (QGIS's layer_styles, say) are not layers of projects
+            names = [str(n) for n, kind in pyogrio.list_layers(path) if kind is not None]
         except Exception as exc:
             raise ImportFileError(f"{path}: cannot be read by GDAL: {exc}") from exc
         if len(names) > 1:
             raise ImportFileError(f"{path} has {len(names)} layers ({', '.join(names)}); pass --layer NAME")
+        layer = names[0] if names else None
     enc = _dbf_encoding(path, encoding)
     try:
         frame = (

@@ -108,7 +108,7 @@ def prepare_projects(
     empty = _blank(out[name_col])
     if empty.any():
         i = int(np.flatnonzero(empty)[0])
-        raise LayerSchemaError(f"projects: row {out.index[i]!r} has no name in column {name_col!r}")
+        raise LayerSchemaError(f"projects: row {_where(out, i)} has no name in column {name_col!r}")
     out["name_zh"] = out[name_col].astype(str)
     out["id"] = _ids(out)
     for column, default in PROJECT_DEFAULTS.items():
@@ -133,9 +133,16 @@ def prepare_projects(
     if unknown.any():
         i = int(np.flatnonzero(unknown)[0])
         raise LayerSchemaError(
-            f"projects: row {out.index[i]!r} has a {out.geom_type.iloc[i]} geometry; use points, lines or polygons"
+            f"projects: row {_where(out, i)} has a {out.geom_type.iloc[i]} geometry; use points, lines or polygons"
         )
     return out
+
+
+def _where(frame: pd.DataFrame, i: int) -> str:
+    """Row ``i`` as the user knows it: the file's own row number for an imported list."""
+    if "row" in frame.columns and pd.notna(frame["row"].iloc[i]):
+        return f"{frame['row'].iloc[i]} of the file"
+    return repr(frame.index[i])
 
 
 def _ids(frame: gpd.GeoDataFrame) -> pd.Series:
@@ -155,7 +162,7 @@ def _ids(frame: gpd.GeoDataFrame) -> pd.Series:
         i = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0])
         raise LayerSchemaError(
-            f"projects: id {ids.iloc[i]!r} of row {frame.index[i]!r} repeats row {frame.index[first]!r}; "
+            f"projects: id {ids.iloc[i]!r} of row {_where(frame, i)} repeats row {_where(frame, first)}; "
             "ids must be unique"
         )
     return ids
