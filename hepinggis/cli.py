@@ -63,7 +63,13 @@ def _columns(pairs: list[str]) -> dict[str, str]:
 
 def _import(args: argparse.Namespace, file: Path) -> ImportResult:
     result = read_projects(
-        file, crs=args.crs, encoding=args.encoding, columns=_columns(args.col), sheet=args.sheet, layer=args.layer
+        file,
+        crs=args.crs,
+        encoding=args.encoding,
+        columns=_columns(args.col),
+        sheet=args.sheet,
+        layer=args.layer,
+        header_row=args.header_row,
     )
     print(result.summary())
     return result
@@ -234,7 +240,7 @@ def _import_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--crs",
         default=None,
-        help="wgs84, gcj02 (AMap), bd09 (Baidu), cgcs2000, EPSG:4550 or EPSG:4529 (required for CSV/XLSX)",
+        help="wgs84, gcj02 (AMap), bd09 (Baidu), cgcs2000, EPSG:4550, EPSG:4529 or EPSG:3857 (required for CSV/XLSX)",
     )
     p.add_argument("--encoding", default=None, help="force an encoding (default: detect UTF-8/BOM/GBK)")
     p.add_argument(
@@ -242,10 +248,17 @@ def _import_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="ROLE=COLUMN",
-        help="name a column for a role (id, name, x, y, category, status, year, investment)",
+        help="name a column for a role (id, name, x, y, xy, category, status, nature, address, year, investment)",
     )
     p.add_argument("--sheet", default=None, help="XLSX sheet name")
-    p.add_argument("--layer", default=None, help="GeoPackage layer")
+    p.add_argument("--layer", default=None, help="GeoPackage layer (needed where the file has several)")
+    p.add_argument(
+        "--header-row",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the row holding the column names, as the spreadsheet numbers it (default: found below any title)",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
