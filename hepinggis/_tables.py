@@ -70,12 +70,12 @@ def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[st
     decoded line by line, and those lines' numbers are returned, never turned into mojibake."""
     if encoding:
         try:
-            return raw.decode(encoding).lstrip("\ufeff").splitlines(), encoding, []
+            return _lines(raw.decode(encoding)), encoding, []
         except (UnicodeDecodeError, LookupError) as exc:
             raise ImportFileError(f"{path}: cannot decode as {encoding}: {exc}") from exc
     if raw.startswith(b"\xef\xbb\xbf") or _is_utf8(raw):
         enc = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
-        return raw.decode(enc).lstrip("\ufeff").splitlines(), enc, []
+        return _lines(raw.decode(enc)), enc, []
     lines, utf8 = [], []
     for k, chunk in enumerate(raw.split(b"\n"), start=1):
         chunk = chunk.rstrip(b"\r")
@@ -95,6 +95,15 @@ def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[st
     if lines and lines[-1] == "":
         lines.pop()
     return lines, "gb18030", utf8
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split at line feeds only (``str.splitlines`` would also split at U+2028, U+0085 …,
+    which are text inside a cell), without the BOM and a final empty line."""
+    lines = [line.removesuffix("\r") for line in text.lstrip("\ufeff").split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _is_utf8(raw: bytes) -> bool:

@@ -7,6 +7,7 @@ a clear error is raised instead of printing boxes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,26 +48,37 @@ from .projects import SITED, category_colors, category_order, prepare_projects
 
 __all__ = ["CJK_FONT", "MIN_FONT_PT", "PAPER_CM", "Layout", "require_cjk_font", "static_layout", "static_map"]
 
-CJK_FONT = "Noto Sans CJK SC"
+#: The CJK font of the static maps and PDFs: TrueType (glyf) outlines, so a PDF embeds it as the
+#: CID TrueType font it declares and every reader, Adobe's included, opens it. (Noto Sans CJK is
+#: CFF-outline OpenType: matplotlib would embed it as FontFile2 starting ``OTTO``, an invalid PDF.)
+#: It has no bold face: titles stand out by size.
+CJK_FONT = "WenQuanYi Micro Hei"
+_FONT_FILES = {
+    "WenQuanYi Micro Hei": "wqy-microhei*",
+    "WenQuanYi Zen Hei": "wqy-zenhei*",
+    "Noto Sans CJK SC": "NotoSansCJK*",
+}
 _FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts"]
 
 
 def require_cjk_font(family: str = CJK_FONT) -> str:
     """Make sure matplotlib can draw Chinese with ``family``; return the font file's path."""
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # "no bold face": known, not news
     props = font_manager.FontProperties(family=family)
     try:
         return str(font_manager.findfont(props, fallback_to_default=False))
     except ValueError:
         pass
+    pattern = _FONT_FILES.get(family, family.replace(" ", "") + "*")
     for folder in _FONT_DIRS:  # installed after matplotlib built its cache: register the files
-        for path in folder.rglob("NotoSansCJK*") if folder.is_dir() else []:
+        for path in folder.rglob(pattern) if folder.is_dir() else []:
             font_manager.fontManager.addfont(str(path))
     try:
         return str(font_manager.findfont(props, fallback_to_default=False))
     except ValueError as exc:
         raise HepingGISError(
             f"no CJK font {family!r} found: Chinese labels would print as boxes. Install it "
-            "(Debian/Ubuntu: apt-get install fonts-noto-cjk) and retry"
+            "(Debian/Ubuntu: apt-get install fonts-wqy-microhei) and retry"
         ) from exc
 
 
