@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +27,42 @@ from .static import static_map
 from .stats import write_stats
 
 __all__ = ["build"]
+
+
+#: The products of the build being run, for the worker processes (forked: they inherit it).
+_TASKS: list[Callable[[], Path]] = []
+
+
+def _run_task(k: int) -> Path:
+    return _TASKS[k]()
+
+
+Task = tuple[str, Callable[[], Path], tuple[str, str] | None]
+
+
+def _run(tasks: list[Task], jobs: int | None, progress: bool) -> list[Path]:
+    """Run every task, in ``jobs`` forked processes where the system can fork (the tasks are
+    closures: a forked worker inherits them, nothing is pickled but the index and the path)."""
+    n = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    bar = tqdm(total=len(tasks), desc="hepinggis build", unit="file", disable=not progress)
+    if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        out = []
+        for _, task, _ in tasks:
+            out.append(task())
+            bar.update()
+        bar.close()
+        return out
+    _TASKS[:] = [task for _, task, _ in tasks]
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_run_task, k) for k in range(len(tasks))]
+            for future in as_completed(futures):
+                future.result()
+                bar.update()
+            return [f.result() for f in futures]
+    finally:
+        _TASKS.clear()
+        bar.close()
 
 
 def _network_note(basemap: str, offline: bool) -> str:
@@ -106,8 +145,12 @@ def build(
     progress: bool = True,
     projects: gpd.GeoDataFrame | ImportResult | None = None,
     name_col: str | None = None,
+    jobs: int | None = None,
 ) -> dict[str, Path]:
     """Build every briefing product into ``out_dir`` and return the written paths.
+
+    ``jobs`` products are written at once, in separate processes (default: one per core; ``1``
+    writes them one after the other in this process).
 
     ``basemap="none"`` (the default) makes maps that work with no network at all; pass ``"osm"``,
     ``"tianditu_vec"`` … for tiles (the scripts stay inlined when ``offline`` is true).
@@ -124,7 +167,7 @@ def build(
     """
     dest = Path(out_dir)
     with staged_folder(dest, carry=("monitor",)) as out:
-        written = _write_package(out, basemap, key, offline, progress, projects, name_col)
+        written = _write_package(out, basemap, key, offline, progress, projects, name_col, jobs)
         return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
 
 
@@ -136,6 +179,7 @@ def _write_package(
     progress: bool,
     projects: gpd.GeoDataFrame | ImportResult | None,
     name_col: str | None,
+    jobs: int | None = None,
 ) -> dict[str, Path]:
     """Every product of `build`, written into the (staged) folder ``out``."""
     zones = load("zones")
@@ -150,7 +194,7 @@ def _write_package(
     report = result.report if result is not None else None
     written: dict[str, Path] = {}
     entries: list[tuple[str, str, str]] = []
-    jobs: list[tuple[str, Callable[[], Path], tuple[str, str] | None]] = [
+    tasks: list[tuple[str, Callable[[], Path], tuple[str, str] | None]] = [
         (
             "overview.html",
             lambda: save_html(
@@ -174,14 +218,14 @@ def _write_package(
     ]
     for z in zones.itertuples():
         zid, name = str(z.id), str(z.name_zh)
-        jobs.append(
+        tasks.append(
             (
                 f"zone_{zid}.html",
                 partial(_zone_html, zid, out, basemap, key, offline, mine),
                 (f"{name}（交互）", "功能区、发展重点、项目与规划要点"),
             )
         )
-        jobs.append(
+        tasks.append(
             (
                 f"zone_{zid}.png",
                 partial(static_map, out / f"zone_{zid}.png", zone_id=zid, projects=mine),
@@ -208,17 +252,17 @@ def _write_package(
             offline=offline,
         )
 
-    jobs.append(("choropleth_projects.html", projects_choropleth, ("专题图：项目数", "mapclassify 分级")))
-    jobs.append(("choropleth_belt_share.html", belt_choropleth, ("专题图：浑河带占比", "mapclassify 分级")))
-    jobs.append(
+    tasks.append(("choropleth_projects.html", projects_choropleth, ("专题图：项目数", "mapclassify 分级")))
+    tasks.append(("choropleth_belt_share.html", belt_choropleth, ("专题图：浑河带占比", "mapclassify 分级")))
+    tasks.append(
         (
             "stats",
             lambda: write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"],
             ("统计表（Excel）", "面积、重叠、项目分区、轴线与浑河带"),
         )
     )
-    for name, job, entry in tqdm(jobs, desc="hepinggis build", unit="file", disable=not progress):
-        path = job()
+    paths = _run(tasks, jobs, progress)
+    for (name, _, entry), path in zip(tasks, paths, strict=True):
         written[name] = path
         if entry:
             entries.append((str(path.relative_to(out)), *entry))

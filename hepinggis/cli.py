@@ -137,6 +137,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         projects=projects,
         name_col=args.name_col,
+        jobs=args.jobs,
     )
     print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
     return 0
@@ -261,6 +262,16 @@ def _import_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit 2), not the usage block."""
 
@@ -328,6 +339,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default=None, help="Tianditu key (else $HEPINGGIS_TIANDITU_KEY)")
     p.add_argument("--online", action="store_true", help="load Leaflet from the CDN instead of inlining it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="products written at once, in separate processes (default: one per core)",
+    )
     p.add_argument(
         "--projects",
         type=Path,

@@ -27,7 +27,7 @@ from .indicators import ActualsResult, indicators, read_actuals
 from .layers import load
 from .maps import choropleth_map, save_html
 from .measure import MEASURE_CRS
-from .static import CJK_FONT, MIN_FONT_PT, plain_text, require_cjk_font
+from .static import CJK_FONT, MIN_FONT_PT, plain_text, quiet_redraws, require_cjk_font
 
 __all__ = ["STATUS_COLORS", "STATUS_ZH", "monitor", "monitor_map", "monitor_pdf"]
 
@@ -143,6 +143,7 @@ def monitor_pdf(results: pd.DataFrame, zone_id: str, path: str | Path, *, year: 
     mine = results[results["target_id"] == zone_id]
     name = str(zones.set_index("id").loc[zone_id, "name_zh"])
     fig = plt.figure(figsize=(21.0 / 2.54, 29.7 / 2.54))
+    quiet_redraws(fig)
     fig.text(0.5, 0.965, plain_text(f"{PLAN_TITLE_ZH} · 规划实施监测"), ha="center", fontsize=13, fontweight="bold")
     fig.text(0.5, 0.94, plain_text(f"{name}（{year or '最新'}年）"), ha="center", fontsize=11)
     ax = fig.add_axes((0.06, 0.66, 0.35, 0.26))

@@ -82,6 +82,13 @@ def require_cjk_font(family: str = CJK_FONT) -> str:
         ) from exc
 
 
+def quiet_redraws(fig: Figure) -> None:
+    """Stop the redraws geopandas asks for after every ``.plot`` (``plt.draw()``: on the Agg canvas
+    a full draw of the figure, 25 of them per map); the figure is drawn once, when it is needed
+    (label placement, saving). Only this figure's canvas is changed."""
+    fig.canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
+
+
 def plain_text(text: str) -> str:
     """User text for matplotlib: ``$`` would start mathtext (and a lone one raises), so escape it."""
     return text.replace("$", r"\$")
@@ -275,6 +282,7 @@ def static_layout(
     ratio = (extent[3] - extent[1]) / (extent[2] - extent[0])
     width, height, beside = _figure_size(paper, orientation, ratio)
     fig = plt.figure(figsize=(width, height), dpi=dpi)
+    quiet_redraws(fig)
     # regions in figure fractions: title on top, credit at the foot, legend beside or below the map
     foot = 0.95 / height  # inches → fraction: three credit lines at 7 pt
     top = 1 - 0.45 / height
