@@ -5,12 +5,13 @@ The in-memory path works in chunks of coordinate arrays through a grid index ove
 points in cells a boundary crosses are tested with `shapely.contains_xy` on the prepared polygon —
 the same predicate as ``geopandas.sjoin(points, zones, predicate="within")`` (points on a boundary
 count for no zone) without building a GeoDataFrame of points. The Parquet path runs the same kernel on
-each partition with dask-geopandas on a Dask (distributed) cluster, for data larger than memory.
+each file on a Dask (distributed) cluster, for data larger than memory, reading the coordinates
+without building geometries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from numpy.typing import ArrayLike
 from ._strict import require_column, require_layer
 from .errors import CRSMismatchError, InvalidOptionError, LayerCRSError
 
-__all__ = ["count_points_by_zone", "count_points_in_parquet"]
+__all__ = ["count_points_by_zone", "count_points_in_parquet", "wkb_point_xy"]
 
 DEFAULT_CHUNK = 262_144  # a quarter-million points: the look-ups stay in cache
 #: Cells of the grid index along the longer side of the zones' extent.
@@ -99,6 +100,23 @@ class _Kernel:
         return out
 
 
+_KERNELS: dict[tuple[str, str, bytes], _Kernel] = {}
+
+
+def _kernel_for(zones: gpd.GeoDataFrame, zone_id: str) -> _Kernel:
+    """The kernel of these zones, built once: a feed counted chunk by chunk reuses its grid."""
+    require_layer(zones, "zones", polygons=True)
+    require_column(zones, zone_id, "zones")
+    digest = hashlib.sha1(b"".join(shapely.to_wkb(zones.geometry.values)))
+    digest.update(repr(zones[zone_id].tolist()).encode())
+    key = (zone_id, zones.crs.to_string() if zones.crs else "", digest.digest())
+    if key not in _KERNELS:
+        if len(_KERNELS) >= 8:
+            _KERNELS.pop(next(iter(_KERNELS)))
+        _KERNELS[key] = _Kernel(zones, zone_id)
+    return _KERNELS[key]
+
+
 def _xy(
     points: gpd.GeoDataFrame | gpd.GeoSeries | tuple[ArrayLike, ArrayLike], zones: gpd.GeoDataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +174,7 @@ def count_points_by_zone(
     """
     if chunk_size < 1:
         raise InvalidOptionError("chunk_size must be at least 1")
-    kernel = _Kernel(zones, zone_id)
+    kernel = _kernel_for(zones, zone_id)
     x, y = _xy(points, zones)
     total = np.zeros(len(kernel.ids), dtype=np.int64)
     for start in range(0, x.size, chunk_size):
@@ -164,10 +182,76 @@ def count_points_by_zone(
     return pd.Series(total, index=pd.Index(kernel.ids, name=zone_id), name="points")
 
 
-def _partition_counts(part: pd.DataFrame, kernel: _Kernel, geometry: str) -> pd.DataFrame:
-    geoms = part[geometry].values if geometry in part else part.geometry.values
-    counts = kernel.count(shapely.get_x(geoms), shapely.get_y(geoms))
-    return pd.DataFrame([counts], columns=list(kernel.ids))
+def wkb_point_xy(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """x and y of a column of 2-D WKB points read straight from the bytes (21 each: byte order,
+    type 1, x, y), without building a geometry; None where the column holds anything else (then
+    shapely decodes it). A pyarrow binary array or a sequence of ``bytes``."""
+    import pyarrow as pa
+
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(list(values), pa.binary())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.null_count or len(array) == 0 or not pa.types.is_binary(array.type):
+        return None
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset : array.offset + len(array) + 1]
+    if not np.all(np.diff(offsets) == 21):
+        return None
+    raw = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 21)
+    if not (np.all(raw[:, 0] == 1) and np.all(raw[:, 1:5].view("<u4").ravel() == 1)):  # little-endian Point
+        return None
+    return raw[:, 5:13].copy().view("<f8").ravel(), raw[:, 13:21].copy().view("<f8").ravel()
+
+
+def _file_counts(path: str, kernel: _Kernel, columns: tuple[str, str] | None) -> np.ndarray:
+    """One Parquet file counted by the kernel: x/y columns, or the WKB geometry column decoded by
+    `wkb_point_xy` (shapely where the fast path does not apply), in row groups."""
+    import pyarrow.parquet as pq
+
+    reader = pq.ParquetFile(path)
+    total = np.zeros(len(kernel.ids), dtype=np.int64)
+    name = columns or (_geometry_column(reader.schema_arrow.metadata),)
+    for batch in reader.iter_batches(columns=list(name), batch_size=DEFAULT_CHUNK):
+        if columns:
+            x = batch.column(0).to_numpy(zero_copy_only=False).astype("float64")
+            y = batch.column(1).to_numpy(zero_copy_only=False).astype("float64")
+        else:
+            fast = wkb_point_xy(batch.column(0))
+            if fast is None:
+                geoms = shapely.from_wkb(batch.column(0).to_numpy(zero_copy_only=False))
+                if not set(shapely.get_type_id(geoms).tolist()) <= {0}:
+                    raise InvalidOptionError(f"{path}: every geometry must be a Point")
+                fast = shapely.get_x(geoms), shapely.get_y(geoms)
+            x, y = fast
+        total += kernel.count(x, y)
+    return total
+
+
+def _geometry_column(metadata: dict[bytes, bytes] | None) -> str:
+    import json
+
+    geo = json.loads((metadata or {}).get(b"geo", b"{}"))
+    return str(geo.get("primary_column", "geometry"))
+
+
+def _geoparquet_crs(path: str) -> Any:
+    import json
+
+    import pyarrow.parquet as pq
+    from pyproj import CRS
+
+    geo = json.loads((pq.read_schema(path).metadata or {}).get(b"geo", b"{}"))
+    column = geo.get("columns", {}).get(geo.get("primary_column", "geometry"), {})
+    if not geo:
+        return None
+    return CRS.from_user_input(column["crs"]) if column.get("crs") is not None else CRS.from_epsg(4326)
+
+
+def _parquet_files(path: str | Path) -> list[str]:
+    root = Path(path)
+    files = sorted(str(p) for p in root.rglob("*.parquet")) if root.is_dir() else [str(root)]
+    if not files:
+        raise InvalidOptionError(f"{path}: no .parquet file found")
+    return files
 
 
 def count_points_in_parquet(
@@ -176,40 +260,53 @@ def count_points_in_parquet(
     *,
     zone_id: str = "id",
     client: Any = None,
-    columns: Iterable[str] | None = None,
+    xy: tuple[str, str] | None = None,
+    crs: Any = None,
 ) -> pd.Series:
-    """`count_points_by_zone` over a GeoParquet dataset too large for memory, with dask-geopandas.
+    """`count_points_by_zone` over a Parquet dataset (a file, or a folder of files) too large for
+    memory, one task per file on a Dask cluster.
 
-    Each partition is counted by the same kernel on the workers of ``client`` (a
-    ``dask.distributed.Client``; a local cluster is started and closed if none is given) and
-    the per-partition counts are summed. The dataset's CRS must equal the zones' CRS.
+    Coordinates are read without building geometries: from two columns (``xy=("x", "y")``, then
+    ``crs`` must say their CRS — hepinggis does not guess), or from a GeoParquet's WKB points,
+    whose bytes are read directly (`wkb_point_xy`). Each file is counted by the same grid kernel
+    on the workers of ``client``: a ``dask.distributed.Client`` (``Client("tcp://scheduler:8786")``
+    for a real cluster); a local cluster of two workers is started and closed if none is given.
 
     Returns
     -------
     pandas.Series
         Counts indexed by zone id, as `count_points_by_zone`.
     """
-    import dask_geopandas
+    from dask import delayed
     from dask.distributed import Client, LocalCluster
+    from pyproj import CRS
 
     kernel = _Kernel(zones, zone_id)
-    frame = dask_geopandas.read_parquet(str(path), columns=list(columns) if columns else None)
-    if frame.crs is None or not frame.crs.equals(zones.crs):
-        raise CRSMismatchError(f"{path} is in {frame.crs} but zones in {zones.crs.to_string()}; reproject one first")
-    meta = pd.DataFrame({k: pd.Series(dtype="int64") for k in kernel.ids})
-    geometry = frame.geometry.name
+    files = _parquet_files(path)
+    if xy is not None:
+        if crs is None:
+            raise InvalidOptionError("xy columns need crs=… (the CRS of the coordinates); hepinggis does not guess")
+        source_crs = CRS.from_user_input(crs)
+    else:
+        source_crs = _geoparquet_crs(files[0])
+        if source_crs is None:
+            raise InvalidOptionError(f"{files[0]} is not GeoParquet (no 'geo' metadata): pass xy=(…, …) and crs=…")
+    if not source_crs.equals(zones.crs):
+        raise CRSMismatchError(
+            f"{path} is in {source_crs.to_string()} but zones in {zones.crs.to_string()}; reproject one first"
+        )
     own = None
     if client is None:
         own = Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
         client = own
     try:
-        parts = frame.map_partitions(_partition_counts, kernel, geometry, meta=meta)
-        summed = client.compute(parts.sum()).result()
+        tasks = [delayed(_file_counts)(f, kernel, xy) for f in files]
+        summed = np.sum(client.compute(tasks, sync=True), axis=0) if tasks else np.zeros(len(kernel.ids))
     finally:
         if own is not None:
             own.close()
     return pd.Series(
-        summed.reindex(list(kernel.ids)).to_numpy(dtype="int64"),
+        np.asarray(summed, dtype="int64"),
         index=pd.Index(kernel.ids, name=zone_id),
         name="points",
     )
