@@ -23,6 +23,7 @@ whose text is template source, and neither filters by category or builds popups 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import folium
@@ -250,7 +251,9 @@ def density_layer(
     )
     grid = gpd.GeoDataFrame({"n": counts}, geometry=boxes, crs=MEASURE_CRS).to_crs(4326)
     k = max(1, min(5, len(np.unique(counts))))
-    bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
+    with warnings.catch_warnings():  # "not enough unique values": fewer classes, merged below
+        warnings.simplefilter("ignore", UserWarning)
+        bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
     classes = np.searchsorted(bins, counts, side="left")
     scale = linear.YlOrRd_09.scale(0, 1)  # type: ignore[attr-defined]
     palette = [str(scale.rgb_hex_str(0.15 + 0.8 * i / max(1, len(bins) - 1))) for i in range(len(bins))]

@@ -57,7 +57,7 @@ class _Kernel:
         minx, miny = self.bounds[:, 0].min(), self.bounds[:, 1].min()
         maxx, maxy = self.bounds[:, 2].max(), self.bounds[:, 3].max()
         size = max(maxx - minx, maxy - miny) / cells
-        pad = size / 2
+        pad = 1.5 * size  # the outermost ring of cells lies wholly outside every zone
         self.x0, self.y0, self.size, self.inv = minx - pad, miny - pad, size, 1.0 / size
         self.nx = int(np.ceil((maxx - minx + 2 * pad) / size)) + 1
         self.ny = int(np.ceil((maxy - miny + 2 * pad) / size)) + 1
@@ -79,15 +79,20 @@ class _Kernel:
 
     def count(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         n = len(self.ids)
-        fx = (x - self.x0) * self.inv
-        fy = (y - self.y0) * self.inv
-        ok = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)  # NaN and far points fail here
-        every = bool(ok.all())
-        if not every:
-            fx, fy = np.where(ok, fx, 0.0), np.where(ok, fy, 0.0)
-        zone = self.zone_of[fy.astype(np.int32) * np.int32(self.nx) + fx.astype(np.int32)]
-        if not every:
-            zone[~ok] = -1
+        if np.isnan(x).any() or np.isnan(y).any():  # no zone holds a missing coordinate
+            keep = ~(np.isnan(x) | np.isnan(y))
+            x, y = x[keep], y[keep]
+        # a far point is clamped into the outermost ring of cells, which lies outside every zone
+        fx = np.subtract(x, self.x0)
+        np.multiply(fx, self.inv, out=fx)
+        np.clip(fx, 0, self.nx - 1, out=fx)
+        fy = np.subtract(y, self.y0)
+        np.multiply(fy, self.inv, out=fy)
+        np.clip(fy, 0, self.ny - 1, out=fy)
+        cell = fy.astype(np.int32)
+        cell *= np.int32(self.nx)
+        cell += fx.astype(np.int32)
+        zone = self.zone_of[cell]
         tally = np.bincount(zone + 2, minlength=n + 2)  # [edge cells, outside, zone 0, zone 1 …]
         out = tally[2:].astype(np.int64)
         if tally[0]:

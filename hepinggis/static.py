@@ -8,6 +8,7 @@ a clear error is raised instead of printing boxes.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,7 +188,9 @@ def _draw_density(ax: Axes, shown: gpd.GeoDataFrame, extent: tuple[float, float,
     )
     counts = np.asarray(hb.get_array(), dtype=float)
     k = max(1, min(5, len(np.unique(counts))))
-    bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
+    with warnings.catch_warnings():  # "not enough unique values": fewer classes, merged below
+        warnings.simplefilter("ignore", UserWarning)
+        bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
     scale = plt.get_cmap("YlOrRd")
     palette = [scale(0.2 + 0.75 * i / max(1, len(bins) - 1)) for i in range(len(bins))]
     hb.set_cmap(ListedColormap(palette))
