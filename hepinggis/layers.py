@@ -11,6 +11,7 @@ import pandas as pd
 from pyogrio.errors import DataSourceError
 
 from ._catalogue import LayerSpec, catalogue
+from ._layer_source import layer_source
 from ._paths import data_dir
 from ._validate import find_problems, raise_problems
 from .errors import LayerFileError, UnknownLayerError
@@ -82,13 +83,16 @@ def read_layer_file(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     return frame
 
 
-def load(name: str) -> gpd.GeoDataFrame:
-    """Load a bundled layer as a validated GeoDataFrame in EPSG:4326.
+def load(name: str, *, layers: str | Path | None = None) -> gpd.GeoDataFrame:
+    """Load a layer as a validated GeoDataFrame in EPSG:4326: the bundled one, or the adopted one.
 
     Parameters
     ----------
     name : str
         A layer name from :func:`layers` (``"zones"``, ``"jiedao"``, ``"axes"`` …).
+    layers : path, optional
+        A GeoPackage of adopted layers (``hepinggis adopt``): where it holds ``name``, that table
+        is read. Without it, the GeoPackage in use (`hepinggis.use_layers`), if any.
 
     Returns
     -------
@@ -113,4 +117,17 @@ def load(name: str) -> gpd.GeoDataFrame:
     4326
     """
     spec = _spec(name)
+    source = layer_source(name, layers)
+    if source is not None:
+        return _read_adopted(source, spec)
     return read_layer_file(data_dir() / spec.file, spec)
+
+
+def _read_adopted(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """An adopted table of a GeoPackage, validated against the layer's schema like a bundled file."""
+    try:
+        frame = gpd.read_file(path, layer=spec.name, engine="pyogrio")
+    except (DataSourceError, ValueError, OSError) as exc:
+        raise LayerFileError(f"layer {spec.name!r}: {path} cannot be read: {exc}") from exc
+    raise_problems(find_problems(frame, spec, f"{path} (table {spec.name})"))
+    return frame.reset_index(drop=True)

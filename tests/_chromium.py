@@ -69,6 +69,12 @@ class Visit:
         # wait on what every map draws, by count in the DOM, never on the first element's visibility
         # (in a zone map the first zone path may lie outside the view)
         self.page.wait_for_function(f"document.querySelectorAll({wait_for!r}).length > 0", timeout=15_000)
+        # and until the opening fit has settled: a click during a zoom animation is lost
+        self.page.wait_for_function(
+            "() => { const m = Object.values(window).find(x => x && x.eachLayer && x.getZoom);"
+            " return !m || !m._animatingZoom; }",
+            timeout=15_000,
+        )
 
     def projects_reachable(self) -> int:
         """How many projects Leaflet holds: markers on the map, in clusters or in groups (walked
