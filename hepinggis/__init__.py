@@ -7,6 +7,8 @@
 """
 
 from . import coords, errors, postgis, projects
+from ._layer_source import use_layers
+from .adopt import adopt
 from .apportion import apportion_to_zones
 from .assign import projects_by_zone, projects_outside, zone_of, zone_shares
 from .build import build
@@ -37,6 +39,7 @@ __all__ = [
     "ActualsResult",
     "CheckReport",
     "ImportResult",
+    "adopt",
     "along_axis",
     "apportion_to_zones",
     "build",
@@ -70,6 +73,7 @@ __all__ = [
     "read_export",
     "read_projects",
     "stats_tables",
+    "use_layers",
     "write_stats",
     "write_template",
     "zone_of",

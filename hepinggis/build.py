@@ -13,7 +13,9 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
+from ._compare import compare_boundaries
 from ._credits import PLAN_CREDIT_ZH, projects_credit
+from ._layer_source import boundary_credit
 from ._leaflet import esc
 from ._staging import staged_folder
 from ._style import PLAN_TITLE_ZH, SOURCE_ZH
@@ -24,7 +26,7 @@ from .maps import choropleth_map, overview_map, save_html, zone_map
 from .overlap import overlap_analysis
 from .projects import prepare_projects
 from .static import static_map
-from .stats import write_stats
+from .stats import CHINESE_HEADERS, write_stats
 
 __all__ = ["build"]
 
@@ -109,6 +111,37 @@ td{{white-space:pre-wrap;word-break:break-all;max-width:40em}}</style></head>
     return path
 
 
+def _html_table(frame: pd.DataFrame, table_id: str) -> str:
+    head = "".join(f"<th>{esc(CHINESE_HEADERS.get(str(c), c))}</th>" for c in frame.columns)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)
+    )
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
+
+
+def _comparison_page(out: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """What the adopted boundaries change: areas, differences and offsets, and the projects that
+    now fall in another zone or 街道 (also in the workbook's two sheets of the same names)."""
+    moved = tables["projects_changing_area"]
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>官方边界与随包边界对比</title>
+<style>body{{font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}}
+table{{border-collapse:collapse;margin-bottom:1.5em}}
+td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}</style>
+</head><body><h1>官方边界与随包边界对比</h1>
+<p>{esc(boundary_credit())}</p>
+<p>差异面积为两版边界的对称差（椭球面计算）；最大偏移为两版边界线之间的豪斯多夫距离（EPSG:4550，米）。</p>
+<h2>逐要素对比</h2>
+{_html_table(tables["boundary_comparison"], "boundary-comparison")}
+<h2>改变所属的项目（{len(moved)} 个）</h2>
+{_html_table(moved, "projects-changing-area") if len(moved) else "<p>无项目改变所属。</p>"}
+</body></html>
+"""
+    path = out / "comparison.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
 def _gallery(out: Path, entries: list[tuple[str, str, str]], basemap: str, offline: bool, projects_note: str) -> Path:
     items = "\n".join(f'<li><a href="{esc(href)}">{esc(title)}</a> — {esc(note)}</li>' for href, title, note in entries)
     page = f"""<!DOCTYPE html>
@@ -116,7 +149,7 @@ def _gallery(out: Path, entries: list[tuple[str, str, str]], basemap: str, offli
 <style>body{{font:15px/1.6 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:980px;margin:2em auto;color:#222}}
 img{{max-width:100%;border:1px solid #ccc}} li{{margin:.3em 0}} .note{{color:#666;font-size:13px}}</style></head>
 <body><h1>{esc(PLAN_TITLE_ZH)}</h1>
-<p class="note">{esc(PLAN_CREDIT_ZH)}<br>{esc(SOURCE_ZH)}<br>
+<p class="note">{esc(PLAN_CREDIT_ZH)}<br>{esc(boundary_credit() or SOURCE_ZH)}<br>
 {esc(projects_note)}<br>
 {esc(_network_note(basemap, offline))}</p>
 <p><a href="overview.html"><img src="overview.png" alt="总览图"></a></p>
@@ -276,6 +309,11 @@ def _write_package(
                 f"拒绝 {result.n_rejected} 行、警告 {result.n_warned} 行（逐行列出）",
             ),
         )
+    comparison = compare_boundaries(mine)
+    if comparison:
+        written["comparison.html"] = _comparison_page(out, comparison)
+        moved = len(comparison["projects_changing_area"])
+        entries.insert(0, ("comparison.html", "官方边界与随包边界对比", f"面积差异、最大偏移，{moved} 个项目改变所属"))
     if (out / "monitor" / "index.html").is_file():  # hepinggis monitor wrote its package here
         entries.append(("monitor/index.html", "规划实施监测", "各功能区2025年目标的进度、逐区地图与PDF"))
     written["index.html"] = _gallery(out, entries, basemap, offline, projects_note)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import shapely
 
 from ._catalogue import catalogue
+from ._layer_source import ADOPTABLE, adopted_names, layer_source
 from ._paths import data_dir
 from ._validate import Problem, find_problems
 from .anchors import anchor_facts, line_accuracy
@@ -114,6 +117,15 @@ def _read(folder: Path, name: str) -> tuple[gpd.GeoDataFrame | None, list[Proble
     except Exception as exc:  # any read failure is reported as a problem of that layer
         return None, [Problem(name, str(path), "schema", f"cannot be read: {exc}")]
     return frame, find_problems(frame, spec, str(path))
+
+
+def _has_all(gpkg: Path, specs: dict[str, Any]) -> bool:
+    """Whether a GeoPackage holds every catalogued layer (an export), not only adopted ones."""
+    try:
+        names = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
+    except Exception:
+        return False
+    return set(specs) <= names
 
 
 def _pct(a: float, b: float) -> float:
@@ -292,8 +304,15 @@ def check(folder: Path | None = None) -> CheckReport:
     frames: dict[str, gpd.GeoDataFrame] = {}
     problems: list[Problem] = []
     rows = []
+    if folder.suffix.lower() == ".gpkg" and adopted_names(folder) and not _has_all(folder, specs):
+        # a GeoPackage of adopted layers (hepinggis adopt): the layers it lacks are the bundled ones
+        in_gpkg = set(adopted_names(folder))
+        folder_for = {n: (folder if n in in_gpkg else data_dir()) for n in specs}
+    else:
+        folder_for = {n: (layer_source(n) or folder) if folder == data_dir() else folder for n in specs}
+    adopted = {n for n, f in folder_for.items() if f != data_dir() and f.suffix.lower() == ".gpkg" and n in ADOPTABLE}
     for name, spec in specs.items():
-        frame, probs = _read(folder, name)
+        frame, probs = _read(folder_for[name], name)
         problems += probs
         if frame is not None:
             frames[name] = frame
@@ -321,7 +340,7 @@ def check(folder: Path | None = None) -> CheckReport:
     report.lengths = _lengths(good.get("axes"), good.get("belt"), good.get("boundary_lines"))
     if "zones" in good and "jiedao" in good:
         report.zone_jiedao = _zone_jiedao(good["zones"], good["jiedao"])
-    if "zones" in good and "boundary_lines" in good:
+    if "zones" in good and "boundary_lines" in good and "zones" not in adopted:  # adopted zones: not from the lines
         lines = pd.concat([good["boundary_lines"], *([good["axes"]] if "axes" in good else [])], ignore_index=True)
         lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=good["boundary_lines"].crs)
         report.anchor_facts = anchor_facts(lines, good["zones"], district)

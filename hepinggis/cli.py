@@ -13,6 +13,7 @@ import pandas as pd
 import pyogrio
 
 from ._digitize import REFERENCE_OUTLINE, digitize
+from ._layer_source import use_layers
 from ._paths import data_dir
 from .check import check
 from .errors import HepingGISError
@@ -262,6 +263,34 @@ def _import_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _layers_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--layers",
+        type=Path,
+        default=None,
+        metavar="GPKG",
+        help="a GeoPackage of adopted boundaries (hepinggis adopt): used wherever it holds a layer",
+    )
+
+
+def _cmd_adopt(args: argparse.Namespace) -> int:
+    from .adopt import adopt
+
+    frame = adopt(
+        args.file,
+        as_layer=args.as_layer,
+        out=args.out,
+        name_col=args.name_col,
+        crs=args.crs,
+        layer=args.layer,
+        encoding=args.encoding,
+        accuracy_m=args.accuracy_m,
+    )
+    print(f"{args.as_layer}: {len(frame)} features of {args.file} adopted into {args.out}")
+    print(f"next: hepinggis check --data {args.out}; hepinggis build --layers {args.out}")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -289,6 +318,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--data", type=Path, default=None, help="folder with layers.json and the layers (default: the bundled data)"
     )
+    _layers_option(p)
     p.set_defaults(func=_cmd_check)
     p = sub.add_parser("digitize", help="rebuild the layers from geodata/src and the district outline")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: the bundled geodata)")
@@ -328,6 +358,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--projects", type=Path, default=None, metavar="FILE", help="your own project list")
     _import_options(p)
     p.add_argument("--name-col", default=None, help="the column holding the project names, if not recognised")
+    _layers_option(p)
     p.set_defaults(func=_cmd_stats)
     p = sub.add_parser("build", help="build the briefing maps (gallery, interactive, static) and statistics")
     p.add_argument("--out", type=Path, default=Path("maps"), help="output folder (default: maps)")
@@ -355,6 +386,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _import_options(p)
     p.add_argument("--name-col", default=None, help="the column holding the project names, if not recognised")
+    _layers_option(p)
     p.set_defaults(func=_cmd_build)
     p = sub.add_parser(
         "export", help="export layers to GeoPackage, Shapefile, GeoJSON, KML or Excel (atomic, verified)"
@@ -371,6 +403,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--projects-crs", default=None, help="the coordinate system of --projects (as for import)")
     p.add_argument("--projects-encoding", default=None, help="force the encoding of --projects")
     p.add_argument("--name-col", default=None, help="the column of --projects holding the names")
+    _layers_option(p)
     p.set_defaults(func=_cmd_export)
     p = sub.add_parser("monitor", help="annual plan monitoring: entry template, evaluation, maps, PDFs, workbook")
     p.add_argument(
@@ -384,7 +417,20 @@ def _parser() -> argparse.ArgumentParser:
         "--projects-by-year", type=Path, default=None, metavar="DIR", help="yearly project lists (2023.csv …): changes"
     )
     p.add_argument("--crs", default=None, help="coordinate system of the yearly project lists (as for import)")
+    _layers_option(p)
     p.set_defaults(func=_cmd_monitor)
+    p = sub.add_parser("adopt", help="adopt the bureau's own boundaries (zones, jiedao, district) into a GeoPackage")
+    p.add_argument("file", type=Path, help="Shapefile, GeoPackage or GeoJSON of polygons")
+    p.add_argument("--as", dest="as_layer", required=True, choices=["zones", "jiedao", "district"])
+    p.add_argument("--out", type=Path, required=True, help="the GeoPackage of adopted layers (added to or created)")
+    p.add_argument("--name-col", default=None, help="the column holding the names, if not recognised")
+    p.add_argument(
+        "--crs", default=None, help="the file's CRS where it has no .prj (EPSG:4550, EPSG:4529, EPSG:4490 …)"
+    )
+    p.add_argument("--layer", default=None, help="the table of a GeoPackage with several")
+    p.add_argument("--encoding", default=None, help="attribute encoding (default: .cpg, else UTF-8/GBK detected)")
+    p.add_argument("--accuracy-m", type=float, default=1.0, help="the stated accuracy of the boundaries (default 1 m)")
+    p.set_defaults(func=_cmd_adopt)
     p = sub.add_parser("db", help="push the layers to PostGIS, or pull them back")
     p.add_argument("action", choices=["push", "pull"])
     p.add_argument("dsn", help="postgresql://user:password@host:port/database")
@@ -426,7 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:  # library warnings would break the one-line rule; what matters is in the report
         warnings.simplefilter("ignore")
     try:
-        code: int = args.func(args)
+        with use_layers(getattr(args, "layers", None)):
+            code: int = args.func(args)
     except KeyboardInterrupt:
         print(f"hepinggis {args.command}: interrupted", file=sys.stderr)
         return 130

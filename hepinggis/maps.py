@@ -20,6 +20,7 @@ from branca.colormap import linear
 from folium.plugins import Fullscreen, MeasureControl
 
 from ._credits import PLAN_CREDIT_ZH, projects_credit
+from ._layer_source import boundary_credit
 from ._leaflet import HtmlControl, esc, inline_assets, new_map, notebook_assets, use_assets, write_page
 from ._map_layers import (
     axes_layer,
@@ -82,6 +83,10 @@ def _start(bounds: list[list[float]], name: str, key: str | None, *, right_px: i
 def _title(m: folium.Map, subtitle: str, credit: str | None = None) -> None:
     """The title block: what the map shows, and the credits of everything it draws."""
     projects = f'<p class="hg-credit-projects">{esc(credit)}</p>' if credit else ""
+    adopted = boundary_credit()
+    if adopted:
+        projects += f'<p class="hg-credit-boundaries">{esc(adopted)}</p>'
+
     html = (
         f'<div class="hg-north" title="上北下南">▲<br>N</div><p><b>{esc(subtitle)}</b></p>'
         f"<p>{esc(PLAN_CREDIT_ZH)}</p>{projects}<p style='color:#666'>{esc(SOURCE_ZH)}</p>"

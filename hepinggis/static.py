@@ -30,6 +30,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from ._credits import PLAN_CREDIT_ZH, projects_credit
+from ._layer_source import boundary_credit
 from ._strict import require_ids
 from ._style import (
     AXIS_COLORS,
@@ -391,7 +392,7 @@ def static_layout(
     fig.text(
         0.02,
         0.12 / height,
-        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{SOURCE_ZH}\n{_CRS_NOTE}",
+        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{boundary_credit() or SOURCE_ZH}\n{_CRS_NOTE}",
         fontsize=MIN_FONT_PT,
         color="#444",
         va="bottom",

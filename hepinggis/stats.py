@@ -7,7 +7,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._compare import compare_boundaries
 from ._credits import PLAN_CREDIT_ZH, projects_credit
+from ._layer_source import boundary_credit
 from ._sheets import write_csv, write_workbook
 from ._style import SOURCE_ZH
 from .assign import projects_by_zone, zone_shares
@@ -73,6 +75,14 @@ CHINESE_HEADERS: dict[str, str] = {
     "level": "级别",
     "field": "字段",
     "message": "说明",
+    "layer": "图层",
+    "bundled_km2": "随包面积_km2",
+    "adopted_km2": "采用面积_km2",
+    "symdiff_km2": "差异面积_km2",
+    "symdiff_pct": "差异比例_pct",
+    "max_offset_m": "最大偏移_m",
+    "bundled": "原属",
+    "adopted": "现属",
 }
 
 
@@ -129,10 +139,16 @@ def stats_tables(
     tables["projects_outside"] = pd.DataFrame({"id": outside, "name_zh": names.reindex(outside).to_numpy()})
     if import_report is not None:
         tables["import_report"] = import_report
+    tables.update(compare_boundaries(projects))  # with adopted boundaries: what they change
     tables["sources"] = pd.DataFrame(
         {
-            "item": ["规划与数字化", "项目", "边界与站点"],
-            "source": [PLAN_CREDIT_ZH, projects_credit(projects), SOURCE_ZH],
+            "item": ["规划与数字化", "项目", "边界与站点", "采用的官方边界"],
+            "source": [
+                PLAN_CREDIT_ZH,
+                projects_credit(projects),
+                SOURCE_ZH,
+                boundary_credit() or "无（随包数字化边界）",
+            ],
         }
     )
     return tables
