@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import ArrayLike
+from scipy import ndimage
 
 from ._strict import require_column, require_layer
 from .errors import CRSMismatchError, InvalidOptionError, LayerCRSError
@@ -69,12 +70,18 @@ class _Kernel:
             for dy in (-1, 0, 1):
                 for dx in (-1, 0, 1):
                     marked[np.clip(iy + dy, 0, self.ny - 1), np.clip(ix + dx, 0, self.nx - 1)] = True
-        cy, cx = np.mgrid[0 : self.ny, 0 : self.nx]
+        # the unmarked cells fall into connected regions that no boundary crosses: each lies wholly
+        # in one zone or outside all, so one cell centre per region decides it (scipy labels them)
+        regions, count = ndimage.label(~marked)
+        _, first = np.unique(regions.ravel(), return_index=True)
+        first = first[1:]  # region 0 is the marked cells
+        cx, cy = first % self.nx, first // self.nx
         centre_x, centre_y = self.x0 + (cx + 0.5) * size, self.y0 + (cy + 0.5) * size
-        zone_of = np.full((self.ny, self.nx), -1, dtype=np.int32)  # -1: outside every zone
+        region_zone = np.full(count + 1, -1, dtype=np.int32)  # -1: outside every zone
         for k, geom in enumerate(self.geoms):
-            zone_of[~marked & shapely.contains_xy(geom, centre_x, centre_y)] = k
-        zone_of[marked] = -2  # test the point itself
+            region_zone[1:][shapely.contains_xy(geom, centre_x, centre_y)] = k
+        region_zone[0] = -2  # marked: test the point itself
+        zone_of = region_zone[regions]
         self.zone_of = zone_of.ravel().astype(np.int16 if len(self.geoms) < 32_000 else np.int32)
 
     def count(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:

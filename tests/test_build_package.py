@@ -56,15 +56,28 @@ def test_build_of_a_300_row_register_is_whole_and_credits_the_list(package_300: 
     assert any(register.name in str(c.value) for row in sheet.iter_rows() for c in row)
 
 
+@pytest.fixture(scope="module")
+def package_5000(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("pkg5000")
+    register = write_register(folder / "全区项目登记册.csv", 5000, seed=5)
+    out = folder / "maps"
+    proc = _build(out, "--projects", str(register), "--crs", "gcj02")
+    _, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err.decode()
+    return out, register
+
+
+@pytest.mark.parametrize("size", [300, 5000])
 @pytest.mark.parametrize("page", ["overview.html", "zone_sanhaojie.html"])
-def test_built_maps_open_whole(browser: Any, package_300: tuple[Path, Path], page: str) -> None:
-    out, _ = package_300
+def test_built_maps_open_whole(browser: Any, request: pytest.FixtureRequest, size: int, page: str) -> None:
+    out, register = request.getfixturevalue(f"package_{size}")
     v = Visit(browser, out / page, size=(1366, 768))
     v.page.wait_for_function("document.querySelector('[data-hg-projects-ready]') !== null", timeout=30_000)
     reachable = v.projects_reachable()
-    assert reachable == 300 if page == "overview.html" else 0 < reachable < 300
+    assert reachable == size if page == "overview.html" else 0 < reachable < size
     assert v.count(".hg-legend") == 1 and v.page.locator(".hg-zone-label span").count() == 6
-    assert v.external == []
+    assert register.name in v.page.locator(".hg-title").inner_text()
+    assert v.external == []  # and no page error: the page_errors fixture
 
 
 def test_a_killed_build_leaves_the_old_package_or_the_new_one(tmp_path: Path) -> None:
