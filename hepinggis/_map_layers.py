@@ -29,7 +29,7 @@ from ._web import feature_collection, label_points, marker_points, popup_table
 from .coords import wgs84_to_gcj02
 from .layers import load
 from .measure import geodesic_area, geodesic_length
-from .projects import SITED
+from .projects import marker_freedom
 
 __all__ = [
     "axes_layer",
@@ -286,8 +286,8 @@ def projects_layer(
                 gcj02=gcj02,
             )
         ).add_to(group)
-    movable = ~projects["location_method"].isin(SITED).to_numpy()
-    points = marker_points(projects.geometry, movable=movable)
+    movable, slack = marker_freedom(projects)
+    points = marker_points(projects.geometry, movable=movable, slack_m=slack)
     xy = shapely.get_coordinates(np.asarray(points, dtype=object)) if points else np.empty((0, 2))
     x, y = xy[:, 0], xy[:, 1]
     shown_x, shown_y = wgs84_to_gcj02(x, y) if gcj02 and len(x) else (x, y)
@@ -302,8 +302,10 @@ def density_rows(m: folium.Map, projects: gpd.GeoDataFrame, gcj02: bool, cluster
     """The density grid where markers stop being readable (more than ``cluster_above`` projects)."""
     if len(projects) <= cluster_above:
         return []
-    movable = ~projects["location_method"].isin(SITED).to_numpy()
-    xy = shapely.get_coordinates(np.asarray(marker_points(projects.geometry, movable=movable), dtype=object))
+    movable, slack = marker_freedom(projects)
+    xy = shapely.get_coordinates(
+        np.asarray(marker_points(projects.geometry, movable=movable, slack_m=slack), dtype=object)
+    )
     return density_layer(m, xy[:, 0], xy[:, 1], gcj02=gcj02, shown=len(projects) > GRID_SHOWN_ABOVE)
 
 

@@ -84,7 +84,12 @@ SPREAD_MAX = 500
 
 
 def marker_points(
-    geoms: gpd.GeoSeries, *, movable: np.ndarray | None = None, ring_m: float = 300.0, min_gap_m: float = 450.0
+    geoms: gpd.GeoSeries,
+    *,
+    movable: np.ndarray | None = None,
+    slack_m: np.ndarray | None = None,
+    ring_m: float = 300.0,
+    min_gap_m: float = 450.0,
 ) -> list[BaseGeometry]:
     """Marker positions for a set of projects, none hiding another.
 
@@ -93,7 +98,8 @@ def marker_points(
     than ``min_gap_m`` to another is pushed away from it (a few rounds of repulsion, staying inside
     its own extent, for up to `SPREAD_MAX` movable markers), so that each stays visible and
     clickable on the overview. ``movable`` says which may move (default: every non-point
-    geometry); sited points are never moved."""
+    geometry); a movable point stays within ``slack_m`` of itself (its stated accuracy), the
+    others are never moved (see `hepinggis.projects.marker_freedom`)."""
     values = geoms.values
     kinds = shapely.get_type_id(values)
     points = np.asarray(values, dtype=object).copy()
@@ -122,6 +128,10 @@ def marker_points(
     xy = xy + shift
     if len(ring) <= SPREAD_MAX:
         extents = gpd.GeoSeries(values[ring], crs=geoms.crs).to_crs(MEASURE_CRS).values
+        if slack_m is not None:  # a point may move within its accuracy, never further
+            radius = np.asarray(slack_m, dtype=float)[ring]
+            loose = (shapely.get_type_id(extents) == 0) & (radius > 0)
+            extents[loose] = shapely.buffer(extents[loose], radius[loose])
         _spread(xy, np.ones(len(ring), dtype=bool), extents, min_gap_m, fixed=_fixed_xy(points, movable, geoms.crs))
     moved = gpd.GeoSeries(shapely.points(xy), crs=MEASURE_CRS).to_crs(geoms.crs).values
     points[ring] = moved

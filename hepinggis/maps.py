@@ -43,7 +43,7 @@ from .basemaps import Basemap, basemap
 from .errors import HepingGISError
 from .layers import layer_metadata, load
 from .measure import geodesic_area
-from .projects import SITED, category_colors, prepare_projects
+from .projects import SITED, category_colors, marker_freedom, prepare_projects
 
 __all__ = ["choropleth_map", "notebook_assets", "overview_map", "save_html", "zone_map"]
 
@@ -223,7 +223,9 @@ def zone_map(
     # map its marker goes into the part inside this zone
     inside = mine.geometry.intersection(zone.geometry.iloc[0])
     mine.loc[movable, "geometry"] = inside[movable]
-    listed = gpd.GeoSeries([*zone.geometry, *subs.geometry, *marker_points(mine.geometry, movable=movable)], crs=4326)
+    free, slack = marker_freedom(mine)
+    markers = marker_points(mine.geometry, movable=free, slack_m=slack)
+    listed = gpd.GeoSeries([*zone.geometry, *subs.geometry, *markers], crs=4326)
     m, bm = _start(_bounds(listed, pad=0.001), basemap, key, right_px=_RIGHT_PANEL_PX)
     gcj = bm.is_gcj02
     sections = [("六区", zone_layer(m, zones, gcj, highlight=zone_id))]

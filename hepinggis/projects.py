@@ -17,7 +17,16 @@ from ._strict import require_layer
 from ._style import CATEGORY_COLORS, EXTRA_COLORS
 from .errors import LayerSchemaError
 
-__all__ = ["NAME_COLUMNS", "PROJECT_DEFAULTS", "SITED", "category_colors", "category_order", "prepare_projects"]
+__all__ = [
+    "MARKER_GAP_M",
+    "NAME_COLUMNS",
+    "PROJECT_DEFAULTS",
+    "SITED",
+    "category_colors",
+    "category_order",
+    "marker_freedom",
+    "prepare_projects",
+]
 
 #: Column names looked for, in this order, when ``name_col`` is not given.
 NAME_COLUMNS: tuple[str, ...] = ("name_zh", "name", "项目名称", "名称", "项目")
@@ -38,6 +47,9 @@ PROJECT_DEFAULTS: dict[str, object] = {
 
 #: ``location_method`` values that mean "we know where it is" (not just "somewhere in this area").
 SITED: tuple[str, ...] = ("point", "line", "footprint")
+
+#: Markers closer than this (metres) are drawn apart on the overview.
+MARKER_GAP_M = 450.0
 
 _METHOD_BY_TYPE = {
     "Point": "point",
@@ -193,3 +205,16 @@ def category_order(categories: Iterable[object]) -> list[str]:
     cats = {str(c) for c in categories}
     known = [c for c in CATEGORY_COLORS if c in cats]
     return known + sorted(cats - set(known))
+
+
+def marker_freedom(projects: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which markers may be drawn off their exact spot so that none hides another, and how far a
+    point may go (metres): every project known only by its extent (within the extent), and every
+    point whose stated accuracy is at least `MARKER_GAP_M` (within that accuracy: displacing it by
+    less says nothing the data does not). Sites known better than that never move."""
+    sited = projects["location_method"].isin(SITED).to_numpy()
+    accuracy = pd.to_numeric(projects["accuracy_m"], errors="coerce").to_numpy(dtype=float)
+    loose_point = sited & (projects.geom_type == "Point").to_numpy() & (np.nan_to_num(accuracy) >= MARKER_GAP_M)
+    movable = ~sited | loose_point
+    slack = np.where(loose_point, accuracy, 0.0)
+    return movable, slack

@@ -46,7 +46,7 @@ from ._web import label_points, marker_points
 from .errors import HepingGISError
 from .layers import load
 from .measure import MEASURE_CRS
-from .projects import SITED, category_colors, category_order, prepare_projects
+from .projects import SITED, category_colors, category_order, marker_freedom, prepare_projects
 
 __all__ = ["CJK_FONT", "MIN_FONT_PT", "PAPER_CM", "Layout", "require_cjk_font", "static_layout", "static_map"]
 
@@ -273,9 +273,11 @@ def static_layout(
     axes_layer = load("axes").to_crs(MEASURE_CRS)
     projects = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
     colors = category_colors(projects["category"])
-    movable = ~projects["location_method"].isin(SITED).to_numpy()
+    movable, slack = marker_freedom(projects)
     markers = gpd.GeoDataFrame(
-        projects.drop(columns="geometry"), geometry=marker_points(projects.geometry, movable=movable), crs=projects.crs
+        projects.drop(columns="geometry"),
+        geometry=marker_points(projects.geometry, movable=movable, slack_m=slack),
+        crs=projects.crs,
     ).to_crs(MEASURE_CRS)
     target = zones if zone_id is None else zones[zones["id"] == zone_id]
     shown = markers if zone_id is None else markers[markers.intersects(target.geometry.iloc[0])]
