@@ -174,7 +174,13 @@ def _table(
     for line, cells in records[header_at + 1 :]:
         extra = [c for c in cells[len(header) :] if c.strip()]
         if extra:
-            bad.append((line, f"the row has {len(cells)} fields but the header has {len(header)}"))
+            bad.append(
+                (
+                    line,
+                    f"此行有 {len(cells)} 个字段，表头只有 {len(header)} 列："
+                    "文字中的英文逗号请用引号括起，或改用中文逗号“，”",
+                )
+            )
             continue
         rows.append((cells + [""] * len(header))[: len(header)])
         numbers.append(line)

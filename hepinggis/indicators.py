@@ -1,51 +1,32 @@
-"""The plan's 2025 targets as indicators, and the yearly figures a planning bureau enters for them.
+"""The plan's 2025 targets as indicators, and the entry workbook a planning bureau fills in.
 
-`indicators` loads ``geodata/src/indicators.json`` (one row per target of chapter 6, each with its
-exact quote); `write_template` writes the entry workbook (one row per indicator and year, Chinese
-headers, numbers validated); `read_actuals` reads it back — XLSX or CSV, GBK or UTF-8 — with the
-same row-by-row strictness as the project importer: every row is either read or reported.
+`indicators` loads ``geodata/src/indicators.json`` (one row per target: the zones', axes' and
+belt's of chapter 6 and the district's of chapters 3 and 5, each with its exact quote);
+`write_template` writes the entry workbook (one row per indicator and year, Chinese headers,
+numbers and entry modes validated); `read_actuals` (in `hepinggis._read_actuals`, re-exported
+here) reads it back — XLSX or CSV, GBK or UTF-8 — row by row: every row is read or reported.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ._figures import ENTRY_ZH
 from ._paths import data_dir
-from ._sheets import write_csv, write_workbook
-from ._tables import ImportFileError, read_raw
+from ._read_actuals import HEADERS, YEARS, ActualsResult, read_actuals
+from ._tables import ImportFileError
 from .errors import LayerSchemaError
 
 __all__ = ["KINDS", "YEARS", "ActualsResult", "indicators", "read_actuals", "write_template"]
 
 KINDS = ("count_at_least", "share_at_least", "annual_growth_at_least", "multiple_of_base", "qualitative")
-#: Years a figure may be entered for.
-YEARS = (2020, 2035)
-#: Column headers of the entry workbook (Chinese, as planners fill it in) and the English names.
-HEADERS = {
-    "indicator_id": "指标编号",
-    "target_id": "功能区/轴/带",
-    "indicator_zh": "指标",
-    "unit": "单位",
-    "target_text": "2025年目标",
-    "year": "年份",
-    "value": "数值",
-    "note": "备注",
-}
-_ALIASES = {
-    "indicator_id": ("indicator_id", "指标编号", "编号", "id"),
-    "year": ("year", "年份", "年度"),
-    "value": ("value", "数值", "实际值", "完成值"),
-    "note": ("note", "备注", "说明"),
-}
 
 
 def indicators(path: Path | None = None) -> pd.DataFrame:
@@ -55,7 +36,9 @@ def indicators(path: Path | None = None) -> pd.DataFrame:
     --------
     >>> table = indicators()
     >>> int((table["kind"] != "qualitative").sum()), int((table["kind"] == "qualitative").sum())
-    (22, 5)
+    (30, 5)
+    >>> int((table["target_id"] == "district").sum())
+    8
     """
     path = path or data_dir() / "src" / "indicators.json"
     with path.open(encoding="utf-8") as fh:
@@ -76,18 +59,35 @@ def indicators(path: Path | None = None) -> pd.DataFrame:
 def _target_text(row: pd.Series) -> str:
     unit = row["unit"] or ""
     texts: dict[str, str] = {
-        "count_at_least": f"≥ {row['target']:g} {unit}" + ("/年" if row["basis"] == "per_year" else ""),
+        "count_at_least": f"≥ {row['target']:g} {unit}"
+        + ("/年" if row["basis"] == "per_year" else "（2021–2025年累计）" if row["basis"] == "cumulative" else ""),
         "share_at_least": f"≥ {row['target']:g}%",
-        "annual_growth_at_least": f"年均增长 ≥ {row['target']:g}%",
+        "annual_growth_at_least": f"年均增长 ≥ {row['target']:g}%"
+        + (f"（规划区间 {row['target']:g}%–{row['target_max']:g}%）" if pd.notna(row.get("target_max")) else ""),
         "multiple_of_base": f"为{row['base_year']}年的 {row['target']:g} 倍",
         "qualitative": "定性目标",
     }
     return texts[str(row["kind"])]
 
 
+def _template_years(row: pd.Series, years: range) -> list[int]:
+    """The years a row is offered for: the base year only where the plan does not state the base
+    and the kind uses one (not for per-year or cumulative counts, which start in 2021)."""
+    base_year = int(row["base_year"]) if pd.notna(row["base_year"]) else 2020
+    no_base = row["basis"] in ("per_year", "cumulative") or pd.notna(row["base_value"])
+    return [y for y in years if not (y <= base_year and no_base)]
+
+
+def _validation(kind: str, **limits: str) -> DataValidation:
+    rule = DataValidation(type=kind, allow_blank=True, showErrorMessage=True, errorTitle="数值不符合该指标", **limits)
+    return rule
+
+
 def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Path:
-    """Write the entry workbook: one row per quantitative indicator and year, Chinese headers, the
-    target beside it, a number-only data validation on the value column and a notes column.
+    """Write the entry workbook: one row per quantitative indicator and year (the base year where
+    the kind needs one and the plan does not state it), Chinese headers, the target beside it, a
+    validation per kind on the value column (shares 0–100, counts whole and ≥ 0, amounts ≥ 0), the
+    entry mode (当年新增 / 累计数) for cumulative counts and a notes column.
 
     Examples
     --------
@@ -96,6 +96,8 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     >>> out.suffix
     '.xlsx'
     """
+    from ._figures import value_rule
+
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ImportFileError(f"{path}: the template is an Excel workbook; name it .xlsx")
@@ -109,163 +111,46 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    value_at = get_column_letter(list(HEADERS).index("value") + 1)
+    entry_at = get_column_letter(list(HEADERS).index("entry") + 1)
+    rules = {
+        "share": _validation(
+            "decimal", operator="between", formula1="0", formula2="100", error="占比填 0–100 之间的数：52% 填 52。"
+        ),
+        "count": _validation("whole", operator="greaterThanOrEqual", formula1="0", error="数量填不小于 0 的整数。"),
+        "amount": _validation(
+            "decimal", operator="greaterThanOrEqual", formula1="0", error="金额填不小于 0 的数（单位见“单位”栏）。"
+        ),
+    }
+    entries = _validation("list", formula1='"' + ",".join(ENTRY_ZH.values()) + '"', error="填“当年新增”或“累计数”。")
     for _, row in table.iterrows():
         target = _target_text(row)
-        for year in years:
-            sheet.append([row["id"], row["target_id"], row["indicator_zh"], row["unit"], target, year, None, None])
-    last = sheet.max_row
-    numbers = DataValidation(
-        type="decimal",
-        operator="between",
-        formula1="-1E+15",
-        formula2="1E+15",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="只能填写数字",
-        error="“数值”一栏只能填写数字（百分比填 15 表示 15%）；说明请写在“备注”栏。",
-    )
-    sheet.add_data_validation(numbers)
-    numbers.add(f"G2:G{last}")
-    for col, width in zip("ABCDEFGH", (36, 14, 30, 8, 22, 8, 12, 40), strict=True):
+        rule = rules[value_rule(str(row["kind"]), row["unit"])]
+        cumulative = row["basis"] == "cumulative"
+        for year in _template_years(row, years):
+            entry = ENTRY_ZH[str(row["entry"] or "addition")] if cumulative else None
+            sheet.append(
+                [row["id"], row["target_id"], row["indicator_zh"], row["unit"], target, year, entry, None, None]
+            )
+            rule.add(f"{value_at}{sheet.max_row}")
+            if cumulative:
+                entries.add(f"{entry_at}{sheet.max_row}")
+    for rule in (*rules.values(), entries):
+        sheet.add_data_validation(rule)
+    for col, width in zip("ABCDEFGHI", (36, 14, 34, 8, 24, 8, 10, 12, 40), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
     about = book.create_sheet("说明")
     for line in (
         "每行一个指标、一个年份。在“数值”栏填写该年的统计数，备注栏写口径或来源。",
-        "百分比填数字本身：15% 填 15。年均增长、翻一番类指标须填写2020年（基期）数值。",
-        "“新增……（累计）”类指标填写当年新增数，系统自动累计。",
+        "百分比填数字本身：52% 填 52（把单元格设为百分比格式后输入 52% 也可，系统按显示值读取）。",
+        "小数点用“.”：16.5 不要写成 16,5（逗号只作千位分隔，如 3,000）。",
+        "年均增长、翻一番类指标须填写2020年（基期）数值；规划已写明基数的指标不再列出2020年。",
+        "“（累计）”类指标：“填报口径”为“当年新增”时填当年新增数，系统自2021年起累计；"
+        "填“累计数”时填2021年起截至当年的累计总数。每年都须填写，缺年按无数据处理，不按 0 计。",
         "读入：hepinggis.read_actuals(路径) 或 hepinggis monitor 本文件 --out 输出目录。",
     ):
         about.append([line])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
-
-
-@dataclass
-class ActualsResult:
-    """What `read_actuals` returns: the figures read, and one report line per input row."""
-
-    values: pd.DataFrame  # indicator_id, year, value, note, row
-    report: pd.DataFrame  # row, indicator_id, year, outcome, field, message
-    source: str
-    rows_in: int
-
-    @property
-    def rejected(self) -> pd.DataFrame:
-        return self.report[self.report["outcome"] == "rejected"].reset_index(drop=True)
-
-    def summary(self) -> str:
-        blank = int((self.report["outcome"] == "blank").sum())
-        return (
-            f"{self.source}: {self.rows_in} rows in → {len(self.values)} figures read, "
-            f"{len(self.rejected)} rejected, {blank} left blank"
-        )
-
-    def write_report(self, path: Path) -> None:
-        path = Path(path)
-        if path.suffix.lower() == ".xlsx":
-            write_workbook({"report": self.report}, path)
-        else:
-            write_csv(self.report, path)
-
-
-def _column(headers: list[str], role: str) -> str | None:
-    for name in _ALIASES[role]:
-        for h in headers:
-            if h.strip().lower() == name.lower():
-                return h
-    return None
-
-
-def _cell(rec: pd.Series, column: str) -> str:
-    value = rec[column] if column else None
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
-
-
-def _line(row: int, iid: str, year: object, outcome: str, fieldname: str | None, message: str) -> dict[str, object]:
-    return {
-        "row": row,
-        "indicator_id": iid or None,
-        "year": year,
-        "outcome": outcome,
-        "field": fieldname,
-        "message": message,
-    }
-
-
-def _check_row(
-    iid: str, year_text: str, value_text: str, known: pd.DataFrame, cols: dict[str, str | None]
-) -> tuple[str, str | None, str, int | None] | None:
-    """(outcome, field, message, year) for a row that is not read as a figure; None for a good one."""
-    if not iid and not year_text and not value_text:
-        return "rejected", None, "the row is empty", None
-    if iid not in known.index:
-        return "rejected", cols["indicator_id"], f"unknown indicator id {iid!r}; see hepinggis.indicators()", None
-    if known.loc[iid, "kind"] == "qualitative":
-        return "rejected", cols["indicator_id"], f"{iid!r} is a qualitative target: report it in words", None
-    year_num = float(pd.to_numeric(year_text, errors="coerce"))
-    if not np.isfinite(year_num) or year_num != int(year_num) or not YEARS[0] <= year_num <= YEARS[1]:
-        return "rejected", cols["year"], f"{year_text!r} is not a year from {YEARS[0]} to {YEARS[1]}", None
-    year = int(year_num)
-    if value_text in ("", "nan", "None"):
-        return "blank", cols["value"], "no figure entered", year
-    number = float(pd.to_numeric(value_text.replace(",", "").replace("，", "").rstrip("%"), errors="coerce"))
-    if not np.isfinite(number):
-        return "rejected", cols["value"], f"{value_text!r} is not a number", year
-    return None
-
-
-def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | int | None = None) -> ActualsResult:
-    """Read yearly figures (XLSX from `write_template`, or CSV in UTF-8/GBK) row by row.
-
-    Rows whose value is blank are kept as "blank" (the template lists every year); a row is
-    rejected, with its row number, field and reason, for an unknown indicator id, a qualitative
-    indicator, a value that is not a number, a year outside 2020–2035, or an (indicator, year) pair
-    given twice (the first one is kept and named). Nothing is dropped silently.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
-    >>> _ = f.write_text("指标编号,年份,数值\\nsanhaojie_high_tech_firms,2022,61\\nnope,2022,1\\n", encoding="gbk")
-    >>> r = read_actuals(f)
-    >>> len(r.values), len(r.rejected)
-    (1, 1)
-    """
-    path = Path(path)
-    raw = read_raw(path, encoding=encoding, sheet=sheet if sheet is not None else 0)
-    frame = raw.frame
-    headers = [str(c) for c in frame.columns]
-    frame.columns = headers
-    cols = {role: _column(headers, role) for role in _ALIASES}
-    missing = [HEADERS[r] for r in ("indicator_id", "year", "value") if cols[r] is None]
-    if missing:
-        raise ImportFileError(f"{path}: no column {', '.join(missing)} (columns: {', '.join(headers)})")
-    known = indicators().set_index("id")
-    report: list[dict[str, object]] = []
-    values: list[dict[str, object]] = []
-    first: dict[tuple[str, int], int] = {}
-    id_col, year_col, value_col, note_col = (str(cols[r] or "") for r in ("indicator_id", "year", "value", "note"))
-    for rownum, (_, rec) in zip(raw.row_numbers, frame.iterrows(), strict=True):
-        iid = _cell(rec, id_col)
-        year_text = unicodedata.normalize("NFKC", _cell(rec, year_col))  # full-width digits as typed in Chinese IMEs
-        value_text = unicodedata.normalize("NFKC", _cell(rec, value_col))
-        note = _cell(rec, note_col) if note_col else ""
-        problem = _check_row(iid, year_text, value_text, known, cols)
-        if problem is not None:
-            outcome, fieldname, message, year = problem
-            report.append(_line(rownum, iid, year, outcome, fieldname, message))
-            continue
-        year = int(float(year_text))
-        number = float(value_text.replace(",", "").replace("，", "").rstrip("%"))
-        key = (iid, year)
-        if key in first:
-            message = f"{iid} {year} was already given on row {first[key]}"
-            report.append(_line(rownum, iid, year, "rejected", value_col, message))
-            continue
-        first[key] = rownum
-        values.append({"indicator_id": iid, "year": year, "value": number, "note": note, "row": rownum})
-        report.append(_line(rownum, iid, year, "read", None, ""))
-    value_frame = pd.DataFrame(values, columns=["indicator_id", "year", "value", "note", "row"])
-    return ActualsResult(value_frame, pd.DataFrame(report), str(path), len(frame))

@@ -233,7 +233,7 @@ def test_malformed_rows_are_reported_not_fatal(tmp_path: Path) -> None:
     assert result.rows_in == len(TRUE) + 2
     assert result.n_imported == len(TRUE) + 1 and result.n_rejected == 1
     row = result.report[result.report["outcome"] == "rejected"].iloc[0]
-    assert row["row"] == 2 + len(TRUE) and "9 fields but the header has 8" in row["message"]
+    assert row["row"] == 2 + len(TRUE) and "此行有 9 个字段，表头只有 8 列" in row["message"]
 
 
 def test_one_cell_lon_lat_as_amap_copies_it(tmp_path: Path) -> None:
