@@ -58,7 +58,10 @@ def _is_package(dest: Path) -> bool:
     before manifests existed): only such a folder may be replaced as a whole."""
     if not any(dest.iterdir()):
         return True
-    return (dest / MANIFEST).is_file() or ((dest / "index.html").is_file() and (dest / "overview.html").is_file())
+    index = (dest / "index.html").is_file()
+    return (dest / MANIFEST).is_file() or (
+        index and any((dest / f).is_file() for f in ("overview.html", "monitoring.xlsx"))
+    )
 
 
 def _exchange(a: Path, b: Path) -> bool:

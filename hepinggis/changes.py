@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -11,7 +12,17 @@ import pandas as pd
 from .measure import MEASURE_CRS
 from .projects import prepare_projects
 
-__all__ = ["COMPLETED", "MOVED_M", "normalise_name", "project_changes"]
+__all__ = ["CHANGE_ZH", "COMPLETED", "MOVED_M", "normalise_name", "project_changes"]
+
+#: The change kinds as the bureau reads them.
+CHANGE_ZH = {
+    "new": "新增",
+    "completed": "建成",
+    "status_changed": "状态变化",
+    "moved": "位置变化",
+    "vanished": "不再列出",
+    "refused": "未读入（清单中有，导入时被拒）",
+}
 
 #: Status values that mean "built" (the bundled English one and common Chinese ones).
 COMPLETED = ("completed", "已建成", "建成", "竣工", "已竣工", "完成", "已完成")
@@ -62,8 +73,42 @@ def _match(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> list[tuple[int | Non
     return pairs
 
 
+def _refused(rows: list[tuple[object, ...]], refused: pd.DataFrame | None) -> list[tuple[object, ...]]:
+    """Rows the new list holds but its import refused: an old project "vanished" under such a
+    name is refused instead, and every other refused row is listed too (nothing is silent)."""
+    if refused is None or not len(refused):
+        return rows
+    lines: dict[str, list[dict[Any, Any]]] = {}
+    for rec in refused.to_dict("records"):
+        lines.setdefault(normalise_name(rec.get("name")), []).append(rec)
+
+    def why(rec: dict[Any, Any]) -> str:
+        return f"第{rec.get('row')}行未读入：{rec.get('field') or ''} {rec.get('message') or ''}".strip()
+
+    out: list[tuple[object, ...]] = []
+    for row in rows:
+        same = lines.get(normalise_name(row[3])) if row[0] == "vanished" and row[3] else None
+        if same:
+            rec = same.pop(0)
+            out.append(("refused", row[1], None, row[3], "name", row[5], None, None, why(rec)))
+        else:
+            out.append(row)
+    seen_rows: set[object] = set()
+    for recs in lines.values():
+        for rec in recs:
+            if rec.get("row") not in seen_rows:  # a row refused for several fields is one change
+                seen_rows.add(rec.get("row"))
+                out.append(("refused", None, None, rec.get("name"), "", None, None, None, why(rec)))
+    return out
+
+
 def project_changes(
-    old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, moved_m: float = MOVED_M, name_col: str | None = None
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    *,
+    moved_m: float = MOVED_M,
+    name_col: str | None = None,
+    refused: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """What changed from one year's project list to the next.
 
@@ -71,14 +116,18 @@ def project_changes(
     matched pair may give several rows: ``completed`` (the status became one of `COMPLETED`),
     ``status_changed`` (any other status change), ``moved`` (the site moved more than ``moved_m``
     metres, measured in EPSG:4550 between representative points); unmatched old projects are
-    ``vanished`` and unmatched new ones ``new``. Both lists go through
+    ``vanished`` and unmatched new ones ``new``. ``refused`` (the rejected rows of the new list's
+    import report, e.g. ``read_projects(…).rejected``) turns a "vanished" project whose name is on
+    a refused row into ``refused``, and lists every other refused row as ``refused``: a row the
+    import refused is never reported as a project that disappeared. Both lists go through
     `hepinggis.projects.prepare_projects`, so ``read_projects(…).projects`` works as it comes.
 
     Returns
     -------
     pandas.DataFrame
         ``change``, ``id_old``, ``id_new``, ``name_zh``, ``matched_by`` (id / name), ``status_old``,
-        ``status_new``, ``moved_m``.
+        ``status_new``, ``moved_m``, ``note`` (why a row was refused). `CHANGE_ZH` names the changes
+        in Chinese.
 
     Examples
     --------
@@ -97,18 +146,21 @@ def project_changes(
     for i, j, how in _match(a, b):
         if j is None:
             assert i is not None
-            rows.append(("vanished", a["id"].iloc[i], None, a["name_zh"].iloc[i], "", a["status"].iloc[i], None, None))
+            rows.append(
+                ("vanished", a["id"].iloc[i], None, a["name_zh"].iloc[i], "", a["status"].iloc[i], None, None, "")
+            )
             continue
         if i is None:
-            rows.append(("new", None, b["id"].iloc[j], b["name_zh"].iloc[j], "", None, b["status"].iloc[j], None))
+            rows.append(("new", None, b["id"].iloc[j], b["name_zh"].iloc[j], "", None, b["status"].iloc[j], None, ""))
             continue
         s_old, s_new = a["status"].iloc[i], b["status"].iloc[j]
         base = (a["id"].iloc[i], b["id"].iloc[j], b["name_zh"].iloc[j], how, s_old, s_new)
         if s_old != s_new:
             kind = "completed" if s_new in COMPLETED and s_old not in COMPLETED else "status_changed"
-            rows.append((kind, *base, None))
+            rows.append((kind, *base, None, ""))
         dist = float(pa.iloc[i].distance(pb.iloc[j]))
         if dist > moved_m:
-            rows.append(("moved", *base, round(dist, 1)))
-    columns = ["change", "id_old", "id_new", "name_zh", "matched_by", "status_old", "status_new", "moved_m"]
+            rows.append(("moved", *base, round(dist, 1), ""))
+    rows = _refused(rows, refused)
+    columns = ["change", "id_old", "id_new", "name_zh", "matched_by", "status_old", "status_new", "moved_m", "note"]
     return pd.DataFrame(rows, columns=columns)

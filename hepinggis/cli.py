@@ -203,7 +203,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     result = read_actuals(args.actuals, encoding=args.encoding)
     print(result.summary())
     for rec in result.rejected.to_dict("records"):
-        print(f"  row {rec['row']}: {rec['field'] or ''} {rec['message']}")
+        print(f"  第 {rec['row']} 行：{rec['field'] or ''} {rec['message']}")
     by_year = _projects_by_year(args.projects_by_year, args.crs) if args.projects_by_year else None
     written = monitor(result, args.out, year=args.year, projects_by_year=by_year)
     print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
@@ -226,7 +226,7 @@ def _projects_by_year(folder: Path, crs: str | None) -> dict[int, Any]:
         if match and path.suffix.lower() in {".csv", ".xlsx", ".geojson", ".gpkg", ".shp"}:
             result = read_projects(path, crs=crs)
             print(result.summary())
-            lists[int(match.group(1))] = result.projects
+            lists[int(match.group(1))] = result  # its refused rows are listed as refused, never as vanished
             found += 1
     if not found:
         raise HepingGISError(f"{folder}: no project list whose name holds a year (e.g. 2023.csv)")

@@ -4,7 +4,6 @@ cases, the strict reading of figures, project changes across years, and the pack
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,7 @@ from shapely.affinity import translate
 
 import hepinggis
 from hepinggis.cli import main
-from hepinggis.evaluate import evaluate, zone_summary
-from hepinggis.indicators import indicators, read_actuals, write_template
+from hepinggis.indicators import indicators
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
@@ -40,12 +38,13 @@ def test_every_chapter6_target_is_an_indicator_with_its_quote(seeds_dir: Path) -
     ]
     quantitative = {c for c in clauses if re.search(r"\d|翻一番", c)}
     table = indicators()
-    quoted = set(table.loc[table["kind"] != "qualitative", "quote"])
+    quoted = set(table.loc[(table["kind"] != "qualitative") & (table["target_id"] != "district"), "quote"])
     # each quantitative clause is structured (one clause may name several industries: one row each)
     assert {q.replace("泛太原街地区", "") for q in quoted} | set() >= {
         c.replace("泛太原街地区", "") for c in quantitative
     }
-    assert len(quantitative) == 20 and len(table[table["kind"] != "qualitative"]) == 22
+    zonal = table[table["target_id"] != "district"]
+    assert len(quantitative) == 20 and len(zonal[zonal["kind"] != "qualitative"]) == 22
     plan = (seeds_dir / "004_327fa30ab054da2f.txt").read_text(encoding="utf-8")
     for rec in table.to_dict("records"):
         assert rec["quote"] in plan, rec["id"]
@@ -55,146 +54,6 @@ def test_every_chapter6_target_is_an_indicator_with_its_quote(seeds_dir: Path) -
     for s in sentences:
         if not re.search(r"\d{2,}|翻一番|%", s.replace("2025", "")):
             assert any(q in s for q in qualitative["quote"]), s
-
-
-def _eval(rows: list[tuple[str, int, float]], year: int | None = None) -> pd.Series:
-    frame = pd.DataFrame(rows, columns=["indicator_id", "year", "value"])
-    return evaluate(frame, year=year).set_index("indicator_id")
-
-
-CASES = [
-    # (kind, figures, expected required, expected status)
-    (
-        "level count on the line",
-        [("sanhaojie_high_tech_firms", 2020, 40), ("sanhaojie_high_tech_firms", 2022, 64)],
-        64.0,
-        "on_track",
-    ),
-    (
-        "level count, 83 % of the way",
-        [("sanhaojie_high_tech_firms", 2020, 40), ("sanhaojie_high_tech_firms", 2022, 60)],
-        64.0,
-        "behind",
-    ),
-    (
-        "level count, 42 %",
-        [("sanhaojie_high_tech_firms", 2020, 40), ("sanhaojie_high_tech_firms", 2022, 50)],
-        64.0,
-        "at_risk",
-    ),
-    (
-        "cumulative count",
-        [("beishichang_new_culture_firms", 2021, 18), ("beishichang_new_culture_firms", 2022, 22)],
-        40.0,
-        "on_track",
-    ),
-    (
-        "per-year count, average 10.3",
-        [("beishichang_festivals", y, v) for y, v in ((2021, 8), (2022, 11), (2023, 12))],
-        10.0,
-        "on_track",
-    ),
-    ("per-year count, 80 %", [("beishichang_festivals", 2021, 8)], 10.0, "behind"),
-    ("share", [("beishichang_retail_share", 2020, 13.2), ("beishichang_retail_share", 2023, 14.1)], 14.28, "behind"),
-    (
-        "growth",
-        [("nanshichang_business_services_revenue", 2020, 30), ("nanshichang_business_services_revenue", 2023, 33)],
-        30 * 1.05**3,
-        "at_risk",
-    ),
-    (
-        "multiple",
-        [("taiyuanjie_wholesale_retail_revenue", 2020, 210), ("taiyuanjie_wholesale_retail_revenue", 2023, 279)],
-        210 * 2**0.6,
-        "at_risk",
-    ),
-    (
-        "multiple ahead",
-        [("taiyuanjie_wholesale_retail_revenue", 2020, 210), ("taiyuanjie_wholesale_retail_revenue", 2023, 330)],
-        210 * 2**0.6,
-        "on_track",
-    ),
-]
-
-
-@pytest.mark.parametrize(("name", "rows", "required", "status"), CASES, ids=[c[0] for c in CASES])
-def test_evaluate_hand_computed(name: str, rows: list[tuple[str, int, float]], required: float, status: str) -> None:
-    r = _eval(rows).loc[rows[0][0]]
-    assert math.isclose(r["required"], required, rel_tol=1e-9), name
-    assert r["status"] == status, name
-
-
-def test_progress_and_missing_figures() -> None:
-    r = _eval([("taiyuanjie_wholesale_retail_revenue", 2020, 210), ("taiyuanjie_wholesale_retail_revenue", 2023, 279)])
-    assert math.isclose(
-        r.loc["taiyuanjie_wholesale_retail_revenue", "progress_pct"], math.log(279 / 210) / math.log(2) * 100
-    )
-    # growth without the 2020 base: no data, and the note says what is missing
-    r = _eval([("sanhaojie_invention_patents", 2022, 470)])
-    assert r.loc["sanhaojie_invention_patents", "status"] == "no_data"
-    assert "缺少2020年基数" in r.loc["sanhaojie_invention_patents", "note"]
-    # no figure at all, and a figure only after the evaluation year
-    r = _eval([("sanhaojie_high_tech_firms", 2020, 40), ("sanhaojie_high_tech_firms", 2023, 90)], year=2021)
-    assert (
-        r.loc["sanhaojie_high_tech_firms", "latest"] == 40 and r.loc["sanhaojie_high_tech_firms", "latest_year"] == 2020
-    )
-    assert r.loc["changbaidao_hq_firms", "status"] == "no_data"
-    assert r.loc["manrong_qualitative_1", "status"] == "qualitative"
-    summary = zone_summary(evaluate(pd.DataFrame(columns=["indicator_id", "year", "value"])))
-    assert summary.loc["sanhaojie", "no_data"] == 4 and math.isnan(summary.loc["sanhaojie", "on_track_pct"])
-
-
-def test_read_actuals_reports_every_bad_row(tmp_path: Path) -> None:
-    lines = [
-        "指标编号,年份,数值,备注",
-        "sanhaojie_high_tech_firms,2020,58,",
-        "sanhaojie_high_tech_firms,2021,６６,全角数字",
-        "sanhaojie_high_tech_firms,2021,70,重复",
-        "no_such_indicator,2021,1,",
-        "sanhaojie_high_tech_firms,2019,50,",
-        "sanhaojie_high_tech_firms,2040,50,",
-        "sanhaojie_high_tech_firms,二〇二二,50,",
-        "sanhaojie_high_tech_firms,2022,很多,",
-        "manrong_qualitative_1,2022,1,",
-        "sanhaojie_high_tech_firms,2023,,未填",
-        ",,,",
-    ]
-    path = tmp_path / "figures.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="gbk")
-    r = read_actuals(path)
-    assert r.rows_in == 11
-    assert len(r.values) + len(r.rejected) + int((r.report["outcome"] == "blank").sum()) == r.rows_in
-    assert r.values[["year", "value"]].values.tolist() == [[2020, 58.0], [2021, 66.0]]
-    messages = " | ".join(r.rejected["message"])
-    for fragment in (
-        "already given on row 3",
-        "unknown indicator id 'no_such_indicator'",
-        "'2019' is not a year",
-        "'2040' is not a year",
-        "'二〇二二' is not a year",
-        "'很多' is not a number",
-        "qualitative target",
-        "the row is empty",
-    ):
-        assert fragment in messages
-    assert r.rejected["row"].tolist() == [4, 5, 6, 7, 8, 9, 10, 12]
-
-
-def test_template_round_trips_and_validates_numbers(tmp_path: Path) -> None:
-    path = write_template(tmp_path / "t.xlsx")
-    book = openpyxl.load_workbook(path)
-    sheet = book["填报"]
-    assert [c.value for c in sheet[1]][:3] == ["指标编号", "功能区/轴/带", "指标"]
-    assert len(sheet.data_validations.dataValidation) == 1
-    assert sheet.data_validations.dataValidation[0].type == "decimal"
-    assert sheet.max_row - 1 == 22 * 6  # every quantitative indicator, 2020–2025
-    sheet["G2"] = 12.5
-    sheet["H2"] = "=1+1 不是公式"
-    sheet["H2"].data_type = "s"  # typed as text, as Excel keeps it after a leading apostrophe
-    book.save(path)
-    r = read_actuals(path)
-    assert len(r.values) == 1 and r.values["note"].iloc[0] == "=1+1 不是公式"
-    assert int((r.report["outcome"] == "blank").sum()) == 22 * 6 - 1
 
 
 def test_project_changes_by_id_then_name() -> None:
@@ -220,46 +79,172 @@ def test_project_changes_by_id_then_name() -> None:
     assert "football_park" not in set(changes["id_old"])  # matched by name: no change to report
 
 
-def test_monitor_cli_builds_the_package_and_it_renders_offline(browser: Any, tmp_path: Path) -> None:
-    figures = pd.read_csv(EXAMPLE, encoding="utf-8-sig")
+DISTRICT_TARGETS = {  # the district-wide targets the issue names, as the plan states them
+    "district_retail_growth": ("annual_growth_at_least", 5, "社会消费品零售总额年均增长率达到5%-7%"),
+    "district_high_tech_firms": ("count_at_least", 400, "高新技术企业达到400 家以上"),
+    "district_invention_patents": ("annual_growth_at_least", 5, "发明专利申请量年均增长率达到5%"),
+    "district_exhibitions": ("count_at_least", 200, "大型会展活动200场次以上"),
+    "district_billion_yuan_buildings": ("count_at_least", 15, "亿元以上”商务楼宇达到15 座以上"),
+    "district_incubators": ("count_at_least", 30, "众创空间孵化器达到30 家以上"),
+}
+
+
+def test_district_targets_with_their_quotes(seeds_dir: Path) -> None:
+    plan = (seeds_dir / "004_327fa30ab054da2f.txt").read_text(encoding="utf-8")
+    table = indicators().set_index("id")
+    district = table[table["target_id"] == "district"]
+    assert set(DISTRICT_TARGETS) <= set(district.index)
+    for iid, (kind, target, fragment) in DISTRICT_TARGETS.items():
+        assert (district.loc[iid, "kind"], district.loc[iid, "target"]) == (kind, target), iid
+        assert fragment in district.loc[iid, "quote"] and district.loc[iid, "quote"] in plan, iid
+    for iid, rec in district.iterrows():  # a stated base is quoted from the plan too
+        if isinstance(rec["base_quote"], str):
+            assert rec["base_quote"] in plan and str(int(rec["base_value"])) in rec["base_quote"].replace(" ", ""), iid
+    assert district.loc["district_retail_growth", "target_max"] == 7
+
+
+def _texts_of_package(out: Path, browser: Any) -> str:
+    """What a reader sees: each page's text in Chromium (panels are built by script) and each PDF's."""
+    import subprocess
+
+    texts = []
+    for page in sorted(out.glob("*.html")):
+        v = Visit(browser, page, wait_for="h1" if page.name == "index.html" else "path.hg-zone")
+        assert v.errors == [] and v.external == [], page.name
+        texts.append(v.page.inner_text("body"))
+    texts += [
+        subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout for p in out.glob("*.pdf")
+    ]
+    return "\n".join(texts)
+
+
+def _no_placeholder_text(text: str) -> None:
+    for bad in ("nan年", "NaN", ">nan<", " nan", ".0年", "—%", "None年", "None"):
+        assert bad not in text, bad
+    assert not re.search(r"\b20\d\d\.0\b", text)
+
+
+def test_monitor_package_tells_the_truth_about_its_data(browser: Any, tmp_path: Path) -> None:
+    figures = pd.read_csv(EXAMPLE, encoding="utf-8-sig", dtype=str)
+    figures["备注"] = ""  # real figures: no "示例" anywhere
     evil = "<img src=x onerror=alert(1)>{{7*7}} =SUM(A1)"
     figures.loc[figures["指标编号"] == "sanhaojie_high_tech_firms", "备注"] = evil
+    figures.loc[figures["指标编号"] == "sanhaojie_retail_share", "数值"] = "52%"  # typed as text: read as 52
+    rows = figures.to_csv(index=False).splitlines()
+    rows.append("sanhaojie_invention_patents,发明专利申请量,2024,16,5,逗号")  # unquoted comma: refused, row kept
+    rows.append("beishichang_festivals,品牌节庆活动,2024,45%,")  # a percentage on a count: refused
+    rows.append('sanhaojie_high_tech_firms,高新技术企业数量,2024,"16,5",')  # 16.5 or 165? refused
     path = tmp_path / "figures.csv"
-    figures.to_csv(path, index=False, encoding="gbk", errors="strict")
+    path.write_text("\n".join(rows) + "\n", encoding="gbk")
     out = tmp_path / "monitor"
-    assert main(["monitor", str(path), "--out", str(out)]) == 0
-    for name in (
-        "index.html",
-        "choropleth_on_track.html",
-        "monitor_sanhaojie.html",
-        "monitor_sanhaojie.pdf",
-        "monitoring.xlsx",
-    ):
-        assert (out / name).is_file(), name
-    assert (out / "monitor_manrong.pdf").stat().st_size > 10_000
+    assert main(["monitor", str(path), "--out", str(out), "--year", "2023"]) == 1  # refused rows: exit 1
+    names = {p.name for p in out.iterdir()}
+    assert {"index.html", "overview.html", "monitoring.xlsx", "monitor_district.html", "monitor_district.pdf"} <= names
+    assert {f"monitor_{z}.pdf" for z in hepinggis.load("zones")["id"]} <= names
+    text = _texts_of_package(out, browser)
+    _no_placeholder_text(text)
+    assert "示例" not in text
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "2023年规划实施监测" in index and "三好街科技文化融合示范区" in index and "和平区（全区）" in index
+    assert "未读入的行（3）" in index and "中的逗号无法判断" in index and "数值带“%”" in index
+    assert "此行有 6 个字段，表头只有 5 列" in index
+    assert re.search(r"有数据的指标 \d+/30 项", index)
     v = Visit(browser, out / "monitor_sanhaojie.html")
     panel = v.page.locator(".hg-side").inner_text()
     assert panel.count("高新技术企业数量") == 1 and evil in panel
-    assert v.count(".hg-side .hg-bar") == 4 and v.count(".hg-side .hg-ind") == 4
+    assert "2023年规划实施监测 · 三好街" in v.page.locator(".hg-title").inner_text()
+    assert "3 行未读入" in v.page.locator(".hg-title").inner_text()
+    assert v.count(".hg-side .hg-ind") == 4 and v.count(".hg-side svg.hg-trend") == 4
+    assert "规则：按2023年判断" in panel and "52%" in panel
     assert v.dialogs == [] and v.errors == [] and v.external == []
-    c = Visit(browser, out / "choropleth_on_track.html")
-    assert c.count("path.hg-zone") == 6 and c.errors == [] and c.external == []
+    o = Visit(browser, out / "overview.html")
+    assert o.count("path.hg-zone") == 6 and o.errors == [] and o.external == []
+    legend = o.page.locator(".hg-legend").inner_text()
+    assert "提前达成" in legend and "有数据的指标中达到进度的占比" in legend
+    # one palette: the zones' fills are the status colours (green/amber/red/grey), nothing else
+    fills = set(o.page.eval_on_selector_all("path.hg-zone", "els => els.map(e => e.getAttribute('fill'))"))
+    from hepinggis._monitor_text import NO_DATA_COLOUR, STATUS_COLORS
+
+    assert fills <= {*STATUS_COLORS.values(), NO_DATA_COLOUR}
     book = openpyxl.load_workbook(out / "monitoring.xlsx")
-    assert {"indicators", "zones", "targets", "figures", "reading_report"} <= set(book.sheetnames)
+    assert book.sheetnames[:6] == ["指标评估", "功能区汇总", "数据覆盖", "规划目标", "填报数据", "读取报告"]
+    sheet = book["指标评估"]
+    head = [c.value for c in sheet[1]]
+    assert {"状态", "轨迹", "基数来源", "取值方式", "判断年份", "填报备注", "系统说明"} <= set(head)
+    statuses = {r[head.index("状态")] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert statuses <= set(hepinggis.monitor.STATUS_ZH.values())
+    assert not any(cell.data_type == "f" for ws in book for row in ws.iter_rows() for cell in row)
+    report = book["读取报告"]
+    assert [c.value for c in report[1]] == ["行号", "指标编号", "年份", "结果", "栏目", "说明"]
+
+
+def test_the_example_figures_say_they_are_an_example(browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    assert main(["monitor", str(EXAMPLE), "--out", str(out)]) == 0
+    text = _texts_of_package(out, browser)
+    _no_placeholder_text(text)
+    assert "示例数据，非真实统计" in (out / "index.html").read_text(encoding="utf-8")
+    assert "示例数据" in text and "2023年规划实施监测" in text
+
+
+def test_hostile_notes_through_every_monitoring_output(browser: Any, tmp_path: Path) -> None:
+    corpus = json.loads((REPO / "tests" / "data" / "hostile.json").read_text(encoding="utf-8"))["corpus"]
+    import csv
+
+    path = tmp_path / "figures.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["指标编号", "年份", "数值", "备注"])
+        for i, c in enumerate(corpus):
+            w.writerow(
+                ["sanhaojie_high_tech_firms", 2021 + i % 5, 60 + i, c["text"]]
+                if i < 5
+                else ["nope" + c["text"][:20], 2022, 1, c["text"]]
+            )
+    out = tmp_path / "m"
+    main(["monitor", str(path), "--out", str(out)])
+    v = Visit(browser, out / "monitor_sanhaojie.html")
+    assert v.dialogs == [] and v.errors == [] and v.external == []
+    i = Visit(browser, out / "index.html", wait_for="h1")
+    assert i.dialogs == [] and i.errors == []
+    assert not Path("/tmp/hepinggis-pwned").exists()
+    book = openpyxl.load_workbook(out / "monitoring.xlsx")
     assert not any(cell.data_type == "f" for ws in book for row in ws.iter_rows() for cell in row)
 
 
-def test_monitor_with_projects_by_year(tmp_path: Path) -> None:
+def test_monitor_with_projects_by_year_lists_refused_rows_as_refused(tmp_path: Path) -> None:
     folder = tmp_path / "lists"
     folder.mkdir()
     projects = hepinggis.load("projects")
-    later = projects.copy()
-    later.loc[later["id"] == "sensor_iot_park", "status"] = "completed"
-    later.to_file(folder / "2023.geojson", driver="GeoJSON", engine="pyogrio")
+    lines = ["编号,项目名称,经度,纬度,状态"]
+    for rec in projects.to_crs(4326).itertuples():
+        pt = rec.geometry.representative_point()
+        status = "completed" if rec.id == "sensor_iot_park" else rec.status
+        lon = "abc" if rec.id == "yunyangge" else f"{pt.x:.6f}"  # a typo: this row is refused on import
+        lines.append(f"{rec.id},{rec.name_zh},{lon},{pt.y:.6f},{status}")
+    (folder / "2023.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "m"
-    assert main(["monitor", str(EXAMPLE), "--out", str(out), "--projects-by-year", str(folder)]) == 0
-    changes = pd.read_excel(out / "monitoring.xlsx", sheet_name="project_changes")
-    assert changes[["years", "change", "id_old"]].values.tolist() == [["2022→2023", "completed", "sensor_iot_park"]]
+    assert main(["monitor", str(EXAMPLE), "--out", str(out), "--projects-by-year", str(folder), "--crs", "wgs84"]) == 0
+    changes = pd.read_excel(out / "monitoring.xlsx", sheet_name="项目变化")
+    got = changes[["年份", "变化", "原编号"]].values.tolist()
+    assert ["2022→2023", "建成", "sensor_iot_park"] in got
+    refused = changes[changes["变化"].str.startswith("未读入")]
+    assert refused["项目名称"].tolist() == ["云飏阁"] and "第" in refused["说明"].iloc[0]
+    assert "不再列出" not in set(changes["变化"])
+    assert "未读入（清单中有，导入时被拒）：1" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_monitor_package_is_swapped_in_whole(tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    assert main(["monitor", str(EXAMPLE), "--out", str(out)]) == 0
+    from hepinggis._staging import verify_package
+
+    assert verify_package(out) == []
+    (out / "own_note.txt").write_text("mine", encoding="utf-8")  # a file the user put there is carried over
+    assert main(["monitor", str(EXAMPLE), "--out", str(out), "--year", "2022"]) == 0
+    assert (out / "own_note.txt").read_text(encoding="utf-8") == "mine"
+    assert "2022年规划实施监测" in (out / "index.html").read_text(encoding="utf-8")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".m.")]
 
 
 def test_template_command_and_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
