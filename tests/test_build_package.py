@@ -30,15 +30,19 @@ def _build(out: Path, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
-@pytest.fixture(scope="module")
-def package_300(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("pkg")
-    register = write_register(folder / "和平区重点项目清单.csv", 300, seed=3)
+def _package(folder: Path, name: str, rows: int, seed: int) -> tuple[Path, Path]:
+    """A synthetic register of ``rows`` projects (AMap coordinates) built into ``folder/maps``."""
+    register = write_register(folder / name, rows, seed=seed)
     out = folder / "maps"
     proc = _build(out, "--projects", str(register), "--crs", "gcj02")
-    _, err = proc.communicate(timeout=600)
+    _, err = proc.communicate(timeout=900)
     assert proc.returncode == 0, err.decode()
     return out, register
+
+
+@pytest.fixture(scope="module")
+def package_300(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return _package(tmp_path_factory.mktemp("pkg"), "和平区重点项目清单.csv", 300, seed=3)
 
 
 def test_build_of_a_300_row_register_is_whole_and_credits_the_list(package_300: tuple[Path, Path]) -> None:
@@ -58,13 +62,7 @@ def test_build_of_a_300_row_register_is_whole_and_credits_the_list(package_300: 
 
 @pytest.fixture(scope="module")
 def package_5000(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("pkg5000")
-    register = write_register(folder / "全区项目登记册.csv", 5000, seed=5)
-    out = folder / "maps"
-    proc = _build(out, "--projects", str(register), "--crs", "gcj02")
-    _, err = proc.communicate(timeout=900)
-    assert proc.returncode == 0, err.decode()
-    return out, register
+    return _package(tmp_path_factory.mktemp("pkg5000"), "全区项目登记册.csv", 5000, seed=5)
 
 
 @pytest.mark.parametrize("size", [300, 5000])
