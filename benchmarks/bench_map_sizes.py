@@ -24,9 +24,9 @@ import folium
 from folium.plugins import MarkerCluster
 
 import hepinggis
-from hepinggis._leaflet import _vendor
-from hepinggis._synthetic import write_register
+from hepinggis.io._synthetic import write_register
 from hepinggis.maps import overview_map, save_html
+from hepinggis.maps._leaflet import _vendor
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost"]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import geopandas as gpd
 import shapely
 
-from .errors import (
+from hepinggis.errors import (
     CRSMismatchError,
     EmptyLayerError,
     GeographicCRSError,

@@ -13,20 +13,20 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from ._compare import compare_boundaries
-from ._credits import PLAN_CREDIT_ZH, projects_credit
-from ._layer_source import boundary_credit
-from ._leaflet import esc
-from ._staging import staged_folder
-from ._style import PLAN_TITLE_ZH, SOURCE_ZH
-from .assign import projects_by_zone
-from .importer import ImportResult
-from .layers import load
-from .maps import choropleth_map, overview_map, save_html, zone_map
-from .overlap import overlap_analysis
-from .projects import prepare_projects
-from .static import static_map
-from .stats import CHINESE_HEADERS, write_stats
+from hepinggis.analysis.assign import projects_by_zone
+from hepinggis.analysis.overlap import overlap_analysis
+from hepinggis.analysis.projects import prepare_projects
+from hepinggis.io._staging import staged_folder
+from hepinggis.io.importer import ImportResult
+from hepinggis.maps._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.maps._leaflet import esc
+from hepinggis.maps._style import PLAN_TITLE_ZH, SOURCE_ZH
+from hepinggis.maps.interactive import choropleth_map, overview_map, save_html, zone_map
+from hepinggis.maps.static import static_map
+from hepinggis.plan._compare import compare_boundaries
+from hepinggis.plan._layer_source import boundary_credit
+from hepinggis.plan.layers import load
+from hepinggis.stats import CHINESE_HEADERS, write_stats
 
 __all__ = ["build"]
 

@@ -12,13 +12,13 @@ from typing import Any, NoReturn
 import pandas as pd
 import pyogrio
 
-from ._digitize import REFERENCE_OUTLINE, digitize
-from ._layer_source import use_layers
-from ._paths import data_dir
-from .check import check
-from .errors import HepingGISError
-from .importer import ImportResult, read_projects
-from .layers import layers
+from hepinggis._paths import data_dir
+from hepinggis.errors import HepingGISError
+from hepinggis.io.importer import ImportResult, read_projects
+from hepinggis.plan._digitize import REFERENCE_OUTLINE, digitize
+from hepinggis.plan._layer_source import use_layers
+from hepinggis.plan.check import check
+from hepinggis.plan.layers import layers
 
 __all__ = ["main"]
 
@@ -86,7 +86,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         result.write_report(args.report)
         print(f"report written to {args.report}")
     if args.out:
-        from ._import_out import write_imported
+        from hepinggis.io._import_out import write_imported
 
         write_imported(result.projects, args.out)
         print(f"{result.n_imported} projects written to {args.out}")
@@ -109,7 +109,7 @@ def _own_projects(args: argparse.Namespace, where: str) -> ImportResult | None:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from .stats import write_stats
+    from hepinggis.stats import write_stats
 
     result = _own_projects(args, "in the workbook's import_report sheet")
     tables = write_stats(
@@ -126,7 +126,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from hepinggis.build import build
 
     where = f"in {args.out / 'import_report.html'} and in the workbook's import_report sheet"
     projects = _own_projects(args, where)
@@ -145,7 +145,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .exchange import export
+    from hepinggis.io.exchange import export
 
     fmt = args.format or {".gpkg": "gpkg", ".xlsx": "xlsx"}.get(args.dest.suffix.lower(), "gpkg")
     projects = None
@@ -164,8 +164,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     )
     print(f"exported {'all layers' if not args.layer else ', '.join(args.layer)} as {fmt} to {path} (verified)")
     if args.qgis_project is not None:
-        from ._catalogue import catalogue
-        from ._qgis import write_qgis_project
+        from hepinggis.maps._qgis import write_qgis_project
+        from hepinggis.plan._catalogue import catalogue
 
         if fmt != "gpkg":
             raise UsageError("--qgis-project goes with a GeoPackage export")
@@ -175,7 +175,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
-    from .postgis import pull, push
+    from hepinggis.io.postgis import pull, push
 
     if args.action == "push":
         for name, n in push(args.dsn, layers=args.layer or None, schema=args.schema).items():
@@ -190,8 +190,8 @@ def _cmd_db(args: argparse.Namespace) -> int:
 
 
 def _cmd_monitor(args: argparse.Namespace) -> int:
-    from .indicators import read_actuals, write_template
-    from .monitor import monitor
+    from hepinggis.monitor.indicators import read_actuals, write_template
+    from hepinggis.monitor.package import monitor
 
     if args.template is not None:
         path = write_template(args.template)
@@ -215,7 +215,7 @@ def _projects_by_year(folder: Path, crs: str | None) -> dict[int, Any]:
     the bundled projects of the 2022 work report stand for 2022 unless the folder has that year."""
     import re
 
-    from .layers import load
+    from hepinggis.plan.layers import load
 
     if not folder.is_dir():
         raise HepingGISError(f"{folder} is not a folder of yearly project lists")
@@ -274,7 +274,7 @@ def _layers_option(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_adopt(args: argparse.Namespace) -> int:
-    from .adopt import adopt
+    from hepinggis.plan.adopt import adopt
 
     frame = adopt(
         args.file,

@@ -7,17 +7,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ._compare import compare_boundaries
-from ._credits import PLAN_CREDIT_ZH, projects_credit
-from ._layer_source import boundary_credit
-from ._sheets import write_csv, write_workbook
-from ._style import SOURCE_ZH
-from .assign import projects_by_zone, zone_shares
-from .check import check
-from .corridor import along_axis, in_belt
-from .layers import layer_metadata, load
-from .overlap import overlap_analysis, overlap_matrix
-from .projects import SITED, prepare_projects
+from hepinggis.analysis.assign import projects_by_zone, zone_shares
+from hepinggis.analysis.corridor import along_axis, in_belt
+from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
+from hepinggis.analysis.projects import SITED, prepare_projects
+from hepinggis.io._sheets import write_csv, write_workbook
+from hepinggis.maps._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.maps._style import SOURCE_ZH
+from hepinggis.plan._compare import compare_boundaries
+from hepinggis.plan._layer_source import boundary_credit
+from hepinggis.plan.check import check
+from hepinggis.plan.layers import layer_metadata, load
 
 __all__ = ["CHINESE_HEADERS", "stats_tables", "write_stats"]
 

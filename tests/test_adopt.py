@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import Polygon
 
 import hepinggis
-from hepinggis.adopt import AdoptError, adopt
+from hepinggis.plan.adopt import AdoptError, adopt
 
 ZONES = hepinggis.load("zones")
 JIEDAO = hepinggis.load("jiedao")
@@ -185,7 +185,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path) -> None:
-    from hepinggis._synthetic import write_register
+    from hepinggis.io._synthetic import write_register
 
     register = write_register(tmp_path / "清单.csv", 300, seed=11)
     done = _cli("adopt", str(official), "--as", "zones", "--out", "layers.gpkg", cwd=tmp_path)

@@ -15,12 +15,12 @@ import shapely
 from shapely.geometry import LineString
 
 import hepinggis
-from hepinggis._digitize import digitize
 from hepinggis._paths import data_dir
-from hepinggis.anchors import anchor_facts, anchors, line_accuracy
 from hepinggis.cli import main
-from hepinggis.coords import gcj02_to_wgs84
 from hepinggis.errors import DigitizeError
+from hepinggis.io.coords import gcj02_to_wgs84
+from hepinggis.plan._digitize import digitize
+from hepinggis.plan.anchors import anchor_facts, anchors, line_accuracy
 
 DATA: dict[str, Any] = json.loads((data_dir() / "src" / "anchors.json").read_text(encoding="utf-8"))
 ANCHORS = DATA["anchors"]

@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 from _chromium import Visit
 
-from hepinggis._staging import MANIFEST, staged_folder, verify_package
-from hepinggis._synthetic import write_register
 from hepinggis.errors import HepingGISError
+from hepinggis.io._staging import MANIFEST, staged_folder, verify_package
+from hepinggis.io._synthetic import write_register
 
 
 def _build(out: Path, *args: str) -> subprocess.Popen[bytes]:

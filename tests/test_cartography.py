@@ -13,9 +13,9 @@ import pytest
 from _chromium import Visit
 
 import hepinggis
-from hepinggis._style import ZONE_COLORS, ZONE_FILL_OPACITY
 from hepinggis.maps import choropleth_map, overview_map, save_html, zone_map
-from hepinggis.static import MIN_FONT_PT, static_layout
+from hepinggis.maps._style import ZONE_COLORS, ZONE_FILL_OPACITY
+from hepinggis.maps.static import MIN_FONT_PT, static_layout
 
 ZONES = list(hepinggis.load("zones")["id"])
 SIZES = [(1366, 768), (390, 844)]
@@ -212,7 +212,7 @@ def test_static_maps_are_legible_at_print_size(paper: str | None, orientation: s
                 assert not a.overlaps(b)
             if paper:
                 w, h = layout.figure.get_size_inches() * 2.54
-                expect = hepinggis.static.PAPER_CM[paper]
+                expect = hepinggis.maps.static.PAPER_CM[paper]
                 assert sorted((round(w, 1), round(h, 1))) == sorted(expect)
         finally:
             import matplotlib.pyplot as plt

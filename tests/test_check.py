@@ -9,8 +9,8 @@ import pytest
 from shapely.geometry import mapping, shape
 
 import hepinggis
-from hepinggis.check import PLAN_TOLERANCE_PCT
 from hepinggis.cli import main
+from hepinggis.plan.check import PLAN_TOLERANCE_PCT
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import geopandas as gpd
 import pytest
 
 import hepinggis
-from hepinggis._digitize import REFERENCE_OUTLINE, digitize
 from hepinggis._paths import data_dir
 from hepinggis.cli import main
 from hepinggis.errors import DigitizeError
+from hepinggis.plan._digitize import REFERENCE_OUTLINE, digitize
 
 BUILT = ["district", "boundary_lines", "zones", "jiedao", "axes", "belt", "sub_areas", "projects"]
 

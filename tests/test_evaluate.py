@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from hepinggis.evaluate import evaluate, zone_summary
+from hepinggis.monitor.evaluate import evaluate, zone_summary
 
 HT = "sanhaojie_high_tech_firms"  # level count, target 100, base = the 2020 figure
 CULTURE = "beishichang_new_culture_firms"  # cumulative count, target 100 from 2021

@@ -13,9 +13,9 @@ import pytest
 import shapely
 
 import hepinggis
-from hepinggis._catalogue import catalogue
 from hepinggis.cli import main
-from hepinggis.exchange import ExportError, _pieces, export, read_export, shapefile_fields
+from hepinggis.io.exchange import ExportError, _pieces, export, read_export, shapefile_fields
+from hepinggis.plan._catalogue import catalogue
 
 LAYERS = list(catalogue())
 CASES = [
@@ -94,7 +94,7 @@ def test_geojson_and_kml_refuse_projected_output(tmp_path: Path) -> None:
 def test_text_that_does_not_fit_the_encoding_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     zones = hepinggis.load("zones")
     zones.loc[0, "name_en"] = "Beishichang \U0001f600"
-    monkeypatch.setattr("hepinggis.exchange.load", lambda name: zones)
+    monkeypatch.setattr("hepinggis.io.exchange.load", lambda name: zones)
     with pytest.raises(ExportError, match=r"feature 'beishichang' field 'name_en'.*GBK"):
         export(tmp_path / "s", fmt="shp", layers=["zones"], encoding="GBK")
 
@@ -106,7 +106,7 @@ def test_failed_export_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
     def broken(*args: object, **kwargs: object) -> None:
         raise ExportError("simulated read-back mismatch")
 
-    monkeypatch.setattr("hepinggis.exchange.verify", broken)
+    monkeypatch.setattr("hepinggis.io.exchange.verify", broken)
     with pytest.raises(ExportError, match="simulated"):
         export(dest, layers=["zones", "jiedao"])
     assert dest.read_bytes() == before
@@ -116,7 +116,7 @@ def test_failed_export_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
 def test_export_killed_midway_leaves_the_previous_file_intact(tmp_path: Path) -> None:
     dest = export(tmp_path / "h.gpkg", layers=["zones"])
     before = dest.read_bytes()
-    script = f"import hepinggis.exchange as e\nfor _ in range(50):\n    e.export({str(dest)!r}, fmt='gpkg')\n"
+    script = f"import hepinggis.io.exchange as e\nfor _ in range(50):\n    e.export({str(dest)!r}, fmt='gpkg')\n"
     proc = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.time() + 60
     while time.time() < deadline and not any(p.name.startswith(".h.gpkg") for p in tmp_path.iterdir()):

@@ -17,11 +17,11 @@ import pytest
 from _chromium import Visit
 
 import hepinggis
-from hepinggis.coords import wgs84_to_gcj02
 from hepinggis.errors import HepingGISError
-from hepinggis.exchange import export, read_export
+from hepinggis.io.coords import wgs84_to_gcj02
+from hepinggis.io.exchange import export, read_export
 from hepinggis.maps import choropleth_map, overview_map, save_html, zone_map
-from hepinggis.static import static_map
+from hepinggis.maps.static import static_map
 
 CORPUS: list[dict[str, str]] = json.loads(
     (Path(__file__).parent / "data" / "hostile.json").read_text(encoding="utf-8")

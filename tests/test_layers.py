@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 import hepinggis
-from hepinggis._catalogue import catalogue
 from hepinggis.errors import (
     InvalidGeometryError,
     LayerCRSError,
@@ -17,7 +16,8 @@ from hepinggis.errors import (
     LayerSchemaError,
     UnknownLayerError,
 )
-from hepinggis.layers import read_layer_file
+from hepinggis.plan._catalogue import catalogue
+from hepinggis.plan.layers import read_layer_file
 
 LAYERS = list(catalogue())
 

@@ -11,12 +11,12 @@ import pytest
 from shapely.geometry import Point
 
 import hepinggis
-from hepinggis._web import feature_collection
-from hepinggis.basemaps import TIANDITU_KEY_ENV, basemap, basemaps
 from hepinggis.build import build
 from hepinggis.errors import HepingGISError, UnknownIdError
 from hepinggis.maps import choropleth_map, overview_map, save_html, zone_map
-from hepinggis.static import require_cjk_font, static_map
+from hepinggis.maps._web import feature_collection
+from hepinggis.maps.basemaps import TIANDITU_KEY_ENV, basemap, basemaps
+from hepinggis.maps.static import require_cjk_font, static_map
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
 

@@ -13,9 +13,9 @@ import pytest
 from _chromium import Visit
 
 import hepinggis
-from hepinggis._project_layer import CANVAS_ABOVE
-from hepinggis._synthetic import write_register
+from hepinggis.io._synthetic import write_register
 from hepinggis.maps import overview_map, save_html, zone_map
+from hepinggis.maps._project_layer import CANVAS_ABOVE
 
 SIZES = [0, 1, 40, 41, 300, 5000]
 ZONE = "nanshichang"

@@ -16,7 +16,7 @@ from shapely.affinity import translate
 
 import hepinggis
 from hepinggis.cli import main
-from hepinggis.indicators import indicators
+from hepinggis.monitor.indicators import indicators
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
@@ -163,7 +163,7 @@ def test_monitor_package_tells_the_truth_about_its_data(browser: Any, tmp_path: 
     assert "提前达成" in legend and "有数据的指标中达到进度的占比" in legend
     # one palette: the zones' fills are the status colours (green/amber/red/grey), nothing else
     fills = set(o.page.eval_on_selector_all("path.hg-zone", "els => els.map(e => e.getAttribute('fill'))"))
-    from hepinggis._monitor_text import NO_DATA_COLOUR, STATUS_COLORS
+    from hepinggis.monitor._words import NO_DATA_COLOUR, STATUS_COLORS
 
     assert fills <= {*STATUS_COLORS.values(), NO_DATA_COLOUR}
     book = openpyxl.load_workbook(out / "monitoring.xlsx")
@@ -237,7 +237,7 @@ def test_monitor_with_projects_by_year_lists_refused_rows_as_refused(tmp_path: P
 def test_monitor_package_is_swapped_in_whole(tmp_path: Path) -> None:
     out = tmp_path / "m"
     assert main(["monitor", str(EXAMPLE), "--out", str(out)]) == 0
-    from hepinggis._staging import verify_package
+    from hepinggis.io._staging import verify_package
 
     assert verify_package(out) == []
     (out / "own_note.txt").write_text("mine", encoding="utf-8")  # a file the user put there is carried over

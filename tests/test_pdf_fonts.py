@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hepinggis.static import static_map
+from hepinggis.maps.static import static_map
 
 REPO = Path(__file__).resolve().parent.parent
 

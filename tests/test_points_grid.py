@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hepinggis
-from hepinggis.points import _Kernel
+from hepinggis.analysis.points import _Kernel
 
 ZONES = hepinggis.load("zones")
 JIEDAO = hepinggis.load("jiedao")

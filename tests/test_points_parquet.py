@@ -15,8 +15,8 @@ import pytest
 import shapely
 
 import hepinggis
+from hepinggis.analysis.points import wkb_point_xy
 from hepinggis.errors import CRSMismatchError, InvalidOptionError
-from hepinggis.points import wkb_point_xy
 
 ZONES = hepinggis.load("zones")
 

@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 import hepinggis
-from hepinggis._catalogue import catalogue
-from hepinggis.postgis import pull, push
+from hepinggis.io.postgis import pull, push
+from hepinggis.plan._catalogue import catalogue
 
 DSN = os.environ.get("HEPINGGIS_TEST_DSN")
 
@@ -27,7 +27,7 @@ def dsn() -> Iterator[str]:
 def _sql(dsn: str, query: str) -> list[tuple]:  # type: ignore[type-arg]
     from sqlalchemy import text
 
-    from hepinggis.postgis import _engine
+    from hepinggis.io.postgis import _engine
 
     engine = _engine(dsn)
     with engine.connect() as conn:

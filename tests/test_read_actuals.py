@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from hepinggis._figures import parse_figure
-from hepinggis.indicators import indicators, read_actuals, write_template
+from hepinggis.monitor._figures import parse_figure
+from hepinggis.monitor.indicators import indicators, read_actuals, write_template
 
 HT = "sanhaojie_high_tech_firms"  # 家
 SHARE = "sanhaojie_retail_share"  # %
@@ -158,7 +158,7 @@ def test_a_title_row_above_the_header_is_skipped(tmp_path: Path) -> None:
 
 
 def test_figures_file_without_the_needed_columns_is_refused(tmp_path: Path) -> None:
-    from hepinggis._tables import ImportFileError
+    from hepinggis.io._tables import ImportFileError
 
     with pytest.raises(ImportFileError, match="缺少“数值”列"):
         read_actuals(_csv(tmp_path, ["指标编号,年份,值", f"{HT},2023,70"]))

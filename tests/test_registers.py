@@ -19,10 +19,10 @@ import shapely
 from shapely.geometry import MultiPoint
 
 import hepinggis
-from hepinggis._tables import ImportFileError
+from hepinggis.analysis.projects import prepare_projects
 from hepinggis.errors import LayerSchemaError
-from hepinggis.projects import prepare_projects
-from hepinggis.static import static_map
+from hepinggis.io._tables import ImportFileError
+from hepinggis.maps.static import static_map
 
 DATA = Path(__file__).parent / "data" / "registers"
 TITLED = DATA / "重点项目清单_标题行_GBK.csv"

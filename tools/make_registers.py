@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hepinggis._synthetic import synthetic_projects
-from hepinggis.coords import wgs84_to_gcj02
+from hepinggis.io._synthetic import synthetic_projects
+from hepinggis.io.coords import wgs84_to_gcj02
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "registers"
 

@@ -1,4 +1,4 @@
-"""Re-create hepinggis/_vendor/ from the npm registry (run by hand when bumping a version).
+"""Re-create hepinggis/maps/_vendor/ from the npm registry (run by hand when bumping a version).
 
     python tools/vendor_leaflet.py
 
@@ -18,7 +18,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "hepinggis" / "_vendor"
+OUT = Path(__file__).resolve().parent.parent / "hepinggis" / "maps" / "_vendor"
 
 # package -> list of (file in the package, name in _vendor)
 PACKAGES = {

@@ -1,0 +1,104 @@
+"""Recognising the columns of planners' project lists (Chinese and English names, units)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from hepinggis.io._tables import ImportFileError
+
+__all__ = ["COLUMN_NAMES", "WEAK_NAMES", "find_columns", "looks_like_header"]
+
+#: Header names recognised for each role (compared after lower-casing and removing spaces,
+#: brackets and units); pass ``columns={"name": "…"}`` for anything else.
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "编号", "项目编号", "项目代码", "序号", "code", "no", "fid"),
+    "name": ("name", "名称", "项目名称", "项目名", "项目", "project", "projectname", "title", "name_zh"),
+    "x": ("经度", "lon", "lng", "long", "longitude", "x", "x坐标", "东坐标", "easting", "东经"),
+    "y": ("纬度", "lat", "latitude", "y", "y坐标", "北坐标", "northing", "北纬"),
+    "category": ("category", "类别", "分类", "类型", "项目类型", "项目类别", "项目分类", "行业类别", "type"),
+    "status": ("status", "状态", "进度", "建设状态", "项目状态", "建设进度", "进展情况", "建设阶段"),
+    "nature": ("nature", "建设性质", "项目性质"),
+    "address": ("address", "项目地址", "地址", "建设地点", "建设地址", "项目地点"),
+    "year": ("year", "年份", "年度", "开工年份", "建设年份"),
+    "investment": (
+        "investment",
+        "investment_cny",
+        "投资",
+        "总投资",
+        "投资额",
+        "计划投资",
+        "项目总投资",
+        "总投资额",
+        "投资总额",
+        "估算总投资",
+    ),
+    # one cell holding "lon,lat" (as AMap's coordinate picker copies it); used when x/y are absent
+    "xy": ("坐标", "经纬度", "lnglat", "lonlat", "coordinates", "coordinate", "location", "坐标点"),
+}
+#: Names that give way to any other name of the same role in the same file (a register with
+#: 序号 and 项目编号 has its ids in 项目编号; one with 项目 and 项目名称, its names in 项目名称).
+WEAK_NAMES: frozenset[str] = frozenset({"序号", "no", "fid", "项目", "type", "title", "code"})
+_UNIT = re.compile(r"[（(\[【].*?[)）\]】]|\s+|_")
+
+
+def _key(header: str) -> str:
+    return _UNIT.sub("", unicodedata.normalize("NFKC", str(header))).lower()
+
+
+_ROLE_OF: dict[str, str] = {_key(n): role for role, names in COLUMN_NAMES.items() for n in names}
+
+
+def looks_like_header(cells: list[str]) -> bool:
+    """A row that names a project column and its position (x and y, or one lon,lat column), or at
+    least three recognised columns: the header of a register, not a title above it."""
+    roles = {_ROLE_OF.get(_key(c)) for c in cells if c}
+    placed = {"x", "y"} <= roles or "xy" in roles
+    return ("name" in roles and placed) or len(roles - {None}) >= 3
+
+
+def find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dict[str, str]:
+    """Role → header for every recognised column. Two headers that could both be one role (and
+    neither is one of `WEAK_NAMES`) are an error naming them: the file is never read by a guess."""
+    found: dict[str, str] = {}
+    explicit = dict(explicit or {})
+    for role, col in explicit.items():
+        if role not in COLUMN_NAMES:
+            raise ImportFileError(f"unknown column role {role!r}; roles are {', '.join(COLUMN_NAMES)}")
+        if col not in headers:
+            raise ImportFileError(
+                f"column {col!r} given for {role!r} is not in the file (columns: {', '.join(headers)})"
+            )
+        found[role] = col
+    for role, names in COLUMN_NAMES.items():
+        if role in found:
+            continue
+        keys = {_key(n) for n in names}
+        hits = [h for h in headers if _key(h) in keys and h not in found.values()]
+        strong = [h for h in hits if _key(h) not in WEAK_NAMES]
+        if len(strong) > 1:
+            raise ImportFileError(
+                f"several columns could be the {role!r} ({_ROLE_ZH.get(role, role)}): {', '.join(strong)}; "
+                f"rename one, or pass columns={{{role!r}: …}}"
+            )
+        if strong or hits:
+            found[role] = (strong or hits)[0]
+    if "x" in found and "y" in found:
+        found.pop("xy", None)
+    return found
+
+
+_ROLE_ZH = {
+    "id": "编号",
+    "name": "项目名称",
+    "x": "经度/X",
+    "y": "纬度/Y",
+    "category": "类别",
+    "status": "状态",
+    "nature": "建设性质",
+    "address": "地址",
+    "year": "年份",
+    "investment": "投资",
+    "xy": "坐标",
+}

@@ -1,0 +1,54 @@
+"""What every product says it draws: the plan and, for the projects, the bundled sources or the
+user's own list (its file name and the day it was imported).
+
+`read_projects` records its file on the table (``GeoDataFrame.attrs``, which pandas carries through
+copies, reprojection and selection); a table without that record is credited by its
+``source_doc`` values (document titles for the bundled layer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from hepinggis.plan._texts import doc_title
+
+__all__ = ["CREDIT_ATTR", "PLAN_CREDIT_ZH", "credit_list", "projects_credit"]
+
+#: The plan and the digitizing, credited on every product.
+PLAN_CREDIT_ZH = "规划：和平区“十四五”规划纲要（2021）；数字化：hepinggis"
+#: Key in ``DataFrame.attrs`` holding where a project table came from.
+CREDIT_ATTR = "hepinggis_source"
+
+
+def credit_list(frame: pd.DataFrame, path: str | Path, *, when: dt.date | None = None) -> None:
+    """Record on ``frame`` that its projects came from the file ``path``, imported ``when`` (today)."""
+    day = (when or dt.date.today()).isoformat()
+    frame.attrs[CREDIT_ATTR] = {"file": Path(path).name, "imported": day}
+
+
+def projects_credit(projects: pd.DataFrame) -> str:
+    """One line crediting the projects drawn, e.g. ``项目：清单.csv（2026-12-01 导入），共 300 项``.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> projects_credit(hepinggis.load("projects"))
+    '项目：和平区2022年政府工作报告、和平区十四五规划纲要, 2021（随包数据），共 31 项'
+    """
+    record = projects.attrs.get(CREDIT_ATTR)
+    n = len(projects)
+    if isinstance(record, dict) and record.get("file"):
+        return f"项目：{record['file']}（{record.get('imported', '')} 导入），共 {n} 项"
+    docs = (
+        sorted({doc_title(d) for d in projects["source_doc"].dropna().astype(str)} - {""})
+        if "source_doc" in projects.columns
+        else []
+    )
+    if not docs:
+        return f"项目：用户数据，共 {n} 项"
+    names = "、".join(docs[:3]) + (f" 等 {len(docs)} 个来源" if len(docs) > 3 else "")
+    bundled = all(str(d).endswith(")") and ".txt (" in str(d) for d in projects["source_doc"].dropna())
+    return f"项目：{names}{'（随包数据）' if bundled else ''}，共 {n} 项"

@@ -1,0 +1,439 @@
+"""Static maps (PNG, SVG, PDF) for documents, drawn with matplotlib in EPSG:4550 (metres).
+
+Chinese labels need a CJK font: "Noto Sans CJK SC" (Debian ``fonts-noto-cjk``) is looked up, and
+registered from /usr/share/fonts if matplotlib's font cache predates its installation; without it
+a clear error is raised instead of printing boxes.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import mapclassify
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+
+from hepinggis._strict import require_ids
+from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.analysis.projects import SITED, category_colors, category_order, marker_freedom, prepare_projects
+from hepinggis.errors import HepingGISError
+from hepinggis.maps._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.maps._style import (
+    AXIS_COLORS,
+    BELT_COLOR,
+    CATEGORY_ZH,
+    PLAN_TITLE_ZH,
+    SOURCE_ZH,
+    ZONE_COLORS,
+    ZONE_FILL_OPACITY,
+    ZONE_SHORT_ZH,
+)
+from hepinggis.maps._web import label_points, marker_points
+from hepinggis.plan._layer_source import boundary_credit
+from hepinggis.plan.layers import load
+
+__all__ = ["CJK_FONT", "MIN_FONT_PT", "PAPER_CM", "Layout", "require_cjk_font", "static_layout", "static_map"]
+
+#: The CJK font of the static maps and PDFs: TrueType (glyf) outlines, so a PDF embeds it as the
+#: CID TrueType font it declares and every reader, Adobe's included, opens it. (Noto Sans CJK is
+#: CFF-outline OpenType: matplotlib would embed it as FontFile2 starting ``OTTO``, an invalid PDF.)
+#: It has no bold face: titles stand out by size.
+CJK_FONT = "WenQuanYi Micro Hei"
+_FONT_FILES = {
+    "WenQuanYi Micro Hei": "wqy-microhei*",
+    "WenQuanYi Zen Hei": "wqy-zenhei*",
+    "Noto Sans CJK SC": "NotoSansCJK*",
+}
+_FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts"]
+
+
+def require_cjk_font(family: str = CJK_FONT) -> str:
+    """Make sure matplotlib can draw Chinese with ``family``; return the font file's path."""
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # "no bold face": known, not news
+    props = font_manager.FontProperties(family=family)
+    try:
+        return str(font_manager.findfont(props, fallback_to_default=False))
+    except ValueError:
+        pass
+    pattern = _FONT_FILES.get(family, family.replace(" ", "") + "*")
+    for folder in _FONT_DIRS:  # installed after matplotlib built its cache: register the files
+        for path in folder.rglob(pattern) if folder.is_dir() else []:
+            font_manager.fontManager.addfont(str(path))
+    try:
+        return str(font_manager.findfont(props, fallback_to_default=False))
+    except ValueError as exc:
+        raise HepingGISError(
+            f"no CJK font {family!r} found: Chinese labels would print as boxes. Install it "
+            "(Debian/Ubuntu: apt-get install fonts-wqy-microhei) and retry"
+        ) from exc
+
+
+def quiet_redraws(fig: Figure) -> None:
+    """Stop the redraws geopandas asks for after every ``.plot`` (``plt.draw()``: on the Agg canvas
+    a full draw of the figure, 25 of them per map); the figure is drawn once, when it is needed
+    (label placement, saving). Only this figure's canvas is changed."""
+    fig.canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
+
+
+def plain_text(text: str) -> str:
+    """User text for matplotlib: ``$`` would start mathtext (and a lone one raises), so escape it."""
+    return text.replace("$", r"\$")
+
+
+def _scale_bar(ax: plt.Axes, length_m: float) -> None:
+    # matplotlib-scalebar is not a dependency; in a metric CRS a bar is two lines of code
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt")
+    ax.text(x + length_m / 2, y + 0.012 * (y1 - y0), f"{length_m / 1000:g} km", ha="center", va="bottom", fontsize=8)
+    ax.plot([x, x + length_m / 2], [y, y], color="white", lw=1.2, solid_capstyle="butt")
+
+
+def _north(ax: plt.Axes) -> None:
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=12,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+    )
+
+
+#: Paper sizes in centimetres (portrait), and the default document figure (16 cm: A4's text width).
+PAPER_CM: dict[str, tuple[float, float]] = {"A4": (21.0, 29.7), "A3": (29.7, 42.0)}
+DOCUMENT_WIDTH_CM = 16.0
+#: The smallest type on any static map, in points at the printed size.
+MIN_FONT_PT = 7.0
+_CM = 1 / 2.54
+_MARKER_PT = 7.0  # marker diameter in points
+#: Above this many projects the markers shrink to `SMALL_MARKER_PT`; above `DENSITY_ABOVE` the map
+#: shades project density (hexagons, classed, with the count in the legend) instead of markers.
+SMALL_MARKERS_ABOVE = 300
+SMALL_MARKER_PT = 3.5
+DENSITY_ABOVE = 2000
+DENSITY_CELL_M = 600.0
+_CRS_NOTE = "坐标：CGCS2000 / 3度带高斯-克吕格 CM 123°E (EPSG:4550)"
+
+
+@dataclass
+class Layout:
+    """Where the static map put its text and markers (display pixels), for checking legibility."""
+
+    figure: Figure
+    label_boxes: list[Bbox] = field(default_factory=list)
+    marker_boxes: list[Bbox] = field(default_factory=list)
+
+    def smallest_font_pt(self) -> float:
+        sizes = [t.get_fontsize() for t in self.figure.findobj(Text) if t.get_text().strip() and t.get_visible()]
+        return float(min(sizes))
+
+
+def _figure_size(paper: str | None, orientation: str, ratio: float) -> tuple[float, float, bool]:
+    """(width, height) in inches and whether the legend goes beside the map (else below it)."""
+    if paper is None:
+        width = DOCUMENT_WIDTH_CM * _CM
+        return width, min(max(width * ratio * 0.78, 3.5), 9.0) + 2.2, False
+    if paper not in PAPER_CM:
+        raise HepingGISError(f"paper must be one of {', '.join(PAPER_CM)}, not {paper!r}")
+    if orientation not in ("portrait", "landscape"):
+        raise HepingGISError(f"orientation must be 'portrait' or 'landscape', not {orientation!r}")
+    w, h = PAPER_CM[paper]
+    if orientation == "landscape":
+        w, h = h, w
+    return w * _CM, h * _CM, orientation == "landscape"
+
+
+def _free(box: Bbox, others: np.ndarray) -> bool:
+    """No overlap between ``box`` and any of ``others`` (rows x0, y0, x1, y1), vectorised so that
+    labels place in bounded time among thousands of markers."""
+    if len(others) == 0:
+        return True
+    return not bool(
+        ((others[:, 0] < box.x1) & (others[:, 2] > box.x0) & (others[:, 1] < box.y1) & (others[:, 3] > box.y0)).any()
+    )
+
+
+def _extents(boxes: list[Bbox]) -> np.ndarray:
+    return np.array([b.extents for b in boxes], dtype=float).reshape(-1, 4)
+
+
+def _draw_density(ax: Axes, shown: gpd.GeoDataFrame, extent: tuple[float, float, float, float]) -> list[Any]:
+    """Projects as density (hexagons about `DENSITY_CELL_M` across, classed by quantiles); returns
+    the legend handles, which give the classes and the number of projects."""
+    x, y = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()
+    gridsize = max(4, int((extent[2] - extent[0]) / DENSITY_CELL_M))
+    box = (extent[0], extent[2], extent[1], extent[3])  # hexbin's order: xmin, xmax, ymin, ymax
+    hb = ax.hexbin(
+        x, y, gridsize=gridsize, mincnt=1, extent=box, linewidths=0.2, edgecolors="white", zorder=4, alpha=0.8
+    )
+    counts = np.asarray(hb.get_array(), dtype=float)
+    k = max(1, min(5, len(np.unique(counts))))
+    with warnings.catch_warnings():  # "not enough unique values": fewer classes, merged below
+        warnings.simplefilter("ignore", UserWarning)
+        bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
+    scale = plt.get_cmap("YlOrRd")
+    palette = [scale(0.2 + 0.75 * i / max(1, len(bins) - 1)) for i in range(len(bins))]
+    hb.set_cmap(ListedColormap(palette))
+    hb.set_norm(BoundaryNorm([0.5, *(bins + 0.5)], len(bins)))
+    lows = [int(counts.min()), *[int(b) + 1 for b in bins[:-1]]]
+    handles: list[Any] = [
+        Patch(
+            facecolor=palette[i],
+            edgecolor="white",
+            label=f"项目密度 {lo}–{int(hi)} 个/格" if lo < hi else f"项目密度 {lo} 个/格",
+        )
+        for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))
+    ]
+    handles.append(
+        Patch(facecolor="none", edgecolor="none", label=f"共 {len(shown)} 项（六边形格约 {DENSITY_CELL_M:.0f} m）")
+    )
+    return handles
+
+
+def _place_labels(ax: Axes, items: list[tuple[str, float, float, float]], avoid: list[Bbox], size: float) -> list[Bbox]:
+    """Put each (text, x, y, room) label at its point, or the nearest candidate around it (within
+    ``room`` metres) whose box touches no marker and no label already placed; labels are drawn
+    above everything, so they are never covered."""
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    placed: list[Bbox] = []
+    fixed = _extents(avoid)
+    for text, x, y, room in items:
+        artist = ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=size,
+            fontweight="bold",
+            zorder=20,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0},
+        )
+        steps = [(0.0, 0.0)] + [
+            (r * np.cos(a), r * np.sin(a))
+            for r in (room * 0.25, room * 0.5, room * 0.8)
+            for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)
+        ]
+        for dx, dy in steps:
+            artist.set_position((x + dx, y + dy))
+            box = artist.get_window_extent(renderer).expanded(1.05, 1.1)
+            if _free(box, np.vstack([fixed, _extents(placed)])):
+                break
+        placed.append(artist.get_window_extent(renderer))
+    return placed
+
+
+def static_layout(
+    *,
+    zone_id: str | None = None,
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
+    paper: str | None = None,
+    orientation: str = "portrait",
+    dpi: int = 200,
+) -> Layout:
+    """Draw the overview (or one zone) and return the figure with where its labels and markers went.
+
+    ``paper=None`` makes a 16 cm wide figure (A4's text width: it goes into a document at its own
+    size); ``"A4"``/``"A3"`` with ``orientation`` fill the sheet. Type is never smaller than
+    `MIN_FONT_PT` at that size, zone names are placed clear of the project markers and drawn above
+    them, and the credit line stays at the foot of the sheet.
+    """
+    require_cjk_font()
+    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
+    plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["svg.fonttype"] = "none"
+    plt.rcParams["pdf.fonttype"] = 42
+    zones = load("zones").to_crs(MEASURE_CRS)
+    if zone_id is not None:
+        require_ids(zones, "id", [zone_id], "zones")
+    jiedao = load("jiedao").to_crs(MEASURE_CRS)
+    belt = load("belt").to_crs(MEASURE_CRS)
+    axes_layer = load("axes").to_crs(MEASURE_CRS)
+    projects = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
+    colors = category_colors(projects["category"])
+    movable, slack = marker_freedom(projects)
+    markers = gpd.GeoDataFrame(
+        projects.drop(columns="geometry"),
+        geometry=marker_points(projects.geometry, movable=movable, slack_m=slack),
+        crs=projects.crs,
+    ).to_crs(MEASURE_CRS)
+    target = zones if zone_id is None else zones[zones["id"] == zone_id]
+    shown = markers if zone_id is None else markers[markers.intersects(target.geometry.iloc[0])]
+    frame = gpd.GeoSeries([*target.geometry, *shown.geometry], crs=MEASURE_CRS)
+    minx, miny, maxx, maxy = frame.total_bounds
+    pad = 0.05 * max(maxx - minx, maxy - miny)
+    extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    ratio = (extent[3] - extent[1]) / (extent[2] - extent[0])
+    width, height, beside = _figure_size(paper, orientation, ratio)
+    fig = plt.figure(figsize=(width, height), dpi=dpi)
+    quiet_redraws(fig)
+    # regions in figure fractions: title on top, credit at the foot, legend beside or below the map
+    foot = 0.95 / height  # inches → fraction: three credit lines at 7 pt
+    top = 1 - 0.45 / height
+    if beside:
+        ax = fig.add_axes((0.02, foot + 0.01, 0.70, top - foot - 0.02))
+        legend_box = (0.73, foot + 0.01, 0.26, top - foot - 0.02)
+    else:
+        legend_h = 1.55 / height
+        ax = fig.add_axes((0.02, foot + legend_h, 0.96, top - foot - legend_h - 0.01))
+        legend_box = (0.02, foot, 0.96, legend_h)
+    for z in zones.itertuples():
+        faint = zone_id is not None and z.id != zone_id
+        gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
+            ax=ax,
+            color=ZONE_COLORS.get(z.id, "#999"),
+            alpha=0.2 if faint else ZONE_FILL_OPACITY,
+            edgecolor="#333",
+            lw=0.8,
+        )
+    jiedao.boundary.plot(ax=ax, color="#444", lw=0.6, ls="--")
+    belt[belt["kind"] == "belt"].plot(ax=ax, color=BELT_COLOR, alpha=0.3, lw=0)
+    belt[belt["kind"] == "bank"].plot(ax=ax, color=BELT_COLOR, lw=1.5)
+    for axis_id, color in AXIS_COLORS.items():
+        axes_layer[(axes_layer["kind"] == "segment") & (axes_layer["axis_id"] == axis_id)].plot(
+            ax=ax, color=color, lw=2.5
+        )
+    density = len(shown) > DENSITY_ABOVE
+    marker_pt = _MARKER_PT if len(shown) <= SMALL_MARKERS_ABOVE else SMALL_MARKER_PT
+    density_handles = _draw_density(ax, shown, extent) if density else []
+    ms = marker_pt**2
+    for cat, group in [] if density else shown.groupby("category"):
+        sited = group["location_method"].isin(SITED)
+        color = colors.get(str(cat), "#333")
+        lw = 0.8 if marker_pt == _MARKER_PT else 0.3
+        if sited.any():
+            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=lw, zorder=5)
+        if (~sited).any():
+            group[~sited].plot(ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=lw, zorder=5)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    span = extent[2] - extent[0]
+    _scale_bar(ax, 2000 if span > 8000 else 500)
+    _north(ax)
+    fig.canvas.draw()
+    to_px = ax.transData.transform
+    r_px = marker_pt / 2 * fig.dpi / 72 * 1.4
+    centres: Any = to_px(np.column_stack([shown.geometry.x, shown.geometry.y])) if len(shown) and not density else []
+    marker_boxes = [Bbox.from_extents(x - r_px, y - r_px, x + r_px, y + r_px) for x, y in centres]
+    labelled = zones if zone_id is None else target
+    items = []
+    for z, pt in zip(labelled.itertuples(), label_points(labelled.geometry), strict=True):
+        room = float(np.sqrt(z.geometry.area) / 3)
+        items.append((ZONE_SHORT_ZH.get(z.id, z.name_zh), pt.x, pt.y, room))
+    label_boxes = _place_labels(ax, items, marker_boxes, 9.0)
+    handles: list[Any] = [
+        Patch(facecolor=ZONE_COLORS[z.id], alpha=ZONE_FILL_OPACITY, edgecolor="#333", label=z.name_zh)
+        for z in zones.itertuples()
+    ]
+    handles += [
+        Line2D([], [], color=c, lw=2.5, label=n)
+        for n, c in (
+            ("南京街城市驱动发展轴", AXIS_COLORS["nanjingjie_axis"]),
+            ("三好街创新创业发展轴", AXIS_COLORS["sanhaojie_axis"]),
+        )
+    ]
+    handles.append(Patch(facecolor=BELT_COLOR, alpha=0.3, label="浑河文体旅生态发展带"))
+    handles.append(Line2D([], [], color="#444", lw=0.8, ls="--", label="街道界（示意）"))
+    handles += density_handles
+    for cat in [] if density else category_order(shown["category"]):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                color=colors[cat],
+                markeredgecolor="white",
+                label=plain_text(f"项目：{CATEGORY_ZH.get(cat, cat)}"),
+            )
+        )
+    if not density and (~shown["location_method"].isin(SITED)).any():
+        handles.append(
+            Line2D(
+                [], [], marker="D", ls="", markerfacecolor="#bbb", markeredgecolor="#222", label="菱形：仅知所在范围"
+            )
+        )
+    lax = fig.add_axes(legend_box)
+    lax.set_axis_off()
+    lax.legend(
+        handles=handles,
+        loc="upper left" if beside else "lower left",
+        fontsize=7.5,
+        framealpha=0.9,
+        borderaxespad=0,
+        frameon=False,
+        ncol=1 if beside else 3,
+        mode=None,
+    )
+    title = PLAN_TITLE_ZH if zone_id is None else f"{PLAN_TITLE_ZH}：{zones.set_index('id').loc[zone_id, 'name_zh']}"
+    fig.text(0.5, 1 - 0.12 / height, title, ha="center", va="top", fontsize=13, fontweight="bold")
+    fig.text(
+        0.02,
+        0.12 / height,
+        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{boundary_credit() or SOURCE_ZH}\n{_CRS_NOTE}",
+        fontsize=MIN_FONT_PT,
+        color="#444",
+        va="bottom",
+        wrap=True,
+    )
+    return Layout(fig, label_boxes, marker_boxes)
+
+
+def static_map(
+    path: str | Path,
+    *,
+    zone_id: str | None = None,
+    dpi: int = 200,
+    projects: gpd.GeoDataFrame | None = None,
+    name_col: str | None = None,
+    paper: str | None = None,
+    orientation: str = "portrait",
+) -> Path:
+    """Draw the overview (or one zone) to ``path``; the suffix picks PNG, SVG or PDF.
+
+    ``projects`` (default: the bundled layer) may be ``read_projects(…).projects`` as it comes or
+    any GeoDataFrame with a name column, as for `hepinggis.maps.overview_map`. ``paper`` (``"A4"``,
+    ``"A3"``) and ``orientation`` lay the map out for printing at 100 %; without them the figure is
+    16 cm wide, for documents. See `static_layout`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = static_map(pathlib.Path(tempfile.mkdtemp()) / "overview.png", dpi=60)
+    >>> out.stat().st_size > 10_000
+    True
+    """
+    path = Path(path)
+    if path.suffix.lower() not in {".png", ".svg", ".pdf"}:
+        raise HepingGISError(f"{path}: use .png, .svg or .pdf")
+    layout = static_layout(
+        zone_id=zone_id, projects=projects, name_col=name_col, paper=paper, orientation=orientation, dpi=dpi
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    layout.figure.savefig(path, dpi=dpi)
+    plt.close(layout.figure)
+    return path

@@ -1,0 +1,97 @@
+"""The yearly series of one indicator against the plan's trajectory: a table, an inline SVG for the
+map panels (no script, no external file: it works offline and in any briefing) and a small
+matplotlib axes for the PDFs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hepinggis.monitor.evaluate import _base, _required
+from hepinggis.monitor.indicators import indicators
+
+__all__ = ["trend", "trend_svg"]
+
+
+def _running(rows: pd.DataFrame, first: int) -> dict[int, float]:
+    """Running totals by year for a cumulative count, as far as the years are complete."""
+    cols = zip(rows["year"].tolist(), rows["value"].tolist(), rows["entry"].tolist(), strict=True)
+    by_year = {int(y): (float(v), e) for y, v, e in cols}
+    out: dict[int, float] = {}
+    total = 0.0
+    for year in range(first, max(by_year, default=first - 1) + 1):
+        if year not in by_year:
+            break
+        value, entry = by_year[year]
+        total = value if entry == "running_total" else total + value
+        out[year] = total
+    return out
+
+
+def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = None) -> pd.DataFrame:
+    """``year``, ``value`` (as judged: running totals for cumulative counts) and ``required`` (the
+    trajectory) for one indicator, from its base year to 2025 or the last year given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"indicator_id": ["beishichang_new_culture_firms"] * 2, "year": [2021, 2022],
+    ...                   "value": [18.0, 22.0], "entry": ["addition", "addition"]})
+    >>> trend(f, "beishichang_new_culture_firms")[["year", "value", "required"]].head(3).values.tolist()
+    [[2021.0, 18.0, 20.0], [2022.0, 40.0, 40.0], [2023.0, nan, 60.0]]
+    """
+    ind: dict[str, Any] = {str(k): v for k, v in indicators().set_index("id").loc[indicator_id].items()}
+    ind["id"] = indicator_id
+    mine = values[values["indicator_id"] == indicator_id].sort_values("year")
+    if "entry" not in mine.columns:
+        mine = mine.assign(entry=None)
+    base, _ = _base(ind, mine)
+    start = int(ind["base_year"]) + (1 if ind["basis"] in ("per_year", "cumulative") else 0)
+    end = max(int(ind["target_year"]), int(mine["year"].max()) if len(mine) else 0, last_year or 0)
+    if ind["basis"] == "cumulative":
+        shown: dict[int, float] = _running(mine[mine["year"] >= start], start)
+    else:
+        shown = {int(y): float(v) for y, v in zip(mine["year"].tolist(), mine["value"].tolist(), strict=True)}
+    if base is not None and int(ind["base_year"]) not in shown:
+        shown[int(ind["base_year"])] = base
+        start = int(ind["base_year"])
+    years = list(range(start, end + 1))
+    required = [_required(ind, base, y)[0] if y <= int(ind["target_year"]) else math.nan for y in years]
+    return pd.DataFrame(
+        {"year": years, "value": [shown.get(y, math.nan) for y in years], "required": required}, dtype=float
+    )
+
+
+def trend_svg(series: pd.DataFrame, *, colour: str, width: int = 150, height: int = 34) -> str:
+    """A sparkline: the trajectory as a dashed grey line, the figures as dots joined in ``colour``,
+    the first and last year under it. Empty when there is nothing to draw."""
+    figures = series.dropna(subset=["value"])
+    if figures.empty:
+        return ""
+    ys = np.concatenate([series["value"].dropna().to_numpy(), series["required"].dropna().to_numpy()])
+    lo, hi = float(ys.min()), float(ys.max())
+    lo, hi = (lo - 1, hi + 1) if hi == lo else (lo, hi)
+    x0, x1 = float(series["year"].min()), float(series["year"].max())
+    span = x1 - x0 or 1.0
+
+    def pt(x: float, y: float) -> str:
+        return f"{4 + (x - x0) / span * (width - 8):.1f},{height - 12 - (y - lo) / (hi - lo) * (height - 16):.1f}"
+
+    req = series.dropna(subset=["required"])
+    path = " ".join(pt(x, y) for x, y in zip(req["year"], req["required"], strict=True))
+    line = " ".join(pt(x, y) for x, y in zip(figures["year"], figures["value"], strict=True))
+    dots = "".join(
+        f'<circle cx="{pt(x, y).split(",")[0]}" cy="{pt(x, y).split(",")[1]}" r="2" fill="{colour}"/>'
+        for x, y in zip(figures["year"], figures["value"], strict=True)
+    )
+    return (
+        f'<svg class="hg-trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="趋势：实线为填报值，虚线为规划轨迹">'
+        f'<polyline points="{path}" fill="none" stroke="#888" stroke-dasharray="3,2" stroke-width="1"/>'
+        f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.5"/>{dots}'
+        f'<text x="2" y="{height - 1}" font-size="9" fill="#555">{int(x0)}</text>'
+        f'<text x="{width - 2}" y="{height - 1}" font-size="9" fill="#555" text-anchor="end">{int(x1)}</text></svg>'
+    )

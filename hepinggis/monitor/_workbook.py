@@ -1,0 +1,163 @@
+"""The monitoring workbook's tables, in Chinese: sheet names, headers, statuses and messages (the
+English ids stay as the 编号 columns, for joining)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hepinggis.monitor._figures import ENTRY_ZH
+from hepinggis.monitor._words import STATUS_ZH, Coverage, target_name
+from hepinggis.monitor.changes import CHANGE_ZH
+from hepinggis.monitor.evaluate import zone_summary
+from hepinggis.monitor.indicators import ActualsResult, indicators
+from hepinggis.plan.layers import load
+
+__all__ = ["monitor_tables"]
+
+_RESULT_HEADERS = {
+    "indicator_id": "指标编号",
+    "target_name": "功能区/轴/带/全区",
+    "indicator_zh": "指标",
+    "unit": "单位",
+    "target": "2025年目标值",
+    "year": "评估年份",
+    "judged_year": "判断年份",
+    "latest_year": "数值年份",
+    "latest": "数值",
+    "base": "基数",
+    "required": "当年应达",
+    "final_required": "2025年需达",
+    "progress_pct": "进度（%）",
+    "status_zh": "状态",
+    "trajectory": "轨迹",
+    "base_source": "基数来源",
+    "aggregation": "取值方式",
+    "rule_zh": "判断规则",
+    "later": "规划期后年份",
+    "note": "填报备注",
+    "tool_note": "系统说明",
+    "target_id": "功能区编号",
+}
+_TARGET_HEADERS = {
+    "id": "指标编号",
+    "target_id": "功能区编号",
+    "plan_section": "规划章节",
+    "indicator_zh": "指标",
+    "unit": "单位",
+    "kind": "类型",
+    "basis": "计数方式",
+    "target": "2025年目标值",
+    "target_max": "目标区间上限",
+    "base_year": "基期",
+    "base_value": "规划写明的基数",
+    "base_quote": "基数原文",
+    "entry": "默认填报口径",
+    "quote": "规划原文",
+    "note": "说明",
+}
+_KIND_ZH = {
+    "count_at_least": "数量不少于",
+    "share_at_least": "占比不低于",
+    "annual_growth_at_least": "年均增长不低于",
+    "multiple_of_base": "为基期的倍数",
+    "qualitative": "定性目标",
+}
+_BASIS_ZH = {"per_year": "每年", "cumulative": "累计", "level": "年末存量"}
+_CHANGE_HEADERS = {
+    "years": "年份",
+    "change_zh": "变化",
+    "name_zh": "项目名称",
+    "id_old": "原编号",
+    "id_new": "新编号",
+    "matched_by": "匹配方式",
+    "status_old": "原状态",
+    "status_new": "新状态",
+    "moved_m": "位移（米）",
+    "note": "说明",
+}
+
+
+def _results(results: pd.DataFrame) -> pd.DataFrame:
+    zones = load("zones")
+    frame = results.assign(
+        status_zh=results["status"].map(STATUS_ZH),
+        target_name=[target_name(str(t), zones) for t in results["target_id"]],
+        progress_pct=results["progress_pct"].round(1),
+    )
+    return frame[list(_RESULT_HEADERS)].rename(columns=_RESULT_HEADERS)
+
+
+def _summary(results: pd.DataFrame) -> pd.DataFrame:
+    zones = load("zones")
+    s = zone_summary(results).reset_index()
+    out = pd.DataFrame({"功能区/轴/带/全区": [target_name(str(t), zones) for t in s["target_id"]]})
+    out["定量指标"] = s["quantitative"]
+    out["有数据"] = s["with_data"]
+    for status, zh in STATUS_ZH.items():
+        out[zh] = s[status]
+    out["达到进度占比（%，有数据的指标中）"] = s["on_track_pct"]
+    out["功能区编号"] = s["target_id"]
+    return out
+
+
+def _targets() -> pd.DataFrame:
+    table = indicators()
+    table = table.assign(
+        kind=table["kind"].map(_KIND_ZH),
+        basis=table["basis"].map(_BASIS_ZH),
+        entry=table["entry"].map(ENTRY_ZH),
+    )
+    return table[list(_TARGET_HEADERS)].rename(columns=_TARGET_HEADERS)
+
+
+def _figures(actuals: ActualsResult) -> pd.DataFrame:
+    v = actuals.values
+    return pd.DataFrame(
+        {
+            "行号": v["row"],
+            "指标编号": v["indicator_id"],
+            "年份": v["year"],
+            "数值": v["value"],
+            "填报口径": v["entry"].map(ENTRY_ZH),
+            "备注": v["note"],
+        }
+    )
+
+
+def _coverage(results: pd.DataFrame, actuals: ActualsResult) -> pd.DataFrame:
+    c = Coverage(results, len(actuals.rejected))
+    blank = int((actuals.report["outcome"] == "blank").sum())
+    return pd.DataFrame(
+        {
+            "项目": ["填报文件", "文件行数", "读入数值", "未读入行", "未填行", "定量指标", "有数据的指标", "示例数据"],
+            "内容": [
+                actuals.source,
+                actuals.rows_in,
+                len(actuals.values),
+                c.refused_rows,
+                blank,
+                c.quantitative,
+                c.with_data,
+                "是" if actuals.is_example else "否",
+            ],
+        }
+    )
+
+
+def monitor_tables(
+    results: pd.DataFrame, actuals: ActualsResult, changes: pd.DataFrame | None
+) -> dict[str, pd.DataFrame]:
+    """The sheets of ``monitoring.xlsx``, by Chinese sheet name."""
+    tables = {
+        "指标评估": _results(results),
+        "功能区汇总": _summary(results),
+        "数据覆盖": _coverage(results, actuals),
+        "规划目标": _targets(),
+        "填报数据": _figures(actuals),
+        "读取报告": actuals.report_zh(),
+    }
+    if changes is not None:
+        frame = changes.assign(change_zh=changes["change"].map(CHANGE_ZH))
+        frame = frame.reindex(columns=list(_CHANGE_HEADERS)).rename(columns=_CHANGE_HEADERS)
+        tables["项目变化"] = frame
+    return tables

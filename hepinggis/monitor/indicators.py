@@ -1,0 +1,156 @@
+"""The plan's 2025 targets as indicators, and the entry workbook a planning bureau fills in.
+
+`indicators` loads ``geodata/src/indicators.json`` (one row per target: the zones', axes' and
+belt's of chapter 6 and the district's of chapters 3 and 5, each with its exact quote);
+`write_template` writes the entry workbook (one row per indicator and year, Chinese headers,
+numbers and entry modes validated); `read_actuals` (in `hepinggis._read_actuals`, re-exported
+here) reads it back — XLSX or CSV, GBK or UTF-8 — row by row: every row is read or reported.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from hepinggis._paths import data_dir
+from hepinggis.errors import LayerSchemaError
+from hepinggis.io._tables import ImportFileError
+from hepinggis.monitor._figures import ENTRY_ZH
+from hepinggis.monitor._read_actuals import HEADERS, YEARS, ActualsResult, read_actuals
+
+__all__ = ["KINDS", "YEARS", "ActualsResult", "indicators", "read_actuals", "write_template"]
+
+KINDS = ("count_at_least", "share_at_least", "annual_growth_at_least", "multiple_of_base", "qualitative")
+
+
+def indicators(path: Path | None = None) -> pd.DataFrame:
+    """The plan's targets, one row each, validated (unique ids, known kinds, numeric targets).
+
+    Examples
+    --------
+    >>> table = indicators()
+    >>> int((table["kind"] != "qualitative").sum()), int((table["kind"] == "qualitative").sum())
+    (30, 5)
+    >>> int((table["target_id"] == "district").sum())
+    8
+    """
+    path = path or data_dir() / "src" / "indicators.json"
+    with path.open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    table = pd.DataFrame(data["indicators"])
+    dup = table["id"][table["id"].duplicated()].tolist()
+    if dup:
+        raise LayerSchemaError(f"indicators: id {dup[0]!r} is used twice")
+    bad = sorted(set(table["kind"]) - set(KINDS))
+    if bad:
+        raise LayerSchemaError(f"indicators: unknown kind(s) {', '.join(bad)}; kinds: {', '.join(KINDS)}")
+    quantitative = table["kind"] != "qualitative"
+    if table.loc[quantitative, "target"].isna().any():
+        raise LayerSchemaError("indicators: a quantitative indicator has no target value")
+    return table
+
+
+def _target_text(row: pd.Series) -> str:
+    unit = row["unit"] or ""
+    texts: dict[str, str] = {
+        "count_at_least": f"≥ {row['target']:g} {unit}"
+        + ("/年" if row["basis"] == "per_year" else "（2021–2025年累计）" if row["basis"] == "cumulative" else ""),
+        "share_at_least": f"≥ {row['target']:g}%",
+        "annual_growth_at_least": f"年均增长 ≥ {row['target']:g}%"
+        + (f"（规划区间 {row['target']:g}%–{row['target_max']:g}%）" if pd.notna(row.get("target_max")) else ""),
+        "multiple_of_base": f"为{row['base_year']}年的 {row['target']:g} 倍",
+        "qualitative": "定性目标",
+    }
+    return texts[str(row["kind"])]
+
+
+def _template_years(row: pd.Series, years: range) -> list[int]:
+    """The years a row is offered for: the base year only where the plan does not state the base
+    and the kind uses one (not for per-year or cumulative counts, which start in 2021)."""
+    base_year = int(row["base_year"]) if pd.notna(row["base_year"]) else 2020
+    no_base = row["basis"] in ("per_year", "cumulative") or pd.notna(row["base_value"])
+    return [y for y in years if not (y <= base_year and no_base)]
+
+
+def _validation(kind: str, **limits: str) -> DataValidation:
+    rule = DataValidation(type=kind, allow_blank=True, showErrorMessage=True, errorTitle="数值不符合该指标", **limits)
+    return rule
+
+
+def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Path:
+    """Write the entry workbook: one row per quantitative indicator and year (the base year where
+    the kind needs one and the plan does not state it), Chinese headers, the target beside it, a
+    validation per kind on the value column (shares 0–100, counts whole and ≥ 0, amounts ≥ 0), the
+    entry mode (当年新增 / 累计数) for cumulative counts and a notes column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = write_template(pathlib.Path(tempfile.mkdtemp()) / "monitor.xlsx")
+    >>> out.suffix
+    '.xlsx'
+    """
+    from hepinggis.monitor._figures import value_rule
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise ImportFileError(f"{path}: the template is an Excel workbook; name it .xlsx")
+    table = indicators()
+    table = table[table["kind"] != "qualitative"]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "填报"
+    sheet.append(list(HEADERS.values()))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    value_at = get_column_letter(list(HEADERS).index("value") + 1)
+    entry_at = get_column_letter(list(HEADERS).index("entry") + 1)
+    rules = {
+        "share": _validation(
+            "decimal", operator="between", formula1="0", formula2="100", error="占比填 0–100 之间的数：52% 填 52。"
+        ),
+        "count": _validation("whole", operator="greaterThanOrEqual", formula1="0", error="数量填不小于 0 的整数。"),
+        "amount": _validation(
+            "decimal", operator="greaterThanOrEqual", formula1="0", error="金额填不小于 0 的数（单位见“单位”栏）。"
+        ),
+    }
+    entries = _validation("list", formula1='"' + ",".join(ENTRY_ZH.values()) + '"', error="填“当年新增”或“累计数”。")
+    for _, row in table.iterrows():
+        target = _target_text(row)
+        rule = rules[value_rule(str(row["kind"]), row["unit"])]
+        cumulative = row["basis"] == "cumulative"
+        for year in _template_years(row, years):
+            entry = ENTRY_ZH[str(row["entry"] or "addition")] if cumulative else None
+            sheet.append(
+                [row["id"], row["target_id"], row["indicator_zh"], row["unit"], target, year, entry, None, None]
+            )
+            rule.add(f"{value_at}{sheet.max_row}")
+            if cumulative:
+                entries.add(f"{entry_at}{sheet.max_row}")
+    for rule in (*rules.values(), entries):
+        sheet.add_data_validation(rule)
+    for col, width in zip("ABCDEFGHI", (36, 14, 34, 8, 24, 8, 10, 12, 40), strict=True):
+        sheet.column_dimensions[col].width = width
+    sheet.freeze_panes = "A2"
+    about = book.create_sheet("说明")
+    for line in (
+        "每行一个指标、一个年份。在“数值”栏填写该年的统计数，备注栏写口径或来源。",
+        "百分比填数字本身：52% 填 52（把单元格设为百分比格式后输入 52% 也可，系统按显示值读取）。",
+        "小数点用“.”：16.5 不要写成 16,5（逗号只作千位分隔，如 3,000）。",
+        "年均增长、翻一番类指标须填写2020年（基期）数值；规划已写明基数的指标不再列出2020年。",
+        "“（累计）”类指标：“填报口径”为“当年新增”时填当年新增数，系统自2021年起累计；"
+        "填“累计数”时填2021年起截至当年的累计总数。每年都须填写，缺年按无数据处理，不按 0 计。",
+        "读入：hepinggis.read_actuals(路径) 或 hepinggis monitor 本文件 --out 输出目录。",
+    ):
+        about.append([line])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path

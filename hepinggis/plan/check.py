@@ -1,0 +1,370 @@
+"""``hepinggis check``: schema, validity, CRS and topology of the layers, and digitized vs. planned.
+
+Differences from the plan's figures are findings, reported with the reason the reference data
+give; they never fail the check. Broken layers (schema, CRS, geometry) and zone/街道 partitions
+with gaps or overlaps above `TOPOLOGY_TOLERANCE_PCT` of the district do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from hepinggis._paths import data_dir
+from hepinggis.analysis.measure import (
+    geodesic_area,
+    geodesic_area_of,
+    geodesic_length,
+    projected_area,
+    projected_length,
+)
+from hepinggis.errors import LayerFileError
+from hepinggis.plan._catalogue import catalogue
+from hepinggis.plan._layer_source import ADOPTABLE, adopted_names, layer_source
+from hepinggis.plan._validate import Problem, find_problems
+from hepinggis.plan.anchors import anchor_facts, line_accuracy
+
+__all__ = ["PLAN_TOLERANCE_PCT", "TOPOLOGY_TOLERANCE_PCT", "CheckReport", "check"]
+
+#: A digitized figure within this share of the plan's is "in line" with it.
+PLAN_TOLERANCE_PCT = 15.0
+#: Gaps or overlaps larger than this share of the district fail the check.
+TOPOLOGY_TOLERANCE_PCT = 0.5
+
+#: Zones that share one part of the outline (north of the river / south of it).
+_LANDMASSES = {
+    "north of the Hun River": ["beishichang", "nanshichang", "taiyuanjie", "sanhaojie"],
+    "south of the Hun River": ["changbaidao", "manrong"],
+}
+
+
+@dataclass
+class CheckReport:
+    """The tables ``check`` computes; ``ok`` is False when a hard failure was found."""
+
+    layers: pd.DataFrame
+    problems: pd.DataFrame
+    topology: pd.DataFrame = field(default_factory=pd.DataFrame)
+    zone_areas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lengths: pd.DataFrame = field(default_factory=pd.DataFrame)
+    zone_jiedao: pd.DataFrame = field(default_factory=pd.DataFrame)
+    line_accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)
+    anchor_facts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ok(self) -> bool:
+        topo_bad = bool(not self.topology.empty and (~self.topology["ok"]).any())
+        lines_bad = bool(not self.line_accuracy.empty and (~self.line_accuracy["ok"]).any())
+        facts = self.anchor_facts
+        facts_bad = bool(not facts.empty and (facts["ok"].notna() & (facts["ok"] == False)).any())  # noqa: E712
+        return self.problems.empty and not topo_bad and not lines_bad and not facts_bad
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "layers": self.layers,
+            "problems": self.problems,
+            "topology": self.topology,
+            "zone_areas": self.zone_areas,
+            "lengths": self.lengths,
+            "zone_jiedao": self.zone_jiedao,
+            "line_accuracy": self.line_accuracy,
+            "anchor_facts": self.anchor_facts,
+            "sites": self.sites,
+        }
+
+    def to_text(self) -> str:
+        titles = {
+            "layers": "Layers (schema, validity, CRS)",
+            "problems": "Problems",
+            "topology": f"Topology: gaps and overlaps (fail above {TOPOLOGY_TOLERANCE_PCT} % of the district)",
+            "zone_areas": f"Zones: digitized vs planned area (in line within ±{PLAN_TOLERANCE_PCT:g} %)",
+            "lengths": f"Axes, segments and banks: digitized vs planned length (±{PLAN_TOLERANCE_PCT:g} %)",
+            "zone_jiedao": "Zone ↔ 街道 agreement (IoU of each zone with the union of its plan 街道)",
+            "line_accuracy": "Lines against independent anchors (geodata/src/anchors.json): residuals in metres of the "
+            "anchors used to draw each line and of the held-out ones; fail when one exceeds the stated accuracy",
+            "anchor_facts": "Anchor facts that do not hold (on the wrong side of a line, outside their zone …)",
+            "sites": "Projects: placed as sites (point, line, footprint) vs known only by an extent",
+        }
+        out = []
+        with pd.option_context("display.width", 200, "display.max_colwidth", 120, "display.max_columns", 30):
+            for key, frame in self.tables().items():
+                if key == "anchor_facts":
+                    bad = frame[frame["ok"].notna() & (frame["ok"] == False)] if not frame.empty else frame  # noqa: E712
+                    out.append(f"== {titles[key]}\n{bad.to_string(index=False) if not bad.empty else '(none)'}")
+                    continue
+                if key == "problems":
+                    if not frame.empty:
+                        listed = "\n".join(
+                            f"  {Problem(**{str(k): v for k, v in rec.items()})}" for rec in frame.to_dict("records")
+                        )
+                        out.append(f"== {titles[key]}\n{listed}")
+                    continue
+                out.append(f"== {titles[key]}\n{frame.to_string(index=False) if not frame.empty else '(none)'}")
+                if key == "zone_areas" and not frame.empty:
+                    for _, row in frame[frame["explanation"] != ""].iterrows():
+                        out.append(f"   {row['id']}: {row['explanation']}")
+        out.append("RESULT: " + ("OK" if self.ok else "FAILED (see above)"))
+        return "\n\n".join(out)
+
+
+def _read(folder: Path, name: str) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    gpkg = folder.suffix.lower() == ".gpkg"
+    spec = catalogue(None if gpkg or not (folder / "layers.json").is_file() else folder)[name]
+    path = folder if gpkg else folder / spec.file
+    try:
+        frame = gpd.read_file(path, layer=name, engine="pyogrio") if gpkg else gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # any read failure is reported as a problem of that layer
+        return None, [Problem(name, str(path), "schema", f"cannot be read: {exc}")]
+    return frame, find_problems(frame, spec, str(path))
+
+
+def _has_all(gpkg: Path, specs: dict[str, Any]) -> bool:
+    """Whether a GeoPackage holds every catalogued layer (an export), not only adopted ones."""
+    try:
+        names = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
+    except Exception:
+        return False
+    return set(specs) <= names
+
+
+def _pct(a: float, b: float) -> float:
+    return round(100.0 * (a - b) / b, 1) if b else float("nan")
+
+
+def _topology(name: str, frame: gpd.GeoDataFrame, district: gpd.GeoDataFrame) -> dict[str, object]:
+    d_area = float(geodesic_area(district).sum())
+    union = gpd.GeoDataFrame(geometry=[shapely.union_all(frame.geometry.values)], crs=frame.crs)
+    u_area = float(geodesic_area(union).iloc[0])
+    overlap = float(geodesic_area(frame).sum()) - u_area
+    gap_geom = shapely.difference(district.geometry.iloc[0], union.geometry.iloc[0])
+    outside_geom = shapely.difference(union.geometry.iloc[0], district.geometry.iloc[0])
+    gap, outside = (float(v) for v in geodesic_area_of([gap_geom, outside_geom], frame.crs))
+    worst = max(gap, overlap, outside) / d_area * 100
+    return {
+        "layer": name,
+        "features": len(frame),
+        "union_km2": round(u_area, 4),
+        "district_km2": round(d_area, 4),
+        "gap_km2": round(gap, 4),
+        "gap_pct": round(gap / d_area * 100, 3),
+        "overlap_km2": round(overlap, 4),
+        "overlap_pct": round(overlap / d_area * 100, 3),
+        "outside_km2": round(outside, 4),
+        "ok": worst <= TOPOLOGY_TOLERANCE_PCT,
+    }
+
+
+def _zone_areas(zones: gpd.GeoDataFrame, lines: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "id": zones["id"],
+            "name_zh": zones["name_zh"],
+            "planned_km2": zones["planned_area_km2"],
+            "geodesic_km2": geodesic_area(zones).round(3),
+            "epsg4550_km2": projected_area(zones).round(3),
+        }
+    )
+    frame["diff_km2"] = (frame["geodesic_km2"] - frame["planned_km2"]).round(3)
+    frame["diff_pct"] = [_pct(a, b) for a, b in zip(frame["geodesic_km2"], frame["planned_km2"], strict=True)]
+    frame["in_line"] = frame["diff_pct"].abs() <= PLAN_TOLERANCE_PCT
+    frame["explanation"] = [
+        "" if ok else _explain(zid, frame, zones, lines) for zid, ok in zip(frame["id"], frame["in_line"], strict=True)
+    ]
+    return frame.reset_index(drop=True)
+
+
+def _explain(zone_id: str, table: pd.DataFrame, zones: gpd.GeoDataFrame, lines: gpd.GeoDataFrame | None) -> str:
+    """Say, from the digitized layers and the reference outline, why a zone is out of line."""
+    group = next((g for g, ids in _LANDMASSES.items() if zone_id in ids), None)
+    got_by = {str(k): float(v) for k, v in zip(table["id"], table["geodesic_km2"], strict=True)}
+    plan_by = {str(k): float(v) for k, v in zip(table["id"], table["planned_km2"], strict=True)}
+    pct_by = {str(k): float(v) for k, v in zip(table["id"], table["diff_pct"], strict=True)}
+    parts = []
+    if group is not None:
+        ids = [i for i in _LANDMASSES[group] if i in got_by]
+        got, plan = sum(got_by[i] for i in ids), sum(plan_by[i] for i in ids)
+        other_txt = ", ".join(f"{i} {pct_by[i]:+.1f} %" for i in ids if i != zone_id)
+        parts.append(
+            f"The reference outline {group} holds {got:.2f} km² for {', '.join(ids)} against the plan's "
+            f"{plan:.1f} km² ({_pct(got, plan):+.1f} %); the other zone(s) there are at {other_txt}, so "
+            f"{zone_id} takes what is left: {got_by[zone_id]:.2f} km² vs {plan_by[zone_id]:.1f} km²."
+        )
+    if lines is not None:
+        zone = zones.loc[zones["id"] == zone_id].geometry.iloc[0]
+        edge = zone.boundary.buffer(1e-6)
+        shared = gpd.GeoDataFrame(geometry=lines.geometry.intersection(edge).values, crs=lines.crs, index=lines.index)
+        touching = lines[geodesic_length(shared) > 0.01]
+        inner = touching[touching["kind"] != "district_edge"]
+        if len(inner):
+            txt = ", ".join(f"{r.name_zh} (±{r.accuracy_m:.0f} m)" for r in inner.itertuples())
+            parts.append(f"Its inner edges are {txt}; only these could move it, within their accuracy.")
+    return " ".join(parts)
+
+
+def _belt_river(belt: gpd.GeoDataFrame, lines: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The belt's polygon measured along the river: the digitized centreline inside the belt."""
+    poly = belt[belt["kind"] == "belt"]
+    if lines is None or poly.empty:
+        return poly.iloc[0:0]
+    river = shapely.union_all(lines.loc[lines["kind"] == "river"].geometry.values)
+    out = poly.copy()
+    out["geometry"] = [shapely.line_merge(shapely.intersection(river, g.buffer(1e-7))) for g in poly.geometry]
+    return out
+
+
+def _lengths(
+    axes: gpd.GeoDataFrame | None, belt: gpd.GeoDataFrame | None, lines_layer: gpd.GeoDataFrame | None
+) -> pd.DataFrame:
+    frames = []
+    parts = [axes]
+    if belt is not None:
+        parts += [_belt_river(belt, lines_layer), belt]
+    for frame in parts:
+        if frame is None:
+            continue
+        lines = frame[frame.geom_type.isin(["LineString", "MultiLineString"])]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "id": lines["id"],
+                    "name_zh": lines["name_zh"],
+                    "kind": lines["kind"],
+                    "planned_km": lines["planned_length_km"],
+                    "geodesic_km": geodesic_length(lines).round(3),
+                    "epsg4550_km": projected_length(lines).round(3),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    out["diff_pct"] = [
+        _pct(a, b) if pd.notna(b) else float("nan") for a, b in zip(out["geodesic_km"], out["planned_km"], strict=True)
+    ]
+    out["in_line"] = [bool(abs(p) <= PLAN_TOLERANCE_PCT) if pd.notna(p) else None for p in out["diff_pct"]]
+    return out
+
+
+def _zone_jiedao(zones: gpd.GeoDataFrame, jiedao: gpd.GeoDataFrame) -> pd.DataFrame:
+    rows = []
+    by_id = {r.id: r.geometry for r in jiedao.itertuples()}
+    for z in zones.itertuples():
+        ids = [i for i in str(z.jiedao_ids).split(",") if i]
+        missing = [i for i in ids if i not in by_id]
+        union = shapely.union_all([by_id[i] for i in ids if i in by_id])
+        pair = gpd.GeoDataFrame(
+            geometry=[
+                shapely.intersection(z.geometry, union),
+                shapely.union(z.geometry, union),
+                shapely.difference(z.geometry, union),
+                shapely.difference(union, z.geometry),
+            ],
+            crs=zones.crs,
+        )
+        inter, uni, z_only, j_only = geodesic_area(pair)
+        rows.append(
+            {
+                "zone": z.id,
+                "jiedao": ",".join(ids),
+                "missing_jiedao": ",".join(missing),
+                "iou": round(inter / uni, 4) if uni else float("nan"),
+                "zone_only_km2": round(z_only, 4),
+                "jiedao_only_km2": round(j_only, 4),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def check(folder: Path | None = None) -> CheckReport:
+    """Check every catalogued layer in ``folder`` (the bundled data by default).
+
+    ``folder`` may also be a GeoPackage with one table per layer (as ``hepinggis export`` writes,
+    or as a bureau would deliver its authoritative boundaries); a folder without its own
+    ``layers.json`` is checked against the bundled catalogue.
+
+    Returns
+    -------
+    CheckReport
+        DataFrames ``layers``, ``problems``, ``topology``, ``zone_areas``, ``lengths`` and
+        ``zone_jiedao``; ``report.ok`` is False on a hard failure.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> report = hepinggis.check()
+    >>> report.ok
+    True
+    >>> sorted(report.zone_areas["id"])[:2]
+    ['beishichang', 'changbaidao']
+    """
+    folder = Path(folder) if folder is not None else data_dir()
+    own = folder.suffix.lower() != ".gpkg" and (folder / "layers.json").is_file()
+    specs = catalogue(folder if own else None)
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    problems: list[Problem] = []
+    rows = []
+    if folder.suffix.lower() == ".gpkg" and adopted_names(folder) and not _has_all(folder, specs):
+        # a GeoPackage of adopted layers (hepinggis adopt): the layers it lacks are the bundled ones
+        in_gpkg = set(adopted_names(folder))
+        folder_for = {n: (folder if n in in_gpkg else data_dir()) for n in specs}
+    else:
+        folder_for = {n: (layer_source(n) or folder) if folder == data_dir() else folder for n in specs}
+    adopted = {n for n, f in folder_for.items() if f != data_dir() and f.suffix.lower() == ".gpkg" and n in ADOPTABLE}
+    for name, spec in specs.items():
+        frame, probs = _read(folder_for[name], name)
+        problems += probs
+        if frame is not None:
+            frames[name] = frame
+        rows.append(
+            {
+                "layer": name,
+                "file": spec.file,
+                "features": None if frame is None else len(frame),
+                "crs": None if frame is None or frame.crs is None else frame.crs.to_string(),
+                "geometry": "" if frame is None else ", ".join(sorted(set(frame.geom_type.dropna()))),
+                "problems": len(probs),
+            }
+        )
+    report = CheckReport(layers=pd.DataFrame(rows), problems=pd.DataFrame([p.__dict__ for p in problems]))
+    broken = {p.layer for p in problems}
+    good = {k: v for k, v in frames.items() if k not in broken}
+    if "district" not in good:
+        if "district" not in frames:
+            raise LayerFileError("the district layer cannot be read, so nothing else can be checked")
+        return report
+    district = good["district"]
+    report.topology = pd.DataFrame([_topology(n, good[n], district) for n in ("zones", "jiedao") if n in good])
+    if "zones" in good:
+        report.zone_areas = _zone_areas(good["zones"], good.get("boundary_lines"))
+    report.lengths = _lengths(good.get("axes"), good.get("belt"), good.get("boundary_lines"))
+    if "zones" in good and "jiedao" in good:
+        report.zone_jiedao = _zone_jiedao(good["zones"], good["jiedao"])
+    if "zones" in good and "boundary_lines" in good and "zones" not in adopted:  # adopted zones: not from the lines
+        lines = pd.concat([good["boundary_lines"], *([good["axes"]] if "axes" in good else [])], ignore_index=True)
+        lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=good["boundary_lines"].crs)
+        report.anchor_facts = anchor_facts(lines, good["zones"], district)
+        report.line_accuracy = line_accuracy(report.anchor_facts, lines)
+    if "projects" in good:
+        report.sites = _sites(good["projects"])
+    return report
+
+
+def _sites(projects: gpd.GeoDataFrame) -> pd.DataFrame:
+    """How many projects are placed as sites and how many only by the extent they lie in."""
+    sited = projects["location_method"].isin(["point", "line", "footprint"])
+    table = projects.groupby("location_method").size().rename("projects").reset_index()
+    table["placement"] = ["site" if m in ("point", "line", "footprint") else "extent" for m in table["location_method"]]
+    total = pd.DataFrame(
+        [
+            {"location_method": "(all sites)", "projects": int(sited.sum()), "placement": "site"},
+            {"location_method": "(all extents)", "projects": int((~sited).sum()), "placement": "extent"},
+        ]
+    )
+    return pd.concat([table, total], ignore_index=True)
