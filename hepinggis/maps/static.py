@@ -244,6 +244,173 @@ def _place_labels(ax: Axes, items: list[tuple[str, float, float, float]], avoid:
     return placed
 
 
+def _use_cjk_fonts() -> None:
+    require_cjk_font()
+    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
+    plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["svg.fonttype"] = "none"
+    plt.rcParams["pdf.fonttype"] = 42
+
+
+def _shown_markers(projects: gpd.GeoDataFrame, target: gpd.GeoDataFrame, zone_id: str | None) -> gpd.GeoDataFrame:
+    """The projects' markers in EPSG:4550 (drawn apart where they would hide each other), those
+    in the zone for a zone map."""
+    movable, slack = marker_freedom(projects)
+    markers = gpd.GeoDataFrame(
+        projects.drop(columns="geometry"),
+        geometry=marker_points(projects.geometry, movable=movable, slack_m=slack),
+        crs=projects.crs,
+    ).to_crs(MEASURE_CRS)
+    return markers if zone_id is None else markers[markers.intersects(target.geometry.iloc[0])]
+
+
+def _extent(target: gpd.GeoDataFrame, shown: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    frame = gpd.GeoSeries([*target.geometry, *shown.geometry], crs=MEASURE_CRS)
+    minx, miny, maxx, maxy = frame.total_bounds
+    pad = 0.05 * max(maxx - minx, maxy - miny)
+    return (minx - pad, miny - pad, maxx + pad, maxy + pad)
+
+
+def _sheet(
+    paper: str | None, orientation: str, extent: tuple[float, float, float, float], dpi: int
+) -> tuple[Figure, Axes, tuple[float, float, float, float], float, bool]:
+    """The figure and its regions in figure fractions: title on top, credit at the foot, the map,
+    and the legend beside or below it. Returns (figure, map axes, legend box, height in inches,
+    legend beside)."""
+    ratio = (extent[3] - extent[1]) / (extent[2] - extent[0])
+    width, height, beside = _figure_size(paper, orientation, ratio)
+    fig = plt.figure(figsize=(width, height), dpi=dpi)
+    quiet_redraws(fig)
+    foot = 0.95 / height  # inches → fraction: three credit lines at 7 pt
+    top = 1 - 0.45 / height
+    if beside:
+        ax = fig.add_axes((0.02, foot + 0.01, 0.70, top - foot - 0.02))
+        legend_box = (0.73, foot + 0.01, 0.26, top - foot - 0.02)
+    else:
+        legend_h = 1.55 / height
+        ax = fig.add_axes((0.02, foot + legend_h, 0.96, top - foot - legend_h - 0.01))
+        legend_box = (0.02, foot, 0.96, legend_h)
+    return fig, ax, legend_box, height, beside
+
+
+def _draw_plan(ax: Axes, zones: gpd.GeoDataFrame, zone_id: str | None) -> None:
+    """Zones (the others faint on a zone map), 街道 lines, the belt and its banks, the axes."""
+    for z in zones.itertuples():
+        faint = zone_id is not None and z.id != zone_id
+        gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
+            ax=ax,
+            color=ZONE_COLORS.get(z.id, "#999"),
+            alpha=0.2 if faint else ZONE_FILL_OPACITY,
+            edgecolor="#333",
+            lw=0.8,
+        )
+    load("jiedao").to_crs(MEASURE_CRS).boundary.plot(ax=ax, color="#444", lw=0.6, ls="--")
+    belt = load("belt").to_crs(MEASURE_CRS)
+    belt[belt["kind"] == "belt"].plot(ax=ax, color=BELT_COLOR, alpha=0.3, lw=0)
+    belt[belt["kind"] == "bank"].plot(ax=ax, color=BELT_COLOR, lw=1.5)
+    axes_layer = load("axes").to_crs(MEASURE_CRS)
+    for axis_id, color in AXIS_COLORS.items():
+        axes_layer[(axes_layer["kind"] == "segment") & (axes_layer["axis_id"] == axis_id)].plot(
+            ax=ax, color=color, lw=2.5
+        )
+
+
+def _draw_projects(
+    ax: Axes, shown: gpd.GeoDataFrame, colors: dict[str, str], extent: tuple[float, float, float, float]
+) -> tuple[float, list[Any]]:
+    """Markers by category (circles for sites, diamonds for extents; smaller above
+    `SMALL_MARKERS_ABOVE`), or density shading above `DENSITY_ABOVE`. Returns the marker size in
+    points and the density legend's handles."""
+    marker_pt = _MARKER_PT if len(shown) <= SMALL_MARKERS_ABOVE else SMALL_MARKER_PT
+    if len(shown) > DENSITY_ABOVE:
+        return marker_pt, _draw_density(ax, shown, extent)
+    ms = marker_pt**2
+    lw = 0.8 if marker_pt == _MARKER_PT else 0.3
+    for cat, group in shown.groupby("category"):
+        sited = group["location_method"].isin(SITED)
+        color = colors.get(str(cat), "#333")
+        if sited.any():
+            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=lw, zorder=5)
+        if (~sited).any():
+            group[~sited].plot(ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=lw, zorder=5)
+    return marker_pt, []
+
+
+def _label_zones(
+    fig: Figure, ax: Axes, labelled: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, marker_pt: float, density: bool
+) -> tuple[list[Bbox], list[Bbox]]:
+    """Zone names placed clear of the markers (in display pixels, after the map is drawn)."""
+    fig.canvas.draw()
+    to_px = ax.transData.transform
+    r_px = marker_pt / 2 * fig.dpi / 72 * 1.4
+    centres: Any = to_px(np.column_stack([shown.geometry.x, shown.geometry.y])) if len(shown) and not density else []
+    marker_boxes = [Bbox.from_extents(x - r_px, y - r_px, x + r_px, y + r_px) for x, y in centres]
+    items = []
+    for z, pt in zip(labelled.itertuples(), label_points(labelled.geometry), strict=True):
+        room = float(np.sqrt(z.geometry.area) / 3)
+        items.append((ZONE_SHORT_ZH.get(z.id, z.name_zh), pt.x, pt.y, room))
+    return _place_labels(ax, items, marker_boxes, 9.0), marker_boxes
+
+
+def _legend_handles(
+    zones: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, colors: dict[str, str], density_handles: list[Any] | None
+) -> list[Any]:
+    """The legend: zones, axes, belt, 街道 lines, then the density classes or the categories."""
+    handles: list[Any] = [
+        Patch(facecolor=ZONE_COLORS[z.id], alpha=ZONE_FILL_OPACITY, edgecolor="#333", label=z.name_zh)
+        for z in zones.itertuples()
+    ]
+    handles += [
+        Line2D([], [], color=c, lw=2.5, label=n)
+        for n, c in (
+            ("南京街城市驱动发展轴", AXIS_COLORS["nanjingjie_axis"]),
+            ("三好街创新创业发展轴", AXIS_COLORS["sanhaojie_axis"]),
+        )
+    ]
+    handles.append(Patch(facecolor=BELT_COLOR, alpha=0.3, label="浑河文体旅生态发展带"))
+    handles.append(Line2D([], [], color="#444", lw=0.8, ls="--", label="街道界（示意）"))
+    if density_handles is not None:
+        return handles + density_handles
+    for cat in category_order(shown["category"]):
+        label = plain_text(f"项目：{CATEGORY_ZH.get(cat, cat)}")
+        handles.append(Line2D([], [], marker="o", ls="", color=colors[cat], markeredgecolor="white", label=label))
+    if (~shown["location_method"].isin(SITED)).any():
+        handles.append(
+            Line2D(
+                [], [], marker="D", ls="", markerfacecolor="#bbb", markeredgecolor="#222", label="菱形：仅知所在范围"
+            )
+        )
+    return handles
+
+
+def _legend(fig: Figure, box: tuple[float, float, float, float], beside: bool, handles: list[Any]) -> None:
+    lax = fig.add_axes(box)
+    lax.set_axis_off()
+    lax.legend(
+        handles=handles,
+        loc="upper left" if beside else "lower left",
+        fontsize=7.5,
+        framealpha=0.9,
+        borderaxespad=0,
+        frameon=False,
+        ncol=1 if beside else 3,
+        mode=None,
+    )
+
+
+def _title_and_credits(fig: Figure, height: float, title: str, projects: gpd.GeoDataFrame) -> None:
+    fig.text(0.5, 1 - 0.12 / height, title, ha="center", va="top", fontsize=13, fontweight="bold")
+    fig.text(
+        0.02,
+        0.12 / height,
+        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{boundary_credit() or SOURCE_ZH}\n{_CRS_NOTE}",
+        fontsize=MIN_FONT_PT,
+        color="#444",
+        va="bottom",
+        wrap=True,
+    )
+
+
 def static_layout(
     *,
     zone_id: str | None = None,
@@ -260,146 +427,29 @@ def static_layout(
     `MIN_FONT_PT` at that size, zone names are placed clear of the project markers and drawn above
     them, and the credit line stays at the foot of the sheet.
     """
-    require_cjk_font()
-    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
-    plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["svg.fonttype"] = "none"
-    plt.rcParams["pdf.fonttype"] = 42
+    _use_cjk_fonts()
     zones = load("zones").to_crs(MEASURE_CRS)
     if zone_id is not None:
         require_ids(zones, "id", [zone_id], "zones")
-    jiedao = load("jiedao").to_crs(MEASURE_CRS)
-    belt = load("belt").to_crs(MEASURE_CRS)
-    axes_layer = load("axes").to_crs(MEASURE_CRS)
     projects = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
     colors = category_colors(projects["category"])
-    movable, slack = marker_freedom(projects)
-    markers = gpd.GeoDataFrame(
-        projects.drop(columns="geometry"),
-        geometry=marker_points(projects.geometry, movable=movable, slack_m=slack),
-        crs=projects.crs,
-    ).to_crs(MEASURE_CRS)
     target = zones if zone_id is None else zones[zones["id"] == zone_id]
-    shown = markers if zone_id is None else markers[markers.intersects(target.geometry.iloc[0])]
-    frame = gpd.GeoSeries([*target.geometry, *shown.geometry], crs=MEASURE_CRS)
-    minx, miny, maxx, maxy = frame.total_bounds
-    pad = 0.05 * max(maxx - minx, maxy - miny)
-    extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-    ratio = (extent[3] - extent[1]) / (extent[2] - extent[0])
-    width, height, beside = _figure_size(paper, orientation, ratio)
-    fig = plt.figure(figsize=(width, height), dpi=dpi)
-    quiet_redraws(fig)
-    # regions in figure fractions: title on top, credit at the foot, legend beside or below the map
-    foot = 0.95 / height  # inches → fraction: three credit lines at 7 pt
-    top = 1 - 0.45 / height
-    if beside:
-        ax = fig.add_axes((0.02, foot + 0.01, 0.70, top - foot - 0.02))
-        legend_box = (0.73, foot + 0.01, 0.26, top - foot - 0.02)
-    else:
-        legend_h = 1.55 / height
-        ax = fig.add_axes((0.02, foot + legend_h, 0.96, top - foot - legend_h - 0.01))
-        legend_box = (0.02, foot, 0.96, legend_h)
-    for z in zones.itertuples():
-        faint = zone_id is not None and z.id != zone_id
-        gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
-            ax=ax,
-            color=ZONE_COLORS.get(z.id, "#999"),
-            alpha=0.2 if faint else ZONE_FILL_OPACITY,
-            edgecolor="#333",
-            lw=0.8,
-        )
-    jiedao.boundary.plot(ax=ax, color="#444", lw=0.6, ls="--")
-    belt[belt["kind"] == "belt"].plot(ax=ax, color=BELT_COLOR, alpha=0.3, lw=0)
-    belt[belt["kind"] == "bank"].plot(ax=ax, color=BELT_COLOR, lw=1.5)
-    for axis_id, color in AXIS_COLORS.items():
-        axes_layer[(axes_layer["kind"] == "segment") & (axes_layer["axis_id"] == axis_id)].plot(
-            ax=ax, color=color, lw=2.5
-        )
-    density = len(shown) > DENSITY_ABOVE
-    marker_pt = _MARKER_PT if len(shown) <= SMALL_MARKERS_ABOVE else SMALL_MARKER_PT
-    density_handles = _draw_density(ax, shown, extent) if density else []
-    ms = marker_pt**2
-    for cat, group in [] if density else shown.groupby("category"):
-        sited = group["location_method"].isin(SITED)
-        color = colors.get(str(cat), "#333")
-        lw = 0.8 if marker_pt == _MARKER_PT else 0.3
-        if sited.any():
-            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=lw, zorder=5)
-        if (~sited).any():
-            group[~sited].plot(ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=lw, zorder=5)
+    shown = _shown_markers(projects, target, zone_id)
+    extent = _extent(target, shown)
+    fig, ax, legend_box, height, beside = _sheet(paper, orientation, extent, dpi)
+    _draw_plan(ax, zones, zone_id)
+    marker_pt, density_handles = _draw_projects(ax, shown, colors, extent)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
-    span = extent[2] - extent[0]
-    _scale_bar(ax, 2000 if span > 8000 else 500)
+    _scale_bar(ax, 2000 if extent[2] - extent[0] > 8000 else 500)
     _north(ax)
-    fig.canvas.draw()
-    to_px = ax.transData.transform
-    r_px = marker_pt / 2 * fig.dpi / 72 * 1.4
-    centres: Any = to_px(np.column_stack([shown.geometry.x, shown.geometry.y])) if len(shown) and not density else []
-    marker_boxes = [Bbox.from_extents(x - r_px, y - r_px, x + r_px, y + r_px) for x, y in centres]
-    labelled = zones if zone_id is None else target
-    items = []
-    for z, pt in zip(labelled.itertuples(), label_points(labelled.geometry), strict=True):
-        room = float(np.sqrt(z.geometry.area) / 3)
-        items.append((ZONE_SHORT_ZH.get(z.id, z.name_zh), pt.x, pt.y, room))
-    label_boxes = _place_labels(ax, items, marker_boxes, 9.0)
-    handles: list[Any] = [
-        Patch(facecolor=ZONE_COLORS[z.id], alpha=ZONE_FILL_OPACITY, edgecolor="#333", label=z.name_zh)
-        for z in zones.itertuples()
-    ]
-    handles += [
-        Line2D([], [], color=c, lw=2.5, label=n)
-        for n, c in (
-            ("南京街城市驱动发展轴", AXIS_COLORS["nanjingjie_axis"]),
-            ("三好街创新创业发展轴", AXIS_COLORS["sanhaojie_axis"]),
-        )
-    ]
-    handles.append(Patch(facecolor=BELT_COLOR, alpha=0.3, label="浑河文体旅生态发展带"))
-    handles.append(Line2D([], [], color="#444", lw=0.8, ls="--", label="街道界（示意）"))
-    handles += density_handles
-    for cat in [] if density else category_order(shown["category"]):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="",
-                color=colors[cat],
-                markeredgecolor="white",
-                label=plain_text(f"项目：{CATEGORY_ZH.get(cat, cat)}"),
-            )
-        )
-    if not density and (~shown["location_method"].isin(SITED)).any():
-        handles.append(
-            Line2D(
-                [], [], marker="D", ls="", markerfacecolor="#bbb", markeredgecolor="#222", label="菱形：仅知所在范围"
-            )
-        )
-    lax = fig.add_axes(legend_box)
-    lax.set_axis_off()
-    lax.legend(
-        handles=handles,
-        loc="upper left" if beside else "lower left",
-        fontsize=7.5,
-        framealpha=0.9,
-        borderaxespad=0,
-        frameon=False,
-        ncol=1 if beside else 3,
-        mode=None,
-    )
+    density = len(shown) > DENSITY_ABOVE
+    label_boxes, marker_boxes = _label_zones(fig, ax, target, shown, marker_pt, density)
+    _legend(fig, legend_box, beside, _legend_handles(zones, shown, colors, density_handles if density else None))
     title = PLAN_TITLE_ZH if zone_id is None else f"{PLAN_TITLE_ZH}：{zones.set_index('id').loc[zone_id, 'name_zh']}"
-    fig.text(0.5, 1 - 0.12 / height, title, ha="center", va="top", fontsize=13, fontweight="bold")
-    fig.text(
-        0.02,
-        0.12 / height,
-        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{boundary_credit() or SOURCE_ZH}\n{_CRS_NOTE}",
-        fontsize=MIN_FONT_PT,
-        color="#444",
-        va="bottom",
-        wrap=True,
-    )
+    _title_and_credits(fig, height, title, projects)
     return Layout(fig, label_boxes, marker_boxes)
 
 
