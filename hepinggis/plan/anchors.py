@@ -10,6 +10,7 @@ only held-out residuals are an honest accuracy figure.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -123,18 +124,38 @@ def anchor_facts(
     data = _load(path)
     points = anchors(path)
     pts = _metric(points)
-    by_line = {
-        str(k): g
-        for k, g in zip(lines["id"], lines.to_crs(MEASURE_CRS).geometry.values, strict=True)
-        if k not in ("nanjingjie_axis", "sanhaojie_axis")
-    }
-    zone_geoms = dict(zip(zones["id"], zones.to_crs(MEASURE_CRS).geometry.values, strict=True))
-    edge = shapely.union_all(district.to_crs(MEASURE_CRS).geometry.values)
-    acc = dict(zip(lines["id"], lines["accuracy_m"], strict=True))
-    rows: list[dict[str, Any]] = []
+    facts = _Facts(
+        by_line={
+            str(k): g
+            for k, g in zip(lines["id"], lines.to_crs(MEASURE_CRS).geometry.values, strict=True)
+            if k not in ("nanjingjie_axis", "sanhaojie_axis")
+        },
+        zones=dict(zip(zones["id"], zones.to_crs(MEASURE_CRS).geometry.values, strict=True)),
+        edge=shapely.union_all(district.to_crs(MEASURE_CRS).geometry.values),
+        accuracy=dict(zip(lines["id"], lines["accuracy_m"], strict=True)),
+    )
+    for a in points.itertuples():
+        for pin in a.pins:
+            facts.pin(str(a.id), pin.get("role", a.role), pts[a.id], pin)
+    for c in data.get("crossings", []):
+        facts.crossing(c, pts)
+    return pd.DataFrame(facts.rows, columns=["anchor", "role", "fact", "target", "residual_m", "ok", "detail"])
 
-    def add(anchor: str, role: str, fact: str, target: str, residual: float, ok: bool | None, detail: str) -> None:
-        rows.append(
+
+@dataclass
+class _Facts:
+    """The layers an anchor's facts are checked against (in EPSG:4550), and the facts found."""
+
+    by_line: dict[str, Any]
+    zones: dict[str, Any]
+    edge: Any
+    accuracy: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(
+        self, anchor: str, role: str, fact: str, target: str, residual: float, ok: bool | None, detail: str
+    ) -> None:
+        self.rows.append(
             {
                 "anchor": anchor,
                 "role": role,
@@ -146,74 +167,59 @@ def anchor_facts(
             }
         )
 
-    for a in points.itertuples():
-        p = pts[a.id]
-        for pin in a.pins:
-            role = pin.get("role", a.role)
-            if "on" in pin:
-                line = by_line.get(pin["on"])
-                if line is None:
-                    add(a.id, role, "on", pin["on"], np.nan, None, "line not in the layers")
-                    continue
-                d = float(line.distance(p))
-                limit = float(acc[pin["on"]])
-                add(a.id, role, "on", pin["on"], d, d <= limit, f"{d:.0f} m from the line (±{limit:.0f} m stated)")
-            elif "side_of" in pin:
-                if pin["side"] not in _SIDES:
-                    raise LayerSchemaError(f"anchors: {a.id}: side must be one of {sorted(_SIDES)}")
-                line = by_line.get(pin["side_of"])
-                if line is None:
-                    add(a.id, role, "side", pin["side_of"], np.nan, None, "line not in the layers")
-                    continue
-                right, dist = _side(p, line, pin["side"])
-                detail = (
-                    "beyond the line's ends"
-                    if right is None
-                    else f"{dist:.0f} m {pin['side'] if right else 'on the wrong side'} of it"
-                )
-                add(a.id, role, "side", f"{pin['side']} of {pin['side_of']}", np.nan, right, detail)
-            elif "in_zone" in pin:
-                zone = zone_geoms.get(pin["in_zone"])
-                ok = None if zone is None else bool(zone.contains(p))
-                add(a.id, role, "in_zone", pin["in_zone"], np.nan, ok, "" if ok else "outside that zone")
-            elif pin.get("outside_district"):
-                inside = bool(edge.contains(p))
-                dist = float(edge.exterior.distance(p)) if hasattr(edge, "exterior") else float(edge.distance(p))
-                add(a.id, role, "outside_district", "district", np.nan, not inside, f"{dist:.0f} m from the edge")
-            else:
-                raise LayerSchemaError(f"anchors: {a.id}: unknown pin {pin}")
-    for c in data.get("crossings", []):
-        line = by_line.get(c["line"])
+    def pin(self, aid: str, role: str, p: Point, pin: dict[str, Any]) -> None:
+        """One pinned fact: on a line (within its accuracy), on a side of it, in a zone, outside the district."""
+        if "on" in pin:
+            line = self.by_line.get(pin["on"])
+            if line is None:
+                self.add(aid, role, "on", pin["on"], np.nan, None, "line not in the layers")
+                return
+            d = float(line.distance(p))
+            limit = float(self.accuracy[pin["on"]])
+            self.add(aid, role, "on", pin["on"], d, d <= limit, f"{d:.0f} m from the line (±{limit:.0f} m stated)")
+        elif "side_of" in pin:
+            if pin["side"] not in _SIDES:
+                raise LayerSchemaError(f"anchors: {aid}: side must be one of {sorted(_SIDES)}")
+            line = self.by_line.get(pin["side_of"])
+            if line is None:
+                self.add(aid, role, "side", pin["side_of"], np.nan, None, "line not in the layers")
+                return
+            right, dist = _side(p, line, pin["side"])
+            detail = (
+                "beyond the line's ends"
+                if right is None
+                else f"{dist:.0f} m {pin['side'] if right else 'on the wrong side'} of it"
+            )
+            self.add(aid, role, "side", f"{pin['side']} of {pin['side_of']}", np.nan, right, detail)
+        elif "in_zone" in pin:
+            zone = self.zones.get(pin["in_zone"])
+            ok = None if zone is None else bool(zone.contains(p))
+            self.add(aid, role, "in_zone", pin["in_zone"], np.nan, ok, "" if ok else "outside that zone")
+        elif pin.get("outside_district"):
+            inside = bool(self.edge.contains(p))
+            edge = self.edge
+            dist = float(edge.exterior.distance(p)) if hasattr(edge, "exterior") else float(edge.distance(p))
+            self.add(aid, role, "outside_district", "district", np.nan, not inside, f"{dist:.0f} m from the edge")
+        else:
+            raise LayerSchemaError(f"anchors: {aid}: unknown pin {pin}")
+
+    def crossing(self, c: dict[str, Any], pts: dict[str, Any]) -> None:
+        """A line crossing between two points either side of it: how far from their midpoint."""
+        line = self.by_line.get(c["line"])
         if line is None:
-            add(c["id"], c["role"], "crossing", c["line"], np.nan, None, "line not in the layers")
-            continue
+            self.add(c["id"], c["role"], "crossing", c["line"], np.nan, None, "line not in the layers")
+            return
         a, b = (pts[k] for k in c["between"])
         span = LineString([a, b])
         hit = [h for h in shapely.get_parts(line.intersection(span)) if not h.is_empty]
-        mid = span.interpolate(0.5, normalized=True)
         if not hit:
-            add(
-                c["id"],
-                c["role"],
-                "crossing",
-                c["line"],
-                np.nan,
-                False,
-                "the line does not pass between the two points",
-            )
-            continue
-        d = float(hit[0].distance(mid))
-        limit = float(acc[c["line"]])
-        add(
-            c["id"],
-            c["role"],
-            "crossing",
-            c["line"],
-            d,
-            d <= limit,
-            f"crosses {d:.0f} m from the midpoint of a {span.length:.0f} m bracket (±{limit:.0f} m stated)",
-        )
-    return pd.DataFrame(rows, columns=["anchor", "role", "fact", "target", "residual_m", "ok", "detail"])
+            detail = "the line does not pass between the two points"
+            self.add(c["id"], c["role"], "crossing", c["line"], np.nan, False, detail)
+            return
+        d = float(hit[0].distance(span.interpolate(0.5, normalized=True)))
+        limit = float(self.accuracy[c["line"]])
+        detail = f"crosses {d:.0f} m from the midpoint of a {span.length:.0f} m bracket (±{limit:.0f} m stated)"
+        self.add(c["id"], c["role"], "crossing", c["line"], d, d <= limit, detail)
 
 
 def _stats(values: pd.Series) -> tuple[int, float, float]:
