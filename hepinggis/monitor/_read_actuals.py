@@ -143,6 +143,59 @@ def _year(text: str) -> int | None:
     return int(number)
 
 
+class _Skip(Exception):
+    """A row not read as a figure: left blank, or refused with the field and the reason."""
+
+    def __init__(self, outcome: str, fieldname: str | None, message: str, year: int | None = None) -> None:
+        super().__init__(message)
+        self.outcome, self.field, self.message, self.year = outcome, fieldname, message, year
+
+
+def _identify(
+    iid: str, year_text: str, cell: object, known: pd.DataFrame, cols: dict[str, str | None]
+) -> tuple[pd.Series, int]:
+    """The indicator and year a row is for, or `_Skip` (empty row, unknown or qualitative
+    indicator, no year in range, no figure)."""
+    if not iid and not year_text and _blank(cell):
+        raise _Skip("rejected", None, "此行为空")
+    if iid not in known.index:
+        raise _Skip("rejected", cols["indicator_id"], f"未知的指标编号“{iid}”：见填报模板或 hepinggis.indicators()")
+    ind = known.loc[str(iid)]
+    assert isinstance(ind, pd.Series)  # ids are unique (checked by `indicators`): one row
+    if ind["kind"] == "qualitative":
+        raise _Skip("rejected", cols["indicator_id"], f"“{iid}”为定性目标：请在年度报告中文字说明")
+    year = _year(year_text)
+    if year is None:
+        raise _Skip("rejected", cols["year"], f"“{year_text}”不是 {YEARS[0]}–{YEARS[1]} 之间的年份")
+    if _blank(cell):
+        raise _Skip("blank", cols["value"], "未填数值", year)
+    return ind, year
+
+
+def _figure(
+    ind: pd.Series, cell: object, entry_text: str, year: int, percent: bool, cols: dict[str, str | None]
+) -> tuple[float, str | None, list[str]]:
+    """The figure as typed (see `parse_figure`), its entry mode for cumulative counts, and the
+    warnings to keep with it; or `_Skip`."""
+    fig = parse_figure(cell, rule=value_rule(str(ind["kind"]), ind["unit"]), unit=ind["unit"], percent_format=percent)
+    if fig.value is None:
+        raise _Skip("rejected", cols["value"], fig.error, year)
+    warnings = [fig.warning] if fig.warning else []
+    cumulative = ind["basis"] == "cumulative"
+    try:
+        mode = entry_mode(entry_text)
+    except ValueError as exc:
+        raise _Skip("rejected", cols["entry"], str(exc), year) from None
+    if cumulative:
+        mode = mode or str(ind["entry"] or "addition")
+    elif mode is not None:
+        warnings.append(f"填报口径“{entry_text}”只适用于累计类指标，此处不采用")
+        mode = None
+    if year == int(ind["base_year"] or 2020) and ind["basis"] in ("cumulative", "per_year"):
+        warnings.append(f"{year}年为基期：不计入规划期（2021年起）的{'累计' if cumulative else '年均'}，仅在趋势中列示")
+    return fig.value, mode, warnings
+
+
 def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | int | None = None) -> ActualsResult:
     """Read yearly figures (XLSX from `write_template`, or CSV in UTF-8/GBK) row by row.
 
@@ -190,86 +243,28 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     first: dict[tuple[str, int], int] = {}
     for rownum, (_, rec) in zip(raw.row_numbers, frame.iterrows(), strict=True):
         iid = _text(rec[str(cols["indicator_id"])])
-        year_text = _text(rec[str(cols["year"])])
         cell = rec[value_col]
-        note = _text(rec[cols["note"]]) if cols["note"] else ""
-        entry_text = _text(rec[cols["entry"]]) if cols["entry"] else ""
-        if not iid and not year_text and _blank(cell):
-            report.append(_line(rownum, iid, None, "rejected", None, "此行为空"))
-            continue
-        if iid not in known.index:
-            report.append(
-                _line(
-                    rownum,
-                    iid,
-                    None,
-                    "rejected",
-                    cols["indicator_id"],
-                    f"未知的指标编号“{iid}”：见填报模板或 hepinggis.indicators()",
-                )
-            )
-            continue
-        ind = known.loc[iid]
-        if ind["kind"] == "qualitative":
-            report.append(
-                _line(rownum, iid, None, "rejected", cols["indicator_id"], f"“{iid}”为定性目标：请在年度报告中文字说明")
-            )
-            continue
-        year = _year(year_text)
-        if year is None:
-            report.append(
-                _line(
-                    rownum, iid, None, "rejected", cols["year"], f"“{year_text}”不是 {YEARS[0]}–{YEARS[1]} 之间的年份"
-                )
-            )
-            continue
-        if _blank(cell):
-            report.append(_line(rownum, iid, year, "blank", value_col, "未填数值"))
-            continue
-        fig = parse_figure(
-            cell,
-            rule=value_rule(str(ind["kind"]), ind["unit"]),
-            unit=ind["unit"],
-            percent_format=rownum in percent_rows,
-        )
-        if fig.value is None:
-            report.append(_line(rownum, iid, year, "rejected", value_col, fig.error))
-            continue
-        warnings = [fig.warning] if fig.warning else []
-        cumulative = ind["basis"] == "cumulative"
         try:
-            mode = entry_mode(entry_text)
-        except ValueError as exc:
-            report.append(_line(rownum, iid, year, "rejected", cols["entry"], str(exc)))
-            continue
-        if cumulative:
-            mode = mode or str(ind["entry"] or "addition")
-        elif mode is not None:
-            warnings.append(f"填报口径“{entry_text}”只适用于累计类指标，此处不采用")
-            mode = None
-        if year == int(ind["base_year"] or 2020) and ind["basis"] in ("cumulative", "per_year"):
-            warnings.append(
-                f"{year}年为基期：不计入规划期（2021年起）的{'累计' if cumulative else '年均'}，仅在趋势中列示"
+            ind, year = _identify(iid, _text(rec[str(cols["year"])]), cell, known, cols)
+            value, mode, warnings = _figure(
+                ind, cell, _text(rec[cols["entry"]]) if cols["entry"] else "", year, rownum in percent_rows, cols
             )
+        except _Skip as skip:
+            report.append(_line(rownum, iid, skip.year, skip.outcome, skip.field, skip.message))
+            continue
         if rownum in raw.row_notes:
             warnings.append(raw.row_notes[rownum])
-        key = (iid, year)
-        if key in first:
+        if (iid, year) in first:
+            kept = first[(iid, year)]
             report.append(
                 _line(
-                    rownum,
-                    iid,
-                    year,
-                    "rejected",
-                    value_col,
-                    f"{iid} {year}年已在第 {first[key]} 行填报（保留第 {first[key]} 行）",
+                    rownum, iid, year, "rejected", value_col, f"{iid} {year}年已在第 {kept} 行填报（保留第 {kept} 行）"
                 )
             )
             continue
-        first[key] = rownum
-        values.append(
-            {"indicator_id": iid, "year": year, "value": fig.value, "entry": mode, "note": note, "row": rownum}
-        )
+        first[(iid, year)] = rownum
+        note = _text(rec[cols["note"]]) if cols["note"] else ""
+        values.append({"indicator_id": iid, "year": year, "value": value, "entry": mode, "note": note, "row": rownum})
         report.append(_line(rownum, iid, year, "read", value_col if warnings else None, "；".join(warnings)))
     value_frame = pd.DataFrame(values, columns=["indicator_id", "year", "value", "entry", "note", "row"])
     report_frame = pd.DataFrame(report, columns=["row", "indicator_id", "year", "outcome", "field", "message"])
