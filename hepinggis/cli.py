@@ -190,6 +190,7 @@ def _cmd_db(args: argparse.Namespace) -> int:
 
 
 def _cmd_monitor(args: argparse.Namespace) -> int:
+    from hepinggis.monitor.changes import yearly_project_lists
     from hepinggis.monitor.indicators import read_actuals, write_template
     from hepinggis.monitor.package import monitor
 
@@ -204,33 +205,10 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     print(result.summary())
     for rec in result.rejected.to_dict("records"):
         print(f"  第 {rec['row']} 行：{rec['field'] or ''} {rec['message']}")
-    by_year = _projects_by_year(args.projects_by_year, args.crs) if args.projects_by_year else None
+    by_year = yearly_project_lists(args.projects_by_year, args.crs) if args.projects_by_year else None
     written = monitor(result, args.out, year=args.year, projects_by_year=by_year)
     print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
     return 1 if len(result.rejected) else 0
-
-
-def _projects_by_year(folder: Path, crs: str | None) -> dict[int, Any]:
-    """One project list per year from ``folder`` (the year is the 4-digit number in each file name);
-    the bundled projects of the 2022 work report stand for 2022 unless the folder has that year."""
-    import re
-
-    from hepinggis.plan.layers import load
-
-    if not folder.is_dir():
-        raise HepingGISError(f"{folder} is not a folder of yearly project lists")
-    lists: dict[int, Any] = {2022: load("projects")}
-    found = 0
-    for path in sorted(folder.iterdir()):
-        match = re.search(r"(20[2-3]\d)", path.stem)
-        if match and path.suffix.lower() in {".csv", ".xlsx", ".geojson", ".gpkg", ".shp"}:
-            result = read_projects(path, crs=crs)
-            print(result.summary())
-            lists[int(match.group(1))] = result  # its refused rows are listed as refused, never as vanished
-            found += 1
-    if not found:
-        raise HepingGISError(f"{folder}: no project list whose name holds a year (e.g. 2023.csv)")
-    return lists
 
 
 def _write_pulled(frames: dict[str, Any], path: Path) -> None:
@@ -308,10 +286,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps.")
-    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _plan_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """layers, check, digitize, adopt: the plan's layers."""
     p = sub.add_parser("layers", help="list the bundled layers")
     p.set_defaults(func=_cmd_layers)
     p = sub.add_parser("check", help="validate the layers and compare them with the plan's figures")
@@ -337,6 +313,22 @@ def _parser() -> argparse.ArgumentParser:
         "lines replace those of lines.json (rewritten) and every layer is rebuilt from them",
     )
     p.set_defaults(func=_cmd_digitize)
+    p = sub.add_parser("adopt", help="adopt the bureau's own boundaries (zones, jiedao, district) into a GeoPackage")
+    p.add_argument("file", type=Path, help="Shapefile, GeoPackage or GeoJSON of polygons")
+    p.add_argument("--as", dest="as_layer", required=True, choices=["zones", "jiedao", "district"])
+    p.add_argument("--out", type=Path, required=True, help="the GeoPackage of adopted layers (added to or created)")
+    p.add_argument("--name-col", default=None, help="the column holding the names, if not recognised")
+    p.add_argument(
+        "--crs", default=None, help="the file's CRS where it has no .prj (EPSG:4550, EPSG:4529, EPSG:4490 …)"
+    )
+    p.add_argument("--layer", default=None, help="the table of a GeoPackage with several")
+    p.add_argument("--encoding", default=None, help="attribute encoding (default: .cpg, else UTF-8/GBK detected)")
+    p.add_argument("--accuracy-m", type=float, default=1.0, help="the stated accuracy of the boundaries (default 1 m)")
+    p.set_defaults(func=_cmd_adopt)
+
+
+def _data_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """import, export, db: project lists and layers in and out."""
     p = sub.add_parser(
         "import",
         help="import a project list (CSV, XLSX, GeoJSON, GeoPackage, Shapefile); exit 1 if any row was rejected",
@@ -351,6 +343,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--report", type=Path, default=None, help="write the row-by-row report (.csv or .xlsx)")
     p.set_defaults(func=_cmd_import)
+    p = sub.add_parser(
+        "export", help="export layers to GeoPackage, Shapefile, GeoJSON, KML or Excel (atomic, verified)"
+    )
+    p.add_argument("dest", type=Path, help="a .gpkg/.xlsx file, or a folder for shp/geojson/kml")
+    p.add_argument("--format", choices=["gpkg", "shp", "geojson", "kml", "xlsx"], default=None)
+    p.add_argument("--layer", action="append", default=[], help="a layer to export (repeat; default: all)")
+    p.add_argument("--crs", default="EPSG:4326", choices=["EPSG:4326", "EPSG:4550", "EPSG:4529"])
+    p.add_argument("--encoding", default="UTF-8", choices=["UTF-8", "GBK"], help="Shapefile text encoding")
+    p.add_argument("--projects", type=Path, default=None, metavar="FILE", help="export your own project list")
+    p.add_argument(
+        "--qgis-project", type=Path, default=None, metavar="FILE.qgz", help="also write a QGIS project with the layers"
+    )
+    p.add_argument("--projects-crs", default=None, help="the coordinate system of --projects (as for import)")
+    p.add_argument("--projects-encoding", default=None, help="force the encoding of --projects")
+    p.add_argument("--name-col", default=None, help="the column of --projects holding the names")
+    _layers_option(p)
+    p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("db", help="push the layers to PostGIS, or pull them back")
+    p.add_argument("action", choices=["push", "pull"])
+    p.add_argument("dsn", help="postgresql://user:password@host:port/database")
+    p.add_argument("--schema", default="hepinggis")
+    p.add_argument("--layer", action="append", default=[], help="a layer (repeat; default: all)")
+    p.add_argument("--out", type=Path, default=None, help="pull: also write the layers to this GeoPackage")
+    p.set_defaults(func=_cmd_db)
+
+
+def _product_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """stats, build, monitor: the products."""
     p = sub.add_parser("stats", help="write every analysis table to one Excel workbook and CSVs")
     p.add_argument("--out", type=Path, default=Path("maps") / "stats", help="output folder (default: maps/stats)")
     p.add_argument("--zh", action="store_true", help="Chinese column headers")
@@ -388,23 +408,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name-col", default=None, help="the column holding the project names, if not recognised")
     _layers_option(p)
     p.set_defaults(func=_cmd_build)
-    p = sub.add_parser(
-        "export", help="export layers to GeoPackage, Shapefile, GeoJSON, KML or Excel (atomic, verified)"
-    )
-    p.add_argument("dest", type=Path, help="a .gpkg/.xlsx file, or a folder for shp/geojson/kml")
-    p.add_argument("--format", choices=["gpkg", "shp", "geojson", "kml", "xlsx"], default=None)
-    p.add_argument("--layer", action="append", default=[], help="a layer to export (repeat; default: all)")
-    p.add_argument("--crs", default="EPSG:4326", choices=["EPSG:4326", "EPSG:4550", "EPSG:4529"])
-    p.add_argument("--encoding", default="UTF-8", choices=["UTF-8", "GBK"], help="Shapefile text encoding")
-    p.add_argument("--projects", type=Path, default=None, metavar="FILE", help="export your own project list")
-    p.add_argument(
-        "--qgis-project", type=Path, default=None, metavar="FILE.qgz", help="also write a QGIS project with the layers"
-    )
-    p.add_argument("--projects-crs", default=None, help="the coordinate system of --projects (as for import)")
-    p.add_argument("--projects-encoding", default=None, help="force the encoding of --projects")
-    p.add_argument("--name-col", default=None, help="the column of --projects holding the names")
-    _layers_option(p)
-    p.set_defaults(func=_cmd_export)
     p = sub.add_parser("monitor", help="annual plan monitoring: entry template, evaluation, maps, PDFs, workbook")
     p.add_argument(
         "actuals", type=Path, nargs="?", default=None, help="the yearly figures (XLSX from --template, or CSV)"
@@ -419,25 +422,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", default=None, help="coordinate system of the yearly project lists (as for import)")
     _layers_option(p)
     p.set_defaults(func=_cmd_monitor)
-    p = sub.add_parser("adopt", help="adopt the bureau's own boundaries (zones, jiedao, district) into a GeoPackage")
-    p.add_argument("file", type=Path, help="Shapefile, GeoPackage or GeoJSON of polygons")
-    p.add_argument("--as", dest="as_layer", required=True, choices=["zones", "jiedao", "district"])
-    p.add_argument("--out", type=Path, required=True, help="the GeoPackage of adopted layers (added to or created)")
-    p.add_argument("--name-col", default=None, help="the column holding the names, if not recognised")
-    p.add_argument(
-        "--crs", default=None, help="the file's CRS where it has no .prj (EPSG:4550, EPSG:4529, EPSG:4490 …)"
-    )
-    p.add_argument("--layer", default=None, help="the table of a GeoPackage with several")
-    p.add_argument("--encoding", default=None, help="attribute encoding (default: .cpg, else UTF-8/GBK detected)")
-    p.add_argument("--accuracy-m", type=float, default=1.0, help="the stated accuracy of the boundaries (default 1 m)")
-    p.set_defaults(func=_cmd_adopt)
-    p = sub.add_parser("db", help="push the layers to PostGIS, or pull them back")
-    p.add_argument("action", choices=["push", "pull"])
-    p.add_argument("dsn", help="postgresql://user:password@host:port/database")
-    p.add_argument("--schema", default="hepinggis")
-    p.add_argument("--layer", action="append", default=[], help="a layer (repeat; default: all)")
-    p.add_argument("--out", type=Path, default=None, help="pull: also write the layers to this GeoPackage")
-    p.set_defaults(func=_cmd_db)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps.")
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _plan_commands(sub)
+    _data_commands(sub)
+    _product_commands(sub)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -11,8 +12,11 @@ import pandas as pd
 
 from hepinggis.analysis.measure import MEASURE_CRS
 from hepinggis.analysis.projects import prepare_projects
+from hepinggis.errors import HepingGISError
+from hepinggis.io.importer import ImportResult, read_projects
+from hepinggis.plan.layers import load
 
-__all__ = ["CHANGE_ZH", "COMPLETED", "MOVED_M", "normalise_name", "project_changes"]
+__all__ = ["CHANGE_ZH", "COMPLETED", "MOVED_M", "normalise_name", "project_changes", "yearly_project_lists"]
 
 #: The change kinds as the bureau reads them.
 CHANGE_ZH = {
@@ -164,3 +168,24 @@ def project_changes(
     rows = _refused(rows, refused)
     columns = ["change", "id_old", "id_new", "name_zh", "matched_by", "status_old", "status_new", "moved_m", "note"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def yearly_project_lists(folder: Path, crs: str | None) -> dict[int, gpd.GeoDataFrame | ImportResult]:
+    """One project list per year from ``folder`` (the year is the 4-digit number in each file
+    name), each as `read_projects` returns it (its refused rows are listed as refused, never as
+    vanished); the bundled projects of the 2022 work report stand for 2022 unless the folder has
+    that year. Each list's import summary is printed."""
+    if not folder.is_dir():
+        raise HepingGISError(f"{folder} is not a folder of yearly project lists")
+    lists: dict[int, gpd.GeoDataFrame | ImportResult] = {2022: load("projects")}
+    found = 0
+    for path in sorted(folder.iterdir()):
+        match = re.search(r"(20[2-3]\d)", path.stem)
+        if match and path.suffix.lower() in {".csv", ".xlsx", ".geojson", ".gpkg", ".shp"}:
+            result = read_projects(path, crs=crs)
+            print(result.summary())
+            lists[int(match.group(1))] = result
+            found += 1
+    if not found:
+        raise HepingGISError(f"{folder}: no project list whose name holds a year (e.g. 2023.csv)")
+    return lists
