@@ -2,7 +2,7 @@
 (QGIS applies it when the layer is opened), and a QGIS project (.qgz) with the layers in order.
 
 Written by hand (XML and one SQLite table) because QGIS is not a Python dependency a planner's
-machine can be asked for; ``tests/test_qgis.py`` opens the results in QGIS itself where it is
+machine can be asked for; ``tests/maps/test_qgis.py`` opens the results in QGIS itself where it is
 installed. Colours and labels come from `hepinggis._style`, as for the web and static maps.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 #: One fixed colour per zone, shared by the interactive and the static maps. Chosen from the
 #: Okabe–Ito and Paul Tol palettes as the six whose fills (at `ZONE_FILL_OPACITY` over white) stay
 #: furthest apart for normal vision and under simulated deutan, protan and tritan colour vision
-#: (CAM02-UCS ΔE ≥ 11 for every pair; tests/test_style.py measures it with colorspacious).
+#: (CAM02-UCS ΔE ≥ 11 for every pair; tests/maps/test_cartography.py measures it with colorspacious).
 ZONE_COLORS: dict[str, str] = {
     "beishichang": "#882255",
     "nanshichang": "#CC6677",

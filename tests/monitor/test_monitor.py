@@ -18,7 +18,7 @@ import hepinggis
 from hepinggis.cli import main
 from hepinggis.monitor.indicators import indicators
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
 
 

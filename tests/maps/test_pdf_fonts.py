@@ -16,7 +16,7 @@ import pytest
 
 from hepinggis.maps.static import static_map
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _poppler(tool: str) -> str:

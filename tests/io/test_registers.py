@@ -24,7 +24,7 @@ from hepinggis.errors import LayerSchemaError
 from hepinggis.io._tables import ImportFileError
 from hepinggis.maps.static import static_map
 
-DATA = Path(__file__).parent / "data" / "registers"
+DATA = Path(__file__).resolve().parents[1] / "data" / "registers"
 TITLED = DATA / "重点项目清单_标题行_GBK.csv"
 MESSY = DATA / "问题行_GBK混UTF8.csv"
 GEOMETRY = DATA / "几何问题.geojson"
