@@ -1,5 +1,5 @@
 """``hepinggis import --out FILE``: the imported projects written through the checked, atomic
-export (`hepinggis.exchange.export`), in the format the suffix names; or as a CSV of attributes
+export (`hepinggis.io.exchange.export`), in the format the suffix names; or as a CSV of attributes
 with each project's representative longitude/latitude."""
 
 from __future__ import annotations

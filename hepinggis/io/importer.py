@@ -73,7 +73,7 @@ class ImportResult:
 
     def write_report(self, path: Path) -> None:
         """Write the report as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, by suffix; no
-        cell is ever a formula (see `hepinggis._sheets`)."""
+        cell is ever a formula (see `hepinggis.io._sheets`)."""
         path = Path(path)
         if path.suffix.lower() in {".xlsx", ".xlsm"}:
             write_workbook({"report": self.report}, path)

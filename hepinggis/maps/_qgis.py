@@ -3,7 +3,7 @@
 
 Written by hand (XML and one SQLite table) because QGIS is not a Python dependency a planner's
 machine can be asked for; ``tests/maps/test_qgis.py`` opens the results in QGIS itself where it is
-installed. Colours and labels come from `hepinggis._style`, as for the web and static maps.
+installed. Colours and labels come from `hepinggis.maps._style`, as for the web and static maps.
 """
 
 from __future__ import annotations

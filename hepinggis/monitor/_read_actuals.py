@@ -203,7 +203,7 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     field and reason (in Chinese): an unknown indicator id, a qualitative indicator, a year outside
     2020–2035, an (indicator, year) pair given twice (the first is kept and named), a row with more
     fields than the header (an unquoted comma), and a figure that cannot be read as the person
-    meant it (see `hepinggis._figures.parse_figure`: percent formats, ambiguous commas, ranges per
+    meant it (see `hepinggis.monitor._figures.parse_figure`: percent formats, ambiguous commas, ranges per
     kind). For cumulative counts the 填报口径 column says whether a row is the year's addition
     (当年新增) or the running total since 2021 (累计数); blank means the indicator's default.
 

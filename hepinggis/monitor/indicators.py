@@ -3,7 +3,7 @@
 `indicators` loads ``geodata/src/indicators.json`` (one row per target: the zones', axes' and
 belt's of chapter 6 and the district's of chapters 3 and 5, each with its exact quote);
 `write_template` writes the entry workbook (one row per indicator and year, Chinese headers,
-numbers and entry modes validated); `read_actuals` (in `hepinggis._read_actuals`, re-exported
+numbers and entry modes validated); `read_actuals` (in `hepinggis.monitor._read_actuals`, re-exported
 here) reads it back — XLSX or CSV, GBK or UTF-8 — row by row: every row is read or reported.
 """
 
