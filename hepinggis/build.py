@@ -204,30 +204,20 @@ def build(
         return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
 
 
-def _write_package(
+_Task = tuple[str, Callable[[], Path], tuple[str, str] | None]
+
+
+def _tasks(
     out: Path,
     basemap: str,
     key: str | None,
     offline: bool,
-    progress: bool,
-    projects: gpd.GeoDataFrame | ImportResult | None,
-    name_col: str | None,
-    jobs: int | None = None,
-) -> dict[str, Path]:
-    """Every product of `build`, written into the (staged) folder ``out``."""
+    mine: gpd.GeoDataFrame,
+    report: pd.DataFrame | None,
+) -> list[_Task]:
+    """The products of a package, each as (file, how to write it, its gallery entry)."""
     zones = load("zones")
-    result = projects if isinstance(projects, ImportResult) else None
-    frame = result.projects if result is not None else projects
-    if frame is None:
-        mine = load("projects")
-    else:
-        source = Path(result.source).name if result is not None else None
-        mine = prepare_projects(frame, name_col=name_col, source=source)
-    projects_note = projects_credit(mine)
-    report = result.report if result is not None else None
-    written: dict[str, Path] = {}
-    entries: list[tuple[str, str, str]] = []
-    tasks: list[tuple[str, Callable[[], Path], tuple[str, str] | None]] = [
+    tasks: list[_Task] = [
         (
             "overview.html",
             lambda: save_html(
@@ -294,6 +284,32 @@ def _write_package(
             ("统计表（Excel）", "面积、重叠、项目分区、轴线与浑河带"),
         )
     )
+    return tasks
+
+
+def _write_package(
+    out: Path,
+    basemap: str,
+    key: str | None,
+    offline: bool,
+    progress: bool,
+    projects: gpd.GeoDataFrame | ImportResult | None,
+    name_col: str | None,
+    jobs: int | None = None,
+) -> dict[str, Path]:
+    """Every product of `build`, written into the (staged) folder ``out``."""
+    result = projects if isinstance(projects, ImportResult) else None
+    frame = result.projects if result is not None else projects
+    if frame is None:
+        mine = load("projects")
+    else:
+        source = Path(result.source).name if result is not None else None
+        mine = prepare_projects(frame, name_col=name_col, source=source)
+    projects_note = projects_credit(mine)
+    report = result.report if result is not None else None
+    written: dict[str, Path] = {}
+    entries: list[tuple[str, str, str]] = []
+    tasks = _tasks(out, basemap, key, offline, mine, report)
     paths = _run(tasks, jobs, progress)
     for (name, _, entry), path in zip(tasks, paths, strict=True):
         written[name] = path
