@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.io._tables import ImportFileError, read_raw
-from hepinggis.monitor._figures import ENTRY_ZH, entry_mode, parse_figure, value_rule
+from hepinggis.monitor._figures import entry_mode, parse_figure, value_rule
 
 __all__ = ["EXAMPLE_MARK", "HEADERS", "OUTCOME_ZH", "YEARS", "ActualsResult", "read_actuals"]
 
@@ -270,8 +270,3 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     report_frame = pd.DataFrame(report, columns=["row", "indicator_id", "year", "outcome", "field", "message"])
     report_frame = report_frame.sort_values("row", kind="stable").reset_index(drop=True)
     return ActualsResult(value_frame, report_frame, str(path), len(frame) + len(raw.bad_rows))
-
-
-def entry_label(mode: object) -> str:
-    """The Chinese name of an entry mode (blank for non-cumulative indicators)."""
-    return ENTRY_ZH.get(str(mode), "") if isinstance(mode, str) else ""

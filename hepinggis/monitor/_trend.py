@@ -33,7 +33,8 @@ def _running(rows: pd.DataFrame, first: int) -> dict[int, float]:
 
 def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = None) -> pd.DataFrame:
     """``year``, ``value`` (as judged: running totals for cumulative counts) and ``required`` (the
-    trajectory) for one indicator, from its base year to 2025 or the last year given.
+    trajectory) for one indicator, from its base year to 2025 or the last year given; empty for a
+    target stated only in words.
 
     Examples
     --------
@@ -42,9 +43,13 @@ def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = No
     ...                   "value": [18.0, 22.0], "entry": ["addition", "addition"]})
     >>> trend(f, "beishichang_new_culture_firms")[["year", "value", "required"]].head(3).values.tolist()
     [[2021.0, 18.0, 20.0], [2022.0, 40.0, 40.0], [2023.0, nan, 60.0]]
+    >>> len(trend(f, "manrong_qualitative_1"))
+    0
     """
     ind: dict[str, Any] = {str(k): v for k, v in indicators().set_index("id").loc[indicator_id].items()}
     ind["id"] = indicator_id
+    if ind["kind"] == "qualitative":
+        return pd.DataFrame({"year": [], "value": [], "required": []}, dtype=float)
     mine = values[values["indicator_id"] == indicator_id].sort_values("year")
     if "entry" not in mine.columns:
         mine = mine.assign(entry=None)

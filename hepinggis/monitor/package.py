@@ -15,6 +15,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from hepinggis.io._sheets import write_workbook
 from hepinggis.io._staging import staged_folder
 from hepinggis.io.importer import ImportResult
 from hepinggis.maps._leaflet import HtmlControl, esc
@@ -290,7 +291,7 @@ def monitor(
             written[pdf] = monitor_pdf(results, tid, out / pdf, **common)
             entries += [(html, f"{name}（交互地图）"), (pdf, f"{name}（A4 PDF）")]
         tables = monitor_tables(results, result, changes)
-        written["monitoring.xlsx"] = _write_book(tables, out / "monitoring.xlsx")
+        written["monitoring.xlsx"] = write_workbook(tables, out / "monitoring.xlsx")
         entries.append(
             (
                 "monitoring.xlsx",
@@ -302,12 +303,6 @@ def monitor(
     written = {name: dest / name for name in [*written, "index.html"]}
     _link_from_gallery(dest)
     return written
-
-
-def _write_book(tables: dict[str, pd.DataFrame], path: Path) -> Path:
-    from hepinggis.io._sheets import write_workbook
-
-    return write_workbook(tables, path)
 
 
 def _link_from_gallery(out: Path) -> None:
