@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from functools import partial
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
+from hepinggis._workers import worker_pool
 from hepinggis.analysis.assign import projects_by_zone
 from hepinggis.analysis.overlap import overlap_analysis
 from hepinggis.analysis.projects import prepare_projects
@@ -56,7 +57,8 @@ def _run(tasks: list[Task], jobs: int | None, progress: bool) -> list[Path]:
         return out
     _TASKS[:] = [task for _, task, _ in tasks]
     try:
-        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
+        # workers die with this process, however it is stopped (see hepinggis._workers)
+        with worker_pool(n, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_run_task, k) for k in range(len(tasks))]
             for future in as_completed(futures):
                 future.result()
