@@ -6,37 +6,88 @@
 6
 """
 
+import importlib as _importlib
+import importlib.abc as _abc
+import importlib.machinery as _machinery
 import sys as _sys
+import types as _types
+from typing import TYPE_CHECKING, Any
 
-from hepinggis import errors
-from hepinggis.analysis import projects
-from hepinggis.analysis.apportion import apportion_to_zones
-from hepinggis.analysis.assign import projects_by_zone, projects_outside, zone_of, zone_shares
-from hepinggis.analysis.corridor import along_axis, in_belt
-from hepinggis.analysis.measure import (
-    MEASURE_CRS,
-    geodesic_area,
-    geodesic_length,
-    planar_area,
-    planar_length,
-    projected_area,
-    projected_length,
-)
-from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
-from hepinggis.analysis.points import count_points_by_zone, count_points_in_parquet
-from hepinggis.analysis.projects import prepare_projects
-from hepinggis.build import build
-from hepinggis.io import coords, postgis
-from hepinggis.io.exchange import export, read_export
-from hepinggis.io.importer import ImportResult, read_projects
-from hepinggis.monitor.changes import project_changes
-from hepinggis.monitor.evaluate import evaluate, zone_summary
-from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals, write_template
-from hepinggis.plan._layer_source import use_layers
-from hepinggis.plan.adopt import adopt
-from hepinggis.plan.check import CheckReport, check
-from hepinggis.plan.layers import layer_path, layers, load
-from hepinggis.stats import stats_tables, write_stats
+# Lazy: ``import hepinggis`` costs little more than geopandas. Each name of ``__all__`` is imported
+# from its module on first use (PEP 562), so the CLI's ``--help`` and a script that needs only
+# ``load`` never pull matplotlib, folium, sklearn, scipy, pyarrow or openpyxl. The map below is
+# the one place that says where a public name lives; the block under TYPE_CHECKING says the same
+# for type checkers and editors (a test checks the two agree).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "hepinggis.analysis.apportion": ("apportion_to_zones",),
+    "hepinggis.analysis.assign": ("projects_by_zone", "projects_outside", "zone_of", "zone_shares"),
+    "hepinggis.analysis.corridor": ("along_axis", "in_belt"),
+    "hepinggis.analysis.measure": (
+        "MEASURE_CRS",
+        "geodesic_area",
+        "geodesic_length",
+        "planar_area",
+        "planar_length",
+        "projected_area",
+        "projected_length",
+    ),
+    "hepinggis.analysis.overlap": ("overlap_analysis", "overlap_matrix"),
+    "hepinggis.analysis.points": ("count_points_by_zone", "count_points_in_parquet"),
+    "hepinggis.analysis.projects": ("prepare_projects",),
+    "hepinggis.build": ("build",),
+    "hepinggis.io._staging": ("verify_package",),
+    "hepinggis.io.exchange": ("export", "read_export"),
+    "hepinggis.io.importer": ("ImportResult", "read_projects"),
+    "hepinggis.monitor.changes": ("project_changes",),
+    "hepinggis.monitor.evaluate": ("evaluate", "zone_summary"),
+    "hepinggis.monitor.indicators": ("ActualsResult", "indicators", "read_actuals", "write_template"),
+    "hepinggis.plan._layer_source": ("use_layers",),
+    "hepinggis.plan.adopt": ("adopt",),
+    "hepinggis.plan.check": ("CheckReport", "check"),
+    "hepinggis.plan.layers": ("layer_path", "layers", "load"),
+    "hepinggis.stats": ("stats_tables", "write_stats"),
+}
+#: Public modules: ``hepinggis.errors``, and three that were public at the top before the stages
+#: became sub-packages (``import hepinggis.coords`` keeps working: see `_AliasFinder`).
+_MODULES = {
+    "errors": "hepinggis.errors",
+    "coords": "hepinggis.io.coords",
+    "postgis": "hepinggis.io.postgis",
+    "projects": "hepinggis.analysis.projects",
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+if TYPE_CHECKING:
+    from hepinggis import errors
+    from hepinggis.analysis import projects
+    from hepinggis.analysis.apportion import apportion_to_zones
+    from hepinggis.analysis.assign import projects_by_zone, projects_outside, zone_of, zone_shares
+    from hepinggis.analysis.corridor import along_axis, in_belt
+    from hepinggis.analysis.measure import (
+        MEASURE_CRS,
+        geodesic_area,
+        geodesic_length,
+        planar_area,
+        planar_length,
+        projected_area,
+        projected_length,
+    )
+    from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
+    from hepinggis.analysis.points import count_points_by_zone, count_points_in_parquet
+    from hepinggis.analysis.projects import prepare_projects
+    from hepinggis.build import build
+    from hepinggis.io import coords, postgis
+    from hepinggis.io._staging import verify_package
+    from hepinggis.io.exchange import export, read_export
+    from hepinggis.io.importer import ImportResult, read_projects
+    from hepinggis.monitor.changes import project_changes
+    from hepinggis.monitor.evaluate import evaluate, zone_summary
+    from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals, write_template
+    from hepinggis.plan._layer_source import use_layers
+    from hepinggis.plan.adopt import adopt
+    from hepinggis.plan.check import CheckReport, check
+    from hepinggis.plan.layers import layer_path, layers, load
+    from hepinggis.stats import stats_tables, write_stats
 
 __all__ = [
     "MEASURE_CRS",
@@ -78,6 +129,7 @@ __all__ = [
     "read_projects",
     "stats_tables",
     "use_layers",
+    "verify_package",
     "write_stats",
     "write_template",
     "zone_of",
@@ -87,8 +139,58 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-# ``import hepinggis.coords`` (and postgis, projects) keeps working as before the stages became
-# sub-packages: these three modules were public at the top and are exported above.
-for _name, _module in (("coords", coords), ("postgis", postgis), ("projects", projects)):
-    _sys.modules.setdefault(f"{__name__}.{_name}", _module)
-del _name, _module
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        value = _importlib.import_module(_MODULES[name])
+    elif name in _WHERE:
+        value = getattr(_importlib.import_module(_WHERE[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(_types.ModuleType):
+    """The package module: importing the sub-module ``hepinggis.build`` (as the CLI does) must not
+    replace the exported function ``hepinggis.build`` with the module, as Python's import system
+    would by setting the attribute on the package."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _WHERE and isinstance(value, _types.ModuleType) and value.__name__ == _WHERE[name]:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
+
+
+class _AliasLoader(_abc.Loader):
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def create_module(self, spec: _machinery.ModuleSpec) -> _types.ModuleType:
+        module = _importlib.import_module(self.target)
+        self._spec = module.__spec__
+        return module
+
+    def exec_module(self, module: _types.ModuleType) -> None:
+        module.__spec__ = self._spec  # the import system set the alias's spec: the real one goes back
+
+
+class _AliasFinder(_abc.MetaPathFinder):
+    """``import hepinggis.coords`` (and postgis, projects): the module under its old name."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> _machinery.ModuleSpec | None:
+        prefix, _, name = fullname.rpartition(".")
+        if prefix != __name__ or name not in _MODULES or name == "errors":
+            return None
+        return _machinery.ModuleSpec(fullname, _AliasLoader(_MODULES[name]))
+
+
+if not any(isinstance(f, _AliasFinder) for f in _sys.meta_path):
+    _sys.meta_path.append(_AliasFinder())

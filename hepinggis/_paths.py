@@ -5,9 +5,12 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["data_dir"]
+__all__ = ["REFERENCE_OUTLINE", "data_dir"]
 
 _CATALOGUE = "layers.json"
+#: The district outline ``hepinggis digitize --reference DIR`` reads from DIR (here, not in
+#: ``plan._digitize``, so that the command line's help needs no geopandas).
+REFERENCE_OUTLINE = "heping_district_amap_wgs84.geojson"
 
 
 def data_dir() -> Path:

@@ -15,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
+from hepinggis._paths import REFERENCE_OUTLINE
 from hepinggis.errors import DigitizeError
 from hepinggis.plan._axes import axes_features
 from hepinggis.plan._belt import belt_features
@@ -25,8 +26,6 @@ from hepinggis.plan._sites import ProjectSites
 from hepinggis.plan._sub_areas import sub_area_features
 
 __all__ = ["REFERENCE_OUTLINE", "digitize", "read_outline"]
-
-REFERENCE_OUTLINE = "heping_district_amap_wgs84.geojson"
 
 
 def digitize(out_dir: Path, *, src_dir: Path, outline_file: Path, lines_file: Path | None = None) -> dict[str, Path]:

@@ -1,0 +1,63 @@
+"""``import hepinggis`` is lazy: no heavy library until a name is used; every public name resolves."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import hepinggis
+
+REPO = Path(__file__).resolve().parent.parent
+HEAVY = ("matplotlib", "folium", "openpyxl", "pyarrow", "sklearn", "scipy", "sqlalchemy", "geopandas")
+
+
+def _modules_after(code: str) -> list[str]:
+    probe = f"import sys\n{code}\nimport json\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_pulls_no_heavy_library() -> None:
+    assert _modules_after("import hepinggis") == []
+
+
+def test_cli_help_pulls_no_heavy_library() -> None:
+    code = "from hepinggis.cli import main\ntry:\n    main(['build', '--help'])\nexcept SystemExit:\n    pass"
+    assert _modules_after(code) == []
+
+
+def test_every_public_name_resolves_and_dir_lists_it() -> None:
+    for name in hepinggis.__all__:
+        assert getattr(hepinggis, name) is not None, name
+    assert set(hepinggis.__all__) <= set(dir(hepinggis))
+    assert "verify_package" in hepinggis.__all__
+
+
+def test_lazy_map_agrees_with_type_checking_imports() -> None:
+    """The name → module map and the imports type checkers read say the same."""
+    tree = ast.parse((REPO / "hepinggis" / "__init__.py").read_text(encoding="utf-8"))
+    block = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    seen = {alias.name: node.module for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+    expected = dict(hepinggis._WHERE)
+    expected.update({name: mod.rpartition(".")[0] for name, mod in hepinggis._MODULES.items()})
+    assert seen == expected
+    assert set(seen) == set(hepinggis.__all__)
+
+
+def test_old_module_aliases_and_build_function() -> None:
+    code = (
+        "import hepinggis.coords, hepinggis.postgis, hepinggis.projects\n"
+        "from hepinggis.build import build\n"
+        "import hepinggis\n"
+        "assert hepinggis.build is build and callable(hepinggis.build)\n"
+        "assert hepinggis.coords.__name__ == 'hepinggis.io.coords'\n"
+        "assert hepinggis.coords.__spec__.name == 'hepinggis.io.coords'\n"
+        "from hepinggis.coords import wgs84_to_gcj02\n"
+        "assert hepinggis.projects.prepare_projects is hepinggis.prepare_projects\n"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.strip() == "ok", out.stderr
