@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hepinggis.errors import HepingGISError
 
-__all__ = ["MANIFEST", "staged_folder", "verify_package"]
+__all__ = ["MANIFEST", "note_in_manifest", "staged_folder", "verify_package"]
 
 log = logging.getLogger("hepinggis")
 
@@ -112,8 +112,31 @@ def _write_manifest(folder: Path, carried: list[str]) -> None:
 
 
 def verify_package(folder: str | Path) -> list[str]:
-    """What is wrong with a package folder against its manifest (missing, changed or extra files);
-    empty when it is whole."""
+    """Check a package folder (``hepinggis build`` or ``monitor`` output) against its manifest.
+
+    Every package holds ``.hepinggis-package.json``, written last: the SHA-256 of each of its
+    files, and the sub-folders it carries from another command (e.g. ``monitor/``, checked by that
+    folder's own manifest). A package that is whole after a copy, a download or an interrupted
+    write gives an empty list.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The package folder (e.g. ``maps``).
+
+    Returns
+    -------
+    list of str
+        One line per problem: ``missing: FILE``, ``changed: FILE``, ``extra: FILE``, or ``no
+        readable manifest: …``; empty when the package is whole.
+
+    Examples
+    --------
+    >>> import hepinggis, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     hepinggis.verify_package(tmp)[0].startswith("no readable manifest")
+    True
+    """
     folder = Path(folder)
     try:
         record = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -130,6 +153,29 @@ def verify_package(folder: str | Path) -> list[str]:
             problems.append(f"changed: {rel}")
     problems += [f"extra: {rel}" for rel in sorted(present - set(files))]
     return problems
+
+
+def note_in_manifest(folder: str | Path, *, rewritten: tuple[str, ...] = (), carried: tuple[str, ...] = ()) -> bool:
+    """Record in ``folder``'s manifest that another command rewrote some of its files (e.g.
+    ``monitor`` adding its link to the gallery ``index.html``) and added a sub-folder it carries
+    (``monitor``): only those files are hashed again, so any other change still shows in
+    `verify_package`. Returns False (and does nothing) where ``folder`` has no readable manifest.
+    """
+    folder = Path(folder)
+    path = folder / MANIFEST
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        files = record["files"]
+    except (OSError, ValueError, KeyError):
+        return False
+    for rel in rewritten:
+        if (folder / rel).is_file():
+            files[rel] = hashlib.sha256((folder / rel).read_bytes()).hexdigest()
+    record["carried"] = sorted({*record.get("carried", []), *carried})
+    tmp = path.with_name(f"{path.name}.tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return True
 
 
 @contextlib.contextmanager

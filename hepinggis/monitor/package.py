@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hepinggis.io._sheets import write_workbook
-from hepinggis.io._staging import staged_folder
+from hepinggis.io._staging import note_in_manifest, staged_folder
 from hepinggis.io.importer import ImportResult
 from hepinggis.maps._leaflet import HtmlControl, esc
 from hepinggis.maps._map_layers import legend, zone_labels, zone_layer
@@ -301,21 +301,24 @@ def monitor(
         (out / "index.html").write_text(_index_html(entries, results, result, when, changes), encoding="utf-8")
     dest = Path(out_dir).absolute()
     written = {name: dest / name for name in [*written, "index.html"]}
-    _link_from_gallery(dest)
+    linked = _link_from_gallery(dest)
+    # a briefing package around it stays verifiable: its gallery changed, this folder is its own
+    note_in_manifest(dest.parent, rewritten=("index.html",) if linked else (), carried=(dest.name,))
     return written
 
 
-def _link_from_gallery(out: Path) -> None:
+def _link_from_gallery(out: Path) -> bool:
     """Add the package to the briefing gallery beside it (``hepinggis build``'s index.html), once;
-    the gallery is rewritten atomically."""
+    the gallery is rewritten atomically. Says whether it was rewritten."""
     gallery = out.parent / "index.html"
     if not gallery.is_file():
-        return
+        return False
     page = gallery.read_text(encoding="utf-8")
     href = f"{out.name}/index.html"
     if PLAN_TITLE_ZH not in page or f'href="{href}"' in page or "</ul>" not in page:
-        return
+        return False
     item = f'<li><a href="{esc(href)}">规划实施监测</a> — 各功能区2025年目标的进度、逐区地图与PDF</li>\n</ul>'
     tmp = gallery.with_name(f".{gallery.name}.tmp")
     tmp.write_text(page.replace("</ul>", item, 1), encoding="utf-8")
     os.replace(tmp, gallery)
+    return True
