@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from hepinggis._paths import REFERENCE_OUTLINE, data_dir
+from hepinggis._paths import REFERENCE_OUTLINE, data_dir, refuse_installed
 from hepinggis.errors import HepingGISError
 
 if TYPE_CHECKING:
@@ -43,6 +43,9 @@ def _cmd_digitize(args: argparse.Namespace) -> int:
 
     out: Path = args.out or data_dir()
     src: Path = args.src or (data_dir() / "src")
+    refuse_installed(out, command="digitize")
+    if args.lines is not None:  # lines.json in src is rewritten too
+        refuse_installed(src, command="digitize")
     outline = args.reference / REFERENCE_OUTLINE if args.reference else out / "district.geojson"
     if not outline.is_file():
         print(
@@ -263,6 +266,7 @@ def _layers_option(p: argparse.ArgumentParser) -> None:
 def _cmd_adopt(args: argparse.Namespace) -> int:
     from hepinggis.plan.adopt import adopt
 
+    refuse_installed(args.out, command="adopt")
     frame = adopt(
         args.file,
         as_layer=args.as_layer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "DigitizeError",
     "HepingGISError",
+    "InstalledPackageError",
     "InvalidGeometryError",
     "InvalidOptionError",
     "LayerCRSError",
@@ -43,6 +44,10 @@ class LayerCRSError(HepingGISError):
 
 class InvalidGeometryError(HepingGISError):
     """A feature whose geometry is empty or not valid (OGC rules)."""
+
+
+class InstalledPackageError(HepingGISError, PermissionError):
+    """A command would rewrite the layers inside an installed package instead of a checkout."""
 
 
 class DigitizeError(HepingGISError):
