@@ -114,18 +114,37 @@ def test_failed_export_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
 
 
 def test_export_killed_midway_leaves_the_previous_file_intact(tmp_path: Path) -> None:
+    """The kill lands mid-write for certain: the exporting process stops itself after writing the
+    first layer into its temporary GeoPackage (it signals, then waits to be killed)."""
     dest = export(tmp_path / "h.gpkg", layers=["zones"])
     before = dest.read_bytes()
-    script = f"import hepinggis.io.exchange as e\nfor _ in range(50):\n    e.export({str(dest)!r}, fmt='gpkg')\n"
+    ready = tmp_path / "one-layer-written"
+    script = f"""
+import pathlib, time
+import geopandas as gpd
+import hepinggis.io.exchange as e
+to_file, calls = gpd.GeoDataFrame.to_file, []
+def stalled(self, path, *args, **kwargs):
+    if calls:  # the first layer is in the temporary file; now wait here to be killed
+        pathlib.Path({str(ready)!r}).write_text(str(path))
+        time.sleep(120)
+    calls.append(path)
+    return to_file(self, path, *args, **kwargs)
+gpd.GeoDataFrame.to_file = stalled
+e.export({str(dest)!r}, fmt="gpkg")
+"""
     proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(p.name.startswith(".h.gpkg") for p in tmp_path.iterdir()):
-        time.sleep(0.01)  # wait until a temporary file is being written
-    proc.kill()
-    proc.wait()
-    after = dest.read_bytes()
-    # either the old file, or a complete, verified new one: never a half-written file
-    assert after == before or len(read_export(dest, "projects")) == len(hepinggis.load("projects"))
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not ready.exists() and proc.poll() is None:
+            time.sleep(0.02)
+        assert ready.exists(), "the export never reached its second layer"
+        temporary = Path(ready.read_text())
+        assert temporary.is_file() and temporary.parent == tmp_path and temporary != dest  # mid-write
+    finally:
+        proc.kill()
+        proc.wait()
+    assert dest.read_bytes() == before  # the kill fell mid-write: the old file, untouched
     assert len(read_export(dest, "zones")) == 6
 
 

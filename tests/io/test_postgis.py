@@ -13,6 +13,9 @@ from hepinggis.io.postgis import pull, push
 from hepinggis.plan._catalogue import catalogue
 
 DSN = os.environ.get("HEPINGGIS_TEST_DSN")
+# one schema per pytest-xdist worker: tests of this module may run at once in several workers
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+SCHEMA, CLI_SCHEMA = f"hg_test_{_WORKER}", f"hg_cli_{_WORKER}"
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +40,8 @@ def _sql(dsn: str, query: str) -> list[tuple]:  # type: ignore[type-arg]
 
 
 def test_push_pull_round_trip_is_lossless(dsn: str) -> None:
-    counts = push(dsn, schema="hg_test")
-    frames = pull(dsn, schema="hg_test")
+    counts = push(dsn, schema=SCHEMA)
+    frames = pull(dsn, schema=SCHEMA)
     for name in catalogue():
         original = hepinggis.load(name)
         back = frames[name].set_index("id").loc[list(original["id"])]
@@ -51,23 +54,23 @@ def test_push_pull_round_trip_is_lossless(dsn: str) -> None:
 
 
 def test_srid_and_spatial_index(dsn: str) -> None:
-    push(dsn, schema="hg_test", layers=["zones"])
-    assert _sql(dsn, "SELECT Find_SRID('hg_test', 'zones', 'geom')") == [(4326,)]
+    push(dsn, schema=SCHEMA, layers=["zones"])
+    assert _sql(dsn, f"SELECT Find_SRID('{SCHEMA}', 'zones', 'geom')") == [(4326,)]
     indexes = [
-        r[0] for r in _sql(dsn, "SELECT indexdef FROM pg_indexes WHERE schemaname='hg_test' AND tablename='zones'")
+        r[0] for r in _sql(dsn, f"SELECT indexdef FROM pg_indexes WHERE schemaname='{SCHEMA}' AND tablename='zones'")
     ]
     assert any("gist" in i.lower() for i in indexes)
 
 
 def test_repush_is_idempotent(dsn: str) -> None:
-    push(dsn, schema="hg_test", layers=["projects"])
-    push(dsn, schema="hg_test", layers=["projects"])
+    push(dsn, schema=SCHEMA, layers=["projects"])
+    push(dsn, schema=SCHEMA, layers=["projects"])
     n = len(hepinggis.load("projects"))
-    assert _sql(dsn, 'SELECT count(*), count(DISTINCT id) FROM "hg_test"."projects"') == [(n, n)]
+    assert _sql(dsn, f'SELECT count(*), count(DISTINCT id) FROM "{SCHEMA}"."projects"') == [(n, n)]
 
 
 def test_failed_push_rolls_back(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    push(dsn, schema="hg_test", layers=["zones", "jiedao"])
+    push(dsn, schema=SCHEMA, layers=["zones", "jiedao"])
     zones = hepinggis.load("zones")
     zones.loc[0, "name_zh"] = "改过的名字"
     calls = {"n": 0}
@@ -81,14 +84,14 @@ def test_failed_push_rolls_back(dsn: str, monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(type(zones), "to_postgis", flaky)
     with pytest.raises(RuntimeError, match="connection lost"):
-        push(dsn, schema="hg_test", layers=["zones", "jiedao"], frames={"zones": zones})
-    names = [r[0] for r in _sql(dsn, 'SELECT name_zh FROM "hg_test"."zones" WHERE id = \'beishichang\'')]
+        push(dsn, schema=SCHEMA, layers=["zones", "jiedao"], frames={"zones": zones})
+    names = [r[0] for r in _sql(dsn, f'SELECT name_zh FROM "{SCHEMA}"."zones" WHERE id = \'beishichang\'')]
     assert names == ["北市场民族民俗产业集聚区"]  # the first table's replacement was rolled back
 
 
 def test_cli_db(dsn: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     from hepinggis.cli import main
 
-    assert main(["db", "push", dsn, "--schema", "hg_cli", "--layer", "zones"]) == 0
-    assert main(["db", "pull", dsn, "--schema", "hg_cli", "--layer", "zones", "--out", str(tmp_path / "z.gpkg")]) == 0
-    assert "hg_cli.zones: 6 rows" in capsys.readouterr().out
+    assert main(["db", "push", dsn, "--schema", CLI_SCHEMA, "--layer", "zones"]) == 0
+    assert main(["db", "pull", dsn, "--schema", CLI_SCHEMA, "--layer", "zones", "--out", str(tmp_path / "z.gpkg")]) == 0
+    assert f"{CLI_SCHEMA}.zones: 6 rows" in capsys.readouterr().out
