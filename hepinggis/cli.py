@@ -159,6 +159,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from hepinggis.io.exchange import export
     from hepinggis.io.importer import read_projects
 
+    if args.projects_crs and args.projects is None:
+        raise UsageError("--crs is the coordinate system of --projects FILE; the output's is --to-crs")
     fmt = args.format or {".gpkg": "gpkg", ".xlsx": "xlsx"}.get(args.dest.suffix.lower(), "gpkg")
     projects = None
     if args.projects is not None:
@@ -169,7 +171,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         args.dest,
         fmt=fmt,
         layers=args.layer or None,
-        crs=args.crs,
+        crs=args.to_crs,
         encoding=args.encoding,
         projects=projects,
         name_col=args.name_col,
@@ -181,7 +183,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
         if fmt != "gpkg":
             raise UsageError("--qgis-project goes with a GeoPackage export")
-        project = write_qgis_project(args.qgis_project, path, args.layer or list(catalogue()), crs=args.crs)
+        project = write_qgis_project(args.qgis_project, path, args.layer or list(catalogue()), crs=args.to_crs)
         print(f"QGIS project written to {project} (open it in QGIS; it refers to {path.name})")
     return 0
 
@@ -278,7 +280,7 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
         accuracy_m=args.accuracy_m,
     )
     print(f"{args.as_layer}: {len(frame)} features of {args.file} adopted into {args.out}")
-    print(f"next: hepinggis check --data {args.out}; hepinggis build --layers {args.out}")
+    print(f"next: hepinggis check --layers {args.out}; hepinggis build --layers {args.out}")
     return 0
 
 
@@ -290,6 +292,20 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not at least 1")
     return value
+
+
+class _Deprecated(argparse.Action):
+    """An old option name, still accepted: it says on stderr which name replaces it."""
+
+    def __init__(self, *args: Any, new: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new = new
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
+    ) -> None:
+        print(f"{parser.prog}: {option} is deprecated, use {self.new}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -305,9 +321,14 @@ def _plan_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_cmd_layers)
     p = sub.add_parser("check", help="validate the layers and compare them with the plan's figures")
     p.add_argument(
-        "--data", type=Path, default=None, help="folder with layers.json and the layers (default: the bundled data)"
+        "--layers",
+        dest="data",
+        type=Path,
+        default=None,
+        metavar="DIR|GPKG",
+        help="a folder of layers (with layers.json) or a GeoPackage of adopted boundaries (default: the bundled data)",
     )
-    _layers_option(p)
+    p.add_argument("--data", dest="data", type=Path, action=_Deprecated, new="--layers", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_check)
     p = sub.add_parser("digitize", help="rebuild the layers from geodata/src and the district outline")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: the bundled geodata)")
@@ -362,13 +383,18 @@ def _data_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("dest", type=Path, help="a .gpkg/.xlsx file, or a folder for shp/geojson/kml")
     p.add_argument("--format", choices=["gpkg", "shp", "geojson", "kml", "xlsx"], default=None)
     p.add_argument("--layer", action="append", default=[], help="a layer to export (repeat; default: all)")
-    p.add_argument("--crs", default="EPSG:4326", choices=["EPSG:4326", "EPSG:4550", "EPSG:4529"])
+    p.add_argument(
+        "--to-crs", default="EPSG:4326", choices=["EPSG:4326", "EPSG:4550", "EPSG:4529"], help="the output's CRS"
+    )
     p.add_argument("--encoding", default="UTF-8", choices=["UTF-8", "GBK"], help="Shapefile text encoding")
     p.add_argument("--projects", type=Path, default=None, metavar="FILE", help="export your own project list")
     p.add_argument(
         "--qgis-project", type=Path, default=None, metavar="FILE.qgz", help="also write a QGIS project with the layers"
     )
-    p.add_argument("--projects-crs", default=None, help="the coordinate system of --projects (as for import)")
+    p.add_argument(
+        "--crs", dest="projects_crs", default=None, help="the coordinate system of --projects (as for import)"
+    )
+    p.add_argument("--projects-crs", dest="projects_crs", action=_Deprecated, new="--crs", help=argparse.SUPPRESS)
     p.add_argument("--projects-encoding", default=None, help="force the encoding of --projects")
     p.add_argument("--name-col", default=None, help="the column of --projects holding the names")
     _layers_option(p)

@@ -53,7 +53,7 @@ def test_readme_commands_run_as_written(workdir: Path) -> None:
     imp, build = runs
     assert imp.returncode == 1  # rows were rejected: said, and reported
     assert "10 rows in (gcj02, encoding gb18030) → 8 imported, 2 rejected" in imp.stdout
-    report = openpyxl.load_workbook(workdir / "导入报告.xlsx").active
+    report = openpyxl.load_workbook(workdir / "out" / "导入报告.xlsx").active
     assert report is not None and report.max_row == 1 + 10  # header + one line per input row
     assert build.returncode == 0, build.stderr
     assert build.stdout.splitlines()[0].endswith("→ 8 imported, 2 rejected, 0 imported with warnings")

@@ -29,6 +29,6 @@ def test_readme_monitor_commands_run_as_written(tmp_path: Path) -> None:
         )
         assert run.returncode == 0, run.stderr
         assert "Traceback" not in run.stderr
-    assert (tmp_path / "监测填报.xlsx").is_file()
+    assert (tmp_path / "out" / "监测填报.xlsx").is_file()
     assert (tmp_path / "maps" / "monitor" / "index.html").is_file()
     assert "示意数据" in (tmp_path / "maps" / "monitor" / "monitor_sanhaojie.html").read_text(encoding="utf-8")

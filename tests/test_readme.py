@@ -1,0 +1,53 @@
+"""Every Python block of the README runs as written (offline, in a folder laid out like the clone),
+and the command line's renamed options still take their old names."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hepinggis.cli import _parser
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+#: ```python blocks with the comment before them naming the test that runs them (``tests/…``)
+BLOCKS = list(re.finditer(r"(?:<!-- (?P<note>[^>]*)-->\s*)?```python\n(?P<code>.*?)```", README, re.S))
+
+
+def test_readme_has_python_blocks_and_each_is_run_somewhere() -> None:
+    assert len(BLOCKS) >= 2
+    for block in BLOCKS:
+        note = block.group("note") or ""
+        if "tests/" in note:
+            test_file = REPO / re.search(r"tests/\S+\.py", note).group(0)  # type: ignore[union-attr]
+            assert test_file.is_file() and "```python" not in test_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("k", [i for i, b in enumerate(BLOCKS) if "tests/" not in (b.group("note") or "")])
+def test_readme_python_block_runs(k: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = tmp_path / "notebooks" / "data"
+    shutil.copytree(REPO / "notebooks" / "data", sample)
+    monkeypatch.chdir(tmp_path)
+    code = BLOCKS[k].group("code")
+    exec(compile(code, f"README python block {k}", "exec"), {})
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and "notebooks" not in p.parts]
+    assert all(p.relative_to(tmp_path).parts[0] in {"out", "maps"} for p in written), written
+
+
+def test_check_data_is_a_deprecated_alias_of_layers(capsys: pytest.CaptureFixture[str]) -> None:
+    new = _parser().parse_args(["check", "--layers", "a.gpkg"])
+    assert capsys.readouterr().err == ""
+    old = _parser().parse_args(["check", "--data", "a.gpkg"])
+    assert old.data == new.data == Path("a.gpkg")
+    assert capsys.readouterr().err.strip() == "hepinggis check: --data is deprecated, use --layers"
+
+
+def test_export_crs_is_the_lists_and_projects_crs_an_alias(capsys: pytest.CaptureFixture[str]) -> None:
+    args = _parser().parse_args(["export", "x.gpkg", "--projects", "p.csv", "--crs", "gcj02", "--to-crs", "EPSG:4550"])
+    assert (args.projects_crs, args.to_crs) == ("gcj02", "EPSG:4550")
+    old = _parser().parse_args(["export", "x.gpkg", "--projects", "p.csv", "--projects-crs", "gcj02"])
+    assert (old.projects_crs, old.to_crs) == ("gcj02", "EPSG:4326")
+    assert "--projects-crs is deprecated, use --crs" in capsys.readouterr().err
