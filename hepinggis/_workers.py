@@ -13,7 +13,7 @@ layers stop that, each covering what the one before cannot:
    write end stays in the parent; when the parent dies the kernel closes it, the read returns
    end-of-file and the worker exits. Works on every POSIX system and for any thread, but only for
    forked workers (the descriptor numbers must be inherited).
-3. `worker_pool`: in the parent, SIGTERM becomes ``SystemExit(143)`` and SIGINT stays
+3. `worker_pool`: in the parent, SIGTERM becomes `Terminated` (a ``SystemExit(143)``) and SIGINT stays
    ``KeyboardInterrupt``; either leaving the pool kills its workers before it propagates, so the
    caller's cleanup (e.g. removing a half-built folder) still runs.
 
@@ -36,6 +36,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from types import FrameType
 from typing import Any
+
+from hepinggis.errors import Terminated
 
 __all__ = ["die_with_parent", "worker_initializer", "worker_pool"]
 
@@ -126,7 +128,7 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
+    raise Terminated(128 + signum)
 
 
 @contextlib.contextmanager
@@ -134,7 +136,8 @@ def worker_pool(max_workers: int, *, mp_context: BaseContext | None = None) -> I
     """A `ProcessPoolExecutor` whose workers die with this process, whatever kills it.
 
     Workers run `worker_initializer` (parent-death signal, pipe watchdog where forked). While the
-    pool is open in the main thread, SIGTERM raises ``SystemExit(143)``; on any exception leaving
+    pool is open in the main thread, SIGTERM raises `hepinggis.errors.Terminated` (a
+    ``SystemExit(143)``); on any exception leaving
     the block (that, ``KeyboardInterrupt`` from SIGINT, or an error) the workers are killed at once
     instead of being waited for, then the exception propagates.
 

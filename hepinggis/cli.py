@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from hepinggis._paths import REFERENCE_OUTLINE, data_dir, refuse_installed
-from hepinggis.errors import HepingGISError
+from hepinggis.errors import HepingGISError, Terminated
 
 if TYPE_CHECKING:
     from hepinggis.io.importer import ImportResult
@@ -510,9 +511,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with use_layers(getattr(args, "layers", None)):
             code: int = args.func(args)
-    except KeyboardInterrupt:
-        print(f"hepinggis {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        # stopped by SIGINT/SIGTERM: the command's own cleanup has run (workers killed, half-written
+        # folders removed); leave at once, skipping the interpreter's orderly shutdown (joining
+        # the pool's threads, atexit hooks), which can take seconds on a busy machine
+        stopped = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"hepinggis {args.command}: {stopped}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(143 if isinstance(exc, Terminated) else 130)
     except Exception as exc:
         if args.debug:
             raise

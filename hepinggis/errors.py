@@ -11,6 +11,7 @@ __all__ = [
     "LayerCRSError",
     "LayerFileError",
     "LayerSchemaError",
+    "Terminated",
     "UnknownLayerError",
 ]
 
@@ -71,3 +72,8 @@ class UnknownIdError(LayerSchemaError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived while worker processes ran (raised by `hepinggis._workers.worker_pool`'s
+    handler, so that the workers are killed and the caller's cleanup runs; exit status 143)."""

@@ -61,3 +61,39 @@ def page_errors() -> Iterator[None]:
     errors = [f"{v.path.name}: {e}" for v in OPENED for e in v.errors]
     OPENED.clear()
     assert errors == [], f"page or console errors: {errors}"
+
+
+#: Tests that take more than a few seconds (measured with ``python -m pytest -n 2 --durations=60``
+#: on the shared 2-core machine), marked ``slow`` here in one place: ``-m "not slow"`` is the quick
+#: loop; CI runs them all. A node id prefix marks every parameter of that test.
+SLOW = (
+    "tests/test_build_package.py::test_build_of_a_300_row_register_is_whole_and_credits_the_list",
+    "tests/test_build_package.py::test_built_maps_open_whole",
+    "tests/test_build_package.py::test_a_killed_build_leaves_the_old_package_or_the_new_one",
+    "tests/plan/test_adopt.py::test_adopt_check_build_on_the_official_zones",
+    "tests/plan/test_adopt.py::test_cli_adopt_errors_are_one_line",
+    "tests/monitor/test_readme_monitor.py::test_readme_monitor_commands_run_as_written",
+    "tests/monitor/test_monitor.py::test_monitor_package_is_swapped_in_whole",
+    "tests/monitor/test_monitor.py::test_monitor_with_projects_by_year_lists_refused_rows_as_refused",
+    "tests/monitor/test_monitor.py::test_monitor_package_tells_the_truth_about_its_data",
+    "tests/monitor/test_monitor.py::test_hostile_notes_through_every_monitoring_output",
+    "tests/monitor/test_monitor.py::test_the_example_figures_say_they_are_an_example",
+    "tests/maps/test_maps.py::test_build_writes_the_gallery",
+    "tests/maps/test_maps.py::test_static_maps_in_three_formats",
+    "tests/maps/test_pdf_fonts.py::test_monitoring_pdfs_embed_truetype_fonts",
+    "tests/maps/test_cartography.py::test_no_two_controls_overlap",
+    "tests/test_own_data.py::test_readme_commands_run_as_written",
+    "tests/test_own_data.py::test_readme_python_runs_as_written",
+    "tests/test_notebooks.py::test_notebook_executes",
+    "tests/test_notebooks.py::test_map_in_a_notebook_renders_offline",
+    "tests/io/test_registers.py::test_import_out_refuses_unknown_types_and_folders",
+    "tests/io/test_registers.py::test_import_out_writes_every_format_whole",
+    "tests/io/test_export.py::test_round_trip",
+    "tests/test_cli_errors.py::test_installed_command_prints_no_traceback",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)

@@ -72,6 +72,8 @@ while True:
         break
     time.sleep(0.05)
 seconds = time.monotonic() - t0
+parent_left = child.pid in left
+others = [pid for pid in left if pid != child.pid]
 for pid in left:
     try:
         os.kill(pid, signal.SIGKILL)
@@ -79,7 +81,8 @@ for pid in left:
         pass
 time.sleep(0.2)
 reap()
-print(json.dumps({"seen": seen, "left": left, "seconds": seconds, "finished_before": finished_before}))
+print(json.dumps({"seen": seen, "left": left, "workers_left": others, "parent_left": parent_left,
+                  "seconds": seconds, "finished_before": finished_before}))
 """
 
 POOL = r"""

@@ -41,6 +41,7 @@ def _run(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_digitize_refuses_the_installed_layers(installed: Path, tmp_path: Path) -> None:
     geodata = installed / "hepinggis" / "geodata"
     before = _digest(geodata)
@@ -53,6 +54,7 @@ def test_digitize_refuses_the_installed_layers(installed: Path, tmp_path: Path) 
     assert _digest(geodata) == before
 
 
+@pytest.mark.slow
 def test_digitize_with_edited_lines_refuses_to_rewrite_installed_sources(installed: Path, tmp_path: Path) -> None:
     lines = tmp_path / "lines.geojson"
     lines.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
