@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "DigitizeError",
     "HepingGISError",
+    "ImportFileError",
     "InvalidGeometryError",
     "InvalidOptionError",
     "LayerCRSError",
@@ -66,3 +67,7 @@ class UnknownIdError(LayerSchemaError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class ImportFileError(HepingGISError):
+    """A project file that cannot be read at all (format, encoding, sheet, CRS, unit)."""

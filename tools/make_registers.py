@@ -47,7 +47,7 @@ def title_row_register() -> None:
     lon, lat = wgs84_to_gcj02(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
     header = [
         "序号", "项目名称", "项目类型", "建设状态", "建设性质", "项目地址", "总投资", "X坐标", "Y坐标",
-        "预期投资（元）", "预期说明", "真实经度", "真实纬度",
+        "预期投资元", "预期说明", "真实经度", "真实纬度",
     ]  # fmt: skip
     lines = ["和平区2023年重点项目清单（截至6月）,,,,,,,,,,,,", _csv_line(header)]
     for k in range(60):
@@ -88,8 +88,8 @@ def messy_rows_register() -> None:
     row("普通项目", "商业", f"{lon[0]:.6f}", f"{lat[0]:.6f}", "imported")
     row("网页粘贴项目", "文旅", f"{lon[1]:.6f}", f"{lat[1]:.6f}", "imported warning UTF-8", "utf-8")
     row("控制字符\x1b项目", "商业\x00", f"{lon[2]:.6f}", f"{lat[2]:.6f}", "imported warning 控制字符")
-    row("经纬度颠倒", "商业", f"{lat[3]:.6f}", f"{lon[3]:.6f}", "rejected look swapped")
-    row("投影坐标误作经纬度", "商业", "13738000", "5123000", "rejected out of range")
+    row("经纬度颠倒", "商业", f"{lat[3]:.6f}", f"{lon[3]:.6f}", "rejected 颠倒")
+    row("投影坐标误作经纬度", "商业", "13738000", "5123000", "rejected EPSG:3857")
     row("北京的项目", "商业", "116.4", "39.9", "rejected 不可能是本区项目")
     row("全角坐标项目", "教育", f"{lon[6]:.6f}".translate(str.maketrans("0123456789.", "０１２３４５６７８９．")),
         f"{lat[6]:.6f}", "imported")  # fmt: skip
@@ -97,7 +97,7 @@ def messy_rows_register() -> None:
     row('"引号未闭合的项目', "商业", f"{lon[8]:.6f}", f"{lat[8]:.6f}", "rejected 引号未闭合")
     row("引号之后的项目", "商业", f"{lon[9]:.6f}", f"{lat[9]:.6f}", "imported")
     row('"名称中有,逗号"', "商业", f"{lon[10]:.6f}", f"{lat[10]:.6f}", "imported")
-    row("", "商业", f"{lon[11]:.6f}", f"{lat[11]:.6f}", "rejected name is missing")
+    row("", "商业", f"{lon[11]:.6f}", f"{lat[11]:.6f}", "rejected 缺少项目名称")
     out = [_csv_line(["项目名称", "类别", "经度", "纬度", "预期"]).encode("gbk")]
     for cells, expected, enc in rows:
         name = cells[0]
@@ -133,7 +133,7 @@ def geometry_register() -> None:
             {"type": "MultiPoint", "coordinates": [[round(x[3], 7), round(y[3], 7)], [round(x[2], 7), round(y[2], 7)]]},
             "imported",
         ),
-        feature("无几何", None, "rejected empty"),
+        feature("无几何", None, "rejected 几何为空"),
     ]
     text = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1)
     (OUT / "几何问题.geojson").write_text(text, encoding="utf-8")

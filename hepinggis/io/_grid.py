@@ -1,0 +1,212 @@
+"""A worksheet as Excel shows it: the cells' values, merged ranges, hidden and filtered-out rows,
+and formulas that were never calculated — from .xlsx/.xlsm, .xls (BIFF, also WPS .et), .ods.
+
+The format is told by the file's first bytes, not its name (an .xlsx renamed .xls is common).
+Values come from python-calamine (fast, reads every format); what calamine does not expose (hidden
+rows, the autofilter, formulas without a cached value) comes from openpyxl for .xlsx and from xlrd
+(with ``formatting_info``) for .xls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hepinggis.errors import ImportFileError
+
+__all__ = ["Grid", "cell_text", "file_kind", "read_grid", "sheet_names"]
+
+#: What to tell a clerk whose workbook cannot be read.
+SAVE_AS_XLSX = "请在 Excel 或 WPS 中打开此文件，另存为 .xlsx（Excel 工作簿）后再导入"
+FORMULA_NOT_CALCULATED = "公式未计算，请在 Excel 中打开并保存后再导入"
+
+
+@dataclass
+class Grid:
+    """One sheet: ``cells[r][c]`` (0-based; row r is Excel row r + 1), merged ranges as
+    ``(r0, c0, r1, c1)`` inclusive, and per 0-based row why Excel hides it."""
+
+    cells: list[list[object]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    hidden: dict[int, str] = field(default_factory=dict)  # row → "隐藏" or "筛选"
+    uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formula cells with no value
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    kind: str = "csv"  # "xlsx", "xls", "ods", "csv"
+
+
+def file_kind(path: Path) -> str:
+    """``xlsx``, ``ods``, ``xls`` (OLE2/BIFF) or ``other``, from the first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+                if "xl/workbook.xml" in names:
+                    return "xlsx"
+                if "mimetype" in names and b"spreadsheet" in zf.read("mimetype"):
+                    return "ods"
+        except zipfile.BadZipFile:
+            return "other"
+        return "other"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    return "other"
+
+
+def cell_text(value: object) -> str:
+    """A cell as Excel displays it in a General column: integral numbers without ``.0``, dates as
+    ``2023-05-01`` (with the time when there is one), text stripped of nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _plain(value: object) -> object:
+    """Values kept as Excel has them (numbers stay numbers), integral floats as int, blanks as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return cell_text(value) if not isinstance(value, dt.time | dt.timedelta) else str(value)
+    return value
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The workbook's sheet names, in order (empty for a file that is not a workbook)."""
+    kind = file_kind(path)
+    if kind == "other":
+        return []
+    return _calamine(path).sheet_names if kind != "xls" else _xlrd_book(path, formatting=False).sheet_names()
+
+
+def _calamine(path: Path):  # type: ignore[no-untyped-def]
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for damaged or encrypted files
+        raise ImportFileError(f"{path}: 无法读取此工作簿（{type(exc).__name__}）：{SAVE_AS_XLSX}") from exc
+
+
+def _xlrd_book(path: Path, *, formatting: bool):  # type: ignore[no-untyped-def]
+    import xlrd
+
+    try:
+        return xlrd.open_workbook(str(path), formatting_info=formatting, on_demand=True)
+    except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct errors … for the same thing
+        if formatting:  # some writers' BIFF files lack the formatting records: values alone still do
+            return _xlrd_book(path, formatting=False)
+        raise ImportFileError(f"{path}: 无法读取此 .xls 文件（{exc}）：{SAVE_AS_XLSX}") from exc
+
+
+def _pick(names: list[str], sheet: str | int | None, path: Path) -> int:
+    """The 0-based index of the sheet asked for: a name, or a 1-based number (``--sheet 2``)."""
+    if sheet is None:
+        return 0
+    if isinstance(sheet, str) and sheet in names:
+        return names.index(sheet)
+    text = str(sheet).strip()
+    if text.isdigit() and 1 <= int(text) <= len(names):
+        return int(text) - 1
+    listed = "、".join(f"{k + 1} {n}" for k, n in enumerate(names))
+    raise ImportFileError(f"{path}: 没有工作表“{sheet}”；本文件的工作表为 {listed}；请用 --sheet 名称 或 --sheet 序号（从 1 起）")
+
+
+def read_grid(path: Path, *, sheet: str | int | None = None) -> Grid:
+    """Read one sheet of a workbook as a `Grid` (``sheet``: name or 1-based number; default the first).
+
+    Raises
+    ------
+    HepingGISError
+        In one Chinese line when the file cannot be read, saying to save it as .xlsx.
+    """
+    kind = file_kind(path)
+    if kind == "other":
+        raise ImportFileError(f"{path}: 不是可读取的 Excel/WPS/ODS 工作簿：{SAVE_AS_XLSX}")
+    if kind == "xls":
+        return _read_xls(path, sheet)
+    book = _calamine(path)
+    names = list(book.sheet_names)
+    index = _pick(names, sheet, path)
+    try:
+        data = book.get_sheet_by_index(index)
+        values = data.to_python(skip_empty_area=False)
+        merged = [(a[0], a[1], b[0], b[1]) for a, b in (data.merged_cell_ranges or [])]
+    except Exception as exc:  # a damaged sheet part
+        raise ImportFileError(f"{path}: 无法读取工作表“{names[index]}”（{exc}）：{SAVE_AS_XLSX}") from exc
+    grid = Grid([[_plain(v) for v in row] for row in values], merged, sheet=names[index], sheets=names, kind=kind)
+    if kind == "xlsx":
+        _xlsx_structure(path, names[index], grid)
+    return grid
+
+
+def _xlsx_structure(path: Path, name: str, grid: Grid) -> None:
+    """Hidden and filtered-out rows, and formulas with no cached value, from openpyxl (calamine
+    does not expose them)."""
+    import openpyxl
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=False)
+    except Exception:  # calamine read the values; without the structure only hidden rows go unsaid
+        return
+    ws = book[name]
+    if not grid.merged:
+        grid.merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
+    filtered: tuple[int, int] | None = None
+    if ws.auto_filter and ws.auto_filter.ref:
+        _c0, r0, _c1, r1 = range_boundaries(ws.auto_filter.ref)
+        filtered = (r0, r1 or ws.max_row)
+    for r, dim in ws.row_dimensions.items():
+        if dim.hidden:
+            grid.hidden[r - 1] = "筛选" if filtered and filtered[0] < r <= filtered[1] else "隐藏"
+    for row in ws.iter_rows():
+        for c in row:
+            if c.data_type == "f":
+                r, k = c.row - 1, c.column - 1
+                if r >= len(grid.cells) or k >= len(grid.cells[r]) or grid.cells[r][k] in ("", None):
+                    grid.uncalculated.add((r, k))
+    book.close()
+
+
+def _read_xls(path: Path, sheet: str | int | None) -> Grid:
+    import xlrd
+
+    book = _xlrd_book(path, formatting=True)
+    names = list(book.sheet_names())
+    index = _pick(names, sheet, path)
+    sh = book.sheet_by_index(index)
+    cells: list[list[object]] = []
+    for r in range(sh.nrows):
+        row: list[object] = []
+        for k in range(sh.ncols):
+            ctype, value = sh.cell_type(r, k), sh.cell_value(r, k)
+            if ctype == xlrd.XL_CELL_DATE:
+                try:
+                    value = xlrd.xldate_as_datetime(value, book.datemode)
+                except (ValueError, OverflowError):
+                    pass
+            elif ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(value)
+            elif ctype == xlrd.XL_CELL_ERROR:
+                value = xlrd.error_text_from_code.get(value, "#错误")
+            row.append(_plain(value))
+        cells.append(row)
+    merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in getattr(sh, "merged_cells", [])]
+    hidden = {r: "隐藏" for r, info in getattr(sh, "rowinfo_map", {}).items() if getattr(info, "hidden", 0)}
+    return Grid(cells, merged, hidden, sheet=names[index], sheets=names, kind="xls")
