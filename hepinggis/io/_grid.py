@@ -10,6 +10,7 @@ rows, the autofilter, formulas without a cached value) comes from openpyxl for .
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,8 @@ def _calamine(path: Path):  # type: ignore[no-untyped-def]
     from python_calamine import CalamineWorkbook
 
     try:
-        return CalamineWorkbook.from_path(str(path))
+        with open(path, "rb") as fh:  # from a file object calamine reads the content, not the suffix
+            return CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     except Exception as exc:  # calamine raises its own error types for damaged or encrypted files
         raise ImportFileError(f"{path}: 无法读取此工作簿（{type(exc).__name__}）：{SAVE_AS_XLSX}") from exc
 
@@ -162,7 +164,8 @@ def _xlsx_structure(path: Path, name: str, grid: Grid) -> None:
     from openpyxl.utils.cell import range_boundaries
 
     try:
-        book = openpyxl.load_workbook(path, data_only=False)
+        with open(path, "rb") as fh:  # a file object: openpyxl would refuse an .xlsx named .xls
+            book = openpyxl.load_workbook(io.BytesIO(fh.read()), data_only=False)
     except Exception:  # calamine read the values; without the structure only hidden rows go unsaid
         return
     ws = book[name]
