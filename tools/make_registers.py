@@ -187,7 +187,7 @@ def _specials(n: int) -> dict[str, int]:
     if n < 40:
         return {}
     free = [p for p in range(5, n) if p % 23 != 7 and p % 17 != 3]
-    names = ["dup", "formula_lat", "formula_plan", "hidden1", "hidden2", "filtered1", "filtered2"]
+    names = ["dup", "formula_lat", "formula_plan", "filtered1", "filtered2", "hidden1", "hidden2"]
     step = max(1, len(free) // (len(names) + 1))
     return {name: free[(k + 1) * step - 1] for k, name in enumerate(names)}
 
