@@ -89,9 +89,7 @@ def _import_page(out: Path, result: ImportResult) -> Path:
             for v in row
         )
         + "</tr>"
-        for row in shown[["行号", "编号", "名称", "结果", "级别", "字段", "说明"]].itertuples(
-            index=False, name=None
-        )
+        for row in shown[["行号", "编号", "名称", "结果", "级别", "字段", "说明"]].itertuples(index=False, name=None)
     )
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>导入报告</title>

@@ -269,7 +269,9 @@ def _row_of(k: int) -> int:
     return HEADER_TOP + 2 + k  # Excel row of line k
 
 
-def write_office_xlsx(path: Path, lines: list[Line], merges: list[tuple[int, int, int]], *, sheet_first: bool = False) -> None:
+def write_office_xlsx(
+    path: Path, lines: list[Line], merges: list[tuple[int, int, int]], *, sheet_first: bool = False
+) -> None:
     """The register as an office keeps it in Excel (see `office_lines`); ``sheet_first`` puts a
     填表说明 sheet before it."""
     import openpyxl

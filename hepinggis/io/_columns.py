@@ -70,7 +70,7 @@ def name_position(cells: list[str]) -> int | None:
     keys = {_key(n) for n in COLUMN_NAMES["name"]}
     hits = [k for k, c in enumerate(cells) if c and _key(c) in keys]
     strong = [k for k in hits if _key(cells[k]) not in WEAK_NAMES]
-    return (strong or hits or [None])[0]
+    return (strong or hits)[0] if hits else None
 
 
 def _explicit(col: str, headers: list[str], role: str) -> str:
@@ -82,7 +82,11 @@ def _explicit(col: str, headers: list[str], role: str) -> str:
         return by_leaf[0]
     raise ImportFileError(
         f"为“{_ROLE_ZH.get(role, role)}”指定的列“{col}”"
-        + (f"不唯一（{'、'.join(by_leaf)}），请写出完整路径" if by_leaf else f"不在文件中（现有列：{'、'.join(headers)}）")
+        + (
+            f"不唯一（{'、'.join(by_leaf)}），请写出完整路径"
+            if by_leaf
+            else f"不在文件中（现有列：{'、'.join(headers)}）"
+        )
     )
 
 

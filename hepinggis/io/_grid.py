@@ -3,17 +3,19 @@ and formulas that were never calculated — from .xlsx/.xlsm, .xls (BIFF, also W
 
 The format is told by the file's first bytes, not its name (an .xlsx renamed .xls is common).
 Values come from python-calamine (fast, reads every format); what calamine does not expose (hidden
-rows, the autofilter, formulas without a cached value) comes from openpyxl for .xlsx and from xlrd
-(with ``formatting_info``) for .xls.
+rows, the autofilter, formulas without a cached value) comes from the sheet's XML for .xlsx and from
+xlrd (with ``formatting_info``) for .xls.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 from hepinggis.errors import ImportFileError
 
@@ -126,7 +128,9 @@ def _pick(names: list[str], sheet: str | int | None, path: Path) -> int:
     if text.isdigit() and 1 <= int(text) <= len(names):
         return int(text) - 1
     listed = "、".join(f"{k + 1} {n}" for k, n in enumerate(names))
-    raise ImportFileError(f"{path}: 没有工作表“{sheet}”；本文件的工作表为 {listed}；请用 --sheet 名称 或 --sheet 序号（从 1 起）")
+    raise ImportFileError(
+        f"{path}: 没有工作表“{sheet}”；本文件的工作表为 {listed}；请用 --sheet 名称 或 --sheet 序号（从 1 起）"
+    )
 
 
 def read_grid(path: Path, *, sheet: str | int | None = None) -> Grid:
@@ -157,34 +161,80 @@ def read_grid(path: Path, *, sheet: str | int | None = None) -> Grid:
     return grid
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_part(zf: zipfile.ZipFile, name: str) -> str | None:
+    """The zip member holding the sheet called ``name`` (workbook.xml → its relationship)."""
+    book = ET.fromstring(zf.read("xl/workbook.xml"))
+    rid = next((s.get(f"{_REL}id") for s in book.iter(f"{_MAIN}sheet") if s.get("name") == name), None)
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in rels.iter(f"{_PKG_REL}Relationship") if r.get("Id") == rid), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _column_index(ref: str) -> int:
+    k = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        k = k * 26 + ord(ch.upper()) - 64
+    return k - 1
+
+
 def _xlsx_structure(path: Path, name: str, grid: Grid) -> None:
-    """Hidden and filtered-out rows, and formulas with no cached value, from openpyxl (calamine
-    does not expose them)."""
-    import openpyxl
+    """Hidden and filtered-out rows, and formulas with no cached value, read from the sheet's XML.
+
+    Read here rather than with openpyxl, which builds an object for every cell and takes several
+    times as long as everything else in an import; only three things are needed, at fixed places in
+    the OOXML sheet part: ``row/@hidden``, ``autoFilter/@ref`` and a ``c`` holding an ``f`` but no ``v``.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_part(zf, name)
+            if part is None or part not in zf.namelist():
+                return
+            hidden: list[int] = []
+            merges: list[str] = []
+            autofilter: str | None = None
+            row = -1
+            with zf.open(part) as fh:
+                for _event, el in ET.iterparse(fh, events=("end",)):
+                    tag = el.tag
+                    if tag == f"{_MAIN}c":
+                        if el.find(f"{_MAIN}f") is not None:
+                            v = el.find(f"{_MAIN}v")
+                            ref = el.get("r")
+                            if ref and (v is None or not (v.text or "").strip()):
+                                digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+                                grid.uncalculated.add((int(digits) - 1, _column_index(ref)))
+                    elif tag == f"{_MAIN}row":
+                        row = int(el.get("r", row + 2)) - 1
+                        if el.get("hidden") in ("1", "true"):
+                            hidden.append(row)
+                        el.clear()
+                    elif tag == f"{_MAIN}autoFilter":
+                        autofilter = el.get("ref")
+                    elif tag == f"{_MAIN}mergeCell" and el.get("ref"):
+                        merges.append(str(el.get("ref")))
+    except (KeyError, ET.ParseError, zipfile.BadZipFile, ValueError):
+        return  # calamine read the values; without the structure only hidden rows go unsaid
     from openpyxl.utils.cell import range_boundaries
 
-    try:
-        with open(path, "rb") as fh:  # a file object: openpyxl would refuse an .xlsx named .xls
-            book = openpyxl.load_workbook(io.BytesIO(fh.read()), data_only=False)
-    except Exception:  # calamine read the values; without the structure only hidden rows go unsaid
-        return
-    ws = book[name]
     if not grid.merged:
-        grid.merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-    filtered: tuple[int, int] | None = None
-    if ws.auto_filter and ws.auto_filter.ref:
-        _c0, r0, _c1, r1 = range_boundaries(ws.auto_filter.ref)
-        filtered = (r0, r1 or ws.max_row)
-    for r, dim in ws.row_dimensions.items():
-        if dim.hidden:
-            grid.hidden[r - 1] = "筛选" if filtered and filtered[0] < r <= filtered[1] else "隐藏"
-    for row in ws.iter_rows():
-        for c in row:
-            if c.data_type == "f":
-                r, k = c.row - 1, c.column - 1
-                if r >= len(grid.cells) or k >= len(grid.cells[r]) or grid.cells[r][k] in ("", None):
-                    grid.uncalculated.add((r, k))
-    book.close()
+        for ref in merges:
+            c0, r0, c1, r1 = range_boundaries(ref)
+            grid.merged.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+    span: tuple[int, int] | None = None
+    if autofilter:
+        _c0, r0, _c1, r1 = range_boundaries(autofilter)
+        span = (r0 - 1, (r1 or 1_048_576) - 1)
+    for r in hidden:
+        grid.hidden[r] = "筛选" if span and span[0] < r <= span[1] else "隐藏"
 
 
 def _read_xls(path: Path, sheet: str | int | None) -> Grid:
@@ -200,10 +250,8 @@ def _read_xls(path: Path, sheet: str | int | None) -> Grid:
         for k in range(sh.ncols):
             ctype, value = sh.cell_type(r, k), sh.cell_value(r, k)
             if ctype == xlrd.XL_CELL_DATE:
-                try:
+                with contextlib.suppress(ValueError, OverflowError):  # a date out of range stays a number
                     value = xlrd.xldate_as_datetime(value, book.datemode)
-                except (ValueError, OverflowError):
-                    pass
             elif ctype == xlrd.XL_CELL_BOOLEAN:
                 value = bool(value)
             elif ctype == xlrd.XL_CELL_ERROR:

@@ -53,14 +53,9 @@ def warn_outside(
             mx, my = to_m.transform(lon, lat)
             inside[finite] = shapely.contains_xy(zone, mx, my)
         inside_alt[alt] = inside
-    messages = np.asarray(
-        [f"按 {crs} 位于和平区外（距区界 {d / 1000:.2f} km）" for d in dist], dtype=object
-    )
+    messages = np.asarray([f"按 {crs} 位于和平区外（距区界 {d / 1000:.2f} km）" for d in dist], dtype=object)
     for alt, inside in reversed(list(inside_alt.items())):  # the first alternative that fits wins
-        messages[inside] = [
-            f"{m}；若按 {alt} 读则在区内，请核对坐标系（--crs {alt}）"
-            for m in messages[inside]
-        ]
+        messages[inside] = [f"{m}；若按 {alt} 读则在区内，请核对坐标系（--crs {alt}）" for m in messages[inside]]
     report.extend(
         pd.DataFrame(
             {

@@ -88,7 +88,12 @@ def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> P
                 f"表中没有“项目类型”列：以分部标题（{'、'.join(dict.fromkeys(kinds.section[kinds.section != '']))}）"
                 "作为其下各行的项目类别"
             )
-    for kind, word in (("total", "合计/小计行"), ("section", "分部标题行"), ("footer", "表尾注释行"), ("blank", "空行")):
+    for kind, word in (
+        ("total", "合计/小计行"),
+        ("section", "分部标题行"),
+        ("footer", "表尾注释行"),
+        ("blank", "空行"),
+    ):
         if counts[kind]:
             notes.append(f"{word} {counts[kind]} 行：不是项目，未计入（逐行列在报告中）")
     kept = set(rows[keep].tolist())

@@ -20,7 +20,9 @@ __all__ = ["RowKinds", "classify_rows", "fill_merged_down", "section_text"]
 
 _NUM = "一二三四五六七八九十百零〇"
 #: ``一、…``, ``二．…``, ``（一）…``, ``(三)…``, ``第一部分 …``
-SECTION = re.compile(rf"^\s*(?:[{_NUM}]+\s*[、.．]|[（(]\s*[{_NUM}]+\s*[)）]|第[{_NUM}\d]+(?:部分|类|批|项)[、.．:：\s]?)\s*")
+SECTION = re.compile(
+    rf"^\s*(?:[{_NUM}]+\s*[、.．]|[（(]\s*[{_NUM}]+\s*[)）]|第[{_NUM}\d]+(?:部分|类|批|项)[、.．:：\s]?)\s*"
+)
 TOTAL = re.compile(r"^\s*(?:本页|全部|总|)\s*(?:合\s*计|小\s*计|总\s*计|共\s*计|累\s*计)\s*(?:[:：（(\s].*)?$")
 FOOTER = re.compile(
     r"^\s*(?:注|说明|备注|附注|附注说明|填表说明|数据来源|资料来源|制表人?|填报人|审核人?|联系人|联系电话|负责人)\s*\d*\s*[:：、.．]"
@@ -60,10 +62,10 @@ def classify_rows(frame: pd.DataFrame, cols: dict[str, str]) -> RowKinds:
     path = np.full(n, "", dtype=object)
     if n == 0:
         return RowKinds(kind, message, section, path)
-    filled = texts.ne("").to_numpy()
+    filled = (texts != "").to_numpy()
     counts = filled.sum(axis=1)
     pos_cols = [cols[r] for r in ("x", "y", "xy") if r in cols]
-    placed = texts[pos_cols].ne("").all(axis=1).to_numpy() if pos_cols else np.zeros(n, dtype=bool)
+    placed = (texts[pos_cols] != "").all(axis=1).to_numpy() if pos_cols else np.zeros(n, dtype=bool)
     values = texts.to_numpy(dtype=object)
     name_at = list(frame.columns).index(cols["name"]) if "name" in cols else None
     heads: list[str] = []  # the headings in force, outermost first
@@ -108,20 +110,21 @@ def fill_merged_down(
     if not merged:
         return frame, 0, {}
     out = frame.copy()
+    grid = out.to_numpy(dtype=object, copy=True)  # filled as an array, not cell by cell in the frame
     where = {r: k for k, r in enumerate(rows)}
     filled = 0
     notes: dict[int, str] = {}
     for col, first, last in merged:
         if first not in where or col not in out.columns:
             continue
-        j = out.columns.get_loc(col)
-        value = out.iat[where[first], j]
+        j = list(out.columns).index(col)
+        value = grid[where[first], j]
         for r in range(first + 1, last + 1):
             if r not in where:
                 continue
             if col in keep_first:
                 notes[r] = f"“{col}”与第 {first} 行合并，金额只计入第 {first} 行"
             else:
-                out.iat[where[r], j] = value
+                grid[where[r], j] = value
                 filled += 1
-    return out, filled, notes
+    return pd.DataFrame(grid, columns=out.columns, dtype=object), filled, notes

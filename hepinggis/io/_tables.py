@@ -61,7 +61,9 @@ def detect_encoding(raw: bytes) -> str:
         raw.decode("gb18030")
         return "gb18030"
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"文件既不是 UTF-8 也不是 GBK/GB18030 编码（第 {exc.start} 字节）：请用 --encoding 指定编码") from exc
+        raise ImportFileError(
+            f"文件既不是 UTF-8 也不是 GBK/GB18030 编码（第 {exc.start} 字节）：请用 --encoding 指定编码"
+        ) from exc
 
 
 #: A quoted field may span at most this many lines; a quote still open after that is unterminated.
@@ -96,7 +98,8 @@ def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[st
                 lines.append(chunk.decode("gb18030"))
             except UnicodeDecodeError as exc:
                 raise ImportFileError(
-                    f"{path}: 第 {k} 行既不是 UTF-8 也不是 GBK/GB18030 编码（第 {exc.start} 字节）：请用 --encoding 指定编码"
+                    f"{path}: 第 {k} 行既不是 UTF-8 也不是 GBK/GB18030 编码（第 {exc.start} 字节）："
+                    "请用 --encoding 指定编码"
                 ) from exc
     if lines and lines[-1] == "":
         lines.pop()
@@ -184,9 +187,7 @@ def _sheet_table(
     seen: dict[str, int] = {}
     for k, h in enumerate(paths):
         if h in seen:
-            raise ImportFileError(
-                f"{path}: 表头中“{h}”出现两次（第 {seen[h] + 1} 列和第 {k + 1} 列），请改名其中一列"
-            )
+            raise ImportFileError(f"{path}: 表头中“{h}”出现两次（第 {seen[h] + 1} 列和第 {k + 1} 列），请改名其中一列")
         seen[h] = k
     width = len(paths)
     bottom = found.rows[-1]
@@ -372,5 +373,6 @@ def read_raw(
     if suffix in {".csv", ".txt", ".tsv"}:
         return _read_csv(path, encoding, header_row, is_header, name_col)
     raise ImportFileError(
-        f"{path}: 不支持的文件类型 {suffix or '（无后缀）'}：请另存为 .xlsx 或 CSV（GIS 文件可用 GeoJSON、GeoPackage、Shapefile）"
+        f"{path}: 不支持的文件类型 {suffix or '（无后缀）'}：请另存为 .xlsx 或 CSV"
+        "（GIS 文件可用 GeoJSON、GeoPackage、Shapefile）"
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from hepinggis.errors import ImportFileError
 from hepinggis.io._money import header_unit
 
-__all__ = ["ColumnUnit", "UNIT_NAMES", "column_unit", "parse_unit"]
+__all__ = ["UNIT_NAMES", "ColumnUnit", "column_unit", "parse_unit"]
 
 UNIT_NAMES: dict[str, float] = {"亿元": 1e8, "亿": 1e8, "万元": 1e4, "万": 1e4, "千元": 1e3, "元": 1.0}
 _UNIT_ZH = {1e8: "亿元", 1e4: "万元", 1e3: "千元", 1.0: "元"}
@@ -102,5 +102,7 @@ def column_unit(
         return ColumnUnit(factor, f"本列未注明单位，按表中唯一注明的单位（“{text}”）计")
     if len(elsewhere) > 1:
         names = "、".join(f"“{t}”" for t in elsewhere.values())
-        raise ImportFileError(f"投资列未注明单位，而表中注明了几种单位（{names}）：请用 --unit 万元（或 unit='万元'）指定")
+        raise ImportFileError(
+            f"投资列未注明单位，而表中注明了几种单位（{names}）：请用 --unit 万元（或 unit='万元'）指定"
+        )
     return ColumnUnit(None, "表头、表头上方和单元格均未注明单位")

@@ -225,9 +225,7 @@ def read_projects(
         raise ImportFileError(f"{path}: 文件没有坐标系信息：请用 --crs 指定（hepinggis 不猜测坐标系）")
     source_crs = declared or file_crs or "wgs84"
     if "name" not in cols:
-        raise ImportFileError(
-            f"{path}: 找不到项目名称列（现有列：{'、'.join(headers)}）；请用 --col name=列名 指定"
-        )
+        raise ImportFileError(f"{path}: 找不到项目名称列（现有列：{'、'.join(headers)}）；请用 --col name=列名 指定")
     return _import(path, Prepared(raw, cols), source_crs, unit)
 
 
@@ -257,9 +255,7 @@ def _tabular_crs(path: Path, prepared: Prepared, declared: str | None) -> str:
         return declared
     if hint is not None:
         chosen = metres_hint(hint[0], xs)
-        prepared.notes.append(
-            f"坐标按表头“{hint[1]}”读作 {CRS_ZH[chosen]}（--crs {chosen}）；如不对，请用 --crs 指定"
-        )
+        prepared.notes.append(f"坐标按表头“{hint[1]}”读作 {CRS_ZH[chosen]}（--crs {chosen}）；如不对，请用 --crs 指定")
         return chosen
     best, counts = propose_crs(xs, ys)
     n = int((np.isfinite(xs) & np.isfinite(ys)).sum())
@@ -396,7 +392,10 @@ def _sheet_notes(prepared: Prepared) -> list[str]:
         notes.append(f"读取工作表“{raw.sheet}”（本文件共 {len(raw.sheets)} 个工作表：{'、'.join(raw.sheets)}）")
     if raw.header_rows:
         span = "、".join(map(str, raw.header_rows))
-        notes.append(f"表头在第 {span} 行" + ("（多行表头，列名为各行表头的路径，如“分组/列名”）" if len(raw.header_rows) > 1 else ""))
+        notes.append(
+            f"表头在第 {span} 行"
+            + ("（多行表头，列名为各行表头的路径，如“分组/列名”）" if len(raw.header_rows) > 1 else "")
+        )
     for line in raw.title_lines:
         notes.append(f"表头上方：{line}")
     return notes

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from hepinggis.errors import ImportFileError
-from hepinggis.io._columns import COLUMN_NAMES, _key, _ROLE_OF, find_columns, leaf, looks_like_header, name_position
+from hepinggis.io._columns import _ROLE_OF, COLUMN_NAMES, _key, find_columns, leaf, looks_like_header, name_position
 from hepinggis.io._crs_hint import CRS_ZH, crs_from_text, metres_hint, propose_crs
 from hepinggis.io._grid import cell_text
 from hepinggis.io._prepare import frame_positions
@@ -146,8 +147,8 @@ def preview_register(
 
 
 def _crs(
-    levels: list[list[str]], headers: list[str], title_lines: list[str], cols: dict[str, str], frame
-) -> tuple[str | None, str, dict[str, int]]:  # type: ignore[no-untyped-def]
+    levels: list[list[str]], headers: list[str], title_lines: list[str], cols: dict[str, str], frame: pd.DataFrame
+) -> tuple[str | None, str, dict[str, int]]:
     """The CRS the file states (and why), else the candidate putting most rows inside the district."""
     if not (("x" in cols and "y" in cols) or "xy" in cols):
         return None, "未找到坐标列（经度/纬度），无法判断坐标系", {}

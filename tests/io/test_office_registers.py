@@ -86,9 +86,7 @@ def check_zones_against_sjoin(result: hepinggis.ImportResult, truth: dict) -> No
     zones = hepinggis.load("zones")
     ours = hepinggis.projects_by_zone(result.projects, zones)["projects_any_share"]
     rows = [t for t in truth["rows"].values() if t["expect"].startswith("imported")]
-    points = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy([t["lon"] for t in rows], [t["lat"] for t in rows]), crs=4326
-    )
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy([t["lon"] for t in rows], [t["lat"] for t in rows]), crs=4326)
     joined = gpd.sjoin(points, zones[["id", "geometry"]], predicate="within")
     theirs = joined.groupby("id").size().reindex(zones["id"], fill_value=0)
     assert ours.tolist() == theirs.tolist() and int(ours.sum()) == len(rows)
@@ -206,7 +204,12 @@ def test_units_come_from_where_the_sheet_states_them(
 
 
 def test_a_cell_unit_wins_and_a_bare_number_is_never_yuan_when_a_unit_is_stated(tmp_path: Path) -> None:
-    lines = ["填报单位：区发改局,,,,单位：万元", "项目名称,总投资,经度,纬度", "甲,1.2亿元,123.40,41.76", "乙,300,123.41,41.75"]
+    lines = [
+        "填报单位：区发改局,,,,单位：万元",
+        "项目名称,总投资,经度,纬度",
+        "甲,1.2亿元,123.40,41.76",
+        "乙,300,123.41,41.75",
+    ]
     result = hepinggis.read_projects(_write(tmp_path / "c.csv", lines, "gbk"), crs="wgs84")
     assert result.projects["investment_cny"].tolist() == [1.2e8, 3e6]
     two = ["项目名称,总投资,计划金额（万元）,完成金额（亿元）,经度,纬度", "甲,1,2,3,123.40,41.76"]
@@ -218,7 +221,9 @@ def test_a_cell_unit_wins_and_a_bare_number_is_never_yuan_when_a_unit_is_stated(
 def test_duplicate_real_ids_name_both_rows_and_serials_never_refuse(tmp_path: Path) -> None:
     lines = ["序号,项目代码,项目名称,经度,纬度", "1,A,甲,123.40,41.76", "1,B,乙,123.41,41.75", "2,A,丙,123.41,41.76"]
     result = hepinggis.read_projects(_write(tmp_path / "d.csv", lines), crs="wgs84")
-    assert result.n_imported == 2 and result.rejected["message"].iloc[0].startswith("“项目代码”A 重复：第 2 行和第 4 行")
+    assert result.n_imported == 2 and result.rejected["message"].iloc[0].startswith(
+        "“项目代码”A 重复：第 2 行和第 4 行"
+    )
 
 
 def test_metre_coordinates_name_the_likely_crs(tmp_path: Path) -> None:
@@ -292,8 +297,20 @@ def test_a_confirmed_mapping_applies_by_header_path(tmp_path: Path) -> None:
     lines = ["基本情况,,位置,,资金（万元）", "叫法,代号,东西,南北,总额", "甲,A,123.40,41.76,5", "乙,B,123.41,41.75,7"]
     path = _write(tmp_path / "own.csv", lines)
     preview = preview_register(path)
-    assert [c["name"] for c in preview.columns] == ["基本情况/叫法", "基本情况/代号", "位置/东西", "位置/南北", "资金（万元）/总额"]
-    mapping = {"name": "基本情况/叫法", "id": "代号", "x": "位置/东西", "y": "位置/南北", "investment": "资金（万元）/总额"}
+    assert [c["name"] for c in preview.columns] == [
+        "基本情况/叫法",
+        "基本情况/代号",
+        "位置/东西",
+        "位置/南北",
+        "资金（万元）/总额",
+    ]
+    mapping = {
+        "name": "基本情况/叫法",
+        "id": "代号",
+        "x": "位置/东西",
+        "y": "位置/南北",
+        "investment": "资金（万元）/总额",
+    }
     result = hepinggis.read_projects(path, crs="wgs84", columns=mapping)
     assert result.projects["investment_cny"].tolist() == [5e4, 7e4] and list(result.projects["id"]) == ["A", "B"]
 
