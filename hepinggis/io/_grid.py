@@ -122,6 +122,10 @@ def _pick(names: list[str], sheet: str | int | None, path: Path) -> int:
     """The 0-based index of the sheet asked for: a name, or a 1-based number (``--sheet 2``)."""
     if sheet is None:
         return 0
+    if isinstance(sheet, int) and not isinstance(sheet, bool):  # a Python int is 0-based, as in pandas
+        if 0 <= sheet < len(names):
+            return sheet
+        sheet = str(sheet)
     if isinstance(sheet, str) and sheet in names:
         return names.index(sheet)
     text = str(sheet).strip()
