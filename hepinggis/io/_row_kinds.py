@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hepinggis.io._grid import cell_text
-
 __all__ = ["RowKinds", "classify_rows", "fill_merged_down", "section_text"]
 
 _NUM = "一二三四五六七八九十百零〇"
@@ -48,55 +46,67 @@ class RowKinds:
 
 
 def _texts(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.apply(lambda col: col.map(cell_text).str.strip())
+    """Cell texts, stripped. Workbook cells were made plain by `_grid` (integral floats as int,
+    dates as text), so ``str`` shows them as Excel does; blanks are ``""``."""
+    return frame.astype(str).apply(lambda col: col.str.strip())
 
 
 def classify_rows(frame: pd.DataFrame, cols: dict[str, str]) -> RowKinds:
     """Say which rows are not projects. A row with a position is always a project row unless it
-    is a 合计 row; headings and footers are rows without one."""
+    is a 合计 row; headings and footers are rows without one. Only rows that could be one of these
+    are looked at one by one (a million-row CSV of projects costs a few vectorised passes)."""
     n = len(frame)
-    texts = _texts(frame) if n else frame
     kind = np.full(n, "", dtype=object)
     message = np.full(n, "", dtype=object)
     section = np.full(n, "", dtype=object)
     path = np.full(n, "", dtype=object)
-    if n == 0:
+    if n == 0 or len(frame.columns) == 0:
         return RowKinds(kind, message, section, path)
-    filled = (texts != "").to_numpy()
+    texts = _texts(frame)
+    values = texts.to_numpy(dtype=object)
+    filled = values != ""
     counts = filled.sum(axis=1)
+    first = pd.Series(values[np.arange(n), filled.argmax(axis=1)], dtype=object)
     pos_cols = [cols[r] for r in ("x", "y", "xy") if r in cols]
     placed = (texts[pos_cols] != "").all(axis=1).to_numpy() if pos_cols else np.zeros(n, dtype=bool)
-    values = texts.to_numpy(dtype=object)
-    name_at = list(frame.columns).index(cols["name"]) if "name" in cols else None
+    name = texts[cols["name"]] if "name" in cols else pd.Series([""] * n, dtype=object)
+    total = first.str.match(TOTAL).to_numpy(dtype=bool) | name.str.match(TOTAL).to_numpy(dtype=bool)
+    look = np.flatnonzero((counts == 0) | ~placed | total)
     heads: list[str] = []  # the headings in force, outermost first
     levels: list[int] = []
+    events: list[tuple[int, str, str]] = []  # (row position, innermost heading, path) from there on
     in_footer = False
-    for i in range(n):
+    last = -2
+    for i in look:
+        if i != last + 1:
+            in_footer = False  # a project row came between
+        last = i
         if counts[i] == 0:
             kind[i], message[i] = "blank", "空行，已略过"
             continue
-        cells = [v for v in values[i] if v]
-        first = cells[0]
-        name = values[i][name_at] if name_at is not None else ""
-        if TOTAL.match(first) or (name and TOTAL.match(name)):
-            kind[i], message[i] = "total", f"合计行（“{first[:20]}”），不是项目，未计入"
+        head = str(first.iat[i])
+        distinct = len({v for v in values[i] if v})
+        if total[i]:
+            kind[i], message[i] = "total", f"合计行（“{head[:20]}”），不是项目，未计入"
             continue
-        if not placed[i] and (FOOTER.match(first) or (in_footer and len(set(cells)) <= 2)):
+        if not placed[i] and (FOOTER.match(head) or (in_footer and distinct <= 2)):
             in_footer = True  # lines after 注： (1. … 2. …) belong to it
-            kind[i], message[i] = "footer", f"表尾注释（“{first[:30]}”），不是项目"
+            kind[i], message[i] = "footer", f"表尾注释（“{head[:30]}”），不是项目"
             continue
         in_footer = False
-        if not placed[i] and SECTION.match(first) and len(set(cells)) <= 3:
-            level = 2 if re.match(r"^\s*[（(]", first) else (3 if first.lstrip().startswith("第") else 1)
+        if not placed[i] and SECTION.match(head) and distinct <= 3:
+            level = 2 if re.match(r"^\s*[（(]", head) else (3 if head.lstrip().startswith("第") else 1)
             while levels and levels[-1] >= level:
                 levels.pop()
                 heads.pop()
             levels.append(level)
-            heads.append(section_text(first) or first)
-            kind[i], message[i] = "section", f"分部标题行（“{first[:30]}”），不是项目"
-            continue
-        if heads:
-            section[i], path[i] = heads[-1], "/".join(heads)
+            heads.append(section_text(head) or head)
+            kind[i], message[i] = "section", f"分部标题行（“{head[:30]}”），不是项目"
+            events.append((int(i), heads[-1], "/".join(heads)))
+    for k, (start, inner, whole) in enumerate(events):  # each heading reaches down to the next
+        stop = events[k + 1][0] if k + 1 < len(events) else n
+        section[start:stop], path[start:stop] = inner, whole
+    section[kind != ""], path[kind != ""] = "", ""
     return RowKinds(kind, message, section, path, sorted({h for h in path if h}))
 
 
