@@ -77,7 +77,7 @@ def classify_rows(frame: pd.DataFrame, cols: dict[str, str]) -> RowKinds:
     events: list[tuple[int, str, str]] = []  # (row position, innermost heading, path) from there on
     in_footer = False
     last = -2
-    for i in look:
+    for i in (int(k) for k in look):
         if i != last + 1:
             in_footer = False  # a project row came between
         last = i
