@@ -7,6 +7,7 @@ about. Nothing is dropped and no CRS is guessed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,10 +104,16 @@ class ImportResult:
         """Write the report in Chinese as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, by
         suffix, atomically; no cell is ever a formula (see `hepinggis.io._sheets`)."""
         path = Path(path)
-        if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            write_workbook({"导入报告": self.report_zh()}, path)
-        else:
-            write_csv(self.report_zh(), path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f".{path.name}.{os.getpid()}.partial{path.suffix}")
+        try:
+            if path.suffix.lower() in {".xlsx", ".xlsm"}:
+                write_workbook({"导入报告": self.report_zh()}, staged)
+            else:
+                write_csv(self.report_zh(), staged)
+            os.replace(staged, path)  # the old report or the new one, never half of one
+        finally:
+            staged.unlink(missing_ok=True)
 
 
 def _file_crs_name(file_crs: str | None) -> str | None:
