@@ -82,7 +82,7 @@ def _network_note(basemap: str, offline: bool) -> str:
 
 def _import_page(out: Path, result: ImportResult) -> Path:
     """One page listing every rejected row and every warning of the import, so none is lost."""
-    shown = result.report[result.report["level"] != ""]
+    shown = result.report_zh(issues_only=True)  # Chinese outcomes and levels, file-level notes first
     head = "".join(f"<th>{esc(c)}</th>" for c in ("行号", "编号", "名称", "结果", "级别", "字段", "说明"))
     body = "\n".join(
         "<tr>"
@@ -91,9 +91,7 @@ def _import_page(out: Path, result: ImportResult) -> Path:
             for v in row
         )
         + "</tr>"
-        for row in shown[["row", "id", "name", "outcome", "level", "field", "message"]].itertuples(
-            index=False, name=None
-        )
+        for row in shown[["行号", "编号", "名称", "结果", "级别", "字段", "说明"]].itertuples(index=False, name=None)
     )
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>导入报告</title>
@@ -308,7 +306,7 @@ def _write_package(
         source = Path(result.source).name if result is not None else None
         mine = prepare_projects(frame, name_col=name_col, source=source)
     projects_note = projects_credit(mine)
-    report = result.report if result is not None else None
+    report = result.report_zh() if result is not None else None
     written: dict[str, Path] = {}
     entries: list[tuple[str, str, str]] = []
     tasks = _tasks(out, basemap, key, offline, mine, report)

@@ -81,27 +81,44 @@ def _import(args: argparse.Namespace, file: Path) -> ImportResult:
         sheet=args.sheet,
         layer=args.layer,
         header_row=args.header_row,
+        unit=getattr(args, "unit", None),
+        skip_hidden=getattr(args, "skip_hidden", False),
     )
-    print(result.summary())
+    _say(result.summary())
     return result
+
+
+def _say(text: str) -> None:
+    """Print to stdout; a reader that went away (``… | head -1``) stops the printing, not the command."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)  # later prints (and the exit flush) go nowhere
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
     import pandas as pd
 
     result = _import(args, args.file)
-    issues = result.report[result.report["level"] != ""]
-    if not issues.empty:
-        with pd.option_context("display.width", 200, "display.max_colwidth", 140):
-            print(issues.to_string(index=False))
+    written = []  # files first: a closed stdout must not lose them
     if args.report:
         result.write_report(args.report)
-        print(f"report written to {args.report}")
+        written.append(f"导入报告已写入 {args.report}")
     if args.out:
         from hepinggis.io._import_out import write_imported
 
         write_imported(result.projects, args.out)
-        print(f"{result.n_imported} projects written to {args.out}")
+        written.append(f"{result.n_imported} 个项目已写入 {args.out}")
+    issues = result.report_zh(issues_only=True)
+    if not issues.empty:
+        with pd.option_context("display.width", 200, "display.max_colwidth", 140):
+            _say(issues.to_string(index=False))
+    for line in written:
+        _say(line)
     return 1 if result.n_rejected else 0
 
 
@@ -114,23 +131,23 @@ def _own_projects(args: argparse.Namespace, where: str) -> ImportResult | None:
         return None
     result = _import(args, args.projects)
     if not result.n_imported:
-        raise HepingGISError(f"no row of {args.projects} could be imported; see the report above")
+        raise HepingGISError(f"{args.projects} 中没有一行能导入：见上方的导入报告")
     if result.n_rejected:
-        print(f"{result.n_rejected} row(s) rejected: listed {where}", file=sys.stderr)
+        print(f"未导入 {result.n_rejected} 行：见{where}", file=sys.stderr)
     return result
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
     from hepinggis.stats import write_stats
 
-    result = _own_projects(args, "in the workbook's import_report sheet")
+    result = _own_projects(args, "统计工作簿的 import_report 工作表")
     tables = write_stats(
         args.out,
         chinese=args.zh,
         distance_m=args.distance,
         projects=None if result is None else result.projects,
         name_col=args.name_col,
-        import_report=None if result is None else result.report,
+        import_report=None if result is None else result.report_zh(),
     )
     for name, path in tables.items():
         print(f"{name:22s} {path}")
@@ -140,7 +157,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from hepinggis.build import build
 
-    where = f"in {args.out / 'import_report.html'} and in the workbook's import_report sheet"
+    where = f" {args.out / 'import_report.html'} 及统计工作簿的 import_report 工作表"
     projects = _own_projects(args, where)
     written = build(
         args.out,
@@ -165,7 +182,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or {".gpkg": "gpkg", ".xlsx": "xlsx"}.get(args.dest.suffix.lower(), "gpkg")
     projects = None
     if args.projects is not None:
-        result = read_projects(args.projects, crs=args.projects_crs, encoding=args.projects_encoding)
+        result = read_projects(
+            args.projects,
+            crs=args.projects_crs,
+            encoding=args.projects_encoding,
+            sheet=args.sheet,
+            unit=args.unit,
+            skip_hidden=args.skip_hidden,
+        )
         print(result.summary())
         projects = result.projects
     path = export(
@@ -245,7 +269,11 @@ def _import_options(p: argparse.ArgumentParser) -> None:
         metavar="ROLE=COLUMN",
         help="name a column for a role (id, name, x, y, xy, category, status, nature, address, year, investment)",
     )
-    p.add_argument("--sheet", default=None, help="XLSX sheet name")
+    p.add_argument("--sheet", default=None, help="workbook sheet: its name, or its number counted from 1 (--sheet 2)")
+    p.add_argument("--unit", default=None, help="unit of amounts whose cell states none: 元, 万元 or 亿元")
+    p.add_argument(
+        "--skip-hidden", action="store_true", help="skip rows Excel hides or filters out (default: import, warn)"
+    )
     p.add_argument("--layer", default=None, help="GeoPackage layer (needed where the file has several)")
     p.add_argument(
         "--header-row",
@@ -397,6 +425,9 @@ def _data_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--projects-crs", dest="projects_crs", action=_Deprecated, new="--crs", help=argparse.SUPPRESS)
     p.add_argument("--projects-encoding", default=None, help="force the encoding of --projects")
+    p.add_argument("--sheet", default=None, help="the sheet of --projects: its name, or its number from 1")
+    p.add_argument("--unit", default=None, help="unit of --projects amounts whose cell states none (万元 …)")
+    p.add_argument("--skip-hidden", action="store_true", help="skip rows of --projects that Excel hides")
     p.add_argument("--name-col", default=None, help="the column of --projects holding the names")
     _layers_option(p)
     p.set_defaults(func=_cmd_export)

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "DigitizeError",
     "HepingGISError",
+    "ImportFileError",
     "InstalledPackageError",
     "InvalidGeometryError",
     "InvalidOptionError",
@@ -77,3 +78,7 @@ class UnknownIdError(LayerSchemaError, KeyError):
 class Terminated(SystemExit):
     """SIGTERM arrived while worker processes ran (raised by `hepinggis._workers.worker_pool`'s
     handler, so that the workers are killed and the caller's cleanup runs; exit status 143)."""
+
+
+class ImportFileError(HepingGISError):
+    """A project file that cannot be read at all (format, encoding, sheet, CRS, unit)."""

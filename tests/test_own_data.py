@@ -52,14 +52,16 @@ def test_readme_commands_run_as_written(workdir: Path) -> None:
         runs.append(run)
     imp, build = runs
     assert imp.returncode == 1  # rows were rejected: said, and reported
-    assert "10 rows in (gcj02, encoding gb18030) → 8 imported, 2 rejected" in imp.stdout
+    assert "共 10 行（坐标系 gcj02，编码 gb18030）→ 导入 8 行，未导入 2 行" in imp.stdout
     report = openpyxl.load_workbook(workdir / "out" / "导入报告.xlsx").active
-    assert report is not None and report.max_row == 1 + 10  # header + one line per input row
+    assert report is not None and [c.value for c in report[1]][:4] == ["行号", "编号", "名称", "结果"]
+    numbered = [r[0] for r in report.iter_rows(min_row=2, values_only=True) if r[0] is not None]
+    assert sorted(numbered) == list(range(2, 12))  # one line per input row, besides the file-level notes
     assert build.returncode == 0, build.stderr
-    assert build.stdout.splitlines()[0].endswith("→ 8 imported, 2 rejected, 0 imported with warnings")
+    assert build.stdout.splitlines()[0].endswith("→ 导入 8 行，未导入 2 行，带警告导入 0 行")
     out = workdir / "maps" / "own"
     page = (out / "import_report.html").read_text(encoding="utf-8")
-    assert "示例：坐标缺失的行" in page and "示例：经纬度填反的行" in page and "look swapped" in page
+    assert "示例：坐标缺失的行" in page and "示例：经纬度填反的行" in page and "颠倒" in page
     overview = (out / "overview.html").read_text(encoding="utf-8")
     assert "示例：三好街科创孵化楼" in overview and "示例：北市场文化街区改造" in overview
     assert "产业园区" in overview  # free-text category in the legend as written

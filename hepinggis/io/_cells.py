@@ -9,7 +9,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from hepinggis.io._money import Amount, header_unit, parse_amount
+from hepinggis.io._money import Amount, parse_amount
 
 __all__ = ["amounts", "number_cells", "text_cells", "without_controls"]
 
@@ -62,7 +62,7 @@ def without_controls(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[
     return out, notes
 
 
-def amounts(series: pd.Series, header: str) -> list[Amount]:
-    """Every investment cell read into 元 (see `_money`), with the header's unit where the cell has none."""
-    unit = header_unit(header)
+def amounts(series: pd.Series, unit: float | None) -> list[Amount]:
+    """Every investment cell read into 元 (see `_money`), with the column's unit (see `_units`)
+    where the cell has none."""
     return [parse_amount(v, unit) for v in series]

@@ -6,14 +6,14 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from hepinggis.io._tables import ImportFileError
+from hepinggis.errors import ImportFileError
 
-__all__ = ["COLUMN_NAMES", "WEAK_NAMES", "find_columns", "looks_like_header"]
+__all__ = ["COLUMN_NAMES", "WEAK_NAMES", "find_columns", "leaf", "looks_like_header", "name_position"]
 
 #: Header names recognised for each role (compared after lower-casing and removing spaces,
 #: brackets and units); pass ``columns={"name": "…"}`` for anything else.
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "编号", "项目编号", "项目代码", "序号", "code", "no", "fid"),
+    "id": ("id", "编号", "项目编号", "项目代码", "统一项目代码", "项目统一代码", "备案编号", "code", "fid"),
     "name": ("name", "名称", "项目名称", "项目名", "项目", "project", "projectname", "title", "name_zh"),
     "x": ("经度", "lon", "lng", "long", "longitude", "x", "x坐标", "东坐标", "easting", "东经"),
     "y": ("纬度", "lat", "latitude", "y", "y坐标", "北坐标", "northing", "北纬"),
@@ -34,12 +34,14 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
         "投资总额",
         "估算总投资",
     ),
+    # the row number a register counts its rows with: never an identity (it restarts per section)
+    "serial": ("序号", "序", "no", "no.", "编号序号", "行号"),
     # one cell holding "lon,lat" (as AMap's coordinate picker copies it); used when x/y are absent
     "xy": ("坐标", "经纬度", "lnglat", "lonlat", "coordinates", "coordinate", "location", "坐标点"),
 }
 #: Names that give way to any other name of the same role in the same file (a register with
 #: 序号 and 项目编号 has its ids in 项目编号; one with 项目 and 项目名称, its names in 项目名称).
-WEAK_NAMES: frozenset[str] = frozenset({"序号", "no", "fid", "项目", "type", "title", "code"})
+WEAK_NAMES: frozenset[str] = frozenset({"fid", "项目", "type", "title", "code"})
 _UNIT = re.compile(r"[（(\[【].*?[)）\]】]|\s+|_")
 
 
@@ -50,6 +52,11 @@ def _key(header: str) -> str:
 _ROLE_OF: dict[str, str] = {_key(n): role for role, names in COLUMN_NAMES.items() for n in names}
 
 
+def leaf(path: str) -> str:
+    """The last label of a column's header path (``投资情况（万元）/总投资`` → ``总投资``)."""
+    return path.rsplit("/", 1)[-1]
+
+
 def looks_like_header(cells: list[str]) -> bool:
     """A row that names a project column and its position (x and y, or one lon,lat column), or at
     least three recognised columns: the header of a register, not a title above it."""
@@ -58,29 +65,51 @@ def looks_like_header(cells: list[str]) -> bool:
     return ("name" in roles and placed) or len(roles - {None}) >= 3
 
 
+def name_position(cells: list[str]) -> int | None:
+    """The position of the project-name column among a header row's labels."""
+    keys = {_key(n) for n in COLUMN_NAMES["name"]}
+    hits = [k for k, c in enumerate(cells) if c and _key(c) in keys]
+    strong = [k for k in hits if _key(cells[k]) not in WEAK_NAMES]
+    return (strong or hits)[0] if hits else None
+
+
+def _explicit(col: str, headers: list[str], role: str) -> str:
+    """The header a caller named: a full path, or the last label of exactly one path."""
+    if col in headers:
+        return col
+    by_leaf = [h for h in headers if leaf(h) == col]
+    if len(by_leaf) == 1:
+        return by_leaf[0]
+    raise ImportFileError(
+        f"为“{_ROLE_ZH.get(role, role)}”指定的列“{col}”"
+        + (
+            f"不唯一（{'、'.join(by_leaf)}），请写出完整路径"
+            if by_leaf
+            else f"不在文件中（现有列：{'、'.join(headers)}）"
+        )
+    )
+
+
 def find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dict[str, str]:
-    """Role → header for every recognised column. Two headers that could both be one role (and
-    neither is one of `WEAK_NAMES`) are an error naming them: the file is never read by a guess."""
+    """Role → header for every recognised column (matched on the last label of each header path).
+    Two headers that could both be one role (and neither is one of `WEAK_NAMES`) are an error
+    naming them: the file is never read by a guess."""
     found: dict[str, str] = {}
     explicit = dict(explicit or {})
     for role, col in explicit.items():
         if role not in COLUMN_NAMES:
-            raise ImportFileError(f"unknown column role {role!r}; roles are {', '.join(COLUMN_NAMES)}")
-        if col not in headers:
-            raise ImportFileError(
-                f"column {col!r} given for {role!r} is not in the file (columns: {', '.join(headers)})"
-            )
-        found[role] = col
+            raise ImportFileError(f"未知的列角色“{role}”；可用的角色：{'、'.join(COLUMN_NAMES)}")
+        found[role] = _explicit(col, headers, role)
     for role, names in COLUMN_NAMES.items():
         if role in found:
             continue
         keys = {_key(n) for n in names}
-        hits = [h for h in headers if _key(h) in keys and h not in found.values()]
-        strong = [h for h in hits if _key(h) not in WEAK_NAMES]
+        hits = [h for h in headers if _key(leaf(h)) in keys and h not in found.values()]
+        strong = [h for h in hits if _key(leaf(h)) not in WEAK_NAMES]
         if len(strong) > 1:
             raise ImportFileError(
-                f"several columns could be the {role!r} ({_ROLE_ZH.get(role, role)}): {', '.join(strong)}; "
-                f"rename one, or pass columns={{{role!r}: …}}"
+                f"有几列都可能是“{_ROLE_ZH.get(role, role)}”：{'、'.join(strong)}；"
+                f"请改名其中一列，或用 --col {role}=列名 指定"
             )
         if strong or hits:
             found[role] = (strong or hits)[0]
@@ -101,4 +130,5 @@ _ROLE_ZH = {
     "year": "年份",
     "investment": "投资",
     "xy": "坐标",
+    "serial": "序号",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["Rejections", "Report"]
+__all__ = ["LEVEL_ZH", "OUTCOME_ZH", "REPORT_ZH", "Rejections", "Report"]
 
 
 class Report:
@@ -54,3 +54,17 @@ class Rejections:
             self.message[take] = np.asarray(message, dtype=object)[take]
         self.field[take] = fieldname
         self.ok &= ~take
+
+
+#: The report's words for a clerk: outcomes, levels and headers (the frame keeps English codes).
+OUTCOME_ZH = {"imported": "已导入", "rejected": "未导入", "skipped": "非项目行", "note": "说明"}
+LEVEL_ZH = {"error": "错误", "warning": "警告", "info": "提示", "": ""}
+REPORT_ZH = {
+    "row": "行号",
+    "id": "编号",
+    "name": "名称",
+    "outcome": "结果",
+    "level": "级别",
+    "field": "字段",
+    "message": "说明",
+}

@@ -53,14 +53,9 @@ def warn_outside(
             mx, my = to_m.transform(lon, lat)
             inside[finite] = shapely.contains_xy(zone, mx, my)
         inside_alt[alt] = inside
-    messages = np.asarray(
-        [f"outside Heping District ({d / 1000:.2f} km from its edge) as {crs.upper()}" for d in dist], dtype=object
-    )
+    messages = np.asarray([f"按 {crs} 位于和平区外（距区界 {d / 1000:.2f} km）" for d in dist], dtype=object)
     for alt, inside in reversed(list(inside_alt.items())):  # the first alternative that fits wins
-        messages[inside] = [
-            f"{m}; it would fall inside if the coordinates were {alt.upper()} — check the datum"
-            for m in messages[inside]
-        ]
+        messages[inside] = [f"{m}；若按 {alt} 读则在区内，请核对坐标系（--crs {alt}）" for m in messages[inside]]
     report.extend(
         pd.DataFrame(
             {
@@ -84,7 +79,6 @@ def warn_outside(
                     "imported",
                     "warning",
                     "crs",
-                    f"{idx.size} of {len(projects)} rows fall outside the district as {crs.upper()} but "
-                    f"{int(inside.sum())} of them would fall inside as {alt.upper()}: the file is probably "
-                    f"{alt.upper()}",
+                    f"{len(projects)} 行中有 {idx.size} 行按 {crs} 位于区外，其中 {int(inside.sum())} 行按 {alt} "
+                    f"会在区内：此文件很可能是 {alt} 坐标，请用 --crs {alt} 重新导入",
                 )

@@ -17,34 +17,54 @@ from hepinggis.io.coords import to_wgs84
 __all__ = ["FAR_KM", "GEOMETRY_TYPES", "geometries", "geometry_positions", "xy_positions"]
 
 
+def likely_metre_crs(x: float, y: float) -> str:
+    """The projected CRS metre coordinates near Shenyang most likely are in, said in Chinese."""
+    if 41_000_000 < x < 42_000_000:
+        return "EPSG:4529（CGCS2000 3度带，东坐标带带号 41）"
+    if 200_000 < x < 800_000 and 4_000_000 < y < 5_000_000:
+        return "EPSG:4550（CGCS2000 3度带，中央经线 123°）"
+    if 10_000_000 < abs(x) < 20_037_509 and 3_000_000 < abs(y) < 8_000_000:
+        return "EPSG:3857（Web 墨卡托）"
+    return "EPSG:4550、EPSG:4529 或 EPSG:3857"
+
+
+def _metres(x: float, y: float) -> str:
+    return (
+        f"像是以米为单位的投影坐标，可能是 {likely_metre_crs(x, y)}：请用 --crs 指定坐标系"
+        "（如 --crs EPSG:4550、--crs EPSG:4529 或 --crs EPSG:3857）"
+    )
+
+
 def _check_coordinates(x: float, y: float, crs: str) -> tuple[str, str] | None:
     """(field, reason) when a coordinate pair cannot be in ``crs``; None when it may be."""
     if crs in ("wgs84", "gcj02", "bd09", "cgcs2000"):
         if not -180 <= x <= 180 or not -90 <= y <= 90 or not (70 <= x <= 140 and 0 <= y <= 56):
             if 70 <= y <= 140 and 0 <= x <= 56:
                 return "x", (
-                    f"longitude {x:g} / latitude {y:g} look swapped (Heping is near 123.4°E, 41.8°N); "
-                    "fix the columns or pass columns={'x': …, 'y': …}"
+                    f"经度 {x:g} / 纬度 {y:g} 像是颠倒了（和平区约在东经 123.4°、北纬 41.8°）："
+                    "请检查经度、纬度两列，或用 --col x=列名 --col y=列名 指定"
                 )
+            if abs(x) > 1000 or abs(y) > 1000:
+                return "x", f"坐标 ({x:g}, {y:g}) 不是经纬度，{_metres(x, y)}"
             bad = "x" if not 70 <= x <= 140 else "y"
             value = x if bad == "x" else y
-            return bad, f"{'longitude' if bad == 'x' else 'latitude'} {value:g} is out of range for China"
+            return bad, f"{'经度' if bad == 'x' else '纬度'} {value:g} 超出中国范围"
         return None
     if crs == "EPSG:4550":
         if 41_000_000 < x < 42_000_000:
-            return "x", f"easting {x:.0f} carries the zone number 41: these look like EPSG:4529, not EPSG:4550"
+            return "x", f"东坐标 {x:.0f} 带有带号 41：像是 EPSG:4529 而不是 EPSG:4550，请用 --crs EPSG:4529"
         if not 0 < x < 1_000_000 or not 0 < y < 10_000_000:
-            return "x" if not 0 < x < 1_000_000 else "y", f"({x:g}, {y:g}) is out of range for EPSG:4550"
+            return "x" if not 0 < x < 1_000_000 else "y", f"({x:g}, {y:g}) 超出 EPSG:4550 的范围"
         return None
     if crs == "EPSG:3857":
         if not abs(x) < 20_037_509 or not abs(y) < 20_048_967:
-            return "x" if not abs(x) < 20_037_509 else "y", f"({x:g}, {y:g}) is out of range for EPSG:3857"
+            return "x" if not abs(x) < 20_037_509 else "y", f"({x:g}, {y:g}) 超出 EPSG:3857 的范围"
         return None
     if not 41_000_000 < x < 42_000_000:
-        hint = ": this looks like EPSG:4550 (no zone prefix)" if 0 < x < 1_000_000 else ""
-        return "x", f"easting {x:g} is out of range for EPSG:4529 (41 xxx xxx m){hint}"
+        hint = "：像是 EPSG:4550（无带号），请用 --crs EPSG:4550" if 0 < x < 1_000_000 else ""
+        return "x", f"东坐标 {x:g} 不在 EPSG:4529 的范围（41 xxx xxx 米）{hint}"
     if not 0 < y < 10_000_000:
-        return "y", f"northing {y:g} is out of range for EPSG:4529"
+        return "y", f"北坐标 {y:g} 超出 EPSG:4529 的范围"
     return None
 
 
@@ -93,10 +113,7 @@ def _far_hint(x: float, y: float, crs: str, geographic: bool, km: float) -> str:
     if geographic and abs(x) <= 90 and abs(y) <= 180 and _km_from_heping(np.array([y]), np.array([x]))[0] < FAR_KM:
         return f"{where} 经纬度可能颠倒：对调后才位于和平区附近，请检查经度、纬度两列（或 GeoJSON 的坐标顺序）"
     if geographic and (abs(x) > 180 or abs(y) > 90):
-        return (
-            f"{where} 超出经纬度范围，像是以米为单位的投影坐标：请用 --crs 给出坐标系"
-            "（如 EPSG:4550、EPSG:4529 或 Web 墨卡托 EPSG:3857）"
-        )
+        return f"{where} 超出经纬度范围，{_metres(x, y)}"
     return f"{where} 按 {crs} 距和平区约 {km:,.0f} km，不可能是本区项目：--crs 是否有误？"
 
 
@@ -130,7 +147,7 @@ def xy_positions(
         rej.add(
             (~two & ~blank).to_numpy(),
             cols["xy"],
-            [f"{v!r} is not 'longitude,latitude'" for v in text_cells(frame[cols["xy"]])],
+            [f"“{v}”不是“经度,纬度”" for v in text_cells(frame[cols["xy"]])],
         )
         frame = frame.assign(
             **{
@@ -143,9 +160,9 @@ def xy_positions(
     ys, y_blank, y_bad = number_cells(frame[cols["y"]])
     for bad, col in ((x_bad, cols["x"]), (y_bad, cols["y"])):
         if bad.any():
-            rej.add(bad, col, [f"{v!r} is not a number" for v in text_cells(frame[col])])
-    rej.add(x_blank, cols["x"], "the coordinate is missing")
-    rej.add(y_blank, cols["y"], "the coordinate is missing")
+            rej.add(bad, col, [f"“{v}”不是数字" for v in text_cells(frame[col])])
+    rej.add(x_blank, cols["x"], "缺少坐标")
+    rej.add(y_blank, cols["y"], "缺少坐标")
     coordinate_checks(xs, ys, crs, cols, rej)
     place_checks(xs, ys, crs, cols["x"], rej)
     return frame, cols, xs, ys
@@ -167,7 +184,7 @@ def geometry_positions(
         "geometry",
         [f"几何类型 {k} 不受支持：请拆分为点、线或面（Point/LineString/Polygon 及其 Multi 类型）" for k in kinds],
     )
-    rej.add(no_geom | geoms.is_empty.to_numpy(), "geometry", "the geometry is empty")
+    rej.add(no_geom | geoms.is_empty.to_numpy(), "geometry", "几何为空")
     has_z = np.asarray(shapely.has_z(geoms.values), dtype=bool) & rej.ok
     if has_z.any():  # heights play no part here: dropped, and said so on each row
         geoms = gpd.GeoSeries(np.where(has_z, shapely.force_2d(geoms.values), geoms.values), crs=geoms.crs)
@@ -179,7 +196,7 @@ def geometry_positions(
         rej.add(
             invalid,
             "geometry",
-            [f"the geometry is invalid: {shapely.is_valid_reason(g)}" if g is not None else "" for g in geoms],
+            [f"几何无效：{shapely.is_valid_reason(g)}" if g is not None else "" for g in geoms],
         )
     is_point = (geoms.geom_type == "Point").to_numpy() & rej.ok
     xs[is_point] = shapely.get_x(geoms.values[is_point])

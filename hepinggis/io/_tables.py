@@ -15,16 +15,15 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from hepinggis.errors import HepingGISError
+from hepinggis.errors import ImportFileError
+from hepinggis.io._grid import Grid, cell_text, file_kind, read_grid
+from hepinggis.io._header import find_header
 
 __all__ = ["ImportFileError", "RawTable", "detect_encoding", "read_raw"]
 
-TABULAR = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+WORKBOOKS = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx"}
+TABULAR = {".csv", ".txt", ".tsv", *WORKBOOKS}
 GEO = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
-
-
-class ImportFileError(HepingGISError):
-    """A project file that cannot be read at all (format, encoding, sheet, CRS)."""
 
 
 @dataclass
@@ -38,6 +37,14 @@ class RawTable:
     bad_rows: list[tuple[int, str]] = field(default_factory=list)  # rows that could not even be split
     header_row: int | None = None  # the row the header was found on (titles above it are not data)
     row_notes: dict[int, str] = field(default_factory=dict)  # a warning per row number (e.g. its encoding)
+    header_rows: list[int] = field(default_factory=list)  # every header row (one to three), as numbered
+    levels: list[list[str]] = field(default_factory=list)  # per column, its header labels top to bottom
+    title_lines: list[str] = field(default_factory=list)  # text of the lines above the header
+    merged_down: list[tuple[str, int, int]] = field(default_factory=list)  # (column, first row, last row)
+    hidden: dict[int, str] = field(default_factory=dict)  # row number → "隐藏" / "筛选"
+    uncalculated: dict[int, list[str]] = field(default_factory=dict)  # row → columns of formulas with no value
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -54,15 +61,16 @@ def detect_encoding(raw: bytes) -> str:
         raw.decode("gb18030")
         return "gb18030"
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"the file is neither UTF-8 nor GBK/GB18030 (byte {exc.start}); pass encoding=…") from exc
+        raise ImportFileError(
+            f"文件既不是 UTF-8 也不是 GBK/GB18030 编码（第 {exc.start} 字节）：请用 --encoding 指定编码"
+        ) from exc
 
 
 #: A quoted field may span at most this many lines; a quote still open after that is unterminated.
 _MAX_QUOTED_LINES = 20
-#: The header row is looked for among this many rows at the top (below title and blank rows).
-_HEADER_SEARCH_ROWS = 20
 
 HeaderTest = Callable[[list[str]], bool]
+NameColumn = Callable[[list[str]], int | None]
 
 
 def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[str], str, list[int]]:
@@ -72,7 +80,7 @@ def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[st
         try:
             return _lines(raw.decode(encoding)), encoding, []
         except (UnicodeDecodeError, LookupError) as exc:
-            raise ImportFileError(f"{path}: cannot decode as {encoding}: {exc}") from exc
+            raise ImportFileError(f"{path}: 无法按 {encoding} 编码读取（{exc}）") from exc
     if raw.startswith(b"\xef\xbb\xbf") or _is_utf8(raw):
         enc = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
         return _lines(raw.decode(enc)), enc, []
@@ -90,7 +98,8 @@ def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[st
                 lines.append(chunk.decode("gb18030"))
             except UnicodeDecodeError as exc:
                 raise ImportFileError(
-                    f"{path}: line {k} is neither UTF-8 nor GBK/GB18030 (byte {exc.start}); pass encoding=…"
+                    f"{path}: 第 {k} 行既不是 UTF-8 也不是 GBK/GB18030 编码（第 {exc.start} 字节）："
+                    "请用 --encoding 指定编码"
                 ) from exc
     if lines and lines[-1] == "":
         lines.pop()
@@ -135,99 +144,169 @@ def _records(lines: list[str], sep: str) -> tuple[list[tuple[int, list[str]]], l
     return records, bad
 
 
-def _find_header(
-    records: list[tuple[int, list[str]]], header_row: int | None, is_header: HeaderTest | None, path: Path
-) -> int:
-    """The index of the header record: the one on ``header_row``, else the first that ``is_header``
-    accepts among the top rows (below titles and blank rows), else the first non-blank one."""
-    if header_row is not None:
-        for k, (line, _) in enumerate(records):
-            if line == header_row:
-                return k
-        raise ImportFileError(f"{path}: there is no row {header_row} to use as the header")
-    filled = [k for k, (_, cells) in enumerate(records) if any(c.strip() for c in cells)]
-    if not filled:
-        raise ImportFileError(f"{path}: the file is empty (no header row, no data)")
-    if is_header is not None:
-        for k in filled[:_HEADER_SEARCH_ROWS]:
-            if is_header([c.strip() for c in records[k][1]]):
-                return k
-    return filled[0]
+def _header_index(records: list[tuple[int, list[str]]], header_row: int | None, path: Path) -> int | None:
+    """The index of the record on spreadsheet row ``header_row``."""
+    if header_row is None:
+        return None
+    for k, (line, _) in enumerate(records):
+        if line == header_row:
+            return k
+    raise ImportFileError(f"{path}: 没有第 {header_row} 行可作表头")
 
 
-def _table(
-    records: list[tuple[int, list[str]]], header_at: int, path: Path
-) -> tuple[pd.DataFrame, list[int], list[tuple[int, str]]]:
-    """Rows below the header as a frame of strings; a row with more fields than the header is reported."""
-    header = [h.strip() for h in records[header_at][1]]
-    while header and header[-1] == "":
-        header.pop()
-    header = [h or f"第{k + 1}列" for k, h in enumerate(header)]
+def _sheet_table(
+    records: list[tuple[int, list[str]]],
+    values: list[list[object]] | None,
+    merges: list[tuple[int, int, int, int]],
+    path: Path,
+    *,
+    header_row: int | None,
+    is_header: HeaderTest | None,
+    name_col: NameColumn | None,
+    strict_width: bool,
+) -> RawTable:
+    """Records (spreadsheet row number, cell texts) below a header of one to three rows as a
+    frame; ``values`` are the cells as the workbook typed them (numbers stay numbers), or None for
+    a CSV. A row with cells beyond the header is refused (CSV: a comma problem) or warned about."""
+    if not any(any(c.strip() for c in cells) for _, cells in records):
+        raise ImportFileError(f"{path}: 文件是空的（没有表头，也没有数据）")
+    texts = [cells for _, cells in records]
+    at = _header_index(records, header_row, path)
+    found = find_header(
+        texts,
+        merges,
+        accepts=is_header or (lambda cells: any(c.strip() for c in cells)),
+        name_col=name_col or (lambda labels: None),
+        at=at,
+    )
+    if found is None:
+        first = next(k for k, (_, cells) in enumerate(records) if any(c.strip() for c in cells))
+        found = find_header(texts, merges, accepts=lambda cells: True, name_col=lambda labels: None, at=first)
+    assert found is not None
+    paths = found.paths
     seen: dict[str, int] = {}
-    for k, h in enumerate(header):
+    for k, h in enumerate(paths):
         if h in seen:
-            raise ImportFileError(
-                f"{path}: the header names {h!r} twice (columns {seen[h] + 1} and {k + 1}); rename one of them"
-            )
+            raise ImportFileError(f"{path}: 表头中“{h}”出现两次（第 {seen[h] + 1} 列和第 {k + 1} 列），请改名其中一列")
         seen[h] = k
-    rows, numbers, bad = [], [], []
-    for line, cells in records[header_at + 1 :]:
-        extra = [c for c in cells[len(header) :] if c.strip()]
-        if extra:
+    width = len(paths)
+    bottom = found.rows[-1]
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str]] = []
+    notes: dict[int, str] = {}
+    for k in range(bottom + 1, len(records)):
+        line, cells = records[k]
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra and strict_width:
             bad.append(
                 (
                     line,
-                    f"此行有 {len(cells)} 个字段，表头只有 {len(header)} 列："
+                    f"此行有 {len(cells)} 个字段，表头只有 {width} 列："
                     "文字中的英文逗号请用引号括起，或改用中文逗号“，”",
                 )
             )
             continue
-        rows.append((cells + [""] * len(header))[: len(header)])
+        if extra:
+            notes[line] = f"表头以外的单元格有内容（“{extra[0][:20]}”等），未读入"
+        source = values[k] if values is not None else cells
+        rows.append((list(source[:width]) + [""] * width)[:width])
         numbers.append(line)
-    return pd.DataFrame(rows, columns=header, dtype=object), numbers, bad
+    frame = pd.DataFrame(rows, columns=paths, dtype=object) if rows else pd.DataFrame(columns=paths, dtype=object)
+    merged_down = [
+        (paths[c0], records[r0][0], records[min(r1, len(records) - 1)][0])
+        for r0, c0, r1, _c1 in merges
+        if r0 > bottom and r1 > r0 and c0 < width and r0 < len(records)
+    ]
+    table = RawTable(frame, numbers, "row", None, bad_rows=bad, header_row=records[bottom][0], row_notes=notes)
+    table.header_rows = [records[r][0] for r in found.rows]
+    table.levels = found.levels
+    table.title_lines = found.title_lines
+    table.merged_down = merged_down
+    return table
 
 
 def _read_csv(
-    path: Path, encoding: str | None, header_row: int | None = None, is_header: HeaderTest | None = None
+    path: Path,
+    encoding: str | None,
+    header_row: int | None = None,
+    is_header: HeaderTest | None = None,
+    name_col: NameColumn | None = None,
 ) -> RawTable:
     raw = path.read_bytes()
     lines, enc, utf8_lines = _decode_lines(raw, encoding, path)
     if not any(line.strip() for line in lines):
-        raise ImportFileError(f"{path}: the file is empty (no header row, no data)")
+        raise ImportFileError(f"{path}: 文件是空的（没有表头，也没有数据）")
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     records, bad = _records(lines, sep)
-    at = _find_header(records, header_row, is_header, path)
-    frame, numbers, too_long = _table(records, at, path)
-    header_line = records[at][0]
-    bad = [b for b in bad if b[0] > header_line] + too_long
-    table = RawTable(frame, numbers, "row", enc, bad_rows=sorted(bad), header_row=header_line)
-    table.row_notes = {k: "此行为 UTF-8 编码（文件其余为 GBK），已按 UTF-8 读取" for k in utf8_lines if k > header_line}
+    table = _sheet_table(
+        records, None, [], path, header_row=header_row, is_header=is_header, name_col=name_col, strict_width=True
+    )
+    header_line = table.header_row or 0
+    table.encoding = enc
+    table.bad_rows = sorted([b for b in bad if b[0] > header_line] + table.bad_rows)
+    table.row_notes.update(
+        {k: "此行为 UTF-8 编码（文件其余为 GBK），已按 UTF-8 读取" for k in utf8_lines if k > header_line}
+    )
     return table
 
 
 def _read_excel(
-    path: Path, sheet: str | int | None, header_row: int | None = None, is_header: HeaderTest | None = None
+    path: Path,
+    sheet: str | int | None,
+    header_row: int | None = None,
+    is_header: HeaderTest | None = None,
+    name_col: NameColumn | None = None,
 ) -> RawTable:
+    grid = read_grid(path, sheet=sheet)
+    records = [(r + 1, [cell_text(v) for v in row]) for r, row in enumerate(grid.cells)]
     try:
-        grid = pd.read_excel(
-            path, sheet_name=0 if sheet is None else sheet, dtype=object, keep_default_na=False, header=None
+        if not any(any(c.strip() for c in cells) for _, cells in records):
+            raise ImportFileError(f"{path}: 工作表“{grid.sheet}”是空的")
+        if is_header is not None and header_row is None and len(grid.sheets) > 1:
+            texts = [cells for _, cells in records]
+            if find_header(texts, grid.merged, accepts=is_header, name_col=lambda labels: None) is None:
+                raise ImportFileError(f"{path}: 工作表“{grid.sheet}”中找不到项目清单的表头")
+        table = _sheet_table(
+            records,
+            grid.cells,
+            grid.merged,
+            path,
+            header_row=header_row,
+            is_header=is_header,
+            name_col=name_col,
+            strict_width=False,
         )
-    except (ValueError, KeyError, OSError) as exc:  # bad sheet name, not a workbook, corrupt zip
-        raise ImportFileError(f"{path}: cannot be read as an Excel workbook: {exc}") from exc
-    except Exception as exc:  # openpyxl/zipfile raise several types for a damaged file
-        raise ImportFileError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from exc
-    grid = grid.astype(object).where(grid.notna(), "")
-    records = [
-        (k + 1, ["" if v is None else str(v) for v in row]) for k, row in enumerate(grid.itertuples(index=False))
-    ]
-    if not records:
-        raise ImportFileError(f"{path}: the sheet is empty (no header row, no data)")
-    at = _find_header(records, header_row, is_header, path)
-    frame, numbers, bad = _table(records, at, path)
-    values = grid.iloc[at + 1 :, : len(frame.columns)]  # the cells as Excel gave them (numbers stay numbers)
-    keep = [line - 1 for line in numbers]
-    frame = pd.DataFrame(values.loc[keep].to_numpy(), columns=frame.columns, dtype=object) if len(keep) else frame
-    return RawTable(frame, numbers, "row", None, bad_rows=bad, header_row=records[at][0])
+    except ImportFileError as exc:
+        if len(grid.sheets) < 2:
+            raise
+        raise ImportFileError(f"{exc}；{_other_sheets(path, grid, is_header)}") from exc
+    table.sheet, table.sheets = grid.sheet, grid.sheets
+    table.hidden = {r + 1: why for r, why in grid.hidden.items() if r + 1 in set(table.row_numbers)}
+    names = list(table.frame.columns)
+    for r, c in sorted(grid.uncalculated):
+        if r + 1 in set(table.row_numbers) and c < len(names):
+            table.uncalculated.setdefault(r + 1, []).append(names[c])
+    return table
+
+
+def _other_sheets(path: Path, grid: Grid, is_header: HeaderTest | None) -> str:
+    """The sheets of the workbook, which of them look like a list, and how to choose one."""
+    listed = "、".join(f"{k + 1} {n}" for k, n in enumerate(grid.sheets))
+    likely = []
+    for k, name in enumerate(grid.sheets):
+        if name == grid.sheet or is_header is None:
+            continue
+        try:
+            other = read_grid(path, sheet=name)
+        except ImportFileError:
+            continue
+        texts = [[cell_text(v) for v in row] for row in other.cells[:40]]
+        if find_header(texts, other.merged, accepts=is_header, name_col=lambda labels: None) is not None:
+            likely.append((k + 1, name))
+    hint = f"“{likely[0][1]}”像是项目清单；" if likely else ""
+    k, name = likely[0] if likely else (2, grid.sheets[1])
+    return f"本文件有 {len(grid.sheets)} 个工作表：{listed}；{hint}请用 --sheet {name} 或 --sheet {k} 指定"
 
 
 def _dbf_encoding(path: Path, encoding: str | None) -> str | None:
@@ -247,9 +326,9 @@ def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
         try:  # tables without geometry (QGIS's layer_styles, say) are not layers of projects
             names = [str(n) for n, kind in pyogrio.list_layers(path) if kind is not None]
         except Exception as exc:
-            raise ImportFileError(f"{path}: cannot be read by GDAL: {exc}") from exc
+            raise ImportFileError(f"{path}: GDAL 无法读取此文件：{exc}") from exc
         if len(names) > 1:
-            raise ImportFileError(f"{path} has {len(names)} layers ({', '.join(names)}); pass --layer NAME")
+            raise ImportFileError(f"{path}: 有 {len(names)} 个图层（{'、'.join(names)}），请用 --layer 图层名 指定")
         layer = names[0] if names else None
     enc = _dbf_encoding(path, encoding)
     try:
@@ -259,7 +338,7 @@ def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
             else pyogrio.read_dataframe(path, layer=layer)
         )
     except Exception as exc:  # GDAL raises several types; all mean the same to the user
-        raise ImportFileError(f"{path}: cannot be read by GDAL: {exc}") from exc
+        raise ImportFileError(f"{path}: GDAL 无法读取此文件：{exc}") from exc
     geom = frame.geometry
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name)).astype(object)
     attrs = attrs.where(attrs.notna(), "")
@@ -275,6 +354,7 @@ def read_raw(
     layer: str | None = None,
     header_row: int | None = None,
     is_header: HeaderTest | None = None,
+    name_col: NameColumn | None = None,
 ) -> RawTable:
     """Read ``path`` (CSV/TSV, XLSX, GeoJSON, GeoPackage, Shapefile) as a `RawTable`.
 
@@ -282,14 +362,17 @@ def read_raw(
     or the first row among the top ones that ``is_header`` accepts (titles and blank rows above it
     are skipped), or the first non-blank row."""
     if not path.exists():
-        raise ImportFileError(f"{path} does not exist")
+        raise ImportFileError(f"{path}: 文件不存在")
     if not path.is_file():
-        raise ImportFileError(f"{path} is not a regular file")
+        raise ImportFileError(f"{path}: 不是文件（可能是文件夹）")
     suffix = path.suffix.lower()
-    if suffix in {".csv", ".txt", ".tsv"}:
-        return _read_csv(path, encoding, header_row, is_header)
-    if suffix in {".xlsx", ".xlsm", ".xls"}:
-        return _read_excel(path, sheet, header_row, is_header)
     if suffix in GEO:
         return _read_geo(path, encoding, layer)
-    raise ImportFileError(f"{path}: unsupported file type {suffix!r}; use CSV, XLSX, GeoJSON, GeoPackage or Shapefile")
+    if file_kind(path) != "other" or suffix in WORKBOOKS:  # by content: an .xlsx renamed .xls is read as one
+        return _read_excel(path, sheet, header_row, is_header, name_col)
+    if suffix in {".csv", ".txt", ".tsv"}:
+        return _read_csv(path, encoding, header_row, is_header, name_col)
+    raise ImportFileError(
+        f"{path}: 不支持的文件类型 {suffix or '（无后缀）'}：请另存为 .xlsx 或 CSV"
+        "（GIS 文件可用 GeoJSON、GeoPackage、Shapefile）"
+    )

@@ -7,6 +7,7 @@ about. Nothing is dropped and no CRS is guessed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +17,18 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from hepinggis.errors import ImportFileError
 from hepinggis.io._cells import amounts, number_cells, text_cells, without_controls
-from hepinggis.io._columns import COLUMN_NAMES, find_columns, looks_like_header
-from hepinggis.io._import_report import Rejections, Report
+from hepinggis.io._columns import COLUMN_NAMES, find_columns, leaf, looks_like_header, name_position
+from hepinggis.io._crs_hint import CRS_ZH, crs_from_text, metres_hint, propose_crs
+from hepinggis.io._import_report import LEVEL_ZH, OUTCOME_ZH, REPORT_ZH, Rejections, Report
 from hepinggis.io._money import Amount
 from hepinggis.io._outside import warn_outside
 from hepinggis.io._positions import geometries, geometry_positions, xy_positions
+from hepinggis.io._prepare import Prepared, frame_positions, prepare_rows
 from hepinggis.io._sheets import write_csv, write_workbook
-from hepinggis.io._tables import ImportFileError, RawTable, read_raw
+from hepinggis.io._tables import RawTable, read_raw
+from hepinggis.io._units import ColumnUnit, column_unit
 from hepinggis.io.coords import SUPPORTED_CRS, normalise_crs
 from hepinggis.maps._credits import credit_list
 
@@ -41,6 +46,11 @@ class ImportResult:
     crs: str
     rows_in: int
     columns: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was read about the file as a whole (Chinese)
+    units: dict[str, ColumnUnit] = field(default_factory=dict)  # amount column → unit applied, and its source
+    title_lines: list[str] = field(default_factory=list)  # the lines above the header
+    header_rows: list[int] = field(default_factory=list)  # the header's rows, as the spreadsheet numbers them
+    sheet: str | None = None
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -64,21 +74,46 @@ class ImportResult:
     def n_warned(self) -> int:
         return int(self.report.loc[self.report["level"] == "warning", "row"].nunique())
 
+    @property
+    def n_skipped(self) -> int:
+        """Rows that are not projects (blank, 合计, section headings, 注; hidden with ``skip_hidden``)."""
+        return int(self.report.loc[self.report["outcome"] == "skipped", "row"].nunique())
+
     def summary(self) -> str:
-        enc = f", encoding {self.encoding}" if self.encoding else ""
+        """One Chinese line: rows in, imported, refused, set aside, warned."""
+        enc = f"，编码 {self.encoding}" if self.encoding else ""
+        sheet = f"（工作表“{self.sheet}”）" if self.sheet else ""
+        skipped = f"，非项目行 {self.n_skipped} 行" if self.n_skipped else ""
         return (
-            f"{self.source}: {self.rows_in} rows in ({self.crs}{enc}) → {self.n_imported} imported, "
-            f"{self.n_rejected} rejected, {self.n_warned} imported with warnings"
+            f"{self.source}{sheet}：共 {self.rows_in} 行（坐标系 {self.crs}{enc}）→ 导入 {self.n_imported} 行，"
+            f"未导入 {self.n_rejected} 行{skipped}，带警告导入 {self.n_warned} 行"
         )
 
+    def report_zh(self, *, issues_only: bool = False) -> pd.DataFrame:
+        """The report as a clerk reads it: Chinese headers, outcomes and levels (``issues_only``:
+        without the plain "imported" lines)."""
+        frame = self.report if not issues_only else self.report[self.report["level"] != ""]
+        out = frame.assign(
+            outcome=frame["outcome"].map(lambda v: OUTCOME_ZH.get(v, v)),
+            level=frame["level"].map(lambda v: LEVEL_ZH.get(v, v)),
+        )
+        out["row"] = out["row"].astype("Int64")
+        return out.rename(columns=REPORT_ZH).reset_index(drop=True)
+
     def write_report(self, path: Path) -> None:
-        """Write the report as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, by suffix; no
-        cell is ever a formula (see `hepinggis.io._sheets`)."""
+        """Write the report in Chinese as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, by
+        suffix, atomically; no cell is ever a formula (see `hepinggis.io._sheets`)."""
         path = Path(path)
-        if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            write_workbook({"report": self.report}, path)
-        else:
-            write_csv(self.report, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f".{path.name}.{os.getpid()}.partial{path.suffix}")
+        try:
+            if path.suffix.lower() in {".xlsx", ".xlsm"}:
+                write_workbook({"导入报告": self.report_zh()}, staged)
+            else:
+                write_csv(self.report_zh(), staged)
+            os.replace(staged, path)  # the old report or the new one, never half of one
+        finally:
+            staged.unlink(missing_ok=True)
 
 
 def _file_crs_name(file_crs: str | None) -> str | None:
@@ -91,8 +126,8 @@ def _file_crs_name(file_crs: str | None) -> str | None:
     known = {4326: "wgs84", 4490: "cgcs2000", 4550: "EPSG:4550", 4529: "EPSG:4529", 3857: "EPSG:3857"}
     if epsg not in known:
         raise ImportFileError(
-            f"the file's coordinate system ({crs.name}) is not one hepinggis reads: reproject it to one of "
-            f"{', '.join(SUPPORTED_CRS)} (e.g. in QGIS), or pass --crs if the file's label is wrong"
+            f"文件的坐标系（{crs.name}）不在可读取之列：请（如在 QGIS 中）转换为 {'、'.join(SUPPORTED_CRS)} "
+            "之一；如文件所标坐标系有误，请用 --crs 指定"
         )
     return known[epsg]
 
@@ -106,35 +141,51 @@ def read_projects(
     sheet: str | int | None = None,
     layer: str | None = None,
     header_row: int | None = None,
+    unit: str | None = None,
+    skip_hidden: bool = False,
 ) -> ImportResult:
-    """Read a project list (CSV, XLSX, GeoJSON, GeoPackage, Shapefile) into WGS 84, row by row.
+    """Read a project list (CSV, XLSX, XLS, ODS, GeoJSON, GeoPackage, Shapefile) into WGS 84, row by row.
+
+    A register is read as Excel shows it: a header of one to three rows with group cells merged
+    over their columns (a column is named by its path, ``投资情况（万元）/总投资``), titles and
+    ``单位：万元`` lines above it, cells merged down filled in, 合计 rows, section headings and 注
+    lines set aside and listed, hidden rows warned about.
 
     Parameters
     ----------
     path : str or Path
-        The file. CSV encodings are detected (UTF-8, UTF-8 with BOM, GBK/GB18030); a Shapefile
-        without ``.cpg`` has its ``.dbf`` encoding detected the same way.
-    crs : str
+        The file. The workbook format is told by content (an .xlsx named .xls is read); CSV
+        encodings are detected (UTF-8, UTF-8 with BOM, GBK/GB18030); a Shapefile without ``.cpg``
+        has its ``.dbf`` encoding detected the same way.
+    crs : str, optional
         The coordinates' system: ``"wgs84"``, ``"gcj02"`` (AMap/Gaode), ``"bd09"`` (Baidu),
-        ``"cgcs2000"``, ``"EPSG:4550"`` or ``"EPSG:4529"``. Required for CSV/XLSX; for GIS files it
-        defaults to the file's own CRS and overrides it when given (e.g. GCJ-02 points labelled 4326).
+        ``"cgcs2000"``, ``"EPSG:4550"``, ``"EPSG:4529"`` or ``"EPSG:3857"``. For CSV/XLSX it may be
+        left out when the header says it (``位置（百度坐标）`` → BD-09; the report says so); for GIS
+        files it defaults to the file's own CRS and overrides it when given.
     encoding : str, optional
         Force an encoding instead of detecting it.
     columns : mapping, optional
-        Role → column for columns not recognised by name (roles: ``id``, ``name``, ``x``, ``y``,
-        ``category``, ``status``, ``year``, ``investment``); see `COLUMN_NAMES`.
+        Role → column (a header path such as ``投资情况（万元）/总投资``, or its last label when
+        that is unique) for columns not recognised by name (roles: ``id``, ``name``, ``x``, ``y``,
+        ``xy``, ``category``, ``status``, ``year``, ``investment`` …); see `COLUMN_NAMES`.
     sheet, layer : optional
-        The XLSX sheet, or the GeoPackage layer (a GeoPackage with several layers needs it).
+        The workbook sheet (a name; a string of digits is its number counted from 1; an int is
+        0-based as in pandas), or the GeoPackage layer (a GeoPackage with several needs it).
     header_row : int, optional
-        The row holding the column names, numbered as the spreadsheet shows it. By default it is
-        found: the first of the top rows that names the project and its coordinates (a title such as
-        ``和平区2023年重点项目清单`` and blank rows above it are skipped).
+        The row holding the column names, numbered as the spreadsheet shows it (group rows above
+        it still join the header). By default it is found below any title and 填报单位 lines.
+    unit : str, optional
+        The unit of amounts whose cell states none (``"万元"``, ``"亿元"``, ``"元"``), over what the
+        header and the lines above it say.
+    skip_hidden : bool
+        Skip the rows Excel hides (hidden or filtered out) instead of importing them with a warning.
 
     Returns
     -------
     ImportResult
         ``projects`` (GeoDataFrame, EPSG:4326, with the source row number) and ``report`` (one line
-        per rejection or warning, plus one per imported row); imported + rejected = rows in.
+        per rejection, warning, row that is not a project and file-level note, plus one per
+        imported row); imported + rejected + not projects = rows in.
 
     Examples
     --------
@@ -149,73 +200,120 @@ def read_projects(
     """
     path = Path(path)
     raw = read_raw(
-        path, encoding=encoding, sheet=sheet, layer=layer, header_row=header_row, is_header=looks_like_header
+        path,
+        encoding=encoding,
+        sheet=sheet,
+        layer=layer,
+        header_row=header_row,
+        is_header=looks_like_header,
+        name_col=name_position,
     )
     headers = [str(c) for c in raw.frame.columns]
     raw.frame.columns = headers
     cols = find_columns(headers, columns)
     declared = normalise_crs(crs) if crs is not None else None
     if raw.geometry is None:
-        if declared is None:
-            raise ImportFileError(
-                f"{path}: say which coordinate system the columns are in (crs='wgs84', 'gcj02', "
-                "'bd09', 'cgcs2000', 'EPSG:4550' or 'EPSG:4529'); hepinggis does not guess"
-            )
         missing = [r for r in ("name", "x", "y") if r not in cols and not (r in "xy" and "xy" in cols)]
         if missing:
+            where = f"（第 {'、'.join(map(str, raw.header_rows))} 行）" if raw.header_rows else ""
             raise ImportFileError(
-                f"{path}: no column found for {', '.join(missing)} (columns: {', '.join(headers)}); "
-                "pass columns={'x': …, 'y': …, 'name': …}"
+                f"{path}: 表头{where}中找不到{'、'.join(_ROLE_WORDS[r] for r in missing)}列"
+                f"（现有列：{'、'.join(headers)}）；请用 --header-row 行号 指明表头所在行，"
+                "或用 --col name=列名 --col x=列名 --col y=列名 指定"
             )
-        source_crs = declared
-    else:
-        try:
-            file_crs = _file_crs_name(raw.file_crs) if declared is None else None
-        except ImportFileError as exc:
-            raise ImportFileError(f"{path}: {exc}") from exc
-        if declared is None and file_crs is None:
-            raise ImportFileError(f"{path}: the file has no CRS; pass crs=… (hepinggis does not guess)")
-        source_crs = declared or file_crs or "wgs84"
-        if "name" not in cols:
-            raise ImportFileError(
-                f"{path}: no name column found (columns: {', '.join(headers)}); pass columns={{'name': …}}"
+        prepared = prepare_rows(raw, cols, skip_hidden=skip_hidden)
+        source_crs = _tabular_crs(path, prepared, declared)
+        return _import(path, prepared, source_crs, unit)
+    try:
+        file_crs = _file_crs_name(raw.file_crs) if declared is None else None
+    except ImportFileError as exc:
+        raise ImportFileError(f"{path}: {exc}") from exc
+    if declared is None and file_crs is None:
+        raise ImportFileError(f"{path}: 文件没有坐标系信息：请用 --crs 指定（hepinggis 不猜测坐标系）")
+    source_crs = declared or file_crs or "wgs84"
+    if "name" not in cols:
+        raise ImportFileError(f"{path}: 找不到项目名称列（现有列：{'、'.join(headers)}）；请用 --col name=列名 指定")
+    return _import(path, Prepared(raw, cols), source_crs, unit)
+
+
+_ROLE_WORDS = {"name": "项目名称", "x": "经度（X）", "y": "纬度（Y）"}
+
+
+def _tabular_crs(path: Path, prepared: Prepared, declared: str | None) -> str:
+    """The CRS of a table's coordinates: the one given, else the one its header or the lines above
+    it state (said in the report); else an error proposing the system that puts most rows inside
+    the district."""
+    raw, cols = prepared.raw, prepared.cols
+    labels: list[str] = []
+    for role in ("x", "y", "xy"):
+        if role in cols and cols[role] in raw.frame.columns:
+            k = list(raw.frame.columns).index(cols[role])
+            labels += raw.levels[k] if k < len(raw.levels) else [cols[role]]
+    hint = crs_from_text([*labels, *raw.title_lines])
+    xs, ys = frame_positions(raw.frame, cols)
+    if declared is not None:
+        if hint is not None and metres_hint(hint[0], xs) not in (declared, "cgcs2000" if declared == "wgs84" else ""):
+            prepared.notes.append(
+                f"表头“{hint[1]}”写的是 {CRS_ZH[metres_hint(hint[0], xs)]}，但按指定的 --crs {declared}"
+                f"（{CRS_ZH.get(declared, declared)}）读取"
             )
-    return _import(path, raw, cols, source_crs)
+        else:
+            prepared.notes.append(f"坐标按指定的 --crs {declared}（{CRS_ZH.get(declared, declared)}）读取")
+        return declared
+    if hint is not None:
+        chosen = metres_hint(hint[0], xs)
+        prepared.notes.append(f"坐标按表头“{hint[1]}”读作 {CRS_ZH[chosen]}（--crs {chosen}）；如不对，请用 --crs 指定")
+        return chosen
+    best, counts = propose_crs(xs, ys)
+    n = int((np.isfinite(xs) & np.isfinite(ys)).sum())
+    tried = "，".join(f"{c} {k} 行" for c, k in counts.items() if k)
+    proposal = (
+        f"；按各坐标系试算（{tried}，共 {n} 行有坐标），{CRS_ZH[best]} 使最多的行落在和平区内，可用 --crs {best}"
+        if best
+        else ""
+    )
+    raise ImportFileError(
+        f"{path}: 表中未注明坐标系，请用 --crs 指定（wgs84、gcj02 高德、bd09 百度、cgcs2000、EPSG:4550、EPSG:4529、"
+        f"EPSG:3857）；hepinggis 不自行猜测{proposal}"
+    )
 
 
 def _identity_checks(
     frame: pd.DataFrame, raw: RawTable, cols: dict[str, str], rows: np.ndarray, rej: Rejections
 ) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """Empty rows, missing names and repeated ids (naming the first row); returns names, ids and
-    which rows have no geometry."""
+    """Empty rows, missing names and repeated ids (naming both rows); returns names, ids and which
+    rows have no geometry. 序号 is a row number, never an id: only a real id column is checked."""
     n = len(frame)
     names = text_cells(frame[cols["name"]])
     ids = text_cells(frame[cols["id"]]) if "id" in cols else pd.Series([""] * n, index=frame.index)
     no_geom = raw.geometry.isna().to_numpy() if raw.geometry is not None else np.ones(n, dtype=bool)
     empty = frame.astype(str).apply(lambda c: c.str.strip()).eq("").all(axis=1).to_numpy() & no_geom
-    rej.add(empty, None, "the row is empty")
-    rej.add((names == "").to_numpy(), cols["name"], "the name is missing")
+    rej.add(empty, None, "空行（没有任何内容）")
+    rej.add((names == "").to_numpy(), cols["name"], "缺少项目名称")
     if "id" in cols:
         dup = (ids.duplicated(keep="first") & (ids != "")).to_numpy()
         if dup.any():
             firsts = ~ids.duplicated(keep="first").to_numpy()
             first = dict(zip(ids[firsts], rows[firsts], strict=True))
+            unit = "行" if raw.row_label == "row" else "个要素"
             rej.add(
                 dup,
                 cols["id"],
                 [
-                    f"duplicate id {v!r} (first used on {raw.row_label} {first[v]})" if d else ""
-                    for v, d in zip(ids, dup, strict=True)
+                    f"“{leaf(cols['id'])}”{v} 重复：第 {first[v]} {unit}和第 {r} {unit}相同，请改正其中一行"
+                    if d
+                    else ""
+                    for v, d, r in zip(ids, dup, rows, strict=True)
                 ],
             )
     return names, ids, no_geom
 
 
 def _attributes(
-    frame: pd.DataFrame, cols: dict[str, str], rej: Rejections
+    frame: pd.DataFrame, cols: dict[str, str], rej: Rejections, unit: ColumnUnit | None
 ) -> tuple[dict[str, object], list[Amount] | None]:
     """Category, status, nature, address, year (refused unless a whole year 1900–2100) and the
-    investment read into 元."""
+    investment read into 元 with the column's unit."""
     extras: dict[str, object] = {}
     for role in ("category", "status", "nature", "address"):
         if role in cols or role in ("category", "status"):
@@ -223,13 +321,14 @@ def _attributes(
     if "year" in cols:
         values, _blank, bad = number_cells(frame[cols["year"]])
         if bad.any():
-            rej.add(bad, cols["year"], [f"{v!r} is not a number" for v in text_cells(frame[cols["year"]])])
+            rej.add(bad, cols["year"], [f"“{v}”不是数字" for v in text_cells(frame[cols["year"]])])
         not_year = np.isfinite(values) & ~((values >= 1900) & (values <= 2100) & (np.mod(values, 1) == 0))
-        rej.add(not_year, cols["year"], [f"{v:g} is not a year" for v in values])
+        rej.add(not_year, cols["year"], [f"{v:g} 不是年份" for v in values])
         extras["year"] = pd.array(np.where(np.isfinite(values), values, np.nan), dtype="Int64")
     else:
         extras["year"] = None
-    money = amounts(frame[cols["investment"]], cols["investment"]) if "investment" in cols else None
+    factor = unit.factor if unit is not None else None
+    money = amounts(frame[cols["investment"]], factor) if "investment" in cols else None
     extras["investment_cny"] = None if money is None else np.array([a.value for a in money], dtype=float)
     return extras, money
 
@@ -276,17 +375,54 @@ def _report(
     return report
 
 
-def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) -> ImportResult:
+def _unit(prepared: Prepared, explicit: str | None) -> ColumnUnit | None:
+    """The unit of the investment column, said in the notes."""
+    raw, cols = prepared.raw, prepared.cols
+    if "investment" not in cols:
+        if explicit is not None:
+            prepared.notes.append(f"指定了单位 {explicit}，但表中没有投资列")
+        return None
+    col = cols["investment"]
+    headers = list(raw.frame.columns)
+    k = headers.index(col)
+    levels = raw.levels[k] if k < len(raw.levels) else [col]
+    others = [label for lv in raw.levels for label in lv] if raw.levels else headers
+    unit = column_unit(levels, raw.title_lines, explicit=explicit, all_labels=others)
+    prepared.notes.append(f"投资列“{col}”的单位：{unit.name}（依据：{unit.source}）")
+    return unit
+
+
+def _sheet_notes(prepared: Prepared) -> list[str]:
+    raw = prepared.raw
+    notes: list[str] = []
+    if raw.sheet is not None and len(raw.sheets) > 1:
+        notes.append(f"读取工作表“{raw.sheet}”（本文件共 {len(raw.sheets)} 个工作表：{'、'.join(raw.sheets)}）")
+    if raw.header_rows:
+        span = "、".join(map(str, raw.header_rows))
+        notes.append(
+            f"表头在第 {span} 行"
+            + ("（多行表头，列名为各行表头的路径，如“分组/列名”）" if len(raw.header_rows) > 1 else "")
+        )
+    for line in raw.title_lines:
+        notes.append(f"表头上方：{line}")
+    return notes
+
+
+def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | None) -> ImportResult:
+    raw, cols = prepared.raw, prepared.cols
+    unit = _unit(prepared, unit_text) if raw.geometry is None or "investment" in cols else None
     frame, cleaned = without_controls(raw.frame)
     n = len(frame)
     rows = np.asarray(raw.row_numbers, dtype="int64")
     rej = Rejections(n)
+    for r, (col, message) in prepared.refuse.items():
+        rej.add(rows == r, col, message)
     names, ids, no_geom = _identity_checks(frame, raw, cols, rows, rej)
     if raw.geometry is None:
         frame, cols, xs, ys = xy_positions(frame, cols, source_crs, rej)
     else:
         xs, ys = geometry_positions(raw, rows, no_geom, source_crs, rej)
-    extras, money = _attributes(frame, cols, rej)
+    extras, money = _attributes(frame, cols, rej, unit)
     ok = rej.ok
     out = gpd.GeoDataFrame(
         {
@@ -299,8 +435,9 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
         geometry=geometries(raw, xs, ys, ok, source_crs),
         crs="EPSG:4326",
     )
+    roles = {c for role, c in cols.items() if role != "serial"}  # 序号 stays, as the clerk numbered the rows
     for col in frame.columns:
-        if col not in cols.values() and col not in out.columns and not col.startswith("__"):
+        if col not in roles and col not in out.columns and not col.startswith("__"):
             out[col] = frame[col].to_numpy()
     if raw.geometry is None:
         out["source_x"], out["source_y"] = xs, ys
@@ -311,6 +448,11 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
     projects = out[ok].reset_index(drop=True)
     report = _report(raw, rows, ids, names, rej, cleaned, money, cols.get("investment"))
     warn_outside(projects, raw.row_label, source_crs, xs[ok], ys[ok], report)
+    for rownum, message in prepared.skipped:
+        report.add(rownum, None, None, "skipped", "info", None, message)
+    notes = [*_sheet_notes(prepared), *prepared.notes]
+    for message in notes:
+        report.add(None, None, None, "note", "info", None, message)
     imported = pd.DataFrame(
         {
             "row": rows[ok],
@@ -323,9 +465,20 @@ def _import(path: Path, raw: RawTable, cols: dict[str, str], source_crs: str) ->
         }
     )
     rep = pd.concat([report.frame(), imported], ignore_index=True)
-    rep["_o"] = rep["level"].map({"error": 0, "warning": 1, "": 2})
-    rep = rep.sort_values(["row", "_o"], kind="stable", na_position="last").drop(columns="_o")
+    rep["_o"] = rep["level"].map({"error": 0, "warning": 1, "info": 2, "": 3})
+    rep = rep.sort_values(["row", "_o"], kind="stable", na_position="first").drop(columns="_o")
     credit_list(projects, path)
     return ImportResult(
-        projects, rep.reset_index(drop=True), str(path), raw.encoding, source_crs, n + len(raw.bad_rows), cols
+        projects,
+        rep.reset_index(drop=True),
+        str(path),
+        raw.encoding,
+        source_crs,
+        n + len(raw.bad_rows) + len(prepared.skipped),
+        cols,
+        notes=notes,
+        units={cols["investment"]: unit} if unit is not None and "investment" in cols else {},
+        title_lines=raw.title_lines,
+        header_rows=raw.header_rows,
+        sheet=raw.sheet,
     )

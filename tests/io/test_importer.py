@@ -62,19 +62,20 @@ def test_mixed_csv_accounts_for_every_row(tmp_path: Path, encoding: str) -> None
     path = _write(tmp_path / "projects.csv", [HEADER, *_gcj_rows(), *BAD], encoding)
     result = read_projects(path, crs="gcj02")
     assert result.rows_in == len(TRUE) + len(BAD)
-    assert result.n_imported + result.n_rejected == result.rows_in
-    assert result.n_imported == len(TRUE) and result.n_rejected == len(BAD)
-    assert len(result.projects) + len(result.rejected) == result.rows_in
+    assert result.n_imported + result.n_rejected + result.n_skipped == result.rows_in
+    assert result.n_imported == len(TRUE) and result.n_rejected == len(BAD) - 1 and result.n_skipped == 1
+    assert len(result.projects) + len(result.rejected) + 1 == result.rows_in
     assert set(result.report["row"].dropna().astype(int)) == set(range(2, 2 + result.rows_in))
     assert list(result.projects["name"]) == [t[1] for t in TRUE]  # Chinese intact, no mojibake
     rejected = result.report[result.report["outcome"] == "rejected"].set_index("row")
-    assert "is not a number" in rejected.loc[7, "message"] and rejected.loc[7, "field"] == "经度"
-    assert "duplicate id 'P1' (first used on row 2)" in rejected.loc[8, "message"]
-    assert "look swapped" in rejected.loc[9, "message"]
-    assert rejected.loc[10, "message"] == "the row is empty"
-    assert rejected.loc[11, "message"] == "the name is missing"
+    assert "“abc”不是数字" in rejected.loc[7, "message"] and rejected.loc[7, "field"] == "经度"
+    assert "P1 重复：第 2 行和第 8 行相同" in rejected.loc[8, "message"]  # names both rows
+    assert "像是颠倒了" in rejected.loc[9, "message"]
+    skipped = result.report[result.report["outcome"] == "skipped"].set_index("row")
+    assert skipped.loc[10, "message"] == "空行，已略过"  # a blank line is not a project, and is listed
+    assert rejected.loc[11, "message"] == "缺少项目名称"
     assert rejected.loc[12, "field"] == "年份"
-    assert "out of range" in rejected.loc[13, "message"]
+    assert "超出中国范围" in rejected.loc[13, "message"]
     # converted points within 1 m of the independent conversion (and of the truth)
     for rec, (_, _, lon, lat) in zip(result.projects.itertuples(), TRUE, strict=True):
         ref = prcoords.gcj_wgs_bored(prcoords.Coords(rec.source_y, rec.source_x))
@@ -91,19 +92,19 @@ def test_mixed_csv_accounts_for_every_row(tmp_path: Path, encoding: str) -> None
 def test_encoding_can_be_forced(tmp_path: Path) -> None:
     path = _write(tmp_path / "p.csv", [HEADER, *_gcj_rows()], "gbk")
     assert read_projects(path, crs="gcj02", encoding="gbk").n_imported == len(TRUE)
-    with pytest.raises(ImportFileError, match="cannot decode as utf-8"):
+    with pytest.raises(ImportFileError, match="无法按 utf-8 编码读取"):
         read_projects(path, crs="gcj02", encoding="utf-8")
 
 
 def test_crs_is_never_guessed(tmp_path: Path) -> None:
     path = _write(tmp_path / "p.csv", [HEADER, *_gcj_rows()], "utf-8")
-    with pytest.raises(ImportFileError, match="does not guess"):
+    with pytest.raises(ImportFileError, match="不自行猜测"):
         read_projects(path)
 
 
 def test_unrecognised_columns_can_be_named(tmp_path: Path) -> None:
     path = _write(tmp_path / "p.csv", ["代号,叫法,东西,南北", "A,三好街,123.418,41.758"], "utf-8")
-    with pytest.raises(ImportFileError, match="no column found for name, x, y"):
+    with pytest.raises(ImportFileError, match="找不到项目名称、经度（X）、纬度（Y）列"):
         read_projects(path, crs="wgs84")
     result = read_projects(path, crs="wgs84", columns={"name": "叫法", "x": "东西", "y": "南北", "id": "代号"})
     assert result.n_imported == 1 and result.projects["id"].iloc[0] == "A"
@@ -116,7 +117,7 @@ def test_xlsx(tmp_path: Path) -> None:
     frame.to_excel(path, index=False)
     result = read_projects(path, crs="baidu")
     assert (result.n_imported, result.n_rejected) == (4, 1)
-    assert result.report.set_index("row").loc[6, "message"] == "'n/a' is not a number"
+    assert result.report.set_index("row").loc[6, "message"] == "“n/a”不是数字"
     for rec, (_, _, lo, la) in zip(result.projects.itertuples(), TRUE, strict=True):
         assert _distance_m(rec.geometry, lo, la) < 0.01
 
@@ -131,7 +132,7 @@ def test_gauss_kruger_csv_and_zone_prefix_mismatch(tmp_path: Path) -> None:
     assert _distance_m(good.projects.geometry.iloc[0], TRUE[0][2], TRUE[0][3]) < 0.01
     wrong = read_projects(path, crs="EPSG:4550")
     assert wrong.n_rejected == 4
-    assert "look like EPSG:4529" in wrong.report["message"].iloc[0]
+    assert "像是 EPSG:4529 而不是 EPSG:4550" in wrong.rejected["message"].iloc[0]
 
 
 def _edge_point() -> tuple[float, float]:
@@ -155,7 +156,7 @@ def test_wrong_datum_is_warned_not_dropped(tmp_path: Path) -> None:
     as_declared_wrongly = read_projects(path, crs="wgs84")  # the planner forgot these came from AMap
     assert as_declared_wrongly.n_imported == 1
     warning = as_declared_wrongly.report[as_declared_wrongly.report["level"] == "warning"]
-    assert len(warning) == 1 and "inside if the coordinates were GCJ02" in warning["message"].iloc[0]
+    assert len(warning) == 1 and "若按 gcj02 读则在区内" in warning["message"].iloc[0]
     assert read_projects(path, crs="gcj02").n_warned == 0
 
 
@@ -205,10 +206,12 @@ def test_cli_import_exit_code_and_report(tmp_path: Path, capsys: pytest.CaptureF
     report = tmp_path / "report.csv"
     assert main(["import", str(mixed), "--crs", "gcj02", "--report", str(report)]) == 1
     printed = capsys.readouterr().out
-    assert "12 rows in" in printed and "8 rejected" in printed and "duplicate id 'P1'" in printed
+    assert "共 12 行" in printed and "未导入 7 行" in printed and "非项目行 1 行" in printed
+    assert "P1 重复" in printed and "rejected" not in printed and "warning" not in printed
     assert report.read_bytes().startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(report, encoding="utf-8-sig")
-    assert set(table["row"].dropna().astype(int)) == set(range(2, 14))
+    assert set(table["行号"].dropna().astype(int)) == set(range(2, 14))
+    assert set(table["结果"]) == {"已导入", "未导入", "非项目行", "说明"}
     xlsx = tmp_path / "report.xlsx"
     assert main(["import", str(mixed), "--crs", "gcj02", "--report", str(xlsx)]) == 1
     assert len(pd.read_excel(xlsx)) == len(table)
@@ -242,7 +245,7 @@ def test_one_cell_lon_lat_as_amap_copies_it(tmp_path: Path) -> None:
     result = read_projects(_write(tmp_path / "p.csv", lines, "utf-8"), crs="gcj02")
     assert (result.n_imported, result.n_rejected) == (1, 2)
     assert _distance_m(result.projects.geometry.iloc[0], TRUE[0][2], TRUE[0][3]) < 0.01
-    assert "'123.4' is not 'longitude,latitude'" in set(result.report["message"])
+    assert "“123.4”不是“经度,纬度”" in set(result.report["message"])
 
 
 def test_recognised_names_have_a_priority(tmp_path: Path) -> None:

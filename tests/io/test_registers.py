@@ -69,7 +69,7 @@ def titled() -> hepinggis.ImportResult:
 def test_a_register_with_a_title_row_imports_every_row_with_its_amounts_in_yuan(titled: hepinggis.ImportResult) -> None:
     assert (titled.n_imported, titled.n_rejected, titled.rows_in) == (60, 0, 60)
     p = titled.projects
-    expected = pd.to_numeric(p["预期投资（元）"].replace("", np.nan))
+    expected = pd.to_numeric(p["预期投资元"].replace("", np.nan))
     got = p["investment_cny"]
     assert ((got == expected) | (got.isna() & expected.isna())).all()
     assert p["row"].tolist() == list(range(3, 63))  # the file's own rows: title on 1, header on 2
@@ -108,7 +108,7 @@ def test_per_zone_counts_equal_an_independent_spatial_join(titled: hepinggis.Imp
 def test_the_header_row_can_be_forced(tmp_path: Path) -> None:
     again = hepinggis.read_projects(TITLED, crs="gcj02", header_row=2)
     assert again.n_imported == 60
-    with pytest.raises(ImportFileError, match="no column found"):
+    with pytest.raises(ImportFileError, match="找不到"):
         hepinggis.read_projects(TITLED, crs="gcj02", header_row=1)
 
 
@@ -158,9 +158,9 @@ def test_a_multipoint_is_shared_by_its_points() -> None:
 @pytest.mark.parametrize(
     ("header", "message"),
     [
-        ("项目名称,投资,总投资,经度,纬度", "投资, 总投资"),
-        ("项目名称,名称,经度,纬度", "项目名称, 名称"),
-        ("项目名称,类别,类别,经度,纬度", "names '类别' twice"),
+        ("项目名称,投资,总投资,经度,纬度", "投资、总投资"),
+        ("项目名称,名称,经度,纬度", "项目名称、名称"),
+        ("项目名称,类别,类别,经度,纬度", "“类别”出现两次"),
     ],
 )
 def test_duplicate_and_ambiguous_headers_are_errors_naming_them(tmp_path: Path, header: str, message: str) -> None:
@@ -191,7 +191,7 @@ def test_a_geopackage_of_several_layers_asks_which(tmp_path: Path) -> None:
     frame = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.Point(123.42, 41.76)], crs=4326)
     frame.to_file(path, layer="项目2022")
     frame.to_file(path, layer="项目2023")
-    with pytest.raises(ImportFileError, match=r"2 layers .*项目2022.*项目2023.*--layer"):
+    with pytest.raises(ImportFileError, match=r"2 个图层.*项目2022.*项目2023.*--layer"):
         hepinggis.read_projects(path)
     assert hepinggis.read_projects(path, layer="项目2023").n_imported == 1
 

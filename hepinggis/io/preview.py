@@ -1,0 +1,179 @@
+"""A register as the importer sees it, before importing: the header rows found, the column names
+(paths of the header cells), the role and unit read for each column, the first rows as Excel shows
+them, and the coordinate system stated or — when none is — the one that puts most rows inside the
+district. For a page where a clerk confirms the mapping before the import (``read_projects(…,
+columns=…, crs=…, unit=…)`` applies it); ``header_signature`` lets a confirmed mapping be
+remembered for the next register with the same header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hepinggis.errors import ImportFileError
+from hepinggis.io._columns import _ROLE_OF, COLUMN_NAMES, _key, find_columns, leaf, looks_like_header, name_position
+from hepinggis.io._crs_hint import CRS_ZH, crs_from_text, metres_hint, propose_crs
+from hepinggis.io._grid import cell_text
+from hepinggis.io._prepare import frame_positions
+from hepinggis.io._row_kinds import fill_merged_down
+from hepinggis.io._tables import read_raw
+from hepinggis.io._units import column_unit, units_stated
+
+__all__ = ["PREVIEW_ROLES", "RegisterPreview", "header_signature", "preview_register"]
+
+#: The roles a preview names (others are shown as None).
+PREVIEW_ROLES = ("id", "name", "x", "y", "category", "status", "year", "investment")
+
+
+@dataclass
+class RegisterPreview:
+    """What `preview_register` found; see the module docstring."""
+
+    sheet: str | None
+    sheets: list[str]
+    header_rows: list[int]
+    title_lines: list[str]
+    columns: list[dict[str, object]]
+    rows: list[list[str]]
+    row_numbers: list[int]
+    crs_proposed: str | None
+    crs_reason: str
+    crs_counts: dict[str, int] = field(default_factory=dict)
+    header_signature: str = ""
+
+
+def _letter(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def header_signature(paths: list[str]) -> str:
+    """sha256 of the normalised header paths (NFKC, no blanks, lower case), one per line."""
+    norm = ["".join(unicodedata.normalize("NFKC", p).split()).lower() for p in paths]
+    return hashlib.sha256("\n".join(norm).encode("utf-8")).hexdigest()
+
+
+def _roles(headers: list[str]) -> dict[str, str]:
+    """Role → column as the importer would find them; where names are ambiguous, each column's
+    own role (the clerk resolves the clash on the page)."""
+    try:
+        return find_columns(headers, None)
+    except ImportFileError:
+        found: dict[str, str] = {}
+        for h in headers:
+            role = _ROLE_OF.get(_key(leaf(h)))
+            if role and role not in found:
+                found[role] = h
+        return found
+
+
+def preview_register(
+    path: str | Path, *, sheet: str | int | None = None, header_row: int | None = None, max_rows: int = 20
+) -> RegisterPreview:
+    """Read ``path`` far enough to show how it would be imported (see `RegisterPreview`).
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV/XLSX/XLS/ODS register.
+    sheet, header_row : optional
+        As for `hepinggis.io.importer.read_projects`.
+    max_rows : int
+        How many rows below the header to return, as Excel displays them.
+
+    Returns
+    -------
+    RegisterPreview
+
+    Raises
+    ------
+    ImportFileError
+        When the file cannot be read (one Chinese line, as the import would say).
+    """
+    path = Path(path)
+    raw = read_raw(path, sheet=sheet, header_row=header_row, is_header=looks_like_header, name_col=name_position)
+    if raw.geometry is not None:
+        raise ImportFileError(f"{path}: 是 GIS 文件，其坐标系与列由文件本身给出，无需预览表头")
+    headers = [str(c) for c in raw.frame.columns]
+    raw.frame.columns = headers
+    cols = _roles(headers)
+    role_of = {col: role for role, col in cols.items() if role in PREVIEW_ROLES}
+    all_labels = [label for lv in raw.levels for label in lv] or headers
+    columns: list[dict[str, object]] = []
+    for k, name in enumerate(headers):
+        levels = raw.levels[k] if k < len(raw.levels) else [name]
+        role = role_of.get(name)
+        unit: str | None = None
+        source: str | None = None
+        if role == "investment" or units_stated(levels, []):
+            try:
+                found = column_unit(levels, raw.title_lines, explicit=None, all_labels=all_labels)
+            except ImportFileError as exc:
+                found = None
+                source = str(exc)
+            if found is not None and found.factor is not None:
+                unit, source = found.name, found.source
+        columns.append(
+            {"index": k, "letter": _letter(k), "name": name, "role": role, "unit": unit, "unit_source": source}
+        )
+    keep = {cols["investment"]} if "investment" in cols else set()
+    frame, _filled, _notes = fill_merged_down(raw.frame, raw.row_numbers, raw.merged_down, keep)
+    shown = frame.head(max_rows)
+    rows = [[cell_text(v).strip() for v in rec] for rec in shown.itertuples(index=False, name=None)]
+    proposed, reason, counts = _crs(raw.levels, headers, raw.title_lines, cols, frame)
+    return RegisterPreview(
+        sheet=raw.sheet,
+        sheets=list(raw.sheets),
+        header_rows=list(raw.header_rows),
+        title_lines=list(raw.title_lines),
+        columns=columns,
+        rows=rows,
+        row_numbers=[int(r) for r in raw.row_numbers[: len(rows)]],
+        crs_proposed=proposed,
+        crs_reason=reason,
+        crs_counts=counts,
+        header_signature=header_signature(headers),
+    )
+
+
+def _crs(
+    levels: list[list[str]], headers: list[str], title_lines: list[str], cols: dict[str, str], frame: pd.DataFrame
+) -> tuple[str | None, str, dict[str, int]]:
+    """The CRS the file states (and why), else the candidate putting most rows inside the district."""
+    if not (("x" in cols and "y" in cols) or "xy" in cols):
+        return None, "未找到坐标列（经度/纬度），无法判断坐标系", {}
+    xs, ys = frame_positions(frame, cols)
+    _best, counts = propose_crs(xs, ys)
+    labels: list[str] = []
+    for role in ("x", "y", "xy"):
+        if role in cols:
+            k = headers.index(cols[role])
+            labels += levels[k] if k < len(levels) else [cols[role]]
+    hint = crs_from_text([*labels, *title_lines])
+    n = int((np.isfinite(xs) & np.isfinite(ys)).sum())
+    if hint is not None:
+        chosen = metres_hint(hint[0], xs)
+        return chosen, f"表头“{hint[1]}”注明为 {CRS_ZH[chosen]}", counts
+    best = max(counts, key=lambda c: counts[c]) if counts else None
+    if best is None or counts[best] == 0:
+        return None, f"表中未注明坐标系，按各候选坐标系试算，{n} 行中没有一行落在和平区内：请检查坐标", counts
+    ties = [c for c, k in counts.items() if k == counts[best]]
+    tie = f"（{'、'.join(ties)} 同样多，请核对）" if len(ties) > 1 else ""
+    return (
+        best,
+        f"表中未注明坐标系；按 {CRS_ZH[best]} 读，{n} 行中有 {counts[best]} 行落在和平区内，为各候选中最多{tie}",
+        counts,
+    )
+
+
+assert set(PREVIEW_ROLES) <= set(COLUMN_NAMES)
