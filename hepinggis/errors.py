@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "DbfEncodingError",
     "DigitizeError",
     "HepingGISError",
     "InvalidGeometryError",
@@ -66,3 +67,7 @@ class UnknownIdError(LayerSchemaError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class DbfEncodingError(HepingGISError, ValueError):
+    """A Shapefile's attribute table (.dbf) whose records decode in none of the encodings tried."""

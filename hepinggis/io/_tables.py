@@ -16,6 +16,7 @@ import pandas as pd
 import pyogrio
 
 from hepinggis.errors import HepingGISError
+from hepinggis.io._dbf import dbf_encoding
 
 __all__ = ["ImportFileError", "RawTable", "detect_encoding", "read_raw"]
 
@@ -251,7 +252,7 @@ def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
         if len(names) > 1:
             raise ImportFileError(f"{path} has {len(names)} layers ({', '.join(names)}); pass --layer NAME")
         layer = names[0] if names else None
-    enc = _dbf_encoding(path, encoding)
+    enc = dbf_encoding(path, encoding)
     try:
         frame = (
             pyogrio.read_dataframe(path, layer=layer, encoding=enc)

@@ -90,13 +90,13 @@ def test_jiedao_names_with_and_without_the_suffix(tmp_path: Path) -> None:
     [
         (
             lambda f: f.assign(名称=["北市场", "南市场", "泛太原街", "三好街", "长白岛", "浑南"]),
-            "'浑南'.*matches none.*满融",
+            "'浑南'.*对应不上.*最接近.*满融",
         ),
         (
             lambda f: f.assign(名称=["北市场", "南市场", "南市场", "三好街", "长白岛", "满融"]),
-            "features 2 and 3 both name",
+            "第 2 个和第 3 个要素都是",
         ),
-        (lambda f: f.iloc[:5], "no feature for 满融"),
+        (lambda f: f.iloc[:5], "缺少 满融"),
     ],
 )
 def test_unknown_repeated_or_missing_names_are_refused(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -116,11 +116,11 @@ def test_coordinate_systems(tmp_path: Path, epsg: int) -> None:
 def test_a_missing_prj_must_be_given(tmp_path: Path) -> None:
     path = _shapefile(tmp_path, _moved_edge())
     path.with_suffix(".prj").unlink()
-    with pytest.raises(AdoptError, match=r"no coordinate system.*--crs"):
+    with pytest.raises(AdoptError, match=r"没有坐标系.*--crs"):
         adopt(path, as_layer="zones", out=tmp_path / "l.gpkg")
     adopted = adopt(path, as_layer="zones", out=tmp_path / "l.gpkg", crs="EPSG:4550")
     assert len(adopted) == 6
-    with pytest.raises(AdoptError, match="EPSG:4550, not 4529"):
+    with pytest.raises(AdoptError, match="是 EPSG:4550，不是 4529"):
         adopt(path, as_layer="zones", out=tmp_path / "m.gpkg", crs="EPSG:4529")
 
 
@@ -144,9 +144,9 @@ def _broken(kind: str) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
-        ("gap", "gap of .* m²"),
-        ("overlap", "三好街科技文化融合示范区.*overlap|overlap.*三好街"),
-        ("self", r"feature 4 .*Self-intersection"),
+        ("gap", "南市场.* 与 三好街.*之间有 [0-9,]+ m² 的缝隙"),
+        ("overlap", "三好街科技文化融合示范区.*互相重叠"),
+        ("self", r"第 4 个要素.*自身坐标系中无效.*Self-intersection"),
     ],
 )
 def test_broken_official_files_are_refused_naming_the_feature(tmp_path: Path, kind: str, message: str) -> None:
