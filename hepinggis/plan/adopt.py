@@ -34,6 +34,7 @@ from hepinggis.maps._qgis import write_layer_styles
 from hepinggis.maps._style import ZONE_SHORT_ZH
 from hepinggis.plan._layer_source import ADOPTABLE, adopted_names
 from hepinggis.plan._names import SUFFIXES, closest, name_keys
+from hepinggis.plan._partial import IOU_WARNING, zone_jiedao_warnings
 from hepinggis.plan._placement import placement_problem
 from hepinggis.plan._tiling import FAR_OUTSIDE_M, MIN_AREA_M2, TilingIssue, tiling_issues
 from hepinggis.plan.layers import load
@@ -52,8 +53,6 @@ __all__ = [
 TILING_TOLERANCE_M2 = MIN_AREA_M2
 #: A reprojection artefact is repaired only if the repair changes the area by at most this (m²).
 REPAIR_LIMIT_M2 = 1.0
-#: A zone and the union of the 街道 that define it should overlap at least this much (IoU).
-IOU_WARNING = 0.98
 #: Columns looked for, in this order, for the names when ``name_col`` is not given.
 NAME_COLUMNS: tuple[str, ...] = (
     "name_zh",
@@ -238,24 +237,6 @@ def _refuse(path: Path, what: str, issues: list[TilingIssue]) -> None:
     )
 
 
-def _zone_iou(zones: gpd.GeoDataFrame, jiedao: gpd.GeoDataFrame) -> list[str]:
-    """Warnings for zones whose 街道 (by the plan) overlap them by IoU < `IOU_WARNING`."""
-    z = zones.to_crs(MEASURE_CRS)
-    j = jiedao.to_crs(MEASURE_CRS).set_index("id").geometry
-    out = []
-    for row in z.itertuples():
-        ids = [i for i in str(row.jiedao_ids).split(",") if i in j.index]
-        if not ids:
-            continue
-        union = shapely.union_all([j.loc[i] for i in ids])
-        inter, uni = row.geometry.intersection(union).area, row.geometry.union(union).area
-        iou = inter / uni if uni else 1.0
-        if iou < IOU_WARNING:
-            names = "、".join(jiedao.set_index("id").loc[ids, "name_zh"])
-            out.append(f"{row.name_zh} 与其所辖街道（{names}）的重合度 IoU 为 {iou:.3f}（低于 {IOU_WARNING}）")
-    return out
-
-
 def _provenance(frame: pd.DataFrame, rows_order: list[int], path: Path, day: str) -> tuple[list[str], list[str]]:
     """``adopted_from`` and ``source`` per feature: the original file is kept when the file is an
     adopted layer edited (in QGIS) and adopted again."""
@@ -385,7 +366,7 @@ def _check_tiling(
     other_name = "jiedao" if as_layer == "zones" else "zones"
     other = load(other_name, layers=out) if other_name in in_out else _bundled(other_name)
     zones, jiedao = (adopted, other) if as_layer == "zones" else (other, adopted)
-    notes += _zone_iou(zones, jiedao)
+    notes += zone_jiedao_warnings(zones, jiedao)
     return notes
 
 
