@@ -40,7 +40,8 @@ class TilingIssue:
     lon: float
     lat: float
     fault: bool = True
-    distance_m: float = 0.0
+    distance_m: float = 0.0  # the farthest point of a part outside, from the district
+    nearest_m: float = 0.0  # its nearest point
 
     def text(self) -> str:
         """The issue in Chinese, e.g. ``新华街道 与 太原街街道 之间有 5,012 m² 的缝隙（约 123.40000, 41.78000）``."""
@@ -56,7 +57,8 @@ class TilingIssue:
             return f"{names} 有 {self.area_m2:,.0f} m² 超出区界{where}"
         if self.kind == "far_outside":
             return (
-                f"{names} 有一部分（{self.area_m2:,.0f} m²）位于区界外 {self.distance_m:,.0f} m 处"
+                f"{names} 有一部分（{self.area_m2:,.0f} m²）位于区界外 "
+                f"{self.nearest_m:,.0f}–{self.distance_m:,.0f} m 处"
                 f"（超过 {FAR_OUTSIDE_M:.0f} m）{where}"
             )
         return f"与随包区界（±30 m）相差 {self.area_m2:,.0f} m²，邻接 {names}{where}（仅供参考）"
@@ -139,8 +141,16 @@ def tiling_issues(
                 far = piece.difference(reach)
                 if far.area >= MIN_AREA_M2:
                     dist = float(shapely.distance(shapely.points(shapely.get_coordinates(far)), district).max())
+                    near = float(shapely.distance(piece, district))
                     issues.append(
-                        TilingIssue("far_outside", (names[k],), float(piece.area), *_lonlat(far), distance_m=dist)
+                        TilingIssue(
+                            "far_outside",
+                            (names[k],),
+                            float(piece.area),
+                            *_lonlat(far),
+                            distance_m=dist,
+                            nearest_m=near,
+                        )
                     )
                 elif authoritative:
                     issues.append(TilingIssue("outside", (names[k],), float(piece.area), *_lonlat(piece)))

@@ -69,6 +69,7 @@ NAME_COLUMNS: tuple[str, ...] = (
     "JDMC",
 )
 _CRS_NAMES = {"wgs84": 4326, "cgcs2000": 4490}
+_SNAP_GRID_M = 1e-6
 _MAX_LISTED = 8
 
 
@@ -197,9 +198,21 @@ def _valid_in_own_crs(path: Path, names: list[str], geoms: gpd.GeoSeries) -> Non
             )
 
 
+def _snapped(geom: shapely.Geometry, crs: CRS) -> shapely.Geometry | None:
+    """``geom`` snap-rounded to a micrometre grid in its own (projected) CRS: a vertex a few
+    nanometres from an edge (as buffers and overlays leave them) is noded onto it there, so the
+    reprojected feature keeps the vertices of its neighbours' shared edges. None for degrees."""
+    if crs.is_geographic:
+        return None
+    snapped = shapely.set_precision(geom, _SNAP_GRID_M)
+    return snapped if snapped.is_valid and not snapped.is_empty else None
+
+
 def _reproject(path: Path, names: list[str], geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, list[str]]:
     """``geoms`` in EPSG:4326; reprojection artefacts (a numerical self-touch) repaired where the
-    repair changes the area by at most `REPAIR_LIMIT_M2`. Returns the geometries and the repairs."""
+    repair changes the area by at most `REPAIR_LIMIT_M2` (measured in EPSG:4550). Returns the
+    geometries and the repairs, in Chinese."""
+    crs = CRS.from_user_input(geoms.crs)
     wgs = geoms.to_crs(4326)
     metric = geoms.to_crs(MEASURE_CRS)
     out, notes = list(wgs.values), []
@@ -207,12 +220,22 @@ def _reproject(path: Path, names: list[str], geoms: gpd.GeoSeries) -> tuple[gpd.
         if geom.is_valid:
             continue
         reason = shapely.is_valid_reason(geom)
-        fixed = _polygonal(shapely.make_valid(geom))
-        if not fixed.is_valid:
-            fixed = _polygonal(geom.buffer(0))
-        change = abs(
-            float(gpd.GeoSeries([fixed], crs=4326).to_crs(MEASURE_CRS).area.iloc[0]) - float(metric.values[k].area)
-        )
+        snapped = _snapped(geoms.values[k], crs)
+        if snapped is not None and (fixed := gpd.GeoSeries([snapped], crs=crs).to_crs(4326).iloc[0]).is_valid:
+            how = "在原坐标系中按 1 微米网格对齐"
+            area = float(gpd.GeoSeries([snapped], crs=crs).to_crs(MEASURE_CRS).area.iloc[0])
+            change = abs(area - float(metric.values[k].area))
+        else:
+            how = "按 GEOS make_valid 修复"
+            fixed = _polygonal(shapely.make_valid(geom))
+            if not fixed.is_valid:
+                fixed = _polygonal(geom.buffer(0))
+            # Measured on the same vertices: the repair's area against the reprojected ring's (both
+            # in degrees², the long edges the same chords), scaled to m² by the feature's own
+            # EPSG:4550/degree² ratio. Projecting the repair back would bend every edge that gained
+            # a node and count that as a change.
+            scale = float(metric.values[k].area) / float(geom.area) if geom.area else 0.0
+            change = abs(float(fixed.area) - float(geom.area)) * scale
         if not fixed.is_valid or fixed.is_empty or change > REPAIR_LIMIT_M2:
             raise AdoptError(
                 f"{path}：第 {k + 1} 个要素（{names[k]}）转换到 WGS 84 后无效（{reason}），修复会改变面积 "
@@ -220,8 +243,8 @@ def _reproject(path: Path, names: list[str], geoms: gpd.GeoSeries) -> tuple[gpd.
             )
         out[k] = fixed
         notes.append(
-            f"第 {k + 1} 个要素（{names[k]}）转换到 WGS 84 时出现数值自接触（{reason}），"
-            f"已修复，面积变化 {change:.3f} m²"
+            f"第 {k + 1} 个要素（{names[k]}）在原坐标系中有效，转换到 WGS 84 时出现数值自接触（{reason}），"
+            f"已{how}修复，面积变化 {change:.4f} m²"
         )
     return gpd.GeoSeries(out, crs=4326), notes
 
