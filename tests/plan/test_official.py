@@ -305,3 +305,41 @@ def test_monitoring_credits_the_adopted_boundaries(official: tuple[Path, dict], 
     book = openpyxl.load_workbook(tmp_path / "m" / "monitoring.xlsx")
     cells = [str(c) for row in book["数据覆盖"].iter_rows(values_only=True) for c in row]
     assert any("街道边界：官方街道.shp，2026-12-01 采用" in c for c in cells)
+
+
+def test_hostile_file_names_are_escaped_where_they_are_credited(
+    official: tuple[Path, dict],  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    import json
+    import shutil
+    import zipfile
+
+    import folium
+
+    from hepinggis.maps._leaflet import esc
+    from hepinggis.maps._map_layers import jiedao_layer
+    from hepinggis.maps._qgis import write_qgis_project
+
+    folder, _ = official
+    corpus = json.loads((REPO / "tests" / "data" / "hostile.json").read_text(encoding="utf-8"))["corpus"]
+    texts = [c["text"] for c in corpus if "/" not in c["text"] and "\x00" not in c["text"] and len(c["text"]) < 80]
+    picked = [t for t in texts if "<" in t or "&" in t or "{{" in t][:3]
+    assert picked
+    for k, text in enumerate(picked):
+        stem = tmp_path / text
+        for suffix in (".shp", ".shx", ".dbf"):
+            shutil.copyfile(folder / f"官方街道{suffix}", Path(f"{stem}{suffix}"))
+        out = tmp_path / f"l{k}.gpkg"
+        adopt(Path(f"{stem}.shp"), as_layer="jiedao", out=out, crs="EPSG:4550", when=DAY)
+        with hepinggis.use_layers(out):
+            legend = "".join(jiedao_layer(folium.Map(), False))
+            qgz = write_qgis_project(tmp_path / f"p{k}.qgz", out, ["jiedao"])
+        label = f"街道界（采用：{text}.shp，2026-12-01；精度 ±1 m）"
+        assert esc(label) in legend and "<img" not in legend and "<svg" not in legend
+        with zipfile.ZipFile(qgz) as z:
+            xml = z.read(z.namelist()[0]).decode("utf-8")
+        import xml.etree.ElementTree as ET
+
+        names = [e.get("name") for e in ET.fromstring(xml.split("\n", 1)[1]).iter("layer-tree-layer")]
+        assert names == [label]  # parsed back exactly: escaped in the XML
