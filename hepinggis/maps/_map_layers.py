@@ -148,8 +148,8 @@ def jiedao_layer(m: folium.Map, gcj02: bool) -> Rows:
         )
     ).add_to(group)
     group.add_to(m)
-    line = esc(boundary_label("jiedao", "街道界（示意）"))
-    return [f'<p><i class="dash" style="border-color:#444"></i>{line}（放大后显示街道名）</p>']
+    line = esc(boundary_label("jiedao", "街道界（示意，放大后显示街道名）"))
+    return [f'<p><i class="dash" style="border-color:#444"></i>{line}</p>']
 
 
 def belt_layer(m: folium.Map, gcj02: bool) -> Rows:

@@ -5,6 +5,7 @@ no ids — with the edge between 南市场 and 泛太原街 moved 200 m."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -181,7 +182,8 @@ def test_an_adopted_layer_edited_in_qgis_is_adopted_again(official: Path, tmp_pa
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hepinggis", *args], capture_output=True, text=True, cwd=cwd)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # this checkout's package
+    return subprocess.run([sys.executable, "-m", "hepinggis", *args], capture_output=True, text=True, cwd=cwd, env=env)
 
 
 def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path) -> None:
@@ -209,8 +211,12 @@ def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path)
     assert counts == joined.groupby("zone").size().reindex(official_zones["id"], fill_value=0).to_dict()
     page = (tmp_path / "maps" / "comparison.html").read_text(encoding="utf-8")
     with hepinggis.use_layers(tmp_path / "layers.gpkg"):
-        moved = hepinggis.stats_tables(projects=imported)["projects_changing_area"]
+        tables = hepinggis.stats_tables(projects=imported)
+    moved = tables["projects_changing_area"]
     assert f"改变所属的项目（{len(moved)} 个）" in page and len(moved) > 0
+    other = tables["projects_other_zone_jiedao"]  # official zones, bundled 街道: stated on the page
+    assert f"所在街道按规划属于另一功能区的项目（{len(other)} 个" in page and len(other) > 0
+    assert "各图层来源" in page and "官方功能区.shp（" in page
     for name in ("index.html", "overview.html", "zone_nanshichang.html", "comparison.html"):
         assert "功能区边界：官方功能区.shp，" in (tmp_path / "maps" / name).read_text(encoding="utf-8"), name
     assert "功能区边界：官方功能区.shp" in (tmp_path / "maps" / "overview.svg").read_text(encoding="utf-8")
