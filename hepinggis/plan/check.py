@@ -155,7 +155,7 @@ def _pct(a: float, b: float) -> float:
 def _source_of(name: str, frame: gpd.GeoDataFrame | None, adopted: bool) -> str:
     """Where a layer comes from: ``采用：街道.shp，2026-12-01`` or ``随包``."""
     if not adopted or frame is None or "adopted_from" not in frame.columns or not len(frame):
-        return "随包" if not adopted else "采用"
+        return "随包"  # bundled, or a bundled layer in an export
     return f"采用：{frame['adopted_from'].iloc[0]}，{frame['adopted_on'].iloc[0]}"
 
 
