@@ -25,6 +25,8 @@ __all__ = ["FAR_OUTSIDE_M", "MIN_AREA_M2", "TilingIssue", "tiling_issues"]
 MIN_AREA_M2 = 1.0
 #: A part of a feature farther than this (m) outside the district is refused.
 FAR_OUTSIDE_M = 200.0
+#: The bundled outline's accuracy (m): a strip this close to it is a difference of outlines.
+APPROXIMATE_OUTLINE_M = 30.0
 #: A piece whose edge runs along feature edges for at least this share is a gap between features.
 _BETWEEN_SHARE = 0.75
 _TOUCH_M = 0.05
@@ -128,10 +130,18 @@ def tiling_issues(
     if outline is not None:
         district = shapely.union_all(outline.to_crs(MEASURE_CRS).geometry.values)
         filled = shapely.union_all([shapely.Polygon(p.exterior) for p in _parts(union)] or [shapely.Polygon()])
+        band = district.exterior.buffer(APPROXIMATE_OUTLINE_M) if not authoritative else None
         for piece in _parts(shapely.difference(district, filled)):
             touching = _touching(piece, names, geoms, tree)
             between = len(touching) >= 2 and _between_share(piece, edges) >= _BETWEEN_SHARE
             kind = "gap" if between else ("uncovered" if authoritative else "outline_difference")
+            if kind == "outline_difference" and band is not None:
+                # a gap between features that runs into a strip along the approximate outline:
+                # what lies farther inside than the outline's accuracy is still a gap
+                for core in _parts(shapely.difference(piece, band)):
+                    inner = _touching(core, names, geoms, tree)
+                    if len(inner) >= 2:
+                        issues.append(TilingIssue("gap", inner, float(core.area), *_lonlat(core)))
             issues.append(
                 TilingIssue(kind, touching, float(piece.area), *_lonlat(piece), fault=kind != "outline_difference")
             )

@@ -343,3 +343,26 @@ def test_hostile_file_names_are_escaped_where_they_are_credited(
 
         names = [e.get("name") for e in ET.fromstring(xml.split("\n", 1)[1]).iter("layer-tree-layer")]
         assert names == [label]  # parsed back exactly: escaped in the XML
+
+
+@pytest.mark.parametrize(("file", "gaps"), [("街道缝隙.shp", 1), ("官方街道.shp", 0)])
+def test_a_gap_is_found_where_the_outline_differs_too(
+    official: tuple[Path, dict],  # type: ignore[type-arg]
+    file: str,
+    gaps: int,
+) -> None:
+    """An official outline 10 m inside the bundled one (±30 m): the strip along it is a difference of
+    outlines, listed only; the 5 m gap between 马路湾 and 南湖 that runs into it is still a gap."""
+    from hepinggis.plan._tiling import tiling_issues
+
+    folder, _ = official
+    frame = pyogrio.read_dataframe(folder / file, encoding="gbk").set_crs(4550, allow_override=True)
+    frame["name_zh"] = frame["名称"]
+    inner = hepinggis.load("district").to_crs(4550).geometry.iloc[0].buffer(-10)
+    frame["geometry"] = [g.intersection(inner) for g in frame.geometry]
+    issues = tiling_issues(frame, hepinggis.load("district"), authoritative=False)
+    faults = [t for t in issues if t.fault]
+    assert len(faults) == gaps and all(t.kind == "gap" for t in faults)
+    if gaps:
+        assert {"馬路灣街道", "南湖"} <= set(faults[0].features) and faults[0].area_m2 > 5 * 3_000
+    assert any(t.kind == "outline_difference" and not t.fault for t in issues)
