@@ -119,6 +119,21 @@ def _html_table(frame: pd.DataFrame, table_id: str) -> str:
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
 
 
+def _partial_section(tables: dict[str, pd.DataFrame]) -> str:
+    """Each layer's source and, where zones and 街道 come from different sources, the projects whose
+    街道 belongs by the plan to another zone than the one that counts them."""
+    html = (
+        f"<h2>各图层来源</h2>\n{_html_table(tables['layer_sources'], 'layer-sources')}"
+        if "layer_sources" in tables
+        else ""
+    )
+    other = tables.get("projects_other_zone_jiedao")
+    if other is not None:
+        html += f"\n<h2>所在街道按规划属于另一功能区的项目（{len(other)} 个；功能区与街道来源不同）</h2>\n"
+        html += _html_table(other, "projects-other-zone-jiedao") if len(other) else "<p>无。</p>"
+    return html
+
+
 def _comparison_page(out: Path, tables: dict[str, pd.DataFrame]) -> Path:
     """What the adopted boundaries change: areas, differences and offsets, and the projects that
     now fall in another zone or 街道 (also in the workbook's two sheets of the same names)."""
@@ -135,6 +150,7 @@ td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}</style>
 {_html_table(tables["boundary_comparison"], "boundary-comparison")}
 <h2>改变所属的项目（{len(moved)} 个）</h2>
 {_html_table(moved, "projects-changing-area") if len(moved) else "<p>无项目改变所属。</p>"}
+{_partial_section(tables)}
 </body></html>
 """
     path = out / "comparison.html"

@@ -309,6 +309,8 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
         accuracy_m=args.accuracy_m,
     )
     print(f"{args.as_layer}: {len(frame)} features of {args.file} adopted into {args.out}")
+    for note in frame.attrs.get("notes", []):
+        print(f"  注意：{note}")
     print(f"next: hepinggis check --layers {args.out}; hepinggis build --layers {args.out}")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "DbfEncodingError",
     "DigitizeError",
     "HepingGISError",
     "ImportFileError",
@@ -82,3 +83,7 @@ class Terminated(SystemExit):
 
 class ImportFileError(HepingGISError):
     """A project file that cannot be read at all (format, encoding, sheet, CRS, unit)."""
+
+
+class DbfEncodingError(HepingGISError, ValueError):
+    """A Shapefile's attribute table (.dbf) whose records decode in none of the encodings tried."""

@@ -29,6 +29,7 @@ CHINESE_HEADERS: dict[str, str] = {
     "zone": "功能区",
     "jiedao": "街道",
     "jiedao_id": "街道",
+    "jiedao_zone": "街道按规划所属功能区",
     "planned_km2": "规划面积(km²)",
     "geodesic_km2": "椭球面积(km²)",
     "epsg4550_km2": "投影面积EPSG:4550(km²)",

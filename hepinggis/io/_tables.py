@@ -16,6 +16,7 @@ import pandas as pd
 import pyogrio
 
 from hepinggis.errors import ImportFileError
+from hepinggis.io._dbf import dbf_encoding
 from hepinggis.io._grid import Grid, cell_text, file_kind, read_grid
 from hepinggis.io._header import find_header
 
@@ -309,18 +310,6 @@ def _other_sheets(path: Path, grid: Grid, is_header: HeaderTest | None) -> str:
     return f"本文件有 {len(grid.sheets)} 个工作表：{listed}；{hint}请用 --sheet {name} 或 --sheet {k} 指定"
 
 
-def _dbf_encoding(path: Path, encoding: str | None) -> str | None:
-    """A Shapefile's encoding: the caller's, its .cpg, else detected from the .dbf bytes (a .shp
-    without .cpg would otherwise be read as ISO-8859-1 and come back as mojibake)."""
-    if encoding or path.suffix.lower() != ".shp":
-        return encoding
-    cpg = path.with_suffix(".cpg")
-    if cpg.is_file():
-        return None  # GDAL honours it
-    dbf = path.with_suffix(".dbf")
-    return detect_encoding(dbf.read_bytes()) if dbf.is_file() else None
-
-
 def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
     if layer is None and path.suffix.lower() == ".gpkg":  # never take the first of several silently
         try:  # tables without geometry (QGIS's layer_styles, say) are not layers of projects
@@ -330,7 +319,7 @@ def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
         if len(names) > 1:
             raise ImportFileError(f"{path}: 有 {len(names)} 个图层（{'、'.join(names)}），请用 --layer 图层名 指定")
         layer = names[0] if names else None
-    enc = _dbf_encoding(path, encoding)
+    enc = dbf_encoding(path, encoding)
     try:
         frame = (
             pyogrio.read_dataframe(path, layer=layer, encoding=enc)

@@ -387,6 +387,7 @@ def export(
             tmp.unlink()
         else:
             tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700: a folder for others to open too
     except OSError as exc:
         raise ExportError(f"cannot write {dest}: {exc.strerror or exc} in {dest.parent}") from exc
     try:
@@ -407,6 +408,13 @@ def export(
             tmp.unlink(missing_ok=True)
         raise
     return dest
+
+
+def _umask() -> int:
+    """The process's umask (read by setting and restoring it: there is no other portable way)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _check_encodable(frames: dict[str, gpd.GeoDataFrame], encoding: str) -> None:

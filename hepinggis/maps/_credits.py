@@ -13,9 +13,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from hepinggis.plan._layer_source import ADOPTABLE, boundary_credit, layer_source
 from hepinggis.plan._texts import doc_title
 
-__all__ = ["CREDIT_ATTR", "PLAN_CREDIT_ZH", "credit_list", "projects_credit"]
+__all__ = [
+    "CREDIT_ATTR",
+    "PLAN_CREDIT_ZH",
+    "adopted_record",
+    "boundaries_credit",
+    "boundary_label",
+    "credit_list",
+    "projects_credit",
+]
 
 #: The plan and the digitizing, credited on every product.
 PLAN_CREDIT_ZH = "规划：和平区“十四五”规划纲要（2021）；数字化：hepinggis"
@@ -52,3 +61,42 @@ def projects_credit(projects: pd.DataFrame) -> str:
     names = "、".join(docs[:3]) + (f" 等 {len(docs)} 个来源" if len(docs) > 3 else "")
     bundled = all(str(d).endswith(")") and ".txt (" in str(d) for d in projects["source_doc"].dropna())
     return f"项目：{names}{'（随包数据）' if bundled else ''}，共 {n} 项"
+
+
+#: The boundary line of each adoptable layer, as a legend names it.
+_LINE_ZH = {"jiedao": "街道界", "zones": "功能区界", "district": "区界"}
+
+
+def adopted_record(layer: str) -> dict[str, object] | None:
+    """``{"file", "on", "accuracy_m"}`` of ``layer`` where the layer in use is adopted (`use_layers`),
+    else None."""
+    source = layer_source(layer)
+    if source is None:
+        return None
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(
+        source, layer=layer, columns=["adopted_from", "adopted_on", "accuracy_m"], read_geometry=False
+    )
+    if not len(frame):
+        return None
+    return {
+        "file": str(frame["adopted_from"].iloc[0]),
+        "on": str(frame["adopted_on"].iloc[0]),
+        "accuracy_m": float(frame["accuracy_m"].max()),
+    }
+
+
+def boundary_label(layer: str, default: str) -> str:
+    """A legend's label for the lines of ``layer``: ``default`` (e.g. ``街道界（示意）``) for the
+    bundled layer, ``街道界（采用：街道.shp，2026-12-01；精度 ±1 m）`` for an adopted one."""
+    record = adopted_record(layer)
+    if record is None:
+        return default
+    line = _LINE_ZH.get(layer, ADOPTABLE.get(layer, layer))
+    return f"{line}（采用：{record['file']}，{record['on']}；精度 ±{record['accuracy_m']:g} m）"
+
+
+def boundaries_credit() -> str:
+    """One line crediting the boundaries drawn: the adopted files and days, or the bundled ones."""
+    return f"边界：{boundary_credit()}" if boundary_credit() else "边界：随包数字化边界（示意）"

@@ -17,6 +17,7 @@ import shapely
 from hepinggis.analysis.measure import geodesic_area, geodesic_length
 from hepinggis.analysis.projects import marker_freedom
 from hepinggis.io.coords import wgs84_to_gcj02
+from hepinggis.maps._credits import boundary_label
 from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc, label
 from hepinggis.maps._project_layer import (
     GRID_SHOWN_ABOVE,
@@ -126,7 +127,8 @@ def zone_labels(m: folium.Map, zones: gpd.GeoDataFrame, texts: dict[str, str], g
 def jiedao_layer(m: folium.Map, gcj02: bool) -> Rows:
     """The ten 街道 (schematic divides), named from zoom 14 on; legend: the dashed line."""
     jiedao = load("jiedao")
-    group = folium.FeatureGroup(name="街道（示意分界）", overlay=True, control=True, show=True)
+    shown = "街道（示意分界）" if boundary_label("jiedao", "") == "" else "街道（采用的官方边界）"
+    group = folium.FeatureGroup(name=shown, overlay=True, control=True, show=True)
     GeoJsonOverlay(
         feature_collection(
             jiedao,
@@ -146,7 +148,8 @@ def jiedao_layer(m: folium.Map, gcj02: bool) -> Rows:
         )
     ).add_to(group)
     group.add_to(m)
-    return ['<p><i class="dash" style="border-color:#444"></i>街道界（示意，放大后显示街道名）</p>']
+    line = esc(boundary_label("jiedao", "街道界（示意，放大后显示街道名）"))
+    return [f'<p><i class="dash" style="border-color:#444"></i>{line}</p>']
 
 
 def belt_layer(m: folium.Map, gcj02: bool) -> Rows:

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from hepinggis.maps._credits import boundary_label
 from hepinggis.maps._style import (
     AXIS_COLORS,
     BELT_COLOR,
@@ -219,7 +220,9 @@ def write_qgis_project(path: Path, gpkg: Path, layers: list[str], *, crs: str = 
     for layer in ordered:
         lid = f"hepinggis_{layer}"
         src = f"{ref}|layername={layer}"
-        title = LAYER_TITLES_ZH[layer]
+        title = (
+            boundary_label(layer, LAYER_TITLES_ZH[layer]) if layer in ("jiedao", "zones") else LAYER_TITLES_ZH[layer]
+        )
         geom = "Point" if kinds[layer][0] == "Point" else "Line" if "Line" in kinds[layer][0] else "Polygon"
         tree.append(
             f'<layer-tree-layer id="{lid}" name={quoteattr(title)} source={quoteattr(src)} providerKey="ogr" '

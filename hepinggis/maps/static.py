@@ -33,7 +33,7 @@ from hepinggis._strict import require_ids
 from hepinggis.analysis.measure import MEASURE_CRS
 from hepinggis.analysis.projects import SITED, category_colors, category_order, marker_freedom, prepare_projects
 from hepinggis.errors import HepingGISError
-from hepinggis.maps._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.maps._credits import PLAN_CREDIT_ZH, boundary_label, projects_credit
 from hepinggis.maps._style import (
     AXIS_COLORS,
     BELT_COLOR,
@@ -368,7 +368,7 @@ def _legend_handles(
         )
     ]
     handles.append(Patch(facecolor=BELT_COLOR, alpha=0.3, label="浑河文体旅生态发展带"))
-    handles.append(Line2D([], [], color="#444", lw=0.8, ls="--", label="街道界（示意）"))
+    handles.append(Line2D([], [], color="#444", lw=0.8, ls="--", label=boundary_label("jiedao", "街道界（示意）")))
     if density_handles is not None:
         return handles + density_handles
     for cat in category_order(shown["category"]):

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.maps._credits import boundaries_credit
 from hepinggis.maps._style import PLAN_TITLE_ZH, ZONE_COLORS
 from hepinggis.maps.static import CJK_FONT, MIN_FONT_PT, plain_text, quiet_redraws, require_cjk_font
 from hepinggis.monitor._trend import trend
@@ -110,7 +111,7 @@ def monitor_pdf(
     counts = mine["status"].value_counts()
     lines = [f"{STATUS_ZH[s]}：{int(counts.get(s, 0))} 项" for s in STATUS_ZH if counts.get(s, 0)]
     cover = Coverage(mine, refused_rows).text()
-    lines += ["", plain_text(cover), plain_text(f"监测数据：{source or '—'}")]
+    lines += ["", plain_text(cover), plain_text(f"监测数据：{source or '—'}"), plain_text(boundaries_credit())]
     if example:
         lines.append("示例数据，非真实统计")
     fig.text(0.42, 0.91, "\n".join(lines), va="top", fontsize=9, linespacing=1.6)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from hepinggis.maps._credits import boundaries_credit
 from hepinggis.monitor._figures import ENTRY_ZH
 from hepinggis.monitor._words import STATUS_ZH, Coverage, target_name
 from hepinggis.monitor.changes import CHANGE_ZH
@@ -129,7 +130,17 @@ def _coverage(results: pd.DataFrame, actuals: ActualsResult) -> pd.DataFrame:
     blank = int((actuals.report["outcome"] == "blank").sum())
     return pd.DataFrame(
         {
-            "项目": ["填报文件", "文件行数", "读入数值", "未读入行", "未填行", "定量指标", "有数据的指标", "示例数据"],
+            "项目": [
+                "填报文件",
+                "文件行数",
+                "读入数值",
+                "未读入行",
+                "未填行",
+                "定量指标",
+                "有数据的指标",
+                "示例数据",
+                "边界",
+            ],
             "内容": [
                 actuals.source,
                 actuals.rows_in,
@@ -139,6 +150,7 @@ def _coverage(results: pd.DataFrame, actuals: ActualsResult) -> pd.DataFrame:
                 c.quantitative,
                 c.with_data,
                 "是" if actuals.is_example else "否",
+                boundaries_credit(),
             ],
         }
     )

@@ -4,6 +4,8 @@ projects that move to another zone or 街道."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -11,6 +13,7 @@ import shapely
 from hepinggis.analysis.assign import zone_of
 from hepinggis.analysis.measure import MEASURE_CRS, geodesic_area, geodesic_area_of
 from hepinggis.plan._layer_source import ADOPTABLE, active_layers, adopted_names, use_layers
+from hepinggis.plan._partial import jiedao_zone_mismatch
 from hepinggis.plan.layers import load
 
 __all__ = ["compare_boundaries"]
@@ -65,4 +68,19 @@ def compare_boundaries(projects: gpd.GeoDataFrame) -> dict[str, pd.DataFrame]:
                 }
             )
     columns = ["layer", "id", "name_zh", "bundled", "adopted"]
-    return {"boundary_comparison": pd.DataFrame(rows), "projects_changing_area": pd.DataFrame(moves, columns=columns)}
+    out = {"boundary_comparison": pd.DataFrame(rows), "projects_changing_area": pd.DataFrame(moves, columns=columns)}
+    held = set(adopted_names(path))
+    out["layer_sources"] = pd.DataFrame(
+        {
+            "item": [ADOPTABLE[n] for n in ADOPTABLE],
+            "source": [_source(n, path) if n in held else "随包数字化边界（示意）" for n in ADOPTABLE],
+        }
+    )
+    if ("zones" in held) != ("jiedao" in held):  # partial adoption: zones and 街道 from different sources
+        out["projects_other_zone_jiedao"] = jiedao_zone_mismatch(points, load("zones"), load("jiedao"))
+    return out
+
+
+def _source(name: str, path: Path) -> str:
+    frame = load(name)
+    return f"{frame['adopted_from'].iloc[0]}（{frame['adopted_on'].iloc[0]} 采用，存于 {path.name}）"

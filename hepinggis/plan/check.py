@@ -27,6 +27,8 @@ from hepinggis.analysis.measure import (
 from hepinggis.errors import LayerFileError
 from hepinggis.plan._catalogue import catalogue
 from hepinggis.plan._layer_source import ADOPTABLE, adopted_names, layer_source
+from hepinggis.plan._partial import IOU_WARNING, jiedao_zone_mismatch, zone_jiedao_warnings
+from hepinggis.plan._tiling import MIN_AREA_M2, tiling_issues
 from hepinggis.plan._validate import Problem, find_problems
 from hepinggis.plan.anchors import anchor_facts, line_accuracy
 
@@ -57,6 +59,9 @@ class CheckReport:
     line_accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)
     anchor_facts: pd.DataFrame = field(default_factory=pd.DataFrame)
     sites: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tiling: pd.DataFrame = field(default_factory=pd.DataFrame)
+    jiedao_zone: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -71,19 +76,24 @@ class CheckReport:
             "layers": self.layers,
             "problems": self.problems,
             "topology": self.topology,
+            "tiling": self.tiling,
             "zone_areas": self.zone_areas,
             "lengths": self.lengths,
             "zone_jiedao": self.zone_jiedao,
             "line_accuracy": self.line_accuracy,
             "anchor_facts": self.anchor_facts,
             "sites": self.sites,
+            "jiedao_zone": self.jiedao_zone,
         }
 
     def to_text(self) -> str:
         titles = {
             "layers": "Layers (schema, validity, CRS)",
             "problems": "Problems",
-            "topology": f"Topology: gaps and overlaps (fail above {TOPOLOGY_TOLERANCE_PCT} % of the district)",
+            "topology": f"Topology: gaps and overlaps (fail above {TOPOLOGY_TOLERANCE_PCT} % of the district, "
+            f"or on any gap/overlap of {MIN_AREA_M2:g} m² listed below)",
+            "tiling": f"Tiling: every gap, overlap or piece outside of {MIN_AREA_M2:g} m² or more "
+            "(fault: fails the check; an approximate bundled outline's differences are listed only)",
             "zone_areas": f"Zones: digitized vs planned area (in line within ±{PLAN_TOLERANCE_PCT:g} %)",
             "lengths": f"Axes, segments and banks: digitized vs planned length (±{PLAN_TOLERANCE_PCT:g} %)",
             "zone_jiedao": "Zone ↔ 街道 agreement (IoU of each zone with the union of its plan 街道)",
@@ -91,6 +101,8 @@ class CheckReport:
             "anchors used to draw each line and of the held-out ones; fail when one exceeds the stated accuracy",
             "anchor_facts": "Anchor facts that do not hold (on the wrong side of a line, outside their zone …)",
             "sites": "Projects: placed as sites (point, line, footprint) vs known only by an extent",
+            "jiedao_zone": "Projects whose 街道 belongs (by the plan) to another zone than the one that counts them "
+            "(zones and 街道 from different sources)",
         }
         out = []
         with pd.option_context("display.width", 200, "display.max_colwidth", 120, "display.max_columns", 30):
@@ -110,6 +122,8 @@ class CheckReport:
                 if key == "zone_areas" and not frame.empty:
                     for _, row in frame[frame["explanation"] != ""].iterrows():
                         out.append(f"   {row['id']}: {row['explanation']}")
+        if self.warnings:
+            out.append("== Warnings\n" + "\n".join(f"  {w}" for w in self.warnings))
         out.append("RESULT: " + ("OK" if self.ok else "FAILED (see above)"))
         return "\n\n".join(out)
 
@@ -136,6 +150,31 @@ def _has_all(gpkg: Path, specs: dict[str, Any]) -> bool:
 
 def _pct(a: float, b: float) -> float:
     return round(100.0 * (a - b) / b, 1) if b else float("nan")
+
+
+def _source_of(name: str, frame: gpd.GeoDataFrame | None, adopted: bool) -> str:
+    """Where a layer comes from: ``采用：街道.shp，2026-12-01`` or ``随包``."""
+    if not adopted or frame is None or "adopted_from" not in frame.columns or not len(frame):
+        return "随包"  # bundled, or a bundled layer in an export
+    return f"采用：{frame['adopted_from'].iloc[0]}，{frame['adopted_on'].iloc[0]}"
+
+
+def _tiling(name: str, frame: gpd.GeoDataFrame, district: gpd.GeoDataFrame, authoritative: bool) -> pd.DataFrame:
+    rows = [
+        {
+            "layer": name,
+            "kind": t.kind,
+            "features": "、".join(t.features),
+            "area_m2": round(t.area_m2, 1),
+            "lon": round(t.lon, 6),
+            "lat": round(t.lat, 6),
+            "fault": t.fault,
+            "what": t.text(),
+        }
+        for t in tiling_issues(frame, district, authoritative=authoritative)
+    ]
+    columns = ["layer", "kind", "features", "area_m2", "lon", "lat", "fault", "what"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _topology(name: str, frame: gpd.GeoDataFrame, district: gpd.GeoDataFrame) -> dict[str, object]:
@@ -325,7 +364,8 @@ def check(folder: Path | None = None) -> CheckReport:
         rows.append(
             {
                 "layer": name,
-                "file": spec.file,
+                "file": folder_for[name].name if folder_for[name].suffix.lower() == ".gpkg" else spec.file,
+                "source": _source_of(name, frame, name in adopted),
                 "features": None if frame is None else len(frame),
                 "crs": None if frame is None or frame.crs is None else frame.crs.to_string(),
                 "geometry": "" if frame is None else ", ".join(sorted(set(frame.geom_type.dropna()))),
@@ -341,11 +381,27 @@ def check(folder: Path | None = None) -> CheckReport:
         return report
     district = good["district"]
     report.topology = pd.DataFrame([_topology(n, good[n], district) for n in ("zones", "jiedao") if n in good])
+    tiled = [n for n in ("zones", "jiedao") if n in good]
+    authoritative = {n: "district" in adopted or n not in adopted for n in tiled}
+    report.tiling = pd.concat(
+        [_tiling(n, good[n], district, authoritative[n]) for n in tiled] or [pd.DataFrame()], ignore_index=True
+    )
+    if not report.topology.empty and not report.tiling.empty:
+        faulty = set(report.tiling.loc[report.tiling["fault"].astype(bool), "layer"])
+        report.topology["ok"] = report.topology["ok"] & ~report.topology["layer"].isin(faulty)
     if "zones" in good:
         report.zone_areas = _zone_areas(good["zones"], good.get("boundary_lines"))
     report.lengths = _lengths(good.get("axes"), good.get("belt"), good.get("boundary_lines"))
     if "zones" in good and "jiedao" in good:
         report.zone_jiedao = _zone_jiedao(good["zones"], good["jiedao"])
+        report.zone_jiedao[f"iou_below_{IOU_WARNING}"] = report.zone_jiedao["iou"] < IOU_WARNING
+        report.warnings += zone_jiedao_warnings(good["zones"], good["jiedao"])
+        if ("zones" in adopted) != ("jiedao" in adopted) and "projects" in good:
+            report.jiedao_zone = jiedao_zone_mismatch(good["projects"], good["zones"], good["jiedao"])
+            if len(report.jiedao_zone):
+                report.warnings.append(
+                    f"功能区与街道来源不同：{len(report.jiedao_zone)} 个项目所在街道按规划属于另一功能区（见上表）"
+                )
     if "zones" in good and "boundary_lines" in good and "zones" not in adopted:  # adopted zones: not from the lines
         lines = pd.concat([good["boundary_lines"], *([good["axes"]] if "axes" in good else [])], ignore_index=True)
         lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=good["boundary_lines"].crs)

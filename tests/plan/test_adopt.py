@@ -5,6 +5,7 @@ no ids — with the edge between 南市场 and 泛太原街 moved 200 m."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -90,13 +91,13 @@ def test_jiedao_names_with_and_without_the_suffix(tmp_path: Path) -> None:
     [
         (
             lambda f: f.assign(名称=["北市场", "南市场", "泛太原街", "三好街", "长白岛", "浑南"]),
-            "'浑南'.*matches none.*满融",
+            "'浑南'.*对应不上.*最接近.*满融",
         ),
         (
             lambda f: f.assign(名称=["北市场", "南市场", "南市场", "三好街", "长白岛", "满融"]),
-            "features 2 and 3 both name",
+            "第 2 个和第 3 个要素都是",
         ),
-        (lambda f: f.iloc[:5], "no feature for 满融"),
+        (lambda f: f.iloc[:5], "缺少 满融"),
     ],
 )
 def test_unknown_repeated_or_missing_names_are_refused(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -116,11 +117,11 @@ def test_coordinate_systems(tmp_path: Path, epsg: int) -> None:
 def test_a_missing_prj_must_be_given(tmp_path: Path) -> None:
     path = _shapefile(tmp_path, _moved_edge())
     path.with_suffix(".prj").unlink()
-    with pytest.raises(AdoptError, match=r"no coordinate system.*--crs"):
+    with pytest.raises(AdoptError, match=r"没有坐标系.*--crs"):
         adopt(path, as_layer="zones", out=tmp_path / "l.gpkg")
     adopted = adopt(path, as_layer="zones", out=tmp_path / "l.gpkg", crs="EPSG:4550")
     assert len(adopted) == 6
-    with pytest.raises(AdoptError, match="EPSG:4550, not 4529"):
+    with pytest.raises(AdoptError, match="是 EPSG:4550，不是 4529"):
         adopt(path, as_layer="zones", out=tmp_path / "m.gpkg", crs="EPSG:4529")
 
 
@@ -144,9 +145,9 @@ def _broken(kind: str) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
-        ("gap", "gap of .* m²"),
-        ("overlap", "三好街科技文化融合示范区.*overlap|overlap.*三好街"),
-        ("self", r"feature 4 .*Self-intersection"),
+        ("gap", "南市场.* 与 三好街.*之间有 [0-9,]+ m² 的缝隙"),
+        ("overlap", "三好街科技文化融合示范区.*互相重叠"),
+        ("self", r"第 4 个要素.*自身坐标系中无效.*Self-intersection"),
     ],
 )
 def test_broken_official_files_are_refused_naming_the_feature(tmp_path: Path, kind: str, message: str) -> None:
@@ -181,7 +182,8 @@ def test_an_adopted_layer_edited_in_qgis_is_adopted_again(official: Path, tmp_pa
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hepinggis", *args], capture_output=True, text=True, cwd=cwd)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # this checkout's package
+    return subprocess.run([sys.executable, "-m", "hepinggis", *args], capture_output=True, text=True, cwd=cwd, env=env)
 
 
 def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path) -> None:
@@ -209,8 +211,12 @@ def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path)
     assert counts == joined.groupby("zone").size().reindex(official_zones["id"], fill_value=0).to_dict()
     page = (tmp_path / "maps" / "comparison.html").read_text(encoding="utf-8")
     with hepinggis.use_layers(tmp_path / "layers.gpkg"):
-        moved = hepinggis.stats_tables(projects=imported)["projects_changing_area"]
+        tables = hepinggis.stats_tables(projects=imported)
+    moved = tables["projects_changing_area"]
     assert f"改变所属的项目（{len(moved)} 个）" in page and len(moved) > 0
+    other = tables["projects_other_zone_jiedao"]  # official zones, bundled 街道: stated on the page
+    assert f"所在街道按规划属于另一功能区的项目（{len(other)} 个" in page and len(other) > 0
+    assert "各图层来源" in page and "官方功能区.shp（" in page
     for name in ("index.html", "overview.html", "zone_nanshichang.html", "comparison.html"):
         assert "功能区边界：官方功能区.shp，" in (tmp_path / "maps" / name).read_text(encoding="utf-8"), name
     assert "功能区边界：官方功能区.shp" in (tmp_path / "maps" / "overview.svg").read_text(encoding="utf-8")
