@@ -54,7 +54,7 @@ def test_the_records_tell_the_encoding(tmp_path: Path, encoding: str, expected: 
 def test_the_old_whole_file_detection_was_wrong_here(tmp_path: Path) -> None:
     """Why the header is skipped: decoding the whole UTF-8 .dbf fails on its header bytes."""
     raw = _shapefile(tmp_path, "utf-8", long_text=True).with_suffix(".dbf").read_bytes()
-    with pytest.raises(Exception, match="neither UTF-8 nor GBK"):
+    with pytest.raises(Exception, match="既不是 UTF-8 也不是 GBK"):
         detect_encoding(raw)
     assert detect_dbf_encoding(raw) == "utf-8"
 
