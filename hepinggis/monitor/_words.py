@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from hepinggis.maps._style import ZONE_SHORT_ZH
-from hepinggis.monitor.evaluate import JUDGED
+from hepinggis.monitor.evaluate import JUDGED, STATUS_ZH
 
 __all__ = [
     "NO_DATA_COLOUR",
@@ -23,16 +23,6 @@ __all__ = [
     "target_name",
 ]
 
-STATUS_ZH = {
-    "achieved_early": "提前达成",
-    "on_track": "达到进度",
-    "behind": "略有滞后",
-    "at_risk": "明显滞后",
-    "achieved": "已达成",
-    "missed": "未达成",
-    "no_data": "无数据",
-    "qualitative": "定性目标",
-}
 #: One palette for every product: green (达成/达到进度), amber (略有滞后), red (明显滞后/未达成),
 #: greys (无数据, 定性目标). ColorBrewer RdYlGn ends; the text always says the status too.
 GREEN, AMBER, RED = "#1a9850", "#e6a800", "#d73027"

@@ -50,7 +50,7 @@ def test_every_chapter6_target_is_an_indicator_with_its_quote(seeds_dir: Path) -
         assert rec["quote"] in plan, rec["id"]
     # the targets stated only in words are listed, not dropped: 满融, both axes, the belt
     qualitative = table[table["kind"] == "qualitative"]
-    assert set(qualitative["target_id"]) == {"manrong", "nanjingjie_axis", "sanhaojie_axis", "hunhe_belt"}
+    assert set(qualitative["target_id"]) == {"manrong", "nanjingjie_axis", "sanhaojie_axis", "hunhe_belt", "district"}
     for s in sentences:
         if not re.search(r"\d{2,}|翻一番|%", s.replace("2025", "")):
             assert any(q in s for q in qualitative["quote"]), s
@@ -101,6 +101,30 @@ def test_district_targets_with_their_quotes(seeds_dir: Path) -> None:
         if isinstance(rec["base_quote"], str):
             assert rec["base_quote"] in plan and str(int(rec["base_value"])) in rec["base_quote"].replace(" ", ""), iid
     assert district.loc["district_retail_growth", "target_max"] == 7
+
+
+def test_every_quantitative_target_of_chapters_3_to_5_is_monitored(seeds_dir: Path) -> None:
+    """Every clause of chapters 3–5 that sets a number (以上, 以下, 达到, 突破, 年均增长 with a figure)
+    is the quote of a district indicator, verbatim; facts (依托全区46 个科研院所 …) are not targets."""
+    plan = (seeds_dir / "004_327fa30ab054da2f.txt").read_text(encoding="utf-8")
+    chapters = plan[plan.index("第三章 坚持创新驱动发展") : plan.index("第六章 科学统筹精准施策")]
+    clauses = [c.strip() for c in re.split(r"[,，;；。]", chapters)]
+    targets = [
+        re.sub(r"^(到2025 年底?|“十四五”期间)", "", c)
+        for c in clauses
+        if re.search(r"\d", c.replace("2025", ""))
+        and re.search(r"以上|以下|达到|突破|年均增长", c)
+        and not c.startswith("依托")
+    ]
+    table = indicators()
+    district = table[(table["target_id"] == "district") & (table["kind"] != "qualitative")]
+    quotes = list(district["quote"])
+    assert len(targets) == 29 and len(district) == 29
+    for clause in targets:
+        assert any(clause in q or q in clause for q in quotes), clause
+    for rec in table.to_dict("records"):
+        assert rec["quote"] in plan, rec["id"]
+        assert rec["kind"] == "qualitative" or rec["unit"], rec["id"]
 
 
 def _texts_of_package(out: Path, browser: Any) -> str:
