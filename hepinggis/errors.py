@@ -10,6 +10,7 @@ __all__ = [
     "LayerCRSError",
     "LayerFileError",
     "LayerSchemaError",
+    "NoFiguresError",
     "UnknownLayerError",
 ]
 
@@ -66,3 +67,7 @@ class UnknownIdError(LayerSchemaError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class NoFiguresError(HepingGISError, ValueError):
+    """A monitoring figures file from which not one figure was read (header only, all blank)."""
