@@ -201,7 +201,10 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
             return 0
     if args.actuals is None:
         raise UsageError("give the figures file (ACTUALS), or --template FILE.xlsx to make one")
-    result = read_actuals(args.actuals, encoding=args.encoding)
+    from hepinggis.monitor.evaluate import check_year
+
+    check_year(args.year)  # before reading: a year outside 2021–2030 is refused at once
+    result = read_actuals(args.actuals, encoding=args.encoding, sheet=args.sheet)
     print(result.summary())
     for rec in result.rejected.to_dict("records"):
         print(f"  第 {rec['row']} 行：{rec['field'] or ''} {rec['message']}")
@@ -416,6 +419,9 @@ def _product_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--out", type=Path, default=Path("maps") / "monitor", help="output folder (default: maps/monitor)")
     p.add_argument("--year", type=int, default=None, help="evaluate as of this year (default: the latest with figures)")
     p.add_argument("--encoding", default=None, help="force the encoding of a CSV (default: detect UTF-8/GBK)")
+    p.add_argument(
+        "--sheet", default=None, help="the sheet of the figures (name or number from 1; default: the first with 指标编号)"
+    )
     p.add_argument(
         "--projects-by-year", type=Path, default=None, metavar="DIR", help="yearly project lists (2023.csv …): changes"
     )
