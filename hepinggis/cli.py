@@ -420,7 +420,9 @@ def _product_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--year", type=int, default=None, help="evaluate as of this year (default: the latest with figures)")
     p.add_argument("--encoding", default=None, help="force the encoding of a CSV (default: detect UTF-8/GBK)")
     p.add_argument(
-        "--sheet", default=None, help="the sheet of the figures (name or number from 1; default: the first with 指标编号)"
+        "--sheet",
+        default=None,
+        help="the sheet of the figures (name or number from 1; default: the first with 指标编号)",
     )
     p.add_argument(
         "--projects-by-year", type=Path, default=None, metavar="DIR", help="yearly project lists (2023.csv …): changes"

@@ -53,6 +53,7 @@ _LEFT, _TEXT_X, _RIGHT = 0.06, 0.165, 0.94
 _BOTTOM = 0.085  # the footer lies below
 _SMALL = MIN_FONT_PT
 _SUBSET_FAMILY = "HG Monitor CJK"
+_MAX_LINES = 4  # of one note, question or remark in a block
 _RULES = (
     "判断规则：提前达成 = 已达到2025年目标；达到进度 = 不低于规划轨迹的当年要求值；略有滞后 = 完成应有进度的 80% 以上；"
     "明显滞后 = 不足 80%；2025年判断已达成/未达成；待核实 = 有数值疑似填错（见该指标的问题），核实前不判断；"
@@ -152,7 +153,13 @@ def _block_lines(r: dict[str, object], quote: str, section: str) -> list[tuple[s
         ("note", "备注", "#444444"),
     ):
         if r.get(key):
-            out += [(t, colour) for t in _wrap(f"{label}：{r[key]}", width)]
+            wrapped = _wrap(f"{label}：{r[key]}", width)
+            if len(wrapped) > _MAX_LINES:  # a long note: its start here, all of it in the workbook
+                wrapped = [
+                    *wrapped[: _MAX_LINES - 1],
+                    _cut(wrapped[_MAX_LINES - 1], width - 12) + "（全文见监测结果工作簿）",
+                ]
+            out += [(t, colour) for t in wrapped]
     return out
 
 
@@ -178,9 +185,10 @@ def _draw_block(page: _Page, r: dict[str, object], lines: list[tuple[str, str]],
             edgecolor="none",
         )
     )
-    fig.text(_LEFT + 0.045, y + 3 * _PT, STATUS_ZH[status], fontsize=7.5, color=STATUS_TEXT[status], ha="center",
-             va="center")
-    fig.text(_TEXT_X, y, plain_text(_cut(str(r["indicator_zh"]), 36)), fontsize=8.5)
+    fig.text(
+        _LEFT + 0.045, y + 3 * _PT, STATUS_ZH[status], fontsize=7.5, color=STATUS_TEXT[status], ha="center", va="center"
+    )
+    fig.text(_TEXT_X, y, plain_text(_cut(str(r["indicator_zh"]), 33)), fontsize=8.5)
     pct = r["progress_pct"]
     if status not in ("qualitative", "no_data", "no_base") and isinstance(pct, float) and not math.isnan(pct):
         bar = fig.add_axes((0.66, y, 0.11, 6 * _PT))
@@ -215,6 +223,8 @@ def pages(
 ) -> list[Figure]:
     """The A4 pages of one zone's (or the district's) report, as matplotlib figures."""
     require_cjk_font()
+    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]  # measured (and drawn) in the CJK font
+    plt.rcParams["font.family"] = "sans-serif"
     mine = results[results["target_id"] == zone_id]
     figures = values if values is not None else pd.DataFrame(columns=["indicator_id", "year", "value"])
     table = indicators().set_index("id")
@@ -298,8 +308,11 @@ def write_pdfs(jobs: Sequence[tuple[list[Figure], Path]]) -> list[Path]:
     """Write each list of pages to its PDF, embedding one CJK font subset built once for all."""
     with tempfile.TemporaryDirectory(prefix="hg-font-") as tmp:
         _FontSubset(_texts(f for figs, _ in jobs for f in figs), Path(tmp))
-        rc = {"font.sans-serif": [_SUBSET_FAMILY, CJK_FONT, "DejaVu Sans"], "font.family": "sans-serif",
-              "pdf.fonttype": 42}
+        rc = {
+            "font.sans-serif": [_SUBSET_FAMILY, CJK_FONT, "DejaVu Sans"],
+            "font.family": "sans-serif",
+            "pdf.fonttype": 42,
+        }
         written = []
         with plt.rc_context(rc):
             for figs, path in jobs:

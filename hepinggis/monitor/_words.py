@@ -12,15 +12,15 @@ from hepinggis.maps._style import ZONE_SHORT_ZH
 from hepinggis.monitor.evaluate import JUDGED, STATUS_ZH
 
 __all__ = [
-    "STATUS_TEXT",
-    "contrast",
-    "fmt_pct",
     "NO_DATA_COLOUR",
     "STATUS_COLORS",
+    "STATUS_TEXT",
     "STATUS_ZH",
     "TARGET_NAMES_ZH",
     "Coverage",
+    "contrast",
     "fmt",
+    "fmt_pct",
     "fmt_year",
     "share_colour",
     "target_name",
@@ -47,7 +47,9 @@ STATUS_COLORS = {
 }
 _DARK_TEXT = "#222222"
 #: The colour of the status word on its fill.
-STATUS_TEXT = {s: _DARK_TEXT if c in (AMBER, NO_DATA_COLOUR, "#eeeeee") else "#ffffff" for s, c in STATUS_COLORS.items()}
+STATUS_TEXT = {
+    s: _DARK_TEXT if c in (AMBER, NO_DATA_COLOUR, "#eeeeee") else "#ffffff" for s, c in STATUS_COLORS.items()
+}
 
 
 def contrast(a: str, b: str) -> float:

@@ -17,14 +17,14 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from hepinggis.errors import NoFiguresError
 from hepinggis.io._sheets import write_workbook
 from hepinggis.io._staging import staged_folder
 from hepinggis.io.importer import ImportResult
-from hepinggis.errors import NoFiguresError
 from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc
 from hepinggis.maps._map_layers import legend, zone_layer
-from hepinggis.maps._web import feature_collection, label_points
 from hepinggis.maps._style import PLAN_TITLE_ZH, ZONE_SHORT_ZH
+from hepinggis.maps._web import feature_collection, label_points
 from hepinggis.maps.interactive import _bounds, _start, _title, save_html
 from hepinggis.monitor._credits import credit_lines
 from hepinggis.monitor._pdf import monitor_pdf, pages, write_pdfs
@@ -225,9 +225,9 @@ def monitor_map(
             _indicator_html(r, _sparkline(figures, r))
             for r in ({str(k): v for k, v in rec.items()} for rec in mine.to_dict("records"))
         )
-        HtmlControl(
-            f"<style>{_CSS}</style>{body}", position="topright", css_class="hg-side", summary=esc(name)
-        ).add_to(m)
+        HtmlControl(f"<style>{_CSS}</style>{body}", position="topright", css_class="hg-side", summary=esc(name)).add_to(
+            m
+        )
     else:
         HtmlControl(f"<style>{_CSS}</style>", position="topright").add_to(m)
     statuses = [f"<p>{_chip(s)}</p>" for s in STATUS_COLORS]

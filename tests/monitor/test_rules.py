@@ -207,7 +207,9 @@ def test_rule(
         assert math.isnan(float(r["required"])), rule
     else:
         assert math.isclose(float(r["required"]), required, rel_tol=1e-9), (rule, r["required"])
-    words = " ".join(str(r[k]) for k in ("tool_note", "question", "aggregation", "base_source", "trajectory", "rule_zh"))
+    words = " ".join(
+        str(r[k]) for k in ("tool_note", "question", "aggregation", "base_source", "trajectory", "rule_zh")
+    )
     assert said in words, (rule, words)
 
 
