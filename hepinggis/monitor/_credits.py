@@ -27,8 +27,11 @@ def credit_lines(
 
     Examples
     --------
-    >>> credit_lines("/home/clerk/2023年填报.xlsx", sheet="填报")
-    ['目标与原文：《沈阳市和平区国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要》（2021）第三至六章', '监测数据：2023年填报.xlsx（工作表“填报”）', '功能区范围：hepinggis 据规划文字数字化（示意）']
+    >>> lines = credit_lines("/home/clerk/2023年填报.xlsx", sheet="填报")
+    >>> lines[1]
+    '监测数据：2023年填报.xlsx（工作表“填报”）'
+    >>> lines[0].startswith("目标与原文：《沈阳市和平区国民经济和社会发展第十四个五年规划")
+    True
     """
     name = Path(str(source)).name if source else "—"
     where = f"（工作表“{sheet}”）" if sheet else ""

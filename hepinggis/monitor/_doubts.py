@@ -38,7 +38,7 @@ def _scale(rows: pd.DataFrame) -> dict[int, str]:
         scaled = value * 100
         if others.min() / _NEAR <= scaled <= others.max() * _NEAR:
             years = "、".join(str(int(y)) for y in rows.loc[others.index, "year"])
-            out[int(k)] = (
+            out[int(str(k))] = (
                 f"疑似把 {_g(scaled)}% 写成 {_g(value)}（该指标{years}年为 "
                 f"{'、'.join(_g(v) for v in others)}）：若是 {_g(scaled)}%，请改填 {_g(scaled)}；"
                 f"若确为 {_g(value)}%，请在“填报口径”填“已核实”"
@@ -51,18 +51,16 @@ def _running(rows: pd.DataFrame) -> dict[int, str]:
     adds = adds.sort_values("year")
     out: dict[int, str] = {}
     run: list[int] = []
-    for k, rec in adds.iterrows():
-        prev = adds.loc[run[-1]] if run else None
-        if (
-            prev is not None
-            and int(rec["year"]) == int(prev["year"]) + 1
-            and float(rec["value"]) > float(prev["value"])
-        ):
-            run.append(int(k))
+    years = {int(k): int(y) for k, y in zip(adds.index, adds["year"], strict=True)}
+    figures = {int(k): float(v) for k, v in zip(adds.index, adds["value"], strict=True)}
+    for k in years:
+        prev = run[-1] if run else None
+        if prev is not None and years[k] == years[prev] + 1 and figures[k] > figures[prev]:
+            run.append(k)
         else:
             if len(run) >= RUNNING_YEARS:
                 out |= _ask(adds.loc[run])
-            run = [int(k)]
+            run = [k]
     if len(run) >= RUNNING_YEARS:
         out |= _ask(adds.loc[run])
     return out
@@ -101,7 +99,7 @@ def flag_doubts(values: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
         ind = known.loc[str(iid)]
         found: dict[int, str] = {}
         if ind["unit"] == "%":
-            found = {k: v for k, v in _scale(rows).items()}
+            found = _scale(rows)
             for k, q in found.items():
                 values.loc[k, ["flag", "question"]] = ["scale", q]
         if ind["basis"] == "cumulative":

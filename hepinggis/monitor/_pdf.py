@@ -314,7 +314,7 @@ def write_pdfs(jobs: Sequence[tuple[list[Figure], Path]]) -> list[Path]:
             "pdf.fonttype": 42,
         }
         written = []
-        with plt.rc_context(rc):
+        with plt.rc_context(rc):  # type: ignore[arg-type]
             for figs, path in jobs:
                 path = Path(path)
                 path.parent.mkdir(parents=True, exist_ok=True)

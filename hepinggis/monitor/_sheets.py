@@ -149,7 +149,7 @@ def _ods(path: Path) -> Iterator[tuple[str, Callable[[], list[tuple[int, list[Ce
         raise ImportFileError(f"{path.name}：无法作为 ODS 工作簿打开（文件可能已损坏）") from exc
 
     def attr(node: object, name: str) -> str | None:
-        return node.attributes.get((TABLENS, name))  # type: ignore[attr-defined, no-any-return]
+        return node.attributes.get((TABLENS, name))  # type: ignore[attr-defined]
 
     for table in doc.spreadsheet.getElementsByType(Table):
 

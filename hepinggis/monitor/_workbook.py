@@ -9,12 +9,12 @@ import pandas as pd
 
 from hepinggis.monitor._figures import ENTRY_ZH
 from hepinggis.monitor._words import STATUS_ZH, Coverage, target_name
-
-_COUNTS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次", "人"})
 from hepinggis.monitor.changes import CHANGE_ZH
 from hepinggis.monitor.evaluate import zone_summary
 from hepinggis.monitor.indicators import ActualsResult, indicators
 from hepinggis.plan.layers import load
+
+_COUNTS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次", "人"})
 
 __all__ = ["monitor_tables"]
 
@@ -102,7 +102,7 @@ def _results(results: pd.DataFrame) -> pd.DataFrame:
         quote=results["indicator_id"].map(quotes),
     )
     for col in ("latest", "base", "required", "final_required"):
-        frame[col] = [_rounded(v, u) for v, u in zip(frame[col], frame["unit"], strict=True)]
+        frame[col] = pd.Series([_rounded(v, u) for v, u in zip(frame[col], frame["unit"], strict=True)], dtype=object)
     for col in ("year", "judged_year", "latest_year"):
         frame[col] = [None if pd.isna(v) else int(v) for v in frame[col]]
     return frame[list(_RESULT_HEADERS)].rename(columns=_RESULT_HEADERS)

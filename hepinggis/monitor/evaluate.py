@@ -310,9 +310,9 @@ def _judge(ind: dict[str, Any], mine: pd.DataFrame, asked: int) -> dict[str, obj
     judged = min(asked, end)
     period = mine[mine["year"] <= judged]
     verdict = _verdict(ind, period, judged)
-    notes: list[str] = list(verdict.pop("tool_notes", []))  # type: ignore[arg-type]
+    notes: list[str] = list(verdict.pop("tool_notes", []))  # type: ignore[call-overload]
     row: dict[str, object] = {"judged_year": judged, **verdict}
-    used = set(verdict.get("years_used", []) or [])  # type: ignore[arg-type]
+    used = set(verdict.get("years_used", []) or [])  # type: ignore[call-overload]
     outside = mine[(mine["year"] < int(ind["base_year"] or 2020))]
     if len(outside):
         notes.append(f"{'、'.join(str(int(y)) for y in outside['year'])}年不在规划期内：仅列示，不参与判断")
@@ -447,7 +447,7 @@ def _rule_words(row: dict[str, object]) -> str:
     last = row.get("latest_year")
     parts = [f"按{last}年数值判断" if last else f"按{row['judged_year']}年判断"]
     if row.get("year_note"):
-        parts[0] += f"（{row['year_note'].split('，')[0]}）"  # type: ignore[union-attr]
+        parts[0] += f"（{str(row['year_note']).split('，')[0]}）"
     for label, key in (("轨迹", "trajectory"), ("基数", "base_source"), ("取值", "aggregation")):
         if row[key]:
             parts.append(f"{label}：{row[key]}")

@@ -128,7 +128,7 @@ def _share_label(zid: str, row: pd.Series | None) -> tuple[str, str]:
     return short, f"{fmt_pct(row['on_track_pct'])}（{good}/{int(row['with_data'])}项）"
 
 
-class _LabelPlacer(MacroElement):  # type: ignore[misc]
+class _LabelPlacer(MacroElement):
     """Moves a zone label down below any label it would overlap (greedy, in page order), after
     the map is drawn and after every zoom: no two labels overlap at any window size. Static
     script: no user text reaches it."""

@@ -229,10 +229,7 @@ def test_ods_percent_cells_are_read_as_shown(tmp_path: Path) -> None:
     ):
         tr = TableRow()
         for kind, value in cells:
-            if kind == "string":
-                tc = TableCell(valuetype="string")
-            else:
-                tc = TableCell(valuetype=kind, value=value)
+            tc = TableCell(valuetype="string") if kind == "string" else TableCell(valuetype=kind, value=value)
             tc.addElement(P(text=str(value)))
             tr.addElement(tc)
         table.addElement(tr)

@@ -79,7 +79,8 @@ def test_status_words_have_contrast_on_every_page(browser: Any, package: tuple[P
         v = Visit(browser, page, wait_for="h1" if page.name == "index.html" else "path.hg-zone", size=(1366, 768))
         pairs = v.page.eval_on_selector_all(
             ".hg-status",
-            "els => els.map(e => { const s = getComputedStyle(e); return [e.textContent, s.color, s.backgroundColor]; })",
+            "els => els.map(e => { const s = getComputedStyle(e);"
+            " return [e.textContent, s.color, s.backgroundColor]; })",
         )
         assert pairs, page.name
         for word, fg, bg in pairs:
