@@ -172,14 +172,15 @@ def test_monitor_package_tells_the_truth_about_its_data(browser: Any, tmp_path: 
     assert "2023年规划实施监测" in index and "三好街科技文化融合示范区" in index and "和平区（全区）" in index
     assert "未读入的行（3）" in index and "中的逗号无法判断" in index and "数值带“%”" in index
     assert "此行有 6 个字段，表头只有 5 列" in index
-    assert re.search(r"有数据的指标 \d+/30 项", index)
+    assert re.search(r"有数据的指标 \d+/51 项", index) and "定性目标 9 项（不设数值）" in index
     v = Visit(browser, out / "monitor_sanhaojie.html")
     panel = v.page.locator(".hg-side").inner_text()
-    assert panel.count("高新技术企业数量") == 1 and evil in panel
+    assert v.page.locator(".hg-side .hg-ind .name", has_text="高新技术企业数量").count() == 1 and evil in panel
     assert "2023年规划实施监测 · 三好街" in v.page.locator(".hg-title").inner_text()
     assert "3 行未读入" in v.page.locator(".hg-title").inner_text()
     assert v.count(".hg-side .hg-ind") == 4 and v.count(".hg-side svg.hg-trend") == 4
-    assert "规则：按2023年判断" in panel and "52%" in panel
+    assert "规则：按2023年数值判断" in panel and "52%" in panel
+    assert "规划原文：“高新技术企业数量达到100 家以上”" in panel
     assert v.dialogs == [] and v.errors == [] and v.external == []
     o = Visit(browser, out / "overview.html")
     assert o.count("path.hg-zone") == 6 and o.errors == [] and o.external == []
