@@ -16,8 +16,8 @@ import math
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
@@ -87,31 +87,71 @@ def _cut(text: str, width: float) -> str:
 
 
 @functools.cache
-def _zones_projected() -> gpd.GeoDataFrame:
-    return load("zones").to_crs(MEASURE_CRS)
+def _zone_paths() -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """Each zone's outline in EPSG:4550 as matplotlib paths, built once per run."""
+    from matplotlib.path import Path as MplPath
+
+    out = []
+    for z in load("zones").to_crs(MEASURE_CRS).itertuples():
+        geoms = getattr(z.geometry, "geoms", [z.geometry])
+        paths = []
+        for poly in geoms:
+            rings = [poly.exterior, *poly.interiors]
+            verts = [c for ring in rings for c in ring.coords]
+            codes = [code for ring in rings for code in [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring.coords) - 1)]
+            paths.append(MplPath(verts, codes))
+        out.append((str(z.id), tuple(paths)))
+    return tuple(out)
 
 
 def _locator(fig: Figure, zone_id: str) -> None:
-    zones = _zones_projected()
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_rgba
+
     ax = fig.add_axes((_LEFT, 0.72, 0.30, 0.19))
-    for z in zones.itertuples():
-        on = zone_id == "district" or z.id == zone_id
-        gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
-            ax=ax, color=ZONE_COLORS.get(z.id, "#999"), alpha=0.9 if on else 0.15, edgecolor="#333", lw=0.5
-        )
+    for zid, paths in _zone_paths():
+        on = zone_id == "district" or zid == zone_id
+        face = to_rgba(ZONE_COLORS.get(zid, "#999999"), 0.9 if on else 0.15)
+        ax.add_collection(PathCollection(list(paths), facecolors=[face], edgecolors="#333333", linewidths=0.5))
+    ax.autoscale_view()
     ax.set_axis_off()
     ax.set_aspect("equal")
 
 
-def _trend_axes(fig: Figure, y: float, series: pd.DataFrame, colour: str) -> None:
+def _trend_lines(fig: Figure, y: float, series: pd.DataFrame, colour: str) -> None:
+    """The trend as two lines in page coordinates (no axes: an axes per indicator is slow)."""
+    from matplotlib.lines import Line2D
+
     figures = series.dropna(subset=["value"])
     if figures.empty:
         return
-    ax = fig.add_axes((0.85, y - 2 * _PT, 0.09, 9 * _PT))
+    values = pd.concat([series["value"], series["required"]]).dropna()
+    lo, hi = float(values.min()), float(values.max())
+    lo, hi = (lo - 1, hi + 1) if hi == lo else (lo, hi)
+    x0, x1 = float(series["year"].min()), float(series["year"].max())
+    span = x1 - x0 or 1.0
+
+    def xs(years: pd.Series) -> list[float]:
+        return [0.85 + (float(v) - x0) / span * 0.09 for v in years]
+
+    def ys(vals: pd.Series) -> list[float]:
+        return [y - 2 * _PT + (float(v) - lo) / (hi - lo) * 9 * _PT for v in vals]
+
     req = series.dropna(subset=["required"])
-    ax.plot(req["year"], req["required"], color="#888", lw=0.7, ls="--")
-    ax.plot(figures["year"], figures["value"], color=colour, lw=1.0, marker="o", ms=1.6)
-    ax.set_axis_off()
+    fig.add_artist(
+        Line2D(xs(req["year"]), ys(req["required"]), transform=fig.transFigure, color="#888888", lw=0.7, ls="--")
+    )
+    fig.add_artist(
+        Line2D(
+            xs(figures["year"]),
+            ys(figures["value"]),
+            transform=fig.transFigure,
+            color=colour,
+            lw=1.0,
+            marker="o",
+            ms=1.6,
+        )
+    )
 
 
 class _Page:
@@ -191,13 +231,12 @@ def _draw_block(page: _Page, r: dict[str, object], lines: list[tuple[str, str]],
     fig.text(_TEXT_X, y, plain_text(_cut(str(r["indicator_zh"]), 33)), fontsize=8.5)
     pct = r["progress_pct"]
     if status not in ("qualitative", "no_data", "no_base") and isinstance(pct, float) and not math.isnan(pct):
-        bar = fig.add_axes((0.66, y, 0.11, 6 * _PT))
-        bar.barh([0], [100], color="#eeeeee")
-        bar.barh([0], [min(max(pct, 0.0), 100.0)], color=STATUS_COLORS[status])
-        bar.set_xlim(0, 100)
-        bar.set_axis_off()
+        for width, colour in ((0.11, "#eeeeee"), (0.11 * min(max(pct, 0.0), 100.0) / 100, STATUS_COLORS[status])):
+            fig.add_artist(
+                Rectangle((0.66, y), width, 6 * _PT, transform=fig.transFigure, facecolor=colour, edgecolor="none")
+            )
         fig.text(0.775, y, fmt_pct(pct), fontsize=_SMALL)
-        _trend_axes(fig, y, trend(values, str(r["indicator_id"])), STATUS_COLORS[status])
+        _trend_lines(fig, y, trend(values, str(r["indicator_id"])), STATUS_COLORS[status])
     y -= _HEAD
     for text, colour in lines:
         fig.text(_TEXT_X, y, plain_text(text), fontsize=_SMALL, color=colour)

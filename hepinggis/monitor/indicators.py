@@ -9,6 +9,7 @@ here) reads it back — XLSX or CSV, GBK or UTF-8 — row by row: every row is r
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -48,7 +49,13 @@ def indicators(path: Path | None = None) -> pd.DataFrame:
     29
     """
     path = path or data_dir() / "src" / "indicators.json"
-    with path.open(encoding="utf-8") as fh:
+    return _loaded(str(path), path.stat().st_mtime_ns).copy()  # a copy: callers may change theirs
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(path: str, mtime_ns: int) -> pd.DataFrame:
+    """The validated table of ``path`` (read once per file version: every page asks for it)."""
+    with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     table = pd.DataFrame(data["indicators"])
     dup = table["id"][table["id"].duplicated()].tolist()
