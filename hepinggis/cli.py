@@ -208,6 +208,8 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     print(result.summary())
     for rec in result.rejected.to_dict("records"):
         print(f"  第 {rec['row']} 行：{rec['field'] or ''} {rec['message']}")
+    for rec in result.doubtful.to_dict("records"):  # read, but asked about: not judged until confirmed
+        print(f"  第 {rec['row']} 行（待核实）：{rec['question']}")
     by_year = yearly_project_lists(args.projects_by_year, args.crs) if args.projects_by_year else None
     written = monitor(result, args.out, year=args.year, projects_by_year=by_year)
     print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
