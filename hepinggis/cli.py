@@ -240,10 +240,15 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
             return 0
     if args.actuals is None:
         raise UsageError("give the figures file (ACTUALS), or --template FILE.xlsx to make one")
-    result = read_actuals(args.actuals, encoding=args.encoding)
+    from hepinggis.monitor.evaluate import check_year
+
+    check_year(args.year)  # before reading: a year outside 2021–2030 is refused at once
+    result = read_actuals(args.actuals, encoding=args.encoding, sheet=args.sheet)
     print(result.summary())
     for rec in result.rejected.to_dict("records"):
         print(f"  第 {rec['row']} 行：{rec['field'] or ''} {rec['message']}")
+    for rec in result.doubtful.to_dict("records"):  # read, but asked about: not judged until confirmed
+        print(f"  第 {rec['row']} 行（待核实）：{rec['question']}")
     by_year = yearly_project_lists(args.projects_by_year, args.crs) if args.projects_by_year else None
     written = monitor(result, args.out, year=args.year, projects_by_year=by_year)
     print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
@@ -489,6 +494,11 @@ def _product_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--out", type=Path, default=Path("maps") / "monitor", help="output folder (default: maps/monitor)")
     p.add_argument("--year", type=int, default=None, help="evaluate as of this year (default: the latest with figures)")
     p.add_argument("--encoding", default=None, help="force the encoding of a CSV (default: detect UTF-8/GBK)")
+    p.add_argument(
+        "--sheet",
+        default=None,
+        help="the sheet of the figures (name or number from 1; default: the first with 指标编号)",
+    )
     p.add_argument(
         "--projects-by-year", type=Path, default=None, metavar="DIR", help="yearly project lists (2023.csv …): changes"
     )

@@ -13,6 +13,7 @@ __all__ = [
     "LayerCRSError",
     "LayerFileError",
     "LayerSchemaError",
+    "NoFiguresError",
     "Terminated",
     "UnknownLayerError",
 ]
@@ -87,3 +88,7 @@ class ImportFileError(HepingGISError):
 
 class DbfEncodingError(HepingGISError, ValueError):
     """A Shapefile's attribute table (.dbf) whose records decode in none of the encodings tried."""
+
+
+class NoFiguresError(HepingGISError, ValueError):
+    """A monitoring figures file from which not one figure was read (header only, all blank)."""

@@ -1,84 +1,370 @@
-"""The printable A4 monitoring page of one zone (or the district): locator map, coverage, and a
-table of its indicators — unit, figure and year, requirement, 2025 target, progress bar, status
-and the trend — in the status palette; no type under 7 pt."""
+"""The printable A4 monitoring report of one zone (or the district): a locator map, what is
+monitored, and every indicator as a block — status (the word on its colour, contrast ≥ 4.5:1),
+the plan's own sentence, the target with its unit (and the absolute figure for a rate or a
+multiple), the figure judged, the rule, the questions to the clerk and the notes — over as many
+pages as it takes; no type under 7 pt and no two texts overlapping (`pages` returns the figures,
+so a test can measure every text box).
+
+The CJK font is subset once per run (`write_pdfs`): every PDF of the package embeds a small font
+built from the characters the package uses, instead of subsetting the 5 MB font once per PDF.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
+import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib import font_manager
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from hepinggis.analysis.measure import MEASURE_CRS
-from hepinggis.maps._credits import boundaries_credit
 from hepinggis.maps._style import PLAN_TITLE_ZH, ZONE_COLORS
 from hepinggis.maps.static import CJK_FONT, MIN_FONT_PT, plain_text, quiet_redraws, require_cjk_font
 from hepinggis.monitor._trend import trend
-from hepinggis.monitor._words import STATUS_COLORS, STATUS_ZH, Coverage, fmt, fmt_year, target_name
+from hepinggis.monitor._words import (
+    STATUS_COLORS,
+    STATUS_TEXT,
+    STATUS_ZH,
+    Coverage,
+    fmt,
+    fmt_pct,
+    fmt_year,
+    target_name,
+)
+from hepinggis.monitor.indicators import indicators
 from hepinggis.plan.layers import load
 
-__all__ = ["monitor_pdf"]
+__all__ = ["monitor_pdf", "pages", "write_pdfs"]
 
-_COLS = {"name": 0.06, "latest": 0.36, "need": 0.50, "bar": 0.64, "trend": 0.76, "status": 0.89}
+_A4 = (21.0 / 2.54, 29.7 / 2.54)
+_PT = 1 / (29.7 / 2.54 * 72)  # one point in figure height units
+_LEFT, _TEXT_X, _RIGHT = 0.06, 0.165, 0.94
+_BOTTOM = 0.085  # the footer lies below
+_SMALL = MIN_FONT_PT
+_SUBSET_FAMILY = "HG Monitor CJK"
+_MAX_LINES = 4  # of one note, question or remark in a block
+_RULES = (
+    "判断规则：提前达成 = 已达到2025年目标；达到进度 = 不低于规划轨迹的当年要求值；略有滞后 = 完成应有进度的 80% 以上；"
+    "明显滞后 = 不足 80%；2025年判断已达成/未达成；待核实 = 有数值疑似填错（见该指标的问题），核实前不判断；"
+    "无法评估 = 增长类目标缺少基数（或基数为 0）；无数据 = 规划期内无数值；定性目标 = 规划以文字表述，不设数值。"
+    "趋势图：实线为填报值，虚线为规划轨迹。"
+)
 
 
-def _locator(fig: plt.Figure, zone_id: str) -> None:
-    zones = load("zones").to_crs(MEASURE_CRS)
-    ax = fig.add_axes((0.06, 0.70, 0.30, 0.22))
-    for z in zones.itertuples():
-        on = zone_id == "district" or z.id == zone_id
-        gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
-            ax=ax, color=ZONE_COLORS.get(z.id, "#999"), alpha=0.9 if on else 0.15, edgecolor="#333", lw=0.5
-        )
+def _units(ch: str) -> float:
+    return 0.55 if ord(ch) < 0x2E80 and ch not in "“”‘’—…·" else 1.0
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """Lines of at most ``width`` em (a CJK character is one em, Latin about half)."""
+    lines, line, used = [], "", 0.0
+    for ch in text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "):
+        w = _units(ch)
+        if used + w > width and line:
+            lines.append(line)
+            line, used = "", 0.0
+        line += ch
+        used += w
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _cut(text: str, width: float) -> str:
+    lines = _wrap(text, width)
+    return lines[0] if len(lines) <= 1 else lines[0][:-1] + "…"
+
+
+@functools.cache
+def _zone_paths() -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """Each zone's outline in EPSG:4550 as matplotlib paths, built once per run."""
+    from matplotlib.path import Path as MplPath
+
+    out = []
+    for z in load("zones").to_crs(MEASURE_CRS).itertuples():
+        geoms = getattr(z.geometry, "geoms", [z.geometry])
+        paths = []
+        for poly in geoms:
+            rings = [poly.exterior, *poly.interiors]
+            verts = [c for ring in rings for c in ring.coords]
+            codes = [code for ring in rings for code in [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring.coords) - 1)]
+            paths.append(MplPath(verts, codes))
+        out.append((str(z.id), tuple(paths)))
+    return tuple(out)
+
+
+def _locator(fig: Figure, zone_id: str) -> None:
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_rgba
+
+    ax = fig.add_axes((_LEFT, 0.72, 0.30, 0.19))
+    for zid, paths in _zone_paths():
+        on = zone_id == "district" or zid == zone_id
+        face = to_rgba(ZONE_COLORS.get(zid, "#999999"), 0.9 if on else 0.15)
+        ax.add_collection(PathCollection(list(paths), facecolors=[face], edgecolors="#333333", linewidths=0.5))
+    ax.autoscale_view()
     ax.set_axis_off()
     ax.set_aspect("equal")
 
 
-def _trend_axes(fig: plt.Figure, y: float, series: pd.DataFrame, colour: str) -> None:
+def _trend_lines(fig: Figure, y: float, series: pd.DataFrame, colour: str) -> None:
+    """The trend as two lines in page coordinates (no axes: an axes per indicator is slow)."""
+    from matplotlib.lines import Line2D
+
     figures = series.dropna(subset=["value"])
     if figures.empty:
         return
-    ax = fig.add_axes((_COLS["trend"], y - 0.006, 0.11, 0.024))
+    values = pd.concat([series["value"], series["required"]]).dropna()
+    lo, hi = float(values.min()), float(values.max())
+    lo, hi = (lo - 1, hi + 1) if hi == lo else (lo, hi)
+    x0, x1 = float(series["year"].min()), float(series["year"].max())
+    span = x1 - x0 or 1.0
+
+    def xs(years: pd.Series) -> list[float]:
+        return [0.85 + (float(v) - x0) / span * 0.09 for v in years]
+
+    def ys(vals: pd.Series) -> list[float]:
+        return [y - 2 * _PT + (float(v) - lo) / (hi - lo) * 9 * _PT for v in vals]
+
     req = series.dropna(subset=["required"])
-    ax.plot(req["year"], req["required"], color="#888", lw=0.7, ls="--")
-    ax.plot(figures["year"], figures["value"], color=colour, lw=1.0, marker="o", ms=1.6)
-    ax.set_axis_off()
+    fig.add_artist(
+        Line2D(xs(req["year"]), ys(req["required"]), transform=fig.transFigure, color="#888888", lw=0.7, ls="--")
+    )
+    fig.add_artist(
+        Line2D(
+            xs(figures["year"]),
+            ys(figures["value"]),
+            transform=fig.transFigure,
+            color=colour,
+            lw=1.0,
+            marker="o",
+            ms=1.6,
+        )
+    )
 
 
-def _row(fig: plt.Figure, y: float, r: dict[str, object], values: pd.DataFrame) -> None:
+class _Page:
+    """One A4 page being filled from the top; `room` says whether a block still fits."""
+
+    def __init__(self, top: float) -> None:
+        self.fig = plt.figure(figsize=_A4)
+        quiet_redraws(self.fig)
+        self.y = top
+
+    def room(self, height: float) -> bool:
+        return self.y - height >= _BOTTOM
+
+
+def _block_lines(r: dict[str, object], quote: str, section: str) -> list[tuple[str, str]]:
+    """The lines under an indicator's name: (text, colour), wrapped to the column."""
     status = str(r["status"])
     unit = r["unit"] if isinstance(r["unit"], str) else ""
-    name = plain_text(str(r["indicator_zh"]))
-    fig.text(_COLS["name"], y, name if len(name) <= 22 else name[:21] + "…", fontsize=8)
-    fig.text(_COLS["status"], y, STATUS_ZH[status], fontsize=8, color=STATUS_COLORS[status], fontweight="bold")
-    if status == "qualitative":
-        fig.text(_COLS["latest"], y, "定性目标：年度报告中文字说明", fontsize=MIN_FONT_PT, color="#555")
-        return
-    fig.text(_COLS["need"], y, f"{fmt(r['required'], unit)} / {fmt(r['final_required'], unit)}", fontsize=MIN_FONT_PT)
-    if status == "no_data":
-        fig.text(_COLS["latest"], y, "—", fontsize=8)
-    else:
-        fig.text(_COLS["latest"], y, f"{fmt(r['latest'], unit)}（{fmt_year(r['latest_year'])}）", fontsize=MIN_FONT_PT)
-        pct = r["progress_pct"]
-        bar = fig.add_axes((_COLS["bar"], y - 0.002, 0.10, 0.012))
-        bar.barh([0], [100], color="#eeeeee")
-        if isinstance(pct, float) and not math.isnan(pct):
-            bar.barh([0], [min(max(pct, 0.0), 100.0)], color=STATUS_COLORS[status])
-            bar.text(101, 0, f"{pct:.0f}%", fontsize=MIN_FONT_PT, va="center")
-        bar.set_xlim(0, 100)
-        bar.set_axis_off()
-        _trend_axes(fig, y, trend(values, str(r["indicator_id"])), STATUS_COLORS[status])
-    detail = str(r.get("rule_zh") or "")
-    extra = "；".join(str(r[k]) for k in ("tool_note", "note") if r.get(k))
-    text = detail + (f"；{extra}" if extra else "")
-    if text:
-        text = text if len(text) <= 70 else text[:69] + "…"
-        fig.text(_COLS["name"] + 0.02, y - 0.016, plain_text(text), fontsize=MIN_FONT_PT, color="#555")
+    width = 66.0
+    out: list[tuple[str, str]] = []
+    if status not in ("qualitative", "no_data") and not _missing(r["latest"]):
+        at_least = "至少 " if r.get("at_least") else ""
+        parts = [
+            f"{fmt_year(r['latest_year'])}年 {at_least}{fmt(r['latest'], unit)}（{r['aggregation']}）",
+        ]
+        if not _missing(r["required"]):
+            parts.append(f"当年应达 {fmt(r['required'], unit, need=True)}")
+            parts.append(f"{fmt_year(r['target_year'])}年需达 {fmt(r['final_required'], unit, need=True)}")
+        out += [(t, "#222222") for t in _wrap("；".join(parts), width)]
+    out += [(t, "#333333") for t in _wrap(f"规划原文：“{quote}”（{section}）", width)]
+    target = f"目标：{r['target_zh']}"
+    if r.get("rule_zh"):
+        target += f"；规则：{r['rule_zh']}"
+    out += [(t, "#444444") for t in _wrap(target, width)]
+    for key, label, colour in (
+        ("question", "待核实", "#6a1b9a"),
+        ("tool_note", "说明", "#444444"),
+        ("later", "规划期后", "#444444"),
+        ("note", "备注", "#444444"),
+    ):
+        if r.get(key):
+            wrapped = _wrap(f"{label}：{r[key]}", width)
+            if len(wrapped) > _MAX_LINES:  # a long note: its start here, all of it in the workbook
+                wrapped = [
+                    *wrapped[: _MAX_LINES - 1],
+                    _cut(wrapped[_MAX_LINES - 1], width - 12) + "（全文见监测结果工作簿）",
+                ]
+            out += [(t, colour) for t in wrapped]
+    return out
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+_LINE = 10.5 * _PT  # a 7 pt line
+_HEAD = 13.5 * _PT  # the name line (8.5 pt)
+_GAP = 7 * _PT
+
+
+def _draw_block(page: _Page, r: dict[str, object], lines: list[tuple[str, str]], values: pd.DataFrame) -> None:
+    status = str(r["status"])
+    fig, y = page.fig, page.y
+    fig.add_artist(
+        Rectangle(
+            (_LEFT, y - 3 * _PT),
+            0.09,
+            12 * _PT,
+            transform=fig.transFigure,
+            facecolor=STATUS_COLORS[status],
+            edgecolor="none",
+        )
+    )
+    fig.text(
+        _LEFT + 0.045, y + 3 * _PT, STATUS_ZH[status], fontsize=7.5, color=STATUS_TEXT[status], ha="center", va="center"
+    )
+    fig.text(_TEXT_X, y, plain_text(_cut(str(r["indicator_zh"]), 33)), fontsize=8.5)
+    pct = r["progress_pct"]
+    if status not in ("qualitative", "no_data", "no_base") and isinstance(pct, float) and not math.isnan(pct):
+        for width, colour in ((0.11, "#eeeeee"), (0.11 * min(max(pct, 0.0), 100.0) / 100, STATUS_COLORS[status])):
+            fig.add_artist(
+                Rectangle((0.66, y), width, 6 * _PT, transform=fig.transFigure, facecolor=colour, edgecolor="none")
+            )
+        fig.text(0.775, y, fmt_pct(pct), fontsize=_SMALL)
+        _trend_lines(fig, y, trend(values, str(r["indicator_id"])), STATUS_COLORS[status])
+    y -= _HEAD
+    for text, colour in lines:
+        fig.text(_TEXT_X, y, plain_text(text), fontsize=_SMALL, color=colour)
+        y -= _LINE
+    page.y = y - _GAP
+
+
+def _footer(fig: Figure, credits: Sequence[str], number: int, total: int) -> None:
+    lines = _wrap("；".join(credits), 100.0)[:2]
+    for k, line in enumerate(lines):
+        fig.text(_LEFT, 0.04 - k * 11 * _PT, plain_text(line), fontsize=_SMALL, color="#444444")
+    fig.text(_RIGHT, 0.012, f"第 {number}/{total} 页", fontsize=_SMALL, color="#444444", ha="right")
+
+
+def pages(
+    results: pd.DataFrame,
+    zone_id: str,
+    *,
+    year: int | None = None,
+    values: pd.DataFrame | None = None,
+    refused_rows: int = 0,
+    credits: Sequence[str] = (),
+) -> list[Figure]:
+    """The A4 pages of one zone's (or the district's) report, as matplotlib figures."""
+    require_cjk_font()
+    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]  # measured (and drawn) in the CJK font
+    plt.rcParams["font.family"] = "sans-serif"
+    mine = results[results["target_id"] == zone_id]
+    figures = values if values is not None else pd.DataFrame(columns=["indicator_id", "year", "value"])
+    table = indicators().set_index("id")
+    when = f"{year}年" if year else "最新"
+    first = _Page(0.70)
+    fig = first.fig
+    fig.text(0.5, 0.965, plain_text(f"{PLAN_TITLE_ZH} · {when}规划实施监测"), ha="center", fontsize=13)
+    fig.text(0.5, 0.94, plain_text(target_name(zone_id, load("zones"))), ha="center", fontsize=11)
+    _locator(fig, zone_id)
+    counts = mine["status"].value_counts()
+    lines = [f"{STATUS_ZH[s]}：{int(counts.get(s, 0))} 项" for s in STATUS_ZH if counts.get(s, 0)]
+    lines += _wrap(Coverage(mine, refused_rows).text(), 30)
+    y = 0.905
+    for line in lines:
+        fig.text(0.42, y, plain_text(line), fontsize=9)
+        y -= 15 * _PT
+    for line in _wrap(_RULES, 44):
+        if y < 0.725:
+            break
+        fig.text(0.42, y, line, fontsize=_SMALL, color="#444444")
+        y -= _LINE
+    out = [first]
+    page = first
+    for rec in mine.to_dict("records"):
+        r = {str(k): v for k, v in rec.items()}
+        ind = table.loc[str(r["indicator_id"])]
+        lines_ = _block_lines(r, str(ind["quote"]), str(ind["plan_section"]))
+        height = _HEAD + len(lines_) * _LINE + _GAP
+        if not page.room(height):
+            page = _Page(0.95)
+            out.append(page)
+        _draw_block(page, r, lines_, figures)
+    for k, p in enumerate(out, start=1):
+        _footer(p.fig, credits, k, len(out))
+    return [p.fig for p in out]
+
+
+def _texts(figs: Iterable[Figure]) -> set[str]:
+    chars: set[str] = set()
+    for fig in figs:
+        for t in fig.texts:  # every text of a page is a figure text (the axes hold none)
+            chars.update(t.get_text())
+    return chars
+
+
+class _FontSubset:
+    """The CJK font cut down to ``chars``, written once and registered with matplotlib under its
+    own family name (`_SUBSET_FAMILY`)."""
+
+    def __init__(self, chars: set[str], folder: Path) -> None:
+        from fontTools import subset, ttLib
+
+        source = require_cjk_font()
+        font = ttLib.TTFont(source, fontNumber=0)
+        options = subset.Options()
+        options.layout_features = []
+        # a PDF draws glyphs one by one: no shaping tables needed (reading GSUB/GPOS is most of the time)
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "FFTM", "morx", "kern"]
+        options.notdef_outline = True
+        options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
+        subsetter = subset.Subsetter(options)
+        printable = {chr(c) for c in range(0x20, 0x7F)}
+        subsetter.populate(unicodes=sorted({ord(c) for c in chars | printable}))
+        subsetter.subset(font)
+        for rec in font["name"].names:
+            if rec.nameID in (1, 4, 16):
+                rec.string = _SUBSET_FAMILY
+            elif rec.nameID == 6:
+                rec.string = _SUBSET_FAMILY.replace(" ", "")
+        self.path = folder / "hg-monitor-cjk.ttf"
+        font.save(self.path)
+        manager = font_manager.fontManager
+        manager.ttflist = [f for f in manager.ttflist if f.name != _SUBSET_FAMILY]  # an earlier run's, deleted
+        manager.addfont(str(self.path))
+        for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
+            if cached is not None and hasattr(cached, "cache_clear"):
+                cached.cache_clear()
+
+
+def write_pdfs(jobs: Sequence[tuple[list[Figure], Path]]) -> list[Path]:
+    """Write each list of pages to its PDF, embedding one CJK font subset built once for all."""
+    with tempfile.TemporaryDirectory(prefix="hg-font-") as tmp:
+        _FontSubset(_texts(f for figs, _ in jobs for f in figs), Path(tmp))
+        rc = {
+            "font.sans-serif": [_SUBSET_FAMILY, CJK_FONT, "DejaVu Sans"],
+            "font.family": "sans-serif",
+            "pdf.fonttype": 42,
+        }
+        written = []
+        with plt.rc_context(rc):  # type: ignore[arg-type]
+            for figs, path in jobs:
+                path = Path(path)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with PdfPages(path, metadata={"Title": "规划实施监测", "Creator": "hepinggis"}) as pdf:
+                    for fig in figs:
+                        pdf.savefig(fig)
+                written.append(path)
+        for figs, _ in jobs:
+            for fig in figs:
+                plt.close(fig)
+    return written
 
 
 def monitor_pdf(
@@ -89,57 +375,9 @@ def monitor_pdf(
     year: int | None = None,
     values: pd.DataFrame | None = None,
     refused_rows: int = 0,
-    source: str | None = None,
-    example: bool = False,
+    credits: Sequence[str] = (),
 ) -> Path:
-    """A printable one-page A4 report for one zone (or ``"district"``): a locator map, the coverage
-    and rows not read, and a table of its indicators with unit, figure (year), requirement now /
-    in 2025, progress bar, trend and status. "示例" appears only when ``example`` is true."""
-    require_cjk_font()
-    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
-    plt.rcParams["pdf.fonttype"] = 42
-    mine = results[results["target_id"] == zone_id]
-    figures = values if values is not None else pd.DataFrame(columns=["indicator_id", "year", "value"])
-    when = f"{year}年" if year else "最新"
-    fig = plt.figure(figsize=(21.0 / 2.54, 29.7 / 2.54))
-    quiet_redraws(fig)
-    fig.text(
-        0.5, 0.965, plain_text(f"{PLAN_TITLE_ZH} · {when}规划实施监测"), ha="center", fontsize=13, fontweight="bold"
-    )
-    fig.text(0.5, 0.94, plain_text(target_name(zone_id, load("zones"))), ha="center", fontsize=11)
-    _locator(fig, zone_id)
-    counts = mine["status"].value_counts()
-    lines = [f"{STATUS_ZH[s]}：{int(counts.get(s, 0))} 项" for s in STATUS_ZH if counts.get(s, 0)]
-    cover = Coverage(mine, refused_rows).text()
-    lines += ["", plain_text(cover), plain_text(f"监测数据：{source or '—'}"), plain_text(boundaries_credit())]
-    if example:
-        lines.append("示例数据，非真实统计")
-    fig.text(0.42, 0.91, "\n".join(lines), va="top", fontsize=9, linespacing=1.6)
-    y = 0.66
-    heads = {
-        "name": "指标",
-        "latest": "最新（年份）",
-        "need": "应达 / 2025年需",
-        "bar": "进度",
-        "trend": "趋势",
-        "status": "状态",
-    }
-    for key, text in heads.items():
-        fig.text(_COLS[key], y, text, fontsize=8, fontweight="bold")
-    for r in mine.to_dict("records"):
-        y -= 0.05
-        _row(fig, y, {str(k): v for k, v in r.items()}, figures)
-    fig.text(
-        0.06,
-        0.025,
-        "规则：提前达成 = 已达到2025年目标；达到进度 = 不低于规划轨迹的当年要求值；略有滞后 = 完成应有进度的 80% 以上；"
-        "明显滞后 = 不足 80%；\n2025年判断已达成/未达成；无数据 = 规划期内无数值（仅有基期、缺年或缺基数）。"
-        "趋势：实线为填报值，虚线为规划轨迹。目标与原文见 geodata/src/indicators.json。",
-        fontsize=MIN_FONT_PT,
-        color="#444",
-    )
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+    """A printable A4 report for one zone (or ``"district"``), as many pages as its indicators
+    take (see `pages`)."""
+    figs = pages(results, zone_id, year=year, values=values, refused_rows=refused_rows, credits=credits)
+    return write_pdfs([(figs, Path(path))])[0]

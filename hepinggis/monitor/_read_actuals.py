@@ -1,24 +1,28 @@
-"""Reading the yearly figures a bureau enters (`read_actuals`): every row read, or refused with its
-number, field and reason, in Chinese; each figure read as the person typed it (see `_figures`)."""
+"""Reading the yearly figures a bureau enters (`read_actuals`): every row read, or reported with the
+row number the spreadsheet shows, the column and the reason, in Chinese; each figure read as the
+person typed it (see `_figures`) and, where a habit makes it doubtful, asked about (see `_doubts`)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
 
 from hepinggis.io._sheets import write_csv, write_workbook
-from hepinggis.io._tables import ImportFileError, read_raw
-from hepinggis.monitor._figures import entry_mode, parse_figure, value_rule
+from hepinggis.io._tables import ImportFileError
+from hepinggis.monitor._doubts import flag_doubts
+from hepinggis.monitor._figures import entry_mode, is_no_data, parse_figure, unit_message, value_rule
+from hepinggis.monitor._sheets import Cell, Grid, read_grid
 
-__all__ = ["EXAMPLE_MARK", "HEADERS", "OUTCOME_ZH", "YEARS", "ActualsResult", "read_actuals"]
+__all__ = ["EXAMPLE_MARK", "HEADERS", "OUTCOME_ZH", "PLAN_YEARS", "YEARS", "ActualsResult", "read_actuals"]
 
-#: Years a figure may be entered for.
-YEARS = (2020, 2035)
+#: Years a figure may be entered for (figures outside the plan period are read and listed as such).
+YEARS = (2000, 2035)
+#: The plan period: the years judged (2020 is the base year).
+PLAN_YEARS = (2021, 2025)
 #: Column headers of the entry workbook (Chinese, as planners fill it in), by English role.
 HEADERS = {
     "indicator_id": "指标编号",
@@ -33,29 +37,42 @@ HEADERS = {
 }
 _ALIASES = {
     "indicator_id": ("indicator_id", "指标编号", "编号", "id"),
+    "indicator_zh": ("indicator_zh", "指标", "指标名称"),
+    "unit": ("unit", "单位", "计量单位"),
     "year": ("year", "年份", "年度"),
-    "value": ("value", "数值", "实际值", "完成值"),
+    "value": ("value", "数值", "实际值", "完成值", "数据"),
     "entry": ("entry", "填报口径", "口径"),
     "note": ("note", "备注", "说明"),
 }
 #: What each reading outcome is called in the bureau's report.
-OUTCOME_ZH = {"read": "已读入", "blank": "未填", "rejected": "未读入"}
+OUTCOME_ZH = {"read": "已读入", "blank": "未填", "no_data": "无数据", "skipped": "已跳过", "rejected": "未读入"}
 #: The bundled example figures say so in every note; a package says "示例" only for them.
 EXAMPLE_MARK = "示意数据"
+_YEAR = re.compile(r"(\d{4})(?:\.0+)?\s*(?:年度?)?")
+_CONFIRM = ("已核实", "核实", "已确认", "确认")
+_VALUE_COLUMNS = ["indicator_id", "year", "value", "entry", "note", "row", "confirmed", "flag", "question"]
 
 
 @dataclass
 class ActualsResult:
     """What `read_actuals` returns: the figures read, and one report line per input row."""
 
-    values: pd.DataFrame  # indicator_id, year, value, entry, note, row
+    values: pd.DataFrame  # indicator_id, year, value, entry, note, row, confirmed, flag, question
     report: pd.DataFrame  # row, indicator_id, year, outcome, field, message
     source: str
     rows_in: int
+    sheet: str | None = None
 
     @property
     def rejected(self) -> pd.DataFrame:
         return self.report[self.report["outcome"] == "rejected"].reset_index(drop=True)
+
+    @property
+    def doubtful(self) -> pd.DataFrame:
+        """The figures read but asked about (a share typed as a fraction, running totals typed as
+        additions): not judged until the 填报口径 column confirms them."""
+        v = self.values
+        return v[v["flag"].fillna("").astype(str) != ""].reset_index(drop=True)
 
     @property
     def is_example(self) -> bool:
@@ -64,10 +81,12 @@ class ActualsResult:
         return bool(len(notes)) and bool(notes.str.contains(EXAMPLE_MARK).all())
 
     def summary(self) -> str:
-        blank = int((self.report["outcome"] == "blank").sum())
+        counts = self.report["outcome"].value_counts()
+        place = f"（工作表“{self.sheet}”）" if self.sheet else ""
         return (
-            f"{self.source}: {self.rows_in} rows in → {len(self.values)} figures read, "
-            f"{len(self.rejected)} rejected, {blank} left blank"
+            f"{Path(self.source).name}{place}：{self.rows_in} 行，读入 {len(self.values)} 项数值，"
+            f"未读入 {int(counts.get('rejected', 0))} 行，未填 {int(counts.get('blank', 0))} 行，"
+            f"填报为无数据 {int(counts.get('no_data', 0))} 行，待核实 {len(self.doubtful)} 项"
         )
 
     def report_zh(self) -> pd.DataFrame:
@@ -92,120 +111,179 @@ class ActualsResult:
             write_csv(self.report_zh(), path)
 
 
-def _column(headers: list[str], role: str) -> str | None:
-    for name in _ALIASES[role]:
-        for h in headers:
-            if h.strip().lower() == name.lower():
-                return h
+def _norm(value: object) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip().lower() if value is not None else ""
+
+
+def _columns(header: list[str]) -> dict[str, int | None]:
+    found: dict[str, int | None] = {}
+    for role, names in _ALIASES.items():
+        found[role] = next((k for name in names for k, h in enumerate(header) if h == _norm(name)), None)
+    return found
+
+
+def _header(grid: Grid) -> tuple[int, dict[str, int | None], list[str]] | None:
+    """The header row (index into ``grid.rows``), the columns by role and the header texts; a
+    two-row header (a merged group title above 数值) is read as one."""
+    for k, (_, cells) in enumerate(grid.rows[:20]):
+        texts = [_norm(c.value) for c in cells]
+        cols = _columns(texts)
+        if cols["indicator_id"] is None:
+            continue
+        if (cols["year"] is None or cols["value"] is None) and k + 1 < len(grid.rows):
+            below = [_norm(c.value) for c in grid.rows[k + 1][1]]
+            merged = [b or t for t, b in zip(texts, below + [""] * len(texts), strict=False)]
+            both = _columns(merged)
+            if both["year"] is not None and both["value"] is not None:
+                return k + 1, both, merged
+        return k, cols, texts
     return None
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() in ("", "nan", "None")
+def _accepts(grid: Grid) -> bool:
+    found = _header(grid)
+    return found is not None and found[1]["year"] is not None and found[1]["value"] is not None
 
 
-def _text(value: object) -> str:
-    return "" if _blank(value) else unicodedata.normalize("NFKC", str(value)).strip()
-
-
-def _line(row: int, iid: str, year: object, outcome: str, fieldname: str | None, message: str) -> dict[str, object]:
-    return {
-        "row": row,
-        "indicator_id": iid or None,
-        "year": year,
-        "outcome": outcome,
-        "field": fieldname,
-        "message": message,
-    }
-
-
-def _percent_rows(path: Path, sheet: str | int | None, column: int) -> set[int]:
-    """Spreadsheet rows whose cell in ``column`` (0-based) Excel shows as a percentage: such a cell
-    holds 0.52 for what the person saw and typed as 52 %."""
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        ws = book.worksheets[sheet or 0] if not isinstance(sheet, str) else book[sheet]
-        rows: set[int] = set()
-        for r, row in enumerate(ws.iter_rows(min_col=column + 1, max_col=column + 1), start=1):
-            cell = row[0] if row else None
-            fmt = getattr(cell, "number_format", "") or ""
-            if "%" in fmt and isinstance(getattr(cell, "value", None), (int, float)):
-                rows.add(r)
-        return rows
-    finally:
-        book.close()
-
-
-def _year(text: str) -> int | None:
-    number = float(pd.to_numeric(text, errors="coerce"))
-    if not np.isfinite(number) or number != int(number) or not YEARS[0] <= number <= YEARS[1]:
+def _year(value: object) -> int | None:
+    if isinstance(value, bool):
         return None
-    return int(number)
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() and YEARS[0] <= value <= YEARS[1] else None
+    match = _YEAR.fullmatch(unicodedata.normalize("NFKC", str(value)).strip())
+    if match is None:
+        return None
+    year = int(match.group(1))
+    return year if YEARS[0] <= year <= YEARS[1] else None
+
+
+def _blank(cell: Cell) -> bool:
+    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
+
+
+def _entry(text: str) -> tuple[str | None, bool]:
+    """The entry mode written in 填报口径 and whether the clerk confirmed it (“当年新增（已核实）”)."""
+    word = unicodedata.normalize("NFKC", text).strip()
+    confirmed = any(c in word for c in _CONFIRM)
+    for c in _CONFIRM:
+        word = word.replace(c, "")
+    word = word.strip(" ()（）,，;；")
+    return entry_mode(word), confirmed
 
 
 class _Skip(Exception):
-    """A row not read as a figure: left blank, or refused with the field and the reason."""
+    """A row not read as a figure: left blank, said to have no data, or refused with the reason."""
 
     def __init__(self, outcome: str, fieldname: str | None, message: str, year: int | None = None) -> None:
         super().__init__(message)
         self.outcome, self.field, self.message, self.year = outcome, fieldname, message, year
 
 
-def _identify(
-    iid: str, year_text: str, cell: object, known: pd.DataFrame, cols: dict[str, str | None]
-) -> tuple[pd.Series, int]:
-    """The indicator and year a row is for, or `_Skip` (empty row, unknown or qualitative
-    indicator, no year in range, no figure)."""
-    if not iid and not year_text and _blank(cell):
-        raise _Skip("rejected", None, "此行为空")
-    if iid not in known.index:
-        raise _Skip("rejected", cols["indicator_id"], f"未知的指标编号“{iid}”：见填报模板或 hepinggis.indicators()")
-    ind = known.loc[str(iid)]
-    assert isinstance(ind, pd.Series)  # ids are unique (checked by `indicators`): one row
-    if ind["kind"] == "qualitative":
-        raise _Skip("rejected", cols["indicator_id"], f"“{iid}”为定性目标：请在年度报告中文字说明")
-    year = _year(year_text)
-    if year is None:
-        raise _Skip("rejected", cols["year"], f"“{year_text}”不是 {YEARS[0]}–{YEARS[1]} 之间的年份")
-    if _blank(cell):
-        raise _Skip("blank", cols["value"], "未填数值", year)
-    return ind, year
+class _Row:
+    """One data row, its cells by role."""
+
+    def __init__(self, cells: list[Cell], cols: dict[str, int | None], names: dict[str, str]) -> None:
+        self.cells, self.cols, self.names = cells, cols, names
+
+    def cell(self, role: str) -> Cell:
+        k = self.cols.get(role)
+        return self.cells[k] if k is not None and k < len(self.cells) else Cell()
+
+    def text(self, role: str) -> str:
+        value = self.cell(role).value
+        return "" if value is None else unicodedata.normalize("NFKC", str(value)).strip()
+
+    def name(self, role: str) -> str:
+        return self.names.get(role, role)
 
 
-def _figure(
-    ind: pd.Series, cell: object, entry_text: str, year: int, percent: bool, cols: dict[str, str | None]
-) -> tuple[float, str | None, list[str]]:
-    """The figure as typed (see `parse_figure`), its entry mode for cumulative counts, and the
-    warnings to keep with it; or `_Skip`."""
-    fig = parse_figure(cell, rule=value_rule(str(ind["kind"]), ind["unit"]), unit=ind["unit"], percent_format=percent)
-    if fig.value is None:
-        raise _Skip("rejected", cols["value"], fig.error, year)
-    warnings = [fig.warning] if fig.warning else []
-    cumulative = ind["basis"] == "cumulative"
+def _check_unit(ind: pd.Series, row: _Row, year: int) -> None:
+    typed = row.text("unit")
+    unit = ind["unit"] if isinstance(ind["unit"], str) else ""
+    if not typed or not unit or typed == unit:
+        return
+    # another unit than the indicator's: said with the conversion where there is one
+    raw = row.cell("value").value
     try:
-        mode = entry_mode(entry_text)
+        number: float | None = float(str(raw).replace(",", "")) if raw is not None else None
+    except ValueError:
+        number = None
+    shown = f"{raw}{typed}" if raw is not None else typed
+    message = "单位栏" + unit_message(shown, number, typed, unit)
+    raise _Skip("rejected", row.name("unit"), message, year)
+
+
+def _read_row(row: _Row, iid: str, known: pd.DataFrame) -> tuple[pd.Series, int, float, str | None, bool, list[str]]:
+    """The indicator, year, figure, entry mode, confirmation and warnings of a row; or `_Skip`."""
+    if iid not in known.index:
+        raise _Skip(
+            "rejected",
+            row.name("indicator_id"),
+            f"未知的指标编号“{iid}”：请使用填报模板中的指标编号（模板“指标一览”页列出全部指标）",
+        )
+    ind = known.loc[iid]
+    assert isinstance(ind, pd.Series)  # ids are unique (checked by `indicators`): one row
+    year_cell = row.cell("year")
+    year = _year(year_cell.value)
+    if year is None:
+        shown = "" if _blank(year_cell) else str(year_cell.value).strip()
+        raise _Skip("rejected", row.name("year"), f"“{shown}”不是年份（请填 2021–2025 之间的年份，如 2023）")
+    if ind["kind"] == "qualitative":
+        if _blank(row.cell("value")) or is_no_data(row.cell("value").value):
+            raise _Skip("skipped", row.name("value"), f"“{ind['indicator_zh']}”为定性目标，不填数值", year)
+        raise _Skip(
+            "rejected", row.name("value"), f"“{ind['indicator_zh']}”为定性目标，不填数值：请在年度报告中文字说明", year
+        )
+    value_cell = row.cell("value")
+    if _blank(value_cell):
+        raise _Skip("blank", row.name("value"), "未填数值", year)
+    if is_no_data(value_cell.value):
+        raise _Skip("no_data", row.name("value"), f"填报为“{str(value_cell.value).strip()}”：按无数据处理", year)
+    _check_unit(ind, row, year)
+    limit = ind.get("plausible_max")
+    fig = parse_figure(
+        value_cell.value,
+        rule=value_rule(str(ind["kind"]), ind["unit"]),
+        unit=ind["unit"],
+        percent_format=value_cell.percent,
+        plausible_max=float(limit) if limit is not None and pd.notna(limit) else None,
+    )
+    if fig.value is None:
+        raise _Skip("rejected", row.name("value"), fig.error, year)
+    warnings = [fig.warning] if fig.warning else []
+    entry_text = row.text("entry")
+    try:
+        mode, confirmed = _entry(entry_text)
     except ValueError as exc:
-        raise _Skip("rejected", cols["entry"], str(exc), year) from None
-    if cumulative:
+        raise _Skip("rejected", row.name("entry"), str(exc), year) from None
+    if ind["basis"] == "cumulative":
         mode = mode or str(ind["entry"] or "addition")
     elif mode is not None:
         warnings.append(f"填报口径“{entry_text}”只适用于累计类指标，此处不采用")
         mode = None
-    if year == int(ind["base_year"] or 2020) and ind["basis"] in ("cumulative", "per_year"):
+    if year < PLAN_YEARS[0] - 1 or year > PLAN_YEARS[1]:
+        warnings.append(f"{year}年不在规划期（2021–2025年）内：单独列示，不参与判断")
+    elif year == PLAN_YEARS[0] - 1 and ind["basis"] in ("cumulative", "per_year"):
+        cumulative = ind["basis"] == "cumulative"
         warnings.append(f"{year}年为基期：不计入规划期（2021年起）的{'累计' if cumulative else '年均'}，仅在趋势中列示")
-    return fig.value, mode, warnings
+    return ind, year, fig.value, mode, confirmed, warnings
 
 
-def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | int | None = None) -> ActualsResult:
-    """Read yearly figures (XLSX from `write_template`, or CSV in UTF-8/GBK) row by row.
+def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | None = None) -> ActualsResult:
+    """Read yearly figures (the entry workbook of `write_template` as .xlsx, .xls or .ods, or a CSV
+    in UTF-8/GBK) row by row.
 
-    Every row is read, left blank (the template lists every year) or refused with its row number,
-    field and reason (in Chinese): an unknown indicator id, a qualitative indicator, a year outside
-    2020–2035, an (indicator, year) pair given twice (the first is kept and named), a row with more
-    fields than the header (an unquoted comma), and a figure that cannot be read as the person
-    meant it (see `hepinggis.monitor._figures.parse_figure`: percent formats, ambiguous commas, ranges per
-    kind). For cumulative counts the 填报口径 column says whether a row is the year's addition
-    (当年新增) or the running total since 2021 (累计数); blank means the indicator's default.
+    The sheet is ``sheet`` (a name or its number from 1), else the first with a 指标编号/年份/数值
+    header (a cover sheet is passed over). Every row below the header is read, left blank (未填),
+    said to have no data ("/", "—", "无", "不适用" …), skipped (an empty row, a section title
+    without year or figure) or refused with the row number the spreadsheet shows, the column and
+    the reason in Chinese: an unknown indicator, a value for a qualitative target, a cell that is
+    not a year ("2025年" is 2025), a figure not read as the person meant it (see
+    `hepinggis.monitor._figures.parse_figure`: percent formats, commas, units, plausible ranges),
+    an (indicator, year) pair given twice (the first is kept and named). Merged 指标编号 cells name
+    each row they cover (in a CSV, an empty 指标编号 under a row of the same 指标 takes that row's).
+    The figures are then checked together (`hepinggis.monitor._doubts.flag_doubts`). 备注 is kept
+    byte for byte.
 
     Examples
     --------
@@ -219,54 +297,105 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     from hepinggis.monitor.indicators import indicators
 
     path = Path(path)
-    ids = {a.lower() for a in _ALIASES["indicator_id"]}
-    raw = read_raw(
-        path,
-        encoding=encoding,
-        sheet=sheet if sheet is not None else 0,
-        is_header=lambda cells: any(c.lower() in ids for c in cells),  # a title row above the header is skipped
-    )
-    frame = raw.frame
-    headers = [str(c) for c in frame.columns]
-    frame.columns = headers
-    cols = {role: _column(headers, role) for role in _ALIASES}
+    grid = read_grid(path, sheet=sheet, encoding=encoding, accept=_accepts)
+    where = f"{path.name}{'（' + grid.where() + '）' if grid.sheet else ''}"
+    found = _header(grid)
+    if found is None:
+        others = f"；工作簿中的工作表：{'、'.join(grid.sheets)}，可用 --sheet 指定" if len(grid.sheets) > 1 else ""
+        raise ImportFileError(f"{where}：找不到表头（须有“指标编号”“年份”“数值”列）{others}")
+    at, cols, texts = found
+    names = {role: str(grid.rows[at][1][k].value or texts[k]) for role, k in cols.items() if k is not None}
+    names = {role: HEADERS.get(role, role) if not n.strip() else n.strip() for role, n in names.items()}
     missing = [HEADERS[r] for r in ("indicator_id", "year", "value") if cols[r] is None]
     if missing:
-        raise ImportFileError(f"{path}: 缺少“{'”“'.join(missing)}”列（现有列：{'、'.join(headers)}）")
+        shown = "、".join(t for t in texts if t) or "（空）"
+        raise ImportFileError(f"{where}：缺少“{'”“'.join(missing)}”列（表头为：{shown}）")
     known = indicators().set_index("id")
-    value_col = str(cols["value"])
-    percent_rows = (
-        _percent_rows(path, sheet, headers.index(value_col)) if path.suffix.lower() in {".xlsx", ".xlsm"} else set()
-    )
-    report = [_line(n, "", None, "rejected", None, m) for n, m in raw.bad_rows]
+    width = max((k + 1 for k, t in enumerate(texts) if t), default=0)
+    body = grid.rows[at + 1 :]
+    while body and all(_blank(c) for c in body[-1][1]):
+        body.pop()  # formatted but empty rows below the table are not rows of it
+    report: list[dict[str, object]] = []
     values: list[dict[str, object]] = []
     first: dict[tuple[str, int], int] = {}
-    for rownum, (_, rec) in zip(raw.row_numbers, frame.iterrows(), strict=True):
-        iid = _text(rec[str(cols["indicator_id"])])
-        cell = rec[value_col]
-        try:
-            ind, year = _identify(iid, _text(rec[str(cols["year"])]), cell, known, cols)
-            value, mode, warnings = _figure(
-                ind, cell, _text(rec[cols["entry"]]) if cols["entry"] else "", year, rownum in percent_rows, cols
+    above: tuple[str, str] = ("", "")  # the last row's indicator id and name (for a CSV's merged cells)
+    for rownum, cells in body:
+        row = _Row(cells, cols, names)
+
+        def line(
+            outcome: str, fieldname: str | None, message: str, iid: str = "", year: object = None, at: int = rownum
+        ) -> None:
+            report.append(
+                {"row": at, "indicator_id": iid or None, "year": year, "outcome": outcome, "field": fieldname}
+                | {"message": message}
             )
-        except _Skip as skip:
-            report.append(_line(rownum, iid, skip.year, skip.outcome, skip.field, skip.message))
+
+        if all(_blank(c) for c in cells):
+            line("skipped", None, "空行（已跳过）")
             continue
-        if rownum in raw.row_notes:
-            warnings.append(raw.row_notes[rownum])
+        extra = [c for c in cells[width:] if not _blank(c)]
+        if grid.sheet is None and extra:  # a CSV row split at an unquoted comma
+            line(
+                "rejected",
+                None,
+                f"此行有 {width + len(extra)} 个字段，表头只有 {width} 列："
+                "文字中的英文逗号请用引号括起，或改用中文逗号“，”",
+                row.text("indicator_id"),
+            )
+            continue
+        iid = row.text("indicator_id")
+        zh = row.text("indicator_zh")
+        fill_note = ""
+        if not iid and above[0] and (not zh or zh == above[1]) and not _blank(row.cell("year")):
+            iid, fill_note = above[0], f"指标编号为空，沿用上一行的“{above[0]}”（合并单元格）"
+        if not iid and _blank(row.cell("year")) and _blank(row.cell("value")):
+            line("skipped", None, "说明行（无指标编号、年份和数值，未作为数据读入）")
+            continue
+        if not iid:
+            line("rejected", names["indicator_id"], "未填指标编号")
+            continue
+        above = (iid, zh)
+        try:
+            _ind, year, value, mode, confirmed, warnings = _read_row(row, iid, known)
+        except _Skip as skip:
+            line(skip.outcome, skip.field, skip.message, iid, skip.year)
+            continue
+        if fill_note:
+            warnings.insert(0, fill_note)
         if (iid, year) in first:
             kept = first[(iid, year)]
-            report.append(
-                _line(
-                    rownum, iid, year, "rejected", value_col, f"{iid} {year}年已在第 {kept} 行填报（保留第 {kept} 行）"
-                )
-            )
+            line("rejected", names["value"], f"该指标{year}年已在第 {kept} 行填报（保留第 {kept} 行）", iid, year)
             continue
         first[(iid, year)] = rownum
-        note = _text(rec[cols["note"]]) if cols["note"] else ""
-        values.append({"indicator_id": iid, "year": year, "value": value, "entry": mode, "note": note, "row": rownum})
-        report.append(_line(rownum, iid, year, "read", value_col if warnings else None, "；".join(warnings)))
-    value_frame = pd.DataFrame(values, columns=["indicator_id", "year", "value", "entry", "note", "row"])
+        note_cell = row.cell("note").value
+        note = "" if note_cell is None else note_cell if isinstance(note_cell, str) else str(note_cell)
+        values.append(
+            {
+                "indicator_id": iid,
+                "year": year,
+                "value": value,
+                "entry": mode,
+                "note": note,
+                "row": rownum,
+                "confirmed": confirmed,
+                "flag": "",
+                "question": "",
+            }
+        )
+        line("read", names["value"] if warnings else None, "；".join(warnings), iid, year)
+    value_frame = pd.DataFrame(values, columns=_VALUE_COLUMNS)
+    value_frame = flag_doubts(value_frame, known)
     report_frame = pd.DataFrame(report, columns=["row", "indicator_id", "year", "outcome", "field", "message"])
+    for rec in value_frame[value_frame["flag"] != ""].to_dict("records"):
+        at_row = report_frame["row"] == rec["row"]
+        report_frame.loc[at_row, "message"] = [
+            "；".join(m for m in (str(old or ""), f"待核实：{rec['question']}") if m)
+            for old in report_frame.loc[at_row, "message"]
+        ]
+        report_frame.loc[at_row, "field"] = names["value"]
     report_frame = report_frame.sort_values("row", kind="stable").reset_index(drop=True)
-    return ActualsResult(value_frame, report_frame, str(path), len(frame) + len(raw.bad_rows))
+    report_frame["year"] = report_frame["year"].astype(object).where(report_frame["year"].notna(), None)
+    result = ActualsResult(value_frame, report_frame, str(path), len(body), grid.sheet)
+    result.values["value"] = result.values["value"].astype(float)
+    result.values["year"] = result.values["year"].astype(int) if len(result.values) else result.values["year"]
+    return result

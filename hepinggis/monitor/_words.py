@@ -9,34 +9,30 @@ from typing import Any
 import pandas as pd
 
 from hepinggis.maps._style import ZONE_SHORT_ZH
-from hepinggis.monitor.evaluate import JUDGED
+from hepinggis.monitor.evaluate import JUDGED, STATUS_ZH
 
 __all__ = [
     "NO_DATA_COLOUR",
     "STATUS_COLORS",
+    "STATUS_TEXT",
     "STATUS_ZH",
     "TARGET_NAMES_ZH",
     "Coverage",
+    "contrast",
     "fmt",
+    "fmt_pct",
     "fmt_year",
     "share_colour",
     "target_name",
 ]
 
-STATUS_ZH = {
-    "achieved_early": "提前达成",
-    "on_track": "达到进度",
-    "behind": "略有滞后",
-    "at_risk": "明显滞后",
-    "achieved": "已达成",
-    "missed": "未达成",
-    "no_data": "无数据",
-    "qualitative": "定性目标",
-}
 #: One palette for every product: green (达成/达到进度), amber (略有滞后), red (明显滞后/未达成),
-#: greys (无数据, 定性目标). ColorBrewer RdYlGn ends; the text always says the status too.
-GREEN, AMBER, RED = "#1a9850", "#e6a800", "#d73027"
-NO_DATA_COLOUR = "#bdbdbd"
+#: purple (待核实), dark grey (无法评估), light greys (无数据, 定性目标). The status word is always
+#: written too, in `STATUS_TEXT` on the fill: every pair has a contrast of at least 4.5:1 (WCAG AA;
+#: `contrast` computes it, the tests check it on every page and PDF).
+GREEN, AMBER, RED = "#1a7f37", "#f2b705", "#c62828"
+PURPLE, DARK_GREY = "#6a1b9a", "#5f6368"
+NO_DATA_COLOUR = "#d9d9d9"
 STATUS_COLORS = {
     "achieved_early": GREEN,
     "on_track": GREEN,
@@ -44,9 +40,37 @@ STATUS_COLORS = {
     "at_risk": RED,
     "achieved": GREEN,
     "missed": RED,
+    "to_confirm": PURPLE,
+    "no_base": DARK_GREY,
     "no_data": NO_DATA_COLOUR,
-    "qualitative": "#e0e0e0",
+    "qualitative": "#eeeeee",
 }
+_DARK_TEXT = "#222222"
+#: The colour of the status word on its fill.
+STATUS_TEXT = {
+    s: _DARK_TEXT if c in (AMBER, NO_DATA_COLOUR, "#eeeeee") else "#ffffff" for s, c in STATUS_COLORS.items()
+}
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG 2 contrast ratio of two ``#rrggbb`` colours (1 to 21).
+
+    Examples
+    --------
+    >>> round(contrast("#ffffff", "#000000"), 1)
+    21.0
+    """
+
+    def lum(colour: str) -> float:
+        h = colour.lstrip("#")
+        rgb = [int(h[k : k + 2], 16) / 255 for k in (0, 2, 4)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 TARGET_NAMES_ZH = {
     "district": "和平区（全区）",
     "nanjingjie_axis": "南京街发展轴",
@@ -66,14 +90,41 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def fmt(value: object, unit: object = None) -> str:
-    """A figure for a reader: thousands separators, at most 4 significant digits, the unit; "—"
-    for a missing one (never "nan")."""
+#: Units of amounts (two decimals at most); counts are whole; shares one decimal.
+_COUNT_UNITS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次", "人"})
+
+
+def fmt(value: object, unit: object = None, *, need: bool = False) -> str:
+    """A figure for a reader, rounded to what its unit merits: counts whole (a requirement,
+    ``need``, rounded up: 557.48 场 needed is 558), shares to 0.1 %, amounts to 0.01; thousands
+    separators; the unit; "—" when missing (never "nan").
+
+    Examples
+    --------
+    >>> fmt(557.4797865000002, "场", need=True), fmt(62.5, "%"), fmt(127.62815625, "亿元"), fmt(None)
+    ('558场', '62.5%', '127.63亿元', '—')
+    """
     if _missing(value):
         return "—"
     number = float(value)  # type: ignore[arg-type]
-    text = f"{number:,.0f}" if abs(number) >= 1000 else f"{number:,.4g}"
-    return text + (unit if isinstance(unit, str) else "")
+    if not math.isfinite(number):
+        return "—"
+    u = unit if isinstance(unit, str) else ""
+    if u in _COUNT_UNITS:
+        number = math.ceil(number - 1e-9) if need else round(number)
+        text = f"{number:,.0f}"
+    elif u == "%":
+        text = f"{number:,.1f}".removesuffix(".0")
+    else:
+        text = f"{number:,.2f}".rstrip("0").rstrip(".")
+    return text + u
+
+
+def fmt_pct(value: object) -> str:
+    """A progress percentage to 0.1 (62.5 %, 100 %); "—" when missing."""
+    if _missing(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        return "—"
+    return f"{float(value):.1f}".removesuffix(".0") + "%"  # type: ignore[arg-type]
 
 
 def fmt_year(value: object) -> str:
@@ -97,13 +148,33 @@ class Coverage:
         quantitative = results[results["status"] != "qualitative"]
         self.with_data = int(quantitative["status"].isin(JUDGED).sum())
         self.quantitative = len(quantitative)
+        self.to_confirm = int((quantitative["status"] == "to_confirm").sum())
+        self.no_base = int((quantitative["status"] == "no_base").sum())
+        self.no_data = int((quantitative["status"] == "no_data").sum())
+        self.qualitative = int((results["status"] == "qualitative").sum())
         self.refused_rows = refused_rows
 
     def text(self) -> str:
         refused = (
             f"；填报表有 {self.refused_rows} 行未读入（见读取报告）" if self.refused_rows else "；填报表各行均已读入"
         )
-        return f"有数据的指标 {self.with_data}/{self.quantitative} 项{refused}"
+        parts = [f"有数据的指标 {self.with_data}/{self.quantitative} 项"]
+        if self.to_confirm:
+            parts.append(f"待核实 {self.to_confirm} 项")
+        if self.no_base:
+            parts.append(f"缺基数无法评估 {self.no_base} 项")
+        parts.append(f"无数据 {self.no_data} 项")
+        if self.qualitative:
+            parts.append(f"定性目标 {self.qualitative} 项（不设数值）")
+        return "，".join(parts) + refused
 
     def as_dict(self) -> dict[str, Any]:
-        return {"with_data": self.with_data, "quantitative": self.quantitative, "refused_rows": self.refused_rows}
+        return {
+            "with_data": self.with_data,
+            "quantitative": self.quantitative,
+            "to_confirm": self.to_confirm,
+            "no_base": self.no_base,
+            "no_data": self.no_data,
+            "qualitative": self.qualitative,
+            "refused_rows": self.refused_rows,
+        }

@@ -3,6 +3,8 @@ English ids stay as the 编号 columns, for joining)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from hepinggis.maps._credits import boundaries_credit
@@ -13,14 +15,17 @@ from hepinggis.monitor.evaluate import zone_summary
 from hepinggis.monitor.indicators import ActualsResult, indicators
 from hepinggis.plan.layers import load
 
+_COUNTS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次", "人"})
+
 __all__ = ["monitor_tables"]
 
 _RESULT_HEADERS = {
     "indicator_id": "指标编号",
     "target_name": "功能区/轴/带/全区",
     "indicator_zh": "指标",
+    "quote": "规划原文",
     "unit": "单位",
-    "target": "2025年目标值",
+    "target_zh": "目标（含单位）",
     "year": "评估年份",
     "judged_year": "判断年份",
     "latest_year": "数值年份",
@@ -30,6 +35,7 @@ _RESULT_HEADERS = {
     "final_required": "2025年需达",
     "progress_pct": "进度（%）",
     "status_zh": "状态",
+    "question": "待核实的问题",
     "trajectory": "轨迹",
     "base_source": "基数来源",
     "aggregation": "取值方式",
@@ -78,13 +84,28 @@ _CHANGE_HEADERS = {
 }
 
 
+def _rounded(value: object, unit: object) -> object:
+    """A figure rounded to what its unit merits (counts whole, shares 0.1, amounts 0.01)."""
+    if not isinstance(value, (int, float)) or pd.isna(value):
+        return value
+    digits = 0 if unit in _COUNTS else 1 if unit == "%" else 2
+    out = round(float(value), digits)
+    return int(out) if digits == 0 else out
+
+
 def _results(results: pd.DataFrame) -> pd.DataFrame:
     zones = load("zones")
+    quotes = indicators().set_index("id")["quote"]
     frame = results.assign(
         status_zh=results["status"].map(STATUS_ZH),
         target_name=[target_name(str(t), zones) for t in results["target_id"]],
         progress_pct=results["progress_pct"].round(1),
+        quote=results["indicator_id"].map(quotes),
     )
+    for col in ("latest", "base", "required", "final_required"):
+        frame[col] = pd.Series([_rounded(v, u) for v, u in zip(frame[col], frame["unit"], strict=True)], dtype=object)
+    for col in ("year", "judged_year", "latest_year"):
+        frame[col] = [None if pd.isna(v) else int(v) for v in frame[col]]
     return frame[list(_RESULT_HEADERS)].rename(columns=_RESULT_HEADERS)
 
 
@@ -120,6 +141,7 @@ def _figures(actuals: ActualsResult) -> pd.DataFrame:
             "年份": v["year"],
             "数值": v["value"],
             "填报口径": v["entry"].map(ENTRY_ZH),
+            "待核实": v["question"],
             "备注": v["note"],
         }
     )
@@ -142,7 +164,7 @@ def _coverage(results: pd.DataFrame, actuals: ActualsResult) -> pd.DataFrame:
                 "边界",
             ],
             "内容": [
-                actuals.source,
+                Path(actuals.source).name + (f"（工作表“{actuals.sheet}”）" if actuals.sheet else ""),
                 actuals.rows_in,
                 len(actuals.values),
                 c.refused_rows,
@@ -157,9 +179,10 @@ def _coverage(results: pd.DataFrame, actuals: ActualsResult) -> pd.DataFrame:
 
 
 def monitor_tables(
-    results: pd.DataFrame, actuals: ActualsResult, changes: pd.DataFrame | None
+    results: pd.DataFrame, actuals: ActualsResult, changes: pd.DataFrame | None, credits: list[str] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """The sheets of ``monitoring.xlsx``, by Chinese sheet name."""
+    """The sheets of ``monitoring.xlsx``, by Chinese sheet name; ``credits`` (from
+    `hepinggis.monitor._credits.credit_lines`) become the 来源 sheet."""
     tables = {
         "指标评估": _results(results),
         "功能区汇总": _summary(results),
@@ -167,6 +190,7 @@ def monitor_tables(
         "规划目标": _targets(),
         "填报数据": _figures(actuals),
         "读取报告": actuals.report_zh(),
+        "来源": pd.DataFrame({"来源": credits or []}),
     }
     if changes is not None:
         frame = changes.assign(change_zh=changes["change"].map(CHANGE_ZH))

@@ -15,13 +15,73 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hepinggis.errors import InvalidOptionError
 from hepinggis.monitor.indicators import ActualsResult, indicators
 
-__all__ = ["BEHIND_RATIO", "GOOD", "JUDGED", "STATUSES", "evaluate", "zone_summary"]
+__all__ = [
+    "BEHIND_RATIO",
+    "GOOD",
+    "JUDGED",
+    "STATUSES",
+    "STATUS_ZH",
+    "YEAR_RANGE",
+    "check_year",
+    "evaluate",
+    "target_words",
+    "zone_summary",
+]
 
-#: Every verdict, best first; `JUDGED` are those resting on figures.
-STATUSES = ("achieved_early", "on_track", "behind", "at_risk", "achieved", "missed", "no_data", "qualitative")
+#: Every verdict, best first; `JUDGED` are those resting on figures. ``to_confirm``: a figure is
+#: asked about (待核实) and not judged; ``no_base``: a growth target whose base is missing or 0.
+STATUSES = (
+    "achieved_early",
+    "on_track",
+    "behind",
+    "at_risk",
+    "achieved",
+    "missed",
+    "to_confirm",
+    "no_base",
+    "no_data",
+    "qualitative",
+)
+#: The verdicts in the bureau's words.
+STATUS_ZH = {
+    "achieved_early": "提前达成",
+    "on_track": "达到进度",
+    "behind": "略有滞后",
+    "at_risk": "明显滞后",
+    "achieved": "已达成",
+    "missed": "未达成",
+    "to_confirm": "待核实",
+    "no_base": "无法评估",
+    "no_data": "无数据",
+    "qualitative": "定性目标",
+}
 JUDGED = ("achieved_early", "on_track", "behind", "at_risk", "achieved", "missed")
+#: The years a package may be asked for: the plan period and five years after it.
+YEAR_RANGE = (2021, 2030)
+#: The plan period's years judged.
+PLAN_PERIOD = (2021, 2025)
+
+
+def check_year(year: int | None) -> int | None:
+    """``year`` if a package may be made for it (2021–2030), else `InvalidOptionError` in Chinese."""
+    if year is not None and not YEAR_RANGE[0] <= int(year) <= YEAR_RANGE[1]:
+        raise InvalidOptionError(
+            f"监测年份 {year} 不在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 年之间（规划期为2021–2025年，其后五年可作跟踪）"
+        )
+    return year
+
+
+def default_year(values: pd.DataFrame) -> int | None:
+    """The latest year of the plan period with any figure (figures before 2021 or after 2025 never
+    set the package's year)."""
+    years = values["year"].astype(int) if len(values) else pd.Series(dtype=int)
+    inside = years[(years >= PLAN_PERIOD[0]) & (years <= PLAN_PERIOD[1])]
+    return int(inside.max()) if len(inside) else None
+
+
 #: Verdicts that count as "on track" in a zone's share.
 GOOD = ("achieved_early", "on_track", "achieved")
 #: Below the required trajectory but with at least this share of the required progress: "behind".
@@ -30,12 +90,15 @@ BEHIND_RATIO = 0.8
 
 @dataclass
 class _Reading:
-    """What the figures of one indicator say by the year judged."""
+    """What the figures of one indicator say by the year judged (``at_least``: only a lower bound
+    is known, the sum of the years reported, some years missing)."""
 
     latest: float = math.nan
     latest_year: int | None = None
     aggregation: str = ""
     tool_notes: list[str] = field(default_factory=list)
+    at_least: bool = False
+    years_used: list[int] = field(default_factory=list)
 
 
 def _values(actuals: ActualsResult | pd.DataFrame) -> pd.DataFrame:
@@ -63,14 +126,24 @@ def _cumulative(rows: pd.DataFrame, start: int) -> _Reading:
         from_year, total, how = start - 1, 0.0, ""
     additions = rows[(rows["year"] > from_year) & (rows["entry"] != "running_total")]
     missing = sorted(set(range(from_year + 1, last + 1)) - set(additions["year"]))
+    used = [int(y) for y in additions["year"]] + ([from_year] if len(totals) else [])
+    total += float(additions["value"].sum())
     if missing:
         gaps = "、".join(str(y) for y in missing)
-        return _Reading(tool_notes=[f"缺少{gaps}年的数值：累计类指标缺年按无数据处理，不按 0 计"])
-    total += float(additions["value"].sum())
+        known = "、".join(str(int(y)) for y in additions["year"])
+        how_low = f"{how} + " if how else ""
+        return _Reading(
+            total,
+            last,
+            f"{how_low}已报年份（{known}年）新增数之和，缺{gaps}年：实际累计至少为此数",
+            [f"缺少{gaps}年的数值：累计数只知下限（缺年不按 0 计，也不估算）"],
+            at_least=True,
+            years_used=used,
+        )
     if len(additions):
         span = f"{int(additions['year'].iloc[0])}–{last}年新增数之和"
         how = f"{how} + {span}" if how else span
-    return _Reading(total, last, how)
+    return _Reading(total, last, how, years_used=used)
 
 
 def _read(ind: dict[str, Any], mine: pd.DataFrame, judged: int) -> _Reading:
@@ -83,22 +156,42 @@ def _read(ind: dict[str, Any], mine: pd.DataFrame, judged: int) -> _Reading:
     if ind["basis"] == "cumulative":
         return _cumulative(period, base_year + 1)
     if ind["basis"] == "per_year":
-        n, first = len(period), int(period["year"].iloc[0])
-        how = f"{last}年数值" if n == 1 else f"{first}–{last}年中已报{n}年的平均值"
-        return _Reading(float(period["value"].mean()), last, how)
-    return _Reading(float(period["value"].iloc[-1]), last, f"{last}年数值")
+        n, first = len(period), base_year + 1
+        reported = [int(y) for y in period["year"]]
+        gaps = sorted(set(range(first, last + 1)) - set(reported))
+        each = ind.get("per_year_rule") == "each"
+        if each:
+            value, how = float(period["value"].min()), "已报年份中最少的一年（每年均须达到）"
+        else:
+            value = float(period["value"].mean())
+            how = f"{last}年数值" if n == 1 else f"已报{n}年（{'、'.join(map(str, reported))}年）的平均值"
+        notes = []
+        if gaps:
+            notes.append(
+                f"只报了{'、'.join(map(str, reported))}年（缺{'、'.join(map(str, gaps))}年）："
+                f"按已报年份判断，不代表{first}–{last}年{'每年' if each else '全期'}的情况"
+            )
+        return _Reading(value, last, how, notes, years_used=reported)
+    return _Reading(float(period["value"].iloc[-1]), last, f"{last}年数值", years_used=[last])
 
 
 def _base(ind: dict[str, Any], mine: pd.DataFrame) -> tuple[float | None, str]:
     unit = ind["unit"] or ""
+    base_year = int(ind["base_year"])
     if ind["basis"] in ("per_year", "cumulative"):
-        return None, f"不需要（{int(ind['base_year']) + 1}年起计）"
+        return None, f"不需要（{base_year + 1}年起计）"
+    at_base = mine[mine["year"] == base_year]
     if ind["base_value"] is not None and not pd.isna(ind["base_value"]):
-        return float(ind["base_value"]), f"规划写明（{float(ind['base_value']):g}{unit}）"
-    at_base = mine[mine["year"] == int(ind["base_year"])]
+        stated = float(ind["base_value"])
+        said = f"规划写明（{stated:g}{unit}）"
+        if len(at_base):
+            typed = float(at_base["value"].iloc[0])
+            same = "，与规划一致" if typed == stated else "，按规划写明的基数判断"
+            said += f"；填报的{base_year}年数值为 {typed:g}{unit}{same}"
+        return stated, said
     if len(at_base):
-        return float(at_base["value"].iloc[0]), f"{int(ind['base_year'])}年填报值"
-    return None, f"无（未填{int(ind['base_year'])}年数值）"
+        return float(at_base["value"].iloc[0]), f"{base_year}年填报值"
+    return None, f"无（未填{base_year}年数值）"
 
 
 def _required(ind: dict[str, Any], base: float | None, year: int) -> tuple[float, str]:
@@ -134,7 +227,12 @@ def _share_of_way(ind: dict[str, Any], value: float, need: float, base: float | 
     return (value - base) / (need - base)
 
 
-def _status(ind: dict[str, Any], latest: float, year: int, required: float, final: float, base: float | None) -> str:
+def _status(ind: dict[str, Any], reading: _Reading, required: float, final: float, base: float | None) -> str:
+    latest, year = reading.latest, int(reading.latest_year or 0)
+    if reading.at_least:  # only a lower bound: judged only where it already suffices
+        if latest >= final:
+            return "achieved" if year >= int(ind["target_year"]) else "achieved_early"
+        return "on_track" if latest >= required and year < int(ind["target_year"]) else "no_data"
     if year >= int(ind["target_year"]):
         return "achieved" if latest >= final else "missed"
     if latest >= final and ind["basis"] != "per_year":
@@ -151,47 +249,111 @@ def _later(ind: dict[str, Any], mine: pd.DataFrame, asked: int) -> str:
     return "；".join(f"{int(y)}年 {v:,.6g}{unit}" for y, v in pairs)
 
 
+def _flip(ind: dict[str, Any], mine: pd.DataFrame) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A lower-is-better share (审批时限 ≤ 70 %) as a higher-is-better one: every figure negated."""
+    flipped = dict(ind, kind="share_at_least", target=-float(ind["target"]))
+    if ind["base_value"] is not None and not pd.isna(ind["base_value"]):
+        flipped["base_value"] = -float(ind["base_value"])
+    return flipped, mine.assign(value=-mine["value"].astype(float))
+
+
+def _verdict(ind: dict[str, Any], mine: pd.DataFrame, judged: int) -> dict[str, object]:
+    """The verdict on ``mine`` (the figures as they stand) by ``judged``; an empty dict without
+    a figure, ``{"status": "no_base", …}`` where a growth target has no usable base."""
+    lower = ind["kind"] == "share_at_most"
+    if lower:
+        ind, mine = _flip(ind, mine)
+    base, base_source = _base(ind, mine)
+    reading = _read(ind, mine, judged)
+    out: dict[str, object] = {"base": np.nan if base is None else base, "base_source": base_source}
+    notes = list(reading.tool_notes)
+    growth = ind["kind"] in ("annual_growth_at_least", "multiple_of_base")
+    if reading.latest_year is not None and growth and (base is None or base <= 0):
+        why = (
+            f"{int(ind['base_year'])}年基数填报为 0：增长目标无从计算（若当年确无统计，请填“/”并补报基数）"
+            if base is not None
+            else f"缺少{int(ind['base_year'])}年基数，无法按增长目标判断"
+        )
+        out.update({"status": "no_base", "tool_notes": [*notes, why], "latest_year": reading.latest_year})
+        out.update({"latest": -reading.latest if lower else reading.latest, "aggregation": reading.aggregation})
+        return out
+    out["tool_notes"] = notes
+    if reading.latest_year is None:
+        return out
+    last = reading.latest_year
+    required, trajectory = _required(ind, base, last)
+    final, _ = _required(ind, base, int(ind["target_year"]))
+    progress = _share_of_way(ind, reading.latest, final, base) * 100
+    sign = -1.0 if lower else 1.0
+    out.update(
+        {
+            "latest_year": last,
+            "latest": sign * reading.latest,
+            "at_least": reading.at_least,
+            "required": sign * required,
+            "final_required": sign * final,
+            "progress_pct": progress if math.isfinite(progress) else np.nan,
+            "status": _status(ind, reading, required, final, base),
+            "trajectory": trajectory.replace("增至", "降至") if lower else trajectory,
+            "aggregation": reading.aggregation,
+            "years_used": reading.years_used,
+        }
+    )
+    if lower:
+        out["base"] = np.nan if base is None else -base
+        out["base_source"] = base_source.replace("-", "")
+    return out
+
+
 def _judge(ind: dict[str, Any], mine: pd.DataFrame, asked: int) -> dict[str, object]:
     end = int(ind["target_year"])
     judged = min(asked, end)
-    base, base_source = _base(ind, mine)
-    reading = _read(ind, mine, judged)
-    row: dict[str, object] = {
-        "judged_year": judged,
-        "base": np.nan if base is None else base,
-        "base_source": base_source,
-    }
-    notes = list(reading.tool_notes)
+    period = mine[mine["year"] <= judged]
+    verdict = _verdict(ind, period, judged)
+    notes: list[str] = list(verdict.pop("tool_notes", []))  # type: ignore[call-overload]
+    row: dict[str, object] = {"judged_year": judged, **verdict}
+    used = set(verdict.get("years_used", []) or [])  # type: ignore[call-overload]
+    outside = mine[(mine["year"] < int(ind["base_year"] or 2020))]
+    if len(outside):
+        notes.append(f"{'、'.join(str(int(y)) for y in outside['year'])}年不在规划期内：仅列示，不参与判断")
     if asked > end:
         notes.append(f"{end}年后的年份单独列示，不改变规划期（至{end}年）的结论")
         row["later"] = _later(ind, mine, asked)
-    needs_base = ind["kind"] in ("annual_growth_at_least", "multiple_of_base")
-    if reading.latest_year is not None and needs_base and base is None:
-        notes.append(f"缺少{int(ind['base_year'])}年基数，无法按增长目标判断")
-        reading = _Reading(tool_notes=notes)
+    doubts = period[period.get("flag", pd.Series("", index=period.index)).fillna("").astype(str) != ""]
+    if len(doubts) and "status" in row:
+        row["question"] = "；".join(dict.fromkeys(str(q) for q in doubts["question"]))
+        if (doubts["flag"] == "running").any():
+            _both_ways(ind, period, judged, row, notes)
+        elif set(int(y) for y in doubts["year"]) & used or not used:
+            row["status_as_typed"] = row["status"]
+            row["status"] = "to_confirm"
+            notes.append("有待核实的数值：核实前不作判断")
+    last = row.get("latest_year")
+    if isinstance(last, int) and last < asked and last <= end and row.get("status") not in (None, "no_data"):
+        row["year_note"] = f"{asked if asked <= end else end}年尚无数值，按{last}年数值判断"
     row["tool_note"] = "；".join(notes)
-    if reading.latest_year is None:
-        return row
-    last = reading.latest_year
-    required, trajectory = _required(ind, base, last)
-    final, _ = _required(ind, base, end)
-    if last < judged:
-        notes.append(f"{judged}年尚无数据：按{last}年判断")
-    progress = _share_of_way(ind, reading.latest, final, base) * 100
-    row.update(
-        {
-            "latest_year": last,
-            "latest": reading.latest,
-            "required": required,
-            "final_required": final,
-            "progress_pct": progress if math.isfinite(progress) else np.nan,
-            "status": _status(ind, reading.latest, last, required, final, base),
-            "trajectory": trajectory,
-            "aggregation": reading.aggregation,
-            "tool_note": "；".join(notes),
-        }
-    )
     return row
+
+
+def _both_ways(ind: dict[str, Any], period: pd.DataFrame, judged: int, row: dict[str, object], notes: list) -> None:
+    """Running totals typed as 当年新增: judged as typed and as running totals; a verdict only
+    where both readings agree."""
+    as_totals = period.assign(entry=np.where(period["flag"] == "running", "running_total", period["entry"]))
+    other = _verdict(ind, as_totals, judged)
+    a, b = str(row["status"]), str(other.get("status", "no_data"))
+    unit = ind["unit"] or ""
+    words = {"as_typed": a, "as_totals": b}
+    row["status_as_typed"], row["status_as_totals"] = words["as_typed"], words["as_totals"]
+    said = (
+        f"按当年新增相加为 {float(row['latest']):.6g}{unit}（{STATUS_ZH[a]}）；"  # type: ignore[arg-type]
+        f"按累计数为 {float(other.get('latest', math.nan)):.6g}{unit}（{STATUS_ZH[b]}）"  # type: ignore[arg-type]
+    )
+    if a == b:
+        notes.append(f"两种口径结论相同：{said}")
+    else:
+        row["status"] = "to_confirm"
+        notes.append(f"两种口径结论不同，待确认填报口径：{said}")
+    row["both_ways"] = said
 
 
 def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) -> pd.DataFrame:
@@ -231,7 +393,7 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
     (64.0, 'on_track', '2020年填报值')
     """
     values = _values(actuals)
-    asked = year if year is not None else (int(values["year"].max()) if len(values) else None)
+    asked = check_year(year) if year is not None else default_year(values)
     rows = []
     for rec in indicators().to_dict("records"):
         ind = {str(k): v for k, v in rec.items()}
@@ -256,6 +418,10 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
             "base_source": "",
             "aggregation": "",
             "later": "",
+            "question": "",
+            "year_note": "",
+            "at_least": False,
+            "target_zh": "",
             "rule_zh": "",
             "note": "",
             "tool_note": "",
@@ -264,20 +430,62 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
         if "note" in mine.columns:
             notes = [str(n) for n in mine.loc[mine["year"] <= (asked or 0), "note"] if isinstance(n, str) and n]
             row["note"] = "；".join(dict.fromkeys(notes))  # each distinct note once, in year order
-        if ind["kind"] != "qualitative" and asked is not None:
-            row.update(_judge(ind, mine, asked))
+        if ind["kind"] != "qualitative" and (asked is not None or len(mine)):
+            judged = _judge(ind, mine, asked if asked is not None else PLAN_PERIOD[1])
+            row.update({k: v for k, v in judged.items() if k in row or k.startswith("status_")})
+        row["target_zh"] = target_words(ind, row["base"])
         if row["judged_year"] is not None:
             row["rule_zh"] = _rule_words(row)
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame["status"] = frame["status"].where(frame["status"].isin(STATUSES), "no_data")
+    return frame
 
 
 def _rule_words(row: dict[str, object]) -> str:
-    parts = [f"按{row['judged_year']}年判断"]
+    """The rule applied, in one sentence; the year of the figure judged said once."""
+    last = row.get("latest_year")
+    parts = [f"按{last}年数值判断" if last else f"按{row['judged_year']}年判断"]
+    if row.get("year_note"):
+        parts[0] += f"（{str(row['year_note']).split('，')[0]}）"
     for label, key in (("轨迹", "trajectory"), ("基数", "base_source"), ("取值", "aggregation")):
         if row[key]:
             parts.append(f"{label}：{row[key]}")
     return "；".join(parts)
+
+
+def _num(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".") if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def target_words(ind: dict[str, Any], base: object) -> str:
+    """The plan's target in words with its unit, and the absolute figure where the plan gives a
+    rate or a multiple and the base is known (``年均增长 ≥ 5%（2025年需达 127.63亿元）``)."""
+    kind, unit = str(ind["kind"]), ind["unit"] if isinstance(ind["unit"], str) else ""
+    if kind == "qualitative":
+        return "定性目标（文字表述，不设数值）"
+    target, end = float(ind["target"]), int(ind["target_year"])
+    base_ok = isinstance(base, (int, float)) and math.isfinite(float(base)) and float(base) > 0
+    if kind == "share_at_least":
+        return f"{end}年 ≥ {_num(target)}%"
+    if kind == "share_at_most":
+        return f"{end}年 ≤ {_num(target)}%"
+    if kind == "count_at_least":
+        if ind["basis"] == "per_year":
+            word = "每年" if ind.get("per_year_rule") == "each" else "年均"
+            return f"{word} ≥ {_num(target)}{unit}"
+        if ind["basis"] == "cumulative":
+            return f"2021–{end}年累计 ≥ {_num(target)}{unit}"
+        return f"{end}年 ≥ {_num(target)}{unit}"
+    years = end - int(ind["base_year"])
+    if kind == "annual_growth_at_least":
+        span = (
+            f"（规划区间 {_num(target)}%–{_num(float(ind['target_max']))}%）" if pd.notna(ind.get("target_max")) else ""
+        )
+        need = f"；{end}年需达 {_num(float(base) * (1 + target / 100) ** years)}{unit}" if base_ok else ""  # type: ignore[arg-type]
+        return f"年均增长 ≥ {_num(target)}%{span}{need}"
+    need = f"；{end}年需达 {_num(float(base) * target)}{unit}" if base_ok else ""  # type: ignore[arg-type]
+    return f"{end}年为{int(ind['base_year'])}年的 {_num(target)} 倍{need}"
 
 
 def zone_summary(results: pd.DataFrame) -> pd.DataFrame:
@@ -299,7 +507,7 @@ def zone_summary(results: pd.DataFrame) -> pd.DataFrame:
             counts[status] = 0
     counts = counts[list(STATUSES)]
     counts["with_data"] = counts[list(JUDGED)].sum(axis=1)
-    counts["quantitative"] = counts["with_data"] + counts["no_data"]
+    counts["quantitative"] = counts["with_data"] + counts[["to_confirm", "no_base", "no_data"]].sum(axis=1)
     good = counts[list(GOOD)].sum(axis=1)
     counts["on_track_pct"] = (good / counts["with_data"].where(counts["with_data"] > 0) * 100).round(1)
     order = list(dict.fromkeys(indicators()["target_id"]))

@@ -9,6 +9,7 @@ here) reads it back — XLSX or CSV, GBK or UTF-8 — row by row: every row is r
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -26,7 +27,14 @@ from hepinggis.monitor._read_actuals import HEADERS, YEARS, ActualsResult, read_
 
 __all__ = ["KINDS", "YEARS", "ActualsResult", "indicators", "read_actuals", "write_template"]
 
-KINDS = ("count_at_least", "share_at_least", "annual_growth_at_least", "multiple_of_base", "qualitative")
+KINDS = (
+    "count_at_least",
+    "share_at_least",
+    "share_at_most",
+    "annual_growth_at_least",
+    "multiple_of_base",
+    "qualitative",
+)
 
 
 def indicators(path: Path | None = None) -> pd.DataFrame:
@@ -36,12 +44,18 @@ def indicators(path: Path | None = None) -> pd.DataFrame:
     --------
     >>> table = indicators()
     >>> int((table["kind"] != "qualitative").sum()), int((table["kind"] == "qualitative").sum())
-    (30, 5)
-    >>> int((table["target_id"] == "district").sum())
-    8
+    (51, 9)
+    >>> int(((table["target_id"] == "district") & (table["kind"] != "qualitative")).sum())
+    29
     """
     path = path or data_dir() / "src" / "indicators.json"
-    with path.open(encoding="utf-8") as fh:
+    return _loaded(str(path), path.stat().st_mtime_ns).copy()  # a copy: callers may change theirs
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(path: str, mtime_ns: int) -> pd.DataFrame:
+    """The validated table of ``path`` (read once per file version: every page asks for it)."""
+    with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     table = pd.DataFrame(data["indicators"])
     dup = table["id"][table["id"].duplicated()].tolist()
@@ -57,17 +71,9 @@ def indicators(path: Path | None = None) -> pd.DataFrame:
 
 
 def _target_text(row: pd.Series) -> str:
-    unit = row["unit"] or ""
-    texts: dict[str, str] = {
-        "count_at_least": f"≥ {row['target']:g} {unit}"
-        + ("/年" if row["basis"] == "per_year" else "（2021–2025年累计）" if row["basis"] == "cumulative" else ""),
-        "share_at_least": f"≥ {row['target']:g}%",
-        "annual_growth_at_least": f"年均增长 ≥ {row['target']:g}%"
-        + (f"（规划区间 {row['target']:g}%–{row['target_max']:g}%）" if pd.notna(row.get("target_max")) else ""),
-        "multiple_of_base": f"为{row['base_year']}年的 {row['target']:g} 倍",
-        "qualitative": "定性目标",
-    }
-    return texts[str(row["kind"])]
+    from hepinggis.monitor.evaluate import target_words
+
+    return target_words({str(k): v for k, v in row.items()}, None)
 
 
 def _template_years(row: pd.Series, years: range) -> list[int]:
@@ -146,11 +152,28 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
         "百分比填数字本身：52% 填 52（把单元格设为百分比格式后输入 52% 也可，系统按显示值读取）。",
         "小数点用“.”：16.5 不要写成 16,5（逗号只作千位分隔，如 3,000）。",
         "年均增长、翻一番类指标须填写2020年（基期）数值；规划已写明基数的指标不再列出2020年。",
+        "某年没有统计数时填“/”或“无”（按无数据处理），不要填 0：0 会被当作真实数值。",
+        "单位以“单位”栏为准：金额为“亿元”的行请按亿元填写（151,000万元 填 15.1）。",
+        "确认无误但系统提示“待核实”的数值，在“填报口径”栏填“已核实”（累计类填“当年新增（已核实）”或“累计数”）。",
         "“（累计）”类指标：“填报口径”为“当年新增”时填当年新增数，系统自2021年起累计；"
         "填“累计数”时填2021年起截至当年的累计总数。每年都须填写，缺年按无数据处理，不按 0 计。",
-        "读入：hepinggis.read_actuals(路径) 或 hepinggis monitor 本文件 --out 输出目录。",
+        "填好后交规划部门生成监测报告（命令：hepinggis monitor 本文件 --out 输出目录）。",
     ):
         about.append([line])
+    listing = book.create_sheet("指标一览")
+    listing.append(["指标编号", "功能区/轴/带", "指标", "单位", "目标", "规划原文", "规划章节"])
+    for _, row in indicators().iterrows():
+        listing.append(
+            [
+                row["id"],
+                row["target_id"],
+                row["indicator_zh"],
+                row["unit"],
+                _target_text(row),
+                row["quote"],
+                row["plan_section"],
+            ]
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

@@ -14,92 +14,170 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
 
+from hepinggis.errors import NoFiguresError
 from hepinggis.io._sheets import write_workbook
 from hepinggis.io._staging import note_in_manifest, staged_folder
 from hepinggis.io.importer import ImportResult
-from hepinggis.maps._leaflet import HtmlControl, esc
-from hepinggis.maps._map_layers import legend, zone_labels, zone_layer
+from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc
+from hepinggis.maps._map_layers import legend, zone_layer
 from hepinggis.maps._style import PLAN_TITLE_ZH, ZONE_SHORT_ZH
+from hepinggis.maps._web import feature_collection, label_points
 from hepinggis.maps.interactive import _bounds, _start, _title, save_html
-from hepinggis.monitor._pdf import monitor_pdf
+from hepinggis.monitor._credits import credit_lines
+from hepinggis.monitor._pdf import monitor_pdf, pages, write_pdfs
 from hepinggis.monitor._trend import trend, trend_svg
 from hepinggis.monitor._words import (
     NO_DATA_COLOUR,
     STATUS_COLORS,
+    STATUS_TEXT,
     STATUS_ZH,
     Coverage,
     fmt,
+    fmt_pct,
     fmt_year,
     share_colour,
     target_name,
 )
 from hepinggis.monitor._workbook import monitor_tables
 from hepinggis.monitor.changes import CHANGE_ZH, project_changes
-from hepinggis.monitor.evaluate import evaluate, zone_summary
-from hepinggis.monitor.indicators import ActualsResult, read_actuals
+from hepinggis.monitor.evaluate import check_year, default_year, evaluate, zone_summary
+from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals
 from hepinggis.plan.layers import load
 
 __all__ = ["STATUS_COLORS", "STATUS_ZH", "monitor", "monitor_map", "monitor_pdf"]
 
-_BAR_CSS = (
-    ".hg-ind{margin:4px 0 8px}.hg-ind .name{font-weight:bold}.hg-ind .meta{color:#555}"
+_CSS = (
+    ".hg-ind{margin:4px 0 10px;border-top:1px solid #ddd;padding-top:4px}.hg-ind .name{font-weight:bold}"
+    ".hg-ind .meta{color:#333}.hg-ind .quote{color:#222;background:#f5f5f5;padding:1px 4px}"
+    ".hg-ind .ask{color:#6a1b9a;font-weight:bold}"
     ".hg-bar{height:8px;background:#eee;border-radius:4px;overflow:hidden;margin:2px 0}"
     ".hg-bar span{display:block;height:100%}"
-    ".hg-status{display:inline-block;padding:0 5px;border-radius:3px;color:#fff;font-size:11px}"
-    ".hg-status.light{color:#222}.hg-side{max-height:70vh;overflow:auto;max-width:340px}"
+    ".hg-status{display:inline-block;padding:0 5px;border-radius:3px;font-size:12px}"
+    ".hg-side{max-height:70vh;overflow:auto;max-width:360px}"
+    ".hg-mon-label span{background:#fff;border:1px solid #555;border-radius:3px;padding:1px 4px;font-size:12px;"
+    "line-height:1.3;color:#222;text-align:center}"
 )
 
 
-def _pct(value: object) -> str:
-    """A percentage, whole ("52%"); "—" when there is none (never "nan%" or "—%")."""
-    text = fmt(value)
-    return "—" if text == "—" else f"{float(value):.0f}%"  # type: ignore[arg-type]
-
-
 def _chip(status: str) -> str:
-    light = " light" if status in ("no_data", "qualitative", "behind") else ""
-    return f'<span class="hg-status{light}" style="background:{STATUS_COLORS[status]}">{esc(STATUS_ZH[status])}</span>'
+    """The status word on its colour (contrast ≥ 4.5:1, see `STATUS_TEXT`)."""
+    return (
+        f'<span class="hg-status" style="background:{STATUS_COLORS[status]};color:{STATUS_TEXT[status]}">'
+        f"{esc(STATUS_ZH[status])}</span>"
+    )
+
+
+def _figure_line(r: Mapping[str, Any]) -> str:
+    """The figure judged, the requirement now and in 2025, the progress — rounded to the unit."""
+    unit = r["unit"]
+    if r["status"] in ("qualitative", "no_data") or pd.isna(r["latest"]):
+        return ""
+    least = "至少 " if r.get("at_least") else ""
+    parts = [f"{fmt_year(r['latest_year'])}年 {least}{fmt(r['latest'], unit)}（{r['aggregation']}）"]
+    if pd.notna(r["required"]):
+        parts.append(f"当年应达 {fmt(r['required'], unit, need=True)}")
+        parts.append(f"{fmt_year(r['target_year'])}年需达 {fmt(r['final_required'], unit, need=True)}")
+        parts.append(f"进度 {fmt_pct(r['progress_pct'])}")
+    return "；".join(parts)
+
+
+def _plan_words(iid: str) -> tuple[str, str]:
+    ind = indicators().set_index("id").loc[iid]
+    return str(ind["quote"]), str(ind["plan_section"])
 
 
 def _indicator_html(r: Mapping[str, Any], sparkline: str) -> str:
     status = str(r["status"])
-    unit = r["unit"]
-    lines: list[str] = []
+    quote, section = _plan_words(str(r["indicator_id"]))
+    lines: list[tuple[str, str]] = [("quote", f"规划原文：“{quote}”（{section}）"), ("meta", f"目标：{r['target_zh']}")]
     pct = r["progress_pct"]
     bar = ""
-    if isinstance(pct, float) and not math.isnan(pct):
+    if status not in ("qualitative", "no_data", "no_base") and isinstance(pct, float) and not math.isnan(pct):
         width = min(max(pct, 0.0), 100.0)
         bar = f'<div class="hg-bar"><span style="width:{width:.0f}%;background:{STATUS_COLORS[status]}"></span></div>'
-    if status not in ("qualitative", "no_data"):
-        lines.append(f"{fmt_year(r['latest_year'])}年：{fmt(r['latest'], unit)}（{r['aggregation']}）")
-        lines.append(
-            f"应达 {fmt(r['required'], unit)}；{fmt_year(r['target_year'])}年需 {fmt(r['final_required'], unit)}；"
-            f"进度 {_pct(pct)}"
-        )
+    figure = _figure_line(r)
+    if figure:
+        lines.append(("meta", figure))
+    if r.get("question"):
+        lines.append(("ask", f"待核实：{r['question']}"))
     if r.get("rule_zh"):
-        lines.append(f"规则：{r['rule_zh']}")
+        lines.append(("meta", f"规则：{r['rule_zh']}"))
     if r.get("later"):
-        lines.append(f"规划期后：{r['later']}")
+        lines.append(("meta", f"规划期后：{r['later']}"))
     if r.get("tool_note"):
-        lines.append(f"说明：{r['tool_note']}")
+        lines.append(("meta", f"说明：{r['tool_note']}"))
     if r.get("note"):
-        lines.append(f"备注：{r['note']}")
-    meta = "".join(f"<div class='meta'>{esc(t)}</div>" for t in lines)
+        lines.append(("meta", f"备注：{r['note']}"))
+    meta = "".join(f"<div class='{c}'>{esc(t)}</div>" for c, t in lines)
     return (
-        f'<div class="hg-ind"><div class="name">{esc(r["indicator_zh"])} {_chip(status)}</div>'
+        f'<div class="hg-ind"><div class="name">{_chip(status)} {esc(r["indicator_zh"])}</div>'
         f"{bar}{sparkline}{meta}</div>"
     )
 
 
-def _share_label(zid: str, row: pd.Series | None) -> str:
+def _share_label(zid: str, row: pd.Series | None) -> tuple[str, str]:
     short = ZONE_SHORT_ZH.get(zid, zid)
     if row is None or not row["quantitative"]:
-        return f"{short} 无定量指标"
+        return short, "无定量指标"
     if not row["with_data"]:
-        return f"{short} 无数据（{int(row['quantitative'])} 项均无数值）"
+        return short, "无数据"
     good = int(row["achieved_early"] + row["on_track"] + row["achieved"])
-    return f"{short} {row['on_track_pct']:.0f}%（达到进度 {good}/{int(row['with_data'])} 项）"
+    return short, f"{fmt_pct(row['on_track_pct'])}（{good}/{int(row['with_data'])}项）"
+
+
+class _LabelPlacer(MacroElement):
+    """Moves a zone label down below any label it would overlap (greedy, in page order), after
+    the map is drawn and after every zoom: no two labels overlap at any window size. Static
+    script: no user text reaches it."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            function place() {
+                var spans = Array.prototype.slice.call(document.querySelectorAll('.hg-mon-label span'));
+                spans.forEach(function (s) { s.style.marginTop = '0px'; });
+                var boxes = [];
+                spans.forEach(function (s) {
+                    var r = s.getBoundingClientRect(), dy = 0, moved = true, guard = 0;
+                    while (moved && guard++ < 60) {
+                        moved = false;
+                        for (var i = 0; i < boxes.length; i++) {
+                            var b = boxes[i];
+                            if (r.left < b.right + 2 && r.right > b.left - 2 && r.top + dy < b.bottom + 2 &&
+                                r.bottom + dy > b.top - 2) { dy = b.bottom + 3 - r.top; moved = true; }
+                        }
+                    }
+                    s.style.marginTop = dy + 'px';
+                    boxes.push({left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy});
+                });
+            }
+            map.whenReady(function () { setTimeout(place, 0); });
+            map.on('zoomend viewreset resize', place);
+            window.hgPlaceLabels = place;
+        })();
+        {% endmacro %}
+    """)
+
+
+def _labels(m: folium.Map, zones: gpd.GeoDataFrame, texts: dict[str, tuple[str, str]]) -> None:
+    points = gpd.GeoDataFrame(
+        {"id": zones["id"].to_numpy()}, geometry=label_points(zones.geometry), crs=zones.crs, index=zones.index
+    )
+    GeoJsonOverlay(
+        feature_collection(
+            points,
+            lambda r: {
+                "_label": "<br>".join(esc(t) for t in texts.get(r["id"], (str(r["id"]), ""))),
+                "_s": {"className": "hg-mon-label"},
+            },
+            gcj02=False,
+        )
+    ).add_to(m)
+    _LabelPlacer().add_to(m)
 
 
 def monitor_map(
@@ -109,15 +187,15 @@ def monitor_map(
     year: int | None = None,
     values: pd.DataFrame | None = None,
     refused_rows: int = 0,
-    source: str | None = None,
-    example: bool = False,
+    credits: list[str] | None = None,
 ) -> folium.Map:
     """A monitoring map: zones coloured by the share of their indicators on track among those with
-    data (the status palette; grey: no data), labelled with that share and its count; with
-    ``zone_id`` (a zone or ``"district"``) that zone highlighted and a panel listing each of its
-    indicators — status, figure, requirement, progress bar, the rule applied and the trend (from
-    ``values``, the figures read). The title says the year, the figures' source, their coverage
-    and the rows not read. Every figure and note is escaped (notes are free text).
+    data (the status palette; grey: no data), labelled with that share (labels never overlap);
+    with ``zone_id`` (a zone or ``"district"``) that zone highlighted and a panel listing each of
+    its indicators — the status word on its colour, the plan's own sentence, the target with its
+    unit, the figure judged and the requirement, the questions to the clerk, the rule and the
+    trend. The title says the year, what is monitored and the credits (`credit_lines`). Every
+    figure and note is escaped (notes are free text).
 
     Examples
     --------
@@ -131,12 +209,12 @@ def monitor_map(
     share = summary["on_track_pct"].reindex(zones["id"])
     fill = {str(zid): share_colour(v) for zid, v in share.items()}
     shown = zones if zone_id in (None, "district") else zones[zones["id"] == zone_id]
-    m, _ = _start(_bounds(load("district") if zone_id in (None, "district") else shown), "none", None, right_px=350)
+    m, _ = _start(_bounds(load("district") if zone_id in (None, "district") else shown), "none", None, right_px=370)
     zone_layer(
         m, zones, False, highlight=zone_id if zone_id not in (None, "district") else None, fill=fill, opacity=0.7
     )
     rows = {str(t): summary.loc[t] for t in summary.index}
-    zone_labels(m, zones, {str(z): _share_label(str(z), rows.get(str(z))) for z in zones["id"]}, False)
+    _labels(m, zones, {str(z): _share_label(str(z), rows.get(str(z))) for z in zones["id"]})
     when = f"{year}年" if year else "最新"
     name = "各功能区" if zone_id is None else target_name(zone_id, zones)
     coverage = Coverage(results if zone_id is None else results[results["target_id"] == zone_id], refused_rows)
@@ -147,10 +225,12 @@ def monitor_map(
             _indicator_html(r, _sparkline(figures, r))
             for r in ({str(k): v for k, v in rec.items()} for rec in mine.to_dict("records"))
         )
-        HtmlControl(
-            f"<style>{_BAR_CSS}</style>{body}", position="topright", css_class="hg-side", summary=esc(name)
-        ).add_to(m)
-    statuses = [f'<p><i style="background:{c}"></i>{esc(STATUS_ZH[s])}</p>' for s, c in STATUS_COLORS.items()]
+        HtmlControl(f"<style>{_CSS}</style>{body}", position="topright", css_class="hg-side", summary=esc(name)).add_to(
+            m
+        )
+    else:
+        HtmlControl(f"<style>{_CSS}</style>", position="topright").add_to(m)
+    statuses = [f"<p>{_chip(s)}</p>" for s in STATUS_COLORS]
     shares = [
         f'<p><i style="background:{share_colour(v)}"></i>{lab}</p>'
         for v, lab in ((90, "≥ 80%"), (60, "50–80%"), (20, "< 50%"))
@@ -165,7 +245,7 @@ def monitor_map(
             ),
         ],
     )
-    credit = f"监测数据：{source or '—'}{'（示例数据，非真实统计）' if example else ''}；{coverage.text()}"
+    credit = "；".join([coverage.text(), *(credits or credit_lines(None))])
     _title(m, f"{when}规划实施监测 · {name}", credit)
     return m
 
@@ -177,22 +257,53 @@ def _sparkline(values: pd.DataFrame, r: Mapping[str, Any]) -> str:
     return trend_svg(series, colour=STATUS_COLORS[str(r["status"])])
 
 
+def _list(title: str, rows: pd.DataFrame, zones: gpd.GeoDataFrame) -> str:
+    if rows.empty:
+        return f"<p><b>{esc(title)}</b>：无</p>"
+    items = "、".join(f"{target_name(str(r['target_id']), zones)}·{r['indicator_zh']}" for _, r in rows.iterrows())
+    return f"<p><b>{esc(title)}（{len(rows)} 项）</b>：{esc(items)}</p>"
+
+
+def _target_table(results: pd.DataFrame, tid: str) -> str:
+    rows = []
+    for rec in results[results["target_id"] == tid].to_dict("records"):
+        r = {str(k): v for k, v in rec.items()}
+        quote, section = _plan_words(str(r["indicator_id"]))
+        said = [t for t in (_figure_line(r),) if t]
+        if r.get("question"):
+            said.append(f"待核实：{r['question']}")
+        for key, label in (("rule_zh", "规则"), ("tool_note", "说明"), ("later", "规划期后"), ("note", "备注")):
+            if r.get(key):
+                said.append(f"{label}：{r[key]}")
+        rows.append(
+            f"<tr><td>{esc(r['indicator_zh'])}</td><td class='q'>“{esc(quote)}”<br><small>{esc(section)}</small></td>"
+            f"<td>{esc(r['target_zh'])}</td><td>{_chip(str(r['status']))}</td>"
+            f"<td>{'<br>'.join(esc(t) for t in said) or '—'}</td></tr>"
+        )
+    return (
+        "<table class='ind'><tr><th>指标</th><th>规划原文</th><th>目标</th><th>状态</th><th>数值与判断</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
 def _index_html(
     entries: list[tuple[str, str]],
     results: pd.DataFrame,
     actuals: ActualsResult,
     year: int | None,
     changes: pd.DataFrame | None,
+    credits: list[str],
 ) -> str:
     zones = load("zones")
     summary = zone_summary(results)
     coverage = Coverage(results, len(actuals.rejected))
-    heads = ["功能区/轴/带/全区", "编号", "定量指标", "有数据", *[STATUS_ZH[s] for s in STATUS_ZH], "达到进度占比"]
+    heads = ["功能区/轴/带/全区", "定量指标", "有数据", *[STATUS_ZH[s] for s in STATUS_ZH], "达到进度占比"]
     body = []
     for tid, rec in summary.iterrows():
-        cells = [target_name(str(tid), zones), str(tid), str(int(rec["quantitative"])), str(int(rec["with_data"]))]
+        cells = [target_name(str(tid), zones), str(int(rec["quantitative"])), str(int(rec["with_data"]))]
         cells += [str(int(rec[s])) for s in STATUS_ZH]
-        cells.append(_pct(rec["on_track_pct"]) if rec["with_data"] else "无数据")
+        cells.append(fmt_pct(rec["on_track_pct"]) if rec["with_data"] else "无数据")
         colour = share_colour(rec["on_track_pct"])
         body.append(
             "<tr>"
@@ -205,11 +316,31 @@ def _index_html(
         f"<td>{esc(r['message'])}</td></tr>"
         for r in refused.to_dict("records")
     )
+    where = f"工作表“{actuals.sheet}”" if actuals.sheet else "CSV"
     refused_html = (
-        f"<h2>未读入的行（{len(refused)}）</h2><table><tr><th>行号</th><th>指标编号</th><th>栏目</th><th>原因</th></tr>"
-        f"{refused_rows}</table>"
+        f"<h2>未读入的行（{len(refused)}）</h2><p>行号为{esc(where)}中显示的行号。</p>"
+        f"<table><tr><th>行号</th><th>指标编号</th><th>栏目</th><th>原因</th></tr>{refused_rows}</table>"
         if len(refused)
         else "<p>填报表各行均已读入。</p>"
+    )
+    doubts = results[results["question"].astype(str) != ""]
+    doubt_html = ""
+    if len(doubts):
+        items = "".join(
+            f"<li>{esc(target_name(str(r['target_id']), zones))}·{esc(r['indicator_zh'])}：{esc(r['question'])}</li>"
+            for _, r in doubts.iterrows()
+        )
+        doubt_html = f"<h2>待核实的数值（{len(doubts)} 项）</h2><p>核实前不作判断。</p><ul>{items}</ul>"
+    judged = results[results["status"].isin(["achieved_early", "on_track", "behind", "at_risk", "achieved", "missed"])]
+    lists = (
+        _list("已监测（有数据并已判断）", judged, zones)
+        + _list("待核实", results[results["status"] == "to_confirm"], zones)
+        + _list("缺基数，无法评估", results[results["status"] == "no_base"], zones)
+        + _list("无数据", results[results["status"] == "no_data"], zones)
+        + _list("定性目标（规划以文字表述，不设数值）", results[results["status"] == "qualitative"], zones)
+    )
+    sections = "".join(
+        f"<h3>{esc(target_name(str(tid), zones))}</h3>{_target_table(results, str(tid))}" for tid in summary.index
     )
     change_html = ""
     if changes is not None:
@@ -219,20 +350,24 @@ def _index_html(
     banner = "<p class='example'>示例数据，非真实统计：仅用于演示。</p>" if actuals.is_example else ""
     links = "\n".join(f'<li><a href="{esc(h)}">{esc(t)}</a></li>' for h, t in entries)
     when = f"{year}年" if year else "最新"
+    credit_html = "".join(f"<p class='credit'>{esc(c)}</p>" for c in credits)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(when)}规划实施监测</title>
-<style>body{{font:15px/1.6 "WenQuanYi Micro Hei","Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:1100px;
+<style>body{{font:15px/1.6 "WenQuanYi Micro Hei","Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:1200px;
 margin:2em auto;color:#222}}table{{border-collapse:collapse;margin:0.5em 0}}
-td,th{{border:1px solid #ccc;padding:2px 8px}}
+td,th{{border:1px solid #ccc;padding:2px 8px;vertical-align:top}}table.ind td.q{{max-width:320px}}
+.hg-status{{display:inline-block;padding:0 5px;border-radius:3px;font-size:13px;white-space:nowrap}}
 .sw{{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}}
-.example{{background:#fff3cd;padding:4px 8px}}</style></head>
+.credit{{color:#444;margin:0}}.example{{background:#fff3cd;padding:4px 8px}}</style></head>
 <body><h1>{esc(PLAN_TITLE_ZH)} · {esc(when)}规划实施监测</h1>{banner}
-<p>监测数据：{esc(Path(actuals.source).name)}（读入 {len(actuals.values)} 项数值）。{esc(coverage.text())}。</p>
-<p>达到进度占比 = 有数据的指标中“提前达成、达到进度、已达成”的比例；无数据的指标不计入，另列其数。</p>
+<p>读入 {len(actuals.values)} 项数值。{esc(coverage.text())}。</p>
+<p>达到进度占比 = 有数据的指标中“提前达成、达到进度、已达成”的比例；待核实、无法评估、无数据的指标不计入，另列其数。</p>
 <table><tr>{"".join(f"<th>{esc(h)}</th>" for h in heads)}</tr>{"".join(body)}</table>
-{refused_html}{change_html}
+<h2>监测范围</h2>{lists}
+{doubt_html}{refused_html}{change_html}
+<h2>逐项判断与规划原文</h2>{sections}
 <h2>地图、PDF 与工作簿</h2><ul>{links}</ul>
-<p style="color:#666">单文件 HTML，脚本已内嵌，可离线打开。</p></body></html>
+<p style="color:#444">单文件 HTML，脚本已内嵌，可离线打开。</p>{credit_html}</body></html>
 """
 
 
@@ -256,27 +391,39 @@ def monitor(
     *,
     year: int | None = None,
     projects_by_year: Mapping[int, gpd.GeoDataFrame | ImportResult] | None = None,
+    sheet: str | None = None,
 ) -> dict[str, Path]:
-    """Write the monitoring package: ``index.html`` (coverage, every zone's verdicts, the rows not
-    read, project changes), an overview map of the share of indicators on track per zone, one
+    """Write the monitoring package: ``index.html`` (what is monitored, has no data, is
+    qualitative or asked about; every zone's verdicts beside the plan's sentences; the rows not
+    read; project changes), an overview map of the share of indicators on track per zone, one
     monitoring map and one printable A4 PDF per zone and for the district, and ``monitoring.xlsx``
-    (Chinese sheets: evaluation with the rule of each row, zone summary, targets, figures, reading
-    report, coverage, and the project changes between consecutive years when ``projects_by_year``
-    is given — lists as `read_projects` returns them, whose refused rows are listed as refused).
+    (Chinese sheets: evaluation with the plan's sentence and the rule of each row, zone summary,
+    targets, figures, reading report, coverage, credits, and the project changes between
+    consecutive years when ``projects_by_year`` is given).
 
-    The package is written beside ``out_dir`` and swapped in when complete (a kill leaves the old
-    package or the new one).
+    ``year`` is the year asked (2021–2030; default: the latest year of 2021–2025 with a figure).
+    A file with no figure at all is refused (`NoFiguresError`): an empty package would look like
+    a monitoring. The package is written beside ``out_dir`` and swapped in when complete (a kill
+    leaves the old package or the new one). The CJK font of the PDFs is subset once for all.
     """
-    result = actuals if isinstance(actuals, ActualsResult) else read_actuals(actuals)
-    results = evaluate(result, year=year)
-    when = year if year is not None else (int(result.values["year"].max()) if len(result.values) else None)
+    check_year(year)
+    result = actuals if isinstance(actuals, ActualsResult) else read_actuals(actuals, sheet=sheet)
+    if result.values.empty:
+        counts = result.report["outcome"].value_counts()
+        raise NoFiguresError(
+            f"{Path(result.source).name}：没有读入任何数值（{result.rows_in} 行中未读入 "
+            f"{int(counts.get('rejected', 0))} 行、未填 {int(counts.get('blank', 0))} 行、"
+            f"填报为无数据 {int(counts.get('no_data', 0))} 行）：请先填写“数值”栏"
+        )
+    when = year if year is not None else default_year(result.values)
+    results = evaluate(result, year=when)
     changes = _changes(projects_by_year) if projects_by_year else None
+    credits = credit_lines(result.source, sheet=result.sheet, example=result.is_example)
     common: dict[str, Any] = {
         "year": when,
         "values": result.values,
         "refused_rows": len(result.rejected),
-        "source": Path(result.source).name,
-        "example": result.is_example,
+        "credits": credits,
     }
     written: dict[str, Path] = {}
     entries: list[tuple[str, str]] = []
@@ -285,20 +432,19 @@ def monitor(
         written["overview.html"] = save_html(monitor_map(results, None, **common), out / "overview.html")
         entries.append(("overview.html", "总览图：各功能区达到进度的指标占比（有数据的指标中）"))
         targets = [("district", target_name("district")), *((str(z.id), str(z.name_zh)) for z in zones.itertuples())]
+        jobs = []
         for tid, name in targets:
             html, pdf = f"monitor_{tid}.html", f"monitor_{tid}.pdf"
             written[html] = save_html(monitor_map(results, tid, **common), out / html)
-            written[pdf] = monitor_pdf(results, tid, out / pdf, **common)
+            jobs.append((pages(results, tid, **common), out / pdf))
+            written[pdf] = out / pdf
             entries += [(html, f"{name}（交互地图）"), (pdf, f"{name}（A4 PDF）")]
-        tables = monitor_tables(results, result, changes)
+        write_pdfs(jobs)
+        tables = monitor_tables(results, result, changes, credits)
         written["monitoring.xlsx"] = write_workbook(tables, out / "monitoring.xlsx")
-        entries.append(
-            (
-                "monitoring.xlsx",
-                "监测结果工作簿（指标评估、功能区汇总、规划目标、填报数据、读取报告、数据覆盖、项目变化）",
-            )
-        )
-        (out / "index.html").write_text(_index_html(entries, results, result, when, changes), encoding="utf-8")
+        entries.append(("monitoring.xlsx", f"监测结果工作簿（{'、'.join(tables)}）"))
+        entries = [(h, t) for h, t in entries if (out / h).is_file()]  # the index links only what exists
+        (out / "index.html").write_text(_index_html(entries, results, result, when, changes, credits), encoding="utf-8")
     dest = Path(out_dir).absolute()
     written = {name: dest / name for name in [*written, "index.html"]}
     linked = _link_from_gallery(dest)

@@ -76,7 +76,7 @@ CASES = [
     (
         "growth asked in 2027",
         [(GROWTH, 2020, 30), (GROWTH, 2025, 39), (GROWTH, 2027, 41)],
-        None,
+        2027,
         30 * 1.05**5,
         "achieved",
         math.log(1.3) / math.log(1.05**5) * 100,
@@ -84,7 +84,7 @@ CASES = [
     (
         "multiple asked in 2027",
         [(MULTIPLE, 2020, 200), (MULTIPLE, 2025, 380), (MULTIPLE, 2027, 450)],
-        None,
+        2027,
         400.0,
         "missed",
         math.log(1.9) / math.log(2) * 100,
@@ -104,13 +104,13 @@ def test_hand_computed(
 
 
 def test_after_2025_later_years_are_shown_as_such() -> None:
-    r = _eval([(MULTIPLE, 2020, 200), (MULTIPLE, 2025, 380), (MULTIPLE, 2027, 450)])
+    r = _eval([(MULTIPLE, 2020, 200), (MULTIPLE, 2025, 380), (MULTIPLE, 2027, 450)], 2027)
     assert r["year"] == 2027 and r["judged_year"] == 2025 and r["latest_year"] == 2025 and r["latest"] == 380
     assert r["later"] == "2027年 450亿元"
     assert "2025年后的年份单独列示" in r["tool_note"]
     # cumulative counts stop adding at 2025
     rows = [(CULTURE, y, 20) for y in range(2021, 2028)]
-    r = _eval(rows)
+    r = _eval(rows, 2027)
     assert r["latest"] == 100 and r["status"] == "achieved" and "2026年 20户" in r["later"]
 
 
@@ -123,14 +123,15 @@ def test_a_base_alone_is_no_data() -> None:
     assert summary.loc["sanhaojie", "with_data"] == 0 and math.isnan(summary.loc["sanhaojie", "on_track_pct"])
 
 
-def test_growth_without_base_is_no_data_with_the_reason() -> None:
+def test_growth_without_base_is_no_base_with_the_reason() -> None:
     r = _eval([("sanhaojie_invention_patents", 2022, 470)])
-    assert r["status"] == "no_data" and "缺少2020年基数" in r["tool_note"]
+    assert r["status"] == "no_base" and "缺少2020年基数" in r["tool_note"]
     assert r["note"] == ""  # the tool's words never go into the bureau's notes
 
 
 def test_missing_years_in_a_cumulative_count_are_no_data_not_zero() -> None:
-    r = _eval([(CULTURE, 2021, 30), (CULTURE, 2023, 30)])
+    # 10 + 10 with 2022 missing: at least 20, below the 60 required by 2023: no verdict
+    r = _eval([(CULTURE, 2021, 10), (CULTURE, 2023, 10)])
     assert r["status"] == "no_data" and "缺少2022年" in r["tool_note"]
 
 
@@ -159,10 +160,11 @@ def test_every_judged_row_states_its_rule_in_words() -> None:
     r = evaluate(figures).set_index("indicator_id")
     assert r.loc[HT, "trajectory"] == "自基数线性增至2025年目标"
     assert r.loc[HT, "base_source"] == "2020年填报值" and r.loc[HT, "aggregation"] == "2022年数值"
-    assert r.loc[HT, "rule_zh"].startswith("按2023年判断；轨迹：自基数线性增至2025年目标")
+    assert r.loc[HT, "rule_zh"].startswith("按2022年数值判断（2023年尚无数值）；轨迹：自基数线性增至2025年目标")
     assert r.loc[GROWTH, "trajectory"] == "按年均增长5%复合增长"
     assert r.loc[FEST, "aggregation"] == "2021年数值" and r.loc[FEST, "base_source"].startswith("不需要")
-    assert r.loc[HT, "note"] == "口径：年末存量" and r.loc[HT, "tool_note"] == "2023年尚无数据：按2022年判断"
+    assert r.loc[HT, "note"] == "口径：年末存量" and r.loc[HT, "tool_note"] == ""
+    assert r.loc[HT, "rule_zh"].count("2023年") == 1  # the year judged is said once
 
 
 def test_stated_base_of_a_district_target() -> None:

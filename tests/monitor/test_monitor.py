@@ -50,7 +50,7 @@ def test_every_chapter6_target_is_an_indicator_with_its_quote(seeds_dir: Path) -
         assert rec["quote"] in plan, rec["id"]
     # the targets stated only in words are listed, not dropped: 满融, both axes, the belt
     qualitative = table[table["kind"] == "qualitative"]
-    assert set(qualitative["target_id"]) == {"manrong", "nanjingjie_axis", "sanhaojie_axis", "hunhe_belt"}
+    assert set(qualitative["target_id"]) == {"manrong", "nanjingjie_axis", "sanhaojie_axis", "hunhe_belt", "district"}
     for s in sentences:
         if not re.search(r"\d{2,}|翻一番|%", s.replace("2025", "")):
             assert any(q in s for q in qualitative["quote"]), s
@@ -103,6 +103,30 @@ def test_district_targets_with_their_quotes(seeds_dir: Path) -> None:
     assert district.loc["district_retail_growth", "target_max"] == 7
 
 
+def test_every_quantitative_target_of_chapters_3_to_5_is_monitored(seeds_dir: Path) -> None:
+    """Every clause of chapters 3–5 that sets a number (以上, 以下, 达到, 突破, 年均增长 with a figure)
+    is the quote of a district indicator, verbatim; facts (依托全区46 个科研院所 …) are not targets."""
+    plan = (seeds_dir / "004_327fa30ab054da2f.txt").read_text(encoding="utf-8")
+    chapters = plan[plan.index("第三章 坚持创新驱动发展") : plan.index("第六章 科学统筹精准施策")]
+    clauses = [c.strip() for c in re.split(r"[,，;；。]", chapters)]
+    targets = [
+        re.sub(r"^(到2025 年底?|“十四五”期间)", "", c)
+        for c in clauses
+        if re.search(r"\d", c.replace("2025", ""))
+        and re.search(r"以上|以下|达到|突破|年均增长", c)
+        and not c.startswith("依托")
+    ]
+    table = indicators()
+    district = table[(table["target_id"] == "district") & (table["kind"] != "qualitative")]
+    quotes = list(district["quote"])
+    assert len(targets) == 29 and len(district) == 29
+    for clause in targets:
+        assert any(clause in q or q in clause for q in quotes), clause
+    for rec in table.to_dict("records"):
+        assert rec["quote"] in plan, rec["id"]
+        assert rec["kind"] == "qualitative" or rec["unit"], rec["id"]
+
+
 def _texts_of_package(out: Path, browser: Any) -> str:
     """What a reader sees: each page's text in Chromium (panels are built by script) and each PDF's."""
     import subprocess
@@ -148,14 +172,15 @@ def test_monitor_package_tells_the_truth_about_its_data(browser: Any, tmp_path: 
     assert "2023年规划实施监测" in index and "三好街科技文化融合示范区" in index and "和平区（全区）" in index
     assert "未读入的行（3）" in index and "中的逗号无法判断" in index and "数值带“%”" in index
     assert "此行有 6 个字段，表头只有 5 列" in index
-    assert re.search(r"有数据的指标 \d+/30 项", index)
+    assert re.search(r"有数据的指标 \d+/51 项", index) and "定性目标 9 项（不设数值）" in index
     v = Visit(browser, out / "monitor_sanhaojie.html")
     panel = v.page.locator(".hg-side").inner_text()
-    assert panel.count("高新技术企业数量") == 1 and evil in panel
+    assert v.page.locator(".hg-side .hg-ind .name", has_text="高新技术企业数量").count() == 1 and evil in panel
     assert "2023年规划实施监测 · 三好街" in v.page.locator(".hg-title").inner_text()
     assert "3 行未读入" in v.page.locator(".hg-title").inner_text()
     assert v.count(".hg-side .hg-ind") == 4 and v.count(".hg-side svg.hg-trend") == 4
-    assert "规则：按2023年判断" in panel and "52%" in panel
+    assert "规则：按2023年数值判断" in panel and "52%" in panel
+    assert "规划原文：“高新技术企业数量达到100 家以上”" in panel
     assert v.dialogs == [] and v.errors == [] and v.external == []
     o = Visit(browser, out / "overview.html")
     assert o.count("path.hg-zone") == 6 and o.errors == [] and o.external == []

@@ -42,17 +42,21 @@ def test_every_row_is_read_or_refused_with_its_number(tmp_path: Path) -> None:
         f"{HT},2025,90,",
     ]
     r = read_actuals(_csv(tmp_path, lines))
-    assert r.rows_in == 13
+    assert r.rows_in == 13 and len(r.report) == 13  # every row accounted for, once
     outcomes = r.report["outcome"].value_counts()
-    assert outcomes["read"] + outcomes["rejected"] + outcomes["blank"] == 13
-    assert r.values[["year", "value"]].values.tolist() == [[2020, 58.0], [2021, 66.0], [2025, 90.0]]
+    assert (outcomes["read"], outcomes["rejected"], outcomes["blank"], outcomes["skipped"]) == (4, 7, 1, 1)
+    assert r.values[["year", "value"]].values.tolist() == [[2020, 58.0], [2021, 66.0], [2019, 50.0], [2025, 90.0]]
     by_row = dict(zip(r.rejected["row"], r.rejected["message"], strict=True))
-    assert sorted(by_row) == [4, 5, 6, 7, 8, 9, 10, 12, 13]
+    assert sorted(by_row) == [4, 5, 7, 8, 9, 10, 13]
     assert "已在第 3 行填报" in by_row[4]
     assert "未知的指标编号“no_such_indicator”" in by_row[5]
-    assert "“2019”不是 2020–2035 之间的年份" in by_row[6] and "“二〇二二”不是" in by_row[8]
-    assert "“很多”不是数字" in by_row[9] and "定性目标" in by_row[10] and by_row[12] == "此行为空"
+    assert "“2040”不是年份" in by_row[7] and "“二〇二二”不是年份" in by_row[8]
+    assert "“很多”不是数字" in by_row[9] and "定性目标" in by_row[10]
     assert "此行有 5 个字段，表头只有 4 列" in by_row[13]
+    report = r.report.set_index("row")
+    assert "不在规划期" in report.loc[6, "message"] and report.loc[12, "message"] == "空行（已跳过）"
+    # no developer words in what the clerk reads
+    assert not any("hepinggis" in str(m) or "indicators()" in str(m) for m in r.report["message"])
 
 
 @pytest.mark.parametrize(
@@ -60,13 +64,16 @@ def test_every_row_is_read_or_refused_with_its_number(tmp_path: Path) -> None:
     [
         (HT, "16,5", None, "逗号无法判断是小数点还是千位分隔符（可能是 16.5 或 165）"),
         (HT, "3,000", 3000.0, ""),
-        (HT, "1,234,567", 1234567.0, ""),
+        (HT, "1,234", 1234.0, ""),
+        (HT, "1e308", None, "超出该指标的合理范围"),
+        (HT, "inf", None, "不是"),
         (HT, "12,34", None, "可能是 12.34 或 1234"),
         (HT, "45%", None, "数值带“%”，但该指标的单位是“家”"),
         (HT, "-3", None, "为负数"),
         (HT, "12.5", None, "不是整数"),
         (HT, "66家", 66.0, ""),
-        (HT, "66户", None, "不是数字"),
+        (HT, "66户", None, "单位是“户”，但该指标的单位是“家”"),
+        (REVENUE, "151,000万元", None, "151,000万元 = 15.1亿元"),
         (SHARE, "52%", 52.0, ""),
         (SHARE, "５２％", 52.0, ""),
         (SHARE, "120", None, "不在 0–100 之间"),
