@@ -11,7 +11,7 @@ import sys as _sys
 from hepinggis import errors
 from hepinggis.analysis import projects
 from hepinggis.analysis.apportion import apportion_to_zones
-from hepinggis.analysis.assign import projects_by_zone, projects_outside, zone_of, zone_shares
+from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone, projects_outside, zone_of, zone_shares
 from hepinggis.analysis.corridor import along_axis, in_belt
 from hepinggis.analysis.measure import (
     MEASURE_CRS,
@@ -71,6 +71,7 @@ __all__ = [
     "projected_area",
     "projected_length",
     "projects",
+    "projects_by_jiedao",
     "projects_by_zone",
     "projects_outside",
     "read_actuals",

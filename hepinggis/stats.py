@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hepinggis.analysis.assign import projects_by_zone, zone_shares
+from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone, zone_shares
 from hepinggis.analysis.corridor import along_axis, in_belt
 from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
 from hepinggis.analysis.projects import SITED, prepare_projects
@@ -130,6 +130,7 @@ def stats_tables(
         "zones_x_jiedao": overlap_matrix(zones, jiedao, a_name="zone", b_name="jiedao"),
         "zones_x_belt": pd.DataFrame(zones_belt[["id", "name_zh", "belt_area", "belt_pc"]]),
         "projects_by_zone": projects_by_zone(by_id, zones).reset_index(),
+        "projects_by_jiedao": projects_by_jiedao(by_id, jiedao).reset_index(),
         "project_zone_shares": shares,
         "projects_along_axes": axis_table.round({"distance_m": 1, "chainage_km": 3}),
         "projects_in_belt": belt_table,
