@@ -10,8 +10,14 @@ drawn is chosen by size:
   the map has a ``maxZoom``, which the plugin needs);
 * above `CANVAS_ABOVE`: the circle markers are drawn on one canvas instead of one SVG path each.
 
+Every project is clickable at any size: the circle markers (SVG or canvas) are in their own pane
+above the zones, belt, sub-areas and density grid, and the canvas, which would otherwise take every
+click over the map, takes pointer events only where a project is drawn; a click beside the projects
+opens what lies beneath (the zone's popup). The density grid is not interactive at all.
+
 The legend's category rows are check boxes that filter the markers. Where markers stop being
-readable, `density_layer` adds a 500 m grid of project counts (shown from `GRID_SHOWN_ABOVE`).
+readable, `density_layer` adds a 500 m grid of project counts (shown from `GRID_SHOWN_ABOVE`,
+hidden from street zoom on, classed with round bounds by `_classes`).
 
 Every text in the block was HTML-escaped here, in Python; the browser only concatenates it. The
 block reaches the page as a payload of `_leaflet` (never through a template engine).
