@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 # for type checkers and editors (a test checks the two agree).
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.analysis.apportion": ("apportion_to_zones",),
-    "hepinggis.analysis.assign": ("projects_by_zone", "projects_outside", "zone_of", "zone_shares"),
+    "hepinggis.analysis.assign": (
+        "projects_by_jiedao",
+        "projects_by_zone",
+        "projects_outside",
+        "zone_of",
+        "zone_shares",
+    ),
     "hepinggis.analysis.corridor": ("along_axis", "in_belt"),
     "hepinggis.analysis.measure": (
         "MEASURE_CRS",
@@ -61,7 +67,7 @@ if TYPE_CHECKING:
     from hepinggis import errors
     from hepinggis.analysis import projects
     from hepinggis.analysis.apportion import apportion_to_zones
-    from hepinggis.analysis.assign import projects_by_zone, projects_outside, zone_of, zone_shares
+    from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone, projects_outside, zone_of, zone_shares
     from hepinggis.analysis.corridor import along_axis, in_belt
     from hepinggis.analysis.measure import (
         MEASURE_CRS,
@@ -122,6 +128,7 @@ __all__ = [
     "projected_area",
     "projected_length",
     "projects",
+    "projects_by_jiedao",
     "projects_by_zone",
     "projects_outside",
     "read_actuals",

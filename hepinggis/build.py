@@ -297,7 +297,7 @@ def _tasks(
         (
             "stats",
             lambda: write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"],
-            ("统计表（Excel）", "面积、重叠、项目分区、轴线与浑河带"),
+            ("统计表（Excel）", "面积、重叠、各功能区与各街道项目数、轴线与浑河带"),
         )
     )
     return tasks

@@ -151,6 +151,9 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     )
     for name, path in tables.items():
         print(f"{name:22s} {path}")
+    from hepinggis.stats import area_summary
+
+    print("\n".join(area_summary(None if result is None else result.projects, name_col=args.name_col)))
     return 0
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hepinggis.analysis.assign import projects_by_zone, zone_shares
+from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone, zone_shares
 from hepinggis.analysis.corridor import along_axis, in_belt
 from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
 from hepinggis.analysis.projects import SITED, prepare_projects
 from hepinggis.io._sheets import write_csv, write_workbook
+from hepinggis.maps._area_stats import area_counts, count_text
 from hepinggis.maps._credits import PLAN_CREDIT_ZH, projects_credit
 from hepinggis.maps._style import SOURCE_ZH
 from hepinggis.plan._compare import compare_boundaries
@@ -19,7 +20,7 @@ from hepinggis.plan._layer_source import boundary_credit
 from hepinggis.plan.check import check
 from hepinggis.plan.layers import layer_metadata, load
 
-__all__ = ["CHINESE_HEADERS", "stats_tables", "write_stats"]
+__all__ = ["CHINESE_HEADERS", "area_summary", "stats_tables", "write_stats"]
 
 #: Chinese column headers used with ``chinese=True``.
 CHINESE_HEADERS: dict[str, str] = {
@@ -131,6 +132,7 @@ def stats_tables(
         "zones_x_jiedao": overlap_matrix(zones, jiedao, a_name="zone", b_name="jiedao"),
         "zones_x_belt": pd.DataFrame(zones_belt[["id", "name_zh", "belt_area", "belt_pc"]]),
         "projects_by_zone": projects_by_zone(by_id, zones).reset_index(),
+        "projects_by_jiedao": projects_by_jiedao(by_id, jiedao).reset_index(),
         "project_zone_shares": shares,
         "projects_along_axes": axis_table.round({"distance_m": 1, "chainage_km": 3}),
         "projects_in_belt": belt_table,
@@ -185,3 +187,31 @@ def write_stats(
     written = {name: write_csv(table, out_dir / f"{name}.csv") for name, table in tables.items()}
     written["workbook"] = write_workbook(tables, out_dir / "hepinggis_stats.xlsx")
     return written
+
+
+def area_summary(projects: gpd.GeoDataFrame | None = None, *, name_col: str | None = None) -> list[str]:
+    """Projects per zone and, under each zone, per 街道 (the layer's ``zone_id``), as the lines
+    ``hepinggis stats`` prints: ``南湖街道：12 个；已载明投资 3.40 亿元（10 个载明）``. The numbers
+    are the workbook's ``projects_by_zone`` and ``projects_by_jiedao``.
+
+    Examples
+    --------
+    >>> lines = area_summary()
+    >>> lines[1].startswith("北市场民族民俗产业集聚区：") and lines[2].startswith("  北市场街道：")
+    True
+    """
+    zones, jiedao = load("zones"), load("jiedao")
+    frame = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
+    counts = area_counts(frame.to_crs(zones.crs), zones, jiedao)
+    lines = ["各功能区、各街道项目数（跨区项目在所涉各区各计一次；投资为已载明金额，跨区按份额分摊）："]
+    placed = counts.by_jiedao["zone_id"] if "zone_id" in counts.by_jiedao.columns else None
+    for zone_id, row in counts.by_zone.iterrows():
+        lines.append(f"{zones.set_index('id').loc[zone_id, 'name_zh']}：{count_text(row)}")
+        mine = counts.by_jiedao[placed == zone_id] if placed is not None else counts.by_jiedao.iloc[0:0]
+        lines.extend(f"  {r['name_zh']}：{count_text(r)}" for _, r in mine.iterrows())
+    if placed is not None:  # 街道 the layer places in no zone (an adopted layer may)
+        lines.extend(
+            f"  {r['name_zh']}（未归入功能区）：{count_text(r)}"
+            for _, r in counts.by_jiedao[~placed.isin(counts.by_zone.index)].iterrows()
+        )
+    return lines

@@ -1,4 +1,4 @@
-"""Which zone (or 街道) each project falls in, and the per-zone summary planners ask for."""
+"""Which zone (or 街道) each project falls in, and the per-zone and per-街道 summaries planners ask for."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hepinggis._strict import require_column, require_layer, require_same_crs
 from hepinggis.analysis.measure import geodesic_area, geodesic_area_of, geodesic_length, geodesic_length_of
 from hepinggis.analysis.projects import PROJECT_DEFAULTS
 
-__all__ = ["projects_by_zone", "projects_outside", "zone_of", "zone_shares"]
+__all__ = ["projects_by_jiedao", "projects_by_zone", "projects_outside", "zone_of", "zone_shares"]
 
 _RULE_POINT = "point inside"
 _RULE_EDGE = "point on a shared edge: the first polygon in layer order"
@@ -50,23 +50,19 @@ def zone_shares(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id:
     zgeoms = zones.geometry.values
     ids = zones[zone_id].to_numpy()
     rows: list[tuple[object, object, float, str]] = []
-    fi, zi = zones.sindex.query(features.geometry.values, predicate="intersects")
     kinds = features.geom_type.to_numpy()
+    is_point = kinds == "Point"
+    point_rows = _point_rows(features, zones, np.flatnonzero(is_point), ids)
+    shapes = np.flatnonzero(~is_point)
+    fi, zi = zones.sindex.query(features.geometry.values[shapes], predicate="intersects")
     by_feature: dict[int, list[int]] = {}
-    for f, z in zip(fi, zi, strict=True):
+    for f, z in zip(shapes[fi], zi, strict=True):
         by_feature.setdefault(int(f), []).append(int(z))
-    for f, zs in by_feature.items():
+    for f, zs in sorted(by_feature.items()):
         geom = features.geometry.values[f]
         label = features.index[f]
         kind = kinds[f]
         zs = sorted(zs)
-        if kind == "Point":
-            inside = [z for z in zs if shapely.contains(zgeoms[z], geom)]
-            if inside:
-                rows.append((label, ids[inside[0]], 1.0, _RULE_POINT))
-            else:  # on the boundary of one or more zones
-                rows.append((label, ids[zs[0]], 1.0, _RULE_EDGE))
-            continue
         if kind == "MultiPoint":  # each point counts alike: the zone's share is its share of the points
             parts = shapely.get_parts(geom)
             counts: dict[int, int] = {}
@@ -93,7 +89,47 @@ def zone_shares(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id:
         for z, size in zip(zs, sizes, strict=True):
             if denom > 0 and size / denom > 1e-4:  # drop numerical slivers (< 0.01 %)
                 rows.append((label, ids[z], float(size / denom), rule))
-    return pd.DataFrame(rows, columns=["feature", "zone_id", "share", "rule"])
+    others = pd.DataFrame(rows, columns=["feature", "zone_id", "share", "rule"])
+    if point_rows.empty or others.empty:
+        return others if point_rows.empty else point_rows
+    # in the features' order: points and other shapes interleaved as in ``features``
+    out = pd.concat([point_rows, others], ignore_index=True)
+    position = pd.Index(features.index).get_indexer(out["feature"])
+    return out.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
+
+
+def _first(positions: np.ndarray, zone_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each feature among the (feature, zone) position pairs, the first zone in layer order."""
+    order = np.lexsort((zone_pos, positions))
+    positions, zone_pos = positions[order], zone_pos[order]
+    first = np.r_[True, positions[1:] != positions[:-1]] if len(positions) else np.empty(0, dtype=bool)
+    return positions[first], zone_pos[first]
+
+
+def _point_rows(
+    features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, points: np.ndarray, ids: np.ndarray
+) -> pd.DataFrame:
+    """The rows of the Point features (at positions ``points`` of ``features``), all at once: a
+    50,000-project list in a fraction of a second instead of a Python loop. A point goes to the
+    first zone in layer order that contains it, else (on an edge) to the first it touches."""
+    geoms = features.geometry.values[points]
+    fi, zi = zones.sindex.query(geoms, predicate="within")
+    inside_f, inside_z = _first(fi, zi)
+    rest = np.setdiff1d(np.arange(len(points)), inside_f)
+    ei, ez = zones.sindex.query(geoms[rest], predicate="intersects")
+    edge_f, edge_z = _first(rest[ei], ez)
+    found = np.concatenate([inside_f, edge_f])
+    order = np.argsort(found, kind="stable")  # in the features' order
+    rules = np.array([_RULE_POINT] * len(inside_f) + [_RULE_EDGE] * len(edge_f), dtype=object)
+    return pd.DataFrame(
+        {
+            "feature": features.index[points[found[order]]],
+            "zone_id": ids[np.concatenate([inside_z, edge_z])[order]],
+            "share": np.ones(len(found)),
+            "rule": rules[order],
+        },
+        columns=["feature", "zone_id", "share", "rule"],
+    )
 
 
 def zone_of(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id: str = "id") -> pd.Series:
@@ -135,6 +171,68 @@ def projects_by_zone(
     >>> list(table.index) == list(hepinggis.load("zones")["id"])
     True
     """
+    return _summary(
+        projects, zones, id_col=zone_id, index_name="zone_id", category=category, status=status, investment=investment
+    )
+
+
+def projects_by_jiedao(
+    projects: gpd.GeoDataFrame,
+    jiedao: gpd.GeoDataFrame | None = None,
+    *,
+    jiedao_id: str = "id",
+    category: str = "category",
+    status: str = "status",
+    investment: str = "investment_cny",
+) -> pd.DataFrame:
+    """Per 街道: the same table as `projects_by_zone`, for the 街道 (sub-district) layer.
+
+    ``jiedao`` defaults to the bundled layer (the district's ten 街道, or the adopted ones under
+    `hepinggis.use_layers`); it must be in the CRS of ``projects``. Every 街道 has a row, in layer
+    order, indexed by its id (``jiedao_id``), also where it holds no project. The columns are
+    ``name_zh`` (and ``zone_id``, the zone the 街道 lies in, where the layer has them), then as in
+    `projects_by_zone`: ``projects`` (share-weighted), ``projects_any_share`` (the count),
+    ``category:…``, ``status:…``, ``investment_cny_stated`` (元, stated amounts only) and
+    ``n_with_investment``. A point on the line between two 街道 counts in the first in layer order.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> table = hepinggis.projects_by_jiedao(hepinggis.load("projects"))
+    >>> table.index.name, len(table), table.loc["nanhu", "name_zh"]
+    ('jiedao_id', 10, '南湖街道')
+    """
+    if jiedao is None:
+        from hepinggis.plan.layers import load  # the plan stage imports this module: import when called
+
+        jiedao = load("jiedao")
+    out = _summary(
+        projects,
+        jiedao,
+        id_col=jiedao_id,
+        index_name="jiedao_id",
+        category=category,
+        status=status,
+        investment=investment,
+    )
+    names = jiedao.set_index(jiedao_id)
+    described = [c for c in ("name_zh", "zone_id") if c in names.columns and c != jiedao_id]
+    for k, col in enumerate(described):
+        out.insert(k, col, names[col].reindex(out.index).to_numpy())
+    return out
+
+
+def _summary(
+    projects: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    id_col: str,
+    index_name: str,
+    category: str,
+    status: str,
+    investment: str,
+) -> pd.DataFrame:
+    """The per-area table of `projects_by_zone` and `projects_by_jiedao`."""
     attrs = pd.DataFrame(index=projects.index)
     for col, default_name in ((category, "category"), (status, "status")):
         if col not in projects.columns and col == default_name:
@@ -146,10 +244,10 @@ def projects_by_zone(
         attrs[col] = values.where(~blank, str(PROJECT_DEFAULTS[default_name])).astype(str)
     if investment in projects.columns:
         attrs[investment] = pd.to_numeric(projects[investment], errors="coerce")
-    shares = zone_shares(projects, zones, zone_id=zone_id)
+    shares = zone_shares(projects, areas, zone_id=id_col)
     joined = shares.join(attrs, on="feature")
-    order = list(zones[zone_id])
-    out = pd.DataFrame(index=pd.Index(order, name="zone_id"))
+    order = list(areas[id_col])
+    out = pd.DataFrame(index=pd.Index(order, name=index_name))
     out["projects"] = joined.groupby("zone_id")["share"].sum()
     out["projects_any_share"] = joined.groupby("zone_id")["feature"].nunique()
     for col, prefix in ((category, "category"), (status, "status")):

@@ -37,6 +37,7 @@ from hepinggis.errors import HepingGISError
 __all__ = [
     "ASSETS",
     "PANEL_CSS",
+    "STREET_ZOOM",
     "FitView",
     "GeoJsonOverlay",
     "HtmlControl",
@@ -93,6 +94,7 @@ font:bold 13px/1.2 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#111;
 text-shadow:-1px -1px 0 #fff,1px -1px 0 #fff,-1px 1px 0 #fff,1px 1px 0 #fff,0 0 3px #fff}
 .hg-jd-label span{font-size:11px;font-weight:normal;color:#333;transform:translate(-50%,70%)}
 .hg-jd-label{display:none}.hg-zoom-close .hg-jd-label{display:block}
+.hg-zoom-street path.hg-density{display:none}
 .hg-extent{width:0;height:0;border:0;background:none}
 .hg-extent i{position:absolute;left:-7px;top:-7px;width:12px;height:12px;transform:rotate(45deg);
 border:2px dashed #222;box-sizing:content-box}
@@ -103,6 +105,8 @@ MIN_ZOOM, MAX_ZOOM = 8, 19
 
 #: Zoom level from which the 街道 names are shown (closer views only, so they never crowd the zones').
 JIEDAO_LABEL_ZOOM = 14
+#: Street zoom: from here on the project density grid is hidden (single projects are what counts).
+STREET_ZOOM = 15
 
 
 def esc(value: object) -> str:
@@ -299,7 +303,8 @@ class SafeFigure(Figure):
 class FitView(MacroElement):
     """Fit the map to ``bounds`` on load, keeping clear of the panels: the right-hand padding is
     ``right_px`` but never more than ``right_share`` of the map's width (phones). Also marks the
-    map container ``hg-zoom-close`` from `JIEDAO_LABEL_ZOOM` on, for the 街道 labels. Numbers only:
+    map container ``hg-zoom-close`` from `JIEDAO_LABEL_ZOOM` on, for the 街道 labels, and
+    ``hg-zoom-street`` from `STREET_ZOOM` on, which hides the density grid. Numbers only:
     no user text reaches this template."""
 
     _template = Template("""
@@ -315,9 +320,11 @@ class FitView(MacroElement):
                 paddingBottomRight: [phone ? 12 : Math.min({{ this.right_px }}, size.x * {{ this.right_share }}), 12]
             });
             var mark = function () {
-                var c = map.getContainer();
-                if (map.getZoom() >= {{ this.label_zoom }}) { L.DomUtil.addClass(c, 'hg-zoom-close'); }
+                var c = map.getContainer(), z = map.getZoom();
+                if (z >= {{ this.label_zoom }}) { L.DomUtil.addClass(c, 'hg-zoom-close'); }
                 else { L.DomUtil.removeClass(c, 'hg-zoom-close'); }
+                if (z >= {{ this.street_zoom }}) { L.DomUtil.addClass(c, 'hg-zoom-street'); }
+                else { L.DomUtil.removeClass(c, 'hg-zoom-street'); }
             };
             map.on('zoomend', mark); mark();
         })();
@@ -332,6 +339,7 @@ class FitView(MacroElement):
         self.bounds_js = json.dumps([[float(v) for v in corner] for corner in bounds])
         self.left_px, self.right_px, self.right_share = int(left_px), int(right_px), float(right_share)
         self.label_zoom = JIEDAO_LABEL_ZOOM
+        self.street_zoom = STREET_ZOOM
 
 
 class MetricScale(MacroElement):

@@ -17,6 +17,7 @@ import shapely
 from hepinggis.analysis.measure import geodesic_area, geodesic_length
 from hepinggis.analysis.projects import marker_freedom
 from hepinggis.io.coords import wgs84_to_gcj02
+from hepinggis.maps._area_stats import AreaCounts, jiedao_rows, zone_rows
 from hepinggis.maps._credits import boundary_label
 from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc, label
 from hepinggis.maps._project_layer import (
@@ -66,8 +67,10 @@ def zone_layer(
     highlight: str | None = None,
     fill: dict[str, str] | None = None,
     opacity: float = ZONE_FILL_OPACITY,
+    counts: AreaCounts | None = None,
 ) -> Rows:
-    """The six zones (one highlighted, the others faint, in a zone map); legend: one swatch each."""
+    """The six zones (one highlighted, the others faint, in a zone map); legend: one swatch each.
+    With ``counts``, each popup gives the zone's projects and those of each of its 街道."""
     areas = geodesic_area(zones)
 
     def props(row: Any) -> dict[str, Any]:
@@ -90,6 +93,7 @@ def zone_layer(
                     ("规划面积", f"{row['planned_area_km2']:g} km²"),
                     ("数字化面积", f"{digitized:.2f} km²（{(digitized / row['planned_area_km2'] - 1) * 100:+.1f}%）"),
                     ("边界精度", f"±{row['accuracy_m']:.0f} m"),
+                    *(zone_rows(counts, row["id"]) if counts is not None else []),
                     ("来源", plan_source_zh(row["plan_section"])),
                 ],
             ),
@@ -124,21 +128,36 @@ def zone_labels(m: folium.Map, zones: gpd.GeoDataFrame, texts: dict[str, str], g
     ).add_to(m)
 
 
-def jiedao_layer(m: folium.Map, gcj02: bool) -> Rows:
-    """The ten 街道 (schematic divides), named from zoom 14 on; legend: the dashed line."""
+def jiedao_layer(m: folium.Map, gcj02: bool, *, counts: AreaCounts | None = None) -> Rows:
+    """The ten 街道 (schematic divides), named from zoom 14 on; legend: the dashed line. With
+    ``counts``, hovering a 街道's line names it with its number of projects, and clicking it opens
+    its popup (zone, projects, investment)."""
     jiedao = load("jiedao")
-    shown = "街道（示意分界）" if boundary_label("jiedao", "") == "" else "街道（采用的官方边界）"
+    zone_names = load("zones").set_index("id")["name_zh"]
+    official = boundary_label("jiedao", "")
+    shown = "街道（示意分界）" if official == "" else "街道（采用的官方边界）"
+
+    def props(r: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "_s": {"color": "#444444", "weight": 1.5, "dashArray": "6 4", "fill": False, "className": "hg-jiedao"},
+            "_t": esc(r["name_zh"]),
+        }
+        if counts is not None and r["id"] in counts.by_jiedao.index:
+            n = int(counts.by_jiedao.loc[r["id"], "projects_any_share"])
+            out["_t"] = esc(f"{r['name_zh']}：项目 {n} 个")
+            zone = r.get("zone_id")
+            out["_p"] = popup_table(
+                r["name_zh"],
+                [
+                    ("所属功能区", zone_names.get(zone, zone) if isinstance(zone, str) else None),
+                    *jiedao_rows(counts, r["id"]),
+                    ("街道界", "示意分界" if official == "" else "采用的官方边界"),
+                ],
+            )
+        return out
+
     group = folium.FeatureGroup(name=shown, overlay=True, control=True, show=True)
-    GeoJsonOverlay(
-        feature_collection(
-            jiedao,
-            lambda r: {
-                "_s": {"color": "#444444", "weight": 1.5, "dashArray": "6 4", "fill": False, "className": "hg-jiedao"},
-                "_t": esc(r["name_zh"]),
-            },
-            gcj02=gcj02,
-        )
-    ).add_to(group)
+    GeoJsonOverlay(feature_collection(jiedao, props, gcj02=gcj02)).add_to(group)
     points = gpd.GeoDataFrame(
         {"name_zh": jiedao["name_zh"].to_numpy()}, geometry=label_points(jiedao.geometry), crs=jiedao.crs
     )

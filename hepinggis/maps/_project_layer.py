@@ -10,8 +10,14 @@ drawn is chosen by size:
   the map has a ``maxZoom``, which the plugin needs);
 * above `CANVAS_ABOVE`: the circle markers are drawn on one canvas instead of one SVG path each.
 
+Every project is clickable at any size: the circle markers (SVG or canvas) are in their own pane
+above the zones, belt, sub-areas and density grid, and the canvas, which would otherwise take every
+click over the map, takes pointer events only where a project is drawn; a click beside the projects
+opens what lies beneath (the zone's popup). The density grid is not interactive at all.
+
 The legend's category rows are check boxes that filter the markers. Where markers stop being
-readable, `density_layer` adds a 500 m grid of project counts (shown from `GRID_SHOWN_ABOVE`).
+readable, `density_layer` adds a 500 m grid of project counts (shown from `GRID_SHOWN_ABOVE`,
+hidden from street zoom on, classed with round bounds by `_classes`).
 
 Every text in the block was HTML-escaped here, in Python; the browser only concatenates it. The
 block reaches the page as a payload of `_leaflet` (never through a template engine).
@@ -23,12 +29,10 @@ whose text is template source, and neither filters by category or builds popups 
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -39,7 +43,8 @@ from jinja2 import Template
 
 from hepinggis.analysis.measure import MEASURE_CRS
 from hepinggis.analysis.projects import SITED, category_order
-from hepinggis.maps._leaflet import GeoJsonOverlay, _Payloads, esc, to_js, use_assets
+from hepinggis.maps._classes import class_labels, nice_breaks
+from hepinggis.maps._leaflet import STREET_ZOOM, GeoJsonOverlay, _Payloads, esc, to_js, use_assets
 from hepinggis.maps._style import CATEGORY_ZH, STATUS_ZH
 from hepinggis.maps._web import feature_collection
 from hepinggis.plan._texts import doc_title, location_zh
@@ -159,7 +164,17 @@ class ProjectPoints(_Payloads, JSCSSMixin, MacroElement):
                 return h + '</div>';
             };
             var tip = function (layer) { var i = layer.options.hgIdx; return D.nm[i] + '（' + val('st', i) + '）'; };
-            var renderer = {{ this.canvas_js }} ? L.canvas({padding: 0.5}) : undefined;
+            // the projects' own pane, above the zones, belt, sub-areas and density grid (overlay pane,
+            // z-index 400) and below the clusters and diamonds (marker pane, 600): a project is never
+            // under a polygon, whatever was added or toggled last
+            var pane = map.getPane('hg-projects');
+            if (!pane) {
+                pane = map.createPane('hg-projects');
+                pane.style.zIndex = 450;
+                pane.style.pointerEvents = 'none';
+            }
+            var canvas = {{ this.canvas_js }};
+            var renderer = canvas ? L.canvas({padding: 0.5, pane: 'hg-projects'}) : L.svg({pane: 'hg-projects'});
             var layers = new Array(n), byCat = D.cats.map(function () { return []; });
             for (i = 0; i < n; i++) {
                 var color = D.col[D.c[i]], l;
@@ -199,6 +214,39 @@ class ProjectPoints(_Payloads, JSCSSMixin, MacroElement):
             } else {
                 layers.forEach(function (l) { parent.addLayer(l); });
                 ready();
+            }
+            if (canvas) {
+                // A canvas catches every pointer event over its whole area. Here it takes them only
+                // where a project is drawn (Leaflet's own hit test of its draw list, as in Leaflet
+                // 1.9.4's Canvas renderer, vendored), so a click beside the projects still opens the
+                // zone, belt or sub-area beneath; an event aimed beneath a project goes to the canvas.
+                var over = function (e) {
+                    if (!renderer._map || map._animatingZoom) { return false; }
+                    var p = map.mouseEventToLayerPoint(e);
+                    for (var o = renderer._drawFirst; o; o = o.next) {
+                        if (o.layer.options.interactive && o.layer._containsPoint(p)) { return true; }
+                    }
+                    return false;
+                };
+                var below = function (t) {  // the map or a layer beneath the projects: no control, popup, marker
+                    return t === map.getContainer() || t === map.getPane('mapPane') || pane.contains(t) ||
+                        map.getPane('overlayPane').contains(t) || map.getPane('tilePane').contains(t);
+                };
+                var route = function (e) {
+                    var c = renderer._container;
+                    if (!c || e.hgRouted) { return; }
+                    var hit = below(e.target) && over(e);
+                    c.style.pointerEvents = hit ? 'auto' : '';
+                    if (hit && e.target !== c) {
+                        e.stopPropagation();
+                        var copy = new MouseEvent(e.type, e);
+                        copy.hgRouted = true;
+                        c.dispatchEvent(copy);
+                    }
+                };
+                ['mousemove', 'mousedown', 'mouseup', 'click', 'dblclick', 'contextmenu'].forEach(function (t) {
+                    map.getContainer().addEventListener(t, route, true);
+                });
             }
             map.getContainer().addEventListener('change', function (e) {  // the legend's category filter
                 var t = e.target;
@@ -250,10 +298,7 @@ def density_layer(
         cells[:, 0] * cell_m, cells[:, 1] * cell_m, (cells[:, 0] + 1) * cell_m, (cells[:, 1] + 1) * cell_m
     )
     grid = gpd.GeoDataFrame({"n": counts}, geometry=boxes, crs=MEASURE_CRS).to_crs(4326)
-    k = max(1, min(5, len(np.unique(counts))))
-    with warnings.catch_warnings():  # "not enough unique values": fewer classes, merged below
-        warnings.simplefilter("ignore", UserWarning)
-        bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
+    bins = nice_breaks(counts)
     classes = np.searchsorted(bins, counts, side="left")
     scale = linear.YlOrRd_09.scale(0, 1)  # type: ignore[attr-defined]
     palette = [str(scale.rgb_hex_str(0.15 + 0.8 * i / max(1, len(bins) - 1))) for i in range(len(bins))]
@@ -263,25 +308,26 @@ def density_layer(
         feature_collection(
             grid,
             lambda r: {
-                "_s": {
+                "_s": {  # not interactive: a click or hover goes through to the zone beneath
                     "color": "#ffffff",
                     "weight": 0.5,
                     "fillColor": palette[int(r["cls"])],
                     "fillOpacity": 0.5,
                     "className": "hg-density",
+                    "interactive": False,
                 },
-                "_t": f"本网格项目 {int(r['n'])} 个",
             },
             gcj02=gcj02,
         )
     ).add_to(group)
     group.add_to(m)
-    lows = [int(counts.min()), *[int(b) + 1 for b in bins[:-1]]]
     rows = [
-        f'<p><i style="background:{palette[i]};opacity:.8"></i>{lo}–{int(hi)} 个/格</p>'
-        if lo < hi
-        else f'<p><i style="background:{palette[i]};opacity:.8"></i>{int(hi)} 个/格</p>'
-        for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))
+        f'<p class="hg-density-class"><i style="background:{palette[i]};opacity:.8"></i>{esc(text)}</p>'
+        for i, text in enumerate(class_labels(bins))
     ]
     state = "" if shown else "（默认关闭，可在图层控制中打开）"
-    return [f"<p style='color:#666'>{cell_m:.0f} m 网格内项目数，分位数分级{state}</p>", *rows]
+    return [
+        f"<p style='color:#666'>{cell_m:.0f} m 网格内项目数，按分位数取整分级{state}；"
+        f"放大到 {STREET_ZOOM} 级及以上时隐藏</p>",
+        *rows,
+    ]

@@ -24,6 +24,7 @@ from hepinggis.analysis.assign import zone_shares
 from hepinggis.analysis.measure import geodesic_area
 from hepinggis.analysis.projects import SITED, category_colors, marker_freedom, prepare_projects
 from hepinggis.errors import HepingGISError
+from hepinggis.maps._area_stats import area_counts
 from hepinggis.maps._credits import PLAN_CREDIT_ZH, projects_credit
 from hepinggis.maps._leaflet import HtmlControl, esc, inline_assets, new_map, notebook_assets, use_assets, write_page
 from hepinggis.maps._map_layers import (
@@ -137,19 +138,20 @@ def overview_map(
     'Map'
     """
     zones = load("zones")
+    projects = _as_map_projects(projects, name_col)
+    counts = area_counts(projects, zones, load("jiedao"))
     m, bm = _start(_bounds(load("district")), basemap, key, right_px=_LEGEND_PX)
     gcj = bm.is_gcj02
-    sections = [("六区", zone_layer(m, zones, gcj))]
-    sections.append(("街道", jiedao_layer(m, gcj)))
+    sections = [("六区", zone_layer(m, zones, gcj, counts=counts))]
+    sections.append(("街道", jiedao_layer(m, gcj, counts=counts)))
     sections.append(("一带", belt_layer(m, gcj)))
     sections.append(("两轴", axes_layer(m, gcj)))
-    projects = _as_map_projects(projects, name_col)
     colors = category_colors(projects["category"])
     where = zone_of_markers(projects, zones)
     sections.append(("项目密度", density_rows(m, projects, gcj, cluster_above)))
-    sections.append(("项目类别（勾选以筛选）", projects_layer(m, projects, colors, gcj, cluster_above, where)))
+    filters = ("项目类别（勾选以筛选）", projects_layer(m, projects, colors, gcj, cluster_above, where))
     zone_labels(m, zones, {}, gcj)
-    legend(m, sections)
+    legend(m, [filters, *sections])  # the filter first: in view without scrolling on a laptop
     _title(m, "总览：功能区、发展轴、浑河带与项目", projects_credit(projects))
     folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m
@@ -226,16 +228,17 @@ def zone_map(
     free, slack = marker_freedom(mine)
     markers = marker_points(mine.geometry, movable=free, slack_m=slack)
     listed = gpd.GeoSeries([*zone.geometry, *subs.geometry, *markers], crs=4326)
+    counts = area_counts(projects, zones, load("jiedao"))  # the whole list: every zone's popup
     m, bm = _start(_bounds(listed, pad=0.001), basemap, key, right_px=_RIGHT_PANEL_PX)
     gcj = bm.is_gcj02
-    sections = [("六区", zone_layer(m, zones, gcj, highlight=zone_id))]
-    sections.append(("街道", jiedao_layer(m, gcj)))
+    sections = [("六区", zone_layer(m, zones, gcj, highlight=zone_id, counts=counts))]
+    sections.append(("街道", jiedao_layer(m, gcj, counts=counts)))
     sections.append(("一带", belt_layer(m, gcj)))
     sections.append(("两轴", axes_layer(m, gcj)))
     sections.append(("发展重点", sub_areas_layer(m, subs, gcj)))
     where = zone_of_markers(mine, zones)
     sections.append(("项目密度", density_rows(m, mine, gcj, cluster_above)))
-    sections.append(("项目类别（勾选以筛选）", projects_layer(m, mine, colors, gcj, cluster_above, where)))
+    sections.insert(0, ("项目类别（勾选以筛选）", projects_layer(m, mine, colors, gcj, cluster_above, where)))
     zone_labels(m, zones, {}, gcj)
     unplaced = [u["name_zh"] for u in layer_metadata("sub_areas").get("unplaced", []) if u["zone_id"] == zone_id]
     HtmlControl(

@@ -8,13 +8,11 @@ a clear error is raised instead of printing boxes.
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import mapclassify
 import matplotlib
 import numpy as np
 
@@ -26,6 +24,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -33,6 +32,7 @@ from hepinggis._strict import require_ids
 from hepinggis.analysis.measure import MEASURE_CRS
 from hepinggis.analysis.projects import SITED, category_colors, category_order, marker_freedom, prepare_projects
 from hepinggis.errors import HepingGISError
+from hepinggis.maps._classes import class_labels, nice_breaks
 from hepinggis.maps._credits import PLAN_CREDIT_ZH, boundary_label, projects_credit
 from hepinggis.maps._style import (
     AXIS_COLORS,
@@ -96,14 +96,33 @@ def plain_text(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+#: Drawing order on the map (matplotlib zorder): zone and belt fills, then the density hexagons,
+#: the 街道 lines, axes and banks (2), the zone outlines, the markers, and above everything
+#: the scale bar and north arrow (`_FURNITURE`) and the zone names.
+_Z_DENSITY = 1.5
+_Z_OUTLINE = 3.0
+_Z_MARKERS = 5.0
+_FURNITURE = 15.0
+
+
 def _scale_bar(ax: plt.Axes, length_m: float) -> None:
     # matplotlib-scalebar is not a dependency; in a metric CRS a bar is two lines of code
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
-    ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt")
-    ax.text(x + length_m / 2, y + 0.012 * (y1 - y0), f"{length_m / 1000:g} km", ha="center", va="bottom", fontsize=8)
-    ax.plot([x, x + length_m / 2], [y, y], color="white", lw=1.2, solid_capstyle="butt")
+    ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt", zorder=_FURNITURE, gid="scale-bar")
+    ax.text(
+        x + length_m / 2,
+        y + 0.012 * (y1 - y0),
+        f"{length_m / 1000:g} km",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        zorder=_FURNITURE,
+        gid="scale-bar",
+        path_effects=[withStroke(linewidth=2.5, foreground="white")],  # readable over the hexagons
+    )
+    ax.plot([x, x + length_m / 2], [y, y], color="white", lw=1.2, solid_capstyle="butt", zorder=_FURNITURE + 0.1)
 
 
 def _north(ax: plt.Axes) -> None:
@@ -117,6 +136,9 @@ def _north(ax: plt.Axes) -> None:
         fontsize=12,
         fontweight="bold",
         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+        path_effects=[withStroke(linewidth=2.5, foreground="white")],
+        zorder=_FURNITURE,
+        gid="north-arrow",
     )
 
 
@@ -185,25 +207,26 @@ def _draw_density(ax: Axes, shown: gpd.GeoDataFrame, extent: tuple[float, float,
     gridsize = max(4, int((extent[2] - extent[0]) / DENSITY_CELL_M))
     box = (extent[0], extent[2], extent[1], extent[3])  # hexbin's order: xmin, xmax, ymin, ymax
     hb = ax.hexbin(
-        x, y, gridsize=gridsize, mincnt=1, extent=box, linewidths=0.2, edgecolors="white", zorder=4, alpha=0.8
+        x,
+        y,
+        gridsize=gridsize,
+        mincnt=1,
+        extent=box,
+        linewidths=0.2,
+        edgecolors="white",
+        zorder=_Z_DENSITY,
+        alpha=0.8,
     )
+    hb.set_gid("density")
     counts = np.asarray(hb.get_array(), dtype=float)
-    k = max(1, min(5, len(np.unique(counts))))
-    with warnings.catch_warnings():  # "not enough unique values": fewer classes, merged below
-        warnings.simplefilter("ignore", UserWarning)
-        bins = np.unique(mapclassify.Quantiles(counts, k=k).bins) if k > 1 else np.array([counts.max()])
+    bins = nice_breaks(counts)  # round bounds: 1–10, 11–50 … (not "12–301 个/格")
     scale = plt.get_cmap("YlOrRd")
     palette = [scale(0.2 + 0.75 * i / max(1, len(bins) - 1)) for i in range(len(bins))]
     hb.set_cmap(ListedColormap(palette))
     hb.set_norm(BoundaryNorm([0.5, *(bins + 0.5)], len(bins)))
-    lows = [int(counts.min()), *[int(b) + 1 for b in bins[:-1]]]
     handles: list[Any] = [
-        Patch(
-            facecolor=palette[i],
-            edgecolor="white",
-            label=f"项目密度 {lo}–{int(hi)} 个/格" if lo < hi else f"项目密度 {lo} 个/格",
-        )
-        for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))
+        Patch(facecolor=palette[i], edgecolor="white", label=f"项目密度 {text}")
+        for i, text in enumerate(class_labels(bins))
     ]
     handles.append(
         Patch(facecolor="none", edgecolor="none", label=f"共 {len(shown)} 项（六边形格约 {DENSITY_CELL_M:.0f} m）")
@@ -294,16 +317,18 @@ def _sheet(
 
 
 def _draw_plan(ax: Axes, zones: gpd.GeoDataFrame, zone_id: str | None) -> None:
-    """Zones (the others faint on a zone map), 街道 lines, the belt and its banks, the axes."""
+    """Zones (the others faint on a zone map), 街道 lines, the belt and its banks, the axes. The
+    zone outlines are drawn apart, above the density hexagons (`_Z_OUTLINE`)."""
     for z in zones.itertuples():
         faint = zone_id is not None and z.id != zone_id
         gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
             ax=ax,
             color=ZONE_COLORS.get(z.id, "#999"),
             alpha=0.2 if faint else ZONE_FILL_OPACITY,
-            edgecolor="#333",
-            lw=0.8,
+            lw=0,
         )
+    outlines = zones.boundary.plot(ax=ax, color="#333", lw=0.8, zorder=_Z_OUTLINE)
+    outlines.collections[-1].set_gid("zone-outlines")
     load("jiedao").to_crs(MEASURE_CRS).boundary.plot(ax=ax, color="#444", lw=0.6, ls="--")
     belt = load("belt").to_crs(MEASURE_CRS)
     belt[belt["kind"] == "belt"].plot(ax=ax, color=BELT_COLOR, alpha=0.3, lw=0)
@@ -330,9 +355,11 @@ def _draw_projects(
         sited = group["location_method"].isin(SITED)
         color = colors.get(str(cat), "#333")
         if sited.any():
-            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=lw, zorder=5)
+            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=lw, zorder=_Z_MARKERS)
         if (~sited).any():
-            group[~sited].plot(ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=lw, zorder=5)
+            group[~sited].plot(
+                ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=lw, zorder=_Z_MARKERS
+            )
     return marker_pt, []
 
 
@@ -386,6 +413,8 @@ def _legend_handles(
 def _legend(fig: Figure, box: tuple[float, float, float, float], beside: bool, handles: list[Any]) -> None:
     lax = fig.add_axes(box)
     lax.set_axis_off()
+    lax.set_zorder(max(a.get_zorder() for a in fig.axes) + 1)  # above the map, whatever it holds
+    lax.set_gid("legend")
     lax.legend(
         handles=handles,
         loc="upper left" if beside else "lower left",
