@@ -66,3 +66,11 @@ class UnknownIdError(LayerSchemaError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class AccountError(HepingGISError, ValueError):
+    """A user account that cannot be created or changed as asked (bad name, role or password)."""
+
+
+class StoreBackupError(HepingGISError):
+    """A store dump that cannot be written or restored (bad archive, store not empty)."""
