@@ -431,6 +431,9 @@ def _parser() -> argparse.ArgumentParser:
     _plan_commands(sub)
     _data_commands(sub)
     _product_commands(sub)
+    from hepinggis.web._cli_server import add_server_commands
+
+    add_server_commands(sub)
     return parser
 
 
