@@ -1,19 +1,16 @@
-"""Per-zone and per-街道 answers inside PostGIS: the layers and a register's projects written to
-the tables of migration s0002, and the SQL functions ``hepinggis_projects_by_zone`` /
+"""Per-zone and per-街道 answers inside PostGIS: the layers written to the tables of migration
+s0002 (the projects' geometry follows their WKT by a trigger), and the SQL functions ``hepinggis_projects_by_zone`` /
 ``hepinggis_projects_by_jiedao`` read back (docs/postgis.md documents them for other systems)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["AREA_LAYERS", "by_area_sql", "store_projects", "sync_layers"]
+__all__ = ["AREA_LAYERS", "by_area_sql", "sync_layers"]
 
 AREA_LAYERS = ("zones", "jiedao")
 
@@ -43,49 +40,6 @@ def sync_layers(conn: Connection, layers: dict[str, gpd.GeoDataFrame]) -> None:
                 ),
                 rows,
             )
-
-
-def store_projects(
-    conn: Connection,
-    register_id: str,
-    projects: gpd.GeoDataFrame,
-    *,
-    row_numbers: Iterable[int] | None = None,
-    investment: str = "investment_cny",
-    name: str = "name_zh",
-) -> int:
-    """Write a register's projects (EPSG:4326) to ``project_geoms``, replacing any earlier rows of
-    that register; ``row_no`` is the row number Excel shows when given, else the position."""
-    projects = projects.to_crs(4326)
-    conn.execute(text("DELETE FROM project_geoms WHERE register_id = :r"), {"r": str(register_id)})
-    nos = list(row_numbers) if row_numbers is not None else list(range(len(projects)))
-    inv = (
-        pd.to_numeric(projects[investment], errors="coerce").to_numpy(dtype=float)
-        if investment in projects.columns
-        else np.full(len(projects), np.nan)
-    )
-    names = projects[name].astype(str).to_numpy() if name in projects.columns else [""] * len(projects)
-    wkbs = shapely.to_wkb(shapely.force_2d(projects.geometry.values), hex=True)
-    rows = [
-        {
-            "r": str(register_id),
-            "n": int(no),
-            "name": str(nm),
-            "inv": None if not np.isfinite(v) else float(v),
-            "wkb": w,
-        }
-        for no, nm, v, w in zip(nos, names, inv, wkbs, strict=True)
-        if w is not None
-    ]
-    for start in range(0, len(rows), 20_000):
-        conn.execute(
-            text(
-                "INSERT INTO project_geoms (register_id, row_no, name, investment_cny, geom) "
-                "VALUES (:r, :n, :name, :inv, ST_GeomFromWKB(decode(:wkb, 'hex'), 4326))"
-            ),
-            rows[start : start + 20_000],
-        )
-    return len(rows)
 
 
 def by_area_sql(engine: Engine | Connection, register_id: str, *, layer: str = "zones") -> pd.DataFrame:

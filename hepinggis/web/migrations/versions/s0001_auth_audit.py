@@ -1,7 +1,7 @@
 """Users, sessions, login failures and the append-only audit trail.
 
 Revision ID: s0001
-Revises:
+Revises: s0000
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0001"
-down_revision = None
+down_revision = "s0000"
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,5 @@
-"""PostGIS only: the plan's zones and 街道, each register's project geometries (EPSG:4326, GiST
-indexes), and the SQL functions ``hepinggis_projects_by_zone`` / ``hepinggis_projects_by_jiedao``.
+"""PostGIS only: the plan's zones and 街道, a geometry column on the store's projects (EPSG:4326, GiST
+index), and the SQL functions ``hepinggis_projects_by_zone`` / ``hepinggis_projects_by_jiedao``.
 
 Revision ID: s0002
 Revises: s0001
@@ -29,15 +29,18 @@ CREATE TABLE jiedao (
   geom geometry(MultiPolygon, 4326) NOT NULL CHECK (ST_IsValid(geom))
 );
 CREATE INDEX jiedao_geom_gist ON jiedao USING gist (geom);
-CREATE TABLE project_geoms (
-  register_id text NOT NULL,
-  row_no bigint NOT NULL,
-  name text NOT NULL DEFAULT '',
-  investment_cny double precision,
-  geom geometry(Geometry, 4326) NOT NULL CHECK (ST_IsValid(geom)),
-  PRIMARY KEY (register_id, row_no)
-);
-CREATE INDEX project_geoms_geom_gist ON project_geoms USING gist (geom);
+-- the store's projects table (revision s0000) gets its PostGIS geometry, filled from geom_wkt by a
+-- trigger so that every writer of the table (server, workers, restore) keeps the two in step
+ALTER TABLE projects ADD COLUMN geom geometry(Geometry, 4326);
+CREATE INDEX projects_geom_gist ON projects USING gist (geom);
+CREATE OR REPLACE FUNCTION hepinggis_projects_geom() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.geom := CASE WHEN NEW.geom_wkt IS NULL OR NEW.geom_wkt = '' THEN NULL
+                   ELSE ST_GeomFromText(NEW.geom_wkt, 4326) END;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER projects_geom_from_wkt BEFORE INSERT OR UPDATE OF geom_wkt ON projects
+  FOR EACH ROW EXECUTE FUNCTION hepinggis_projects_geom();
 """
 
 # The shares follow hepinggis.analysis.assign.zone_shares exactly:
@@ -49,7 +52,7 @@ CREATE INDEX project_geoms_geom_gist ON project_geoms USING gist (geom);
 #   shares below 1e-4 (numerical slivers) are dropped.
 _SHARES = r"""
 CREATE OR REPLACE FUNCTION hepinggis_shares(p_register text, p_layer text)
-RETURNS TABLE (row_no bigint, area_id text, share double precision)
+RETURNS TABLE (project_pk bigint, area_id text, share double precision)
 LANGUAGE plpgsql STABLE AS $fn$
 BEGIN
   IF p_layer NOT IN ('zones', 'jiedao') THEN
@@ -57,7 +60,8 @@ BEGIN
   END IF;
   RETURN QUERY EXECUTE format($q$
     WITH p AS (
-      SELECT g.row_no, g.geom, GeometryType(g.geom) AS kind FROM project_geoms g WHERE g.register_id = $1
+      SELECT g.pk::bigint AS row_no, g.geom, GeometryType(g.geom) AS kind
+      FROM projects g WHERE g.register_id = $1 AND g.geom IS NOT NULL
     ),
     pts AS (  -- every point of a Point or MultiPoint, with the number of points of its project
       SELECT p.row_no, d.geom, count(*) OVER (PARTITION BY p.row_no) AS n
@@ -106,15 +110,15 @@ BEGIN
   END IF;
   RETURN QUERY EXECUTE format($q$
     WITH s AS (
-      SELECT s.row_no, s.area_id, s.share, g.investment_cny
+      SELECT s.project_pk, s.area_id, s.share, g.investment_cny
       FROM hepinggis_shares($1, %1$L) s
-      JOIN project_geoms g ON g.register_id = $1 AND g.row_no = s.row_no
+      JOIN projects g ON g.register_id = $1 AND g.pk = s.project_pk
     )
     SELECT a.id, a.name,
       coalesce(sum(s.share), 0)::double precision,
-      count(DISTINCT s.row_no),
+      count(DISTINCT s.project_pk),
       coalesce(sum(s.investment_cny * s.share) FILTER (WHERE s.investment_cny IS NOT NULL), 0)::double precision,
-      count(DISTINCT s.row_no) FILTER (WHERE s.investment_cny IS NOT NULL)
+      count(DISTINCT s.project_pk) FILTER (WHERE s.investment_cny IS NOT NULL)
     FROM %1$I a LEFT JOIN s ON s.area_id = a.id
     GROUP BY a.id, a.name, a.ord ORDER BY a.ord
   $q$, p_layer) USING p_register;
@@ -132,8 +136,8 @@ RETURNS TABLE (jiedao_id text, jiedao_name text, projects double precision, proj
 LANGUAGE sql STABLE AS $fn$ SELECT * FROM hepinggis_projects_by_area(p_register, 'jiedao') $fn$;
 
 CREATE OR REPLACE VIEW hepinggis_project_zone AS
-  SELECT g.register_id, s.row_no, s.area_id AS zone_id, s.share
-  FROM (SELECT DISTINCT register_id FROM project_geoms) g,
+  SELECT g.register_id, s.project_pk, s.area_id AS zone_id, s.share
+  FROM (SELECT id AS register_id FROM registers) g,
        LATERAL hepinggis_shares(g.register_id, 'zones') s;
 """
 
@@ -153,4 +157,7 @@ def downgrade() -> None:
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("DROP FUNCTION IF EXISTS hepinggis_projects_by_area(text, text)")
     op.execute("DROP FUNCTION IF EXISTS hepinggis_shares(text, text)")
-    op.execute("DROP TABLE IF EXISTS project_geoms, jiedao, zones")
+    op.execute("DROP TRIGGER IF EXISTS projects_geom_from_wkt ON projects")
+    op.execute("DROP FUNCTION IF EXISTS hepinggis_projects_geom()")
+    op.execute("ALTER TABLE projects DROP COLUMN IF EXISTS geom")
+    op.execute("DROP TABLE IF EXISTS jiedao, zones")
