@@ -160,10 +160,10 @@ def dump(engine: Engine, data_dir: Path, dest: Path) -> dict[str, Any]:
 
 
 def _safe_member(name: str) -> PurePosixPath:
-    path = PurePosixPath(name)
-    if name.startswith(("/", "\\")) or "\\" in name or ":" in name or any(p in ("..", "") for p in path.parts):
+    parts = name.removesuffix("/").split("/")
+    if name.startswith("/") or "\\" in name or ":" in name or "\0" in name or any(p in ("", ".", "..") for p in parts):
         raise StoreBackupError(f"备份文件中有不安全的路径 {name!r}，拒绝恢复")
-    return path
+    return PurePosixPath(name)
 
 
 def _check_archive(zf: zipfile.ZipFile) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -28,21 +28,34 @@ def _with_schema(dsn: str, schema: str) -> str:
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A postgresql:// URL whose connections work in a fresh schema of their own (dropped after)."""
+def pg_schemas() -> Iterator[Callable[[], str]]:
+    """A factory of postgresql:// URLs, each working in a fresh schema of its own (all dropped after)."""
     from sqlalchemy import create_engine, text
 
     dsn = require_dsn()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine("postgresql+psycopg://" + dsn.split("://", 1)[1])
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    made: list[str] = []
+
+    def new() -> str:
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        made.append(schema)
+        return _with_schema(dsn, schema)
+
     try:
-        yield _with_schema(dsn, schema)
+        yield new
     finally:
         with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            for schema in made:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_schemas: Callable[[], str]) -> str:
+    """A postgresql:// URL whose connections work in a fresh schema of their own (dropped after)."""
+    return pg_schemas()
 
 
 @pytest.fixture(params=["sqlite", "postgis"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from _server_env import pg_url, store_url  # noqa: F401 - fixtures
+from _server_env import pg_schemas, pg_url, store_url  # noqa: F401 - fixtures
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 

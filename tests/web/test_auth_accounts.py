@@ -6,7 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from _server_env import pg_url, store_url  # noqa: F401 - fixtures
+from _server_env import pg_schemas, pg_url, store_url  # noqa: F401 - fixtures
 from sqlalchemy import select
 
 from hepinggis.errors import AccountError
