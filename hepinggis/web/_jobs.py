@@ -36,7 +36,7 @@ __all__ = ["QUICK_KINDS", "WorkerPool", "die_with_parent", "one_line", "wait_job
 
 #: Jobs a user waits for on the page (a worker is kept for these alone, so a long build never
 #: holds up an upload).
-QUICK_KINDS = ("preview", "import", "figures", "boundary")
+QUICK_KINDS = ("preview", "import", "figures", "boundary", "plan_map")
 POLL_S = 0.05
 _PR_SET_PDEATHSIG = 1
 

@@ -174,6 +174,34 @@ class Store:
             self.file_path(reg.sha256, reg.kind).unlink(missing_ok=True)
         return True
 
+    # -- monitoring figures and boundaries --------------------------------------------------------
+    def list_figures(self) -> list[dict[str, Any]]:
+        cols = [c for c in s.figures.c if c.name not in ("report_json", "verdicts_json")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*cols).order_by(s.figures.c.uploaded_at.desc(), s.figures.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    def get_figure(self, fid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            return _row(conn.execute(select(s.figures).where(s.figures.c.id == fid)).first())
+
+    def list_boundaries(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(s.boundaries).order_by(s.boundaries.c.uploaded_at.desc(), s.boundaries.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    def get_boundary(self, bid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            return _row(conn.execute(select(s.boundaries).where(s.boundaries.c.id == bid)).first())
+
+    def choose_boundaries(self, bid: str | None) -> None:
+        """Put the adopted set ``bid`` in force (None: the bundled boundaries), in one transaction."""
+        with self.begin() as conn:
+            conn.execute(update(s.boundaries).values(active=False))
+            if bid is not None:
+                conn.execute(update(s.boundaries).where(s.boundaries.c.id == bid).values(active=True))
+            self.put_setting(conn, "boundaries", bid or "")
+
     # -- mappings and settings -------------------------------------------------------------------
     def get_mapping(self, signature: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

@@ -255,7 +255,288 @@ def _write_map(result: ImportResult, p: dict[str, Any], dest: Path) -> None:
     save_html(m, dest)
 
 
-RUNNERS: dict[str, Runner] = {"preview": _preview, "import": _import}
+# -- the briefing package -------------------------------------------------------------------------
+class _JobBar:
+    """Stands in for the build's tqdm bar: each finished product moves the job's progress."""
+
+    def __init__(self, store: Store, jid: str, total: int, start: float, end: float) -> None:
+        self.store, self.jid, self.total, self.n = store, jid, max(1, total), 0
+        self.start, self.end = start, end
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        share = self.start + (self.end - self.start) * self.n / self.total
+        self.store.job_progress(self.jid, share, f"已生成 {self.n}/{self.total} 个产品")
+
+    def close(self) -> None:
+        pass
+
+
+def zip_folder(folder: Path, dest: Path) -> Path:
+    """Zip every file of ``folder`` (paths relative to it, manifest included) into ``dest``,
+    written beside it and renamed into place."""
+    tmp = dest.with_name(f".{dest.name}.{new_id()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    zf.write(path, path.relative_to(folder).as_posix())
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    import importlib
+
+    build_module = importlib.import_module("hepinggis.build")  # the module (hepinggis.build is the function)
+
+    jid, rid = job["id"], p["register_id"]
+    reg = store.get_register(rid)
+    if reg is None:
+        raise HepingGISError("该清单已被删除")
+    store.job_progress(jid, 0.02, "读取清单")
+    params = {
+        "sha256": reg["sha256"],
+        "kind": reg["kind"],
+        "crs": reg["crs"],
+        "sheet": reg["sheet"],
+        "header_row": reg["header_row"],
+        "unit": reg["unit"],
+        "columns": json.loads(reg["columns_json"]),
+    }
+    dest = store.data_dir / "packages" / rid
+    with _layers(store):
+        result = read_register(store, params)
+        result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
+        store.job_progress(jid, 0.08, "开始生成产品")
+        # build() reports progress through a tqdm bar; in a job the bar writes to the jobs table
+        original = build_module.tqdm
+        build_module.tqdm = lambda total=1, **_kw: _JobBar(store, jid, total, 0.1, 0.9)
+        try:
+            build_module.build(dest, projects=result, progress=True, jobs=1)
+        finally:
+            build_module.tqdm = original
+    store.job_progress(jid, 0.92, "打包 zip")
+    zip_folder(dest, store.data_dir / "packages" / f"{rid}.zip")
+    with store.begin() as conn:
+        conn.execute(update(s.registers).where(s.registers.c.id == rid).values(package_at=now_iso()))
+        store.finish_job(conn, jid, {"register_id": rid, "zip": f"/api/registers/{rid}/package.zip"})
+
+
+# -- the plan map (总览 without a register) --------------------------------------------------------
+def _plan_map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    from hepinggis.maps import overview_map, save_html
+
+    tmp = store.new_tmp(".html")
+    with _layers(store):
+        save_html(overview_map(basemap="none"), tmp)
+    try:
+        with store.begin() as conn:
+            store.finish_job(conn, job["id"], {"map": "/maps/plan.html"})
+            os.replace(tmp, store.data_dir / "maps" / "plan.html")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# -- monitoring -----------------------------------------------------------------------------------
+_VERDICT_COLS = [
+    "indicator_id",
+    "target_id",
+    "indicator_zh",
+    "unit",
+    "target",
+    "judged_year",
+    "latest",
+    "required",
+    "progress_pct",
+    "status",
+    "rule_zh",
+    "note",
+    "tool_note",
+]
+
+
+def _figures(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    from hepinggis.monitor._words import STATUS_ZH, target_name
+    from hepinggis.monitor.package import monitor_map
+
+    jid = job["id"]
+    path = store.file_path(p["sha256"], p["kind"])
+    store.job_progress(jid, 0.1, "读取填报数据")
+    with _layers(store):
+        result = hepinggis.read_actuals(path)
+        store.job_progress(jid, 0.4, "评估各项指标")
+        verdicts = hepinggis.evaluate(result)
+        year = int(result.values["year"].max()) if len(result.values) else None
+        fid = new_id()
+        tmp = store.new_tmp(".html")
+        zones = hepinggis.load("zones")
+        m = monitor_map(
+            verdicts,
+            None,
+            year=year,
+            values=result.values,
+            refused_rows=len(result.rejected),
+            source=p["file_name"],
+            example=result.is_example,
+        )
+        from hepinggis.maps import save_html
+
+        save_html(m, tmp)
+    table = verdicts[[c for c in _VERDICT_COLS if c in verdicts.columns]].copy()
+    table["status_zh"] = table["status"].map(STATUS_ZH).fillna(table["status"])
+    table["target_zh"] = [target_name(t, zones) for t in table["target_id"]]
+    rejected = result.rejected.astype(object).where(result.rejected.notna(), None)
+    out = {
+        "id": fid,
+        "file_name": p["file_name"],
+        "rows_in": result.rows_in,
+        "read": len(result.values),
+        "refused": len(result.rejected),
+        "year": year,
+        "example": result.is_example,
+        "report": _jsonable(rejected.to_dict("records")),
+        "verdicts": _jsonable(table.astype(object).where(table.notna(), None).to_dict("records")),
+    }
+    try:
+        with store.begin() as conn:
+            conn.execute(
+                insert(s.figures).values(
+                    id=fid,
+                    file_name=p["file_name"],
+                    sha256=p["sha256"],
+                    kind=p["kind"],
+                    uploaded_at=now_iso(),
+                    uploader=p["uploader"],
+                    year=year,
+                    rows_read=out["read"],
+                    rows_refused=out["refused"],
+                    report_json=json.dumps(out["report"], ensure_ascii=False),
+                    verdicts_json=json.dumps(out["verdicts"], ensure_ascii=False),
+                )
+            )
+            store.finish_job(conn, jid, out)
+            os.replace(tmp, store.data_dir / "maps" / f"monitor-{fid}.html")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    from hepinggis.monitor.package import monitor
+
+    jid, fid = job["id"], p["figure_id"]
+    fig = store.get_figure(fid)
+    if fig is None:
+        raise HepingGISError("该填报数据已被删除")
+    store.job_progress(jid, 0.05, "读取填报数据")
+    src = store.file_path(fig["sha256"], fig["kind"])
+    dest = store.data_dir / "packages" / f"monitor-{fid}"
+    with _layers(store):
+        result = hepinggis.read_actuals(src)
+        result.source = str(Path(result.source).with_name(fig["file_name"]))
+        store.job_progress(jid, 0.2, "生成监测图、PDF 和工作簿")
+        monitor(result, dest)
+    store.job_progress(jid, 0.9, "打包 zip")
+    zip_folder(dest, store.data_dir / "packages" / f"monitor-{fid}.zip")
+    with store.begin() as conn:
+        conn.execute(update(s.figures).where(s.figures.c.id == fid).values(package_at=now_iso()))
+        store.finish_job(conn, jid, {"figure_id": fid, "zip": f"/api/monitoring/{fid}/package.zip"})
+
+
+# -- official boundaries --------------------------------------------------------------------------
+def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    import sqlite3
+
+    from hepinggis.plan._compare import compare_boundaries
+    from hepinggis.web._uploads import safe_extract
+
+    jid = job["id"]
+    work = store.tmp / f"boundary-{jid}"
+    work.mkdir()
+    try:
+        src = store.file_path(p["sha256"], p["kind"])
+        if p["kind"] == "zip":
+            files = safe_extract(src, work / "in")
+            shps = [f for f in files if f.suffix == ".shp"]
+            gpkgs = [f for f in files if f.suffix == ".gpkg"]
+            found = shps + gpkgs
+            if not found:
+                raise HepingGISError("压缩包中没有 Shapefile（.shp）或 GeoPackage")
+            if len(found) > 1:
+                raise HepingGISError(f"压缩包中有 {len(found)} 个图层文件，请每次只上传一个")
+            source = found[0]
+        else:
+            source = work / "in.gpkg"
+            shutil.copyfile(src, source)
+        store.job_progress(jid, 0.2, "采用边界")
+        out = work / "adopted.gpkg"
+        current = store.get_setting("boundaries")
+        if current and (store.data_dir / "boundaries" / f"{current}.gpkg").is_file():
+            shutil.copyfile(store.data_dir / "boundaries" / f"{current}.gpkg", out)  # add to the set in force
+        frame = hepinggis.adopt(source, as_layer=p["as_layer"], out=out, layer=p.get("layer") or None)
+        with sqlite3.connect(out) as db:  # credit the file by the name the user gave it
+            db.execute(f'UPDATE "{p["as_layer"]}" SET adopted_from = ?', (p["file_name"],))
+        store.job_progress(jid, 0.5, "检查边界")
+        report = hepinggis.check(out)
+        problems = report.problems.astype(object).where(report.problems.notna(), None)
+        store.job_progress(jid, 0.7, "与随附边界比较")
+        with use_layers(out):
+            comparison = compare_boundaries(hepinggis.load("projects"))
+            credit = boundary_credit()
+        comp = {k: _jsonable(v.astype(object).where(v.notna(), None).to_dict("records")) for k, v in comparison.items()}
+        check_out = {
+            "ok": bool(report.ok),
+            "problems": _jsonable(problems.to_dict("records")),
+            "topology": _jsonable(
+                report.topology.astype(object).where(report.topology.notna(), None).to_dict("records")
+            ),
+        }
+        bid = new_id()
+        dest = store.data_dir / "boundaries" / f"{bid}.gpkg"
+        result = {
+            "id": bid,
+            "file_name": p["file_name"],
+            "as": p["as_layer"],
+            "features": len(frame),
+            "names": [str(n) for n in frame.get("name_zh", pd.Series(dtype=str))],
+            "check": check_out,
+            "comparison": comp,
+            "credit": credit,
+            "active": False,
+        }
+        with store.begin() as conn:
+            conn.execute(
+                insert(s.boundaries).values(
+                    id=bid,
+                    file_name=p["file_name"],
+                    sha256=p["sha256"],
+                    kind=p["kind"],
+                    as_layer=p["as_layer"],
+                    uploaded_at=now_iso(),
+                    uploader=p["uploader"],
+                    features=len(frame),
+                    check_json=json.dumps(check_out, ensure_ascii=False),
+                    comparison_json=json.dumps({**comp, "credit": credit}, ensure_ascii=False),
+                    active=False,
+                )
+            )
+            store.finish_job(conn, jid, result)
+            os.replace(out, dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+RUNNERS: dict[str, Runner] = {
+    "preview": _preview,
+    "import": _import,
+    "package": _package,
+    "plan_map": _plan_map,
+    "figures": _figures,
+    "monitor": _monitor,
+    "boundary": _boundary,
+}
 
 
 def run(store: Store, job: dict[str, Any]) -> None:
@@ -265,6 +546,3 @@ def run(store: Store, job: dict[str, Any]) -> None:
     if runner is None:
         raise HepingGISError(f"未知的任务类型 {job['kind']}")
     runner(store, job, params)
-
-
-_ = (shutil, zipfile)

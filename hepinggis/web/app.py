@@ -113,6 +113,8 @@ def create_app(
         failed = store.recover_jobs()
         if failed:
             log.warning("%d job(s) left running by a stopped server marked failed", len(failed))
+        if not (store.data_dir / "maps" / "plan.html").is_file():
+            store.add_job("plan_map", {}, submitter="系统")
         kinds: list[tuple[str, ...] | None] = [None] * max(1, workers)
         if workers >= 2:
             kinds[-1] = QUICK_KINDS

@@ -253,3 +253,110 @@ def get_mapping(signature: str, store: StoreDep, user: UserDep) -> dict[str, Any
 
 
 _ = Path
+
+
+# -- monitoring ------------------------------------------------------------------------------------
+@router.get("/monitoring/template", summary="下载监测填报模板（xlsx）")
+async def monitoring_template(store: StoreDep, user: UserDep) -> Response:
+    from hepinggis.monitor.indicators import write_template
+
+    path = store.new_tmp(".xlsx")
+    await run_in_threadpool(write_template, path)
+    return FileResponse(
+        path,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename="监测填报模板.xlsx",
+        background=regs.unlink_after(path),
+    )
+
+
+@router.post("/monitoring", summary="上传填报的年度数据：读取报告与各指标评估结果")
+async def upload_figures(
+    request: Request, store: StoreDep, user: UserDep, file: Annotated[UploadFile, File()]
+) -> Response:
+    info = await _receive(request, store, file, ("csv", "xlsx"))
+    result = await _run(store, "figures", {**info, "uploader": user["name"], "data_dir": str(store.data_dir)}, user)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/monitoring", summary="上传过的填报数据")
+def list_figures(store: StoreDep, user: UserDep) -> list[dict[str, Any]]:
+    return store.list_figures()
+
+
+def _figure_or_404(store: Store, fid: str) -> dict[str, Any]:
+    fig = store.get_figure(fid)
+    if fig is None:
+        raise _not_found("填报数据")
+    return fig
+
+
+@router.get("/monitoring/{fid}", summary="一次填报的读取报告与评估结果")
+def get_figures(fid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    fig = _figure_or_404(store, fid)
+    out = {k: v for k, v in fig.items() if not k.endswith("_json")}
+    out["report"] = json.loads(fig["report_json"])
+    out["verdicts"] = json.loads(fig["verdicts_json"])
+    return out
+
+
+@router.post("/monitoring/{fid}/package", status_code=202, summary="在后台生成监测包，返回任务编号")
+def build_monitoring(fid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
+    fig = _figure_or_404(store, fid)
+    jid = store.add_job("monitor", {"figure_id": fid, "file_name": fig["file_name"]}, submitter=user["name"])
+    return {"id": jid}
+
+
+@router.get("/monitoring/{fid}/package.zip", summary="下载监测包（zip）")
+def monitoring_zip(fid: str, store: StoreDep, user: UserDep) -> Response:
+    fig = _figure_or_404(store, fid)
+    path = store.data_dir / "packages" / f"monitor-{fid}.zip"
+    if not fig.get("package_at") or not path.is_file():
+        raise HTTPException(404, "尚未生成监测包，请先生成")
+    return FileResponse(
+        path, media_type="application/zip", filename=regs.download_name(fig["file_name"], "监测包", ".zip")
+    )
+
+
+# -- boundaries ------------------------------------------------------------------------------------
+@router.post("/boundaries", status_code=201, summary="上传官方边界（压缩的 Shapefile 或 GeoPackage）并检查")
+async def upload_boundaries(
+    request: Request,
+    store: StoreDep,
+    user: UserDep,
+    file: Annotated[UploadFile, File()],
+    as_layer: Annotated[str, Form(alias="as", description="zones（功能区）、jiedao（街道）或 district（区界）")],
+    layer: Annotated[str | None, Form(description="GeoPackage 中的图层名（有多个时）")] = None,
+    activate: Annotated[bool, Form(description="检查通过后立即采用")] = False,
+) -> Response:
+    if as_layer not in ("zones", "jiedao", "district"):
+        raise BadUpload("as 只能是 zones（功能区）、jiedao（街道）或 district（区界）")
+    info = await _receive(request, store, file, ("zip", "gpkg"))
+    params = {**info, "as_layer": as_layer, "layer": layer, "uploader": user["name"], "data_dir": str(store.data_dir)}
+    result = await _run(store, "boundary", params, user)
+    if activate and result["check"]["ok"]:
+        store.choose_boundaries(result["id"])
+        result["active"] = True
+        store.add_job("plan_map", {}, submitter=user["name"])
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/boundaries", summary="上传过的边界与当前采用的边界")
+def list_boundaries(store: StoreDep, user: UserDep) -> dict[str, Any]:
+    items = [{k: v for k, v in b.items() if not k.endswith("_json")} for b in store.list_boundaries()]
+    return {"active": store.get_setting("boundaries") or None, "boundaries": items}
+
+
+@router.post("/boundaries/choose", summary="选择采用的边界：某次上传的编号，或 bundled（随附边界）")
+def choose_boundaries(store: StoreDep, user: UserDep, id: Annotated[str, Form()]) -> dict[str, Any]:
+    if id == "bundled":
+        store.choose_boundaries(None)
+    else:
+        b = store.get_boundary(id)
+        if b is None:
+            raise _not_found("边界")
+        if not json.loads(b["check_json"]).get("ok"):
+            raise BadUpload("该边界未通过检查，不能采用")
+        store.choose_boundaries(id)
+    store.add_job("plan_map", {}, submitter=user["name"])
+    return {"active": None if id == "bundled" else id}

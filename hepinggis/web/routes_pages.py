@@ -130,6 +130,35 @@ def packages_page(store: StoreDep, user: UserDep, request: Request) -> HTMLRespo
     return _page("packages.html", request, user, registers=store.list_registers())
 
 
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring_page(store: StoreDep, user: UserDep, request: Request, figures: str | None = None) -> HTMLResponse:
+    listed = store.list_figures()
+    current = store.get_figure(figures) if figures else (store.get_figure(listed[0]["id"]) if listed else None)
+    if figures and current is None:
+        raise HTTPException(404, "找不到该填报数据（编号不存在或已删除）")
+    return _page(
+        "monitoring.html",
+        request,
+        user,
+        figures=listed,
+        current=current,
+        report=json.loads(current["report_json"]) if current else [],
+        verdicts=json.loads(current["verdicts_json"]) if current else [],
+        has_package=bool(current and current["package_at"]),
+    )
+
+
+@router.get("/boundaries", response_class=HTMLResponse)
+def boundaries_page(store: StoreDep, user: UserDep, request: Request) -> HTMLResponse:
+    items = []
+    for b in store.list_boundaries():
+        b = dict(b)
+        b["check"] = json.loads(b.pop("check_json"))
+        b["comparison"] = json.loads(b.pop("comparison_json"))
+        items.append(b)
+    return _page("boundaries.html", request, user, boundaries=items, active=store.get_setting("boundaries"))
+
+
 @router.get("/docs", response_class=HTMLResponse)
 def docs_page(user: UserDep, request: Request) -> HTMLResponse:
     return _page("docs.html", request, user)
@@ -145,7 +174,10 @@ def _map_response(path: Path) -> Response:
 
 @router.get("/maps/{rid}.html")
 def register_map(rid: str, store: StoreDep, user: UserDep) -> Response:
-    if rid != "plan":
+    if rid.startswith("monitor-"):
+        if store.get_figure(rid.removeprefix("monitor-")) is None:
+            raise HTTPException(404, "找不到该填报数据（编号不存在或已删除）")
+    elif rid != "plan":
         _register_or_404(store, rid)
     return _map_response(store.data_dir / "maps" / f"{rid}.html")
 
@@ -154,7 +186,18 @@ def register_map(rid: str, store: StoreDep, user: UserDep) -> Response:
 def package_file(rid: str, rel: str, store: StoreDep, user: UserDep) -> Response:
     """A file of a built package (its gallery and maps), only from inside the package folder."""
     _register_or_404(store, rid)
-    root = (store.data_dir / "packages" / rid).resolve()
+    return _package_file(store.data_dir / "packages" / rid, rel)
+
+
+@router.get("/monitoring-packages/{fid}/{rel:path}")
+def monitoring_file(fid: str, rel: str, store: StoreDep, user: UserDep) -> Response:
+    if store.get_figure(fid) is None:
+        raise HTTPException(404, "找不到该填报数据（编号不存在或已删除）")
+    return _package_file(store.data_dir / "packages" / f"monitor-{fid}", rel)
+
+
+def _package_file(folder: Path, rel: str) -> Response:
+    root = folder.resolve()
     target = (root / (rel or "index.html")).resolve()
     if not target.is_relative_to(root) or not target.is_file():
         raise HTTPException(404, "简报包中没有该文件")
