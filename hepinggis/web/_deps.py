@@ -1,7 +1,7 @@
 """FastAPI dependencies shared by every router: the store, and the user making the request.
 
 `current_user` is the one hook for authentication: for now every request is the local user
-(the server listens on loopback); issue 27 replaces its body with sessions and roles.
+(the server listens on loopback); with accounts it is the session's user (`_security`).
 """
 
 from __future__ import annotations
@@ -25,5 +25,8 @@ def get_store(request: Request) -> Store:
 
 
 def current_user(request: Request) -> dict[str, Any]:
-    """The user making the request: ``{"name": …, "role": 填报|审核|管理}``."""
-    return dict(LOCAL_USER)
+    """The user making the request: ``{"name": …, "role": 填报|审核|管理}``, as the security
+    middleware (`hepinggis.web._security`) established it from the session; the local user of a
+    loopback server without accounts otherwise."""
+    user = request.scope.get("state", {}).get("user")
+    return dict(user) if user else dict(LOCAL_USER)

@@ -4,13 +4,16 @@ s0002 (the projects' geometry follows their WKT by a trigger), and the SQL funct
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import geopandas as gpd
 import pandas as pd
 import shapely
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["AREA_LAYERS", "by_area_sql", "sync_layers"]
+__all__ = ["AREA_LAYERS", "by_area_sql", "sync_area_layers", "sync_in_force", "sync_layers"]
 
 AREA_LAYERS = ("zones", "jiedao")
 
@@ -67,3 +70,30 @@ def by_area_sql(engine: Engine | Connection, register_id: str, *, layer: str = "
         ],
     )
     return frame.set_index("area_id")
+
+
+def _in_force(data_dir: Path, chosen: str | None) -> dict[str, gpd.GeoDataFrame]:
+    from hepinggis.plan._layer_source import use_layers
+    from hepinggis.plan.layers import load
+
+    gpkg = Path(data_dir) / "boundaries" / f"{chosen}.gpkg" if chosen else None
+    with use_layers(gpkg if gpkg is not None and gpkg.is_file() else None):
+        return {name: load(name) for name in AREA_LAYERS}
+
+
+def sync_in_force(conn: Connection, data_dir: Path, chosen: str | None) -> None:
+    """On PostgreSQL, rewrite ``zones``/``jiedao`` with the boundaries in force (the adopted set
+    ``chosen``, or the bundled layers), inside the caller's transaction; nothing on SQLite."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock(7342105512)"))
+    sync_layers(conn, _in_force(data_dir, chosen))
+
+
+def sync_area_layers(store: Any) -> None:
+    """`sync_in_force` for a `Store` at start-up, with the boundaries its settings name."""
+    if store.engine.dialect.name != "postgresql":
+        return
+    chosen = store.get_setting("boundaries") or None
+    with store.engine.begin() as conn:
+        sync_in_force(conn, store.data_dir, chosen)

@@ -42,17 +42,17 @@ from hepinggis.web import _audit
 from hepinggis.web._auth import PERMISSION_WORDS, PERMISSIONS, ROLES, Accounts, LoginPolicy, LoginRefused, Session
 from hepinggis.web._upload_hash import PartHasher
 
-__all__ = ["ROUTE_PERMISSIONS", "SESSION_COOKIE", "install_security", "is_loopback"]
+__all__ = ["ROUTE_PERMISSIONS", "SESSION_COOKIE", "flat_routes", "install_security", "is_loopback"]
 
 log = logging.getLogger("hepinggis.web.security")
 
 SESSION_COOKIE = "hg_session"
 CSRF_COOKIE = "hg_csrf"
 CSRF_HEADER = "x-csrf-token"
-LOCAL_USER = {"name": "本机用户", "role": "本机"}
+LOCAL_USER = {"name": "本机用户", "role": "管理"}  # as `_deps.LOCAL_USER`: every permission
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _PUBLIC = {("GET", "/login"), ("GET", "/login.js"), ("POST", "/api/login"), ("GET", "/api/health")}
-_PUBLIC_PREFIXES = ("/static/",)
+_PUBLIC_PREFIXES = ("/static/", "/vendor/")  # the packaged scripts and styles: no data
 
 # (method, route path) -> (permission, audit action). None as action: not audited.
 ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
@@ -68,7 +68,16 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/users/{name}/enable"): ("users", "user_enable"),
     ("POST", "/api/users/{name}/password"): ("users", "user_password"),
     ("POST", "/api/users/{name}/role"): ("users", "user_role"),
-    ("GET", "/audit"): ("audit", None),
+    # the web app's writes (issue 24); its GET routes need "view"
+    ("POST", "/api/preview"): ("upload", ""),  # reads a sheet's header, keeps nothing: not audited
+    ("POST", "/api/registers"): ("upload", "upload_register"),
+    ("DELETE", "/api/registers/{rid}"): ("delete", "delete_register"),
+    ("POST", "/api/registers/{rid}/package"): ("build", "build_package"),
+    ("POST", "/api/monitoring"): ("upload", "upload_figures"),
+    ("POST", "/api/monitoring/{fid}/package"): ("build", "build_monitoring"),
+    ("POST", "/api/monitoring/{fid}/sign"): ("sign", "sign_monitoring"),
+    ("POST", "/api/boundaries"): ("adopt", "upload_boundaries"),
+    ("POST", "/api/boundaries/choose"): ("adopt", "adopt_boundaries"),
 }
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -125,10 +134,28 @@ def _address(scope: MutableMapping[str, Any]) -> str:
     return str(client[0]) if client else ""
 
 
-def _route(app: FastAPI, scope: MutableMapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
+def flat_routes(app: FastAPI) -> list[Any]:
+    """Every route of ``app`` in matching order, routers included (FastAPI ≥ 0.120 keeps an included
+    router as one entry whose routes it yields through ``effective_route_contexts``): each has
+    ``path``, ``methods`` (None for a mount) and ``matches(scope)``."""
+    out: list[Any] = []
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            contexts = getattr(route, "effective_route_contexts", None)
+            if contexts is not None:
+                walk(contexts() if callable(contexts) else contexts)
+            else:
+                out.append(route)
+
+    walk(app.router.routes)
+    return out
+
+
+def _route(routes: list[Any], scope: MutableMapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
     """The path template of the route that will answer (None if none), and its path parameters."""
     partial: str | None = None
-    for route in app.router.routes:
+    for route in routes:
         match, child = route.matches(scope)
         path = getattr(route, "path", None)
         if match == Match.FULL:
@@ -145,6 +172,7 @@ class _SecurityMiddleware:
         self.accounts = accounts
         self.engine = engine
         self.local_ok = local_ok
+        self._routes: list[Any] | None = None
 
     def _who(self, scope: MutableMapping[str, Any]) -> _Who | None:
         auth = _header(scope, b"authorization") or ""
@@ -181,7 +209,9 @@ class _SecurityMiddleware:
                 response = Response(status_code=303, headers={"location": f"/login?next={target}"})
             await response(scope, receive, send)
             return
-        template, params = _route(self.fastapi_app, scope)
+        if self._routes is None:
+            self._routes = flat_routes(self.fastapi_app)
+        template, params = _route(self._routes, scope)
         permission, action = ROUTE_PERMISSIONS.get((method, template or ""), (None, None))
         if permission is None:
             permission = "view" if method in ("GET", "HEAD") else "unlisted"
@@ -219,6 +249,10 @@ class _SecurityMiddleware:
         try:
             await self.app(scope, tee, send_status)
         finally:
+            if hasher.filename and not state["audit"].get("object"):
+                state["audit"]["object"] = " ".join(
+                    [f"文件 {hasher.filename}", *(f"{k}={v}" for k, v in params.items())]
+                )
             self._audit(scope, who, action or "", params, hasher.digest, state, status["code"])
 
     def _refuse(self, scope: MutableMapping[str, Any], who: _Who, method: str, permission: str) -> Response | None:

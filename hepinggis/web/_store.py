@@ -76,8 +76,10 @@ class Store:
 
     # -- set-up ----------------------------------------------------------------------------------
     def create(self) -> None:
-        """Create the tables that are missing (issue 27 replaces this by migrations)."""
-        s.metadata.create_all(self.engine)
+        """Create or upgrade the schema with the shipped migrations (`hepinggis.web._migrate`)."""
+        from hepinggis.web._migrate import upgrade
+
+        upgrade(self.engine)
 
     @property
     def files(self) -> Path:
@@ -201,6 +203,9 @@ class Store:
             if bid is not None:
                 conn.execute(update(s.boundaries).where(s.boundaries.c.id == bid).values(active=True))
             self.put_setting(conn, "boundaries", bid or "")
+            from hepinggis.web._insql import sync_in_force  # PostGIS: the SQL per-zone answers follow
+
+            sync_in_force(conn, self.data_dir, bid)
 
     # -- mappings and settings -------------------------------------------------------------------
     def get_mapping(self, signature: str) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 __all__ = ["PartHasher"]
 
@@ -22,6 +22,7 @@ class PartHasher:
         self._header_field = b""
         self._header_value = b""
         self._in_target = False
+        self.filename = ""
         ctype, params = parse_options_header(content_type)
         boundary = params.get(b"boundary")
         self._parser = (
@@ -54,6 +55,8 @@ class PartHasher:
         if self._header_field.lower() == b"content-disposition":
             _, params = parse_options_header(self._header_value)
             self._name = params.get(b"name", b"")
+            if self._name == self.field.encode() and not self.filename:
+                self.filename = params.get(b"filename", b"").decode("utf-8", "replace")[:255]
         self._header_field, self._header_value = b"", b""
 
     def _hdone(self) -> None:

@@ -17,7 +17,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hepinggis.web._auth import LoginPolicy
+from hepinggis.web._insql import sync_area_layers
 from hepinggis.web._jobs import QUICK_KINDS, WorkerPool, one_line
+from hepinggis.web._migrate import upgrade
+from hepinggis.web._security import install_security
 from hepinggis.web._store import Store
 from hepinggis.web._uploads import BadUpload, UploadLimit, UploadTooLarge
 
@@ -90,6 +94,8 @@ def create_app(
     db_url: str | None = None,
     max_upload: int = DEFAULT_MAX_UPLOAD,
     workers: int = 2,
+    require_login: bool = False,
+    login_policy: LoginPolicy | None = None,
 ) -> FastAPI:
     """The web application on the data folder ``data_dir``.
 
@@ -103,13 +109,19 @@ def create_app(
         Uploads above this many bytes are refused (413) before they are parsed.
     workers : int
         Worker processes for the background jobs (one of them kept for quick jobs when ≥ 2).
+    require_login : bool
+        True when the server listens beyond this machine: every request needs a session even while
+        no account exists. With accounts in the store a session is always needed (`_security`).
+    login_policy : LoginPolicy, optional
+        Login slow-down, lockout and session lifetimes (default `LoginPolicy()`).
     """
     store = Store(Path(data_dir), db_url)
+    upgrade(store.engine)  # the schema, created or upgraded by the shipped migrations (Alembic)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store.create()
         store.clean_tmp()
+        sync_area_layers(store)
         failed = store.recover_jobs()
         if failed:
             log.warning("%d job(s) left running by a stopped server marked failed", len(failed))
@@ -144,4 +156,6 @@ def create_app(
     _install_handlers(app)
     mount_routers(app)
     app.add_middleware(UploadLimit, max_upload=max_upload)
+    # outermost: a request without a session or with the wrong role is refused before anything else
+    install_security(app, engine=store.engine, policy=login_policy, local_ok=not require_login)
     return app

@@ -7,9 +7,9 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from hepinggis.errors import InvalidOptionError
+from hepinggis.errors import HepingGISError, InvalidOptionError
 
-__all__ = ["parse_size", "serve"]
+__all__ = ["open_door_check", "parse_size", "serve"]
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?\s*$", re.IGNORECASE)
 
@@ -29,6 +29,32 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
+def open_door_check(*, data: Path, db: str | None, host: str) -> None:
+    """Refuse to listen beyond this machine while the store has no account (no open door).
+
+    Raises
+    ------
+    HepingGISError
+        ``host`` is not a loopback address and no enabled account exists.
+    """
+    from hepinggis.web._auth import Accounts
+    from hepinggis.web._security import is_loopback
+    from hepinggis.web._store import Store
+
+    if is_loopback(host):
+        return
+    store = Store(data, db)
+    try:
+        store.create()
+        if not Accounts(store.engine).has_users():
+            raise HepingGISError(
+                f"拒绝在 {host} 上对外提供服务：还没有任何用户账户。"
+                "请先运行 hepinggis users add 姓名 --role 管理（同样的 --data/--db），或只在 127.0.0.1 上运行"
+            )
+    finally:
+        store.dispose()
+
+
 def serve(
     *,
     data: Path,
@@ -41,9 +67,11 @@ def serve(
     """Run the server in the foreground until interrupted."""
     import uvicorn
 
+    from hepinggis.web._security import is_loopback
     from hepinggis.web.app import create_app
 
-    app = create_app(data_dir=data, db_url=db, max_upload=max_upload)
+    open_door_check(data=data, db=db, host=host)
+    app = create_app(data_dir=data, db_url=db, max_upload=max_upload, require_login=not is_loopback(host))
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     print(f"hepinggis serve: {url} (data in {data.absolute()}; Ctrl+C to stop)", flush=True)
     if open_browser:
