@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Integer, MetaData, Table, Text
 
-__all__ = ["audit_log", "login_failures", "server_metadata", "sessions", "users"]
+__all__ = ["audit_log", "login_failures", "server_metadata", "sessions", "signatures", "users"]
 
 server_metadata = MetaData()
 _ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
@@ -57,4 +57,15 @@ audit_log = Table(
     Column("sha256", Text, nullable=False),
     Column("outcome", Text, nullable=False),
     Column("detail", Text, nullable=False),
+)
+
+signatures = Table(
+    "signatures",
+    server_metadata,
+    Column("figure_id", Text, primary_key=True),
+    Column("signer", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("signed_at", Text, nullable=False),
+    Column("package_sha256", Text, nullable=False),
+    Column("files_json", Text, nullable=False),
 )

@@ -430,6 +430,10 @@ def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     fig = store.get_figure(fid)
     if fig is None:
         raise HepingGISError("该填报数据已被删除")
+    from hepinggis.web.routes_sign import SIGNED_MESSAGE, is_signed
+
+    if is_signed(store.engine, fid):
+        raise HepingGISError(SIGNED_MESSAGE)
     store.job_progress(jid, 0.05, "读取填报数据")
     src = store.file_path(fig["sha256"], fig["kind"])
     dest = store.data_dir / "packages" / f"monitor-{fid}"

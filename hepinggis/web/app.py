@@ -47,6 +47,9 @@ def mount_routers(app: FastAPI) -> None:
 
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
+    from hepinggis.web import routes_sign
+
+    app.include_router(routes_sign.router)
     routes_pages.mount_static(app)
 
 

@@ -303,6 +303,10 @@ def get_figures(fid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
 @router.post("/monitoring/{fid}/package", status_code=202, summary="在后台生成监测包，返回任务编号")
 def build_monitoring(fid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
     fig = _figure_or_404(store, fid)
+    from hepinggis.web.routes_sign import SIGNED_MESSAGE, is_signed
+
+    if is_signed(store.engine, fid):  # a signed package is never changed, only superseded
+        raise HTTPException(409, SIGNED_MESSAGE)
     jid = store.add_job("monitor", {"figure_id": fid, "file_name": fig["file_name"]}, submitter=user["name"])
     return {"id": jid}
 
