@@ -165,6 +165,14 @@ def _route(routes: list[Any], scope: MutableMapping[str, Any]) -> tuple[str | No
     return partial, {}
 
 
+def _new_id(body: bytes) -> str:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return ""
+    return str(value.get("id") or "")[:64] if isinstance(value, dict) else ""
+
+
 class _SecurityMiddleware:
     def __init__(self, app: Any, *, fastapi_app: FastAPI, accounts: Accounts, engine: Engine, local_ok: bool) -> None:
         self.app = app
@@ -239,16 +247,24 @@ class _SecurityMiddleware:
                 hasher.feed(message.get("body", b""))
             return message
 
-        status = {"code": 500}
+        status: dict[str, Any] = {"code": 500, "json": False}
+        body = bytearray()
 
         async def send_status(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = int(message["status"])
+                ctype = dict(message.get("headers") or []).get(b"content-type", b"")
+                status["json"] = ctype.startswith(b"application/json")
+            elif message["type"] == "http.response.body" and status["json"] and len(body) < 65_536:
+                body.extend(message.get("body", b""))  # the new object's id, for the audit line
             await send(message)
 
         try:
             await self.app(scope, tee, send_status)
         finally:
+            new_id = _new_id(bytes(body)) if status["code"] < 400 else ""
+            if new_id and "rid" not in params and "fid" not in params:
+                params = {**params, "id": new_id}
             if hasher.filename and not state["audit"].get("object"):
                 state["audit"]["object"] = " ".join(
                     [f"文件 {hasher.filename}", *(f"{k}={v}" for k, v in params.items())]
