@@ -117,11 +117,8 @@ def test_sql_per_zone_equals_python(pg_url: str, tmp_path: Path) -> None:  # noq
         assert kinds.keys() >= {"POINT", "POLYGON", "LINESTRING", "MULTIPOLYGON"}
         idx = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = 'projects'")).scalars().all()
         assert any("gist" in i.lower() and "geom" in i for i in idx)
-        srid = conn.execute(
-            text(
-                "SELECT srid FROM geometry_columns WHERE f_table_schema = current_schema() AND f_table_name = 'projects' AND f_geometry_column = 'geom'"
-            )
-        ).scalar()
+        where = "f_table_schema = current_schema() AND f_table_name = 'projects' AND f_geometry_column = 'geom'"
+        srid = conn.execute(text(f"SELECT srid FROM geometry_columns WHERE {where}")).scalar()
         assert srid == 4326
     for layer in ("zones", "jiedao"):
         sql, py = by_area_sql(engine, "r1", layer=layer), _python(frame, layer)
