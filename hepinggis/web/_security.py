@@ -107,6 +107,19 @@ def _json(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
 
 
+def _has_body(scope: MutableMapping[str, Any]) -> bool:
+    length = _header(scope, b"content-length")
+    return bool(_header(scope, b"transfer-encoding")) or (length is not None and length.strip() not in ("", "0"))
+
+
+def _closing(scope: MutableMapping[str, Any], response: Response) -> Response:
+    """A refusal of a request whose body is not read closes the connection, so that the server
+    never drains an unread (perhaps 1 GB) body."""
+    if _has_body(scope):
+        response.headers["connection"] = "close"
+    return response
+
+
 def _cookie(scope: MutableMapping[str, Any], name: str) -> str | None:
     from http.cookies import SimpleCookie
 
@@ -215,7 +228,7 @@ class _SecurityMiddleware:
                     path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
                 )
                 response = Response(status_code=303, headers={"location": f"/login?next={target}"})
-            await response(scope, receive, send)
+            await _closing(scope, response)(scope, receive, send)
             return
         if self._routes is None:
             self._routes = flat_routes(self.fastapi_app)
@@ -234,17 +247,20 @@ class _SecurityMiddleware:
                 self._audit(
                     scope, who, action or f"{method.lower()} {template}", params, "", state, refusal.status_code
                 )
-            await refusal(scope, receive, send)
+            await _closing(scope, refusal)(scope, receive, send)
             return
         if method not in _UNSAFE:
             await self.app(scope, receive, send)
             return
         hasher = PartHasher(_header(scope, b"content-type") or "")
 
+        received = {"all": not _has_body(scope)}
+
         async def tee() -> Any:
             message = await receive()
             if message.get("type") == "http.request":
                 hasher.feed(message.get("body", b""))
+                received["all"] = received["all"] or not message.get("more_body", False)
             return message
 
         status: dict[str, Any] = {"code": 500, "json": False}
@@ -253,6 +269,9 @@ class _SecurityMiddleware:
         async def send_status(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = int(message["status"])
+                if not received["all"]:  # answered before the body was read: never drain the rest
+                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
+                    message = {**message, "headers": [*headers, (b"connection", b"close")]}
                 ctype = dict(message.get("headers") or []).get(b"content-type", b"")
                 status["json"] = ctype.startswith(b"application/json")
             elif message["type"] == "http.response.body" and status["json"] and len(body) < 65_536:

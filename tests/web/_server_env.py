@@ -4,13 +4,20 @@ that tests are independent and safe under pytest-xdist, and small helpers."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 DSN = os.environ.get("HEPINGGIS_TEST_DSN")
+REPO = Path(__file__).resolve().parents[2]
 
 
 def require_dsn() -> str:
@@ -65,3 +72,75 @@ def store_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Ite
         yield None
     else:
         yield request.getfixturevalue("pg_url")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Serve:
+    def __init__(self, data: Path, db: str | None, *, host: str = "127.0.0.1", max_upload: str = "50MB") -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data.parent / f"serve-{self.port}.log"
+        cmd = [sys.executable, "-m", "hepinggis", "serve", "--data", str(data), "--host", host]
+        cmd += ["--db", db] if db else []
+        cmd += ["--port", str(self.port), "--max-upload", max_upload]
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=dict(os.environ, PYTHONPATH=str(REPO)),
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.log.read_text(errors="replace"))
+            try:
+                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("serve did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def users_add(data: Path, db: str | None, name: str, role: str, password: str) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hepinggis",
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--data",
+            str(data),
+            *(["--db", db] if db else []),
+        ],
+        input=password + "\n",
+        text=True,
+        capture_output=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert password not in done.stdout + done.stderr

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from _server_env import pg_schemas, pg_url, store_url  # noqa: F401 - fixtures
+from _server_env import Serve, free_port, pg_schemas, pg_url, store_url, users_add  # noqa: F401 - fixtures
 from conftest import GBK_TITLE
 from sqlalchemy import func, insert, select, text
 
@@ -169,78 +167,6 @@ def test_api_flow_on_postgis(pg_client: TestClient) -> None:
 
 
 # -- two server processes on one database ----------------------------------------------------------
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Serve:
-    def __init__(self, data: Path, db: str, *, host: str = "127.0.0.1", max_upload: str = "50MB") -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = data.parent / f"serve-{self.port}.log"
-        cmd = [sys.executable, "-m", "hepinggis", "serve", "--data", str(data), "--db", db, "--host", host]
-        cmd += ["--port", str(self.port), "--max-upload", max_upload]
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=REPO,
-            env=dict(os.environ, PYTHONPATH=str(REPO)),
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.log.read_text(errors="replace"))
-            try:
-                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("serve did not start")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def _users_add(data: Path, db: str, name: str, role: str, password: str) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hepinggis",
-            "users",
-            "add",
-            name,
-            "--role",
-            role,
-            "--password-stdin",
-            "--data",
-            str(data),
-            "--db",
-            db,
-        ],
-        input=password + "\n",
-        text=True,
-        capture_output=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert password not in done.stdout + done.stderr
-
-
 def test_two_servers_one_database(pg_url: str, tmp_path: Path) -> None:  # noqa: F811
     data = tmp_path / "shared-data"
     pw = "Tw#0-servers-one-db"
@@ -258,7 +184,7 @@ def test_two_servers_one_database(pg_url: str, tmp_path: Path) -> None:  # noqa:
             "--host",
             "0.0.0.0",
             "--port",
-            str(_free_port()),
+            str(free_port()),
         ],
         capture_output=True,
         text=True,
@@ -268,7 +194,7 @@ def test_two_servers_one_database(pg_url: str, tmp_path: Path) -> None:  # noqa:
         check=False,
     )
     assert refused.returncode != 0 and len(refused.stderr.strip().splitlines()) == 1 and "用户" in refused.stderr
-    _users_add(data, pg_url, "clerk", "填报", pw)
+    users_add(data, pg_url, "clerk", "填报", pw)
     a = Serve(data, pg_url)
     b = Serve(data, pg_url, host="0.0.0.0")  # with an account, a server may listen beyond loopback
     try:
