@@ -171,11 +171,21 @@ def check_zip(path: Path) -> list[str]:
     return [i.filename for i in infos]
 
 
-def safe_extract(path: Path, dest: Path) -> list[Path]:
+def safe_name(text: str, default: str = "file") -> str:
+    """A name made only of letters (Chinese included), digits, ``-`` and ``_`` from ``text``, at most
+    60 characters: what a product may call a file the user named (the credit line shows it)."""
+    import re
+
+    cleaned = re.sub(r"[^\w-]+", "_", text, flags=re.UNICODE).strip("_.")[:60]
+    return cleaned or default
+
+
+def safe_extract(path: Path, dest: Path) -> dict[Path, str]:
     """Unpack a checked zip into ``dest`` under names of our own making (member i keeps only its
-    extension), so that no member name ever becomes a path; returns the written files."""
+    extension), so that no member name ever becomes a path; returns each written file with the
+    member name it came from."""
     check_zip(path)
-    out = []
+    out: dict[Path, str] = {}
     dest.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path) as zf:
         stems: dict[str, str] = {}
@@ -196,5 +206,5 @@ def safe_extract(path: Path, dest: Path) -> list[Path]:
                     if written > ZIP_MAX_UNPACKED:
                         raise BadUpload("压缩文件解压后过大，已拒绝", 400)
                     f.write(block)
-            out.append(target)
+            out[target] = info.filename
     return out

@@ -290,7 +290,7 @@ def zip_folder(folder: Path, dest: Path) -> Path:
 def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     import importlib
 
-    build_module = importlib.import_module("hepinggis.build")  # the module (hepinggis.build is the function)
+    build_module: Any = importlib.import_module("hepinggis.build")  # the module (hepinggis.build is the function)
 
     jid, rid = job["id"], p["register_id"]
     reg = store.get_register(rid)
@@ -447,10 +447,10 @@ def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
 
 # -- official boundaries --------------------------------------------------------------------------
 def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
-    import sqlite3
+    from pathlib import PurePosixPath
 
     from hepinggis.plan._compare import compare_boundaries
-    from hepinggis.web._uploads import safe_extract
+    from hepinggis.web._uploads import safe_extract, safe_name
 
     jid = job["id"]
     work = store.tmp / f"boundary-{jid}"
@@ -459,16 +459,22 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         src = store.file_path(p["sha256"], p["kind"])
         if p["kind"] == "zip":
             files = safe_extract(src, work / "in")
-            shps = [f for f in files if f.suffix == ".shp"]
-            gpkgs = [f for f in files if f.suffix == ".gpkg"]
-            found = shps + gpkgs
+            found = [f for f in files if f.suffix in (".shp", ".gpkg")]
             if not found:
                 raise HepingGISError("压缩包中没有 Shapefile（.shp）或 GeoPackage")
             if len(found) > 1:
                 raise HepingGISError(f"压缩包中有 {len(found)} 个图层文件，请每次只上传一个")
-            source = found[0]
+            # the products credit the file by its name: give the unpacked layer a safe form of
+            # the member's own name (the sidecar files of a Shapefile share it)
+            named = work / "named"
+            named.mkdir()
+            stem = safe_name(PurePosixPath(files[found[0]].replace("\\", "/")).stem, "boundaries")
+            for f in files:
+                if f.stem == found[0].stem:
+                    f.rename(named / f"{stem}{f.suffix}")
+            source = named / f"{stem}{found[0].suffix}"
         else:
-            source = work / "in.gpkg"
+            source = work / f"{safe_name(Path(p['file_name']).stem, 'boundaries')}.gpkg"
             shutil.copyfile(src, source)
         store.job_progress(jid, 0.2, "采用边界")
         out = work / "adopted.gpkg"
@@ -476,8 +482,6 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         if current and (store.data_dir / "boundaries" / f"{current}.gpkg").is_file():
             shutil.copyfile(store.data_dir / "boundaries" / f"{current}.gpkg", out)  # add to the set in force
         frame = hepinggis.adopt(source, as_layer=p["as_layer"], out=out, layer=p.get("layer") or None)
-        with sqlite3.connect(out) as db:  # credit the file by the name the user gave it
-            db.execute(f'UPDATE "{p["as_layer"]}" SET adopted_from = ?', (p["file_name"],))
         store.job_progress(jid, 0.5, "检查边界")
         report = hepinggis.check(out)
         problems = report.problems.astype(object).where(report.problems.notna(), None)

@@ -33,13 +33,14 @@ _env = Environment(
 )
 
 #: Our own pages run only our own scripts; the maps and galleries (folium pages, scripts
-#: inlined) may run inline scripts but still load nothing from elsewhere.
+#: inlined; the vendored leaflet-measure evaluates strings) may run inline scripts but still load
+#: nothing from elsewhere.
 CSP_PAGE = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "frame-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 )
 CSP_MAP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; frame-ancestors 'self'; object-src 'none'; base-uri 'none'"
 )
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
@@ -74,6 +75,11 @@ def _register_or_404(store: Store, rid: str) -> dict[str, Any]:
     if reg is None:
         raise HTTPException(404, "找不到该清单（编号不存在或已删除）")
     return reg
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
 
 @router.get("/", response_class=HTMLResponse)
