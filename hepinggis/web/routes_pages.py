@@ -59,6 +59,14 @@ def _page(name: str, request: Request, user: dict[str, Any], **context: Any) -> 
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP_PAGE, **SAFE_HEADERS})
 
 
+def error_page(status: int, line: str) -> HTMLResponse:
+    """An error as a page (for a browser): the one Chinese line and the way back."""
+    html = _env.get_template("error.html").render(
+        user={"name": "", "role": ""}, path="", status=status, line=line, crs_choices={}, role_zh={}, units=()
+    )
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP_PAGE, **SAFE_HEADERS})
+
+
 def _money(value: Any) -> str:
     if value is None:
         return "—"
@@ -185,7 +193,14 @@ def register_map(rid: str, store: StoreDep, user: UserDep) -> Response:
             raise HTTPException(404, "找不到该填报数据（编号不存在或已删除）")
     elif rid != "plan":
         _register_or_404(store, rid)
-    return _map_response(store.data_dir / "maps" / f"{rid}.html")
+    path = store.data_dir / "maps" / f"{rid}.html"
+    if rid == "plan" and not path.is_file():  # drawn by a job at the first start: a moment
+        return HTMLResponse(
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">'
+            "<title>地图</title></head><body><p>正在绘制规划总览地图，请稍候…</p></body></html>",
+            headers={"Content-Security-Policy": CSP_PAGE, **SAFE_HEADERS},
+        )
+    return _map_response(path)
 
 
 @router.get("/packages/{rid}/{rel:path}")

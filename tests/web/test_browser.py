@@ -62,6 +62,12 @@ class Tab:
         self.page.goto(self.base + path)
         return self.page
 
+    def expect_error(self, text: str) -> None:
+        """An error the test caused on purpose (e.g. the browser logs every 4xx response)."""
+        hits = [e for e in self.errors if text in e]
+        assert hits, f"expected an error with {text!r}, got {self.errors}"
+        self.errors.remove(hits[0])
+
     def check(self) -> None:
         assert self.errors == [], self.errors
         assert self.external == [], self.external
@@ -288,6 +294,7 @@ def test_official_boundary_upload_check_and_choice(tab: Tab, server: Server, tmp
     )
     page = tab.goto(f"/registers/{r.json()['id']}")
     assert "官方功能区.shp" in page.inner_text(".credit")
+    page = tab.goto("/boundaries")
     page.click("#use-bundled")
     page.wait_for_function("document.querySelector('#active').innerText.includes('随工具提供')")
 
@@ -322,4 +329,5 @@ def test_pages_answer_without_errors(tab: Tab) -> None:
     page.wait_for_selector("#endpoint-table")
     assert "/api/registers" in page.inner_text("#endpoint-table")
     page = tab.goto("/registers/nosuch")
-    assert "找不到该清单" in page.inner_text("body")
+    assert page.inner_text("#error-line") == "找不到该清单（编号不存在或已删除）"
+    tab.expect_error("404")
