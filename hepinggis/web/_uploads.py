@@ -64,19 +64,28 @@ class UploadLimit:
             await _too_large(send, self.max_upload)
             return
         seen = 0
+        over = False
         limit = self.max_body
         max_upload = self.max_upload
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    over = True
                     raise UploadTooLarge(f"文件超过上传上限 {_mb(max_upload)}，未读取")
             return message
 
-        await self.app(scope, counted, send)
+        async def sending(message: Message) -> None:
+            # the body parser may turn our exception into its own 400: the answer is still 413
+            if not over:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await _too_large(send, max_upload)
+
+        await self.app(scope, counted, sending)
 
 
 async def _too_large(send: Send, max_upload: int) -> None:
