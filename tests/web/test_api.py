@@ -283,7 +283,7 @@ def test_hostile_text_comes_back_literally_and_is_escaped_in_pages(client: Any) 
         r = client.post("/api/registers", files={"file": (name, data)}, data={"crs": "gcj02"})
         assert r.status_code == 201, (name, r.text)
         body = r.json()
-        assert body["file_name"] == name
+        assert body["file_name"] == name.replace('"', "%22")  # as the client encodes it (HTML5 multipart)
         page = client.get(f"/registers/{body['id']}").text
         assert "<img src=x onerror" not in page and "<script>alert" not in page and "<svg onload" not in page
     rid = body["id"]
