@@ -194,10 +194,10 @@ def register_map(rid: str, store: StoreDep, user: UserDep) -> Response:
     elif rid != "plan":
         _register_or_404(store, rid)
     path = store.data_dir / "maps" / f"{rid}.html"
-    if rid == "plan" and not path.is_file():  # drawn by a job at the first start: a moment
+    if not path.is_file() and not rid.startswith("monitor-"):  # a large register's map follows as a job
         return HTMLResponse(
             '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">'
-            "<title>地图</title></head><body><p>正在绘制规划总览地图，请稍候…</p></body></html>",
+            "<title>地图</title></head><body><p>正在绘制地图，请稍候…</p></body></html>",
             headers={"Content-Security-Policy": CSP_PAGE, **SAFE_HEADERS},
         )
     return _map_response(path)

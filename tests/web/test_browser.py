@@ -331,3 +331,51 @@ def test_pages_answer_without_errors(tab: Tab) -> None:
     page = tab.goto("/registers/nosuch")
     assert page.inner_text("#error-line") == "找不到该清单（编号不存在或已删除）"
     tab.expect_error("404")
+
+
+def test_hostile_text_through_the_pages(tab: Tab, tmp_path: Path) -> None:
+    """Project names, 备注, the sheet name and the file name from the hostile corpus: shown
+    literally on every page, nothing run (no dialog, no page error)."""
+    from conftest import HOSTILE
+
+    from hepinggis.io.coords import wgs84_to_gcj02
+
+    texts = [c["text"] for c in HOSTILE]
+    x, y = wgs84_to_gcj02(123.418, 41.758)
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active["A1"] = "本表第二页是清单"
+    sheet_name = "<img src=x onerror=alert(1)>"
+    sheet = book.create_sheet(sheet_name)
+    sheet.append(["项目名称", "经度", "纬度", "备注"])
+    for k, t in enumerate(texts):
+        sheet.append([t, round(float(x) + k * 1e-4, 6), round(float(y), 6), t])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.data_type = "s" if isinstance(cell.value, str) else cell.data_type  # text, never a formula
+    file_name = "\"'><svg onload=alert(3)>`{{7*7}}.xlsx"
+    path = tmp_path / file_name
+    book.save(path)
+    page = tab.goto("/registers")
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector("#preview:not([hidden])", timeout=60_000)
+    assert page.inner_text("#pv-name") == file_name
+    options = page.eval_on_selector_all("#sheet option", "els => els.map(e => e.value)")
+    assert options == ["说明", sheet_name]
+    page.select_option("#sheet", sheet_name)
+    page.fill("#header-row", "1")
+    page.click("#reread")
+    page.wait_for_function("document.querySelectorAll('#pv-table tr').length > 4")
+    page.wait_for_function(f"document.querySelector('#pv-table').innerText.includes({texts[0]!r})")
+    page.click('#crs-choices button[data-value="gcj02"]')
+    page.click("#confirm")
+    page.wait_for_url("**/registers/*", timeout=120_000)
+    assert page.inner_text("#reg-name") == file_name
+    assert page.inner_text("#n-imported") == str(len(texts))
+    rid = page.url.rsplit("/", 1)[-1]
+    gj = httpx.get(f"{tab.base}/api/registers/{rid}/projects.geojson", timeout=30).json()
+    assert [f["properties"]["name"] for f in gj["features"]] == texts
+    for where in ("/registers", "/", "/packages"):
+        page = tab.goto(where)
+        assert file_name in page.inner_text("body")
+    page.frame_locator("#map").locator("path.hg-zone").first.wait_for(state="attached", timeout=30_000)
