@@ -53,15 +53,16 @@ ROLE_ZH = {
 
 
 def clean_file_name(name: str | None) -> str:
-    """The user's file name as data to show: its last path part, control characters removed,
-    at most 200 characters. Never used as a path."""
-    text = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+    """The user's file name as data to show, literally (slashes and all: it is never used as a
+    path), without control characters, at most 200 characters."""
+    text = "".join(c for c in (name or "") if unicodedata.category(c) not in ("Cc", "Cs")).strip()
     return text[:200] or "未命名文件"
 
 
 def download_name(file_name: str, what: str, suffix: str) -> str:
     stem = clean_file_name(file_name).rsplit(".", 1)[0]
+    for c in '/\\:*?"<>|':  # what a browser's save dialog cannot hold
+        stem = stem.replace(c, "_")
     return f"{stem}_{what}{suffix}"
 
 

@@ -125,6 +125,9 @@ class Store:
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
+        for p in (self.data_dir / "packages").iterdir():  # a zip half-written by a killed job
+            if p.name.startswith(".") and p.name.endswith(".tmp"):
+                p.unlink(missing_ok=True)
 
     # -- registers -------------------------------------------------------------------------------
     def list_registers(self) -> list[dict[str, Any]]:

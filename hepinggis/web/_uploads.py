@@ -64,19 +64,28 @@ class UploadLimit:
             await _too_large(send, self.max_upload)
             return
         seen = 0
+        over = False
         limit = self.max_body
         max_upload = self.max_upload
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    over = True
                     raise UploadTooLarge(f"文件超过上传上限 {_mb(max_upload)}，未读取")
             return message
 
-        await self.app(scope, counted, send)
+        async def sending(message: Message) -> None:
+            # the body parser may turn our exception into its own 400: the answer is still 413
+            if not over:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await _too_large(send, max_upload)
+
+        await self.app(scope, counted, sending)
 
 
 async def _too_large(send: Send, max_upload: int) -> None:
@@ -171,11 +180,21 @@ def check_zip(path: Path) -> list[str]:
     return [i.filename for i in infos]
 
 
-def safe_extract(path: Path, dest: Path) -> list[Path]:
+def safe_name(text: str, default: str = "file") -> str:
+    """A name made only of letters (Chinese included), digits, ``-`` and ``_`` from ``text``, at most
+    60 characters: what a product may call a file the user named (the credit line shows it)."""
+    import re
+
+    cleaned = re.sub(r"[^\w-]+", "_", text, flags=re.UNICODE).strip("_.")[:60]
+    return cleaned or default
+
+
+def safe_extract(path: Path, dest: Path) -> dict[Path, str]:
     """Unpack a checked zip into ``dest`` under names of our own making (member i keeps only its
-    extension), so that no member name ever becomes a path; returns the written files."""
+    extension), so that no member name ever becomes a path; returns each written file with the
+    member name it came from."""
     check_zip(path)
-    out = []
+    out: dict[Path, str] = {}
     dest.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path) as zf:
         stems: dict[str, str] = {}
@@ -196,5 +215,5 @@ def safe_extract(path: Path, dest: Path) -> list[Path]:
                     if written > ZIP_MAX_UNPACKED:
                         raise BadUpload("压缩文件解压后过大，已拒绝", 400)
                     f.write(block)
-            out.append(target)
+            out[target] = info.filename
     return out

@@ -121,78 +121,106 @@ def read_register(store: Store, p: dict[str, Any]) -> ImportResult:
     return hepinggis.read_projects(path, **options)
 
 
-def per_area(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    """Projects and stated investment per zone or per 街道 (a project spanning areas counts by share)."""
-    if len(projects):
-        table = hepinggis.projects_by_zone(projects, areas)
-    else:
-        table = pd.DataFrame(index=areas["id"], columns=["projects", "investment_cny_stated", "n_with_investment"])
-    out = []
-    names = dict(zip(areas["id"], areas["name_zh"], strict=True))
+def per_area(
+    projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, where: pd.Series | None = None
+) -> list[dict[str, Any]]:
+    """Projects and stated investment per zone or per 街道.
+
+    Points (every register read from x/y columns) are counted in the area that holds them
+    (``where``: the area id of each project, as stored with it); a table with lines or polygons
+    goes through `hepinggis.projects_by_zone`, which counts a project spanning areas by its share.
+    """
     from hepinggis.analysis.measure import geodesic_area
 
+    names = dict(zip(areas["id"], areas["name_zh"], strict=True))
     km2 = dict(zip(areas["id"], geodesic_area(areas), strict=True))
-    for zid in areas["id"]:
-        row = table.loc[zid] if zid in table.index else None
-        out.append(
-            {
-                "id": zid,
-                "name": names[zid],
-                "area_km2": round(float(km2[zid]), 2),
-                "projects": _jsonable(None if row is None else row.get("projects")) or 0,
-                "investment_cny": _jsonable(None if row is None else row.get("investment_cny_stated")) or 0,
-                "with_investment": int(_jsonable(None if row is None else row.get("n_with_investment")) or 0),
-            }
-        )
-    return out
+    counts: dict[Any, float] = {}
+    money: dict[Any, float] = {}
+    stated: dict[Any, int] = {}
+    if len(projects) and where is not None and bool((projects.geom_type == "Point").all()):
+        inv = pd.to_numeric(projects.get("investment_cny", pd.Series(np.nan, index=projects.index)), errors="coerce")
+        frame = pd.DataFrame({"area": where.to_numpy(), "inv": inv.to_numpy()})
+        grouped = frame.groupby("area", dropna=True)
+        counts = grouped.size().astype(float).to_dict()
+        money = grouped["inv"].sum(min_count=1).fillna(0).to_dict()
+        stated = grouped["inv"].count().to_dict()
+    elif len(projects):
+        table = hepinggis.projects_by_zone(projects, areas)
+        counts = table["projects"].to_dict()
+        money = table["investment_cny_stated"].to_dict()
+        stated = table["n_with_investment"].to_dict()
+    return [
+        {
+            "id": zid,
+            "name": names[zid],
+            "area_km2": round(float(km2[zid]), 2),
+            "projects": _jsonable(counts.get(zid, 0.0)) or 0,
+            "investment_cny": _jsonable(money.get(zid, 0.0)) or 0,
+            "with_investment": int(stated.get(zid, 0) or 0),
+        }
+        for zid in areas["id"]
+    ]
 
 
-def projects_by_jiedao(projects: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    """Per 街道 (helper "maps" adds ``hepinggis.projects_by_jiedao``; until then per_area)."""
-    return per_area(projects, hepinggis.load("jiedao"))
+def projects_by_jiedao(projects: gpd.GeoDataFrame, where: pd.Series | None = None) -> list[dict[str, Any]]:
+    """Per 街道 (helper "maps" adds ``hepinggis.projects_by_jiedao``; until then `per_area`)."""
+    return per_area(projects, hepinggis.load("jiedao"), where)
 
 
 def _where(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.Series:
+    """The ``key`` of the area holding each project's representative point (None outside)."""
     if not len(projects):
         return pd.Series([], dtype=object)
-    pts = projects.geometry.representative_point()
-    hit = gpd.sjoin(gpd.GeoDataFrame(geometry=pts, crs=projects.crs), areas[[key, "geometry"]], how="left")
+    pts = gpd.GeoDataFrame(geometry=projects.geometry.representative_point(), crs=projects.crs)
+    hit = gpd.sjoin(pts, areas[[key, "geometry"]], how="left", predicate="within")
     hit = hit[~hit.index.duplicated()]
-    return hit[key].reindex(projects.index)
+    return hit[key].reindex(projects.index).astype(object).where(lambda s: s.notna(), None)
 
 
-def _project_rows(rid: str, result: ImportResult) -> list[dict[str, Any]]:
+def _project_rows(rid: str, result: ImportResult, zone: pd.Series, jiedao_id: pd.Series) -> list[dict[str, Any]]:
+    """One row per project for the ``projects`` table (column by column: 50,000 rows in a second)."""
+    import shapely
+
     pr = result.projects
     if not len(pr):
         return []
-    zones = hepinggis.load("zones")
-    jiedao = hepinggis.load("jiedao")
-    zone = _where(pr, zones, "id")
-    jd = _where(pr, jiedao, "name_zh")
-    pts = pr.geometry.representative_point()
-    core = {"row", "id", "name", "category", "status", "investment_cny", "geometry"}
-    extra_cols = [c for c in pr.columns if c not in core]
-    rows = []
-    for k, (idx, r) in enumerate(pr.iterrows()):
-        inv = r.get("investment_cny")
-        rows.append(
-            {
-                "register_id": rid,
-                "row": int(r["row"]) if "row" in pr.columns else k + 1,
-                "project_id": _jsonable(r.get("id")),
-                "name": _jsonable(r.get("name")),
-                "category": _jsonable(r.get("category")),
-                "status": _jsonable(r.get("status")),
-                "investment_cny": _jsonable(inv),
-                "zone_id": _jsonable(zone.get(idx)),
-                "jiedao": _jsonable(jd.get(idx)),
-                "lon": float(pts.loc[idx].x),
-                "lat": float(pts.loc[idx].y),
-                "geom_wkt": r.geometry.wkt,
-                "properties_json": json.dumps({c: _jsonable(r.get(c)) for c in extra_cols}, ensure_ascii=False),
-            }
-        )
-    return rows
+    jd_names = dict(zip(hepinggis.load("jiedao")["id"], hepinggis.load("jiedao")["name_zh"], strict=True))
+    pts = shapely.point_on_surface(pr.geometry.to_numpy())
+    lon, lat = shapely.get_x(pts), shapely.get_y(pts)
+    wkt = shapely.to_wkt(pr.geometry.to_numpy(), rounding_precision=-1)
+    core = ["row", "id", "name", "category", "status", "investment_cny"]
+    extras = [c for c in pr.columns if c not in core and c != pr.geometry.name]
+
+    def column(name: str) -> list[Any]:
+        if name not in pr.columns:
+            return [None] * len(pr)
+        values = pr[name].astype(object)
+        return values.where(values.notna(), None).tolist()
+
+    props = pd.DataFrame(pr[extras]).astype(object)
+    props = props.where(props.notna(), None)
+    props_json = [json.dumps(r, ensure_ascii=False, default=str) for r in props.to_dict("records")]
+    rows_col = column("row") if "row" in pr.columns else list(range(1, len(pr) + 1))
+    cols = {k: column(k) for k in core[1:]}
+    zones, jds = zone.tolist(), jiedao_id.tolist()
+    return [
+        {
+            "register_id": rid,
+            "row": int(rows_col[i]),
+            "project_id": None if cols["id"][i] is None else str(cols["id"][i]),
+            "name": None if cols["name"][i] is None else str(cols["name"][i]),
+            "category": None if cols["category"][i] is None else str(cols["category"][i]),
+            "status": None if cols["status"][i] is None else str(cols["status"][i]),
+            "investment_cny": None if cols["investment_cny"][i] is None else float(cols["investment_cny"][i]),
+            "zone_id": zones[i],
+            "jiedao": jd_names.get(jds[i]) if jds[i] is not None else None,
+            "lon": float(lon[i]),
+            "lat": float(lat[i]),
+            "geom_wkt": wkt[i],
+            "properties_json": props_json[i],
+        }
+        for i in range(len(pr))
+    ]
 
 
 def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
@@ -201,14 +229,17 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     with _layers(store):
         result = read_register(store, p)
         store.job_progress(jid, 0.5, "统计各功能区和街道")
-        per_zone = per_area(result.projects, hepinggis.load("zones"))
-        per_jd = projects_by_jiedao(result.projects)
+        zones, jiedao = hepinggis.load("zones"), hepinggis.load("jiedao")
+        zone_of, jiedao_of = _where(result.projects, zones, "id"), _where(result.projects, jiedao, "id")
+        per_zone = per_area(result.projects, zones, zone_of)
+        per_jd = projects_by_jiedao(result.projects, jiedao_of)
         credit = boundary_credit()
         rid = new_id()
-        rows = _project_rows(rid, result)
-        store.job_progress(jid, 0.7, "绘制项目地图")
+        rows = _project_rows(rid, result, zone_of, jiedao_of)
         map_tmp = store.new_tmp(".html")
-        _write_map(result, p, map_tmp)
+        if len(result.projects) <= MAP_IN_IMPORT:
+            store.job_progress(jid, 0.7, "绘制项目地图")
+            _write_map(result, p, map_tmp)
     report = result.report.astype(object).where(result.report.notna(), None)
     reg = {
         "id": rid,
@@ -243,9 +274,48 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
                 store.put_mapping(conn, p["signature"], p, p["uploader"])
             store.finish_job(conn, jid, summary(reg))
             conn.execute(update(s.jobs).where(s.jobs.c.id == jid).values(register_id=rid))
-            os.replace(map_tmp, store.data_dir / "maps" / f"{rid}.html")
+            if map_tmp.exists():
+                os.replace(map_tmp, store.data_dir / "maps" / f"{rid}.html")
+        if not map_tmp.exists() and not (store.data_dir / "maps" / f"{rid}.html").exists():
+            store.add_job("map", {"register_id": rid}, submitter=p["uploader"], register_id=rid)
     finally:
         map_tmp.unlink(missing_ok=True)
+
+
+#: A register of more projects is usable as soon as it is stored; its map follows as its own job.
+MAP_IN_IMPORT = 5000
+
+
+def _map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    """The map of a large register, drawn after it was stored (from the stored projects)."""
+    from shapely import wkt
+
+    rid = p["register_id"]
+    rows = store.register_projects(rid)
+    if store.get_register(rid) is None:
+        raise HepingGISError("该清单已被删除")
+    frame = gpd.GeoDataFrame(
+        {
+            "name": [r["name"] for r in rows],
+            "category": [r["category"] for r in rows],
+            "status": [r["status"] for r in rows],
+            "investment_cny": [r["investment_cny"] for r in rows],
+        },
+        geometry=[wkt.loads(r["geom_wkt"]) for r in rows],
+        crs="EPSG:4326",
+    )
+    tmp = store.new_tmp(".html")
+    store.job_progress(job["id"], 0.3, "绘制项目地图")
+    from hepinggis.maps import overview_map, save_html
+
+    with _layers(store):
+        save_html(overview_map(projects=frame if len(frame) else None, basemap="none"), tmp)
+    try:
+        with store.begin() as conn:
+            store.finish_job(conn, job["id"], {"map": f"/maps/{rid}.html"})
+            os.replace(tmp, store.data_dir / "maps" / f"{rid}.html")
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _write_map(result: ImportResult, p: dict[str, Any], dest: Path) -> None:
@@ -290,7 +360,7 @@ def zip_folder(folder: Path, dest: Path) -> Path:
 def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     import importlib
 
-    build_module = importlib.import_module("hepinggis.build")  # the module (hepinggis.build is the function)
+    build_module: Any = importlib.import_module("hepinggis.build")  # the module (hepinggis.build is the function)
 
     jid, rid = job["id"], p["register_id"]
     reg = store.get_register(rid)
@@ -451,10 +521,10 @@ def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
 
 # -- official boundaries --------------------------------------------------------------------------
 def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
-    import sqlite3
+    from pathlib import PurePosixPath
 
     from hepinggis.plan._compare import compare_boundaries
-    from hepinggis.web._uploads import safe_extract
+    from hepinggis.web._uploads import safe_extract, safe_name
 
     jid = job["id"]
     work = store.tmp / f"boundary-{jid}"
@@ -463,16 +533,22 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         src = store.file_path(p["sha256"], p["kind"])
         if p["kind"] == "zip":
             files = safe_extract(src, work / "in")
-            shps = [f for f in files if f.suffix == ".shp"]
-            gpkgs = [f for f in files if f.suffix == ".gpkg"]
-            found = shps + gpkgs
+            found = [f for f in files if f.suffix in (".shp", ".gpkg")]
             if not found:
                 raise HepingGISError("压缩包中没有 Shapefile（.shp）或 GeoPackage")
             if len(found) > 1:
                 raise HepingGISError(f"压缩包中有 {len(found)} 个图层文件，请每次只上传一个")
-            source = found[0]
+            # the products credit the file by its name: give the unpacked layer a safe form of
+            # the member's own name (the sidecar files of a Shapefile share it)
+            named = work / "named"
+            named.mkdir()
+            stem = safe_name(PurePosixPath(files[found[0]].replace("\\", "/")).stem, "boundaries")
+            for f in files:
+                if f.stem == found[0].stem:
+                    f.rename(named / f"{stem}{f.suffix}")
+            source = named / f"{stem}{found[0].suffix}"
         else:
-            source = work / "in.gpkg"
+            source = work / f"{safe_name(Path(p['file_name']).stem, 'boundaries')}.gpkg"
             shutil.copyfile(src, source)
         store.job_progress(jid, 0.2, "采用边界")
         out = work / "adopted.gpkg"
@@ -480,8 +556,6 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         if current and (store.data_dir / "boundaries" / f"{current}.gpkg").is_file():
             shutil.copyfile(store.data_dir / "boundaries" / f"{current}.gpkg", out)  # add to the set in force
         frame = hepinggis.adopt(source, as_layer=p["as_layer"], out=out, layer=p.get("layer") or None)
-        with sqlite3.connect(out) as db:  # credit the file by the name the user gave it
-            db.execute(f'UPDATE "{p["as_layer"]}" SET adopted_from = ?', (p["file_name"],))
         store.job_progress(jid, 0.5, "检查边界")
         report = hepinggis.check(out)
         problems = report.problems.astype(object).where(report.problems.notna(), None)
@@ -537,6 +611,7 @@ RUNNERS: dict[str, Runner] = {
     "import": _import,
     "package": _package,
     "plan_map": _plan_map,
+    "map": _map,
     "figures": _figures,
     "monitor": _monitor,
     "boundary": _boundary,

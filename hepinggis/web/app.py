@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hepinggis.web._auth import LoginPolicy
@@ -53,26 +53,38 @@ def mount_routers(app: FastAPI) -> None:
     routes_pages.mount_static(app)
 
 
-def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": one_line(detail)}, status_code=status, headers=headers)
+def _error(
+    status: int, detail: str, headers: Mapping[str, str] | None = None, request: Request | None = None
+) -> Response:
+    """The error as JSON ``{"detail": one Chinese line}``, or as a page for a browser asking for one."""
+    line = one_line(detail)
+    if (
+        request is not None
+        and not request.url.path.startswith("/api")
+        and "text/html" in request.headers.get("accept", "")
+    ):
+        from hepinggis.web.routes_pages import error_page
+
+        return error_page(status, line)
+    return JSONResponse({"detail": line}, status_code=status, headers=headers)
 
 
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadUpload)
-    async def bad_upload(_r: Request, exc: BadUpload) -> JSONResponse:
+    async def bad_upload(_r: Request, exc: BadUpload) -> Response:
         return _error(exc.status, str(exc))
 
     @app.exception_handler(UploadTooLarge)
-    async def too_large(_r: Request, exc: UploadTooLarge) -> JSONResponse:
+    async def too_large(_r: Request, exc: UploadTooLarge) -> Response:
         return _error(413, str(exc), {"connection": "close"})
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else None
-        return _error(exc.status_code, detail or _STATUS_ZH.get(exc.status_code, "请求失败"), exc.headers)
+        return _error(exc.status_code, detail or _STATUS_ZH.get(exc.status_code, "请求失败"), exc.headers, request)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(_r: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         where = ""
         if errors:
@@ -86,9 +98,9 @@ def _install_handlers(app: FastAPI) -> None:
         return _error(400, f"参数取值无效{where}")
 
     @app.exception_handler(Exception)
-    async def unexpected(_r: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected %s: %s", type(exc).__name__, exc)
-        return _error(500, f"服务器内部错误（{type(exc).__name__}），请联系管理员")
+        return _error(500, f"服务器内部错误（{type(exc).__name__}），请联系管理员", None, request)
 
 
 def create_app(

@@ -33,13 +33,14 @@ _env = Environment(
 )
 
 #: Our own pages run only our own scripts; the maps and galleries (folium pages, scripts
-#: inlined) may run inline scripts but still load nothing from elsewhere.
+#: inlined; the vendored leaflet-measure evaluates strings) may run inline scripts but still load
+#: nothing from elsewhere.
 CSP_PAGE = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "frame-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 )
 CSP_MAP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; frame-ancestors 'self'; object-src 'none'; base-uri 'none'"
 )
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
@@ -58,6 +59,14 @@ def _page(name: str, request: Request, user: dict[str, Any], **context: Any) -> 
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP_PAGE, **SAFE_HEADERS})
 
 
+def error_page(status: int, line: str) -> HTMLResponse:
+    """An error as a page (for a browser): the one Chinese line and the way back."""
+    html = _env.get_template("error.html").render(
+        user={"name": "", "role": ""}, path="", status=status, line=line, crs_choices={}, role_zh={}, units=()
+    )
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP_PAGE, **SAFE_HEADERS})
+
+
 def _money(value: Any) -> str:
     if value is None:
         return "—"
@@ -74,6 +83,11 @@ def _register_or_404(store: Store, rid: str) -> dict[str, Any]:
     if reg is None:
         raise HTTPException(404, "找不到该清单（编号不存在或已删除）")
     return reg
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -179,7 +193,14 @@ def register_map(rid: str, store: StoreDep, user: UserDep) -> Response:
             raise HTTPException(404, "找不到该填报数据（编号不存在或已删除）")
     elif rid != "plan":
         _register_or_404(store, rid)
-    return _map_response(store.data_dir / "maps" / f"{rid}.html")
+    path = store.data_dir / "maps" / f"{rid}.html"
+    if not path.is_file() and not rid.startswith("monitor-"):  # a large register's map follows as a job
+        return HTMLResponse(
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">'
+            "<title>地图</title></head><body><p>正在绘制地图，请稍候…</p></body></html>",
+            headers={"Content-Security-Policy": CSP_PAGE, **SAFE_HEADERS},
+        )
+    return _map_response(path)
 
 
 @router.get("/packages/{rid}/{rel:path}")
