@@ -92,7 +92,7 @@ def propose_crs(xs: np.ndarray, ys: np.ndarray) -> tuple[str | None, str, dict[s
 
 
 def preview_register(
-    path: str | Path, *, sheet: str | None = None, header_row: int | None = None, max_rows: int = 20
+    path: str | Path, *, sheet: str | int | None = None, header_row: int | None = None, max_rows: int = 20
 ) -> RegisterPreview:
     """The first ``max_rows`` rows of a register as the importer reads them, with the header rows,
     each column's role and unit, and the proposed coordinate system (over every row)."""
@@ -135,7 +135,7 @@ def preview_register(
     if "x" in roles and "y" in roles:
         crs, reason, counts = propose_crs(_numbers(list(frame[roles["x"]])), _numbers(list(frame[roles["y"]])))
     return RegisterPreview(
-        sheet=sheet,
+        sheet=None if sheet is None else str(sheet),
         sheets=sheets,
         header_rows=[head],
         title_lines=titles,
@@ -149,7 +149,7 @@ def preview_register(
     )
 
 
-def _title_lines(path: Path, sheet: str | None, header_row: int, encoding: str | None) -> list[str]:
+def _title_lines(path: Path, sheet: str | int | None, header_row: int, encoding: str | None) -> list[str]:
     """The non-blank lines above the header (the sheet's title, 单位 lines), as text."""
     if header_row <= 1:
         return []

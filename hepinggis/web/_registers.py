@@ -55,7 +55,9 @@ ROLE_ZH = {
 def clean_file_name(name: str | None) -> str:
     """The user's file name as data to show, literally (slashes and all: it is never used as a
     path), without control characters, at most 200 characters."""
-    text = "".join(c for c in (name or "") if unicodedata.category(c) not in ("Cc", "Cs")).strip()
+    # browsers send " in a multipart file name as %22 (HTML standard): show the name as the user has it
+    text = (name or "").replace("%22", '"')
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cs")).strip()
     return text[:200] or "未命名文件"
 
 

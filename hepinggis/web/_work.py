@@ -31,10 +31,21 @@ __all__ = ["describe", "run"]
 
 warnings.simplefilter("ignore")
 
-try:  # helper "reg" adds the real preview; until then the web app's own stand-in
-    from hepinggis.io.preview import preview_register  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - depends on the branch
-    from hepinggis.web._preview_fallback import preview_register
+
+def _preview_function() -> Callable[..., Any]:
+    """``hepinggis.io.preview.preview_register`` where it exists, else the web app's stand-in
+    (same contract) until that module is merged."""
+    import importlib
+
+    try:
+        module = importlib.import_module("hepinggis.io.preview")
+    except ImportError:  # pragma: no cover - depends on the branch
+        module = importlib.import_module("hepinggis.web._preview_fallback")
+    function: Callable[..., Any] = module.preview_register
+    return function
+
+
+preview_register = _preview_function()
 
 Runner = Callable[[Store, dict[str, Any], dict[str, Any]], None]
 

@@ -296,7 +296,7 @@ def test_official_boundary_upload_check_and_choice(tab: Tab, server: Server, tmp
     assert "官方功能区.shp" in page.inner_text(".credit")
     page = tab.goto("/boundaries")
     page.click("#use-bundled")
-    page.wait_for_function("document.querySelector('#active').innerText.includes('随工具提供')")
+    page.locator("#active", has_text="随工具提供").wait_for()
 
 
 def test_two_users_upload_at_once_and_each_sees_their_own(browser: Any, server: Server, tmp_path: Path) -> None:
@@ -365,8 +365,8 @@ def test_hostile_text_through_the_pages(tab: Tab, tmp_path: Path) -> None:
     page.select_option("#sheet", sheet_name)
     page.fill("#header-row", "1")
     page.click("#reread")
-    page.wait_for_function("document.querySelectorAll('#pv-table tr').length > 4")
-    page.wait_for_function(f"document.querySelector('#pv-table').innerText.includes({texts[0]!r})")
+    # (our pages forbid eval: waits are locators, not wait_for_function)
+    page.locator("#pv-table tr", has_text=texts[0]).first.wait_for(timeout=60_000)
     page.click('#crs-choices button[data-value="gcj02"]')
     page.click("#confirm")
     page.wait_for_url("**/registers/*", timeout=120_000)
@@ -375,7 +375,7 @@ def test_hostile_text_through_the_pages(tab: Tab, tmp_path: Path) -> None:
     rid = page.url.rsplit("/", 1)[-1]
     gj = httpx.get(f"{tab.base}/api/registers/{rid}/projects.geojson", timeout=30).json()
     assert [f["properties"]["name"] for f in gj["features"]] == texts
-    for where in ("/registers", "/", "/packages"):
+    for where in ("/registers", "/packages", "/"):
         page = tab.goto(where)
         assert file_name in page.inner_text("body")
     page.frame_locator("#map").locator("path.hg-zone").first.wait_for(state="attached", timeout=30_000)
