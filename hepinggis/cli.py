@@ -258,6 +258,20 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     return 1 if len(result.rejected) else 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from hepinggis.web.serve import parse_size, serve
+
+    serve(
+        data=args.data,
+        host=args.host,
+        port=args.port,
+        open_browser=args.open,
+        max_upload=parse_size(args.max_upload),
+        db=args.db,
+    )
+    return 0
+
+
 def _write_pulled(frames: dict[str, Any], path: Path) -> None:
     for name, frame in frames.items():
         frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
@@ -510,6 +524,20 @@ def _product_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_cmd_monitor)
 
 
+def _serve_command(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """serve: the web application."""
+    p = sub.add_parser("serve", help="the web application (项目清单, 简报包, 规划监测, 边界) in a browser")
+    p.add_argument(
+        "--data", type=Path, default=Path("hepinggis-data"), help="the store's folder (default ./hepinggis-data)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--open", action="store_true", help="open the browser on the start page")
+    p.add_argument("--max-upload", default="50MB", help="largest upload accepted (default 50MB)")
+    p.add_argument("--db", default=None, help="database URL (default: SQLite in --data)")
+    p.set_defaults(func=_cmd_serve)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hepinggis", description="Heping District (和平区) plan layers, analysis and maps.")
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
@@ -517,6 +545,10 @@ def _parser() -> argparse.ArgumentParser:
     _plan_commands(sub)
     _data_commands(sub)
     _product_commands(sub)
+    _serve_command(sub)
+    from hepinggis.web._cli_server import add_server_commands
+
+    add_server_commands(sub)
     return parser
 
 

@@ -92,3 +92,11 @@ class DbfEncodingError(HepingGISError, ValueError):
 
 class NoFiguresError(HepingGISError, ValueError):
     """A monitoring figures file from which not one figure was read (header only, all blank)."""
+
+
+class AccountError(HepingGISError, ValueError):
+    """A user account that cannot be created or changed as asked (bad name, role or password)."""
+
+
+class StoreBackupError(HepingGISError):
+    """A store dump that cannot be written or restored (bad archive, store not empty)."""

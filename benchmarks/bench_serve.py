@@ -1,0 +1,175 @@
+"""Benchmark: ``hepinggis serve`` on this machine, each figure against the command line (or the
+library) doing the same work in the same run.
+
+* upload → report → map of a 2,000-row XLSX register (budget < 3 s), against
+  ``hepinggis import FILE --crs gcj02 --report r.xlsx`` plus the overview map (one process);
+* a 50,000-row CSV as a background job (budget < 20 s, progress shown), against
+  ``hepinggis import`` of the same file;
+* the home page interactive in headless Chromium (budget < 1 s: DOMContentLoaded, and the map
+  frame's zones drawn), against opening the same map file from disk;
+* 20 uploads at once (60-row register each; all must answer 201), against 20 imports one after
+  the other in one Python process.
+
+    python benchmarks/bench_serve.py [--big 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "web")]
+
+from _chromium import ARGS, CHROMIUM  # noqa: E402
+from _server import Server, wait_gone  # noqa: E402
+
+from hepinggis.io._synthetic import write_register  # noqa: E402
+
+GBK_TITLE = REPO / "tests" / "data" / "registers" / "重点项目清单_标题行_GBK.csv"
+
+
+def _cli(*args: str) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "hepinggis", *args], cwd=REPO, capture_output=True, check=False)
+    return time.perf_counter() - t
+
+
+def _cli_import_and_map(path: Path, out: Path) -> float:
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore'); import hepinggis;"
+        "from hepinggis.maps import overview_map, save_html;"
+        f"r = hepinggis.read_projects({str(path)!r}, crs='gcj02');"
+        f"r.write_report(__import__('pathlib').Path({str(out / 'r.xlsx')!r}));"
+        f"save_html(overview_map(projects=r.projects, basemap='none'), {str(out / 'm.html')!r})"
+    )
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+    return time.perf_counter() - t
+
+
+def _upload(url: str, path: Path, **params: str) -> httpx.Response:
+    with path.open("rb") as f:
+        return httpx.post(
+            f"{url}/api/registers", files={"file": (path.name, f)}, data={"crs": "gcj02"}, params=params, timeout=600
+        )
+
+
+def bench_2000(url: str, work: Path) -> tuple[float, float]:
+    csv = write_register(work / "r2000.csv", 2000, seed=1)
+    xlsx = work / "清单2000.xlsx"
+    pd.read_csv(csv, encoding="gbk").to_excel(xlsx, index=False)
+    t = time.perf_counter()
+    r = _upload(url, xlsx)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    assert httpx.get(f"{url}/api/registers/{rid}/report", timeout=60).status_code == 200
+    assert httpx.get(f"{url}/maps/{rid}.html", timeout=60).status_code == 200
+    web = time.perf_counter() - t
+    return web, _cli_import_and_map(xlsx, work)
+
+
+def bench_big(url: str, work: Path, n: int) -> tuple[float, float, int]:
+    csv = write_register(work / f"r{n}.csv", n, seed=2)
+    t = time.perf_counter()
+    r = _upload(url, csv, wait="false")
+    assert r.status_code == 202, r.text
+    seen: set[tuple[float, str]] = set()
+    while True:
+        job = httpx.get(f"{url}/api/jobs/{r.json()['id']}", timeout=30).json()
+        seen.add((job["progress"], job["message"]))
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert job["status"] == "done", job
+    web = time.perf_counter() - t
+    return web, _cli("import", str(csv), "--crs", "gcj02"), len(seen)
+
+
+def bench_home(url: str, work: Path) -> tuple[float, float, float]:
+    from playwright.sync_api import sync_playwright
+
+    base = url.replace("127.0.0.1", "localhost")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(base + "/")  # warm: the first visit compiles the templates
+        t = time.perf_counter()
+        page.goto(base + "/", wait_until="domcontentloaded")
+        interactive = time.perf_counter() - t
+        page.frame_locator("#map").locator("path.hg-zone").first.wait_for(state="attached", timeout=30_000)
+        drawn = time.perf_counter() - t
+        rid = httpx.get(f"{url}/api/registers", timeout=30).json()[0]["id"]
+        html = work / "map.html"
+        html.write_bytes(httpx.get(f"{url}/maps/{rid}.html", timeout=30).content)
+        t = time.perf_counter()
+        page.goto(html.as_uri())
+        page.wait_for_function("document.querySelectorAll('path.hg-zone').length > 0")
+        disk = time.perf_counter() - t
+        browser.close()
+    return interactive, drawn, disk
+
+
+def bench_concurrent(url: str, n: int = 20) -> tuple[float, float, list[int]]:
+    t = time.perf_counter()
+    with cf.ThreadPoolExecutor(n) as pool:
+        codes = [r.status_code for r in pool.map(lambda _: _upload(url, GBK_TITLE), range(n))]
+    web = time.perf_counter() - t
+    code = (
+        "import warnings, time; warnings.simplefilter('ignore'); import hepinggis; t = time.perf_counter();\n"
+        f"for _ in range({n}): hepinggis.read_projects({str(GBK_TITLE)!r}, crs='gcj02')\n"
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    return web, float(out.stdout.strip().splitlines()[-1]), codes
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--big", type=int, default=50_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        server = Server(work / "store", max_upload="200MB")
+        try:
+            httpx.post(
+                f"{server.url}/api/preview", files={"file": (GBK_TITLE.name, GBK_TITLE.read_bytes())}, timeout=120
+            )
+            rows = []
+            web, cli = bench_2000(server.url, work)
+            rows.append(("upload → report → map, 2,000-row xlsx", web, cli, "< 3 s", web < 3))
+            web, cli, steps = bench_big(server.url, work, args.big)
+            rows.append(
+                (
+                    f"{args.big:,}-row CSV as a job ({steps} progress states seen)",
+                    web,
+                    cli,
+                    "< 20 s",
+                    web < 20 and steps > 2,
+                )
+            )
+            interactive, drawn, disk = bench_home(server.url, work)
+            rows.append(("home page DOMContentLoaded", interactive, disk, "< 1 s", interactive < 1))
+            rows.append(("home page map drawn (frame)", drawn, disk, "—", True))
+            web, lib, codes = bench_concurrent(server.url)
+            ok = codes.count(201)
+            rows.append((f"20 concurrent uploads ({ok}/20 answered 201)", web, lib, "all 201", ok == 20))
+        finally:
+            server.stop()
+            assert wait_gone(work / "store") == []
+    print("| measure | web | baseline (same run) | budget | met |")
+    print("|---|---|---|---|---|")
+    for name, web, base, budget, met in rows:
+        print(f"| {name} | {web:.2f} s | {base:.2f} s | {budget} | {'yes' if met else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()

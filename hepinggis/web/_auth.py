@@ -1,0 +1,323 @@
+"""Accounts, logins and sessions of the bureau's server, kept in the store's database so that
+several server processes share them.
+
+Rules (what a government network's IT officer expects; stated in docs/server.md):
+
+* passwords are argon2id hashes (`_passwords`); never logged, never returned;
+* a login for an unknown, disabled or wrong-password account gets the same answer;
+* failures are counted per account and per address: after ``slow_after`` failures each further
+  try must wait 2, 4, 8 … seconds (capped at ``max_delay``), after ``lock_after`` failures the
+  account (or address) is locked for ``lock_seconds`` — even the right password is refused;
+  a success clears the account's and the address's count; counts older than ``window`` lapse;
+* a session id is 256 random bits, issued fresh at every login (no fixation), stored only as its
+  sha256, ended by logout, by ``idle_seconds`` without a request or ``max_seconds`` after login,
+  and by a password change or a disabled account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from hepinggis.errors import AccountError
+from hepinggis.web._passwords import check_strength, hash_password, needs_rehash, verify_password
+from hepinggis.web._server_schema import login_failures, sessions, users
+
+__all__ = [
+    "PERMISSIONS",
+    "ROLES",
+    "Accounts",
+    "LoginPolicy",
+    "LoginRefused",
+    "Session",
+    "allowed",
+]
+
+ROLES = ("填报", "审核", "管理")
+# what each role may do. 管理 keeps the store (boundaries, deletions, accounts, the audit trail) but
+# neither uploads, builds nor signs: separation of duties, so the keeper of the audit trail is
+# never also the author of what it records.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "填报": frozenset({"view", "upload", "build"}),
+    "审核": frozenset({"view", "upload", "build", "sign"}),
+    "管理": frozenset({"view", "adopt", "delete", "users", "audit"}),
+}
+PERMISSION_WORDS = {
+    "view": "查看",
+    "upload": "上传清单和监测数据",
+    "build": "生成成果包",
+    "sign": "签署监测成果包",
+    "adopt": "采用官方边界",
+    "delete": "删除清单",
+    "users": "管理用户",
+    "audit": "查看审计日志",
+}
+
+
+def allowed(role: str, permission: str) -> bool:
+    """True when ``role`` holds ``permission``."""
+    return permission in PERMISSIONS.get(role, frozenset())
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginPolicy:
+    """Limits on logins and sessions (seconds)."""
+
+    slow_after: int = 3
+    lock_after: int = 6
+    address_slow_after: int = 10
+    address_lock_after: int = 30
+    lock_seconds: float = 900.0
+    max_delay: float = 60.0
+    window: float = 900.0
+    idle_seconds: float = 1800.0
+    max_seconds: float = 8 * 3600.0
+
+
+class LoginRefused(Exception):
+    """A login that is refused: ``status`` (401 or 429), a Chinese message, and the audit reason."""
+
+    def __init__(self, status: int, message: str, reason: str, *, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Session:
+    """A live session: who, with which role, and the CSRF token that goes with it."""
+
+    user_id: int
+    name: str
+    role: str
+    csrf: str
+    expires: float
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def check_name(name: str) -> str:
+    """``name`` normalised (NFC, stripped), or AccountError."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if not 1 <= len(name) <= 64:
+        raise AccountError("用户名须为 1 至 64 个字符")
+    if any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in name):
+        raise AccountError("用户名不能含控制字符或特殊空白")
+    return name
+
+
+def check_role(role: str) -> str:
+    """``role`` if it is one of the three, or AccountError."""
+    if role not in ROLES:
+        raise AccountError(f"未知角色 {role!r}：角色只能是 {'、'.join(ROLES)}")
+    return role
+
+
+class Accounts:
+    """Users, login failures and sessions over one SQLAlchemy engine (schema from `_migrate`)."""
+
+    def __init__(self, engine: Engine, *, policy: LoginPolicy | None = None) -> None:
+        self.engine = engine
+        self.policy = policy or LoginPolicy()
+
+    # ---- accounts ----
+    def add_user(self, name: str, *, role: str, password: str) -> dict[str, Any]:
+        """Create an account; AccountError if the name exists or the role/password is refused."""
+        name, role = check_name(name), check_role(role)
+        problem = check_strength(password)
+        if problem:
+            raise AccountError(problem)
+        stamp = now_iso()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(users).values(
+                        name=name,
+                        role=role,
+                        password_hash=hash_password(password),
+                        disabled=False,
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
+                )
+        except IntegrityError:
+            raise AccountError(f"用户 {name} 已存在") from None
+        return {"name": name, "role": role, "disabled": False, "created_at": stamp}
+
+    def list_users(self) -> list[dict[str, Any]]:
+        """Every account (name, role, disabled, created_at, updated_at), by name; never a hash."""
+        cols = (users.c.name, users.c.role, users.c.disabled, users.c.created_at, users.c.updated_at)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(users.c.name))]
+
+    def has_users(self) -> bool:
+        """True when at least one enabled account exists."""
+        with self.engine.connect() as conn:
+            n = conn.execute(select(func.count()).select_from(users).where(users.c.disabled.is_(False))).scalar_one()
+        return bool(n)
+
+    def _user_id(self, conn: Any, name: str) -> int:
+        uid = conn.execute(select(users.c.id).where(users.c.name == check_name(name))).scalar_one_or_none()
+        if uid is None:
+            raise AccountError(f"没有用户 {name}")
+        return int(uid)
+
+    def disable(self, name: str) -> None:
+        """Disable an account and end its sessions."""
+        with self.engine.begin() as conn:
+            uid = self._user_id(conn, name)
+            conn.execute(update(users).where(users.c.id == uid).values(disabled=True, updated_at=now_iso()))
+            conn.execute(delete(sessions).where(sessions.c.user_id == uid))
+
+    def enable(self, name: str) -> None:
+        """Enable a disabled account."""
+        with self.engine.begin() as conn:
+            uid = self._user_id(conn, name)
+            conn.execute(update(users).where(users.c.id == uid).values(disabled=False, updated_at=now_iso()))
+
+    def set_password(self, name: str, password: str) -> None:
+        """Change a password and end every session of the account."""
+        problem = check_strength(password)
+        if problem:
+            raise AccountError(problem)
+        with self.engine.begin() as conn:
+            uid = self._user_id(conn, name)
+            conn.execute(
+                update(users)
+                .where(users.c.id == uid)
+                .values(password_hash=hash_password(password), updated_at=now_iso())
+            )
+            conn.execute(delete(sessions).where(sessions.c.user_id == uid))
+
+    def set_role(self, name: str, role: str) -> None:
+        """Change an account's role and end its sessions."""
+        role = check_role(role)
+        with self.engine.begin() as conn:
+            uid = self._user_id(conn, name)
+            conn.execute(update(users).where(users.c.id == uid).values(role=role, updated_at=now_iso()))
+            conn.execute(delete(sessions).where(sessions.c.user_id == uid))
+
+    # ---- login failures ----
+    def _failures(self, conn: Any, key: str, now: float) -> tuple[int, float, float]:
+        row = conn.execute(select(login_failures).where(login_failures.c.key == key)).first()
+        if row is None:
+            return 0, 0.0, 0.0
+        if row.locked_until <= now and now - row.last_at > self.policy.window:
+            return 0, 0.0, 0.0
+        return int(row.failures), float(row.last_at), float(row.locked_until)
+
+    def _gate(self, conn: Any, key: str, now: float, slow_after: int, who: str) -> None:
+        n, last, locked = self._failures(conn, key, now)
+        if locked > now:
+            wait = locked - now
+            raise LoginRefused(
+                429,
+                f"登录失败次数过多，{who}已被锁定，请 {int(wait // 60) + 1} 分钟后再试",
+                "locked",
+                retry_after=wait,
+            )
+        if n >= slow_after:
+            delay = min(2.0 ** (n - slow_after + 1), self.policy.max_delay)
+            if now < last + delay:
+                wait = last + delay - now
+                raise LoginRefused(429, f"登录失败次数过多，请 {int(wait) + 1} 秒后再试", "slowed", retry_after=wait)
+
+    def _fail(self, conn: Any, key: str, now: float, lock_after: int) -> None:
+        n, _, _ = self._failures(conn, key, now)
+        n += 1
+        locked = now + self.policy.lock_seconds if n >= lock_after else 0.0
+        values = {"failures": n, "last_at": now, "locked_until": locked}
+        if conn.execute(update(login_failures).where(login_failures.c.key == key).values(**values)).rowcount == 0:
+            conn.execute(insert(login_failures).values(key=key, **values))
+
+    def login(self, name: str, password: str, *, address: str) -> tuple[str, Session]:
+        """Check the password and open a new session: (cookie token, session).
+
+        Raises
+        ------
+        LoginRefused
+            Wrong name or password (401), or too many failures (429).
+        """
+        now = time.time()
+        try:
+            name = check_name(name)
+        except AccountError:
+            name = ""
+        ukey, akey = f"user:{name}", f"addr:{address}"
+        with self.engine.begin() as conn:
+            self._gate(conn, akey, now, self.policy.address_slow_after, "该地址")
+            self._gate(conn, ukey, now, self.policy.slow_after, "该账户")
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.name == name)).first() if name else None
+        good = verify_password(row.password_hash if row is not None else None, password)
+        if row is None or not good or row.disabled:
+            reason = "no such user" if row is None else ("disabled" if good else "wrong password")
+            with self.engine.begin() as conn:
+                self._fail(conn, ukey, now, self.policy.lock_after)
+                self._fail(conn, akey, now, self.policy.address_lock_after)
+            raise LoginRefused(401, "用户名或密码错误", reason)
+        with self.engine.begin() as conn:
+            conn.execute(delete(login_failures).where(login_failures.c.key.in_([ukey, akey])))
+            if needs_rehash(row.password_hash):
+                conn.execute(update(users).where(users.c.id == row.id).values(password_hash=hash_password(password)))
+            conn.execute(delete(sessions).where(sessions.c.expires < now))  # housekeeping
+            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+            expires = now + self.policy.max_seconds
+            conn.execute(
+                insert(sessions).values(
+                    id_hash=_digest(token),
+                    user_id=row.id,
+                    csrf=csrf,
+                    address=address,
+                    created=now,
+                    last_seen=now,
+                    expires=expires,
+                )
+            )
+        return token, Session(int(row.id), row.name, row.role, csrf, expires)
+
+    # ---- sessions ----
+    def session(self, token: str | None) -> Session | None:
+        """The live session of a cookie token (its idle clock restarted), or None."""
+        if not token or len(token) > 200:
+            return None
+        now = time.time()
+        key = _digest(token)
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(sessions, users.c.name, users.c.role, users.c.disabled)
+                .join(users, users.c.id == sessions.c.user_id)
+                .where(sessions.c.id_hash == key)
+            ).first()
+            if row is None:
+                return None
+            if row.disabled or row.expires <= now or now - row.last_seen > self.policy.idle_seconds:
+                conn.execute(delete(sessions).where(sessions.c.id_hash == key))
+                return None
+            if now - row.last_seen > 5:  # write the idle clock at most every few seconds
+                conn.execute(update(sessions).where(sessions.c.id_hash == key).values(last_seen=now))
+        return Session(int(row.user_id), row.name, row.role, row.csrf, float(row.expires))
+
+    def logout(self, token: str | None) -> None:
+        """End the session of ``token`` (nothing if there is none)."""
+        if token:
+            with self.engine.begin() as conn:
+                conn.execute(delete(sessions).where(sessions.c.id_hash == _digest(token)))

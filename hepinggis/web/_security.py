@@ -1,0 +1,596 @@
+"""Logins, roles, CSRF and the audit trail wrapped around the web app.
+
+`install_security` adds one ASGI middleware and the account routes to a FastAPI app. For every
+request the middleware decides, before the app reads a byte of the body:
+
+1. public paths (the login page and its script, ``POST /api/login``, ``/api/health``, the
+   packaged static files) pass;
+2. with no account in the store and the server on a loopback address, the request is the local
+   planner's (single-user mode, every permission) — with accounts, a session is needed: an
+   ``/api/`` request without one gets 401, a page a redirect to ``/login``;
+3. a state-changing request (POST, PUT, PATCH, DELETE) that carries its session in the cookie
+   must carry the session's CSRF token in the ``X-CSRF-Token`` header (synchronizer token, also
+   set as the readable cookie ``hg_csrf`` for the pages' scripts) and, if it has an ``Origin``,
+   come from this server — else 403. ``Authorization: Bearer <token>`` (the token ``/api/login``
+   returns) needs no CSRF token: a browser never sends that header on its own;
+4. the route's permission (`ROUTE_PERMISSIONS`; GET routes not listed need ``view``, other
+   methods not listed are refused) must be one of the role's (`_auth.PERMISSIONS`) — else 403;
+5. every state-changing request is written to the audit trail after it is answered, with the
+   sha256 of an uploaded ``file`` and the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from starlette.background import BackgroundTask
+from starlette.routing import Match
+
+from hepinggis.errors import AccountError
+from hepinggis.web import _audit
+from hepinggis.web._auth import PERMISSION_WORDS, PERMISSIONS, ROLES, Accounts, LoginPolicy, LoginRefused, Session
+from hepinggis.web._upload_hash import PartHasher
+
+__all__ = ["ROUTE_PERMISSIONS", "SESSION_COOKIE", "flat_routes", "install_security", "is_loopback"]
+
+log = logging.getLogger("hepinggis.web.security")
+
+SESSION_COOKIE = "hg_session"
+CSRF_COOKIE = "hg_csrf"
+CSRF_HEADER = "x-csrf-token"
+LOCAL_USER = {"name": "本机用户", "role": "管理"}  # as `_deps.LOCAL_USER`: every permission
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_PUBLIC = {("GET", "/login"), ("GET", "/login.js"), ("POST", "/api/login"), ("GET", "/api/health")}
+_PUBLIC_PREFIXES = ("/static/", "/vendor/")  # the packaged scripts and styles: no data
+
+# (method, route path) -> (permission, audit action). None as action: not audited.
+ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("POST", "/api/logout"): ("view", "logout"),
+    ("GET", "/api/session"): ("view", None),
+    ("POST", "/api/me/password"): ("view", "user_password"),
+    ("GET", "/api/audit"): ("audit", None),
+    ("GET", "/api/audit.xlsx"): ("audit", None),
+    ("GET", "/api/audit.csv"): ("audit", None),
+    ("GET", "/api/users"): ("users", None),
+    ("POST", "/api/users"): ("users", "user_add"),
+    ("POST", "/api/users/{name}/disable"): ("users", "user_disable"),
+    ("POST", "/api/users/{name}/enable"): ("users", "user_enable"),
+    ("POST", "/api/users/{name}/password"): ("users", "user_password"),
+    ("POST", "/api/users/{name}/role"): ("users", "user_role"),
+    # the web app's writes (issue 24); its GET routes need "view"
+    ("POST", "/api/preview"): ("upload", ""),  # reads a sheet's header, keeps nothing: not audited
+    ("POST", "/api/registers"): ("upload", "upload_register"),
+    ("DELETE", "/api/registers/{rid}"): ("delete", "delete_register"),
+    ("POST", "/api/registers/{rid}/package"): ("build", "build_package"),
+    ("POST", "/api/monitoring"): ("upload", "upload_figures"),
+    ("POST", "/api/monitoring/{fid}/package"): ("build", "build_monitoring"),
+    ("POST", "/api/monitoring/{fid}/sign"): ("sign", "sign_monitoring"),
+    ("POST", "/api/boundaries"): ("adopt", "upload_boundaries"),
+    ("POST", "/api/boundaries/choose"): ("adopt", "adopt_boundaries"),
+}
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback address (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class _Who:
+    name: str
+    role: str
+    session: Session | None
+    bearer: bool
+
+
+def _json(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
+
+
+def _has_body(scope: MutableMapping[str, Any]) -> bool:
+    length = _header(scope, b"content-length")
+    return bool(_header(scope, b"transfer-encoding")) or (length is not None and length.strip() not in ("", "0"))
+
+
+def _closing(scope: MutableMapping[str, Any], response: Response) -> Response:
+    """A refusal of a request whose body is not read closes the connection, so that the server
+    never drains an unread (perhaps 1 GB) body."""
+    if _has_body(scope):
+        response.headers["connection"] = "close"
+    return response
+
+
+def _cookie(scope: MutableMapping[str, Any], name: str) -> str | None:
+    from http.cookies import SimpleCookie
+
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+def _header(scope: MutableMapping[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _address(scope: MutableMapping[str, Any]) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else ""
+
+
+def flat_routes(app: FastAPI) -> list[Any]:
+    """Every route of ``app`` in matching order, routers included (FastAPI ≥ 0.120 keeps an included
+    router as one entry whose routes it yields through ``effective_route_contexts``): each has
+    ``path``, ``methods`` (None for a mount) and ``matches(scope)``."""
+    out: list[Any] = []
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            contexts = getattr(route, "effective_route_contexts", None)
+            if contexts is not None:
+                walk(contexts() if callable(contexts) else contexts)
+            else:
+                out.append(route)
+
+    walk(app.router.routes)
+    return out
+
+
+def _route(routes: list[Any], scope: MutableMapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The path template of the route that will answer (None if none), and its path parameters."""
+    partial: str | None = None
+    for route in routes:
+        match, child = route.matches(scope)
+        path = getattr(route, "path", None)
+        if match == Match.FULL:
+            return path, dict(child.get("path_params", {}))
+        if match == Match.PARTIAL and partial is None:
+            partial = path
+    return partial, {}
+
+
+def _new_id(body: bytes) -> str:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return ""
+    return str(value.get("id") or "")[:64] if isinstance(value, dict) else ""
+
+
+class _SecurityMiddleware:
+    def __init__(self, app: Any, *, fastapi_app: FastAPI, accounts: Accounts, engine: Engine, local_ok: bool) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+        self.accounts = accounts
+        self.engine = engine
+        self.local_ok = local_ok
+        self._routes: list[Any] | None = None
+
+    def _who(self, scope: MutableMapping[str, Any]) -> _Who | None:
+        auth = _header(scope, b"authorization") or ""
+        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        session = self.accounts.session(bearer or _cookie(scope, SESSION_COOKIE))
+        if session is not None:
+            return _Who(session.name, session.role, session, bearer is not None)
+        if self.local_ok and not self.accounts.has_users():
+            return _Who(LOCAL_USER["name"], LOCAL_USER["role"], None, False)
+        return None
+
+    async def __call__(
+        self, scope: MutableMapping[str, Any], receive: Callable[..., Awaitable[Any]], send: Any
+    ) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        if (
+            (method, path) in _PUBLIC
+            or (method == "HEAD" and ("GET", path) in _PUBLIC)
+            or path.startswith(_PUBLIC_PREFIXES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        who = self._who(scope)
+        if who is None:
+            if path.startswith("/api/") or method != "GET":
+                response: Response = _json(401, "请先登录（未登录或会话已过期）")
+            else:
+                target = quote(
+                    path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
+                )
+                response = Response(status_code=303, headers={"location": f"/login?next={target}"})
+            await _closing(scope, response)(scope, receive, send)
+            return
+        if self._routes is None:
+            self._routes = flat_routes(self.fastapi_app)
+        template, params = _route(self._routes, scope)
+        permission, action = ROUTE_PERMISSIONS.get((method, template or ""), (None, None))
+        if permission is None:
+            permission = "view" if method in ("GET", "HEAD") else "unlisted"
+        if method in _UNSAFE and action is None and permission != "unlisted":
+            action = f"{method.lower()} {template}"
+        refusal = self._refuse(scope, who, method, permission)
+        state = scope.setdefault("state", {})
+        state["user"] = {"name": who.name, "role": who.role}
+        state["audit"] = {}
+        if refusal is not None:
+            if method in _UNSAFE:
+                self._audit(
+                    scope, who, action or f"{method.lower()} {template}", params, "", state, refusal.status_code
+                )
+            await _closing(scope, refusal)(scope, receive, send)
+            return
+        if method not in _UNSAFE:
+            await self.app(scope, receive, send)
+            return
+        hasher = PartHasher(_header(scope, b"content-type") or "")
+
+        received = {"all": not _has_body(scope)}
+
+        async def tee() -> Any:
+            message = await receive()
+            if message.get("type") == "http.request":
+                hasher.feed(message.get("body", b""))
+                received["all"] = received["all"] or not message.get("more_body", False)
+            return message
+
+        status: dict[str, Any] = {"code": 500, "json": False}
+        body = bytearray()
+
+        async def send_status(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = int(message["status"])
+                if not received["all"]:  # answered before the body was read: never drain the rest
+                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
+                    message = {**message, "headers": [*headers, (b"connection", b"close")]}
+                ctype = dict(message.get("headers") or []).get(b"content-type", b"")
+                status["json"] = ctype.startswith(b"application/json")
+            elif message["type"] == "http.response.body" and status["json"] and len(body) < 65_536:
+                body.extend(message.get("body", b""))  # the new object's id, for the audit line
+            await send(message)
+
+        try:
+            await self.app(scope, tee, send_status)
+        finally:
+            new_id = _new_id(bytes(body)) if status["code"] < 400 else ""
+            if new_id and "rid" not in params and "fid" not in params:
+                params = {**params, "id": new_id}
+            if hasher.filename and not state["audit"].get("object"):
+                state["audit"]["object"] = " ".join(
+                    [f"文件 {hasher.filename}", *(f"{k}={v}" for k, v in params.items())]
+                )
+            self._audit(scope, who, action or "", params, hasher.digest, state, status["code"])
+
+    def _refuse(self, scope: MutableMapping[str, Any], who: _Who, method: str, permission: str) -> Response | None:
+        if method in _UNSAFE and who.session is not None and not who.bearer:
+            token = _header(scope, CSRF_HEADER.encode())
+            if not token or token != who.session.csrf:
+                return _json(403, "请求缺少有效的 CSRF 令牌（请求头 X-CSRF-Token），已拒绝；请刷新页面后重试")
+            origin = _header(scope, b"origin")
+            if origin and origin != "null" and urlsplit(origin).netloc != (_header(scope, b"host") or ""):
+                return _json(403, "请求来自其他网站（Origin 不符），已拒绝")
+            if origin == "null":
+                return _json(403, "请求来源不明（Origin: null），已拒绝")
+        if who.session is None:  # the local planner, single-user mode: everything
+            return None
+        if permission not in PERMISSIONS.get(who.role, frozenset()):
+            words = PERMISSION_WORDS.get(permission, "未登记的操作")
+            return _json(403, f"权限不足：此操作需要「{words}」权限，当前角色「{who.role}」没有")
+        return None
+
+    def _audit(
+        self,
+        scope: MutableMapping[str, Any],
+        who: _Who,
+        action: str,
+        params: dict[str, Any],
+        digest: str,
+        state: dict[str, Any],
+        code: int,
+    ) -> None:
+        if not action or (action == "logout" and code >= 400):
+            return
+        extra = state.get("audit") or {}
+        obj = str(extra.get("object") or " ".join(f"{k}={v}" for k, v in params.items()) or scope["path"])
+        try:
+            _audit.record(
+                self.engine,
+                action=str(extra.get("action") or action),
+                username=who.name,
+                role=who.role,
+                address=_address(scope),
+                object=obj,
+                sha256=str(extra.get("sha256") or digest),
+                outcome="成功" if code < 400 else f"失败（HTTP {code}）",
+                detail=str(extra.get("detail") or ""),
+            )
+        except Exception:  # an audit line that cannot be written is logged, never silently lost
+            log.exception("audit line not written: %s %s by %s", action, obj, who.name)
+
+
+class _Login(BaseModel):
+    username: str
+    password: str
+
+
+class _NewUser(BaseModel):
+    name: str
+    role: str
+    password: str
+
+
+class _Password(BaseModel):
+    password: str
+
+
+class _OwnPassword(BaseModel):
+    old_password: str
+    new_password: str
+
+
+class _Role(BaseModel):
+    role: str
+
+
+_LOGIN_HTML = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>登录 · 和平区国土空间规划</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;background:#f4f6f8;margin:0}
+main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002}
+h1{font-size:1.3rem}label{display:block;margin:.8rem 0 .3rem}input{width:100%;padding:.5rem;box-sizing:border-box}
+button{margin-top:1.2rem;width:100%;padding:.6rem;background:#1f5fa8;color:#fff;border:0;border-radius:4px}
+#msg{color:#b00020;min-height:1.5rem;margin-top:1rem}</style></head>
+<body><main><h1>和平区国土空间规划 · 登录</h1>
+<form id="login" method="post" action="/api/login">
+<label for="username">用户名</label><input id="username" name="username" autocomplete="username" required>
+<label for="password">密码</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">登录</button></form><p id="msg" role="alert"></p></main>
+<script src="/login.js"></script></body></html>
+"""
+
+_LOGIN_JS = """'use strict';
+document.getElementById('login').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const msg = document.getElementById('msg');
+  msg.textContent = '';
+  const body = JSON.stringify({username: document.getElementById('username').value,
+                               password: document.getElementById('password').value});
+  let res;
+  try {
+    res = await fetch('/api/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, body,
+                                     credentials: 'same-origin'});
+  } catch (e) { msg.textContent = '无法连接服务器'; return; }
+  if (res.ok) {
+    const next = new URLSearchParams(location.search).get('next') || '/';
+    location.assign(next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\\\') ? next : '/');
+  } else {
+    let text = '登录失败';
+    try { text = (await res.json()).detail || text; } catch (e) { /* not JSON */ }
+    msg.textContent = text;
+  }
+});
+"""
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _user_of(request: Request) -> dict[str, str]:
+    return dict(request.scope.get("state", {}).get("user") or {})
+
+
+def _note(request: Request, **values: str) -> None:
+    request.scope.setdefault("state", {}).setdefault("audit", {}).update(values)
+
+
+def install_security(
+    app: FastAPI,
+    *,
+    engine: Engine,
+    policy: LoginPolicy | None = None,
+    local_ok: bool = True,
+    export_dir: Path | None = None,
+) -> Accounts:
+    """Add the security middleware and the account, session and audit routes to ``app``.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+        The store's database, already migrated (`_migrate.upgrade`).
+    local_ok : bool
+        True when the server listens on a loopback address only: without accounts, requests are the
+        local planner's. False (any other address) always needs a session.
+    """
+    accounts = Accounts(engine, policy=policy)
+    app.state.accounts = accounts
+
+    @app.get("/login", include_in_schema=False)
+    def login_page() -> HTMLResponse:
+        return HTMLResponse(_LOGIN_HTML, headers={"Cache-Control": "no-store"})
+
+    @app.get("/login.js", include_in_schema=False)
+    def login_script() -> Response:
+        return Response(_LOGIN_JS, media_type="text/javascript; charset=utf-8")
+
+    @app.post("/api/login", summary="登录：JSON username、password → 会话 Cookie 与 CSRF 令牌")
+    async def api_login(request: Request) -> Response:
+        if int(request.headers.get("content-length") or 0) > 16_384:
+            return _json(413, "登录请求过大")
+        origin = request.headers.get("origin")
+        if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+            return _json(403, "登录请求来自其他网站，已拒绝")
+        try:
+            body = _Login.model_validate(json.loads(await request.body()))
+        except Exception:
+            return _json(400, '登录请求须为 JSON：{"username": …, "password": …}')
+        address = request.client.host if request.client else ""
+        accounts.logout(request.cookies.get(SESSION_COOKIE))  # never keep a session id from before login
+        try:
+            token, session = accounts.login(body.username, body.password, address=address)
+        except LoginRefused as refused:
+            _audit.record(
+                engine,
+                action="login_failed",
+                username=body.username[:64],
+                address=address,
+                outcome=f"失败（HTTP {refused.status}）",
+                detail=refused.reason,
+            )
+            headers = {"Retry-After": str(int(refused.retry_after) + 1)} if refused.status == 429 else {}
+            return _json(refused.status, refused.message, **headers)
+        _audit.record(engine, action="login", username=session.name, role=session.role, address=address)
+        response = JSONResponse(
+            {
+                "name": session.name,
+                "role": session.role,
+                "csrf_token": session.csrf,
+                "token": token,
+                "permissions": sorted(PERMISSIONS[session.role]),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+        max_age = int(accounts.policy.max_seconds)
+        response.set_cookie(
+            SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=_secure(request), path="/"
+        )
+        response.set_cookie(
+            CSRF_COOKIE,
+            session.csrf,
+            max_age=max_age,
+            httponly=False,
+            samesite="strict",
+            secure=_secure(request),
+            path="/",
+        )
+        return response
+
+    @app.post("/api/logout", summary="退出登录")
+    def api_logout(request: Request) -> Response:
+        auth = request.headers.get("authorization", "")
+        accounts.logout(auth[7:].strip() if auth.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE))
+        response = JSONResponse({"status": "已退出"})
+        response.delete_cookie(SESSION_COOKIE, path="/", samesite="strict", httponly=True, secure=_secure(request))
+        response.delete_cookie(CSRF_COOKIE, path="/", samesite="strict", secure=_secure(request))
+        return response
+
+    @app.get("/api/session", summary="当前用户、角色和 CSRF 令牌")
+    def api_session(request: Request) -> dict[str, Any]:
+        user = _user_of(request)
+        session = accounts.session(request.cookies.get(SESSION_COOKIE))
+        perms = sorted(PERMISSIONS.get(user.get("role", ""), frozenset(PERMISSION_WORDS)))
+        return {**user, "csrf_token": session.csrf if session else "", "permissions": perms}
+
+    @app.post("/api/me/password", summary="修改自己的密码")
+    def api_own_password(request: Request, body: _OwnPassword) -> Response:
+        user = _user_of(request)
+        if user.get("role") not in ROLES:
+            return _json(400, "本机单用户模式没有账户密码")
+        try:
+            accounts.login(user["name"], body.old_password, address=request.client.host if request.client else "")
+        except LoginRefused as refused:
+            return _json(
+                refused.status if refused.status == 429 else 403,
+                "原密码错误" if refused.status == 401 else refused.message,
+            )
+        try:
+            accounts.set_password(user["name"], body.new_password)
+        except AccountError as exc:
+            return _json(400, str(exc))
+        _note(request, object=f"用户 {user['name']}")
+        return JSONResponse({"status": "密码已修改，请重新登录"})
+
+    @app.get("/api/users", summary="用户列表（管理）")
+    def api_users() -> list[dict[str, Any]]:
+        return accounts.list_users()
+
+    @app.post("/api/users", status_code=201, summary="新增用户（管理）")
+    def api_add_user(request: Request, body: _NewUser) -> Response:
+        try:
+            user = accounts.add_user(body.name, role=body.role, password=body.password)
+        except AccountError as exc:
+            return _json(400, str(exc))
+        _note(request, object=f"用户 {user['name']}", detail=f"角色 {user['role']}")
+        return JSONResponse(user, status_code=201)
+
+    def _change(request: Request, name: str, change: Callable[[], None], detail: str) -> Response:
+        try:
+            change()
+        except AccountError as exc:
+            return _json(404 if str(exc).startswith("没有用户") else 400, str(exc))
+        _note(request, object=f"用户 {name}", detail=detail)
+        return JSONResponse({"status": "已完成", "name": name})
+
+    @app.post("/api/users/{name}/disable", summary="停用用户（管理）")
+    def api_disable(request: Request, name: str) -> Response:
+        return _change(request, name, lambda: accounts.disable(name), "停用")
+
+    @app.post("/api/users/{name}/enable", summary="启用用户（管理）")
+    def api_enable(request: Request, name: str) -> Response:
+        return _change(request, name, lambda: accounts.enable(name), "启用")
+
+    @app.post("/api/users/{name}/password", summary="重设用户密码（管理）")
+    def api_reset_password(request: Request, name: str, body: _Password) -> Response:
+        return _change(request, name, lambda: accounts.set_password(name, body.password), "重设密码")
+
+    @app.post("/api/users/{name}/role", summary="修改用户角色（管理）")
+    def api_role(request: Request, name: str, body: _Role) -> Response:
+        return _change(request, name, lambda: accounts.set_role(name, body.role), f"角色改为 {body.role}")
+
+    @app.get("/api/audit", summary="审计日志，最新在前（管理）")
+    def api_audit(limit: int = 1000, offset: int = 0) -> Response:
+        if not (1 <= limit <= 100_000 and offset >= 0):
+            return _json(400, "limit 须在 1 至 100000 之间，offset 不能为负")
+        return JSONResponse(_audit.entries(engine, limit=limit, offset=offset))
+
+    def _export(fmt: str) -> Response:
+        tmp = Path(tempfile.mkdtemp(prefix="hg-audit-", dir=export_dir))
+        path = _audit.write_export(engine, tmp / f"audit.{fmt}", fmt=fmt)
+
+        def cleanup() -> None:
+            path.unlink(missing_ok=True)
+            tmp.rmdir()
+
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv"
+        return FileResponse(path, media_type=media, filename=f"审计日志.{fmt}", background=BackgroundTask(cleanup))
+
+    @app.get("/api/audit.xlsx", summary="审计日志导出为 Excel（管理）")
+    def api_audit_xlsx() -> Response:
+        return _export("xlsx")
+
+    @app.get("/api/audit.csv", summary="审计日志导出为 CSV（管理）")
+    def api_audit_csv() -> Response:
+        return _export("csv")
+
+    app.add_middleware(_SecurityMiddleware, fastapi_app=app, accounts=accounts, engine=engine, local_ok=local_ok)
+    return accounts

@@ -1,0 +1,71 @@
+"""The tables of the bureau's server (users, sessions, login failures, audit trail), as SQLAlchemy
+Core objects for queries. They are created and upgraded by the Alembic migrations in
+``hepinggis/web/migrations`` (never by ``create_all``), on SQLite and on PostgreSQL alike."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Integer, MetaData, Table, Text
+
+__all__ = ["audit_log", "login_failures", "server_metadata", "sessions", "signatures", "users"]
+
+server_metadata = MetaData()
+_ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+users = Table(
+    "users",
+    server_metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    server_metadata,
+    Column("id_hash", Text, primary_key=True),  # sha256 of the cookie value: a dump leaks no live session
+    Column("user_id", _ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Column("expires", Float, nullable=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    server_metadata,
+    Column("key", Text, primary_key=True),  # "user:NAME" or "addr:ADDRESS"
+    Column("failures", Integer, nullable=False),
+    Column("last_at", Float, nullable=False),
+    Column("locked_until", Float, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    server_metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("at", Text, nullable=False),  # ISO 8601 UTC, millisecond precision
+    Column("username", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("object", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+signatures = Table(
+    "signatures",
+    server_metadata,
+    Column("figure_id", Text, primary_key=True),
+    Column("signer", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("signed_at", Text, nullable=False),
+    Column("package_sha256", Text, nullable=False),
+    Column("files_json", Text, nullable=False),
+)

@@ -1,0 +1,362 @@
+"""The web application's store: one SQLAlchemy engine and a files folder; all DB access goes here.
+
+Embedded by default (``sqlite:///DIR/hepinggis.sqlite`` in WAL mode, so readers never wait for
+the one writer), PostgreSQL when a URL is given. Uploaded files live under ``DIR/files`` named by
+their SHA-256, never by the name the user gave them. Every write is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
+
+from hepinggis.web import _schema as s
+
+__all__ = ["Store", "new_id", "now_iso"]
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO-8601 text (seconds)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def new_id() -> str:
+    """A random id (32 hex digits): not guessable, not a counter."""
+    return uuid.uuid4().hex
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _row(r: Any) -> dict[str, Any] | None:
+    return None if r is None else dict(r._mapping)
+
+
+class Store:
+    """The database and the files of one data folder.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The folder holding ``hepinggis.sqlite`` (embedded store) and ``files/``, ``packages/``,
+        ``maps/``, ``boundaries/``; created if missing.
+    db_url : str, optional
+        A SQLAlchemy URL (``postgresql+psycopg://…``); default the embedded SQLite file.
+    """
+
+    def __init__(self, data_dir: Path, db_url: str | None = None) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for sub in ("files", "packages", "maps", "boundaries", "tmp"):
+            (self.data_dir / sub).mkdir(exist_ok=True)
+        self.db_url = db_url or f"sqlite:///{self.data_dir / 'hepinggis.sqlite'}"
+        if self.db_url.startswith("postgresql://"):
+            self.db_url = "postgresql+psycopg://" + self.db_url.removeprefix("postgresql://")
+        self.engine: Engine = create_engine(self.db_url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def create(self) -> None:
+        """Create or upgrade the schema with the shipped migrations (`hepinggis.web._migrate`)."""
+        from hepinggis.web._migrate import upgrade
+
+        upgrade(self.engine)
+
+    @property
+    def files(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def tmp(self) -> Path:
+        return self.data_dir / "tmp"
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- files -----------------------------------------------------------------------------------
+    def file_path(self, sha256: str, kind: str) -> Path:
+        """Where the uploaded file with this digest and detected kind is kept."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256) or not kind.isalnum():
+            raise ValueError("bad file reference")
+        return self.files / sha256[:2] / f"{sha256}.{kind}"
+
+    def keep_file(self, tmp: Path, sha256: str, kind: str) -> Path:
+        """Move a fully received temporary upload into the files folder (idempotent, atomic)."""
+        dest = self.file_path(sha256, kind)
+        dest.parent.mkdir(exist_ok=True)
+        if dest.exists():
+            tmp.unlink(missing_ok=True)
+        else:
+            os.replace(tmp, dest)
+        return dest
+
+    def new_tmp(self, suffix: str = "") -> Path:
+        return self.tmp / f"{new_id()}{suffix}"
+
+    def clean_tmp(self) -> None:
+        """Remove what interrupted uploads and jobs left in ``tmp/`` (called at start-up)."""
+        for p in self.tmp.iterdir():
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+        for p in (self.data_dir / "packages").iterdir():  # a zip half-written by a killed job
+            if p.name.startswith(".") and p.name.endswith(".tmp"):
+                p.unlink(missing_ok=True)
+
+    # -- registers -------------------------------------------------------------------------------
+    def list_registers(self) -> list[dict[str, Any]]:
+        cols = [c for c in s.registers.c if c.name not in ("report_json", "per_zone_json", "per_jiedao_json")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*cols).order_by(s.registers.c.uploaded_at.desc(), s.registers.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    def get_register(self, rid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            return _row(conn.execute(select(s.registers).where(s.registers.c.id == rid)).first())
+
+    def previous_register(self, rid: str) -> dict[str, Any] | None:
+        """The register uploaded just before ``rid`` (None for the first)."""
+        reg = self.get_register(rid)
+        if reg is None:
+            return None
+        t = s.registers
+        with self.engine.connect() as conn:
+            q = (
+                select(t.c.id)
+                .where(
+                    (t.c.uploaded_at < reg["uploaded_at"]) | ((t.c.uploaded_at == reg["uploaded_at"]) & (t.c.id < rid))
+                )
+                .order_by(t.c.uploaded_at.desc(), t.c.id.desc())
+                .limit(1)
+            )
+            prev = conn.execute(q).scalar()
+        return None if prev is None else self.get_register(prev)
+
+    def register_projects(self, rid: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(s.projects).where(s.projects.c.register_id == rid).order_by(s.projects.c.row))
+            return [dict(r._mapping) for r in rows]
+
+    def delete_register(self, rid: str) -> bool:
+        """Delete a register, its projects and its products; False if there is no such register."""
+        with self.begin() as conn:
+            reg = conn.execute(select(s.registers.c.sha256, s.registers.c.kind).where(s.registers.c.id == rid)).first()
+            if reg is None:
+                return False
+            conn.execute(delete(s.projects).where(s.projects.c.register_id == rid))
+            conn.execute(delete(s.registers).where(s.registers.c.id == rid))
+            others = conn.execute(select(func.count()).where(s.registers.c.sha256 == reg.sha256)).scalar()
+        for p in (self.data_dir / "maps" / f"{rid}.html", self.data_dir / "packages" / f"{rid}.zip"):
+            p.unlink(missing_ok=True)
+        shutil.rmtree(self.data_dir / "packages" / rid, ignore_errors=True)
+        if not others:
+            self.file_path(reg.sha256, reg.kind).unlink(missing_ok=True)
+        return True
+
+    # -- monitoring figures and boundaries --------------------------------------------------------
+    def list_figures(self) -> list[dict[str, Any]]:
+        cols = [c for c in s.figures.c if c.name not in ("report_json", "verdicts_json")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*cols).order_by(s.figures.c.uploaded_at.desc(), s.figures.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    def get_figure(self, fid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            return _row(conn.execute(select(s.figures).where(s.figures.c.id == fid)).first())
+
+    def list_boundaries(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(s.boundaries).order_by(s.boundaries.c.uploaded_at.desc(), s.boundaries.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    def get_boundary(self, bid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            return _row(conn.execute(select(s.boundaries).where(s.boundaries.c.id == bid)).first())
+
+    def choose_boundaries(self, bid: str | None) -> None:
+        """Put the adopted set ``bid`` in force (None: the bundled boundaries), in one transaction."""
+        with self.begin() as conn:
+            conn.execute(update(s.boundaries).values(active=False))
+            if bid is not None:
+                conn.execute(update(s.boundaries).where(s.boundaries.c.id == bid).values(active=True))
+            self.put_setting(conn, "boundaries", bid or "")
+            from hepinggis.web._insql import sync_in_force  # PostGIS: the SQL per-zone answers follow
+
+            sync_in_force(conn, self.data_dir, bid)
+
+    # -- mappings and settings -------------------------------------------------------------------
+    def get_mapping(self, signature: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = _row(conn.execute(select(s.mappings).where(s.mappings.c.signature == signature)).first())
+        if row is not None:
+            row["columns"] = json.loads(row.pop("columns_json"))
+        return row
+
+    def put_mapping(self, conn: Connection, signature: str, mapping: dict[str, Any], user: str) -> None:
+        values = {
+            "columns_json": json.dumps(mapping.get("columns") or {}, ensure_ascii=False),
+            "crs": mapping.get("crs"),
+            "header_row": mapping.get("header_row"),
+            "sheet": mapping.get("sheet"),
+            "unit": mapping.get("unit"),
+            "updated_at": now_iso(),
+            "updated_by": user,
+        }
+        done = conn.execute(update(s.mappings).where(s.mappings.c.signature == signature).values(**values)).rowcount
+        if not done:
+            conn.execute(insert(s.mappings).values(signature=signature, **values))
+
+    def get_setting(self, key: str, default: str = "") -> str:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(s.settings.c.value).where(s.settings.c.key == key)).scalar()
+        return default if value is None else str(value)
+
+    def put_setting(self, conn: Connection, key: str, value: str) -> None:
+        if not conn.execute(update(s.settings).where(s.settings.c.key == key).values(value=value)).rowcount:
+            conn.execute(insert(s.settings).values(key=key, value=value))
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def add_job(self, kind: str, params: dict[str, Any], *, submitter: str, register_id: str | None = None) -> str:
+        jid = new_id()
+        with self.begin() as conn:
+            conn.execute(
+                insert(s.jobs).values(
+                    id=jid,
+                    kind=kind,
+                    status="queued",
+                    progress=0.0,
+                    message="排队中",
+                    params_json=json.dumps(params, ensure_ascii=False),
+                    register_id=register_id,
+                    created_at=now_iso(),
+                    submitter=submitter,
+                )
+            )
+        return jid
+
+    def get_job(self, jid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            return _row(conn.execute(select(s.jobs).where(s.jobs.c.id == jid)).first())
+
+    def claim_job(self, kinds: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+        """Take the oldest queued job (of ``kinds``) for this process: one UPDATE … WHERE
+        status='queued', so that two workers — of one server or of two — never run a job twice."""
+        worker = f"{socket.gethostname()}:{os.getpid()}"
+        t = s.jobs
+        for _ in range(5):
+            with self.engine.connect() as conn:
+                q = select(t.c.id).where(t.c.status == "queued").order_by(t.c.created_at, t.c.id).limit(5)
+                if kinds:
+                    q = q.where(t.c.kind.in_(kinds))
+                candidates = list(conn.execute(q).scalars())
+            if not candidates:
+                return None
+            for jid in candidates:
+                with self.begin() as conn:
+                    won = conn.execute(
+                        update(t)
+                        .where(t.c.id == jid, t.c.status == "queued")
+                        .values(
+                            status="running",
+                            started_at=now_iso(),
+                            heartbeat=time.time(),
+                            worker=worker,
+                            message="开始",
+                        )
+                    ).rowcount
+                if won:
+                    return self.get_job(jid)
+        return None
+
+    def job_progress(self, jid: str, progress: float, message: str | None = None) -> None:
+        values: dict[str, Any] = {"progress": max(0.0, min(1.0, float(progress))), "heartbeat": time.time()}
+        if message is not None:
+            values["message"] = message
+        with self.begin() as conn:
+            conn.execute(update(s.jobs).where(s.jobs.c.id == jid, s.jobs.c.status == "running").values(**values))
+
+    def heartbeat(self, jid: str) -> None:
+        with self.begin() as conn:
+            conn.execute(update(s.jobs).where(s.jobs.c.id == jid).values(heartbeat=time.time()))
+
+    def finish_job(self, conn: Connection, jid: str, result: dict[str, Any]) -> None:
+        """Mark a job done inside the transaction that stores its result."""
+        conn.execute(
+            update(s.jobs)
+            .where(s.jobs.c.id == jid)
+            .values(
+                status="done",
+                progress=1.0,
+                message="完成",
+                result_json=json.dumps(result, ensure_ascii=False),
+                finished_at=now_iso(),
+            )
+        )
+
+    def fail_job(self, jid: str, error: str) -> None:
+        with self.begin() as conn:
+            conn.execute(
+                update(s.jobs)
+                .where(s.jobs.c.id == jid)
+                .values(status="failed", error=error, message="失败", finished_at=now_iso())
+            )
+
+    def recover_jobs(self, *, stale_s: float = 30.0) -> list[str]:
+        """Jobs left 'running' by a worker that is gone (its heartbeat stale, or its process dead on
+        this host) are marked failed: what they wrote was never committed."""
+        host = socket.gethostname()
+        t = s.jobs
+        failed = []
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(select(t.c.id, t.c.worker, t.c.heartbeat).where(t.c.status == "running")))
+        for r in rows:
+            whost, _, pid = (r.worker or ":").rpartition(":")
+            dead_here = whost == host and pid.isdigit() and not _alive(int(pid))
+            if dead_here or (r.heartbeat or 0) < time.time() - stale_s:
+                self.fail_job(r.id, "服务器在任务进行中停止，任务未完成，数据未改动；请重新提交")
+                failed.append(r.id)
+        return failed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,642 @@
+"""What the worker processes do: one function per job kind. Imported only in the workers (it
+pulls in the stages); everything a job stores is written in the transaction that marks it done."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import warnings
+import zipfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import insert, update
+
+import hepinggis
+from hepinggis.errors import HepingGISError
+from hepinggis.io.importer import ImportResult
+from hepinggis.plan._layer_source import boundary_credit, use_layers
+from hepinggis.web import _schema as s
+from hepinggis.web._jobs import one_line
+from hepinggis.web._store import Store, new_id, now_iso
+from hepinggis.web._work_light import summary
+
+__all__ = ["describe", "run"]
+
+warnings.simplefilter("ignore")
+
+
+def _preview_function() -> Callable[..., Any]:
+    """``hepinggis.io.preview.preview_register`` where it exists, else the web app's stand-in
+    (same contract) until that module is merged."""
+    import importlib
+
+    try:
+        module = importlib.import_module("hepinggis.io.preview")
+    except ImportError:  # pragma: no cover - depends on the branch
+        module = importlib.import_module("hepinggis.web._preview_fallback")
+    function: Callable[..., Any] = module.preview_register
+    return function
+
+
+preview_register = _preview_function()
+
+Runner = Callable[[Store, dict[str, Any], dict[str, Any]], None]
+
+
+def describe(exc: BaseException, job: dict[str, Any]) -> str:
+    """One Chinese line for a failed job; internal paths are replaced by the user's file name."""
+    params = json.loads(job.get("params_json") or "{}")
+    if isinstance(exc, HepingGISError | ValueError | KeyError | OSError):
+        text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        prefix = {"import": "导入失败", "preview": "无法读取", "package": "简报包生成失败"}.get(job["kind"], "处理失败")
+        line = f"{prefix}：{text}"
+    else:
+        line = f"处理失败（{type(exc).__name__}）：{exc}"
+    return one_line(_hide_paths(line, params))
+
+
+def _hide_paths(text: str, params: dict[str, Any]) -> str:
+    name = str(params.get("file_name") or "上传的文件")
+    sha = params.get("sha256")
+    if sha:
+        for kind in ("csv", "xlsx", "xls", "zip", "gpkg"):
+            text = text.replace(f"{sha}.{kind}", name)
+    for root in (str(Path(params.get("data_dir", "/nonexistent"))),):
+        text = text.replace(root + os.sep, "")
+    import re
+
+    text = re.sub(r"(/[^\s:：,，]+)+/(" + re.escape(name) + ")", r"\2", text)
+    return text
+
+
+def _layers(store: Store) -> AbstractContextManager[Path | None]:
+    """The boundaries in force: the adopted GeoPackage chosen on the 边界 page, or the bundled."""
+    chosen = store.get_setting("boundaries")
+    gpkg = store.data_dir / "boundaries" / f"{chosen}.gpkg" if chosen else None
+    return use_layers(gpkg if gpkg is not None and gpkg.is_file() else None)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        f = float(value)
+        return None if not np.isfinite(f) else f
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if pd.isna(value):
+        return None
+    return str(value)
+
+
+# -- preview ---------------------------------------------------------------------------------------
+def _preview(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    path = store.file_path(p["sha256"], p["kind"])
+    store.job_progress(job["id"], 0.2, "读取表格")
+    pv = preview_register(path, sheet=p.get("sheet"), header_row=p.get("header_row"), max_rows=20)
+    result = {k: _jsonable(getattr(pv, k)) for k in pv.__dataclass_fields__}
+    with store.begin() as conn:
+        store.finish_job(conn, job["id"], result)
+
+
+# -- import a register -----------------------------------------------------------------------------
+def read_register(store: Store, p: dict[str, Any]) -> ImportResult:
+    """Import a stored register file with the options the user confirmed."""
+    path = store.file_path(p["sha256"], p["kind"])
+    options: dict[str, Any] = {
+        "crs": p.get("crs"),
+        "sheet": p.get("sheet") or None,
+        "header_row": p.get("header_row") or None,
+        "columns": p.get("columns") or None,
+    }
+    import inspect
+
+    accepted = inspect.signature(hepinggis.read_projects).parameters
+    if p.get("unit") and "unit" in accepted:
+        options["unit"] = p["unit"]
+    if "skip_hidden" in accepted:
+        options["skip_hidden"] = True
+    return hepinggis.read_projects(path, **options)
+
+
+def per_area(
+    projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, where: pd.Series | None = None
+) -> list[dict[str, Any]]:
+    """Projects and stated investment per zone or per 街道.
+
+    Points (every register read from x/y columns) are counted in the area that holds them
+    (``where``: the area id of each project, as stored with it); a table with lines or polygons
+    goes through `hepinggis.projects_by_zone`, which counts a project spanning areas by its share.
+    """
+    from hepinggis.analysis.measure import geodesic_area
+
+    names = dict(zip(areas["id"], areas["name_zh"], strict=True))
+    km2 = dict(zip(areas["id"], geodesic_area(areas), strict=True))
+    counts: dict[Any, float] = {}
+    money: dict[Any, float] = {}
+    stated: dict[Any, int] = {}
+    if len(projects) and where is not None and bool((projects.geom_type == "Point").all()):
+        inv = pd.to_numeric(projects.get("investment_cny", pd.Series(np.nan, index=projects.index)), errors="coerce")
+        frame = pd.DataFrame({"area": where.to_numpy(), "inv": inv.to_numpy()})
+        grouped = frame.groupby("area", dropna=True)
+        counts = grouped.size().astype(float).to_dict()
+        money = grouped["inv"].sum(min_count=1).fillna(0).to_dict()
+        stated = grouped["inv"].count().to_dict()
+    elif len(projects):
+        table = hepinggis.projects_by_zone(projects, areas)
+        counts = table["projects"].to_dict()
+        money = table["investment_cny_stated"].to_dict()
+        stated = table["n_with_investment"].to_dict()
+    return [
+        {
+            "id": zid,
+            "name": names[zid],
+            "area_km2": round(float(km2[zid]), 2),
+            "projects": _jsonable(counts.get(zid, 0.0)) or 0,
+            "investment_cny": _jsonable(money.get(zid, 0.0)) or 0,
+            "with_investment": int(stated.get(zid, 0) or 0),
+        }
+        for zid in areas["id"]
+    ]
+
+
+def projects_by_jiedao(projects: gpd.GeoDataFrame, where: pd.Series | None = None) -> list[dict[str, Any]]:
+    """Per 街道 (helper "maps" adds ``hepinggis.projects_by_jiedao``; until then `per_area`)."""
+    return per_area(projects, hepinggis.load("jiedao"), where)
+
+
+def _where(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.Series:
+    """The ``key`` of the area holding each project's representative point (None outside)."""
+    if not len(projects):
+        return pd.Series([], dtype=object)
+    pts = gpd.GeoDataFrame(geometry=projects.geometry.representative_point(), crs=projects.crs)
+    hit = gpd.sjoin(pts, areas[[key, "geometry"]], how="left", predicate="within")
+    hit = hit[~hit.index.duplicated()]
+    return hit[key].reindex(projects.index).astype(object).where(lambda s: s.notna(), None)
+
+
+def _project_rows(rid: str, result: ImportResult, zone: pd.Series, jiedao_id: pd.Series) -> list[dict[str, Any]]:
+    """One row per project for the ``projects`` table (column by column: 50,000 rows in a second)."""
+    import shapely
+
+    pr = result.projects
+    if not len(pr):
+        return []
+    jd_names = dict(zip(hepinggis.load("jiedao")["id"], hepinggis.load("jiedao")["name_zh"], strict=True))
+    pts = shapely.point_on_surface(pr.geometry.to_numpy())
+    lon, lat = shapely.get_x(pts), shapely.get_y(pts)
+    wkt = shapely.to_wkt(pr.geometry.to_numpy(), rounding_precision=-1)
+    core = ["row", "id", "name", "category", "status", "investment_cny"]
+    extras = [c for c in pr.columns if c not in core and c != pr.geometry.name]
+
+    def column(name: str) -> list[Any]:
+        if name not in pr.columns:
+            return [None] * len(pr)
+        values = pr[name].astype(object)
+        return values.where(values.notna(), None).tolist()
+
+    props = pd.DataFrame(pr[extras]).astype(object)
+    props = props.where(props.notna(), None)
+    props_json = [json.dumps(r, ensure_ascii=False, default=str) for r in props.to_dict("records")]
+    rows_col = column("row") if "row" in pr.columns else list(range(1, len(pr) + 1))
+    cols = {k: column(k) for k in core[1:]}
+    zones, jds = zone.tolist(), jiedao_id.tolist()
+    return [
+        {
+            "register_id": rid,
+            "row": int(rows_col[i]),
+            "project_id": None if cols["id"][i] is None else str(cols["id"][i]),
+            "name": None if cols["name"][i] is None else str(cols["name"][i]),
+            "category": None if cols["category"][i] is None else str(cols["category"][i]),
+            "status": None if cols["status"][i] is None else str(cols["status"][i]),
+            "investment_cny": None if cols["investment_cny"][i] is None else float(cols["investment_cny"][i]),
+            "zone_id": zones[i],
+            "jiedao": jd_names.get(jds[i]) if jds[i] is not None else None,
+            "lon": float(lon[i]),
+            "lat": float(lat[i]),
+            "geom_wkt": wkt[i],
+            "properties_json": props_json[i],
+        }
+        for i in range(len(pr))
+    ]
+
+
+def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    jid = job["id"]
+    store.job_progress(jid, 0.05, "读取清单")
+    with _layers(store):
+        result = read_register(store, p)
+        store.job_progress(jid, 0.5, "统计各功能区和街道")
+        zones, jiedao = hepinggis.load("zones"), hepinggis.load("jiedao")
+        zone_of, jiedao_of = _where(result.projects, zones, "id"), _where(result.projects, jiedao, "id")
+        per_zone = per_area(result.projects, zones, zone_of)
+        per_jd = projects_by_jiedao(result.projects, jiedao_of)
+        credit = boundary_credit()
+        rid = new_id()
+        rows = _project_rows(rid, result, zone_of, jiedao_of)
+        map_tmp = store.new_tmp(".html")
+        if len(result.projects) <= MAP_IN_IMPORT:
+            store.job_progress(jid, 0.7, "绘制项目地图")
+            _write_map(result, p, map_tmp)
+    report = result.report.astype(object).where(result.report.notna(), None)
+    reg = {
+        "id": rid,
+        "file_name": p["file_name"],
+        "sha256": p["sha256"],
+        "kind": p["kind"],
+        "size": p["size"],
+        "uploaded_at": now_iso(),
+        "uploader": p["uploader"],
+        "crs": result.crs,
+        "sheet": p.get("sheet"),
+        "header_row": p.get("header_row"),
+        "unit": p.get("unit"),
+        "columns_json": json.dumps(result.columns, ensure_ascii=False),
+        "encoding": result.encoding,
+        "rows_in": result.rows_in,
+        "imported": result.n_imported,
+        "refused": result.n_rejected,
+        "warned": result.n_warned,
+        "report_json": json.dumps(_jsonable(report.to_dict("records")), ensure_ascii=False),
+        "per_zone_json": json.dumps(per_zone, ensure_ascii=False),
+        "per_jiedao_json": json.dumps(per_jd, ensure_ascii=False),
+        "boundaries": credit,
+    }
+    store.job_progress(jid, 0.85, "写入数据库")
+    try:
+        with store.begin() as conn:
+            conn.execute(insert(s.registers).values(**reg))
+            if rows:
+                conn.execute(insert(s.projects), rows)
+            if p.get("signature") and p.get("remember", True):
+                store.put_mapping(conn, p["signature"], p, p["uploader"])
+            store.finish_job(conn, jid, summary(reg))
+            conn.execute(update(s.jobs).where(s.jobs.c.id == jid).values(register_id=rid))
+            if map_tmp.exists():
+                os.replace(map_tmp, store.data_dir / "maps" / f"{rid}.html")
+        if not map_tmp.exists() and not (store.data_dir / "maps" / f"{rid}.html").exists():
+            store.add_job("map", {"register_id": rid}, submitter=p["uploader"], register_id=rid)
+    finally:
+        map_tmp.unlink(missing_ok=True)
+
+
+#: A register of more projects is usable as soon as it is stored; its map follows as its own job.
+MAP_IN_IMPORT = 5000
+
+
+def _map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    """The map of a large register, drawn after it was stored (from the stored projects)."""
+    from shapely import wkt
+
+    rid = p["register_id"]
+    rows = store.register_projects(rid)
+    if store.get_register(rid) is None:
+        raise HepingGISError("该清单已被删除")
+    frame = gpd.GeoDataFrame(
+        {
+            "name": [r["name"] for r in rows],
+            "category": [r["category"] for r in rows],
+            "status": [r["status"] for r in rows],
+            "investment_cny": [r["investment_cny"] for r in rows],
+        },
+        geometry=[wkt.loads(r["geom_wkt"]) for r in rows],
+        crs="EPSG:4326",
+    )
+    tmp = store.new_tmp(".html")
+    store.job_progress(job["id"], 0.3, "绘制项目地图")
+    from hepinggis.maps import overview_map, save_html
+
+    with _layers(store):
+        save_html(overview_map(projects=frame if len(frame) else None, basemap="none"), tmp)
+    try:
+        with store.begin() as conn:
+            store.finish_job(conn, job["id"], {"map": f"/maps/{rid}.html"})
+            os.replace(tmp, store.data_dir / "maps" / f"{rid}.html")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_map(result: ImportResult, p: dict[str, Any], dest: Path) -> None:
+    from hepinggis.maps import overview_map, save_html
+
+    m = overview_map(projects=result.projects if len(result.projects) else None, basemap="none")
+    save_html(m, dest)
+
+
+# -- the briefing package -------------------------------------------------------------------------
+class _JobBar:
+    """Stands in for the build's tqdm bar: each finished product moves the job's progress."""
+
+    def __init__(self, store: Store, jid: str, total: int, start: float, end: float) -> None:
+        self.store, self.jid, self.total, self.n = store, jid, max(1, total), 0
+        self.start, self.end = start, end
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        share = self.start + (self.end - self.start) * self.n / self.total
+        self.store.job_progress(self.jid, share, f"已生成 {self.n}/{self.total} 个产品")
+
+    def close(self) -> None:
+        pass
+
+
+def zip_folder(folder: Path, dest: Path) -> Path:
+    """Zip every file of ``folder`` (paths relative to it, manifest included) into ``dest``,
+    written beside it and renamed into place."""
+    tmp = dest.with_name(f".{dest.name}.{new_id()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    zf.write(path, path.relative_to(folder).as_posix())
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    import importlib
+
+    build_module: Any = importlib.import_module("hepinggis.build")  # the module (hepinggis.build is the function)
+
+    jid, rid = job["id"], p["register_id"]
+    reg = store.get_register(rid)
+    if reg is None:
+        raise HepingGISError("该清单已被删除")
+    store.job_progress(jid, 0.02, "读取清单")
+    params = {
+        "sha256": reg["sha256"],
+        "kind": reg["kind"],
+        "crs": reg["crs"],
+        "sheet": reg["sheet"],
+        "header_row": reg["header_row"],
+        "unit": reg["unit"],
+        "columns": json.loads(reg["columns_json"]),
+    }
+    dest = store.data_dir / "packages" / rid
+    with _layers(store):
+        result = read_register(store, params)
+        result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
+        store.job_progress(jid, 0.08, "开始生成产品")
+        # build() reports progress through a tqdm bar; in a job the bar writes to the jobs table
+        original = build_module.tqdm
+        build_module.tqdm = lambda total=1, **_kw: _JobBar(store, jid, total, 0.1, 0.9)
+        try:
+            build_module.build(dest, projects=result, progress=True, jobs=1)
+        finally:
+            build_module.tqdm = original
+    store.job_progress(jid, 0.92, "打包 zip")
+    zip_folder(dest, store.data_dir / "packages" / f"{rid}.zip")
+    with store.begin() as conn:
+        conn.execute(update(s.registers).where(s.registers.c.id == rid).values(package_at=now_iso()))
+        store.finish_job(conn, jid, {"register_id": rid, "zip": f"/api/registers/{rid}/package.zip"})
+
+
+# -- the plan map (总览 without a register) --------------------------------------------------------
+def _plan_map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    from hepinggis.maps import overview_map, save_html
+
+    tmp = store.new_tmp(".html")
+    with _layers(store):
+        save_html(overview_map(basemap="none"), tmp)
+    try:
+        with store.begin() as conn:
+            store.finish_job(conn, job["id"], {"map": "/maps/plan.html"})
+            os.replace(tmp, store.data_dir / "maps" / "plan.html")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# -- monitoring -----------------------------------------------------------------------------------
+_VERDICT_COLS = [
+    "indicator_id",
+    "target_id",
+    "indicator_zh",
+    "unit",
+    "target",
+    "judged_year",
+    "latest",
+    "required",
+    "progress_pct",
+    "status",
+    "rule_zh",
+    "note",
+    "tool_note",
+]
+
+
+def _figures(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    from hepinggis.errors import NoFiguresError
+    from hepinggis.monitor._credits import credit_lines
+    from hepinggis.monitor._words import STATUS_ZH, target_name
+    from hepinggis.monitor.evaluate import default_year
+    from hepinggis.monitor.package import monitor_map
+
+    jid = job["id"]
+    path = store.file_path(p["sha256"], p["kind"])
+    store.job_progress(jid, 0.1, "读取填报数据")
+    with _layers(store):
+        result = hepinggis.read_actuals(path)
+        if result.values.empty:  # an empty package would look like a monitoring
+            raise NoFiguresError(f"{p['file_name']}：没有读入任何数值：请先填写“数值”栏")
+        store.job_progress(jid, 0.4, "评估各项指标")
+        year = default_year(result.values)
+        verdicts = hepinggis.evaluate(result, year=year)
+        fid = new_id()
+        tmp = store.new_tmp(".html")
+        zones = hepinggis.load("zones")
+        m = monitor_map(
+            verdicts,
+            None,
+            year=year,
+            values=result.values,
+            refused_rows=len(result.rejected),
+            credits=credit_lines(p["file_name"], sheet=result.sheet, example=result.is_example),
+        )
+        from hepinggis.maps import save_html
+
+        save_html(m, tmp)
+    table = verdicts[[c for c in _VERDICT_COLS if c in verdicts.columns]].copy()
+    table["status_zh"] = table["status"].map(STATUS_ZH).fillna(table["status"])
+    table["target_zh"] = [target_name(t, zones) for t in table["target_id"]]
+    rejected = result.rejected.astype(object).where(result.rejected.notna(), None)
+    out = {
+        "id": fid,
+        "file_name": p["file_name"],
+        "rows_in": result.rows_in,
+        "read": len(result.values),
+        "refused": len(result.rejected),
+        "year": year,
+        "example": result.is_example,
+        "report": _jsonable(rejected.to_dict("records")),
+        "verdicts": _jsonable(table.astype(object).where(table.notna(), None).to_dict("records")),
+    }
+    try:
+        with store.begin() as conn:
+            conn.execute(
+                insert(s.figures).values(
+                    id=fid,
+                    file_name=p["file_name"],
+                    sha256=p["sha256"],
+                    kind=p["kind"],
+                    uploaded_at=now_iso(),
+                    uploader=p["uploader"],
+                    year=year,
+                    rows_read=out["read"],
+                    rows_refused=out["refused"],
+                    report_json=json.dumps(out["report"], ensure_ascii=False),
+                    verdicts_json=json.dumps(out["verdicts"], ensure_ascii=False),
+                )
+            )
+            store.finish_job(conn, jid, out)
+            os.replace(tmp, store.data_dir / "maps" / f"monitor-{fid}.html")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    from hepinggis.monitor.package import monitor
+
+    jid, fid = job["id"], p["figure_id"]
+    fig = store.get_figure(fid)
+    if fig is None:
+        raise HepingGISError("该填报数据已被删除")
+    from hepinggis.web.routes_sign import SIGNED_MESSAGE, is_signed
+
+    if is_signed(store.engine, fid):
+        raise HepingGISError(SIGNED_MESSAGE)
+    store.job_progress(jid, 0.05, "读取填报数据")
+    src = store.file_path(fig["sha256"], fig["kind"])
+    dest = store.data_dir / "packages" / f"monitor-{fid}"
+    with _layers(store):
+        result = hepinggis.read_actuals(src)
+        result.source = str(Path(result.source).with_name(fig["file_name"]))
+        store.job_progress(jid, 0.2, "生成监测图、PDF 和工作簿")
+        monitor(result, dest)
+    store.job_progress(jid, 0.9, "打包 zip")
+    zip_folder(dest, store.data_dir / "packages" / f"monitor-{fid}.zip")
+    with store.begin() as conn:
+        conn.execute(update(s.figures).where(s.figures.c.id == fid).values(package_at=now_iso()))
+        store.finish_job(conn, jid, {"figure_id": fid, "zip": f"/api/monitoring/{fid}/package.zip"})
+
+
+# -- official boundaries --------------------------------------------------------------------------
+def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    from pathlib import PurePosixPath
+
+    from hepinggis.plan._compare import compare_boundaries
+    from hepinggis.web._uploads import safe_extract, safe_name
+
+    jid = job["id"]
+    work = store.tmp / f"boundary-{jid}"
+    work.mkdir()
+    try:
+        src = store.file_path(p["sha256"], p["kind"])
+        if p["kind"] == "zip":
+            files = safe_extract(src, work / "in")
+            found = [f for f in files if f.suffix in (".shp", ".gpkg")]
+            if not found:
+                raise HepingGISError("压缩包中没有 Shapefile（.shp）或 GeoPackage")
+            if len(found) > 1:
+                raise HepingGISError(f"压缩包中有 {len(found)} 个图层文件，请每次只上传一个")
+            # the products credit the file by its name: give the unpacked layer a safe form of
+            # the member's own name (the sidecar files of a Shapefile share it)
+            named = work / "named"
+            named.mkdir()
+            stem = safe_name(PurePosixPath(files[found[0]].replace("\\", "/")).stem, "boundaries")
+            for f in files:
+                if f.stem == found[0].stem:
+                    f.rename(named / f"{stem}{f.suffix}")
+            source = named / f"{stem}{found[0].suffix}"
+        else:
+            source = work / f"{safe_name(Path(p['file_name']).stem, 'boundaries')}.gpkg"
+            shutil.copyfile(src, source)
+        store.job_progress(jid, 0.2, "采用边界")
+        out = work / "adopted.gpkg"
+        current = store.get_setting("boundaries")
+        if current and (store.data_dir / "boundaries" / f"{current}.gpkg").is_file():
+            shutil.copyfile(store.data_dir / "boundaries" / f"{current}.gpkg", out)  # add to the set in force
+        frame = hepinggis.adopt(source, as_layer=p["as_layer"], out=out, layer=p.get("layer") or None)
+        store.job_progress(jid, 0.5, "检查边界")
+        report = hepinggis.check(out)
+        problems = report.problems.astype(object).where(report.problems.notna(), None)
+        store.job_progress(jid, 0.7, "与随附边界比较")
+        with use_layers(out):
+            comparison = compare_boundaries(hepinggis.load("projects"))
+            credit = boundary_credit()
+        comp = {k: _jsonable(v.astype(object).where(v.notna(), None).to_dict("records")) for k, v in comparison.items()}
+        check_out = {
+            "ok": bool(report.ok),
+            "problems": _jsonable(problems.to_dict("records")),
+            "topology": _jsonable(
+                report.topology.astype(object).where(report.topology.notna(), None).to_dict("records")
+            ),
+        }
+        bid = new_id()
+        dest = store.data_dir / "boundaries" / f"{bid}.gpkg"
+        result = {
+            "id": bid,
+            "file_name": p["file_name"],
+            "as": p["as_layer"],
+            "features": len(frame),
+            "names": [str(n) for n in frame.get("name_zh", pd.Series(dtype=str))],
+            "check": check_out,
+            "comparison": comp,
+            "credit": credit,
+            "active": False,
+        }
+        with store.begin() as conn:
+            conn.execute(
+                insert(s.boundaries).values(
+                    id=bid,
+                    file_name=p["file_name"],
+                    sha256=p["sha256"],
+                    kind=p["kind"],
+                    as_layer=p["as_layer"],
+                    uploaded_at=now_iso(),
+                    uploader=p["uploader"],
+                    features=len(frame),
+                    check_json=json.dumps(check_out, ensure_ascii=False),
+                    comparison_json=json.dumps({**comp, "credit": credit}, ensure_ascii=False),
+                    active=False,
+                )
+            )
+            store.finish_job(conn, jid, result)
+            os.replace(out, dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+RUNNERS: dict[str, Runner] = {
+    "preview": _preview,
+    "import": _import,
+    "package": _package,
+    "plan_map": _plan_map,
+    "map": _map,
+    "figures": _figures,
+    "monitor": _monitor,
+    "boundary": _boundary,
+}
+
+
+def run(store: Store, job: dict[str, Any]) -> None:
+    """Run one claimed job."""
+    params = json.loads(job.get("params_json") or "{}")
+    runner = RUNNERS.get(job["kind"])
+    if runner is None:
+        raise HepingGISError(f"未知的任务类型 {job['kind']}")
+    runner(store, job, params)

@@ -1,0 +1,176 @@
+"""``hepinggis serve``: the web application (FastAPI on Starlette, served by uvicorn).
+
+`create_app` builds the application on one data folder. Heavy work runs in worker subprocesses
+(`hepinggis.web._jobs`); the server process only talks HTTP and to the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hepinggis.web._auth import LoginPolicy
+from hepinggis.web._insql import sync_area_layers
+from hepinggis.web._jobs import QUICK_KINDS, WorkerPool, one_line
+from hepinggis.web._migrate import upgrade
+from hepinggis.web._security import install_security
+from hepinggis.web._store import Store
+from hepinggis.web._uploads import BadUpload, UploadLimit, UploadTooLarge
+
+__all__ = ["DEFAULT_MAX_UPLOAD", "create_app", "mount_routers"]
+
+DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
+log = logging.getLogger("hepinggis.web")
+
+_STATUS_ZH = {
+    400: "请求有误",
+    401: "需要登录",
+    403: "没有权限",
+    404: "找不到该页面或接口",
+    405: "不支持该请求方法",
+    413: "上传的文件过大",
+    415: "不支持的文件类型",
+}
+
+
+def mount_routers(app: FastAPI) -> None:
+    """Mount every router of the application (the one place an authentication layer wraps)."""
+    from hepinggis.web import routes_api, routes_pages
+
+    app.include_router(routes_api.router)
+    app.include_router(routes_pages.router)
+    from hepinggis.web import routes_sign
+
+    app.include_router(routes_sign.router)
+    routes_pages.mount_static(app)
+
+
+def _error(
+    status: int, detail: str, headers: Mapping[str, str] | None = None, request: Request | None = None
+) -> Response:
+    """The error as JSON ``{"detail": one Chinese line}``, or as a page for a browser asking for one."""
+    line = one_line(detail)
+    if (
+        request is not None
+        and not request.url.path.startswith("/api")
+        and "text/html" in request.headers.get("accept", "")
+    ):
+        from hepinggis.web.routes_pages import error_page
+
+        return error_page(status, line)
+    return JSONResponse({"detail": line}, status_code=status, headers=headers)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BadUpload)
+    async def bad_upload(_r: Request, exc: BadUpload) -> Response:
+        return _error(exc.status, str(exc))
+
+    @app.exception_handler(UploadTooLarge)
+    async def too_large(_r: Request, exc: UploadTooLarge) -> Response:
+        return _error(413, str(exc), {"connection": "close"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else None
+        return _error(exc.status_code, detail or _STATUS_ZH.get(exc.status_code, "请求失败"), exc.headers, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_r: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        where = ""
+        if errors:
+            loc = [str(x) for x in errors[0].get("loc", ()) if x not in ("body", "query", "path", "form")]
+            where = f"：参数 {'.'.join(loc)}" if loc else ""
+            kind = str(errors[0].get("type", ""))
+            if kind == "missing":
+                return _error(
+                    400, f"缺少必填参数{where.removeprefix('：参数 ') and ' ' + where.removeprefix('：参数 ')}"
+                )
+        return _error(400, f"参数取值无效{where}")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unexpected %s: %s", type(exc).__name__, exc)
+        return _error(500, f"服务器内部错误（{type(exc).__name__}），请联系管理员", None, request)
+
+
+def create_app(
+    *,
+    data_dir: Path,
+    db_url: str | None = None,
+    max_upload: int = DEFAULT_MAX_UPLOAD,
+    workers: int = 2,
+    require_login: bool = False,
+    login_policy: LoginPolicy | None = None,
+) -> FastAPI:
+    """The web application on the data folder ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The store's folder (database, uploaded files, packages); created if missing.
+    db_url : str, optional
+        A database URL (``postgresql://…``); default the embedded SQLite file in ``data_dir``.
+    max_upload : int
+        Uploads above this many bytes are refused (413) before they are parsed.
+    workers : int
+        Worker processes for the background jobs (one of them kept for quick jobs when ≥ 2).
+    require_login : bool
+        True when the server listens beyond this machine: every request needs a session even while
+        no account exists. With accounts in the store a session is always needed (`_security`).
+    login_policy : LoginPolicy, optional
+        Login slow-down, lockout and session lifetimes (default `LoginPolicy()`).
+    """
+    store = Store(Path(data_dir), db_url)
+    upgrade(store.engine)  # the schema, created or upgraded by the shipped migrations (Alembic)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store.clean_tmp()
+        sync_area_layers(store)
+        failed = store.recover_jobs()
+        if failed:
+            log.warning("%d job(s) left running by a stopped server marked failed", len(failed))
+        if not (store.data_dir / "maps" / "plan.html").is_file():
+            store.add_job("plan_map", {}, submitter="系统")
+        kinds: list[tuple[str, ...] | None] = [None] * max(1, workers)
+        if workers >= 2:
+            kinds[-1] = QUICK_KINDS
+        pool = WorkerPool(store.data_dir, store.db_url, kinds)
+        pool.start()
+        app.state.pool = pool
+        watch = asyncio.create_task(pool.watch(store))
+        try:
+            yield
+        finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+            pool.stop()
+            store.dispose()
+
+    app = FastAPI(
+        title="hepinggis 和平区规划工具",
+        description='项目清单、简报包、规划监测与边界的接口；错误一律为 {"detail": "一行中文"}。',
+        version="0.1.0",
+        docs_url=None,  # the CDN-based Swagger UI does not work offline: /docs is a local page
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.max_upload = max_upload
+    _install_handlers(app)
+    mount_routers(app)
+    app.add_middleware(UploadLimit, max_upload=max_upload)
+    # outermost: a request without a session or with the wrong role is refused before anything else
+    install_security(app, engine=store.engine, policy=login_policy, local_ok=not require_login)
+    return app

@@ -1,0 +1,366 @@
+"""The HTTP API (JSON): registers, jobs, packages, monitoring, boundaries. Documented by OpenAPI
+(``/openapi.json``, read offline at ``/docs``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from hepinggis.web import _registers as regs
+from hepinggis.web._deps import current_user, get_store
+from hepinggis.web._jobs import wait_job
+from hepinggis.web._store import Store
+from hepinggis.web._uploads import BadUpload, receive_upload, sniff_kind
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api")
+
+StoreDep = Annotated[Store, Depends(get_store)]
+UserDep = Annotated[dict[str, Any], Depends(current_user)]
+
+TABLE_KINDS = ("csv", "xlsx", "xls")
+
+
+def _not_found(what: str = "清单") -> HTTPException:
+    return HTTPException(404, f"找不到该{what}（编号不存在或已删除）")
+
+
+def _register_or_404(store: Store, rid: str) -> dict[str, Any]:
+    reg = store.get_register(rid)
+    if reg is None:
+        raise _not_found()
+    return reg
+
+
+async def _receive(request: Request, store: Store, file: UploadFile, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """Store an uploaded file by its SHA-256 after checking its size and (from its bytes) its type."""
+    tmp = store.new_tmp()
+    max_upload: int = request.app.state.max_upload
+    sha, size, head = await receive_upload(file, tmp, max_upload=max_upload)
+    try:
+        kind = await run_in_threadpool(sniff_kind, tmp, head)
+        if kind not in allowed:
+            names = {
+                "csv": "CSV",
+                "xlsx": "XLSX",
+                "xls": "XLS",
+                "zip": "压缩的 Shapefile（.zip）",
+                "gpkg": "GeoPackage",
+            }
+            raise BadUpload(f"此处只接受 {'、'.join(names[k] for k in allowed)} 文件", 415)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    store.keep_file(tmp, sha, kind)
+    name = regs.clean_file_name(file.filename)
+    return {"sha256": sha, "kind": kind, "size": size, "file_name": name}
+
+
+def _stored(store: Store, sha: str, file_name: str | None) -> dict[str, Any]:
+    """An earlier upload named by its digest (the preview's ``upload`` token)."""
+    for kind in TABLE_KINDS:
+        try:
+            path = store.file_path(sha, kind)
+        except ValueError:
+            raise BadUpload("上传编号无效") from None
+        if path.is_file():
+            return {
+                "sha256": sha,
+                "kind": kind,
+                "size": path.stat().st_size,
+                "file_name": regs.clean_file_name(file_name),
+            }
+    raise BadUpload("找不到该上传文件，请重新选择文件")
+
+
+async def _run(store: Store, kind: str, params: dict[str, Any], user: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    jid = store.add_job(kind, params, submitter=user["name"], **kw)
+    job = await wait_job(store, jid)
+    if job["status"] != "done":
+        raise BadUpload(job.get("error") or "处理失败")
+    result: dict[str, Any] = json.loads(job["result_json"])
+    return result
+
+
+@router.get("/health", summary="服务是否在运行")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.post("/preview", summary="预览清单：表头、各列角色、推荐坐标系")
+async def preview(
+    request: Request,
+    store: StoreDep,
+    user: UserDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    upload: Annotated[str | None, Form(description="先前上传的 sha256（不重复上传）")] = None,
+    file_name: Annotated[str | None, Form()] = None,
+    sheet: Annotated[str | None, Form()] = None,
+    header_row: Annotated[int | None, Form(ge=1, le=1000)] = None,
+) -> dict[str, Any]:
+    if file is not None:
+        info = await _receive(request, store, file, TABLE_KINDS)
+    elif upload:
+        info = _stored(store, upload, file_name)
+    else:
+        raise BadUpload("请选择一个 CSV、XLSX 或 XLS 文件")
+    result = await _run(store, "preview", {**info, "sheet": sheet or None, "header_row": header_row}, user)
+    remembered = store.get_mapping(result.get("header_signature") or "")
+    return {"upload": info, "preview": result, "remembered": remembered}
+
+
+@router.post("/registers", status_code=201, summary="上传并导入一份项目清单")
+async def upload_register(
+    request: Request,
+    store: StoreDep,
+    user: UserDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    upload: Annotated[str | None, Form()] = None,
+    file_name: Annotated[str | None, Form()] = None,
+    crs: Annotated[str | None, Form(description="wgs84、gcj02、bd09、cgcs2000、EPSG:4550、EPSG:4529")] = None,
+    header_row: Annotated[int | None, Form(ge=1, le=1000)] = None,
+    sheet: Annotated[str | None, Form()] = None,
+    unit: Annotated[str | None, Form(description="投资的单位：元、万元、亿元")] = None,
+    columns: Annotated[str | None, Form(description='JSON：{"角色": "列名"}')] = None,
+    signature: Annotated[str | None, Form()] = None,
+    wait: Annotated[bool, Query(description="false：立即返回任务编号（202）")] = True,
+) -> Response:
+    if file is not None:
+        info = await _receive(request, store, file, TABLE_KINDS)
+    elif upload:
+        info = _stored(store, upload, file_name)
+    else:
+        raise BadUpload("请选择一个 CSV、XLSX 或 XLS 文件")
+    cols = regs.parse_columns(columns)
+    if unit is not None and unit not in regs.UNITS:
+        raise BadUpload(f"投资单位只能是 {'、'.join(regs.UNITS)}")
+    crs = regs.check_crs(crs)
+    if crs is None:
+        pv = await _run(store, "preview", {**info, "sheet": sheet or None, "header_row": header_row}, user)
+        hint = f"；按坐标推荐 {pv['crs_proposed']}（{pv['crs_reason']}）" if pv.get("crs_proposed") else ""
+        raise BadUpload(f"请用 crs 指明坐标系（{'、'.join(regs.CRS_CHOICES)}），本工具不猜测{hint}")
+    params = {
+        **info,
+        "crs": crs,
+        "header_row": header_row,
+        "sheet": sheet or None,
+        "unit": unit,
+        "columns": cols,
+        "signature": signature,
+        "uploader": user["name"],
+        "data_dir": str(store.data_dir),
+    }
+    if not wait:
+        jid = store.add_job("import", params, submitter=user["name"])
+        return JSONResponse({"id": jid, "job": jid}, status_code=202)
+    result = await _run(store, "import", params, user)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/registers", summary="保存的清单（最新在前）")
+def list_registers(store: StoreDep, user: UserDep) -> list[dict[str, Any]]:
+    return store.list_registers()
+
+
+@router.get("/registers/{rid}", summary="一份清单的导入结果与分区统计")
+def get_register(rid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    reg = _register_or_404(store, rid)
+    return regs.details(store, reg)
+
+
+@router.get("/registers/{rid}/report", summary="导入报告：被拒绝的行（行号、列、原因）；format=xlsx 下载原行")
+async def register_report(
+    rid: str, store: StoreDep, user: UserDep, format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json"
+) -> Response:
+    reg = _register_or_404(store, rid)
+    if format == "xlsx":
+        path = await run_in_threadpool(regs.refused_workbook, store, reg)
+        return FileResponse(
+            path,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=regs.download_name(reg["file_name"], "被拒绝的行", ".xlsx"),
+            background=regs.unlink_after(path),
+        )
+    return JSONResponse(regs.report(reg))
+
+
+@router.get("/registers/{rid}/projects.geojson", summary="清单中的项目（GeoJSON，EPSG:4326）")
+def register_geojson(rid: str, store: StoreDep, user: UserDep) -> Response:
+    _register_or_404(store, rid)
+    return Response(
+        json.dumps(regs.geojson(store, rid), ensure_ascii=False), media_type="application/geo+json; charset=utf-8"
+    )
+
+
+@router.get("/registers/{rid}/changes", summary="与另一份清单相比的变化（默认与上一份）")
+async def register_changes(
+    rid: str, store: StoreDep, user: UserDep, against: Annotated[str | None, Query()] = None
+) -> dict[str, Any]:
+    reg = _register_or_404(store, rid)
+    old = store.previous_register(rid) if against is None else _register_or_404(store, against)
+    return await run_in_threadpool(regs.changes, store, old, reg)
+
+
+@router.delete("/registers/{rid}", summary="删除一份清单（及其简报包）")
+def delete_register(rid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    if not store.delete_register(rid):
+        raise _not_found()
+    return {"deleted": rid}
+
+
+@router.post("/registers/{rid}/package", status_code=202, summary="在后台生成简报包，返回任务编号")
+def build_package(rid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
+    reg = _register_or_404(store, rid)
+    jid = store.add_job(
+        "package", {"register_id": rid, "file_name": reg["file_name"]}, submitter=user["name"], register_id=rid
+    )
+    return {"id": jid}
+
+
+@router.get("/registers/{rid}/package.zip", summary="下载简报包（zip，含清单文件 .hepinggis-package.json）")
+def package_zip(rid: str, store: StoreDep, user: UserDep) -> Response:
+    reg = _register_or_404(store, rid)
+    path = store.data_dir / "packages" / f"{rid}.zip"
+    if not reg.get("package_at") or not path.is_file():
+        raise HTTPException(404, "该清单尚未生成简报包，请先生成")
+    return FileResponse(
+        path, media_type="application/zip", filename=regs.download_name(reg["file_name"], "简报包", ".zip")
+    )
+
+
+@router.get("/jobs/{jid}", summary="后台任务的状态与进度")
+def get_job(jid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    job = store.get_job(jid)
+    if job is None:
+        raise _not_found("任务")
+    out = {k: job[k] for k in ("id", "kind", "status", "progress", "message", "error", "register_id", "created_at")}
+    out["result"] = json.loads(job["result_json"]) if job["result_json"] and job["kind"] != "preview" else None
+    return out
+
+
+@router.get("/mappings/{signature}", summary="记住的列对应（按表头签名）")
+def get_mapping(signature: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    m = store.get_mapping(signature)
+    if m is None:
+        raise _not_found("列对应")
+    return m
+
+
+_ = Path
+
+
+# -- monitoring ------------------------------------------------------------------------------------
+@router.get("/monitoring/template", summary="下载监测填报模板（xlsx）")
+async def monitoring_template(store: StoreDep, user: UserDep) -> Response:
+    from hepinggis.monitor.indicators import write_template
+
+    path = store.new_tmp(".xlsx")
+    await run_in_threadpool(write_template, path)
+    return FileResponse(
+        path,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename="监测填报模板.xlsx",
+        background=regs.unlink_after(path),
+    )
+
+
+@router.post("/monitoring", summary="上传填报的年度数据：读取报告与各指标评估结果")
+async def upload_figures(
+    request: Request, store: StoreDep, user: UserDep, file: Annotated[UploadFile, File()]
+) -> Response:
+    info = await _receive(request, store, file, ("csv", "xlsx"))
+    result = await _run(store, "figures", {**info, "uploader": user["name"], "data_dir": str(store.data_dir)}, user)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/monitoring", summary="上传过的填报数据")
+def list_figures(store: StoreDep, user: UserDep) -> list[dict[str, Any]]:
+    return store.list_figures()
+
+
+def _figure_or_404(store: Store, fid: str) -> dict[str, Any]:
+    fig = store.get_figure(fid)
+    if fig is None:
+        raise _not_found("填报数据")
+    return fig
+
+
+@router.get("/monitoring/{fid}", summary="一次填报的读取报告与评估结果")
+def get_figures(fid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
+    fig = _figure_or_404(store, fid)
+    out = {k: v for k, v in fig.items() if not k.endswith("_json")}
+    out["report"] = json.loads(fig["report_json"])
+    out["verdicts"] = json.loads(fig["verdicts_json"])
+    return out
+
+
+@router.post("/monitoring/{fid}/package", status_code=202, summary="在后台生成监测包，返回任务编号")
+def build_monitoring(fid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
+    fig = _figure_or_404(store, fid)
+    from hepinggis.web.routes_sign import SIGNED_MESSAGE, is_signed
+
+    if is_signed(store.engine, fid):  # a signed package is never changed, only superseded
+        raise HTTPException(409, SIGNED_MESSAGE)
+    jid = store.add_job("monitor", {"figure_id": fid, "file_name": fig["file_name"]}, submitter=user["name"])
+    return {"id": jid}
+
+
+@router.get("/monitoring/{fid}/package.zip", summary="下载监测包（zip）")
+def monitoring_zip(fid: str, store: StoreDep, user: UserDep) -> Response:
+    fig = _figure_or_404(store, fid)
+    path = store.data_dir / "packages" / f"monitor-{fid}.zip"
+    if not fig.get("package_at") or not path.is_file():
+        raise HTTPException(404, "尚未生成监测包，请先生成")
+    return FileResponse(
+        path, media_type="application/zip", filename=regs.download_name(fig["file_name"], "监测包", ".zip")
+    )
+
+
+# -- boundaries ------------------------------------------------------------------------------------
+@router.post("/boundaries", status_code=201, summary="上传官方边界（压缩的 Shapefile 或 GeoPackage）并检查")
+async def upload_boundaries(
+    request: Request,
+    store: StoreDep,
+    user: UserDep,
+    file: Annotated[UploadFile, File()],
+    as_layer: Annotated[str, Form(alias="as", description="zones（功能区）、jiedao（街道）或 district（区界）")],
+    layer: Annotated[str | None, Form(description="GeoPackage 中的图层名（有多个时）")] = None,
+    activate: Annotated[bool, Form(description="检查通过后立即采用")] = False,
+) -> Response:
+    if as_layer not in ("zones", "jiedao", "district"):
+        raise BadUpload("as 只能是 zones（功能区）、jiedao（街道）或 district（区界）")
+    info = await _receive(request, store, file, ("zip", "gpkg"))
+    params = {**info, "as_layer": as_layer, "layer": layer, "uploader": user["name"], "data_dir": str(store.data_dir)}
+    result = await _run(store, "boundary", params, user)
+    if activate and result["check"]["ok"]:
+        store.choose_boundaries(result["id"])
+        result["active"] = True
+        store.add_job("plan_map", {}, submitter=user["name"])
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/boundaries", summary="上传过的边界与当前采用的边界")
+def list_boundaries(store: StoreDep, user: UserDep) -> dict[str, Any]:
+    items = [{k: v for k, v in b.items() if not k.endswith("_json")} for b in store.list_boundaries()]
+    return {"active": store.get_setting("boundaries") or None, "boundaries": items}
+
+
+@router.post("/boundaries/choose", summary="选择采用的边界：某次上传的编号，或 bundled（随附边界）")
+def choose_boundaries(store: StoreDep, user: UserDep, id: Annotated[str, Form()]) -> dict[str, Any]:
+    if id == "bundled":
+        store.choose_boundaries(None)
+    else:
+        b = store.get_boundary(id)
+        if b is None:
+            raise _not_found("边界")
+        if not json.loads(b["check_json"]).get("ok"):
+            raise BadUpload("该边界未通过检查，不能采用")
+        store.choose_boundaries(id)
+    store.add_job("plan_map", {}, submitter=user["name"])
+    return {"active": None if id == "bundled" else id}

@@ -1,0 +1,79 @@
+"""``hepinggis serve``: start the web application with uvicorn."""
+
+from __future__ import annotations
+
+import re
+import threading
+import webbrowser
+from pathlib import Path
+
+from hepinggis.errors import HepingGISError, InvalidOptionError
+
+__all__ = ["open_door_check", "parse_size", "serve"]
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """``50MB``, ``512KB``, ``1GB`` or a number of bytes → bytes.
+
+    >>> parse_size("50MB")
+    52428800
+    """
+    m = _SIZE.match(text)
+    if not m:
+        raise InvalidOptionError(f"--max-upload {text!r}: write a size such as 50MB, 512KB or 1GB")
+    value = float(m.group(1)) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[m.group(2).upper()]
+    if value < 1:
+        raise InvalidOptionError("--max-upload must be at least 1 byte")
+    return int(value)
+
+
+def open_door_check(*, data: Path, db: str | None, host: str) -> None:
+    """Refuse to listen beyond this machine while the store has no account (no open door).
+
+    Raises
+    ------
+    HepingGISError
+        ``host`` is not a loopback address and no enabled account exists.
+    """
+    from hepinggis.web._auth import Accounts
+    from hepinggis.web._security import is_loopback
+    from hepinggis.web._store import Store
+
+    if is_loopback(host):
+        return
+    store = Store(data, db)
+    try:
+        store.create()
+        if not Accounts(store.engine).has_users():
+            raise HepingGISError(
+                f"拒绝在 {host} 上对外提供服务：还没有任何用户账户。"
+                "请先运行 hepinggis users add 姓名 --role 管理（同样的 --data/--db），或只在 127.0.0.1 上运行"
+            )
+    finally:
+        store.dispose()
+
+
+def serve(
+    *,
+    data: Path,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    open_browser: bool = False,
+    max_upload: int,
+    db: str | None = None,
+) -> None:
+    """Run the server in the foreground until interrupted."""
+    import uvicorn
+
+    from hepinggis.web._security import is_loopback
+    from hepinggis.web.app import create_app
+
+    open_door_check(data=data, db=db, host=host)
+    app = create_app(data_dir=data, db_url=db, max_upload=max_upload, require_login=not is_loopback(host))
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    print(f"hepinggis serve: {url} (data in {data.absolute()}; Ctrl+C to stop)", flush=True)
+    if open_browser:
+        threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=5)

@@ -1,0 +1,140 @@
+/* 项目清单: drop a register, preview it as Excel shows it, confirm the roles and the coordinate
+   system with clicks, import it in the background with a progress bar. */
+"use strict";
+(function () {
+  const ROLES = [["", "—"], ["id", "编号"], ["name", "项目名称"], ["x", "经度/X"], ["y", "纬度/Y"], ["xy", "坐标"],
+    ["category", "类别"], ["status", "状态"], ["nature", "建设性质"], ["address", "地址"], ["year", "年份"], ["investment", "投资"]];
+  const CRS = [["wgs84", "WGS84（GPS、天地图）"], ["gcj02", "GCJ-02（高德、腾讯）"], ["bd09", "BD-09（百度）"],
+    ["EPSG:4550", "CGCS2000 高斯 3°带（EPSG:4550）"], ["EPSG:4529", "CGCS2000 高斯 41 带号（EPSG:4529）"]];
+  const UNITS = [["", "按表中所写"], ["元", "元"], ["万元", "万元"], ["亿元", "亿元"]];
+  let state = null;   // {upload, preview, crs, unit, roles: {colIndex: role}}
+  const $ = id => document.getElementById(id);
+
+  function status(text, kind) { const s = $("status"); s.textContent = text || ""; s.className = "status " + (kind || ""); }
+  function busy(on) { ["confirm", "reread"].forEach(id => { if ($(id)) $(id).disabled = on; }); }
+
+  function choiceButtons(box, items, selected, onPick, counts) {
+    box.textContent = "";
+    for (const [value, label] of items) {
+      const b = hg.el("button", { type: "button", role: "radio", "data-value": value, "aria-checked": String(value === selected) }, label);
+      if (counts && value in counts) b.appendChild(hg.el("span", { "class": "count" }, "（" + counts[value] + " 行在区内）"));
+      b.addEventListener("click", () => { box.querySelectorAll("button").forEach(x => x.setAttribute("aria-checked", "false")); b.setAttribute("aria-checked", "true"); onPick(value); });
+      box.appendChild(b);
+    }
+  }
+
+  function render() {
+    const pv = state.preview, rem = state.remembered;
+    $("preview").hidden = false;
+    $("pv-name").textContent = state.upload.file_name;
+    const sheetBox = $("sheet-box"), sheet = $("sheet");
+    sheet.textContent = "";
+    if (pv.sheets && pv.sheets.length > 1) {
+      sheetBox.hidden = false;
+      pv.sheets.forEach(n => { const o = hg.el("option", { value: n }, n); if (n === pv.sheet) o.selected = true; sheet.appendChild(o); });
+    } else { sheetBox.hidden = true; }
+    $("header-row").value = pv.header_rows && pv.header_rows.length ? pv.header_rows[pv.header_rows.length - 1] : "";
+    const titles = $("titles"); titles.textContent = "";
+    (pv.title_lines || []).forEach(t => titles.appendChild(hg.el("div", { "class": "title-line" }, t)));
+    // the sheet as Excel shows it: column letters, a role selector per column, the header row, the rows
+    const table = $("pv-table"); table.textContent = "";
+    const letters = hg.el("tr"); letters.appendChild(hg.el("th", { "class": "rn" }, ""));
+    const roles = hg.el("tr", { "class": "roles" }); roles.appendChild(hg.el("th", { "class": "rn" }, "角色"));
+    const header = hg.el("tr", { "class": "header" }); header.appendChild(hg.el("td", { "class": "rn" }, String($("header-row").value || "")));
+    const remCols = rem && rem.columns ? rem.columns : {};
+    pv.columns.forEach(col => {
+      letters.appendChild(hg.el("th", null, col.letter));
+      const th = hg.el("th"); const sel = hg.el("select", { "data-col": String(col.index), "aria-label": "第 " + col.letter + " 列的角色" });
+      let role = col.role || "";
+      for (const [r, n] of Object.entries(remCols)) { if (n === col.name) role = r; }
+      ROLES.forEach(([v, l]) => { const o = hg.el("option", { value: v }, l); if (v === role) o.selected = true; sel.appendChild(o); });
+      state.roles[col.index] = role;
+      sel.addEventListener("change", () => { state.roles[col.index] = sel.value; });
+      th.appendChild(sel); roles.appendChild(th);
+      header.appendChild(hg.el("td", { title: col.name }, col.name + (col.unit ? "" : "")));
+    });
+    table.appendChild(letters); table.appendChild(roles); table.appendChild(header);
+    pv.rows.forEach((row, k) => {
+      const tr = hg.el("tr"); tr.appendChild(hg.el("td", { "class": "rn" }, String(pv.row_numbers[k])));
+      row.forEach(v => tr.appendChild(hg.el("td", { title: v }, v)));
+      table.appendChild(tr);
+    });
+    // coordinate system: proposed (or remembered), the user confirms or picks another
+    state.crs = (rem && rem.crs) || pv.crs_proposed || "";
+    $("crs-reason").textContent = pv.crs_proposed ? ("推荐 " + pv.crs_proposed + "：" + pv.crs_reason + "。请确认或点选其他坐标系。") : (pv.crs_reason + "。请点选坐标系。");
+    choiceButtons($("crs-choices"), CRS, state.crs, v => { state.crs = v; }, pv.crs_counts || {});
+    state.unit = (rem && rem.unit) || "";
+    choiceButtons($("unit-choices"), UNITS, state.unit, v => { state.unit = v; });
+    const note = $("remembered");
+    if (rem) { note.hidden = false; note.textContent = "这种表头以前导入过：已沿用 " + rem.updated_by + " 于 " + rem.updated_at + " 确认的列对应和坐标系。"; }
+    else { note.hidden = true; }
+  }
+
+  async function preview(form) {
+    status("正在读取文件…"); busy(true);
+    try {
+      const data = await hg.api("POST", "/api/preview", form);
+      state = { upload: data.upload, preview: data.preview, remembered: data.remembered, roles: {}, crs: "", unit: "" };
+      render();
+      status("已读取。请核对各列角色和坐标系，然后点“确认并导入”。", "ok");
+    } catch (e) { status(e.message, "error"); }
+    finally { busy(false); }
+  }
+
+  function chosen(file) {
+    if (!file) return;
+    const form = new FormData(); form.append("file", file, file.name);
+    $("preview").hidden = true;
+    preview(form);
+  }
+
+  async function confirm() {
+    if (!state) return;
+    if (!state.crs) { status("请先点选坐标系。", "error"); return; }
+    const columns = {}; const seen = {};
+    for (const col of state.preview.columns) {
+      const role = state.roles[col.index];
+      if (!role) continue;
+      if (seen[role]) { status("“" + ROLES.find(r => r[0] === role)[1] + "”指定给了两列，请只选一列。", "error"); return; }
+      seen[role] = true; columns[role] = col.name;
+    }
+    const form = new FormData();
+    form.append("upload", state.upload.sha256);
+    form.append("file_name", state.upload.file_name);
+    form.append("crs", state.crs);
+    if (state.preview.sheet) form.append("sheet", state.preview.sheet);
+    if (state.preview.header_rows && state.preview.header_rows.length) form.append("header_row", String(state.preview.header_rows[state.preview.header_rows.length - 1]));
+    if (state.unit) form.append("unit", state.unit);
+    form.append("columns", JSON.stringify(columns));
+    if ($("remember").checked) form.append("signature", state.preview.header_signature);
+    busy(true); status("正在导入…");
+    const box = $("progress-box"); box.hidden = false;
+    try {
+      const started = await hg.api("POST", "/api/registers?wait=false", form);
+      const job = await hg.waitJob(started.id, (p, m) => { $("progress").value = p; $("progress-text").textContent = Math.round(p * 100) + "% " + (m || ""); });
+      status("导入完成：" + job.result.imported + " 项导入，" + job.result.refused + " 行拒绝。", "ok");
+      window.location.href = "/registers/" + encodeURIComponent(job.result.id);
+    } catch (e) { status(e.message, "error"); box.hidden = true; }
+    finally { busy(false); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const drop = $("drop"), input = $("file");
+    input.addEventListener("change", () => chosen(input.files[0]));
+    drop.addEventListener("dragover", e => { e.preventDefault(); drop.classList.add("over"); });
+    drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+    drop.addEventListener("drop", e => { e.preventDefault(); drop.classList.remove("over"); chosen(e.dataTransfer.files[0]); });
+    $("confirm").addEventListener("click", confirm);
+    $("cancel").addEventListener("click", () => { state = null; $("preview").hidden = true; status(""); });
+    $("reread").addEventListener("click", () => {
+      if (!state) return;
+      const form = new FormData();
+      form.append("upload", state.upload.sha256); form.append("file_name", state.upload.file_name);
+      if (!$("sheet-box").hidden && $("sheet").value) form.append("sheet", $("sheet").value);
+      if ($("header-row").value) form.append("header_row", $("header-row").value);
+      preview(form);
+    });
+    const cmp = document.getElementById("compare");
+    if (cmp) cmp.addEventListener("submit", e => { e.preventDefault(); window.location.href = "/registers/" + encodeURIComponent($("cmp-new").value) + "?against=" + encodeURIComponent($("cmp-old").value); });
+  });
+})();
