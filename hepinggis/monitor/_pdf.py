@@ -245,9 +245,11 @@ def _draw_block(page: _Page, r: dict[str, object], lines: list[tuple[str, str]],
 
 
 def _footer(fig: Figure, credits: Sequence[str], number: int, total: int) -> None:
-    lines = _wrap("；".join(credits), 100.0)[:2]
+    # the plan, the figures' file, the boundaries in force, on the page's width (A4: 595 pt)
+    lines = _wrap("；".join(credits), (_RIGHT - _LEFT) * 595.0 / _SMALL - 2)[:3]
+    top = 0.04 + max(0, len(lines) - 2) * 11 * _PT
     for k, line in enumerate(lines):
-        fig.text(_LEFT, 0.04 - k * 11 * _PT, plain_text(line), fontsize=_SMALL, color="#444444")
+        fig.text(_LEFT, top - k * 11 * _PT, plain_text(line), fontsize=_SMALL, color="#444444")
     fig.text(_RIGHT, 0.012, f"第 {number}/{total} 页", fontsize=_SMALL, color="#444444", ha="right")
 
 

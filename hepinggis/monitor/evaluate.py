@@ -497,7 +497,7 @@ def zone_summary(results: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd
     >>> s = zone_summary(evaluate(pd.DataFrame(columns=["indicator_id", "year", "value"])))
     >>> int(s.loc["manrong", "qualitative"]), int(s.loc["district", "quantitative"])
-    (2, 8)
+    (2, 29)
     """
     counts = results.pivot_table(
         index="target_id", columns="status", values="indicator_id", aggfunc="count", fill_value=0

@@ -252,6 +252,10 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
             store.job_progress(jid, 0.7, "绘制项目地图")
             _write_map(result, p, map_tmp)
     report = result.report.astype(object).where(result.report.notna(), None)
+    if "row" in report.columns:  # Excel row numbers are whole numbers (file-level notes have none)
+        report["row"] = pd.Series(
+            [None if r is None else int(r) for r in report["row"]], index=report.index, dtype=object
+        )
     reg = {
         "id": rid,
         "file_name": p["file_name"],
