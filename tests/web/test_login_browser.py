@@ -23,8 +23,8 @@ from test_browser import Tab
 from hepinggis.errors import AccountError
 from hepinggis.web._auth import check_name
 
-CLERK, OFFICER = "填报员甲", "管理员乙"
-PASSWORDS = {CLERK: "Clerk#2024-abcdef", OFFICER: "Officer#2024-abcdef"}
+CLERK, OFFICER, SLOWED = "填报员甲", "管理员乙", "审核员丙"
+PASSWORDS = {CLERK: "Clerk#2024-abcdef", OFFICER: "Officer#2024-abcdef", SLOWED: "Slowed#2024-abcdef"}
 NEW_PASSWORD = "Xn#2024-abc-def"
 
 
@@ -70,6 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data.mkdir()
     _cli_add(data, CLERK, "填报", PASSWORDS[CLERK])
     _cli_add(data, OFFICER, "管理", PASSWORDS[OFFICER])
+    _cli_add(data, SLOWED, "审核", PASSWORDS[SLOWED])
     srv = Server(data)
     yield srv
     srv.stop()
@@ -171,7 +172,7 @@ def test_officer_adds_and_disables_users_and_reads_the_audit_trail(tab: Tab, bro
     page.click("#add")
     assert page.inner_text("#status") == "两次输入的密码不一致"
     shown = page.eval_on_selector_all("#users tbody td.name", "tds => tds.map(td => td.textContent)")
-    assert sorted(shown) == sorted([CLERK, OFFICER, *names])
+    assert sorted(shown) == sorted([CLERK, OFFICER, SLOWED, *names])
     assert page.evaluate("document.querySelectorAll('#users img, #users svg, #users script').length") == 0
     # each hostile name's row answers its own buttons: disable one with the worst characters, enable it again
     tricky = next(n for n in HOSTILE_NAMES if "/" in n and "<" in n)
@@ -214,9 +215,9 @@ def test_officer_adds_and_disables_users_and_reads_the_audit_trail(tab: Tab, bro
     page.click("#audit-filter button")
     page.wait_for_url(re.compile(r"/audit\?.*action=user_add"))
     total = int(page.inner_text("#total"))
-    assert total == len(names) + 2  # the two made by the command line too
+    assert total == len(names) + 3  # the three made by the command line too
     rows = page.eval_on_selector_all("#audit tbody td.object", "tds => tds.map(td => td.textContent)")
-    assert total <= 50 and sorted(rows) == sorted(f"用户 {n}" for n in [CLERK, OFFICER, *names])
+    assert total <= 50 and sorted(rows) == sorted(f"用户 {n}" for n in [CLERK, OFFICER, SLOWED, *names])
     page.select_option("#f-action", "user_disable")
     page.select_option("#f-user", OFFICER)
     page.click("#audit-filter button")
