@@ -133,6 +133,17 @@ def test_clerk_sees_no_admin_pages_and_a_wrong_password_gets_one_chinese_line(ta
     page.wait_for_url(re.compile(r"/login\?next="))  # the session is gone
 
 
+def test_repeated_failures_say_when_to_try_again(tab: Tab) -> None:
+    page = tab.goto("/login")
+    for _ in range(3):  # the server's default policy slows an account down after 3 failures
+        assert _refused(tab, page, SLOWED, "wrong-password-2") == "用户名或密码错误"
+    page.fill("#password", PASSWORDS[SLOWED])  # even the right password must wait
+    page.click("#submit")
+    page.wait_for_selector("#msg:not(:empty)")
+    tab.expect_error("429")
+    assert re.fullmatch(r"登录失败次数过多，请 \d+ 秒后再试", page.inner_text("#msg"))
+
+
 @pytest.mark.parametrize(
     "next_", ["//evil.example/x", "http://evil.example/", "/\\evil.example", "javascript:alert(1)"]
 )
