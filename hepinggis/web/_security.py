@@ -247,7 +247,8 @@ class _SecurityMiddleware:
         if self._routes is None:
             self._routes = flat_routes(self.fastapi_app)
         template, params = _route(self._routes, scope)
-        permission, action = ROUTE_PERMISSIONS.get((method, template or ""), (None, None))
+        listed = "GET" if method == "HEAD" else method  # HEAD answers what GET does: same permission
+        permission, action = ROUTE_PERMISSIONS.get((listed, template or ""), (None, None))
         if permission is None:
             permission = "view" if method in ("GET", "HEAD") else "unlisted"
         if method in _UNSAFE and action is None and permission != "unlisted":

@@ -74,6 +74,7 @@ def test_users_page_lists_hostile_names_escaped_and_only_for_the_officer(app: An
     refused = clerk.get("/users", headers={"accept": "text/html"})
     assert refused.status_code == 403 and 'id="error-line"' in refused.text and "权限不足" in refused.text
     assert 'href="/users"' not in clerk.get("/").text
+    assert clerk.head("/users").status_code == 403 and clerk.head("/api/audit").status_code == 403
     officer = TestClient(app, raise_server_exceptions=False)
     assert officer.post("/api/login", json={"username": "管理员", "password": "Officer#2024-abc"}).status_code == 200
     page = officer.get("/users").text
