@@ -15,7 +15,7 @@ from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.web._auth import now_iso
 from hepinggis.web._server_schema import audit_log
 
-__all__ = ["ACTION_WORDS", "COLUMN_WORDS", "count", "entries", "record", "write_export"]
+__all__ = ["ACTION_WORDS", "COLUMN_WORDS", "count", "entries", "record", "usernames", "write_export"]
 
 ACTION_WORDS = {
     "login": "登录",
@@ -80,15 +80,41 @@ def record(
         )
 
 
-def count(engine: Engine) -> int:
-    """How many rows the trail holds."""
+def _where(query: Any, username: str | None, action: str | None) -> Any:
+    if username is not None:
+        query = query.where(audit_log.c.username == username)
+    if action is not None:
+        query = query.where(audit_log.c.action == action)
+    return query
+
+
+def count(engine: Engine, *, username: str | None = None, action: str | None = None) -> int:
+    """How many rows the trail holds (of ``username`` and/or ``action`` when given)."""
+    query = _where(select(func.count()).select_from(audit_log), username, action)
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
+        return int(conn.execute(query).scalar_one())
 
 
-def entries(engine: Engine, *, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    """The rows, newest first, each with ``action_zh`` (the action in Chinese)."""
-    query = select(audit_log).order_by(audit_log.c.id.desc()).offset(offset)
+def usernames(engine: Engine) -> list[str]:
+    """Every user name the trail mentions, sorted (for the 审计 page's filter)."""
+    with engine.connect() as conn:
+        return [
+            str(n)
+            for n in conn.execute(select(audit_log.c.username).distinct().order_by(audit_log.c.username)).scalars()
+        ]
+
+
+def entries(
+    engine: Engine,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    username: str | None = None,
+    action: str | None = None,
+) -> list[dict[str, Any]]:
+    """The rows, newest first, each with ``action_zh`` (the action in Chinese); only those of
+    ``username`` and/or ``action`` (exact match) when given."""
+    query = _where(select(audit_log), username, action).order_by(audit_log.c.id.desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as conn:

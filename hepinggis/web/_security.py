@@ -63,11 +63,13 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/api/audit.xlsx"): ("audit", None),
     ("GET", "/api/audit.csv"): ("audit", None),
     ("GET", "/api/users"): ("users", None),
+    ("GET", "/users"): ("users", None),  # the pages of 管理 (routes_pages)
+    ("GET", "/audit"): ("audit", None),
     ("POST", "/api/users"): ("users", "user_add"),
-    ("POST", "/api/users/{name}/disable"): ("users", "user_disable"),
-    ("POST", "/api/users/{name}/enable"): ("users", "user_enable"),
-    ("POST", "/api/users/{name}/password"): ("users", "user_password"),
-    ("POST", "/api/users/{name}/role"): ("users", "user_role"),
+    ("POST", "/api/users/{name:path}/disable"): ("users", "user_disable"),
+    ("POST", "/api/users/{name:path}/enable"): ("users", "user_enable"),
+    ("POST", "/api/users/{name:path}/password"): ("users", "user_password"),
+    ("POST", "/api/users/{name:path}/role"): ("users", "user_role"),
     # the web app's writes (issue 24); its GET routes need "view"
     ("POST", "/api/preview"): ("upload", ""),  # reads a sheet's header, keeps nothing: not audited
     ("POST", "/api/registers"): ("upload", "upload_register"),
@@ -79,6 +81,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/boundaries"): ("adopt", "upload_boundaries"),
     ("POST", "/api/boundaries/choose"): ("adopt", "adopt_boundaries"),
 }
+
+_STATIC = Path(__file__).parent / "static"
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -105,6 +109,16 @@ class _Who:
 
 def _json(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
+
+
+def _as_page(scope: MutableMapping[str, Any], refusal: Response) -> Response:
+    """A refused page, for a browser asking for HTML: the Chinese error page with the same line."""
+    if "text/html" not in (_header(scope, b"accept") or ""):
+        return refusal
+    from hepinggis.web.routes_pages import error_page
+
+    line = json.loads(bytes(refusal.body))["detail"]
+    return error_page(refusal.status_code, str(line))
 
 
 def _has_body(scope: MutableMapping[str, Any]) -> bool:
@@ -233,7 +247,8 @@ class _SecurityMiddleware:
         if self._routes is None:
             self._routes = flat_routes(self.fastapi_app)
         template, params = _route(self._routes, scope)
-        permission, action = ROUTE_PERMISSIONS.get((method, template or ""), (None, None))
+        listed = "GET" if method == "HEAD" else method  # HEAD answers what GET does: same permission
+        permission, action = ROUTE_PERMISSIONS.get((listed, template or ""), (None, None))
         if permission is None:
             permission = "view" if method in ("GET", "HEAD") else "unlisted"
         if method in _UNSAFE and action is None and permission != "unlisted":
@@ -243,6 +258,8 @@ class _SecurityMiddleware:
         state["user"] = {"name": who.name, "role": who.role}
         state["audit"] = {}
         if refusal is not None:
+            if method in ("GET", "HEAD") and not path.startswith("/api/"):
+                refusal = _as_page(scope, refusal)
             if method in _UNSAFE:
                 self._audit(
                     scope, who, action or f"{method.lower()} {template}", params, "", state, refusal.status_code
@@ -361,47 +378,6 @@ class _Role(BaseModel):
     role: str
 
 
-_LOGIN_HTML = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>登录 · 和平区国土空间规划</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;background:#f4f6f8;margin:0}
-main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002}
-h1{font-size:1.3rem}label{display:block;margin:.8rem 0 .3rem}input{width:100%;padding:.5rem;box-sizing:border-box}
-button{margin-top:1.2rem;width:100%;padding:.6rem;background:#1f5fa8;color:#fff;border:0;border-radius:4px}
-#msg{color:#b00020;min-height:1.5rem;margin-top:1rem}</style></head>
-<body><main><h1>和平区国土空间规划 · 登录</h1>
-<form id="login" method="post" action="/api/login">
-<label for="username">用户名</label><input id="username" name="username" autocomplete="username" required>
-<label for="password">密码</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">登录</button></form><p id="msg" role="alert"></p></main>
-<script src="/login.js"></script></body></html>
-"""
-
-_LOGIN_JS = """'use strict';
-document.getElementById('login').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const msg = document.getElementById('msg');
-  msg.textContent = '';
-  const body = JSON.stringify({username: document.getElementById('username').value,
-                               password: document.getElementById('password').value});
-  let res;
-  try {
-    res = await fetch('/api/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, body,
-                                     credentials: 'same-origin'});
-  } catch (e) { msg.textContent = '无法连接服务器'; return; }
-  if (res.ok) {
-    const next = new URLSearchParams(location.search).get('next') || '/';
-    location.assign(next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\\\') ? next : '/');
-  } else {
-    let text = '登录失败';
-    try { text = (await res.json()).detail || text; } catch (e) { /* not JSON */ }
-    msg.textContent = text;
-  }
-});
-"""
-
-
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
@@ -437,11 +413,13 @@ def install_security(
 
     @app.get("/login", include_in_schema=False)
     def login_page() -> HTMLResponse:
-        return HTMLResponse(_LOGIN_HTML, headers={"Cache-Control": "no-store"})
+        from hepinggis.web.routes_pages import login_page as render
+
+        return render()
 
     @app.get("/login.js", include_in_schema=False)
     def login_script() -> Response:
-        return Response(_LOGIN_JS, media_type="text/javascript; charset=utf-8")
+        return FileResponse(_STATIC / "login.js", media_type="text/javascript; charset=utf-8")
 
     @app.post("/api/login", summary="登录：JSON username、password → 会话 Cookie 与 CSRF 令牌")
     async def api_login(request: Request) -> Response:
@@ -551,27 +529,29 @@ def install_security(
         _note(request, object=f"用户 {name}", detail=detail)
         return JSONResponse({"status": "已完成", "name": name})
 
-    @app.post("/api/users/{name}/disable", summary="停用用户（管理）")
+    @app.post("/api/users/{name:path}/disable", summary="停用用户（管理）")
     def api_disable(request: Request, name: str) -> Response:
         return _change(request, name, lambda: accounts.disable(name), "停用")
 
-    @app.post("/api/users/{name}/enable", summary="启用用户（管理）")
+    @app.post("/api/users/{name:path}/enable", summary="启用用户（管理）")
     def api_enable(request: Request, name: str) -> Response:
         return _change(request, name, lambda: accounts.enable(name), "启用")
 
-    @app.post("/api/users/{name}/password", summary="重设用户密码（管理）")
+    @app.post("/api/users/{name:path}/password", summary="重设用户密码（管理）")
     def api_reset_password(request: Request, name: str, body: _Password) -> Response:
         return _change(request, name, lambda: accounts.set_password(name, body.password), "重设密码")
 
-    @app.post("/api/users/{name}/role", summary="修改用户角色（管理）")
+    @app.post("/api/users/{name:path}/role", summary="修改用户角色（管理）")
     def api_role(request: Request, name: str, body: _Role) -> Response:
         return _change(request, name, lambda: accounts.set_role(name, body.role), f"角色改为 {body.role}")
 
-    @app.get("/api/audit", summary="审计日志，最新在前（管理）")
-    def api_audit(limit: int = 1000, offset: int = 0) -> Response:
+    @app.get("/api/audit", summary="审计日志，最新在前，可按用户 user、操作代码 action 筛选（管理）")
+    def api_audit(limit: int = 1000, offset: int = 0, user: str = "", action: str = "") -> Response:
         if not (1 <= limit <= 100_000 and offset >= 0):
             return _json(400, "limit 须在 1 至 100000 之间，offset 不能为负")
-        return JSONResponse(_audit.entries(engine, limit=limit, offset=offset))
+        return JSONResponse(
+            _audit.entries(engine, limit=limit, offset=offset, username=user or None, action=action or None)
+        )
 
     def _export(fmt: str) -> Response:
         tmp = Path(tempfile.mkdtemp(prefix="hg-audit-", dir=export_dir))

@@ -67,6 +67,16 @@ def error_page(status: int, line: str) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP_PAGE, **SAFE_HEADERS})
 
 
+def login_page() -> HTMLResponse:
+    """The login page (public: no user, no navigation); its script posts JSON to ``/api/login``."""
+    html = _env.get_template("login.html").render(
+        user={"name": "", "role": ""}, path="/login", crs_choices={}, role_zh={}, units=()
+    )
+    return HTMLResponse(
+        html, headers={"Content-Security-Policy": CSP_PAGE, "Cache-Control": "no-store", **SAFE_HEADERS}
+    )
+
+
 def _money(value: Any) -> str:
     if value is None:
         return "—"
@@ -226,3 +236,49 @@ def _package_file(folder: Path, rel: str) -> Response:
     if target.suffix.lower() in (".html", ".htm"):
         headers["Content-Security-Policy"] = CSP_MAP
     return FileResponse(target, headers=headers)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(store: StoreDep, user: UserDep, request: Request) -> HTMLResponse:
+    """用户 (管理 only, `_security.ROUTE_PERMISSIONS`): the accounts, with the forms that change them."""
+    from hepinggis.web._auth import ROLES, Accounts
+
+    accounts: Accounts = getattr(request.app.state, "accounts", None) or Accounts(store.engine)
+    return _page("users.html", request, user, users=accounts.list_users(), roles=ROLES)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    store: StoreDep,
+    user: UserDep,
+    request: Request,
+    page: Annotated[int, Query(ge=1)] = 1,
+    who: Annotated[str, Query(alias="user")] = "",
+    action: str = "",
+) -> HTMLResponse:
+    """审计 (管理 only): the trail newest first, ``AUDIT_PAGE_SIZE`` rows a page, filtered by user/action."""
+    from hepinggis.web import _audit
+
+    size = AUDIT_PAGE_SIZE
+    total = _audit.count(store.engine, username=who or None, action=action or None)
+    pages = max(1, -(-total // size))
+    page = min(page, pages)
+    rows = _audit.entries(
+        store.engine, limit=size, offset=(page - 1) * size, username=who or None, action=action or None
+    )
+    return _page(
+        "audit.html",
+        request,
+        user,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        who=who,
+        action=action,
+        usernames=_audit.usernames(store.engine),
+        actions=_audit.ACTION_WORDS,
+    )
