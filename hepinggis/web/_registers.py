@@ -36,8 +36,9 @@ CRS_ZH = {
     "EPSG:4529": "CGCS2000 高斯投影 3°带 41 带带号（EPSG:4529）",
 }
 UNITS = ("元", "万元", "亿元")
-ROLES = ("id", "name", "x", "y", "xy", "category", "status", "nature", "address", "year", "investment")
+ROLES = ("serial", "id", "name", "x", "y", "xy", "category", "status", "nature", "address", "year", "investment")
 ROLE_ZH = {
+    "serial": "序号",
     "id": "编号",
     "name": "项目名称",
     "x": "经度/X",

@@ -2,7 +2,7 @@
    system with clicks, import it in the background with a progress bar. */
 "use strict";
 (function () {
-  const ROLES = [["", "—"], ["id", "编号"], ["name", "项目名称"], ["x", "经度/X"], ["y", "纬度/Y"], ["xy", "坐标"],
+  const ROLES = [["", "—"], ["serial", "序号"], ["id", "编号"], ["name", "项目名称"], ["x", "经度/X"], ["y", "纬度/Y"], ["xy", "坐标"],
     ["category", "类别"], ["status", "状态"], ["nature", "建设性质"], ["address", "地址"], ["year", "年份"], ["investment", "投资"]];
   const CRS = [["wgs84", "WGS84（GPS、天地图）"], ["gcj02", "GCJ-02（高德、腾讯）"], ["bd09", "BD-09（百度）"],
     ["EPSG:4550", "CGCS2000 高斯 3°带（EPSG:4550）"], ["EPSG:4529", "CGCS2000 高斯 41 带号（EPSG:4529）"]];
