@@ -206,8 +206,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     )
     print(f"exported {'all layers' if not args.layer else ', '.join(args.layer)} as {fmt} to {path} (verified)")
     if args.qgis_project is not None:
-        from hepinggis.maps._qgis import write_qgis_project
-        from hepinggis.plan._catalogue import catalogue
+        from hepinggis.base._catalogue import catalogue
+        from hepinggis.base._qgis import write_qgis_project
 
         if fmt != "gpkg":
             raise UsageError("--qgis-project goes with a GeoPackage export")
@@ -317,7 +317,7 @@ def _layers_option(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_adopt(args: argparse.Namespace) -> int:
-    from hepinggis.plan.adopt import adopt
+    from hepinggis.io.adopt import adopt
 
     refuse_installed(args.out, command="adopt")
     frame = adopt(
@@ -585,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:  # library warnings would break the one-line rule; what matters is in the report
         warnings.simplefilter("ignore")
     try:
-        from hepinggis.plan._layer_source import use_layers
+        from hepinggis.base._layer_source import use_layers
 
         with use_layers(getattr(args, "layers", None)):
             code: int = args.func(args)

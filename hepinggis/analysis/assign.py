@@ -8,8 +8,8 @@ import pandas as pd
 import shapely
 
 from hepinggis._strict import require_column, require_layer, require_same_crs
-from hepinggis.analysis.measure import geodesic_area, geodesic_area_of, geodesic_length, geodesic_length_of
 from hepinggis.analysis.projects import PROJECT_DEFAULTS
+from hepinggis.base.measure import geodesic_area, geodesic_area_of, geodesic_length, geodesic_length_of
 
 __all__ = ["projects_by_jiedao", "projects_by_zone", "projects_outside", "zone_of", "zone_shares"]
 

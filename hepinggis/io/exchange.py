@@ -24,10 +24,10 @@ import pandas as pd
 import shapely
 
 from hepinggis.analysis.projects import prepare_projects
+from hepinggis.base._catalogue import LayerSpec, catalogue
+from hepinggis.base._qgis import write_layer_styles
 from hepinggis.errors import HepingGISError
 from hepinggis.io._sheets import write_workbook
-from hepinggis.maps._qgis import write_layer_styles
-from hepinggis.plan._catalogue import LayerSpec, catalogue
 from hepinggis.plan.layers import load
 
 __all__ = ["FORMATS", "ExportError", "export", "read_export", "shapefile_fields"]

@@ -75,7 +75,7 @@ def unlink_after(path: Path) -> BackgroundTask:
 def check_crs(crs: str | None) -> str | None:
     if crs is None or not crs.strip():
         return None
-    from hepinggis.io.coords import CoordinateError, normalise_crs
+    from hepinggis.base.coords import CoordinateError, normalise_crs
 
     try:
         return normalise_crs(crs.strip())

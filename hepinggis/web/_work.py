@@ -19,9 +19,9 @@ import pandas as pd
 from sqlalchemy import insert, update
 
 import hepinggis
+from hepinggis.base._layer_source import boundary_credit, use_layers
 from hepinggis.errors import HepingGISError
 from hepinggis.io.importer import ImportResult
-from hepinggis.plan._layer_source import boundary_credit, use_layers
 from hepinggis.web import _schema as s
 from hepinggis.web._jobs import one_line
 from hepinggis.web._store import Store, new_id, now_iso
@@ -141,7 +141,7 @@ def per_area(
     (``where``: the area id of each project, as stored with it); a table with lines or polygons
     goes through `hepinggis.projects_by_zone`, which counts a project spanning areas by its share.
     """
-    from hepinggis.analysis.measure import geodesic_area
+    from hepinggis.base.measure import geodesic_area
 
     names = dict(zip(areas["id"], areas["name_zh"], strict=True))
     km2 = dict(zip(areas["id"], geodesic_area(areas), strict=True))

@@ -20,7 +20,7 @@ import pytest
 from _chromium import Visit
 
 import hepinggis
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.io._synthetic import synthetic_projects, write_register
 from hepinggis.maps import overview_map, save_html

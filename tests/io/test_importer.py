@@ -13,8 +13,8 @@ import shapely
 from pyproj import Geod, Transformer
 
 import hepinggis
+from hepinggis.base.coords import wgs84_to_bd09, wgs84_to_gcj02
 from hepinggis.cli import main
-from hepinggis.io.coords import wgs84_to_bd09, wgs84_to_gcj02
 from hepinggis.io.importer import ImportFileError, read_projects
 
 GEOD = Geod(ellps="WGS84")

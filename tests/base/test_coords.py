@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
-from hepinggis.io.coords import (
+from hepinggis.base.coords import (
     CoordinateError,
     bd09_to_wgs84,
     detect_gauss_kruger,

@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import Polygon
 
 import hepinggis
-from hepinggis.plan.adopt import AdoptError, adopt
+from hepinggis.io.adopt import AdoptError, adopt
 
 ZONES = hepinggis.load("zones")
 JIEDAO = hepinggis.load("jiedao")
