@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from hepinggis._paths import REFERENCE_OUTLINE, data_dir, refuse_installed
-from hepinggis.errors import HepingGISError, Terminated
+from hepinggis.errors import HepingGISError, Terminated, UsageError
 
 if TYPE_CHECKING:
     from hepinggis.io.importer import ImportResult
@@ -57,10 +57,6 @@ def _cmd_digitize(args: argparse.Namespace) -> int:
     for name, path in digitize(out, src_dir=src, outline_file=outline, lines_file=args.lines).items():
         print(f"{name:15s} {path}")
     return 0
-
-
-class UsageError(HepingGISError):
-    """A command-line option that cannot be used as given (exit code 2)."""
 
 
 def _columns(pairs: list[str]) -> dict[str, str]:

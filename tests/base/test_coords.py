@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
 from hepinggis.base.coords import (
-    CoordinateError,
     bd09_to_wgs84,
     detect_gauss_kruger,
     gcj02_to_wgs84,
@@ -19,6 +18,7 @@ from hepinggis.base.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from hepinggis.errors import CoordinateError
 
 GEOD = Geod(ellps="WGS84")
 RNG = np.random.default_rng(7)

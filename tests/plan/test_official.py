@@ -24,7 +24,8 @@ import shapely
 
 import hepinggis
 from hepinggis.base.measure import MEASURE_CRS
-from hepinggis.io.adopt import AdoptError, _match, adopt
+from hepinggis.errors import AdoptError
+from hepinggis.io.adopt import _match, adopt
 from hepinggis.plan._names import name_keys
 
 REPO = Path(__file__).resolve().parents[2]
