@@ -20,13 +20,7 @@ from typing import TYPE_CHECKING, Any
 # for type checkers and editors (a test checks the two agree).
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.analysis.apportion": ("apportion_to_zones",),
-    "hepinggis.analysis.assign": (
-        "projects_by_jiedao",
-        "projects_by_zone",
-        "projects_outside",
-        "zone_of",
-        "zone_shares",
-    ),
+    "hepinggis.analysis.assign": ("projects_by_zone", "projects_outside", "zone_of", "zone_shares"),
     "hepinggis.analysis.corridor": ("along_axis", "in_belt"),
     "hepinggis.base.measure": (
         "MEASURE_CRS",
@@ -48,6 +42,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.monitor.evaluate": ("evaluate", "zone_summary"),
     "hepinggis.monitor.indicators": ("ActualsResult", "indicators", "read_actuals", "write_template"),
     "hepinggis.base._layer_source": ("use_layers",),
+    "hepinggis.plan.by_jiedao": ("projects_by_jiedao",),
     "hepinggis.io.adopt": ("adopt",),
     "hepinggis.plan.check": ("CheckReport", "check"),
     "hepinggis.plan.layers": ("layer_path", "layers", "load"),
@@ -67,7 +62,7 @@ if TYPE_CHECKING:
     from hepinggis import errors
     from hepinggis.analysis import projects
     from hepinggis.analysis.apportion import apportion_to_zones
-    from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone, projects_outside, zone_of, zone_shares
+    from hepinggis.analysis.assign import projects_by_zone, projects_outside, zone_of, zone_shares
     from hepinggis.analysis.corridor import along_axis, in_belt
     from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
     from hepinggis.analysis.points import count_points_by_zone, count_points_in_parquet
@@ -92,6 +87,7 @@ if TYPE_CHECKING:
     from hepinggis.monitor.changes import project_changes
     from hepinggis.monitor.evaluate import evaluate, zone_summary
     from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals, write_template
+    from hepinggis.plan.by_jiedao import projects_by_jiedao
     from hepinggis.plan.check import CheckReport, check
     from hepinggis.plan.layers import layer_path, layers, load
     from hepinggis.stats import stats_tables, write_stats
