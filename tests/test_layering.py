@@ -241,3 +241,9 @@ def test_every_module_imports_on_its_own() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout == "", done.stdout
+
+
+def test_the_docs_state_this_order() -> None:
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    stages = " → ".join(s if s != "products" else "products (build, stats)" for s in ORDER if s)
+    assert f"{stages} → entry points" in text
