@@ -40,7 +40,7 @@ def make_csv(path: Path, rows: int) -> None:
     import shapely
 
     from hepinggis import load
-    from hepinggis.io.coords import wgs84_to_gcj02
+    from hepinggis.base.coords import wgs84_to_gcj02
 
     # planners' points: uniform inside the district (WGS 84), written as GCJ-02 as AMap gives them
     district = load("district").geometry.iloc[0]

@@ -20,15 +20,9 @@ from typing import TYPE_CHECKING, Any
 # for type checkers and editors (a test checks the two agree).
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.analysis.apportion": ("apportion_to_zones",),
-    "hepinggis.analysis.assign": (
-        "projects_by_jiedao",
-        "projects_by_zone",
-        "projects_outside",
-        "zone_of",
-        "zone_shares",
-    ),
+    "hepinggis.analysis.assign": ("projects_by_zone", "projects_outside", "zone_of", "zone_shares"),
     "hepinggis.analysis.corridor": ("along_axis", "in_belt"),
-    "hepinggis.analysis.measure": (
+    "hepinggis.base.measure": (
         "MEASURE_CRS",
         "geodesic_area",
         "geodesic_length",
@@ -47,8 +41,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.monitor.changes": ("project_changes",),
     "hepinggis.monitor.evaluate": ("evaluate", "zone_summary"),
     "hepinggis.monitor.indicators": ("ActualsResult", "indicators", "read_actuals", "write_template"),
-    "hepinggis.plan._layer_source": ("use_layers",),
-    "hepinggis.plan.adopt": ("adopt",),
+    "hepinggis.base._layer_source": ("use_layers",),
+    "hepinggis.plan.by_jiedao": ("projects_by_jiedao",),
+    "hepinggis.io.adopt": ("adopt",),
     "hepinggis.plan.check": ("CheckReport", "check"),
     "hepinggis.plan.layers": ("layer_path", "layers", "load"),
     "hepinggis.stats": ("stats_tables", "write_stats"),
@@ -57,7 +52,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 #: became sub-packages (``import hepinggis.coords`` keeps working: see `_AliasFinder`).
 _MODULES = {
     "errors": "hepinggis.errors",
-    "coords": "hepinggis.io.coords",
+    "coords": "hepinggis.base.coords",
     "postgis": "hepinggis.io.postgis",
     "projects": "hepinggis.analysis.projects",
 }
@@ -67,9 +62,14 @@ if TYPE_CHECKING:
     from hepinggis import errors
     from hepinggis.analysis import projects
     from hepinggis.analysis.apportion import apportion_to_zones
-    from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone, projects_outside, zone_of, zone_shares
+    from hepinggis.analysis.assign import projects_by_zone, projects_outside, zone_of, zone_shares
     from hepinggis.analysis.corridor import along_axis, in_belt
-    from hepinggis.analysis.measure import (
+    from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
+    from hepinggis.analysis.points import count_points_by_zone, count_points_in_parquet
+    from hepinggis.analysis.projects import prepare_projects
+    from hepinggis.base import coords
+    from hepinggis.base._layer_source import use_layers
+    from hepinggis.base.measure import (
         MEASURE_CRS,
         geodesic_area,
         geodesic_length,
@@ -78,19 +78,16 @@ if TYPE_CHECKING:
         projected_area,
         projected_length,
     )
-    from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
-    from hepinggis.analysis.points import count_points_by_zone, count_points_in_parquet
-    from hepinggis.analysis.projects import prepare_projects
     from hepinggis.build import build
-    from hepinggis.io import coords, postgis
+    from hepinggis.io import postgis
     from hepinggis.io._staging import verify_package
+    from hepinggis.io.adopt import adopt
     from hepinggis.io.exchange import export, read_export
     from hepinggis.io.importer import ImportResult, read_projects
     from hepinggis.monitor.changes import project_changes
     from hepinggis.monitor.evaluate import evaluate, zone_summary
     from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals, write_template
-    from hepinggis.plan._layer_source import use_layers
-    from hepinggis.plan.adopt import adopt
+    from hepinggis.plan.by_jiedao import projects_by_jiedao
     from hepinggis.plan.check import CheckReport, check
     from hepinggis.plan.layers import layer_path, layers, load
     from hepinggis.stats import stats_tables, write_stats

@@ -11,6 +11,7 @@ from hepinggis.errors import (
     CRSMismatchError,
     EmptyLayerError,
     GeographicCRSError,
+    HepingGISError,
     InvalidGeometryError,
     LayerCRSError,
     LayerSchemaError,
@@ -22,36 +23,51 @@ __all__ = ["require_column", "require_ids", "require_layer", "require_projected"
 
 def require_layer(frame: gpd.GeoDataFrame, what: str, *, polygons: bool = False, allow_empty: bool = False) -> None:
     """A GeoDataFrame with a CRS and valid, non-empty geometries (polygons if asked); it must have
-    features unless ``allow_empty`` (a project list of none is a list, not an error)."""
+    features unless ``allow_empty`` (a project list of none is a list, not an error).
+
+    Every problem is found before raising, as osmnx's ``_validate`` does: one error lists every
+    row with an empty or invalid geometry (and a missing CRS, and geometries that are not
+    polygons) at once, in Chinese, so that one round of fixes suffices. The error is of the class
+    of the first problem (CRS before geometry before type) and carries the list as ``problems``.
+    """
     if not isinstance(frame, gpd.GeoDataFrame):
         raise LayerSchemaError(f"{what}: expected a GeoDataFrame, got {type(frame).__name__}")
     if len(frame) == 0 and not allow_empty:
-        raise EmptyLayerError(f"{what}: the layer has no features")
+        raise EmptyLayerError(f"{what}: the layer has no features（图层没有要素）")
+    found: list[tuple[type[HepingGISError], str]] = []
     if frame.crs is None:
-        raise LayerCRSError(f"{what}: the layer has no CRS; set it (frame.set_crs(…)) — hepinggis does not guess")
+        found.append((LayerCRSError, "图层没有坐标系 (no CRS)；请先设置（frame.set_crs(…)），hepinggis 不猜测坐标系"))
     geoms = frame.geometry.values
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        raise InvalidGeometryError(f"{what}: row {_label(frame, missing)} has an empty geometry")
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        i = int(invalid.nonzero()[0][0])
-        raise InvalidGeometryError(
-            f"{what}: row {_label(frame, invalid)} has an invalid geometry: "
-            f"{shapely.is_valid_reason(geoms[i])} (fix it with shapely.make_valid)"
+    for i in missing.nonzero()[0]:
+        found.append((InvalidGeometryError, f"{_label(frame, int(i))}：几何为空 (empty geometry)"))
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    for i in invalid.nonzero()[0]:
+        reason = shapely.is_valid_reason(geoms[int(i)])
+        found.append(
+            (InvalidGeometryError, f"{_label(frame, int(i))}：几何无效 {reason}（可用 shapely.make_valid 修复）")
         )
     if polygons:
-        kinds = set(frame.geom_type)
+        kinds = set(frame.geom_type.dropna())
         if not kinds <= {"Polygon", "MultiPolygon"}:
-            raise LayerSchemaError(f"{what}: expected polygons, found {', '.join(sorted(kinds))}")
+            found.append((LayerSchemaError, f"应为面 (expected polygons)，实为 {', '.join(sorted(kinds))}"))
+    if found:
+        lines = "\n  ".join(text for _, text in found[:_SHOWN])
+        more = f"\n  ……另有 {len(found) - _SHOWN} 处" if len(found) > _SHOWN else ""
+        error = found[0][0](f"{what}：{len(found)} 处问题：\n  {lines}{more}")
+        error.problems = tuple(text for _, text in found)
+        raise error
 
 
-def _label(frame: gpd.GeoDataFrame, mask: Iterable[bool]) -> str:
-    i = next(k for k, m in enumerate(mask) if m)
+#: How many problems an error message lists (all are in the error's ``problems``).
+_SHOWN = 20
+
+
+def _label(frame: gpd.GeoDataFrame, i: int) -> str:
     idx = frame.index[i]
     fid = frame["id"].iloc[i] if "id" in frame.columns else None
     where = f"{frame['row'].iloc[i]} of the file" if "row" in frame.columns else f"{idx!r}"  # an import's own numbers
-    return where + (f" (id {fid!r})" if fid is not None else "")
+    return f"row {where}" + (f" (id {fid!r})" if fid is not None else "")
 
 
 def require_same_crs(*frames: tuple[str, gpd.GeoDataFrame]) -> None:

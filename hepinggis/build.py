@@ -17,15 +17,15 @@ from hepinggis._workers import worker_pool
 from hepinggis.analysis.assign import projects_by_zone
 from hepinggis.analysis.overlap import overlap_analysis
 from hepinggis.analysis.projects import prepare_projects
+from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.base._layer_source import boundary_credit
+from hepinggis.base._style import PLAN_TITLE_ZH, SOURCE_ZH
 from hepinggis.io._staging import staged_folder
 from hepinggis.io.importer import ImportResult
-from hepinggis.maps._credits import PLAN_CREDIT_ZH, projects_credit
 from hepinggis.maps._leaflet import esc
-from hepinggis.maps._style import PLAN_TITLE_ZH, SOURCE_ZH
 from hepinggis.maps.interactive import choropleth_map, overview_map, save_html, zone_map
 from hepinggis.maps.static import static_map
 from hepinggis.plan._compare import compare_boundaries
-from hepinggis.plan._layer_source import boundary_credit
 from hepinggis.plan.layers import load
 from hepinggis.stats import CHINESE_HEADERS, write_stats
 

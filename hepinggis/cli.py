@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from hepinggis._paths import REFERENCE_OUTLINE, data_dir, refuse_installed
-from hepinggis.errors import HepingGISError, Terminated
+from hepinggis.errors import HepingGISError, Terminated, UsageError
 
 if TYPE_CHECKING:
     from hepinggis.io.importer import ImportResult
@@ -57,10 +57,6 @@ def _cmd_digitize(args: argparse.Namespace) -> int:
     for name, path in digitize(out, src_dir=src, outline_file=outline, lines_file=args.lines).items():
         print(f"{name:15s} {path}")
     return 0
-
-
-class UsageError(HepingGISError):
-    """A command-line option that cannot be used as given (exit code 2)."""
 
 
 def _columns(pairs: list[str]) -> dict[str, str]:
@@ -206,8 +202,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     )
     print(f"exported {'all layers' if not args.layer else ', '.join(args.layer)} as {fmt} to {path} (verified)")
     if args.qgis_project is not None:
-        from hepinggis.maps._qgis import write_qgis_project
-        from hepinggis.plan._catalogue import catalogue
+        from hepinggis.base._catalogue import catalogue
+        from hepinggis.base._qgis import write_qgis_project
 
         if fmt != "gpkg":
             raise UsageError("--qgis-project goes with a GeoPackage export")
@@ -317,7 +313,7 @@ def _layers_option(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_adopt(args: argparse.Namespace) -> int:
-    from hepinggis.plan.adopt import adopt
+    from hepinggis.io.adopt import adopt
 
     refuse_installed(args.out, command="adopt")
     frame = adopt(
@@ -585,7 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:  # library warnings would break the one-line rule; what matters is in the report
         warnings.simplefilter("ignore")
     try:
-        from hepinggis.plan._layer_source import use_layers
+        from hepinggis.base._layer_source import use_layers
 
         with use_layers(getattr(args, "layers", None)):
             code: int = args.func(args)

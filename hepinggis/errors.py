@@ -1,10 +1,27 @@
-"""Domain exceptions: every error hepinggis raises on purpose derives from `HepingGISError`."""
+"""Domain exceptions: every error hepinggis raises on purpose derives from `HepingGISError` and
+from the built-in exception it resembles (``ValueError`` for bad content or options, ``OSError``
+for files that cannot be read or written, ``KeyError`` for unknown names, ``PermissionError`` for
+what is refused), so that callers may catch either. Every exception class of the package is
+defined here (tests/test_errors_defined.py); the modules that raise them re-import them, so the
+old import locations keep working.
+
+`Terminated` is the one exception: it is a ``SystemExit`` so that ``except Exception`` in cleanup
+code cannot swallow a stop signal.
+"""
 
 from __future__ import annotations
 
 __all__ = [
+    "AccountError",
+    "AdoptError",
+    "BadUpload",
+    "CRSMismatchError",
+    "CoordinateError",
     "DbfEncodingError",
     "DigitizeError",
+    "EmptyLayerError",
+    "ExportError",
+    "GeographicCRSError",
     "HepingGISError",
     "ImportFileError",
     "InstalledPackageError",
@@ -13,14 +30,23 @@ __all__ = [
     "LayerCRSError",
     "LayerFileError",
     "LayerSchemaError",
+    "LoginRefused",
     "NoFiguresError",
+    "StoreBackupError",
     "Terminated",
+    "UnknownIdError",
     "UnknownLayerError",
+    "UploadTooLarge",
+    "UsageError",
 ]
 
 
 class HepingGISError(Exception):
     """Base class of every hepinggis error."""
+
+    #: Every problem found, where a check collects them all before raising (its message may list
+    #: only the first ones).
+    problems: tuple[str, ...] = ()
 
 
 class InvalidOptionError(HepingGISError, ValueError):
@@ -34,19 +60,19 @@ class UnknownLayerError(HepingGISError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-class LayerFileError(HepingGISError):
+class LayerFileError(HepingGISError, OSError):
     """A layer file that is missing or cannot be read as GeoJSON."""
 
 
-class LayerSchemaError(HepingGISError):
+class LayerSchemaError(HepingGISError, ValueError):
     """A layer whose fields, ids or geometry types break the catalogue's schema."""
 
 
-class LayerCRSError(HepingGISError):
+class LayerCRSError(HepingGISError, ValueError):
     """A layer or input whose coordinate reference system is missing or not the one required."""
 
 
-class InvalidGeometryError(HepingGISError):
+class InvalidGeometryError(HepingGISError, ValueError):
     """A feature whose geometry is empty or not valid (OGC rules)."""
 
 
@@ -54,7 +80,7 @@ class InstalledPackageError(HepingGISError, PermissionError):
     """A command would rewrite the layers inside an installed package instead of a checkout."""
 
 
-class DigitizeError(HepingGISError):
+class DigitizeError(HepingGISError, ValueError):
     """The digitizing sources do not produce a clean partition of the district."""
 
 
@@ -82,7 +108,7 @@ class Terminated(SystemExit):
     handler, so that the workers are killed and the caller's cleanup runs; exit status 143)."""
 
 
-class ImportFileError(HepingGISError):
+class ImportFileError(HepingGISError, ValueError):
     """A project file that cannot be read at all (format, encoding, sheet, CRS, unit)."""
 
 
@@ -98,5 +124,44 @@ class AccountError(HepingGISError, ValueError):
     """A user account that cannot be created or changed as asked (bad name, role or password)."""
 
 
-class StoreBackupError(HepingGISError):
+class StoreBackupError(HepingGISError, ValueError):
     """A store dump that cannot be written or restored (bad archive, store not empty)."""
+
+
+class UsageError(HepingGISError, ValueError):
+    """A command-line option that cannot be used as given (exit code 2)."""
+
+
+class AdoptError(HepingGISError, ValueError):
+    """A file that cannot be adopted: names that do not match, a missing CRS, broken geometry."""
+
+
+class CoordinateError(HepingGISError, ValueError):
+    """A coordinate system that is unknown, or coordinates that do not fit the one declared."""
+
+
+class ExportError(HepingGISError, OSError):
+    """An export that could not be written, or whose read-back differs from what was meant."""
+
+
+class BadUpload(HepingGISError, ValueError):
+    """An upload refused for its type or content (HTTP 400 or 415)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UploadTooLarge(HepingGISError, ValueError):
+    """An upload above ``--max-upload`` (HTTP 413)."""
+
+
+class LoginRefused(HepingGISError, PermissionError):
+    """A login that is refused: ``status`` (401 or 429), a Chinese message, and the audit reason."""
+
+    def __init__(self, status: int, message: str, reason: str, *, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.reason = reason
+        self.retry_after = retry_after

@@ -17,8 +17,8 @@ import pytest
 from _chromium import Visit
 
 import hepinggis
+from hepinggis.base.coords import wgs84_to_gcj02
 from hepinggis.errors import HepingGISError
-from hepinggis.io.coords import wgs84_to_gcj02
 from hepinggis.io.exchange import export, read_export
 from hepinggis.maps import choropleth_map, overview_map, save_html, zone_map
 from hepinggis.maps.static import static_map

@@ -56,7 +56,7 @@ def test_old_module_aliases_and_build_function() -> None:
     from hepinggis.build import build
 
     assert hepinggis.build is build and callable(hepinggis.build)  # importing the module kept the function
-    assert hepinggis.coords.__name__ == hepinggis.coords.__spec__.name == "hepinggis.io.coords"
+    assert hepinggis.coords.__name__ == hepinggis.coords.__spec__.name == "hepinggis.base.coords"
     assert hepinggis.coords.wgs84_to_gcj02 is wgs84_to_gcj02
     assert hepinggis.postgis.__name__ == "hepinggis.io.postgis"
     assert hepinggis.projects.prepare_projects is hepinggis.prepare_projects

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hepinggis.base.coords import wgs84_to_bd09, wgs84_to_gcj02
 from hepinggis.io._synthetic import synthetic_projects
-from hepinggis.io.coords import wgs84_to_bd09, wgs84_to_gcj02
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "registers"
 

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hepinggis._strict import require_column, require_layer, require_same_crs
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import HepingGISError, InvalidOptionError, LayerSchemaError
 
 __all__ = ["apportion_to_zones"]

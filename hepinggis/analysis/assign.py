@@ -8,8 +8,8 @@ import pandas as pd
 import shapely
 
 from hepinggis._strict import require_column, require_layer, require_same_crs
-from hepinggis.analysis.measure import geodesic_area, geodesic_area_of, geodesic_length, geodesic_length_of
 from hepinggis.analysis.projects import PROJECT_DEFAULTS
+from hepinggis.base.measure import geodesic_area, geodesic_area_of, geodesic_length, geodesic_length_of
 
 __all__ = ["projects_by_jiedao", "projects_by_zone", "projects_outside", "zone_of", "zone_shares"]
 
@@ -178,7 +178,7 @@ def projects_by_zone(
 
 def projects_by_jiedao(
     projects: gpd.GeoDataFrame,
-    jiedao: gpd.GeoDataFrame | None = None,
+    jiedao: gpd.GeoDataFrame,
     *,
     jiedao_id: str = "id",
     category: str = "category",
@@ -187,8 +187,8 @@ def projects_by_jiedao(
 ) -> pd.DataFrame:
     """Per 街道: the same table as `projects_by_zone`, for the 街道 (sub-district) layer.
 
-    ``jiedao`` defaults to the bundled layer (the district's ten 街道, or the adopted ones under
-    `hepinggis.use_layers`); it must be in the CRS of ``projects``. Every 街道 has a row, in layer
+    ``jiedao`` is the 街道 layer, in the CRS of ``projects`` (`hepinggis.projects_by_jiedao`, in
+    `hepinggis.plan.by_jiedao`, defaults it to the bundled or adopted layer). Every 街道 has a row, in layer
     order, indexed by its id (``jiedao_id``), also where it holds no project. The columns are
     ``name_zh`` (and ``zone_id``, the zone the 街道 lies in, where the layer has them), then as in
     `projects_by_zone`: ``projects`` (share-weighted), ``projects_any_share`` (the count),
@@ -198,14 +198,10 @@ def projects_by_jiedao(
     Examples
     --------
     >>> import hepinggis
-    >>> table = hepinggis.projects_by_jiedao(hepinggis.load("projects"))
+    >>> table = projects_by_jiedao(hepinggis.load("projects"), hepinggis.load("jiedao"))
     >>> table.index.name, len(table), table.loc["nanhu", "name_zh"]
     ('jiedao_id', 10, '南湖街道')
     """
-    if jiedao is None:
-        from hepinggis.plan.layers import load  # the plan stage imports this module: import when called
-
-        jiedao = load("jiedao")
     out = _summary(
         projects,
         jiedao,

@@ -9,7 +9,7 @@ import shapely
 from shapely.geometry import LineString
 
 from hepinggis._strict import require_column, require_ids, require_layer, require_same_crs
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import InvalidOptionError, LayerSchemaError
 
 __all__ = ["along_axis", "in_belt"]

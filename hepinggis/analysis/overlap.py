@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 from hepinggis._strict import require_column, require_layer, require_same_crs
-from hepinggis.analysis.measure import geodesic_area, geodesic_area_of
+from hepinggis.base.measure import geodesic_area, geodesic_area_of
 
 __all__ = ["overlap_analysis", "overlap_matrix"]
 

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from hepinggis._strict import require_layer
+from hepinggis.base._style import CATEGORY_COLORS, EXTRA_COLORS
 from hepinggis.errors import LayerSchemaError
-from hepinggis.maps._style import CATEGORY_COLORS, EXTRA_COLORS
 
 __all__ = [
     "MARKER_GAP_M",

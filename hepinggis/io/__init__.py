@@ -12,7 +12,7 @@ __all__ = ["RegisterPreview", "preview_register"]
 
 def __getattr__(name: str) -> Any:
     """``preview_register`` and ``RegisterPreview`` from `hepinggis.io.preview`, imported on first
-    use (so that ``import hepinggis.io.coords`` stays light)."""
+    use (so that ``import hepinggis.base.coords`` stays light)."""
     if name in __all__:
         from hepinggis.io import preview
 

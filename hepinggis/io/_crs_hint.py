@@ -10,7 +10,7 @@ import re
 import numpy as np
 import shapely
 
-from hepinggis.io.coords import to_wgs84
+from hepinggis.base.coords import to_wgs84
 
 __all__ = ["CANDIDATES", "CRS_ZH", "count_inside", "crs_from_text", "metres_hint", "propose_crs"]
 

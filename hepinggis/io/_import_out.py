@@ -12,9 +12,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hepinggis.errors import HepingGISError
+from hepinggis.errors import ExportError, HepingGISError
 from hepinggis.io._sheets import write_csv
-from hepinggis.io.exchange import ExportError, export
+from hepinggis.io.exchange import export
 
 __all__ = ["SUFFIXES", "write_imported"]
 

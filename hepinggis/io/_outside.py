@@ -8,8 +8,8 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from hepinggis.base.coords import to_wgs84
 from hepinggis.io._import_report import Report
-from hepinggis.io.coords import to_wgs84
 from hepinggis.plan.layers import load
 
 __all__ = ["OUTSIDE_M", "warn_outside"]

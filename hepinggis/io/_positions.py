@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hepinggis.base.coords import to_wgs84
 from hepinggis.io._cells import number_cells, text_cells
 from hepinggis.io._import_report import Rejections
 from hepinggis.io._tables import RawTable
-from hepinggis.io.coords import to_wgs84
 
 __all__ = ["FAR_KM", "GEOMETRY_TYPES", "geometries", "geometry_positions", "xy_positions"]
 

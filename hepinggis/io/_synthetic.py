@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hepinggis.io.coords import wgs84_to_gcj02
+from hepinggis.base.coords import wgs84_to_gcj02
 from hepinggis.plan.layers import load
 
 __all__ = ["synthetic_projects", "write_register"]

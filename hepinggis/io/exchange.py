@@ -24,10 +24,10 @@ import pandas as pd
 import shapely
 
 from hepinggis.analysis.projects import prepare_projects
-from hepinggis.errors import HepingGISError
+from hepinggis.base._catalogue import LayerSpec, catalogue
+from hepinggis.base._qgis import write_layer_styles
+from hepinggis.errors import ExportError
 from hepinggis.io._sheets import write_workbook
-from hepinggis.maps._qgis import write_layer_styles
-from hepinggis.plan._catalogue import LayerSpec, catalogue
 from hepinggis.plan.layers import load
 
 __all__ = ["FORMATS", "ExportError", "export", "read_export", "shapefile_fields"]
@@ -36,10 +36,6 @@ __all__ = ["FORMATS", "ExportError", "export", "read_export", "shapefile_fields"
 FORMATS: dict[str, bool] = {"gpkg": True, "xlsx": True, "shp": False, "geojson": False, "kml": False}
 _PROJECTED_OK = {"gpkg", "shp"}
 _TOLERANCE = {"EPSG:4326": 1e-7, "EPSG:4550": 0.01, "EPSG:4529": 0.01}
-
-
-class ExportError(HepingGISError):
-    """An export that could not be written, or whose read-back differs from what was meant."""
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from hepinggis.base._credits import credit_list
+from hepinggis.base.coords import SUPPORTED_CRS, normalise_crs
 from hepinggis.errors import ImportFileError
 from hepinggis.io._cells import amounts, number_cells, text_cells, without_controls
 from hepinggis.io._columns import COLUMN_NAMES, find_columns, leaf, looks_like_header, name_position
@@ -29,8 +31,6 @@ from hepinggis.io._prepare import Prepared, frame_positions, prepare_rows
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.io._tables import RawTable, read_raw
 from hepinggis.io._units import ColumnUnit, column_unit
-from hepinggis.io.coords import SUPPORTED_CRS, normalise_crs
-from hepinggis.maps._credits import credit_list
 
 __all__ = ["COLUMN_NAMES", "ImportFileError", "ImportResult", "read_projects"]
 

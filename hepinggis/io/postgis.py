@@ -13,8 +13,8 @@ from typing import Any
 import geopandas as gpd
 
 from hepinggis._strict import require_ids
+from hepinggis.base._catalogue import catalogue
 from hepinggis.errors import HepingGISError
-from hepinggis.plan._catalogue import catalogue
 from hepinggis.plan._validate import find_problems, raise_problems
 from hepinggis.plan.layers import load
 

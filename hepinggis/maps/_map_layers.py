@@ -14,11 +14,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hepinggis.analysis.measure import geodesic_area, geodesic_length
 from hepinggis.analysis.projects import marker_freedom
-from hepinggis.io.coords import wgs84_to_gcj02
+from hepinggis.base._credits import boundary_label
+from hepinggis.base._style import (
+    AXIS_COLORS,
+    BELT_COLOR,
+    SEGMENT_DASH,
+    ZONE_COLORS,
+    ZONE_FILL_OPACITY,
+    ZONE_SHORT_ZH,
+)
+from hepinggis.base._texts import plan_source_zh
+from hepinggis.base.coords import wgs84_to_gcj02
+from hepinggis.base.measure import geodesic_area, geodesic_length
 from hepinggis.maps._area_stats import AreaCounts, jiedao_rows, zone_rows
-from hepinggis.maps._credits import boundary_label
 from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc, label
 from hepinggis.maps._project_layer import (
     GRID_SHOWN_ABOVE,
@@ -27,16 +36,7 @@ from hepinggis.maps._project_layer import (
     project_block,
     project_legend_rows,
 )
-from hepinggis.maps._style import (
-    AXIS_COLORS,
-    BELT_COLOR,
-    SEGMENT_DASH,
-    ZONE_COLORS,
-    ZONE_FILL_OPACITY,
-    ZONE_SHORT_ZH,
-)
 from hepinggis.maps._web import feature_collection, label_points, marker_points, popup_table
-from hepinggis.plan._texts import plan_source_zh
 from hepinggis.plan.layers import load
 
 __all__ = [

@@ -41,13 +41,13 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from hepinggis.analysis.measure import MEASURE_CRS
 from hepinggis.analysis.projects import SITED, category_order
+from hepinggis.base._style import CATEGORY_ZH, STATUS_ZH
+from hepinggis.base._texts import doc_title, location_zh
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.maps._classes import class_labels, nice_breaks
 from hepinggis.maps._leaflet import STREET_ZOOM, GeoJsonOverlay, _Payloads, esc, to_js, use_assets
-from hepinggis.maps._style import CATEGORY_ZH, STATUS_ZH
 from hepinggis.maps._web import feature_collection
-from hepinggis.plan._texts import doc_title, location_zh
 
 __all__ = [
     "CANVAS_ABOVE",

@@ -12,8 +12,8 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
-from hepinggis.analysis.measure import MEASURE_CRS
-from hepinggis.io.coords import wgs84_to_gcj02
+from hepinggis.base.coords import wgs84_to_gcj02
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.maps._leaflet import esc
 
 __all__ = ["feature_collection", "label_points", "marker_point", "marker_points", "popup_table"]

@@ -21,11 +21,14 @@ from folium.plugins import Fullscreen, MeasureControl
 
 from hepinggis._strict import require_ids
 from hepinggis.analysis.assign import zone_shares
-from hepinggis.analysis.measure import geodesic_area
 from hepinggis.analysis.projects import SITED, category_colors, marker_freedom, prepare_projects
+from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.base._layer_source import boundary_credit
+from hepinggis.base._style import PLAN_TITLE_ZH, SOURCE_ZH, ZONE_SHORT_ZH
+from hepinggis.base._texts import plan_source_zh
+from hepinggis.base.measure import geodesic_area
 from hepinggis.errors import HepingGISError
 from hepinggis.maps._area_stats import area_counts
-from hepinggis.maps._credits import PLAN_CREDIT_ZH, projects_credit
 from hepinggis.maps._leaflet import HtmlControl, esc, inline_assets, new_map, notebook_assets, use_assets, write_page
 from hepinggis.maps._map_layers import (
     axes_layer,
@@ -39,11 +42,8 @@ from hepinggis.maps._map_layers import (
     zone_layer,
     zone_of_markers,
 )
-from hepinggis.maps._style import PLAN_TITLE_ZH, SOURCE_ZH, ZONE_SHORT_ZH
 from hepinggis.maps._web import marker_points
 from hepinggis.maps.basemaps import Basemap, basemap
-from hepinggis.plan._layer_source import boundary_credit
-from hepinggis.plan._texts import plan_source_zh
 from hepinggis.plan.layers import layer_metadata, load
 
 __all__ = ["choropleth_map", "notebook_assets", "overview_map", "save_html", "zone_map"]

@@ -29,12 +29,10 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from hepinggis._strict import require_ids
-from hepinggis.analysis.measure import MEASURE_CRS
 from hepinggis.analysis.projects import SITED, category_colors, category_order, marker_freedom, prepare_projects
-from hepinggis.errors import HepingGISError
-from hepinggis.maps._classes import class_labels, nice_breaks
-from hepinggis.maps._credits import PLAN_CREDIT_ZH, boundary_label, projects_credit
-from hepinggis.maps._style import (
+from hepinggis.base._credits import PLAN_CREDIT_ZH, boundary_label, projects_credit
+from hepinggis.base._layer_source import boundary_credit
+from hepinggis.base._style import (
     AXIS_COLORS,
     BELT_COLOR,
     CATEGORY_ZH,
@@ -44,8 +42,10 @@ from hepinggis.maps._style import (
     ZONE_FILL_OPACITY,
     ZONE_SHORT_ZH,
 )
+from hepinggis.base.measure import MEASURE_CRS
+from hepinggis.errors import HepingGISError
+from hepinggis.maps._classes import class_labels, nice_breaks
 from hepinggis.maps._web import label_points, marker_points
-from hepinggis.plan._layer_source import boundary_credit
 from hepinggis.plan.layers import load
 
 __all__ = ["CJK_FONT", "MIN_FONT_PT", "PAPER_CM", "Layout", "require_cjk_font", "static_layout", "static_map"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from hepinggis.maps._credits import boundaries_credit
+from hepinggis.base._credits import boundaries_credit
 
 __all__ = ["PLAN_SOURCE_ZH", "credit_lines"]
 

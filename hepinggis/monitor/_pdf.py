@@ -28,8 +28,8 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from hepinggis.analysis.measure import MEASURE_CRS
-from hepinggis.maps._style import PLAN_TITLE_ZH, ZONE_COLORS
+from hepinggis.base._style import PLAN_TITLE_ZH, ZONE_COLORS
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.maps.static import CJK_FONT, MIN_FONT_PT, plain_text, quiet_redraws, require_cjk_font
 from hepinggis.monitor._trend import trend
 from hepinggis.monitor._words import (

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from hepinggis.errors import ImportFileError
 from hepinggis.io._sheets import write_csv, write_workbook
-from hepinggis.io._tables import ImportFileError
 from hepinggis.monitor._doubts import flag_doubts
 from hepinggis.monitor._figures import entry_mode, is_no_data, parse_figure, unit_message, value_rule
 from hepinggis.monitor._sheets import Cell, Grid, read_grid
+from hepinggis.monitor._targets import indicators
 
 __all__ = ["EXAMPLE_MARK", "HEADERS", "OUTCOME_ZH", "PLAN_YEARS", "YEARS", "ActualsResult", "read_actuals"]
 
@@ -294,8 +295,6 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     >>> len(r.values), len(r.rejected)
     (1, 1)
     """
-    from hepinggis.monitor.indicators import indicators
-
     path = Path(path)
     grid = read_grid(path, sheet=sheet, encoding=encoding, accept=_accepts)
     where = f"{path.name}{'（' + grid.where() + '）' if grid.sheet else ''}"

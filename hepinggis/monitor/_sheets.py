@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hepinggis.io._tables import ImportFileError, detect_encoding
+from hepinggis.errors import ImportFileError
+from hepinggis.io._tables import detect_encoding
 
 __all__ = ["Cell", "Grid", "read_grid"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from hepinggis.maps._style import ZONE_SHORT_ZH
+from hepinggis.base._style import ZONE_SHORT_ZH
 from hepinggis.monitor.evaluate import JUDGED, STATUS_ZH
 
 __all__ = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hepinggis.maps._credits import boundaries_credit
+from hepinggis.base._credits import boundaries_credit
 from hepinggis.monitor._figures import ENTRY_ZH
 from hepinggis.monitor._words import STATUS_ZH, Coverage, target_name
 from hepinggis.monitor.changes import CHANGE_ZH

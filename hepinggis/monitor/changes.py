@@ -10,8 +10,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from hepinggis.analysis.measure import MEASURE_CRS
 from hepinggis.analysis.projects import prepare_projects
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import HepingGISError
 from hepinggis.io.importer import ImportResult, read_projects
 from hepinggis.plan.layers import load

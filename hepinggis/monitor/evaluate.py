@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from hepinggis.errors import InvalidOptionError
-from hepinggis.monitor.indicators import ActualsResult, indicators
+from hepinggis.monitor._read_actuals import ActualsResult
+from hepinggis.monitor._targets import indicators, target_words
 
 __all__ = [
     "BEHIND_RATIO",
@@ -452,40 +453,6 @@ def _rule_words(row: dict[str, object]) -> str:
         if row[key]:
             parts.append(f"{label}：{row[key]}")
     return "；".join(parts)
-
-
-def _num(x: float) -> str:
-    return f"{x:,.2f}".rstrip("0").rstrip(".") if abs(x) < 1000 else f"{x:,.0f}"
-
-
-def target_words(ind: dict[str, Any], base: object) -> str:
-    """The plan's target in words with its unit, and the absolute figure where the plan gives a
-    rate or a multiple and the base is known (``年均增长 ≥ 5%（2025年需达 127.63亿元）``)."""
-    kind, unit = str(ind["kind"]), ind["unit"] if isinstance(ind["unit"], str) else ""
-    if kind == "qualitative":
-        return "定性目标（文字表述，不设数值）"
-    target, end = float(ind["target"]), int(ind["target_year"])
-    base_ok = isinstance(base, (int, float)) and math.isfinite(float(base)) and float(base) > 0
-    if kind == "share_at_least":
-        return f"{end}年 ≥ {_num(target)}%"
-    if kind == "share_at_most":
-        return f"{end}年 ≤ {_num(target)}%"
-    if kind == "count_at_least":
-        if ind["basis"] == "per_year":
-            word = "每年" if ind.get("per_year_rule") == "each" else "年均"
-            return f"{word} ≥ {_num(target)}{unit}"
-        if ind["basis"] == "cumulative":
-            return f"2021–{end}年累计 ≥ {_num(target)}{unit}"
-        return f"{end}年 ≥ {_num(target)}{unit}"
-    years = end - int(ind["base_year"])
-    if kind == "annual_growth_at_least":
-        span = (
-            f"（规划区间 {_num(target)}%–{_num(float(ind['target_max']))}%）" if pd.notna(ind.get("target_max")) else ""
-        )
-        need = f"；{end}年需达 {_num(float(base) * (1 + target / 100) ** years)}{unit}" if base_ok else ""  # type: ignore[arg-type]
-        return f"年均增长 ≥ {_num(target)}%{span}{need}"
-    need = f"；{end}年需达 {_num(float(base) * target)}{unit}" if base_ok else ""  # type: ignore[arg-type]
-    return f"{end}年为{int(ind['base_year'])}年的 {_num(target)} 倍{need}"
 
 
 def zone_summary(results: pd.DataFrame) -> pd.DataFrame:

@@ -9,8 +9,6 @@ here) reads it back — XLSX or CSV, GBK or UTF-8 — row by row: every row is r
 
 from __future__ import annotations
 
-import functools
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -19,60 +17,15 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from hepinggis._paths import data_dir
-from hepinggis.errors import LayerSchemaError
-from hepinggis.io._tables import ImportFileError
+from hepinggis.errors import ImportFileError
 from hepinggis.monitor._figures import ENTRY_ZH
 from hepinggis.monitor._read_actuals import HEADERS, YEARS, ActualsResult, read_actuals
+from hepinggis.monitor._targets import KINDS, indicators, target_words
 
 __all__ = ["KINDS", "YEARS", "ActualsResult", "indicators", "read_actuals", "write_template"]
 
-KINDS = (
-    "count_at_least",
-    "share_at_least",
-    "share_at_most",
-    "annual_growth_at_least",
-    "multiple_of_base",
-    "qualitative",
-)
-
-
-def indicators(path: Path | None = None) -> pd.DataFrame:
-    """The plan's targets, one row each, validated (unique ids, known kinds, numeric targets).
-
-    Examples
-    --------
-    >>> table = indicators()
-    >>> int((table["kind"] != "qualitative").sum()), int((table["kind"] == "qualitative").sum())
-    (51, 9)
-    >>> int(((table["target_id"] == "district") & (table["kind"] != "qualitative")).sum())
-    29
-    """
-    path = path or data_dir() / "src" / "indicators.json"
-    return _loaded(str(path), path.stat().st_mtime_ns).copy()  # a copy: callers may change theirs
-
-
-@functools.lru_cache(maxsize=4)
-def _loaded(path: str, mtime_ns: int) -> pd.DataFrame:
-    """The validated table of ``path`` (read once per file version: every page asks for it)."""
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    table = pd.DataFrame(data["indicators"])
-    dup = table["id"][table["id"].duplicated()].tolist()
-    if dup:
-        raise LayerSchemaError(f"indicators: id {dup[0]!r} is used twice")
-    bad = sorted(set(table["kind"]) - set(KINDS))
-    if bad:
-        raise LayerSchemaError(f"indicators: unknown kind(s) {', '.join(bad)}; kinds: {', '.join(KINDS)}")
-    quantitative = table["kind"] != "qualitative"
-    if table.loc[quantitative, "target"].isna().any():
-        raise LayerSchemaError("indicators: a quantitative indicator has no target value")
-    return table
-
 
 def _target_text(row: pd.Series) -> str:
-    from hepinggis.monitor.evaluate import target_words
-
     return target_words({str(k): v for k, v in row.items()}, None)
 
 

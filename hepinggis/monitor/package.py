@@ -17,13 +17,13 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from hepinggis.base._style import PLAN_TITLE_ZH, ZONE_SHORT_ZH
 from hepinggis.errors import NoFiguresError
 from hepinggis.io._sheets import write_workbook
 from hepinggis.io._staging import note_in_manifest, staged_folder
 from hepinggis.io.importer import ImportResult
 from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc
 from hepinggis.maps._map_layers import legend, zone_layer
-from hepinggis.maps._style import PLAN_TITLE_ZH, ZONE_SHORT_ZH
 from hepinggis.maps._web import feature_collection, label_points
 from hepinggis.maps.interactive import _bounds, _start, _title, save_html
 from hepinggis.monitor._credits import credit_lines

@@ -11,8 +11,8 @@ import pandas as pd
 import shapely
 
 from hepinggis.analysis.assign import zone_of
-from hepinggis.analysis.measure import MEASURE_CRS, geodesic_area, geodesic_area_of
-from hepinggis.plan._layer_source import ADOPTABLE, active_layers, adopted_names, use_layers
+from hepinggis.base._layer_source import ADOPTABLE, active_layers, adopted_names, use_layers
+from hepinggis.base.measure import MEASURE_CRS, geodesic_area, geodesic_area_of
 from hepinggis.plan._partial import jiedao_zone_mismatch
 from hepinggis.plan.layers import load
 

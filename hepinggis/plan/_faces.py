@@ -15,8 +15,8 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
+from hepinggis.base._catalogue import LayerSpec, catalogue
 from hepinggis.errors import DigitizeError
-from hepinggis.plan._catalogue import LayerSpec, catalogue
 from hepinggis.plan._geojson import DECIMALS, normalise
 from hepinggis.plan._network import Network, edge_stretch, snap_ends, to_lonlat, to_metric
 

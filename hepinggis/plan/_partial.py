@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 from hepinggis.analysis.assign import zone_of
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 
 __all__ = ["IOU_WARNING", "jiedao_zone_mismatch", "zone_jiedao_warnings"]
 

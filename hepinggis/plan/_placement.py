@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 
 __all__ = ["CANDIDATES", "MAX_OFFSET_M", "placement_problem"]
 

@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 
 __all__ = ["FAR_OUTSIDE_M", "MIN_AREA_M2", "TilingIssue", "tiling_issues"]
 

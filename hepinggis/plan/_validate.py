@@ -14,8 +14,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from hepinggis.base._catalogue import LayerSpec
 from hepinggis.errors import HepingGISError, InvalidGeometryError, LayerCRSError, LayerSchemaError
-from hepinggis.plan._catalogue import LayerSpec
 
 __all__ = ["Problem", "find_problems", "is_wgs84", "raise_problems"]
 

@@ -22,7 +22,7 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from hepinggis._paths import data_dir
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import LayerSchemaError
 
 __all__ = ["anchor_facts", "anchors", "line_accuracy"]

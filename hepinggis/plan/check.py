@@ -17,7 +17,9 @@ import pyogrio
 import shapely
 
 from hepinggis._paths import data_dir
-from hepinggis.analysis.measure import (
+from hepinggis.base._catalogue import catalogue
+from hepinggis.base._layer_source import ADOPTABLE, adopted_names, layer_source
+from hepinggis.base.measure import (
     geodesic_area,
     geodesic_area_of,
     geodesic_length,
@@ -25,8 +27,6 @@ from hepinggis.analysis.measure import (
     projected_length,
 )
 from hepinggis.errors import LayerFileError
-from hepinggis.plan._catalogue import catalogue
-from hepinggis.plan._layer_source import ADOPTABLE, adopted_names, layer_source
 from hepinggis.plan._partial import IOU_WARNING, jiedao_zone_mismatch, zone_jiedao_warnings
 from hepinggis.plan._tiling import MIN_AREA_M2, tiling_issues
 from hepinggis.plan._validate import Problem, find_problems

@@ -11,9 +11,9 @@ import pandas as pd
 from pyogrio.errors import DataSourceError
 
 from hepinggis._paths import data_dir
+from hepinggis.base._catalogue import LayerSpec, catalogue
+from hepinggis.base._layer_source import layer_source
 from hepinggis.errors import LayerFileError, UnknownLayerError
-from hepinggis.plan._catalogue import LayerSpec, catalogue
-from hepinggis.plan._layer_source import layer_source
 from hepinggis.plan._validate import find_problems, raise_problems
 
 __all__ = ["layer_path", "layers", "load", "read_layer_file"]

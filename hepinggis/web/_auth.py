@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from hepinggis.errors import AccountError
+from hepinggis.errors import AccountError, LoginRefused
 from hepinggis.web._passwords import check_strength, hash_password, needs_rehash, verify_password
 from hepinggis.web._server_schema import login_failures, sessions, users
 
@@ -81,17 +81,6 @@ class LoginPolicy:
     window: float = 900.0
     idle_seconds: float = 1800.0
     max_seconds: float = 8 * 3600.0
-
-
-class LoginRefused(Exception):
-    """A login that is refused: ``status`` (401 or 429), a Chinese message, and the audit reason."""
-
-    def __init__(self, status: int, message: str, reason: str, *, retry_after: float = 0.0) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

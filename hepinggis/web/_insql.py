@@ -73,7 +73,7 @@ def by_area_sql(engine: Engine | Connection, register_id: str, *, layer: str = "
 
 
 def _in_force(data_dir: Path, chosen: str | None) -> dict[str, gpd.GeoDataFrame]:
-    from hepinggis.plan._layer_source import use_layers
+    from hepinggis.base._layer_source import use_layers
     from hepinggis.plan.layers import load
 
     gpkg = Path(data_dir) / "boundaries" / f"{chosen}.gpkg" if chosen else None

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from hepinggis.web._store import Store
+from hepinggis.web._work_light import one_line
 
 __all__ = ["QUICK_KINDS", "WorkerPool", "die_with_parent", "one_line", "wait_job"]
 
@@ -47,12 +48,6 @@ def die_with_parent() -> None:
         return
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-def one_line(text: object) -> str:
-    """One line of at most 300 characters (a job's error as the page shows it)."""
-    line = " ".join(str(text).split()) or "未知错误"
-    return line if len(line) <= 300 else line[:297] + "…"
 
 
 class WorkerPool:

@@ -64,7 +64,7 @@ def propose_crs(xs: np.ndarray, ys: np.ndarray) -> tuple[str | None, str, dict[s
     the district; the winner, why, and the counts."""
     from shapely import contains_xy
 
-    from hepinggis.io.coords import to_wgs84
+    from hepinggis.base.coords import to_wgs84
     from hepinggis.plan.layers import load
 
     ok = np.isfinite(xs) & np.isfinite(ys)

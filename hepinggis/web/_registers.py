@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.background import BackgroundTask
 
+from hepinggis.errors import BadUpload
 from hepinggis.web._store import Store
-from hepinggis.web._uploads import BadUpload
 
 __all__ = [
     "CRS_CHOICES",
@@ -76,7 +76,8 @@ def unlink_after(path: Path) -> BackgroundTask:
 def check_crs(crs: str | None) -> str | None:
     if crs is None or not crs.strip():
         return None
-    from hepinggis.io.coords import CoordinateError, normalise_crs
+    from hepinggis.base.coords import normalise_crs
+    from hepinggis.errors import CoordinateError
 
     try:
         return normalise_crs(crs.strip())

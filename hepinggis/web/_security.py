@@ -37,9 +37,9 @@ from sqlalchemy.engine import Engine
 from starlette.background import BackgroundTask
 from starlette.routing import Match
 
-from hepinggis.errors import AccountError
+from hepinggis.errors import AccountError, LoginRefused
 from hepinggis.web import _audit
-from hepinggis.web._auth import PERMISSION_WORDS, PERMISSIONS, ROLES, Accounts, LoginPolicy, LoginRefused, Session
+from hepinggis.web._auth import PERMISSION_WORDS, PERMISSIONS, ROLES, Accounts, LoginPolicy, Session
 from hepinggis.web._upload_hash import PartHasher
 
 __all__ = ["ROUTE_PERMISSIONS", "SESSION_COOKIE", "flat_routes", "install_security", "is_loopback"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hepinggis.errors import HepingGISError
+from hepinggis.errors import BadUpload, UploadTooLarge
 
 __all__ = [
     "BadUpload",
@@ -27,18 +27,6 @@ _ENVELOPE = 256 * 1024
 ZIP_MAX_UNPACKED = 500 * 1024 * 1024
 ZIP_MAX_MEMBERS = 5000
 ZIP_MAX_RATIO = 200
-
-
-class BadUpload(HepingGISError, ValueError):
-    """An upload refused for its type or content (HTTP 400 or 415)."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class UploadTooLarge(HepingGISError, ValueError):
-    """An upload above ``--max-upload`` (HTTP 413)."""
 
 
 def _mb(n: int) -> str:

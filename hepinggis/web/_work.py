@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import warnings
-import zipfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -18,14 +18,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import insert, update
 
-import hepinggis
+from hepinggis.analysis.assign import projects_by_zone
+from hepinggis.base._layer_source import boundary_credit, use_layers
 from hepinggis.errors import HepingGISError
-from hepinggis.io.importer import ImportResult
-from hepinggis.plan._layer_source import boundary_credit, use_layers
+from hepinggis.io.adopt import adopt
+from hepinggis.io.importer import ImportResult, read_projects
+from hepinggis.monitor.evaluate import evaluate
+from hepinggis.monitor.indicators import read_actuals
+from hepinggis.plan.check import check
+from hepinggis.plan.layers import load
 from hepinggis.web import _schema as s
-from hepinggis.web._jobs import one_line
 from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._work_light import summary
+from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed, one_line, summary, zip_folder
 
 __all__ = ["describe", "run"]
 
@@ -124,12 +128,12 @@ def read_register(store: Store, p: dict[str, Any]) -> ImportResult:
     }
     import inspect
 
-    accepted = inspect.signature(hepinggis.read_projects).parameters
+    accepted = inspect.signature(read_projects).parameters
     if p.get("unit") and "unit" in accepted:
         options["unit"] = p["unit"]
     if "skip_hidden" in accepted:
         options["skip_hidden"] = True
-    return hepinggis.read_projects(path, **options)
+    return read_projects(path, **options)
 
 
 def per_area(
@@ -141,7 +145,7 @@ def per_area(
     (``where``: the area id of each project, as stored with it); a table with lines or polygons
     goes through `hepinggis.projects_by_zone`, which counts a project spanning areas by its share.
     """
-    from hepinggis.analysis.measure import geodesic_area
+    from hepinggis.base.measure import geodesic_area
 
     names = dict(zip(areas["id"], areas["name_zh"], strict=True))
     km2 = dict(zip(areas["id"], geodesic_area(areas), strict=True))
@@ -156,7 +160,7 @@ def per_area(
         money = grouped["inv"].sum(min_count=1).fillna(0).to_dict()
         stated = grouped["inv"].count().to_dict()
     elif len(projects):
-        table = hepinggis.projects_by_zone(projects, areas)
+        table = projects_by_zone(projects, areas)
         counts = table["projects"].to_dict()
         money = table["investment_cny_stated"].to_dict()
         stated = table["n_with_investment"].to_dict()
@@ -175,7 +179,7 @@ def per_area(
 
 def projects_by_jiedao(projects: gpd.GeoDataFrame, where: pd.Series | None = None) -> list[dict[str, Any]]:
     """Per 街道 (helper "maps" adds ``hepinggis.projects_by_jiedao``; until then `per_area`)."""
-    return per_area(projects, hepinggis.load("jiedao"), where)
+    return per_area(projects, load("jiedao"), where)
 
 
 def _where(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -195,7 +199,7 @@ def _project_rows(rid: str, result: ImportResult, zone: pd.Series, jiedao_id: pd
     pr = result.projects
     if not len(pr):
         return []
-    jd_names = dict(zip(hepinggis.load("jiedao")["id"], hepinggis.load("jiedao")["name_zh"], strict=True))
+    jd_names = dict(zip(load("jiedao")["id"], load("jiedao")["name_zh"], strict=True))
     pts = shapely.point_on_surface(pr.geometry.to_numpy())
     lon, lat = shapely.get_x(pts), shapely.get_y(pts)
     wkt = shapely.to_wkt(pr.geometry.to_numpy(), rounding_precision=-1)
@@ -240,7 +244,7 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     with _layers(store):
         result = read_register(store, p)
         store.job_progress(jid, 0.5, "统计各功能区和街道")
-        zones, jiedao = hepinggis.load("zones"), hepinggis.load("jiedao")
+        zones, jiedao = load("zones"), load("jiedao")
         zone_of, jiedao_of = _where(result.projects, zones, "id"), _where(result.projects, jiedao, "id")
         per_zone = per_area(result.projects, zones, zone_of)
         per_jd = projects_by_jiedao(result.projects, jiedao_of)
@@ -357,25 +361,10 @@ class _JobBar:
         pass
 
 
-def zip_folder(folder: Path, dest: Path) -> Path:
-    """Zip every file of ``folder`` (paths relative to it, manifest included) into ``dest``,
-    written beside it and renamed into place."""
-    tmp = dest.with_name(f".{dest.name}.{new_id()}.tmp")
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    zf.write(path, path.relative_to(folder).as_posix())
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return dest
-
-
 def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
-    import importlib
+    import hepinggis.build  # noqa: F401  (the module; the attribute `hepinggis.build` is the function)
 
-    build_module: Any = importlib.import_module("hepinggis.build")  # the module (hepinggis.build is the function)
+    build_module: Any = sys.modules["hepinggis.build"]
 
     jid, rid = job["id"], p["register_id"]
     reg = store.get_register(rid)
@@ -454,15 +443,15 @@ def _figures(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     path = store.file_path(p["sha256"], p["kind"])
     store.job_progress(jid, 0.1, "读取填报数据")
     with _layers(store):
-        result = hepinggis.read_actuals(path)
+        result = read_actuals(path)
         if result.values.empty:  # an empty package would look like a monitoring
             raise NoFiguresError(f"{p['file_name']}：没有读入任何数值：请先填写“数值”栏")
         store.job_progress(jid, 0.4, "评估各项指标")
         year = default_year(result.values)
-        verdicts = hepinggis.evaluate(result, year=year)
+        verdicts = evaluate(result, year=year)
         fid = new_id()
         tmp = store.new_tmp(".html")
-        zones = hepinggis.load("zones")
+        zones = load("zones")
         m = monitor_map(
             verdicts,
             None,
@@ -519,15 +508,13 @@ def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     fig = store.get_figure(fid)
     if fig is None:
         raise HepingGISError("该填报数据已被删除")
-    from hepinggis.web.routes_sign import SIGNED_MESSAGE, is_signed
-
     if is_signed(store.engine, fid):
         raise HepingGISError(SIGNED_MESSAGE)
     store.job_progress(jid, 0.05, "读取填报数据")
     src = store.file_path(fig["sha256"], fig["kind"])
     dest = store.data_dir / "packages" / f"monitor-{fid}"
     with _layers(store):
-        result = hepinggis.read_actuals(src)
+        result = read_actuals(src)
         result.source = str(Path(result.source).with_name(fig["file_name"]))
         store.job_progress(jid, 0.2, "生成监测图、PDF 和工作簿")
         monitor(result, dest)
@@ -574,13 +561,13 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         current = store.get_setting("boundaries")
         if current and (store.data_dir / "boundaries" / f"{current}.gpkg").is_file():
             shutil.copyfile(store.data_dir / "boundaries" / f"{current}.gpkg", out)  # add to the set in force
-        frame = hepinggis.adopt(source, as_layer=p["as_layer"], out=out, layer=p.get("layer") or None)
+        frame = adopt(source, as_layer=p["as_layer"], out=out, layer=p.get("layer") or None)
         store.job_progress(jid, 0.5, "检查边界")
-        report = hepinggis.check(out)
+        report = check(out)
         problems = report.problems.astype(object).where(report.problems.notna(), None)
         store.job_progress(jid, 0.7, "与随附边界比较")
         with use_layers(out):
-            comparison = compare_boundaries(hepinggis.load("projects"))
+            comparison = compare_boundaries(load("projects"))
             credit = boundary_credit()
         comp = {k: _jsonable(v.astype(object).where(v.notna(), None).to_dict("records")) for k, v in comparison.items()}
         check_out = {

@@ -1,11 +1,25 @@
-"""Small helpers shared by the server and the workers (no stage imports)."""
+"""Small helpers shared by the server and the workers (no stage imports): a register's summary,
+a job's one-line error, zipping a package folder, and whether a monitoring package is signed.
+They live here, below `_jobs`, `_work` and `routes_sign`, so that none of those imports another
+in a loop (tests/test_layering.py)."""
 
 from __future__ import annotations
 
 import json
+import os
+import zipfile
+from pathlib import Path
 from typing import Any
 
-__all__ = ["summary"]
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from hepinggis.web._server_schema import signatures
+from hepinggis.web._store import new_id
+
+__all__ = ["SIGNED_MESSAGE", "is_signed", "one_line", "summary", "zip_folder"]
+
+SIGNED_MESSAGE = "该监测成果包已由审核签署，不能修改或重新生成；如需更正，请上传新的填报数据生成新的成果包"
 
 
 def summary(reg: dict[str, Any]) -> dict[str, Any]:
@@ -24,3 +38,33 @@ def summary(reg: dict[str, Any]) -> dict[str, Any]:
         "per_zone": json.loads(reg["per_zone_json"]),
         "per_jiedao": json.loads(reg["per_jiedao_json"]),
     }
+
+
+def one_line(text: object) -> str:
+    """One line of at most 300 characters (a job's error as the page shows it)."""
+    line = " ".join(str(text).split()) or "未知错误"
+    return line if len(line) <= 300 else line[:297] + "…"
+
+
+def zip_folder(folder: Path, dest: Path) -> Path:
+    """Zip every file of ``folder`` (paths relative to it, manifest included) into ``dest``,
+    written beside it and renamed into place."""
+    tmp = dest.with_name(f".{dest.name}.{new_id()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    zf.write(path, path.relative_to(folder).as_posix())
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def is_signed(bind: Engine | Connection, fid: str) -> bool:
+    """True when the monitoring package of figures ``fid`` is signed."""
+    query = select(signatures.c.figure_id).where(signatures.c.figure_id == fid)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return conn.execute(query).first() is not None
+    return bind.execute(query).first() is not None

@@ -17,13 +17,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hepinggis.errors import BadUpload, UploadTooLarge
 from hepinggis.web._auth import LoginPolicy
 from hepinggis.web._insql import sync_area_layers
 from hepinggis.web._jobs import QUICK_KINDS, WorkerPool, one_line
 from hepinggis.web._migrate import upgrade
 from hepinggis.web._security import install_security
 from hepinggis.web._store import Store
-from hepinggis.web._uploads import BadUpload, UploadLimit, UploadTooLarge
+from hepinggis.web._uploads import UploadLimit
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "create_app", "mount_routers"]
 

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 
+from hepinggis.errors import BadUpload
 from hepinggis.web import _registers as regs
 from hepinggis.web._deps import current_user, get_store
 from hepinggis.web._jobs import wait_job
 from hepinggis.web._store import Store
-from hepinggis.web._uploads import BadUpload, receive_upload, sniff_kind
+from hepinggis.web._uploads import receive_upload, sniff_kind
 
 __all__ = ["router"]
 
@@ -303,7 +304,7 @@ def get_figures(fid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
 @router.post("/monitoring/{fid}/package", status_code=202, summary="在后台生成监测包，返回任务编号")
 def build_monitoring(fid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
     fig = _figure_or_404(store, fid)
-    from hepinggis.web.routes_sign import SIGNED_MESSAGE, is_signed
+    from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed
 
     if is_signed(store.engine, fid):  # a signed package is never changed, only superseded
         raise HTTPException(409, SIGNED_MESSAGE)

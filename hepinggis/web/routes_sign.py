@@ -8,29 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from hepinggis.web import _schema as s
 from hepinggis.web._deps import current_user, get_store
 from hepinggis.web._server_schema import signatures
 from hepinggis.web._signature import sign_folder
 from hepinggis.web._store import Store
+from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed, zip_folder
 
 __all__ = ["is_signed", "router"]
 
 router = APIRouter(prefix="/api")
 StoreDep = Annotated[Store, Depends(get_store)]
 UserDep = Annotated[dict[str, Any], Depends(current_user)]
-SIGNED_MESSAGE = "该监测成果包已由审核签署，不能修改或重新生成；如需更正，请上传新的填报数据生成新的成果包"
-
-
-def is_signed(bind: Engine | Connection, fid: str) -> bool:
-    """True when the monitoring package of figures ``fid`` is signed."""
-    query = select(signatures.c.figure_id).where(signatures.c.figure_id == fid)
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            return conn.execute(query).first() is not None
-    return bind.execute(query).first() is not None
 
 
 def _busy(conn: Connection, fid: str) -> bool:
@@ -56,8 +47,6 @@ def sign_monitoring(fid: str, request: Request, store: StoreDep, user: UserDep) 
             raise HTTPException(409, SIGNED_MESSAGE)
         if _busy(conn, fid):
             raise HTTPException(409, "监测成果包正在生成，请完成后再签署")
-        from hepinggis.web._work import zip_folder  # the workers' module: imported when first needed
-
         record = sign_folder(folder, signer=user["name"], role=user["role"])
         zip_folder(folder, store.data_dir / "packages" / f"monitor-{fid}.zip")
         conn.execute(

@@ -20,7 +20,7 @@ import pytest
 from _chromium import Visit
 
 import hepinggis
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.io._synthetic import synthetic_projects, write_register
 from hepinggis.maps import overview_map, save_html
@@ -86,11 +86,15 @@ def test_bundled_projects_equal_sjoin() -> None:
 
 def test_custom_layer_and_id_column() -> None:
     layer = JIEDAO.rename(columns={"id": "code"}).drop(columns=["zone_id"])
-    table = hepinggis.projects_by_jiedao(synthetic_projects(40, seed=1), layer, jiedao_id="code")
+    projects = synthetic_projects(40, seed=1)
+    table = hepinggis.projects_by_jiedao(projects, layer, jiedao_id="code")
     assert table.index.name == "jiedao_id" and list(table.columns[:2]) == ["name_zh", "projects"]
-    from hepinggis.analysis import projects_by_jiedao  # exported from the stage too
+    # the analysis stage's own takes the layer (it may not load the plan's); the same table
+    from hepinggis.analysis import projects_by_jiedao
 
-    assert projects_by_jiedao is hepinggis.projects_by_jiedao
+    pd.testing.assert_frame_equal(projects_by_jiedao(projects, layer, jiedao_id="code"), table)
+    with pytest.raises(TypeError):
+        projects_by_jiedao(projects)  # type: ignore[call-arg]
 
 
 def test_workbook_csv_and_cli_state_the_same_numbers(register: Path, tmp_path: Path) -> None:

@@ -13,9 +13,10 @@ import pytest
 import shapely
 
 import hepinggis
+from hepinggis.base._catalogue import catalogue
 from hepinggis.cli import main
-from hepinggis.io.exchange import ExportError, _pieces, export, read_export, shapefile_fields
-from hepinggis.plan._catalogue import catalogue
+from hepinggis.errors import ExportError
+from hepinggis.io.exchange import _pieces, export, read_export, shapefile_fields
 
 LAYERS = list(catalogue())
 CASES = [

@@ -13,9 +13,10 @@ import shapely
 from pyproj import Geod, Transformer
 
 import hepinggis
+from hepinggis.base.coords import wgs84_to_bd09, wgs84_to_gcj02
 from hepinggis.cli import main
-from hepinggis.io.coords import wgs84_to_bd09, wgs84_to_gcj02
-from hepinggis.io.importer import ImportFileError, read_projects
+from hepinggis.errors import ImportFileError
+from hepinggis.io.importer import read_projects
 
 GEOD = Geod(ellps="WGS84")
 # true WGS 84 positions inside Heping (三好街, 长白岛, 满融, 太原街 areas)

@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 
 import hepinggis
+from hepinggis.base.coords import wgs84_to_bd09
 from hepinggis.errors import ImportFileError
 from hepinggis.io import preview_register
-from hepinggis.io.coords import wgs84_to_bd09
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "registers"

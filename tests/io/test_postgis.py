@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 import hepinggis
+from hepinggis.base._catalogue import catalogue
 from hepinggis.io.postgis import pull, push
-from hepinggis.plan._catalogue import catalogue
 
 DSN = os.environ.get("HEPINGGIS_TEST_DSN")
 # one schema per pytest-xdist worker: tests of this module may run at once in several workers

@@ -20,8 +20,7 @@ from shapely.geometry import MultiPoint
 
 import hepinggis
 from hepinggis.analysis.projects import prepare_projects
-from hepinggis.errors import LayerSchemaError
-from hepinggis.io._tables import ImportFileError
+from hepinggis.errors import ImportFileError, LayerSchemaError
 from hepinggis.maps.static import static_map
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "registers"

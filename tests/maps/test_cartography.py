@@ -13,8 +13,8 @@ import pytest
 from _chromium import Visit
 
 import hepinggis
+from hepinggis.base._style import ZONE_COLORS, ZONE_FILL_OPACITY
 from hepinggis.maps import choropleth_map, overview_map, save_html, zone_map
-from hepinggis.maps._style import ZONE_COLORS, ZONE_FILL_OPACITY
 from hepinggis.maps.static import MIN_FONT_PT, static_layout
 
 ZONES = list(hepinggis.load("zones")["id"])

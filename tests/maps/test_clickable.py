@@ -17,7 +17,7 @@ import shapely
 from _chromium import Visit
 
 import hepinggis
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.io._synthetic import write_register
 from hepinggis.maps import overview_map, save_html, zone_map
 from hepinggis.maps._leaflet import STREET_ZOOM

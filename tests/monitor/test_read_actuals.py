@@ -165,7 +165,7 @@ def test_a_title_row_above_the_header_is_skipped(tmp_path: Path) -> None:
 
 
 def test_figures_file_without_the_needed_columns_is_refused(tmp_path: Path) -> None:
-    from hepinggis.io._tables import ImportFileError
+    from hepinggis.errors import ImportFileError
 
     with pytest.raises(ImportFileError, match="缺少“数值”列"):
         read_actuals(_csv(tmp_path, ["指标编号,年份,值", f"{HT},2023,70"]))

@@ -16,9 +16,9 @@ from shapely.geometry import LineString
 
 import hepinggis
 from hepinggis._paths import data_dir
+from hepinggis.base.coords import gcj02_to_wgs84
 from hepinggis.cli import main
 from hepinggis.errors import DigitizeError
-from hepinggis.io.coords import gcj02_to_wgs84
 from hepinggis.plan._digitize import digitize
 from hepinggis.plan.anchors import anchor_facts, anchors, line_accuracy
 

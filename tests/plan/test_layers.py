@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import hepinggis
+from hepinggis.base._catalogue import catalogue
 from hepinggis.errors import (
     InvalidGeometryError,
     LayerCRSError,
@@ -16,7 +17,6 @@ from hepinggis.errors import (
     LayerSchemaError,
     UnknownLayerError,
 )
-from hepinggis.plan._catalogue import catalogue
 from hepinggis.plan.layers import read_layer_file
 
 LAYERS = list(catalogue())

@@ -23,9 +23,10 @@ import pytest
 import shapely
 
 import hepinggis
-from hepinggis.analysis.measure import MEASURE_CRS
+from hepinggis.base.measure import MEASURE_CRS
+from hepinggis.errors import AdoptError
+from hepinggis.io.adopt import _match, adopt
 from hepinggis.plan._names import name_keys
-from hepinggis.plan.adopt import AdoptError, _match, adopt
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 12, 1)
@@ -164,7 +165,7 @@ def test_the_district_adopted_later_rechecks_the_jiedao(official: tuple[Path, di
 
 def test_check_fails_on_a_gap_that_opens_onto_the_outline(official: tuple[Path, dict], data_copy: Path) -> None:  # type: ignore[type-arg]
     folder, _ = official
-    from hepinggis.plan.adopt import _reproject
+    from hepinggis.io.adopt import _reproject
 
     gap = pyogrio.read_dataframe(folder / "街道缝隙.shp", encoding="gbk")
     wgs, _ = _reproject(folder / "街道缝隙.shp", list(gap["名称"]), gap.geometry)  # as adopt stores it
@@ -244,8 +245,8 @@ def test_the_qgis_loop_keeps_the_original_file(official: tuple[Path, dict], tmp_
 
 
 def test_adopted_layers_through_exports_legends_and_the_qgz(official: tuple[Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
-    from hepinggis.maps._credits import boundaries_credit, boundary_label
-    from hepinggis.maps._qgis import write_qgis_project
+    from hepinggis.base._credits import boundaries_credit, boundary_label
+    from hepinggis.base._qgis import write_qgis_project
 
     folder, _ = official
     out = tmp_path / "layers.gpkg"
@@ -317,9 +318,9 @@ def test_hostile_file_names_are_escaped_where_they_are_credited(
 
     import folium
 
+    from hepinggis.base._qgis import write_qgis_project
     from hepinggis.maps._leaflet import esc
     from hepinggis.maps._map_layers import jiedao_layer
-    from hepinggis.maps._qgis import write_qgis_project
 
     folder, _ = official
     corpus = json.loads((REPO / "tests" / "data" / "hostile.json").read_text(encoding="utf-8"))["corpus"]

@@ -270,7 +270,7 @@ def test_delete_is_explicit_and_final(client: Any) -> None:
 
 
 def test_hostile_text_comes_back_literally_and_is_escaped_in_pages(client: Any) -> None:
-    from hepinggis.io.coords import wgs84_to_gcj02
+    from hepinggis.base.coords import wgs84_to_gcj02
 
     x, y = wgs84_to_gcj02(123.418, 41.758)
     texts = [c["text"] for c in HOSTILE]

@@ -9,8 +9,8 @@ import pytest
 from _server_env import pg_schemas, pg_url, store_url  # noqa: F401 - fixtures
 from sqlalchemy import select
 
-from hepinggis.errors import AccountError
-from hepinggis.web._auth import Accounts, LoginPolicy, LoginRefused, allowed
+from hepinggis.errors import AccountError, LoginRefused
+from hepinggis.web._auth import Accounts, LoginPolicy, allowed
 from hepinggis.web._engine import make_engine
 from hepinggis.web._migrate import upgrade
 from hepinggis.web._server_schema import sessions, users

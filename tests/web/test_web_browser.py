@@ -179,7 +179,7 @@ def test_clerk_drops_the_gbk_register_confirms_the_crs_builds_and_downloads_the_
 def _fix(workbook: Path, fixed: Path) -> int:
     """What a clerk does with the refused rows: give each a name and a position inside the
     district (GCJ-02, as the file), keep the rest; the help columns are deleted."""
-    from hepinggis.io.coords import wgs84_to_gcj02
+    from hepinggis.base.coords import wgs84_to_gcj02
 
     book = openpyxl.load_workbook(workbook)
     sheet = book.active
@@ -338,7 +338,7 @@ def test_hostile_text_through_the_pages(tab: Tab, tmp_path: Path) -> None:
     literally on every page, nothing run (no dialog, no page error)."""
     from conftest import HOSTILE
 
-    from hepinggis.io.coords import wgs84_to_gcj02
+    from hepinggis.base.coords import wgs84_to_gcj02
 
     texts = [c["text"] for c in HOSTILE]
     x, y = wgs84_to_gcj02(123.418, 41.758)

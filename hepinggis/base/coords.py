@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
 
-from hepinggis.errors import HepingGISError
+from hepinggis.errors import CoordinateError
 
 __all__ = [
     "SUPPORTED_CRS",
@@ -70,10 +70,6 @@ _EE = 0.00669342162296594323
 _X_PI = np.pi * 3000.0 / 180.0
 _TOL_DEG = 1e-10  # ~0.01 mm
 _MAX_ITER = 30
-
-
-class CoordinateError(HepingGISError, ValueError):
-    """A coordinate system that is unknown, or coordinates that do not fit the one declared."""
 
 
 def normalise_crs(name: str) -> str:

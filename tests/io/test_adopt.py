@@ -19,7 +19,8 @@ import shapely
 from shapely.geometry import Polygon
 
 import hepinggis
-from hepinggis.plan.adopt import AdoptError, adopt
+from hepinggis.errors import AdoptError
+from hepinggis.io.adopt import adopt
 
 ZONES = hepinggis.load("zones")
 JIEDAO = hepinggis.load("jiedao")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from hepinggis.maps._style import LOCATION_ZH
+from hepinggis.base._style import LOCATION_ZH
 
 __all__ = ["PLAN_DOC_ZH", "doc_title", "location_zh", "plan_source_zh"]
 

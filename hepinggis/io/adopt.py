@@ -27,12 +27,12 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from hepinggis.analysis.measure import MEASURE_CRS
-from hepinggis.errors import HepingGISError
+from hepinggis.base._layer_source import ADOPTABLE, adopted_names
+from hepinggis.base._qgis import write_layer_styles
+from hepinggis.base._style import ZONE_SHORT_ZH
+from hepinggis.base.measure import MEASURE_CRS
+from hepinggis.errors import AdoptError, HepingGISError
 from hepinggis.io._tables import read_raw
-from hepinggis.maps._qgis import write_layer_styles
-from hepinggis.maps._style import ZONE_SHORT_ZH
-from hepinggis.plan._layer_source import ADOPTABLE, adopted_names
 from hepinggis.plan._names import SUFFIXES, closest, name_keys
 from hepinggis.plan._partial import IOU_WARNING, zone_jiedao_warnings
 from hepinggis.plan._placement import placement_problem
@@ -71,10 +71,6 @@ NAME_COLUMNS: tuple[str, ...] = (
 _CRS_NAMES = {"wgs84": 4326, "cgcs2000": 4490}
 _SNAP_GRID_M = 1e-6
 _MAX_LISTED = 8
-
-
-class AdoptError(HepingGISError):
-    """A file that cannot be adopted: names that do not match, a missing CRS, broken geometry."""
 
 
 def _bundled_keys(row: pd.Series) -> set[str]:
@@ -394,7 +390,7 @@ def _check_tiling(
 
 
 def _bundled(name: str) -> gpd.GeoDataFrame:
-    from hepinggis.plan._layer_source import use_layers
+    from hepinggis.base._layer_source import use_layers
 
     with use_layers(None):  # match against the bundled features, whatever is in use
         return load(name)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hepinggis.plan._layer_source import ADOPTABLE, boundary_credit, layer_source
-from hepinggis.plan._texts import doc_title
+from hepinggis.base._layer_source import ADOPTABLE, boundary_credit, layer_source
+from hepinggis.base._texts import doc_title
 
 __all__ = [
     "CREDIT_ATTR",

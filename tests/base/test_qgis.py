@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import hepinggis
+from hepinggis.base._qgis import LAYER_ORDER
+from hepinggis.base._style import ZONE_COLORS
 from hepinggis.cli import main
-from hepinggis.maps._qgis import LAYER_ORDER
-from hepinggis.maps._style import ZONE_COLORS
 
 QGIS_PYTHON = os.environ.get("HEPINGGIS_QGIS_PYTHON", "/usr/bin/python3")
 

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
-from hepinggis.io.coords import (
-    CoordinateError,
+from hepinggis.base.coords import (
     bd09_to_wgs84,
     detect_gauss_kruger,
     gcj02_to_wgs84,
@@ -19,6 +18,7 @@ from hepinggis.io.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from hepinggis.errors import CoordinateError
 
 GEOD = Geod(ellps="WGS84")
 RNG = np.random.default_rng(7)

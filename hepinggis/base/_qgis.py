@@ -2,8 +2,8 @@
 (QGIS applies it when the layer is opened), and a QGIS project (.qgz) with the layers in order.
 
 Written by hand (XML and one SQLite table) because QGIS is not a Python dependency a planner's
-machine can be asked for; ``tests/maps/test_qgis.py`` opens the results in QGIS itself where it is
-installed. Colours and labels come from `hepinggis.maps._style`, as for the web and static maps.
+machine can be asked for; ``tests/base/test_qgis.py`` opens the results in QGIS itself where it is
+installed. Colours and labels come from `hepinggis.base._style`, as for the web and static maps.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from hepinggis.maps._credits import boundary_label
-from hepinggis.maps._style import (
+from hepinggis.base._catalogue import catalogue
+from hepinggis.base._credits import boundary_label
+from hepinggis.base._style import (
     AXIS_COLORS,
     BELT_COLOR,
     CATEGORY_COLORS,
@@ -23,7 +24,6 @@ from hepinggis.maps._style import (
     ZONE_FILL_OPACITY,
     ZONE_SHORT_ZH,
 )
-from hepinggis.plan._catalogue import catalogue
 
 __all__ = ["LAYER_ORDER", "LAYER_TITLES_ZH", "layer_qml", "write_layer_styles", "write_qgis_project"]
 
