@@ -20,7 +20,7 @@ from sqlalchemy import insert, update
 
 from hepinggis.analysis.assign import projects_by_zone
 from hepinggis.base._layer_source import boundary_credit, use_layers
-from hepinggis.errors import HepingGISError
+from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.adopt import adopt
 from hepinggis.io.importer import ImportResult, read_projects
 from hepinggis.monitor.evaluate import evaluate
@@ -110,10 +110,30 @@ def _jsonable(value: Any) -> Any:
 def _preview(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     path = store.file_path(p["sha256"], p["kind"])
     store.job_progress(job["id"], 0.2, "读取表格")
-    pv = preview_register(path, sheet=p.get("sheet"), header_row=p.get("header_row"), max_rows=20)
+    pv = _first_list(path, sheet=p.get("sheet"), header_row=p.get("header_row"))
     result = {k: _jsonable(getattr(pv, k)) for k in pv.__dataclass_fields__}
     with store.begin() as conn:
         store.finish_job(conn, job["id"], result)
+
+
+def _first_list(path: Path, *, sheet: str | None, header_row: int | None) -> Any:
+    """The preview of the sheet asked for; with none asked, of the first sheet that holds a list
+    (a cover sheet 说明 before the list is common). The page shows every sheet to choose from, and
+    the import uses the sheet previewed; the command line asks for ``--sheet`` instead."""
+    try:
+        return preview_register(path, sheet=sheet, header_row=header_row, max_rows=20)
+    except ImportFileError:
+        if sheet is not None or header_row is not None:
+            raise
+        from hepinggis.io._grid import sheet_names
+
+        names = sheet_names(path)  # none for a CSV
+        for name in names[1:]:
+            try:
+                return preview_register(path, sheet=name, max_rows=20)
+            except ImportFileError:
+                continue
+        raise
 
 
 # -- import a register -----------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_clerk_drops_the_gbk_register_confirms_the_crs_builds_and_downloads_the_
     # the proposed system is GCJ-02 (all 60 rows inside the district); the clerk confirms it
     proposed = page.locator('#crs-choices button[aria-checked="true"]')
     assert proposed.get_attribute("data-value") == "gcj02"
-    assert "60/60" in page.inner_text("#crs-reason")
+    assert "60 行中有 60 行" in page.inner_text("#crs-reason")
     proposed.click()
     page.click("#confirm")
     page.wait_for_url("**/registers/*", timeout=120_000)
