@@ -18,7 +18,7 @@ import pytest
 from _server import REPO, Server, wait_gone
 from conftest import HOSTILE
 from playwright.sync_api import expect
-from test_browser import Tab
+from test_web_browser import Tab
 
 from hepinggis.errors import AccountError
 from hepinggis.web._auth import check_name
