@@ -23,6 +23,7 @@ from hepinggis.base._layer_source import boundary_credit, use_layers
 from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.adopt import adopt
 from hepinggis.io.importer import ImportResult, read_projects
+from hepinggis.io.preview import preview_register
 from hepinggis.monitor.evaluate import evaluate
 from hepinggis.monitor.indicators import read_actuals
 from hepinggis.plan.check import check
@@ -35,21 +36,6 @@ __all__ = ["describe", "run"]
 
 warnings.simplefilter("ignore")
 
-
-def _preview_function() -> Callable[..., Any]:
-    """``hepinggis.io.preview.preview_register`` where it exists, else the web app's stand-in
-    (same contract) until that module is merged."""
-    import importlib
-
-    try:
-        module = importlib.import_module("hepinggis.io.preview")
-    except ImportError:  # pragma: no cover - depends on the branch
-        module = importlib.import_module("hepinggis.web._preview_fallback")
-    function: Callable[..., Any] = module.preview_register
-    return function
-
-
-preview_register = _preview_function()
 
 Runner = Callable[[Store, dict[str, Any], dict[str, Any]], None]
 
