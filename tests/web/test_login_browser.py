@@ -5,17 +5,15 @@ leaves the server (`test_browser.Tab`)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from _server import REPO, Server, wait_gone
+from _server import Server, wait_gone
+from _server_env import users_add
 from conftest import HOSTILE
 from playwright.sync_api import expect
 from test_web_browser import Tab
@@ -39,38 +37,13 @@ def _allowed(text: str) -> bool:
 HOSTILE_NAMES = [h["text"] for h in HOSTILE if _allowed(h["text"])]
 
 
-def _cli_add(data: Path, name: str, role: str, password: str) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hepinggis",
-            "users",
-            "add",
-            name,
-            "--role",
-            role,
-            "--password-stdin",
-            "--data",
-            str(data),
-        ],
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("login") / "store"
     data.mkdir()
-    _cli_add(data, CLERK, "填报", PASSWORDS[CLERK])
-    _cli_add(data, OFFICER, "管理", PASSWORDS[OFFICER])
-    _cli_add(data, SLOWED, "审核", PASSWORDS[SLOWED])
+    users_add(data, None, CLERK, "填报", PASSWORDS[CLERK])
+    users_add(data, None, OFFICER, "管理", PASSWORDS[OFFICER])
+    users_add(data, None, SLOWED, "审核", PASSWORDS[SLOWED])
     srv = Server(data)
     yield srv
     srv.stop()
