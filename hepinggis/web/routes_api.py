@@ -227,11 +227,16 @@ def build_package(rid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
 @router.get("/registers/{rid}/package.zip", summary="下载简报包（zip，含清单文件 .hepinggis-package.json）")
 def package_zip(rid: str, store: StoreDep, user: UserDep) -> Response:
     reg = _register_or_404(store, rid)
-    path = store.data_dir / "packages" / f"{rid}.zip"
-    if not reg.get("package_at") or not path.is_file():
-        raise HTTPException(404, "该清单尚未生成简报包，请先生成")
+    return _package_zip(store, reg, f"{rid}.zip", "简报包", "该清单尚未生成简报包，请先生成")
+
+
+def _package_zip(store: Store, row: dict[str, Any], zip_name: str, label: str, missing: str) -> Response:
+    """A built package's zip, named after the user's file; 404 with ``missing`` until it is built."""
+    path = store.data_dir / "packages" / zip_name
+    if not row.get("package_at") or not path.is_file():
+        raise HTTPException(404, missing)
     return FileResponse(
-        path, media_type="application/zip", filename=regs.download_name(reg["file_name"], "简报包", ".zip")
+        path, media_type="application/zip", filename=regs.download_name(row["file_name"], label, ".zip")
     )
 
 
@@ -315,12 +320,7 @@ def build_monitoring(fid: str, store: StoreDep, user: UserDep) -> dict[str, str]
 @router.get("/monitoring/{fid}/package.zip", summary="下载监测包（zip）")
 def monitoring_zip(fid: str, store: StoreDep, user: UserDep) -> Response:
     fig = _figure_or_404(store, fid)
-    path = store.data_dir / "packages" / f"monitor-{fid}.zip"
-    if not fig.get("package_at") or not path.is_file():
-        raise HTTPException(404, "尚未生成监测包，请先生成")
-    return FileResponse(
-        path, media_type="application/zip", filename=regs.download_name(fig["file_name"], "监测包", ".zip")
-    )
+    return _package_zip(store, fig, f"monitor-{fid}.zip", "监测包", "尚未生成监测包，请先生成")
 
 
 # -- boundaries ------------------------------------------------------------------------------------
