@@ -256,7 +256,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    require_extra("server", feature="hepinggis serve")
+    require_extra("server", feature="the web application")
     from hepinggis.web.serve import parse_size, serve
 
     serve(
@@ -554,13 +554,13 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split()) or "(no message)"
 
 
-def _describe(exc: BaseException, command: str = "") -> tuple[str, int]:
+def _describe(exc: BaseException) -> tuple[str, int]:
     """What to tell the user about ``exc`` in one line, and the exit code."""
     if isinstance(exc, UsageError):
         return str(exc), 2
     if isinstance(exc, HepingGISError):
         return str(exc), 1
-    if isinstance(exc, ModuleNotFoundError) and (extra := extra_of(exc, feature=f"hepinggis {command}")):
+    if isinstance(exc, ModuleNotFoundError) and (extra := extra_of(exc, feature="this command")):
         return extra, 1
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
@@ -601,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        message, code = _describe(exc, args.command)
+        message, code = _describe(exc)
         print(f"hepinggis {args.command}: {_one_line(message)}", file=sys.stderr)
         return code
     return code
