@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from hepinggis._extras import extra_of, require_extra
 from hepinggis._paths import REFERENCE_OUTLINE, data_dir, refuse_installed
 from hepinggis.errors import HepingGISError, Terminated, UsageError
 
@@ -255,6 +256,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    require_extra("server", feature="the web application")
     from hepinggis.web.serve import parse_size, serve
 
     serve(
@@ -558,6 +560,8 @@ def _describe(exc: BaseException) -> tuple[str, int]:
         return str(exc), 2
     if isinstance(exc, HepingGISError):
         return str(exc), 1
+    if isinstance(exc, ModuleNotFoundError) and (extra := extra_of(exc, feature="this command")):
+        return extra, 1
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror or exc}{where}", 1

@@ -31,6 +31,7 @@ __all__ = [
     "LayerFileError",
     "LayerSchemaError",
     "LoginRefused",
+    "MissingExtraError",
     "NoFiguresError",
     "StoreBackupError",
     "Terminated",
@@ -165,3 +166,7 @@ class LoginRefused(HepingGISError, PermissionError):
         self.message = message
         self.reason = reason
         self.retry_after = retry_after
+
+
+class MissingExtraError(HepingGISError, ImportError):
+    """An optional part of hepinggis (an extra such as ``[server]``) is not installed."""

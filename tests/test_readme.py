@@ -51,3 +51,26 @@ def test_export_crs_is_the_lists_and_projects_crs_an_alias(capsys: pytest.Captur
     old = _parser().parse_args(["export", "x.gpkg", "--projects", "p.csv", "--projects-crs", "gcj02"])
     assert (old.projects_crs, old.to_crs) == ("gcj02", "EPSG:4326")
     assert "--projects-crs is deprecated, use --crs" in capsys.readouterr().err
+
+
+def _commands() -> dict[str, list[str]]:
+    """Every command of the command line, with its sub-commands (``users add`` …)."""
+    import argparse
+
+    found: dict[str, list[str]] = {}
+    for action in _parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+                found[name] = [n for a in nested for n in a.choices]
+    return found
+
+
+def test_the_readme_command_table_names_every_command() -> None:
+    table = README.split("| command | what it does |", 1)[1].split("\n\n", 1)[0]
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `hepinggis (\w[\w-]*).*$", table, re.M)}
+    missing = {c for c in _commands() if c not in rows}
+    assert not missing, f"commands missing from the README's command table: {sorted(missing)}"
+    for command, subs in _commands().items():
+        for sub in subs:
+            assert sub in rows[command], f"hepinggis {command} {sub} is not in its README row"

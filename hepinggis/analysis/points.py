@@ -22,6 +22,7 @@ import shapely
 from numpy.typing import ArrayLike
 from scipy import ndimage
 
+from hepinggis._extras import require_extra
 from hepinggis._strict import require_column, require_layer
 from hepinggis.errors import CRSMismatchError, InvalidOptionError, LayerCRSError
 
@@ -289,6 +290,7 @@ def count_points_in_parquet(
     pandas.Series
         Counts indexed by zone id, as `count_points_by_zone`.
     """
+    require_extra("dask", feature="count_points_in_parquet")
     from dask import delayed
     from dask.distributed import Client, LocalCluster
     from pyproj import CRS

@@ -12,6 +12,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from hepinggis._extras import require_extra
 from hepinggis._strict import require_ids
 from hepinggis.base._catalogue import catalogue
 from hepinggis.errors import HepingGISError
@@ -25,6 +26,7 @@ _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def _engine(dsn: str) -> Any:
+    require_extra("postgis", feature="hepinggis db (PostGIS)")
     from sqlalchemy import create_engine
 
     url = dsn

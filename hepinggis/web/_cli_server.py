@@ -31,7 +31,8 @@ def _engine(args: argparse.Namespace) -> Any:
 
 
 def _password(args: argparse.Namespace, name: str) -> str:
-    if args.password_stdin:
+    # no terminal to ask on (a script, a pipe, a scheduled job): the first line of stdin
+    if args.password_stdin or not sys.stdin.isatty():
         line = sys.stdin.readline()
         password = line[:-1] if line.endswith("\n") else line
         return password.removesuffix("\r")

@@ -29,6 +29,30 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
+def _no_account(host: str) -> str:
+    return (
+        f"拒绝在 {host} 上对外提供服务：还没有任何用户账户。"
+        "请先运行 hepinggis users add 姓名 --role 管理（同样的 --data/--db），或只在 127.0.0.1 上运行"
+    )
+
+
+def _has_store(data: Path, db: str | None) -> bool:
+    """Whether a store with an accounts table is already there, looked at without creating one."""
+    if db is None:
+        from hepinggis.web._engine import SQLITE_NAME
+
+        return (Path(data) / SQLITE_NAME).is_file()
+    from sqlalchemy import inspect
+
+    from hepinggis.web._engine import make_engine
+
+    engine = make_engine(data, db)
+    try:
+        return bool(inspect(engine).has_table("users"))
+    finally:
+        engine.dispose()
+
+
 def open_door_check(*, data: Path, db: str | None, host: str) -> None:
     """Refuse to listen beyond this machine while the store has no account (no open door).
 
@@ -43,14 +67,13 @@ def open_door_check(*, data: Path, db: str | None, host: str) -> None:
 
     if is_loopback(host):
         return
+    if not _has_store(data, db):  # refuse before anything is written: no folder, no tables
+        raise HepingGISError(_no_account(host))
     store = Store(data, db)
     try:
         store.create()
         if not Accounts(store.engine).has_users():
-            raise HepingGISError(
-                f"拒绝在 {host} 上对外提供服务：还没有任何用户账户。"
-                "请先运行 hepinggis users add 姓名 --role 管理（同样的 --data/--db），或只在 127.0.0.1 上运行"
-            )
+            raise HepingGISError(_no_account(host))
     finally:
         store.dispose()
 

@@ -183,6 +183,28 @@ def test_apportion_bundled_jiedao_preserves_totals() -> None:
     assert out["firms"].sum() == pytest.approx(jiedao["firms"].sum(), rel=1e-6)
 
 
+@pytest.mark.parametrize("allocate_total", [False, True])
+def test_apportion_equals_pairwise_intersections(allocate_total: bool) -> None:
+    """On the bundled layers, every zone's figure equals a sum over 街道 × zone intersections that
+    shapely measures pair by pair in EPSG:4550 (the weights tobler's area_interpolate uses)."""
+    jiedao = hepinggis.load("jiedao")
+    zones = hepinggis.load("zones")
+    jiedao["pop"] = np.arange(1, 11) * 55_900.0
+    jiedao["rate"] = np.arange(1, 11) * 1.7
+    out = hepinggis.apportion_to_zones(
+        jiedao, zones, extensive=["pop"], intensive=["rate"], allocate_total=allocate_total
+    )
+    src = jiedao.to_crs(4550)
+    dst = zones.to_crs(4550)
+    a = np.array([[s.intersection(d).area for d in dst.geometry] for s in src.geometry])
+    share = a / (a.sum(axis=1) if allocate_total else src.area.to_numpy())[:, None]
+    expected_pop = (src["pop"].to_numpy()[:, None] * share).sum(axis=0)
+    expected_rate = (src["rate"].to_numpy()[:, None] * a).sum(axis=0) / a.sum(axis=0)
+    assert list(out.index) == list(zones["id"])
+    assert out["pop"].to_numpy() == pytest.approx(expected_pop, abs=0.05)
+    assert out["rate"].to_numpy() == pytest.approx(expected_rate, rel=1e-6)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.floats(-0.5, 4.5), st.floats(-0.5, 2.5)), min_size=1, max_size=60))
 def test_point_assignment_agrees_with_sjoin(points: list[tuple[float, float]]) -> None:
