@@ -96,6 +96,8 @@ def flag_doubts(values: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     values["flag"] = values["flag"].fillna("").astype(str)
     values["question"] = values["question"].fillna("").astype(str)
     for iid, rows in values.groupby("indicator_id", sort=False):
+        if str(iid) not in known.index:
+            continue
         ind = known.loc[str(iid)]
         found: dict[int, str] = {}
         if ind["unit"] == "%":

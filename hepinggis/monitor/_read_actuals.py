@@ -16,7 +16,7 @@ from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.monitor._doubts import flag_doubts
 from hepinggis.monitor._figures import entry_mode, is_no_data, parse_figure, unit_message, value_rule
 from hepinggis.monitor._sheets import Cell, Grid, read_grid
-from hepinggis.monitor._targets import indicators
+from hepinggis.monitor._targets import known_figures
 
 __all__ = ["EXAMPLE_MARK", "HEADERS", "OUTCOME_ZH", "PLAN_YEARS", "YEARS", "ActualsResult", "read_actuals"]
 
@@ -309,7 +309,7 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     if missing:
         shown = "、".join(t for t in texts if t) or "（空）"
         raise ImportFileError(f"{where}：缺少“{'”“'.join(missing)}”列（表头为：{shown}）")
-    known = indicators().set_index("id")
+    known = known_figures()
     width = max((k + 1 for k, t in enumerate(texts) if t), default=0)
     body = grid.rows[at + 1 :]
     while body and all(_blank(c) for c in body[-1][1]):
