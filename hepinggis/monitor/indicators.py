@@ -77,6 +77,9 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
             "decimal", operator="between", formula1="0", formula2="100", error="占比填 0–100 之间的数：52% 填 52。"
         ),
         "count": _validation("whole", operator="greaterThanOrEqual", formula1="0", error="数量填不小于 0 的整数。"),
+        "rate": _validation(
+            "decimal", operator="between", formula1="-100", formula2="100", error="增速填百分数本身：5.5% 填 5.5。"
+        ),
         "amount": _validation(
             "decimal", operator="greaterThanOrEqual", formula1="0", error="金额填不小于 0 的数（单位见“单位”栏）。"
         ),
@@ -101,7 +104,7 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
             sheet.append(
                 [ref["id"], "比较对象", ref["indicator_zh"], ref["unit"], "不设目标（比较用）", year, None, None]
             )
-            rules["share"].add(f"{value_at}{sheet.max_row}")
+            rules["rate"].add(f"{value_at}{sheet.max_row}")
     for rule in (*rules.values(), entries):
         sheet.add_data_validation(rule)
     for col, width in zip("ABCDEFGHI", (36, 14, 34, 8, 24, 8, 10, 12, 40), strict=True):
