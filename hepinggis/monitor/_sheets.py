@@ -196,7 +196,11 @@ def _ods_value(cell: object, teletype: object) -> Cell:
         return Cell(int(number) if number.is_integer() and kind != "percentage" else number, kind == "percentage")
     if kind == "boolean":
         return Cell(attrs.get((OFFICENS, "boolean-value")) == "true")
-    text = teletype.extractText(cell)  # type: ignore[attr-defined]
+    # one paragraph (text:p) per line the clerk typed: joined with the line breaks they typed
+    from odf.namespaces import TEXTNS
+
+    paras = [n for n in cell.childNodes if n.qname == (TEXTNS, "p")]  # type: ignore[attr-defined]
+    text = "\n".join(teletype.extractText(p) for p in paras) if paras else teletype.extractText(cell)  # type: ignore[attr-defined]
     return Cell(text if text != "" else None)
 
 

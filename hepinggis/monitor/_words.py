@@ -19,7 +19,9 @@ __all__ = [
     "TARGET_NAMES_ZH",
     "Coverage",
     "contrast",
+    "figure_parts",
     "fmt",
+    "fmt_pair",
     "fmt_pct",
     "fmt_year",
     "share_colour",
@@ -94,7 +96,7 @@ def _missing(value: object) -> bool:
 _COUNT_UNITS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次", "人"})
 
 
-def fmt(value: object, unit: object = None, *, need: bool = False) -> str:
+def fmt(value: object, unit: object = None, *, need: bool = False, digits: int | None = None) -> str:
     """A figure for a reader, rounded to what its unit merits: counts whole (a requirement,
     ``need``, rounded up: 557.48 场 needed is 558), shares to 0.1 %, amounts to 0.01; thousands
     separators; the unit; "—" when missing (never "nan").
@@ -110,7 +112,9 @@ def fmt(value: object, unit: object = None, *, need: bool = False) -> str:
     if not math.isfinite(number):
         return "—"
     u = unit if isinstance(unit, str) else ""
-    if u in _COUNT_UNITS:
+    if digits is not None and digits > 0:  # more decimals, asked where a verdict needs them
+        text = f"{number:,.{digits}f}".rstrip("0").rstrip(".")
+    elif u in _COUNT_UNITS:
         number = math.ceil(number - 1e-9) if need else round(number)
         text = f"{number:,.0f}"
     elif u == "%":
@@ -118,6 +122,53 @@ def fmt(value: object, unit: object = None, *, need: bool = False) -> str:
     else:
         text = f"{number:,.2f}".rstrip("0").rstrip(".")
     return text + u
+
+
+def fmt_pair(value: object, required: object, unit: object) -> tuple[str, str]:
+    """A figure and its requirement written so that the reader sees what the verdict saw: where
+    the two differ but would be written alike (2.85 % and 2.9 % both “2.9%”), decimals are added
+    until they are not (“2.85%”, “2.9%”), so a figure shown equal to its requirement is equal to it
+    or above it, never behind it.
+
+    Examples
+    --------
+    >>> fmt_pair(2.85, 2.9, "%"), fmt_pair(0.87256, 0.95, "万人"), fmt_pair(557, 557.2, "场")
+    (('2.85%', '2.9%'), ('0.87万人', '0.95万人'), ('557场', '558场'))
+    """
+    shown, need = fmt(value, unit), fmt(required, unit, need=True)
+    if _missing(value) or _missing(required) or shown != need:
+        return shown, need
+    a, b = float(value), float(required)  # type: ignore[arg-type]
+    if a == b:
+        return shown, need
+    for digits in range(1, 10):
+        shown, need = fmt(a, unit, digits=digits), fmt(b, unit, digits=digits)
+        if shown != need:
+            break
+    return shown, need
+
+
+def figure_parts(r: Any) -> list[str]:
+    """The figure judged, the requirement now and in the target year, each written with the
+    decimals its verdict needs (`fmt_pair`); a relative or 突破 target says “须高于”."""
+    unit = r["unit"] if isinstance(r["unit"], str) else ""
+    if r.get("status") == "to_confirm":  # not judged: the figures as typed, no requirement beside them
+        if r.get("both_ways"):
+            return [f"{fmt_year(r['latest_year'])}年 两种读法：{r['both_ways']}（待核实，未作判断）"]
+        return [f"{fmt_year(r['latest_year'])}年 填报 {fmt(r['latest'], unit)}（待核实，未作判断）"]
+    least = "至少 " if r.get("at_least") else ""
+    latest, now = fmt_pair(r["latest"], r["required"], unit)
+    _, final = fmt_pair(r["latest"], r["final_required"], unit)
+    parts = [f"{fmt_year(r['latest_year'])}年 {least}{latest}（{r['aggregation']}）"]
+    if _missing(r["required"]):
+        return parts
+    if r.get("kind") == "above_reference":
+        return [*parts, f"须高于 {now}（同年比较对象）"]
+    word = "须高于" if r.get("strict") else "应达"
+    parts.append(f"当年{word} {now}")
+    if not _missing(r["final_required"]):
+        parts.append(f"{fmt_year(r['target_year'])}年{'须高于' if r.get('strict') else '需达'} {final}")
+    return parts
 
 
 def fmt_pct(value: object) -> str:
