@@ -21,11 +21,13 @@ __all__ = [
     "contrast",
     "figure_parts",
     "fmt",
+    "fmt_judged",
     "fmt_pair",
     "fmt_pct",
     "fmt_year",
     "share_colour",
     "target_name",
+    "verdict_words",
 ]
 
 #: One palette for every product: green (达成/达到进度), amber (略有滞后), red (明显滞后/未达成),
@@ -135,17 +137,34 @@ def fmt_pair(value: object, required: object, unit: object) -> tuple[str, str]:
     >>> fmt_pair(2.85, 2.9, "%"), fmt_pair(0.87256, 0.95, "万人"), fmt_pair(557, 557.2, "场")
     (('2.85%', '2.9%'), ('0.87万人', '0.95万人'), ('557场', '558场'))
     """
-    shown, need = fmt(value, unit), fmt(required, unit, need=True)
-    if _missing(value) or _missing(required) or shown != need:
-        return shown, need
-    a, b = float(value), float(required)  # type: ignore[arg-type]
-    if a == b:
-        return shown, need
+    shown, needs = fmt_judged(value, [required], unit)
+    return shown, needs[0]
+
+
+def fmt_judged(value: object, required: list[object], unit: object) -> tuple[str, list[str]]:
+    """`fmt_pair` for a figure beside several requirements (now and in the target year): one
+    number of decimals for all, enough that none that differs is written alike.
+
+    >>> fmt_judged(2.85, [2.74, 2.9], "%")
+    ('2.85%', ['2.74%', '2.9%'])
+    """
+
+    def texts(digits: int | None) -> tuple[str, list[str]]:
+        return fmt(value, unit, digits=digits), [fmt(r, unit, need=True, digits=digits) for r in required]
+
+    shown, needs = texts(None)
+    if _missing(value):
+        return shown, needs
+    a = float(value)  # type: ignore[arg-type]
+
+    def clash(shown: str, needs: list[str]) -> bool:
+        return any(not _missing(r) and float(r) != a and n == shown for r, n in zip(required, needs, strict=True))  # type: ignore[arg-type]
+
     for digits in range(1, 10):
-        shown, need = fmt(a, unit, digits=digits), fmt(b, unit, digits=digits)
-        if shown != need:
+        if not clash(shown, needs):
             break
-    return shown, need
+        shown, needs = texts(digits)
+    return shown, needs
 
 
 def figure_parts(r: Any) -> list[str]:
@@ -157,8 +176,7 @@ def figure_parts(r: Any) -> list[str]:
             return [f"{fmt_year(r['latest_year'])}年 两种读法：{r['both_ways']}（待核实，未作判断）"]
         return [f"{fmt_year(r['latest_year'])}年 填报 {fmt(r['latest'], unit)}（待核实，未作判断）"]
     least = "至少 " if r.get("at_least") else ""
-    latest, now = fmt_pair(r["latest"], r["required"], unit)
-    _, final = fmt_pair(r["latest"], r["final_required"], unit)
+    latest, (now, final) = fmt_judged(r["latest"], [r["required"], r["final_required"]], unit)
     parts = [f"{fmt_year(r['latest_year'])}年 {least}{latest}（{r['aggregation']}）"]
     if _missing(r["required"]):
         return parts
@@ -229,3 +247,27 @@ class Coverage:
             "qualitative": self.qualitative,
             "refused_rows": self.refused_rows,
         }
+
+
+def verdict_words(results: pd.DataFrame) -> pd.DataFrame:
+    """Per verdict, what a page shows beside it: the plan's sentence and section, the figure and the
+    requirement as judged (`fmt_pair`), and the figures line (`figure_parts`); aligned to ``results``."""
+    from hepinggis.monitor._targets import indicators
+
+    table = indicators().set_index("id")
+    rows = []
+    for r in results.to_dict("records"):
+        ind = table.loc[r["indicator_id"]]
+        latest, (need, _) = fmt_judged(r["latest"], [r["required"], r["final_required"]], r["unit"])
+        judged = r["status"] in JUDGED
+        rows.append(
+            {
+                "quote": str(ind["quote"]),
+                "plan_section": str(ind["plan_section"]),
+                "plan_target": str(r.get("target_zh") or ""),
+                "latest_shown": latest if not _missing(r["latest"]) else "",
+                "required_shown": need if judged and not _missing(r["required"]) else "",
+                "figure_text": "；".join(figure_parts(r)) if not _missing(r["latest"]) else "",
+            }
+        )
+    return pd.DataFrame(rows, index=results.index)

@@ -56,8 +56,8 @@ def _pdf_violations(pdf: Path) -> list[str]:
     for line in [*text.splitlines(), "无数据"]:
         if line.strip() in STATUS_ZH.values():
             shown = re.search(r"\d{4}年 (?:至少 )?(-?[\d,.]+)", block)
-            need = re.search(r"当年应达 (-?[\d,.]+)", block)
-            if status in BEHIND and shown and need and shown.group(1) == need.group(1):
+            needs = re.findall(r"(?:当年应达|\d{4}年需达) (-?[\d,.]+)", block)
+            if status in BEHIND and shown and shown.group(1) in needs:
                 bad.append(f"{pdf.name}: {status}: {block[:120]}")
             status, block = line.strip(), ""
         else:
