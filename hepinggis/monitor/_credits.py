@@ -38,7 +38,7 @@ def credit_lines(
     name = Path(str(source)).name if source else "—"
     where = f"（工作表“{sheet}”）" if sheet else ""
     lines = [
-        f"目标与原文：{PLAN_SOURCE_ZH}第三至六章",
+        f"目标与原文：{PLAN_SOURCE_ZH}第二至八章、第十章（数值目标全部纳入；未监测的见“未监测的规划目标”）",
         f"监测数据：{name}{where}{'（示例数据，非真实统计）' if example else ''}",
         boundaries_credit(),
     ]

@@ -3,14 +3,18 @@
 * a share typed as a fraction among whole percentages (0.22 among 19.5, 21, 20.5): "疑似把 22% 写
   成 0.22" (flag ``scale``);
 * running totals typed into 当年新增 rows, the most common slip (35, 63, 109, 161 for exhibitions
-  held 35, 28, 46, 52): three or more consecutive years, each larger than the one before (flag
-  ``running``).
+  held 35, 28, 46, 52): three or more consecutive years, each larger than the one before, in a
+  series that could be running totals — never falling, each year adding about what the first did
+  (18, 22, 25, 24, 20 falls; 3.0, 3.2, 3.3 grows slowly: neither is asked) (flag ``running``);
+* a figure far outside the row's own series (28.5 among 155–175) (flag ``outlier``).
 
 A flagged figure is kept as typed and not judged until the clerk confirms it in 填报口径
 ("已核实", "当年新增（已核实）", "累计数"): the pages say the question beside the indicator.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import pandas as pd
 
@@ -20,6 +24,11 @@ __all__ = ["flag_doubts"]
 _NEAR = 2.0
 #: Consecutive rising 当年新增 years that look like a running total.
 RUNNING_YEARS = 3
+#: A figure this many times beyond the rest of its series is asked about (28.5 among 155–175).
+_FAR = 3.0
+#: Running totals add each year about what the first year did: an implied addition below the
+#: first year's figure divided by this is slow growth of yearly figures, not a running total.
+_STEP = 3.0
 
 
 def _g(x: float) -> str:
@@ -46,9 +55,34 @@ def _scale(rows: pd.DataFrame) -> dict[int, str]:
     return out
 
 
+def _outliers(rows: pd.DataFrame) -> dict[int, str]:
+    """A figure far outside the row's own series (28.5 among 155–175): off by at least
+    `_FAR` from the nearest of the other years' figures, with at least two other years."""
+    out: dict[int, str] = {}
+    for k, rec in rows.iterrows():
+        value = float(rec["value"])
+        if bool(rec["confirmed"]) or value <= 0 or (0 < value < 1 and rows["value"].max() >= 1):
+            continue  # a fraction among percentages is the scale question, asked on its own
+        others = rows.loc[rows.index != k, "value"].astype(float)
+        others = others[others > 0]
+        if len(others) < 2:
+            continue
+        low, high = float(others.min()), float(others.max())
+        if low / _FAR <= value <= high * _FAR:
+            continue
+        years = "、".join(str(int(y)) for y in rows.loc[others.index, "year"])
+        out[int(str(k))] = (
+            f"{int(rec['year'])}年数值 {_g(value)} 与该指标其他年份（{years}年：{_g(low)}–{_g(high)}）相差悬殊："
+            "疑似多输或漏输了位数、或用错了单位；若无误，请在“填报口径”填“已核实”"
+        )
+    return out
+
+
 def _running(rows: pd.DataFrame) -> dict[int, str]:
     adds = rows[(rows["entry"] == "addition") & ~rows["confirmed"].astype(bool) & (rows["year"] >= 2021)]
     adds = adds.sort_values("year")
+    if not _like_running_totals([float(v) for v in adds["value"]]):
+        return {}
     out: dict[int, str] = {}
     run: list[int] = []
     years = {int(k): int(y) for k, y in zip(adds.index, adds["year"], strict=True)}
@@ -64,6 +98,16 @@ def _running(rows: pd.DataFrame) -> dict[int, str]:
     if len(run) >= RUNNING_YEARS:
         out |= _ask(adds.loc[run])
     return out
+
+
+def _like_running_totals(series: list[float]) -> bool:
+    """Whether the 当年新增 figures could be running totals: they never fall (a running total
+    cannot), and each year's implied addition (the difference) is of the size of the first year's
+    (3.0, 3.2, 3.3 would mean additions of 3.0, 0.2, 0.1: slow growth, not running totals)."""
+    if len(series) < RUNNING_YEARS or any(b < a for a, b in itertools.pairwise(series)):
+        return False
+    steps = [b - a for a, b in itertools.pairwise(series)]
+    return series[0] > 0 and min(steps) >= series[0] / _STEP
 
 
 def _ask(run: pd.DataFrame) -> dict[int, str]:
@@ -96,13 +140,21 @@ def flag_doubts(values: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     values["flag"] = values["flag"].fillna("").astype(str)
     values["question"] = values["question"].fillna("").astype(str)
     for iid, rows in values.groupby("indicator_id", sort=False):
+        if str(iid) not in known.index:
+            continue
         ind = known.loc[str(iid)]
         found: dict[int, str] = {}
         if ind["unit"] == "%":
             found = _scale(rows)
             for k, q in found.items():
                 values.loc[k, ["flag", "question"]] = ["scale", q]
+        running: dict[int, str] = {}
         if ind["basis"] == "cumulative":
-            for k, q in _running(rows).items():
+            running = _running(rows)
+            for k, q in running.items():
                 values.loc[k, ["flag", "question"]] = ["running", q]
+        if ind["basis"] != "cumulative" or not running:  # yearly additions may vary: outliers apart
+            for k, q in _outliers(rows[rows["year"] >= 2020]).items():
+                if k not in found and k not in running:
+                    values.loc[k, ["flag", "question"]] = ["outlier", q]
     return values

@@ -94,7 +94,10 @@ class Figure:
 
 
 def value_rule(kind: str, unit: object) -> str:
-    """``share`` (0–100), ``count`` (whole, ≥ 0) or ``amount`` (≥ 0) for an indicator."""
+    """``share`` (0–100), ``count`` (whole, ≥ 0), ``amount`` (≥ 0) or ``rate`` (a growth rate in
+    per cent, which may be negative: the figures a relative target compares) for an indicator."""
+    if kind in ("above_reference", "reference"):
+        return "rate"
     if kind == "share_at_least" or unit == "%":
         return "share"
     if isinstance(unit, str) and unit in COUNT_UNITS:
@@ -177,30 +180,133 @@ def parse_figure(
     if isinstance(raw, (int, float)):
         value = float(raw)
         if percent_format:
-            if rule != "share":
+            if rule not in ("share", "rate"):
                 return Figure(
                     None, error=f"单元格为百分比格式，但该指标的单位是“{unit_text}”：请填写数量并取消百分比格式"
                 )
             value *= 100
         shown = f"{raw:.10g}" if isinstance(raw, float) else str(raw)
         return _checked(value, shown, rule, unit_text, typed_percent=percent_format, plausible_max=plausible_max)
-    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "")
+    shown = str(raw).strip()
+    text = unicodedata.normalize("NFKC", shown).strip().replace(" ", "")
+    refused = _not_a_figure(text, shown)
+    if refused:
+        return Figure(None, error=refused)
     percent = text.endswith("%")
     if percent:
         text = text[:-1]
-        if rule != "share":
+        if rule not in ("share", "rate"):
             return Figure(None, error=f"数值带“%”，但该指标的单位是“{unit_text}”：请填写数量")
-    elif unit_text and unit_text != "%" and text.endswith(unit_text):
-        text = text[: -len(unit_text)]
-    else:
-        typed = next((u for u in _UNIT_WORDS if text.endswith(u) and len(text) > len(u)), None)
-        if typed is not None:  # another unit than the indicator's: a unit problem, said as such
-            number, _ = _number(text[: -len(typed)])
-            return Figure(None, error=unit_message(str(raw).strip(), number, typed, unit_text))
-    number, error = _number(text)
+    number, suffix = _split(text)
     if number is None:
-        return Figure(None, error=error)
-    return _checked(number, str(raw).strip(), rule, unit_text, typed_percent=percent, plausible_max=plausible_max)
+        return Figure(None, error=f"“{shown}”不是数字")
+    factor, said = 1.0, ""
+    if suffix and not percent:
+        converted = _in_unit(suffix, unit_text)
+        if converted is None:  # another unit than the indicator's: a unit problem, said as such
+            value, _ = _number(number) if _ARABIC.search(number) else (_chinese(number), "")
+            typed = next((u for u in _UNIT_WORDS if suffix == u), suffix)
+            return Figure(None, error=unit_message(shown, value, typed, unit_text))
+        factor = converted
+    if _ARABIC.search(number):
+        value, error = _number(number)
+        if value is None:
+            return Figure(None, error=error)
+    else:
+        value = _chinese(number)
+        if value is None:
+            return Figure(
+                None, error=f"“{shown}”不是数字（中文数字请写成“十二”“一百零五”这样的完整写法，或直接填阿拉伯数字）"
+            )
+        said = f"中文数字“{number}”按 {value:g} 读取"
+    if factor != 1.0:
+        result = float(f"{value * factor:.12g}")  # 151,000 × 1e-4 is 15.1, not 15.100000000000001
+        said = "；".join(
+            x
+            for x in (said, f"“{shown}”按 {_g(result)}{unit_text} 读取（换算：{shown} = {_g(result)}{unit_text}）")
+            if x
+        )
+        value = result
+    fig = _checked(value, shown, rule, unit_text, typed_percent=percent, plausible_max=plausible_max)
+    if fig.value is None or not said:
+        return fig
+    return Figure(fig.value, warning="；".join(x for x in (said, fig.warning) if x))
+
+
+def _g(x: float) -> str:
+    return f"{x:,.10g}" if abs(x) >= 10000 else f"{x:.10g}"
+
+
+_ARABIC = re.compile(r"\d")
+_CN_DIGITS = "零一二两三四五六七八九十百千万亿点壹贰叁肆伍陆柒捌玖拾佰仟〇"
+#: A multiplier a clerk writes before (or instead of) the unit: 23亿, 3.1万, 15万元.
+_MULTIPLIERS = {"亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
+_APPROX_HEAD = ("约", "大约", "大概", "近", "将近", "接近", "超过", "逾", "估计", "预计")
+_APPROX_TAIL = ("左右", "上下", "余", "多", "余个", "多个", "余家", "多家", "以上", "以下", "以内")
+_BOUND_HEAD = ("≥", ">=", ">", "≤", "<=", "<", "不少于", "不低于", "不超过", "不高于", "至少", "最多", "大于", "小于")
+_RANGE = re.compile(r"[+-]?[\d.,]+[%]?(?:-|~|～|至|到|—|–|－)[\d.,]+.*")
+
+
+def _not_a_figure(text: str, shown: str) -> str:
+    """Why ``text`` is not one figure (a bound, an approximation, a range), or ""."""
+    if text.startswith(_BOUND_HEAD):
+        return f"“{shown}”是下限或上限，不是统计数：请填写当年的统计数本身（不带“≥”“不少于”等）"
+    bare = text.rstrip("%")
+    tail = next((t for t in _APPROX_TAIL if bare.endswith(t) and len(bare) > len(t)), "")
+    numeral_before = bool(tail) and (bare[-len(tail) - 1].isdigit() or bare[-len(tail) - 1] in _CN_DIGITS)
+    head = text.startswith(_APPROX_HEAD) and bool(_ARABIC.search(text) or any(c in _CN_DIGITS for c in text[1:]))
+    if head or numeral_before:
+        return f"“{shown}”是约数，不是统计数：请填写统计数本身（不带“约”“左右”“余”等）"
+    if _RANGE.fullmatch(text):
+        return f"“{shown}”是一个区间，不是统计数：请只填一个数"
+    return ""
+
+
+def _split(text: str) -> tuple[str | None, str]:
+    """The number part and the unit written after it (``23亿`` → ``23``, ``亿``); for Chinese
+    numerals the unit is what follows the last numeral character (``一百零五家`` → ``家``)."""
+    if _ARABIC.search(text):
+        m = re.fullmatch(r"([+-]?[\d.,]*\d[\d.,]*(?:[eE][+-]?\d+)?)(.*)", text)
+        return (m.group(1), m.group(2)) if m else (None, "")
+    k = len(text)
+    while k and text[k - 1] not in _CN_DIGITS:
+        k -= 1
+    return (text[:k], text[k:]) if k else (None, "")
+
+
+def _chinese(text: str) -> float | None:
+    """A number written in Chinese numerals (十二, 一百零五, 两百, 十二点五), or None: read by cn2an
+    in its strict mode, which refuses the ambiguous spoken forms (一万二)."""
+    if not text or any(c not in _CN_DIGITS for c in text):
+        return None
+    import cn2an  # loaded only for a figure typed in Chinese numerals
+
+    try:
+        return float(cn2an.cn2an(text.replace("两", "二"), "strict"))
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+def _unit_parts(unit: str) -> tuple[float, str]:
+    """A unit as its multiplier and its base: 亿元 → (1e8, 元), 万个 → (1e4, 个), 家 → (1, 家)."""
+    for word, factor in _MULTIPLIERS.items():
+        if unit.startswith(word):
+            return factor, unit[len(word) :]
+    return 1.0, unit
+
+
+def _in_unit(suffix: str, unit: str) -> float | None:
+    """How many of ``unit`` one ``suffix`` is, where that is certain: the same base (万元 in 亿元,
+    万个 in 个) or a multiplier alone (亿 in 亿元, 万 in 万个); None otherwise (人 in 万元)."""
+    if not unit or unit == "%":
+        return None
+    typed_factor, typed_base = _unit_parts(suffix)
+    unit_factor_, unit_base = _unit_parts(unit)
+    if typed_base and typed_base != unit_base:
+        return None
+    if not typed_base and typed_factor == 1.0:
+        return None
+    return typed_factor / unit_factor_
 
 
 def _checked(
@@ -208,6 +314,10 @@ def _checked(
 ) -> Figure:
     if not math.isfinite(value):
         return Figure(None, error=f"“{shown}”不是有限的数：请核对")
+    if rule == "rate":
+        if plausible_max is not None and abs(value) > plausible_max:
+            return Figure(None, error=f"增速“{shown}”超出合理范围（绝对值不超过 {plausible_max:g}%）：请核对")
+        return Figure(value)
     if rule == "share" and not 0 <= value <= 100:
         return Figure(None, error=f"占比“{shown}”不在 0–100 之间（百分比填 52 表示 52%）")
     if plausible_max is not None and abs(value) > plausible_max:

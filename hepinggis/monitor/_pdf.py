@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -37,11 +38,11 @@ from hepinggis.monitor._words import (
     STATUS_TEXT,
     STATUS_ZH,
     Coverage,
-    fmt,
+    figure_parts,
     fmt_pct,
-    fmt_year,
     target_name,
 )
+from hepinggis.monitor.evaluate import JUDGED
 from hepinggis.monitor.indicators import indicators
 from hepinggis.plan.layers import load
 
@@ -67,18 +68,32 @@ def _units(ch: str) -> float:
 
 
 def _wrap(text: str, width: float) -> list[str]:
-    """Lines of at most ``width`` em (a CJK character is one em, Latin about half)."""
-    lines, line, used = [], "", 0.0
-    for ch in text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "):
-        w = _units(ch)
-        if used + w > width and line:
+    """Lines of at most ``width`` em (a CJK character is one em, Latin about half); a number
+    (``2,025.5``, ``302.5%``) or a Latin word is never cut inside itself, and a line break the
+    clerk typed in a note starts a new line."""
+    lines: list[str] = []
+    for para in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line, used = "", 0.0
+        for token in _TOKEN.findall(para):
+            w = sum(_units(ch) for ch in token)
+            if used + w > width and line:
+                lines.append(line)
+                line, used = "", 0.0
+            if w > width:  # a token longer than a line (a long code): cut where it must be
+                for ch in token:
+                    if used + _units(ch) > width and line:
+                        lines.append(line)
+                        line, used = "", 0.0
+                    line, used = line + ch, used + _units(ch)
+                continue
+            line, used = line + token, used + w
+        if line or not lines:
             lines.append(line)
-            line, used = "", 0.0
-        line += ch
-        used += w
-    if line:
-        lines.append(line)
-    return lines
+    return [ln for ln in lines if ln] or [""]
+
+
+#: What stays on one line: a number with its separators, sign and per cent, or a Latin word.
+_TOKEN = re.compile(r"[+\-]?[0-9][0-9.,]*%?|[A-Za-z][A-Za-z0-9_.\-]*|.", re.S)
 
 
 def _cut(text: str, width: float) -> str:
@@ -169,17 +184,10 @@ class _Page:
 def _block_lines(r: dict[str, object], quote: str, section: str) -> list[tuple[str, str]]:
     """The lines under an indicator's name: (text, colour), wrapped to the column."""
     status = str(r["status"])
-    unit = r["unit"] if isinstance(r["unit"], str) else ""
     width = 66.0
     out: list[tuple[str, str]] = []
     if status not in ("qualitative", "no_data") and not _missing(r["latest"]):
-        at_least = "至少 " if r.get("at_least") else ""
-        parts = [
-            f"{fmt_year(r['latest_year'])}年 {at_least}{fmt(r['latest'], unit)}（{r['aggregation']}）",
-        ]
-        if not _missing(r["required"]):
-            parts.append(f"当年应达 {fmt(r['required'], unit, need=True)}")
-            parts.append(f"{fmt_year(r['target_year'])}年需达 {fmt(r['final_required'], unit, need=True)}")
+        parts = figure_parts(r)
         out += [(t, "#222222") for t in _wrap("；".join(parts), width)]
     out += [(t, "#333333") for t in _wrap(f"规划原文：“{quote}”（{section}）", width)]
     target = f"目标：{r['target_zh']}"
@@ -230,7 +238,7 @@ def _draw_block(page: _Page, r: dict[str, object], lines: list[tuple[str, str]],
     )
     fig.text(_TEXT_X, y, plain_text(_cut(str(r["indicator_zh"]), 33)), fontsize=8.5)
     pct = r["progress_pct"]
-    if status not in ("qualitative", "no_data", "no_base") and isinstance(pct, float) and not math.isnan(pct):
+    if status in JUDGED and isinstance(pct, float) and not math.isnan(pct):  # 待核实: no progress shown
         for width, colour in ((0.11, "#eeeeee"), (0.11 * min(max(pct, 0.0), 100.0) / 100, STATUS_COLORS[status])):
             fig.add_artist(
                 Rectangle((0.66, y), width, 6 * _PT, transform=fig.transFigure, facecolor=colour, edgecolor="none")

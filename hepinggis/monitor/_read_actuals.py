@@ -16,7 +16,8 @@ from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.monitor._doubts import flag_doubts
 from hepinggis.monitor._figures import entry_mode, is_no_data, parse_figure, unit_message, value_rule
 from hepinggis.monitor._sheets import Cell, Grid, read_grid
-from hepinggis.monitor._targets import indicators
+from hepinggis.monitor._targets import known_figures
+from hepinggis.monitor._wide import to_long
 
 __all__ = ["EXAMPLE_MARK", "HEADERS", "OUTCOME_ZH", "PLAN_YEARS", "YEARS", "ActualsResult", "read_actuals"]
 
@@ -143,7 +144,8 @@ def _header(grid: Grid) -> tuple[int, dict[str, int | None], list[str]] | None:
 
 def _accepts(grid: Grid) -> bool:
     found = _header(grid)
-    return found is not None and found[1]["year"] is not None and found[1]["value"] is not None
+    long = found is not None and found[1]["year"] is not None and found[1]["value"] is not None
+    return long or to_long(grid) is not None
 
 
 def _year(value: object) -> int | None:
@@ -275,7 +277,8 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     in UTF-8/GBK) row by row.
 
     The sheet is ``sheet`` (a name or its number from 1), else the first with a 指标编号/年份/数值
-    header (a cover sheet is passed over). Every row below the header is read, left blank (未填),
+    header, or a wide one with the years as columns (`hepinggis.monitor._wide`; a cover sheet is
+    passed over). Every row below the header is read, left blank (未填),
     said to have no data ("/", "—", "无", "不适用" …), skipped (an empty row, a section title
     without year or figure) or refused with the row number the spreadsheet shows, the column and
     the reason in Chinese: an unknown indicator, a value for a qualitative target, a cell that is
@@ -298,6 +301,7 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     path = Path(path)
     grid = read_grid(path, sheet=sheet, encoding=encoding, accept=_accepts)
     where = f"{path.name}{'（' + grid.where() + '）' if grid.sheet else ''}"
+    grid = to_long(grid) or grid  # years as columns: one row per indicator and year
     found = _header(grid)
     if found is None:
         others = f"；工作簿中的工作表：{'、'.join(grid.sheets)}，可用 --sheet 指定" if len(grid.sheets) > 1 else ""
@@ -309,7 +313,7 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     if missing:
         shown = "、".join(t for t in texts if t) or "（空）"
         raise ImportFileError(f"{where}：缺少“{'”“'.join(missing)}”列（表头为：{shown}）")
-    known = indicators().set_index("id")
+    known = known_figures()
     width = max((k + 1 for k, t in enumerate(texts) if t), default=0)
     body = grid.rows[at + 1 :]
     while body and all(_blank(c) for c in body[-1][1]):
@@ -394,7 +398,8 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
         report_frame.loc[at_row, "field"] = names["value"]
     report_frame = report_frame.sort_values("row", kind="stable").reset_index(drop=True)
     report_frame["year"] = report_frame["year"].astype(object).where(report_frame["year"].notna(), None)
-    result = ActualsResult(value_frame, report_frame, str(path), len(body), grid.sheet)
+    rows_in = len({n for n, _ in body})  # a wide sheet's row gives one long row per year: counted once
+    result = ActualsResult(value_frame, report_frame, str(path), rows_in, grid.sheet)
     result.values["value"] = result.values["value"].astype(float)
     result.values["year"] = result.values["year"].astype(int) if len(result.values) else result.values["year"]
     return result

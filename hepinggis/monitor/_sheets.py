@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hepinggis.errors import ImportFileError
+from hepinggis.io._grid import file_kind
 from hepinggis.io._tables import detect_encoding
 
 __all__ = ["Cell", "Grid", "read_grid"]
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Rows of a sheet read at most (a sheet formatted to row 1,048,576 is not 1 million figures).
 _MAX_ROWS = 200_000
 
@@ -52,22 +51,14 @@ class Grid:
 
 
 def _kind(path: Path) -> str:
-    head = path.read_bytes()[:8]
-    if head.startswith(_OLE):
-        return "xls"
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = set(z.namelist())
-        except zipfile.BadZipFile as exc:
-            raise ImportFileError(f"{path.name}：文件已损坏，无法作为工作簿打开") from exc
-        if "content.xml" in names:
-            return "ods"
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-        raise ImportFileError(f"{path.name}：不是 Excel 或 ODS 工作簿")
+    """``xlsx``, ``xls``, ``ods`` or ``csv``, told by the register importer's content detection
+    (`hepinggis.io._grid.file_kind`, one detection for every file the bureau gives), never by the
+    name: an .xlsx saved as ``.xls`` is read as the .xlsx it is."""
+    kind = file_kind(path)
+    if kind != "other":
+        return kind
     suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
+    if suffix in {".xlsx", ".xlsm", ".xls", ".ods", ".et"}:
         raise ImportFileError(f"{path.name}：文件扩展名为{suffix}，但内容不是工作簿（可能已损坏或是改名的文本文件）")
     return "csv"
 
@@ -75,8 +66,8 @@ def _kind(path: Path) -> str:
 def _xlsx(path: Path) -> Iterator[tuple[str, Callable[[], list[tuple[int, list[Cell]]]]]]:
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(path, data_only=True)
+    try:  # from the bytes: openpyxl would refuse a workbook by its name (an .xlsx called .xls)
+        book = load_workbook(io.BytesIO(path.read_bytes()), data_only=True)
     except Exception as exc:  # openpyxl and zipfile raise several types for a damaged file
         raise ImportFileError(f"{path.name}：无法作为 Excel 工作簿打开（文件可能已损坏）") from exc
     for ws in book.worksheets:
@@ -205,7 +196,11 @@ def _ods_value(cell: object, teletype: object) -> Cell:
         return Cell(int(number) if number.is_integer() and kind != "percentage" else number, kind == "percentage")
     if kind == "boolean":
         return Cell(attrs.get((OFFICENS, "boolean-value")) == "true")
-    text = teletype.extractText(cell)  # type: ignore[attr-defined]
+    # one paragraph (text:p) per line the clerk typed: joined with the line breaks they typed
+    from odf.namespaces import TEXTNS
+
+    paras = [n for n in cell.childNodes if n.qname == (TEXTNS, "p")]  # type: ignore[attr-defined]
+    text = "\n".join(teletype.extractText(p) for p in paras) if paras else teletype.extractText(cell)  # type: ignore[attr-defined]
     return Cell(text if text != "" else None)
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from hepinggis._paths import data_dir
 from hepinggis.errors import LayerSchemaError
 
-__all__ = ["KINDS", "indicators", "target_words"]
+__all__ = ["KINDS", "coverage", "indicators", "known_figures", "not_monitored", "references", "target_words"]
 
 KINDS = (
     "count_at_least",
@@ -24,6 +24,7 @@ KINDS = (
     "share_at_most",
     "annual_growth_at_least",
     "multiple_of_base",
+    "above_reference",
     "qualitative",
 )
 
@@ -35,20 +36,51 @@ def indicators(path: Path | None = None) -> pd.DataFrame:
     --------
     >>> table = indicators()
     >>> int((table["kind"] != "qualitative").sum()), int((table["kind"] == "qualitative").sum())
-    (51, 9)
+    (70, 13)
     >>> int(((table["target_id"] == "district") & (table["kind"] != "qualitative")).sum())
-    29
+    48
     """
+    return _loaded(*_source(path))[0].copy()  # a copy: callers may change theirs
+
+
+def _source(path: Path | None) -> tuple[str, int]:
     path = path or data_dir() / "src" / "indicators.json"
-    return _loaded(str(path), path.stat().st_mtime_ns).copy()  # a copy: callers may change theirs
+    return str(path), path.stat().st_mtime_ns
+
+
+def references(path: Path | None = None) -> pd.DataFrame:
+    """The figures a relative target is compared with (全市地区生产总值增速): entered like an
+    indicator's, never judged themselves."""
+    return _loaded(*_source(path))[1].copy()
+
+
+def known_figures(path: Path | None = None) -> pd.DataFrame:
+    """Every id a figure may be entered for: the indicators and the reference figures, by id."""
+    table, refs, _ = _loaded(*_source(path))
+    return pd.concat([table, refs], ignore_index=True).set_index("id")
+
+
+def not_monitored(path: Path | None = None) -> list[dict[str, str]]:
+    """The plan's sentences with a number that are not monitored, each with its reason."""
+    return [dict(x) for x in _loaded(*_source(path))[2]["not_monitored"]]
+
+
+def coverage(path: Path | None = None) -> str:
+    """Which chapters' targets are monitored, in the bureau's words."""
+    return str(_loaded(*_source(path))[2]["coverage"])
 
 
 @functools.lru_cache(maxsize=4)
-def _loaded(path: str, mtime_ns: int) -> pd.DataFrame:
-    """The validated table of ``path`` (read once per file version: every page asks for it)."""
+def _loaded(path: str, mtime_ns: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The validated table of ``path``, the reference figures and the rest of the file (read
+    once per file version: every page asks for it)."""
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     table = pd.DataFrame(data["indicators"])
+    for flag in ("every_year", "strict"):
+        table[flag] = table[flag].fillna(False).astype(bool) if flag in table else False
+    if "reference_id" not in table:
+        table["reference_id"] = None
     dup = table["id"][table["id"].duplicated()].tolist()
     if dup:
         raise LayerSchemaError(f"indicators: id {dup[0]!r} is used twice")
@@ -58,7 +90,14 @@ def _loaded(path: str, mtime_ns: int) -> pd.DataFrame:
     quantitative = table["kind"] != "qualitative"
     if table.loc[quantitative, "target"].isna().any():
         raise LayerSchemaError("indicators: a quantitative indicator has no target value")
-    return table
+    refs = pd.DataFrame(data.get("references", []), columns=["id", "indicator_zh", "unit", "plausible_max", "note"])
+    refs = refs.assign(kind="reference", target_id="reference", basis=None, entry=None, quote="")
+    ids = set(table["id"]) | set(refs["id"])
+    for rec in table[table["kind"] == "above_reference"].to_dict("records"):
+        if rec["reference_id"] not in ids:
+            raise LayerSchemaError(f"indicators: {rec['id']} compares with unknown {rec['reference_id']!r}")
+    rest = {"not_monitored": data.get("not_monitored", []), "coverage": data.get("coverage", "")}
+    return table, refs, rest
 
 
 def _num(x: float) -> str:
@@ -73,16 +112,21 @@ def target_words(ind: dict[str, Any], base: object) -> str:
         return "定性目标（文字表述，不设数值）"
     target, end = float(ind["target"]), int(ind["target_year"])
     base_ok = isinstance(base, (int, float)) and math.isfinite(float(base)) and float(base) > 0
+    every = bool(ind.get("every_year"))
+    if kind == "above_reference":
+        return "每年高于比较对象（相等不算高于）"
     if kind == "share_at_least":
-        return f"{end}年 ≥ {_num(target)}%"
+        return f"每年 ≥ {_num(target)}%（保持）" if every else f"{end}年 ≥ {_num(target)}%"
     if kind == "share_at_most":
-        return f"{end}年 ≤ {_num(target)}%"
+        return f"每年 ≤ {_num(target)}%" if every else f"{end}年 ≤ {_num(target)}%"
     if kind == "count_at_least":
         if ind["basis"] == "per_year":
             word = "每年" if ind.get("per_year_rule") == "each" else "年均"
             return f"{word} ≥ {_num(target)}{unit}"
         if ind["basis"] == "cumulative":
             return f"2021–{end}年累计 ≥ {_num(target)}{unit}"
+        if ind.get("strict"):
+            return f"{end}年 > {_num(target)}{unit}（突破）"
         return f"{end}年 ≥ {_num(target)}{unit}"
     years = end - int(ind["base_year"])
     if kind == "annual_growth_at_least":

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hepinggis.monitor.evaluate import _base, _required
+from hepinggis.monitor.evaluate import _base, _flip, _required
 from hepinggis.monitor.indicators import indicators
 
 __all__ = ["trend", "trend_svg"]
@@ -45,6 +45,9 @@ def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = No
     [[2021.0, 18.0, 20.0], [2022.0, 40.0, 40.0], [2023.0, nan, 60.0]]
     >>> len(trend(f, "manrong_qualitative_1"))
     0
+    >>> a = pd.DataFrame({"indicator_id": "district_approval_time_share", "year": [2020, 2021], "value": [80.0, 78.0]})
+    >>> trend(a, "district_approval_time_share")["required"].round(1).tolist()  # 80 → 70 by 2025, linear
+    [80.0, 78.0, 76.0, 74.0, 72.0, 70.0]
     """
     ind: dict[str, Any] = {str(k): v for k, v in indicators().set_index("id").loc[indicator_id].items()}
     ind["id"] = indicator_id
@@ -53,6 +56,22 @@ def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = No
     mine = values[values["indicator_id"] == indicator_id].sort_values("year")
     if "entry" not in mine.columns:
         mine = mine.assign(entry=None)
+    if ind["kind"] == "above_reference":  # the figure it must exceed, year by year, as the "trajectory"
+        ref = values[values["indicator_id"] == ind["reference_id"]]
+        ref_by_year = {int(y): float(v) for y, v in zip(ref["year"], ref["value"], strict=True)}
+        years = sorted(set(int(y) for y in mine["year"]) | set(ref_by_year))
+        own = {int(y): float(v) for y, v in zip(mine["year"], mine["value"], strict=True)}
+        return pd.DataFrame(
+            {
+                "year": years,
+                "value": [own.get(y, math.nan) for y in years],
+                "required": [ref_by_year.get(y, math.nan) for y in years],
+            },
+            dtype=float,
+        )
+    lower = ind["kind"] == "share_at_most"
+    if lower:  # lower is better: the trajectory is computed as evaluate does, on negated figures
+        ind, mine = _flip(ind, mine)
     base, _ = _base(ind, mine)
     start = int(ind["base_year"]) + (1 if ind["basis"] in ("per_year", "cumulative") else 0)
     end = max(int(ind["target_year"]), int(mine["year"].max()) if len(mine) else 0, last_year or 0)
@@ -65,8 +84,14 @@ def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = No
         start = int(ind["base_year"])
     years = list(range(start, end + 1))
     required = [_required(ind, base, y)[0] if y <= int(ind["target_year"]) else math.nan for y in years]
+    sign = -1.0 if lower else 1.0
     return pd.DataFrame(
-        {"year": years, "value": [shown.get(y, math.nan) for y in years], "required": required}, dtype=float
+        {
+            "year": years,
+            "value": [sign * shown.get(y, math.nan) for y in years],
+            "required": [sign * r for r in required],
+        },
+        dtype=float,
     )
 
 

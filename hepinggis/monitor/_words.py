@@ -19,11 +19,15 @@ __all__ = [
     "TARGET_NAMES_ZH",
     "Coverage",
     "contrast",
+    "figure_parts",
     "fmt",
+    "fmt_judged",
+    "fmt_pair",
     "fmt_pct",
     "fmt_year",
     "share_colour",
     "target_name",
+    "verdict_words",
 ]
 
 #: One palette for every product: green (达成/达到进度), amber (略有滞后), red (明显滞后/未达成),
@@ -94,7 +98,7 @@ def _missing(value: object) -> bool:
 _COUNT_UNITS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次", "人"})
 
 
-def fmt(value: object, unit: object = None, *, need: bool = False) -> str:
+def fmt(value: object, unit: object = None, *, need: bool = False, digits: int | None = None) -> str:
     """A figure for a reader, rounded to what its unit merits: counts whole (a requirement,
     ``need``, rounded up: 557.48 场 needed is 558), shares to 0.1 %, amounts to 0.01; thousands
     separators; the unit; "—" when missing (never "nan").
@@ -110,7 +114,9 @@ def fmt(value: object, unit: object = None, *, need: bool = False) -> str:
     if not math.isfinite(number):
         return "—"
     u = unit if isinstance(unit, str) else ""
-    if u in _COUNT_UNITS:
+    if digits is not None and digits > 0:  # more decimals, asked where a verdict needs them
+        text = f"{number:,.{digits}f}".rstrip("0").rstrip(".")
+    elif u in _COUNT_UNITS:
         number = math.ceil(number - 1e-9) if need else round(number)
         text = f"{number:,.0f}"
     elif u == "%":
@@ -118,6 +124,69 @@ def fmt(value: object, unit: object = None, *, need: bool = False) -> str:
     else:
         text = f"{number:,.2f}".rstrip("0").rstrip(".")
     return text + u
+
+
+def fmt_pair(value: object, required: object, unit: object) -> tuple[str, str]:
+    """A figure and its requirement written so that the reader sees what the verdict saw: where
+    the two differ but would be written alike (2.85 % and 2.9 % both “2.9%”), decimals are added
+    until they are not (“2.85%”, “2.9%”), so a figure shown equal to its requirement is equal to it
+    or above it, never behind it.
+
+    Examples
+    --------
+    >>> fmt_pair(2.85, 2.9, "%"), fmt_pair(0.87256, 0.95, "万人"), fmt_pair(557, 557.2, "场")
+    (('2.85%', '2.9%'), ('0.87万人', '0.95万人'), ('557场', '558场'))
+    """
+    shown, needs = fmt_judged(value, [required], unit)
+    return shown, needs[0]
+
+
+def fmt_judged(value: object, required: list[object], unit: object) -> tuple[str, list[str]]:
+    """`fmt_pair` for a figure beside several requirements (now and in the target year): one
+    number of decimals for all, enough that none that differs is written alike.
+
+    >>> fmt_judged(2.85, [2.74, 2.9], "%")
+    ('2.85%', ['2.74%', '2.9%'])
+    """
+
+    def texts(digits: int | None) -> tuple[str, list[str]]:
+        return fmt(value, unit, digits=digits), [fmt(r, unit, need=True, digits=digits) for r in required]
+
+    shown, needs = texts(None)
+    if _missing(value):
+        return shown, needs
+    a = float(value)  # type: ignore[arg-type]
+
+    def clash(shown: str, needs: list[str]) -> bool:
+        return any(not _missing(r) and float(r) != a and n == shown for r, n in zip(required, needs, strict=True))  # type: ignore[arg-type]
+
+    for digits in range(1, 10):
+        if not clash(shown, needs):
+            break
+        shown, needs = texts(digits)
+    return shown, needs
+
+
+def figure_parts(r: Any) -> list[str]:
+    """The figure judged, the requirement now and in the target year, each written with the
+    decimals its verdict needs (`fmt_pair`); a relative or 突破 target says “须高于”."""
+    unit = r["unit"] if isinstance(r["unit"], str) else ""
+    if r.get("status") == "to_confirm":  # not judged: the figures as typed, no requirement beside them
+        if r.get("both_ways"):
+            return [f"{fmt_year(r['latest_year'])}年 两种读法：{r['both_ways']}（待核实，未作判断）"]
+        return [f"{fmt_year(r['latest_year'])}年 填报 {fmt(r['latest'], unit)}（待核实，未作判断）"]
+    least = "至少 " if r.get("at_least") else ""
+    latest, (now, final) = fmt_judged(r["latest"], [r["required"], r["final_required"]], unit)
+    parts = [f"{fmt_year(r['latest_year'])}年 {least}{latest}（{r['aggregation']}）"]
+    if _missing(r["required"]):
+        return parts
+    if r.get("kind") == "above_reference":
+        return [*parts, f"须高于 {now}（同年比较对象）"]
+    word = "须高于" if r.get("strict") else "应达"
+    parts.append(f"当年{word} {now}")
+    if not _missing(r["final_required"]):
+        parts.append(f"{fmt_year(r['target_year'])}年{'须高于' if r.get('strict') else '需达'} {final}")
+    return parts
 
 
 def fmt_pct(value: object) -> str:
@@ -178,3 +247,27 @@ class Coverage:
             "qualitative": self.qualitative,
             "refused_rows": self.refused_rows,
         }
+
+
+def verdict_words(results: pd.DataFrame) -> pd.DataFrame:
+    """Per verdict, what a page shows beside it: the plan's sentence and section, the figure and the
+    requirement as judged (`fmt_pair`), and the figures line (`figure_parts`); aligned to ``results``."""
+    from hepinggis.monitor._targets import indicators
+
+    table = indicators().set_index("id")
+    rows = []
+    for r in results.to_dict("records"):
+        ind = table.loc[r["indicator_id"]]
+        latest, (need, _) = fmt_judged(r["latest"], [r["required"], r["final_required"]], r["unit"])
+        judged = r["status"] in JUDGED
+        rows.append(
+            {
+                "quote": str(ind["quote"]),
+                "plan_section": str(ind["plan_section"]),
+                "plan_target": str(r.get("target_zh") or ""),
+                "latest_shown": latest if not _missing(r["latest"]) else "",
+                "required_shown": need if judged and not _missing(r["required"]) else "",
+                "figure_text": "；".join(figure_parts(r)) if not _missing(r["latest"]) else "",
+            }
+        )
+    return pd.DataFrame(rows, index=results.index)

@@ -9,13 +9,12 @@ import pandas as pd
 
 from hepinggis.base._credits import boundaries_credit
 from hepinggis.monitor._figures import ENTRY_ZH
+from hepinggis.monitor._targets import coverage, not_monitored
 from hepinggis.monitor._words import STATUS_ZH, Coverage, target_name
 from hepinggis.monitor.changes import CHANGE_ZH
 from hepinggis.monitor.evaluate import zone_summary
 from hepinggis.monitor.indicators import ActualsResult, indicators
 from hepinggis.plan.layers import load
-
-_COUNTS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次", "人"})
 
 __all__ = ["monitor_tables"]
 
@@ -67,6 +66,8 @@ _KIND_ZH = {
     "share_at_least": "占比不低于",
     "annual_growth_at_least": "年均增长不低于",
     "multiple_of_base": "为基期的倍数",
+    "share_at_most": "占比不高于",
+    "above_reference": "高于比较对象",
     "qualitative": "定性目标",
 }
 _BASIS_ZH = {"per_year": "每年", "cumulative": "累计", "level": "年末存量"}
@@ -84,13 +85,18 @@ _CHANGE_HEADERS = {
 }
 
 
-def _rounded(value: object, unit: object) -> object:
-    """A figure rounded to what its unit merits (counts whole, shares 0.1, amounts 0.01)."""
+def _typed(value: object) -> object:
+    """A figure as the clerk typed it: whole numbers as integers, the rest unchanged."""
     if not isinstance(value, (int, float)) or pd.isna(value):
         return value
-    digits = 0 if unit in _COUNTS else 1 if unit == "%" else 2
-    out = round(float(value), digits)
-    return int(out) if digits == 0 else out
+    return int(value) if float(value).is_integer() and abs(float(value)) < 1e15 else float(value)
+
+
+def _significant(value: object) -> object:
+    """A computed requirement without float noise (345.6, not 345.59999999999997)."""
+    if not isinstance(value, (int, float)) or pd.isna(value):
+        return value
+    return _typed(float(f"{float(value):.10g}"))
 
 
 def _results(results: pd.DataFrame) -> pd.DataFrame:
@@ -102,8 +108,10 @@ def _results(results: pd.DataFrame) -> pd.DataFrame:
         progress_pct=results["progress_pct"].round(1),
         quote=results["indicator_id"].map(quotes),
     )
-    for col in ("latest", "base", "required", "final_required"):
-        frame[col] = pd.Series([_rounded(v, u) for v, u in zip(frame[col], frame["unit"], strict=True)], dtype=object)
+    for col in ("latest", "base"):  # the figures as typed (0.22 stays 0.22): a reviewer's own sheets compare them
+        frame[col] = pd.Series([_typed(v) for v in frame[col]], dtype=object)
+    for col in ("required", "final_required"):  # computed: kept to 10 significant digits, not rounded to the unit
+        frame[col] = pd.Series([_significant(v) for v in frame[col]], dtype=object)
     for col in ("year", "judged_year", "latest_year"):
         frame[col] = [None if pd.isna(v) else int(v) for v in frame[col]]
     return frame[list(_RESULT_HEADERS)].rename(columns=_RESULT_HEADERS)
@@ -145,6 +153,14 @@ def _figures(actuals: ActualsResult) -> pd.DataFrame:
             "备注": v["note"],
         }
     )
+
+
+def _not_monitored() -> pd.DataFrame:
+    """What the plan states with a number but is not monitored, each with its reason, and which
+    chapters the monitoring covers."""
+    rows = [{"规划章节": n["plan_section"], "规划原文": n["quote"], "原因": n["reason"]} for n in not_monitored()]
+    rows.append({"规划章节": "全文", "规划原文": "", "原因": coverage()})
+    return pd.DataFrame(rows, columns=["规划章节", "规划原文", "原因"])
 
 
 def _coverage(results: pd.DataFrame, actuals: ActualsResult) -> pd.DataFrame:
@@ -191,6 +207,7 @@ def monitor_tables(
         "填报数据": _figures(actuals),
         "读取报告": actuals.report_zh(),
         "来源": pd.DataFrame({"来源": credits or []}),
+        "未监测的规划目标": _not_monitored(),
     }
     if changes is not None:
         frame = changes.assign(change_zh=changes["change"].map(CHANGE_ZH))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from hepinggis.errors import InvalidOptionError
 from hepinggis.monitor._read_actuals import ActualsResult
-from hepinggis.monitor._targets import indicators, target_words
+from hepinggis.monitor._targets import indicators, known_figures, target_words
 
 __all__ = [
     "BEHIND_RATIO",
@@ -173,6 +173,11 @@ def _read(ind: dict[str, Any], mine: pd.DataFrame, judged: int) -> _Reading:
                 f"按已报年份判断，不代表{first}–{last}年{'每年' if each else '全期'}的情况"
             )
         return _Reading(value, last, how, notes, years_used=reported)
+    if ind.get("every_year"):
+        reported = [int(y) for y in period["year"]]
+        worst = int(period["year"].iloc[int(period["value"].to_numpy().argmin())])
+        how = f"{last}年数值" if len(period) == 1 else f"已报年份中最差的一年（{worst}年；保持：每年均须达到）"
+        return _Reading(float(period["value"].min()), last, how, years_used=reported)
     return _Reading(float(period["value"].iloc[-1]), last, f"{last}年数值", years_used=[last])
 
 
@@ -181,6 +186,8 @@ def _base(ind: dict[str, Any], mine: pd.DataFrame) -> tuple[float | None, str]:
     base_year = int(ind["base_year"])
     if ind["basis"] in ("per_year", "cumulative"):
         return None, f"不需要（{base_year + 1}年起计）"
+    if ind.get("every_year"):
+        return None, "不需要（每年均须达到）"
     at_base = mine[mine["year"] == base_year]
     if ind["base_value"] is not None and not pd.isna(ind["base_value"]):
         stated = float(ind["base_value"])
@@ -200,8 +207,8 @@ def _required(ind: dict[str, Any], base: float | None, year: int) -> tuple[float
     kind, target = ind["kind"], float(ind["target"])
     base_year, end = int(ind["base_year"]), int(ind["target_year"])
     t = min(max((year - base_year) / (end - base_year), 0.0), 1.0)
-    if ind["basis"] == "per_year":
-        return target, "每年不低于目标值"
+    if ind["basis"] == "per_year" or ind.get("every_year"):
+        return target, "每年不低于目标值" + ("（保持）" if ind.get("every_year") else "")
     if ind["basis"] == "cumulative":
         return target * t, f"自{base_year + 1}年起按年线性累计至{end}年目标"
     if kind in ("count_at_least", "share_at_least"):
@@ -228,15 +235,23 @@ def _share_of_way(ind: dict[str, Any], value: float, need: float, base: float | 
     return (value - base) / (need - base)
 
 
+def _reaches(ind: dict[str, Any], value: float, need: float) -> bool:
+    """Whether ``value`` meets ``need``: 突破 (strict) asks for more than it, else at least it."""
+    return value > need if ind.get("strict") else value >= need
+
+
 def _status(ind: dict[str, Any], reading: _Reading, required: float, final: float, base: float | None) -> str:
     latest, year = reading.latest, int(reading.latest_year or 0)
     if reading.at_least:  # only a lower bound: judged only where it already suffices
-        if latest >= final:
+        if _reaches(ind, latest, final):
             return "achieved" if year >= int(ind["target_year"]) else "achieved_early"
         return "on_track" if latest >= required and year < int(ind["target_year"]) else "no_data"
+    every = bool(ind.get("every_year")) or (ind["basis"] == "per_year" and ind.get("per_year_rule") == "each")
+    if every:  # 每年 / 保持: one year below the target and the target is missed for the period
+        return ("achieved" if year >= int(ind["target_year"]) else "on_track") if latest >= final else "missed"
     if year >= int(ind["target_year"]):
-        return "achieved" if latest >= final else "missed"
-    if latest >= final and ind["basis"] != "per_year":
+        return "achieved" if _reaches(ind, latest, final) else "missed"
+    if _reaches(ind, latest, final) and ind["basis"] != "per_year":
         return "achieved_early"
     if latest >= required:
         return "on_track"
@@ -306,7 +321,20 @@ def _verdict(ind: dict[str, Any], mine: pd.DataFrame, judged: int) -> dict[str, 
     return out
 
 
-def _judge(ind: dict[str, Any], mine: pd.DataFrame, asked: int) -> dict[str, object]:
+def _refused_in_use(ind: dict[str, Any], refused: dict[int, str], judged: int) -> dict[int, str]:
+    """The refused figures the verdict would have used: the year judged, every year of the
+    period for counts summed or held every year, and the base year where the plan states none."""
+    base_year = int(ind["base_year"])
+    all_years = ind["basis"] in ("per_year", "cumulative") or bool(ind.get("every_year"))
+    needs_base = ind["kind"] in ("annual_growth_at_least", "multiple_of_base") and pd.isna(ind.get("base_value"))
+    wanted = {judged} | (set(range(base_year + 1, judged + 1)) if all_years else set())
+    wanted |= {base_year} if needs_base else set()
+    return {y: m for y, m in sorted(refused.items()) if y in wanted}
+
+
+def _judge(
+    ind: dict[str, Any], mine: pd.DataFrame, asked: int, refused: dict[int, str] | None = None
+) -> dict[str, object]:
     end = int(ind["target_year"])
     judged = min(asked, end)
     period = mine[mine["year"] <= judged]
@@ -330,9 +358,51 @@ def _judge(ind: dict[str, Any], mine: pd.DataFrame, asked: int) -> dict[str, obj
             row["status"] = "to_confirm"
             notes.append("有待核实的数值：核实前不作判断")
     last = row.get("latest_year")
-    if isinstance(last, int) and last < asked and last <= end and row.get("status") not in (None, "no_data"):
+    stopped = _refused_in_use(ind, refused or {}, judged)
+    if stopped:  # a figure was typed but not read: asked about, never judged on an earlier year
+        said = "；".join(f"{y}年填报的数值未读入：{m}" for y, m in stopped.items())
+        row["status_as_typed"] = row.get("status", "no_data")
+        row["status"] = "to_confirm"
+        row["question"] = "；".join(q for q in (str(row.get("question") or ""), said) if q)
+        notes.append("有未读入的数值：改正后再作判断")
+    elif isinstance(last, int) and last < asked and last <= end and row.get("status") not in (None, "no_data"):
         row["year_note"] = f"{asked if asked <= end else end}年尚无数值，按{last}年数值判断"
     row["tool_note"] = "；".join(notes)
+    return row
+
+
+def _relative(
+    ind: dict[str, Any], mine: pd.DataFrame, ref: pd.DataFrame, asked: int, ref_name: str
+) -> dict[str, object]:
+    """A target relative to another figure (增速高于全市水平): the year judged, or the latest year
+    with both figures; higher is strictly higher (相等不算高于)."""
+    end = int(ind["target_year"])
+    judged = min(asked, end)
+    both = mine[(mine["year"] <= judged) & (mine["year"] > int(ind["base_year"]))].merge(
+        ref[["year", "value"]].rename(columns={"value": "ref"}), on="year"
+    )
+    row: dict[str, object] = {"judged_year": judged, "base_source": f"比较对象：{ref_name}"}
+    if not len(both):
+        if len(mine[mine["year"] <= judged]):
+            row.update({"status": "no_base", "tool_note": f"缺少同年的{ref_name}：无法比较"})
+        return row
+    last = both.iloc[-1]
+    year, value, other = int(last["year"]), float(last["value"]), float(last["ref"])
+    above = value > other
+    status = ("achieved" if above else "missed") if year >= end else ("on_track" if above else "behind")
+    row.update(
+        {
+            "latest_year": year,
+            "latest": value,
+            "required": other,
+            "final_required": np.nan,
+            "status": status,
+            "trajectory": f"每年须高于{ref_name}（相等不算高于）",
+            "aggregation": f"{year}年数值与同年{ref_name}比较",
+        }
+    )
+    if year < judged:
+        row["year_note"] = f"{judged}年尚无两项数值，按{year}年判断"
     return row
 
 
@@ -395,6 +465,12 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
     """
     values = _values(actuals)
     asked = check_year(year) if year is not None else default_year(values)
+    refused = _refused(actuals)
+    if year is None:  # a figure typed for a later year but refused still sets the year asked
+        typed = [y for by in refused.values() for y in by if PLAN_PERIOD[0] <= y <= PLAN_PERIOD[1]]
+        if typed and (asked is None or max(typed) > asked):
+            asked = max(typed)
+    names = {str(k): str(v) for k, v in known_figures()["indicator_zh"].items()}
     rows = []
     for rec in indicators().to_dict("records"):
         ind = {str(k): v for k, v in rec.items()}
@@ -420,8 +496,10 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
             "aggregation": "",
             "later": "",
             "question": "",
+            "both_ways": "",
             "year_note": "",
             "at_least": False,
+            "strict": bool(ind.get("strict")),
             "target_zh": "",
             "rule_zh": "",
             "note": "",
@@ -431,8 +509,22 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
         if "note" in mine.columns:
             notes = [str(n) for n in mine.loc[mine["year"] <= (asked or 0), "note"] if isinstance(n, str) and n]
             row["note"] = "；".join(dict.fromkeys(notes))  # each distinct note once, in year order
-        if ind["kind"] != "qualitative" and (asked is not None or len(mine)):
-            judged = _judge(ind, mine, asked if asked is not None else PLAN_PERIOD[1])
+        mine_refused = refused.get(str(ind["id"]), {})
+        if ind["kind"] == "above_reference" and (asked is not None or len(mine)):
+            ref = values[values["indicator_id"] == ind["reference_id"]].sort_values("year")
+            ref_name = names.get(str(ind["reference_id"]), str(ind["reference_id"])).split("（")[0]
+            at = asked if asked is not None else PLAN_PERIOD[1]
+            judged = _relative(ind, mine, ref, at, ref_name)
+            stopped = {y: m for y, m in mine_refused.items() if y == min(at, int(ind["target_year"]))}
+            stopped |= {y: m for y, m in refused.get(str(ind["reference_id"]), {}).items() if y == min(at, 2025)}
+            if stopped:
+                judged["status_as_typed"] = judged.get("status", "no_data")
+                judged["status"] = "to_confirm"
+                judged["question"] = "；".join(f"{y}年填报的数值未读入：{m}" for y, m in stopped.items())
+                judged.pop("year_note", None)
+            row.update({k: v for k, v in judged.items() if k in row or k.startswith("status_")})
+        elif ind["kind"] != "qualitative" and (asked is not None or len(mine) or mine_refused):
+            judged = _judge(ind, mine, asked if asked is not None else PLAN_PERIOD[1], mine_refused)
             row.update({k: v for k, v in judged.items() if k in row or k.startswith("status_")})
         row["target_zh"] = target_words(ind, row["base"])
         if row["judged_year"] is not None:
@@ -441,6 +533,20 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
     frame = pd.DataFrame(rows)
     frame["status"] = frame["status"].where(frame["status"].isin(STATUSES), "no_data")
     return frame
+
+
+def _refused(actuals: ActualsResult | pd.DataFrame) -> dict[str, dict[int, str]]:
+    """Per indicator and year, the reason a typed figure was not read (from the reading report)."""
+    if not isinstance(actuals, ActualsResult):
+        return {}
+    out: dict[str, dict[int, str]] = {}
+    for rec in actuals.rejected.to_dict("records"):
+        iid, year = rec.get("indicator_id"), rec.get("year")
+        if "已在第" in str(rec["message"]):  # a second figure for a year: the first is kept and judged
+            continue
+        if isinstance(iid, str) and iid and year is not None and not pd.isna(year):
+            out.setdefault(iid, {}).setdefault(int(year), str(rec["message"]))
+    return out
 
 
 def _rule_words(row: dict[str, object]) -> str:
@@ -464,7 +570,7 @@ def zone_summary(results: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd
     >>> s = zone_summary(evaluate(pd.DataFrame(columns=["indicator_id", "year", "value"])))
     >>> int(s.loc["manrong", "qualitative"]), int(s.loc["district", "quantitative"])
-    (2, 29)
+    (2, 48)
     """
     counts = results.pivot_table(
         index="target_id", columns="status", values="indicator_id", aggfunc="count", fill_value=0

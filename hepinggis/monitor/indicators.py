@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from hepinggis.errors import ImportFileError
 from hepinggis.monitor._figures import ENTRY_ZH
 from hepinggis.monitor._read_actuals import HEADERS, YEARS, ActualsResult, read_actuals
-from hepinggis.monitor._targets import KINDS, indicators, target_words
+from hepinggis.monitor._targets import KINDS, coverage, indicators, not_monitored, references, target_words
 
 __all__ = ["KINDS", "YEARS", "ActualsResult", "indicators", "read_actuals", "write_template"]
 
@@ -77,6 +77,9 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
             "decimal", operator="between", formula1="0", formula2="100", error="占比填 0–100 之间的数：52% 填 52。"
         ),
         "count": _validation("whole", operator="greaterThanOrEqual", formula1="0", error="数量填不小于 0 的整数。"),
+        "rate": _validation(
+            "decimal", operator="between", formula1="-100", formula2="100", error="增速填百分数本身：5.5% 填 5.5。"
+        ),
         "amount": _validation(
             "decimal", operator="greaterThanOrEqual", formula1="0", error="金额填不小于 0 的数（单位见“单位”栏）。"
         ),
@@ -94,6 +97,14 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
             rule.add(f"{value_at}{sheet.max_row}")
             if cumulative:
                 entries.add(f"{entry_at}{sheet.max_row}")
+    for _, ref in references().iterrows():  # the figures a relative target is compared with
+        for year in years:
+            if year <= 2020:
+                continue
+            sheet.append(
+                [ref["id"], "比较对象", ref["indicator_zh"], ref["unit"], "不设目标（比较用）", year, None, None]
+            )
+            rules["rate"].add(f"{value_at}{sheet.max_row}")
     for rule in (*rules.values(), entries):
         sheet.add_data_validation(rule)
     for col, width in zip("ABCDEFGHI", (36, 14, 34, 8, 24, 8, 10, 12, 40), strict=True):
@@ -113,6 +124,9 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
         "填好后交规划部门生成监测报告（命令：hepinggis monitor 本文件 --out 输出目录）。",
     ):
         about.append([line])
+    about.append(
+        ["相对目标（如“全区地区生产总值增速力争高于全市水平”）：同时填写比较对象一行（全市增速），相等不算高于。"]
+    )
     listing = book.create_sheet("指标一览")
     listing.append(["指标编号", "功能区/轴/带", "指标", "单位", "目标", "规划原文", "规划章节"])
     for _, row in indicators().iterrows():
@@ -127,6 +141,9 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
                 row["plan_section"],
             ]
         )
+    for item in not_monitored():
+        listing.append(["（不监测）", "", item["reason"], "", "", item["quote"], item["plan_section"]])
+    listing.append(["（覆盖范围）", "", coverage()])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

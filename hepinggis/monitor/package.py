@@ -28,6 +28,8 @@ from hepinggis.maps._web import feature_collection, label_points
 from hepinggis.maps.interactive import _bounds, _start, _title, save_html
 from hepinggis.monitor._credits import credit_lines
 from hepinggis.monitor._pdf import monitor_pdf, pages, write_pdfs
+from hepinggis.monitor._targets import coverage as coverage_words
+from hepinggis.monitor._targets import not_monitored
 from hepinggis.monitor._trend import trend, trend_svg
 from hepinggis.monitor._words import (
     NO_DATA_COLOUR,
@@ -35,15 +37,14 @@ from hepinggis.monitor._words import (
     STATUS_TEXT,
     STATUS_ZH,
     Coverage,
-    fmt,
+    figure_parts,
     fmt_pct,
-    fmt_year,
     share_colour,
     target_name,
 )
 from hepinggis.monitor._workbook import monitor_tables
 from hepinggis.monitor.changes import CHANGE_ZH, project_changes
-from hepinggis.monitor.evaluate import check_year, default_year, evaluate, zone_summary
+from hepinggis.monitor.evaluate import JUDGED, check_year, default_year, evaluate, zone_summary
 from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals
 from hepinggis.plan.layers import load
 
@@ -72,14 +73,10 @@ def _chip(status: str) -> str:
 
 def _figure_line(r: Mapping[str, Any]) -> str:
     """The figure judged, the requirement now and in 2025, the progress — rounded to the unit."""
-    unit = r["unit"]
     if r["status"] in ("qualitative", "no_data") or pd.isna(r["latest"]):
         return ""
-    least = "至少 " if r.get("at_least") else ""
-    parts = [f"{fmt_year(r['latest_year'])}年 {least}{fmt(r['latest'], unit)}（{r['aggregation']}）"]
-    if pd.notna(r["required"]):
-        parts.append(f"当年应达 {fmt(r['required'], unit, need=True)}")
-        parts.append(f"{fmt_year(r['target_year'])}年需达 {fmt(r['final_required'], unit, need=True)}")
+    parts = figure_parts(r)
+    if pd.notna(r["required"]) and pd.notna(r["progress_pct"]) and r["status"] in JUDGED:
         parts.append(f"进度 {fmt_pct(r['progress_pct'])}")
     return "；".join(parts)
 
@@ -95,7 +92,7 @@ def _indicator_html(r: Mapping[str, Any], sparkline: str) -> str:
     lines: list[tuple[str, str]] = [("quote", f"规划原文：“{quote}”（{section}）"), ("meta", f"目标：{r['target_zh']}")]
     pct = r["progress_pct"]
     bar = ""
-    if status not in ("qualitative", "no_data", "no_base") and isinstance(pct, float) and not math.isnan(pct):
+    if status in JUDGED and isinstance(pct, float) and not math.isnan(pct):  # 待核实: no progress shown
         width = min(max(pct, 0.0), 100.0)
         bar = f'<div class="hg-bar"><span style="width:{width:.0f}%;background:{STATUS_COLORS[status]}"></span></div>'
     figure = _figure_line(r)
@@ -338,6 +335,11 @@ def _index_html(
         + _list("缺基数，无法评估", results[results["status"] == "no_base"], zones)
         + _list("无数据", results[results["status"] == "no_data"], zones)
         + _list("定性目标（规划以文字表述，不设数值）", results[results["status"] == "qualitative"], zones)
+        + f"<p>{esc(coverage_words())}</p><h3>未监测的规划目标</h3><ul>"
+        + "".join(
+            f"<li>{esc(n['plan_section'])}：“{esc(n['quote'])}”——{esc(n['reason'])}</li>" for n in not_monitored()
+        )
+        + "</ul>"
     )
     sections = "".join(
         f"<h3>{esc(target_name(str(tid), zones))}</h3>{_target_table(results, str(tid))}" for tid in summary.index

@@ -118,13 +118,15 @@ async def receive_upload(upload: Any, dest: Path, *, max_upload: int) -> tuple[s
 
 
 def sniff_kind(path: Path, head: bytes) -> str:
-    """The file's kind from its bytes: ``xlsx``, ``xls``, ``gpkg``, ``zip`` or ``csv``; anything
+    """The file's kind from its bytes: ``xlsx``, ``xls``, ``ods``, ``gpkg``, ``zip`` or ``csv``; anything
     else is refused (415). The name the user gave the file plays no part."""
     if head.startswith(b"PK\x03\x04"):
         names = check_zip(path)
         if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
             return "xlsx"
-        return "zip"
+        from hepinggis.io._grid import file_kind  # the importer's detection: an ODS workbook is one
+
+        return "ods" if file_kind(path) == "ods" else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
     if head.startswith(b"SQLite format 3\x00"):

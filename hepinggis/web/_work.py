@@ -435,14 +435,15 @@ _VERDICT_COLS = [
     "rule_zh",
     "note",
     "tool_note",
+    "question",
+    "year_note",
 ]
 
 
 def _figures(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     from hepinggis.errors import NoFiguresError
     from hepinggis.monitor._credits import credit_lines
-    from hepinggis.monitor._words import STATUS_ZH, target_name
-    from hepinggis.monitor.evaluate import default_year
+    from hepinggis.monitor._words import STATUS_ZH, target_name, verdict_words
     from hepinggis.monitor.package import monitor_map
 
     jid = job["id"]
@@ -453,8 +454,8 @@ def _figures(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         if result.values.empty:  # an empty package would look like a monitoring
             raise NoFiguresError(f"{p['file_name']}：没有读入任何数值：请先填写“数值”栏")
         store.job_progress(jid, 0.4, "评估各项指标")
-        year = default_year(result.values)
-        verdicts = evaluate(result, year=year)
+        verdicts = evaluate(result)  # the year asked: the latest typed, read or not (a refused figure is asked about)
+        year = None if verdicts["year"].isna().all() else int(verdicts["year"].dropna().iloc[0])
         fid = new_id()
         tmp = store.new_tmp(".html")
         zones = load("zones")
@@ -472,6 +473,7 @@ def _figures(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     table = verdicts[[c for c in _VERDICT_COLS if c in verdicts.columns]].copy()
     table["status_zh"] = table["status"].map(STATUS_ZH).fillna(table["status"])
     table["target_zh"] = [target_name(t, zones) for t in table["target_id"]]
+    table = table.join(verdict_words(verdicts))  # the plan's sentence, the figures as judged
     rejected = result.rejected.astype(object).where(result.rejected.notna(), None)
     out = {
         "id": fid,

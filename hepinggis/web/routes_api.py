@@ -51,6 +51,7 @@ async def _receive(request: Request, store: Store, file: UploadFile, allowed: tu
                 "csv": "CSV",
                 "xlsx": "XLSX",
                 "xls": "XLS",
+                "ods": "ODS",
                 "zip": "压缩的 Shapefile（.zip）",
                 "gpkg": "GeoPackage",
             }
@@ -280,7 +281,7 @@ async def monitoring_template(store: StoreDep, user: UserDep) -> Response:
 async def upload_figures(
     request: Request, store: StoreDep, user: UserDep, file: Annotated[UploadFile, File()]
 ) -> Response:
-    info = await _receive(request, store, file, ("csv", "xlsx"))
+    info = await _receive(request, store, file, ("csv", "xlsx", "xls", "ods"))
     result = await _run(store, "figures", {**info, "uploader": user["name"], "data_dir": str(store.data_dir)}, user)
     return JSONResponse(result, status_code=201)
 

@@ -17,14 +17,17 @@ import pytest
 import xlwt
 
 from hepinggis.cli import main
+from hepinggis.monitor._targets import known_figures
 from hepinggis.monitor.evaluate import evaluate
-from hepinggis.monitor.indicators import indicators, read_actuals, write_template
+from hepinggis.monitor.indicators import read_actuals, write_template
 
 HEAD = ["指标编号", "功能区/轴/带", "指标", "单位", "2025年目标", "年份", "填报口径", "数值", "备注"]
 
 
 def _typical(ind: pd.Series, year: int) -> float:
     """A plausible figure for an indicator and year (on or near its trajectory)."""
+    if ind["kind"] in ("above_reference", "reference"):  # growth rates: the district's above the city's
+        return 5.5 if ind["kind"] == "above_reference" else 5.0
     n, target, unit = year - 2020, float(ind["target"]), ind["unit"]
     if ind["kind"] == "share_at_least":
         return round(target * (0.9 + 0.025 * n), 1)
@@ -48,7 +51,7 @@ def _fill(path: Path) -> Path:
     """Fill the template as a clerk would, for 2020–2024, with the habits and slips listed above."""
     book = openpyxl.load_workbook(path)
     ws = book["填报"]
-    table = indicators().set_index("id")
+    table = known_figures()
     rows = {(ws.cell(r, 1).value, ws.cell(r, 6).value): r for r in range(2, ws.max_row + 1)}
     for (iid, year), r in rows.items():
         ind = table.loc[iid]
@@ -116,7 +119,7 @@ def _as_xls(xlsx: Path) -> Path:
 def _shown(value: object, fmt: str) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and "%" in fmt:
+    if isinstance(value, (int, float)) and "%" in fmt:  # openpyxl gives 100 % back as the int 1
         return f"{value * 100:.1f}%"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))

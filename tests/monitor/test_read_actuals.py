@@ -15,6 +15,7 @@ from hepinggis.monitor.indicators import indicators, read_actuals, write_templat
 HT = "sanhaojie_high_tech_firms"  # 家
 SHARE = "sanhaojie_retail_share"  # %
 REVENUE = "sanhaojie_software_revenue"  # 亿元
+JOBS = "district_new_jobs"  # 万个
 CULTURE = "beishichang_new_culture_firms"  # 户, cumulative
 
 
@@ -73,7 +74,17 @@ def test_every_row_is_read_or_refused_with_its_number(tmp_path: Path) -> None:
         (HT, "12.5", None, "不是整数"),
         (HT, "66家", 66.0, ""),
         (HT, "66户", None, "单位是“户”，但该指标的单位是“家”"),
-        (REVENUE, "151,000万元", None, "151,000万元 = 15.1亿元"),
+        (REVENUE, "151,000万元", 15.1, ""),  # the unit in the cell, converted: 151,000万元 = 15.1亿元
+        (REVENUE, "23亿", 23.0, ""),  # 亿 in an 亿元 row
+        (JOBS, "3.1万", 3.1, ""),  # 万 in a 万个 row
+        (HT, "十二", 12.0, ""),  # Chinese numerals
+        (HT, "两百", 200.0, ""),
+        (HT, "一万二", None, "不是数字"),  # the spoken form is ambiguous (12,000 or 10,002?)
+        (HT, "约20", None, "是约数"),
+        (HT, "20左右", None, "是约数"),
+        (HT, "20-25", None, "是一个区间"),
+        (HT, "≥20", None, "是下限或上限"),
+        (REVENUE, "45人", None, "单位是“人”，但该指标的单位是“亿元”"),
         (SHARE, "52%", 52.0, ""),
         (SHARE, "５２％", 52.0, ""),
         (SHARE, "120", None, "不在 0–100 之间"),

@@ -12,6 +12,7 @@ import pytest
 
 from hepinggis.errors import InvalidOptionError
 from hepinggis.monitor._doubts import flag_doubts
+from hepinggis.monitor._targets import known_figures
 from hepinggis.monitor.evaluate import check_year, evaluate
 from hepinggis.monitor.indicators import indicators
 
@@ -32,14 +33,113 @@ def _run(rows: list[tuple], year: int | None = None) -> pd.Series:
     if "entry" not in frame.columns:
         frame["entry"] = None
     frame["entry"] = frame["entry"].where(frame["entry"].notna(), None)
-    cumulative = frame["indicator_id"].map(indicators().set_index("id")["basis"]) == "cumulative"
+    cumulative = frame["indicator_id"].map(known_figures()["basis"]) == "cumulative"
     frame.loc[cumulative & frame["entry"].isna(), "entry"] = "addition"
     frame = flag_doubts(frame, indicators().set_index("id"))
     return evaluate(frame, year=year).set_index("indicator_id").loc[rows[0][0]]
 
 
+SATISFACTION = "district_business_satisfaction"  # 保持在95%以上 (every year)
+POPULATION = "district_registered_population"  # 突破85 万人 (strictly above; base 76.3 stated in chapter 1)
+GAZELLE = "district_gazelle_unicorn_firms"  # 10 家; base 4 + 1 stated in chapter 1
+MAKERS = "district_makers"  # 1 万人; base 6,814 人 stated in chapter 1
+GDP = "district_gdp_growth_vs_city"  # 力争高于全市水平
+CITY = "reference_city_gdp_growth"
+INCOME = "district_income_growth_vs_gdp"  # 力争高于经济增速
+UNEMPLOYMENT = "district_unemployment_rate"  # 控制在4%以内 (every year)
+
 # (rule, plan sentence, figures, year asked, status, figure judged, required now, words said)
 CASES = [
+    (
+        "保持 holds every year: 94 in 2022 is below 95 although 2023 is 97: missed",
+        "营商环境满意度保持在95%以上",
+        [(SATISFACTION, 2021, 96), (SATISFACTION, 2022, 94), (SATISFACTION, 2023, 97)],
+        None,
+        "missed",
+        94.0,
+        95.0,
+        "保持",
+    ),
+    (
+        "保持 held in every year reported so far: on track",
+        "营商环境满意度保持在95%以上",
+        [(SATISFACTION, 2021, 96), (SATISFACTION, 2023, 97)],
+        None,
+        "on_track",
+        96.0,
+        95.0,
+        "每年均须达到",
+    ),
+    (
+        "突破 is strictly above: 85 万人 in 2025 does not break through 85: missed",
+        "户籍人口力争突破85 万人",
+        [(POPULATION, 2025, 85)],
+        None,
+        "missed",
+        85.0,
+        85.0,
+        "规划写明（76.3万人）",
+    ),
+    (
+        "突破: 85.1 万人 in 2025: achieved",
+        "户籍人口力争突破85 万人",
+        [(POPULATION, 2025, 85.1)],
+        None,
+        "achieved",
+        85.1,
+        85.0,
+        "规划写明（76.3万人）",
+    ),
+    (
+        "base 4 + 1 stated in chapter 1: 5 + (10 − 5) × 0.6 = 8 needed in 2023; 7 covers 2/3 of the way: at risk",
+        "培育瞪羚独角兽企业10 家以上",
+        [(GAZELLE, 2023, 7)],
+        None,
+        "at_risk",
+        7.0,
+        8.0,
+        "规划写明（5家）",
+    ),
+    (
+        "base 6,814 人 stated: 0.6814 + 0.3186 × 0.4 = 0.80884 needed in 2022; 0.8 covers 93 %: behind",
+        "创客人数达到1 万人以上",
+        [(MAKERS, 2022, 0.8)],
+        None,
+        "behind",
+        0.8,
+        0.6814 + 0.3186 * 0.4,
+        "规划写明（0.6814万人）",
+    ),
+    (
+        "relative: 5.0 % against the city's 5.0 % is not higher: behind",
+        "全区地区生产总值增速力争高于全市水平",
+        [(GDP, 2023, 5.0), (CITY, 2023, 5.0)],
+        None,
+        "behind",
+        5.0,
+        5.0,
+        "相等不算高于",
+    ),
+    (
+        "relative to another target's figure: income 6.0 % against GDP growth 5.5 % in 2025: achieved",
+        "城市居民人均可支配收入增速力争高于经济增速",
+        [(INCOME, 2025, 6.0), (GDP, 2025, 5.5)],
+        None,
+        "achieved",
+        6.0,
+        5.5,
+        "地区生产总值增速",
+    ),
+    (
+        "控制在4%以内 every year: 4.2 in 2022 exceeds it: missed",
+        "登记失业率控制在4%以内",
+        [(UNEMPLOYMENT, 2021, 3.5), (UNEMPLOYMENT, 2022, 4.2), (UNEMPLOYMENT, 2023, 3.9)],
+        None,
+        "missed",
+        4.2,
+        4.0,
+        "每年均须达到",
+    ),
     (
         "cumulative with a missing year, known years already past the target: at least 45 + 60 = 105",
         "新增文化企业100 户以上",
@@ -111,11 +211,11 @@ CASES = [
         "只报了2025年（缺2021、2022、2023、2024年）",
     ),
     (
-        "per-year (每年): the weakest year counts; 190 of 200 is 95 %: behind",
+        "per-year (每年): the weakest year counts; 190 of 200 in 2022 misses 每年 for good: missed",
         "每年举办双创活动200 场以上",
         [(EVENTS, 2021, 250), (EVENTS, 2022, 190), (EVENTS, 2023, 260)],
         None,
-        "behind",
+        "missed",
         190.0,
         200.0,
         "每年均须达到",

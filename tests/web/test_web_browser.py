@@ -236,7 +236,7 @@ def test_monitoring_template_upload_verdicts_and_package(tab: Tab, tmp_path: Pat
     page.set_input_files("#file", str(EXAMPLE_FIGURES))
     page.wait_for_selector("#verdict-table", timeout=120_000)
     assert page.inner_text("#n-read") == "109" and page.inner_text("#n-refused") == "0"
-    statuses = page.eval_on_selector_all("#verdict-table tbody tr td:nth-child(7)", "els => els.map(e => e.innerText)")
+    statuses = page.eval_on_selector_all("#verdict-table tbody tr td:nth-child(8)", "els => els.map(e => e.innerText)")
     assert len(statuses) >= 30 and "达到进度" in statuses
     page.frame_locator("#map").locator("path").first.wait_for(state="attached", timeout=30_000)
     page.click("#build")
