@@ -248,7 +248,8 @@ class _SecurityMiddleware:
 
             who = _Who(ANONYMOUS["name"], ANONYMOUS["role"], None, False) if is_public_read(scope) else None
         if who is None:
-            if path.startswith("/api/") or method != "GET":
+            ogc_client = path.startswith("/ogc") and "text/html" not in (_header(scope, b"accept") or "")
+            if path.startswith("/api/") or method != "GET" or ogc_client:
                 response: Response = _json(401, "请先登录（未登录或会话已过期）")
             else:
                 target = quote(
