@@ -17,7 +17,17 @@ __all__ = ["EXTRAS", "extra_of", "require_extra"]
 #: extra → the top-level modules it provides (the PyPI names are in pyproject.toml)
 EXTRAS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
     {
-        "server": ("fastapi", "uvicorn", "multipart", "jinja2", "argon2", "alembic", "sqlalchemy", "psycopg"),
+        "server": (
+            "fastapi",
+            "uvicorn",
+            "multipart",
+            "jinja2",
+            "argon2",
+            "alembic",
+            "sqlalchemy",
+            "psycopg",
+            "mapbox_vector_tile",
+        ),
         "postgis": ("sqlalchemy", "geoalchemy2", "psycopg"),
         "parquet": ("pyarrow",),
         "dask": ("dask", "distributed", "pyarrow"),

@@ -23,6 +23,7 @@ ACTION_WORDS = {
     "logout": "退出登录",
     "upload_register": "上传项目清单",
     "delete_register": "删除项目清单",
+    "read_register": "读取项目清单（OGC 服务）",
     "build_package": "生成简报包",
     "upload_figures": "上传监测数据",
     "build_monitoring": "生成监测成果包",

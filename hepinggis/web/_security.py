@@ -80,6 +80,15 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/monitoring/{fid}/sign"): ("sign", "sign_monitoring"),
     ("POST", "/api/boundaries"): ("adopt", "upload_boundaries"),
     ("POST", "/api/boundaries/choose"): ("adopt", "adopt_boundaries"),
+    # the OGC API services (issue 36): read like the pages; reads of a register audited by the routes
+    # where the settings ask (hepinggis.web.ogc._access), anonymous only for the public set
+    **{("GET", f"/ogc{p}"): ("view", None) for p in ("", "/", "/conformance", "/api", "/collections")},
+    **{("GET", f"/ogc/tileMatrixSets{p}"): ("view", None) for p in ("", "/{tms}")},
+    **{
+        ("GET", f"/ogc/collections/{{cid}}{p}"): ("view", None)
+        for p in ("", "/items", "/items/{fid}", "/queryables", "/map", "/tiles", "/tiles/{tms}")
+    },
+    ("GET", "/ogc/collections/{cid}/tiles/{tms}/{z}/{y}/{x}"): ("view", None),
 }
 
 _STATIC = Path(__file__).parent / "static"
@@ -234,8 +243,13 @@ class _SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         who = self._who(scope)
+        if who is None and path.startswith("/ogc"):  # the OGC services' public set (issue 36)
+            from hepinggis.web.ogc._access import ANONYMOUS, is_public_read
+
+            who = _Who(ANONYMOUS["name"], ANONYMOUS["role"], None, False) if is_public_read(scope) else None
         if who is None:
-            if path.startswith("/api/") or method != "GET":
+            ogc_client = path.startswith("/ogc") and "text/html" not in (_header(scope, b"accept") or "")
+            if path.startswith("/api/") or method != "GET" or ogc_client:
                 response: Response = _json(401, "请先登录（未登录或会话已过期）")
             else:
                 target = quote(

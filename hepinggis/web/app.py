@@ -51,6 +51,9 @@ def mount_routers(app: FastAPI) -> None:
     from hepinggis.web import routes_sign
 
     app.include_router(routes_sign.router)
+    from hepinggis.web.ogc.routes import router as ogc_router  # OGC API – Features and Tiles (issue 36)
+
+    app.include_router(ogc_router)
     routes_pages.mount_static(app)
 
 

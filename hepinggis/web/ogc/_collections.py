@@ -1,0 +1,155 @@
+"""Which collections ``/ogc`` serves: the plan's layers in force (the bundled ones, or the adopted
+boundaries the bureau put in force) and the current version of every register.
+
+A register is, today, its own single version; `current_version` is the one place that maps a
+register (series) id to the register row that is current, so that register versions can point it at
+their series without touching the routes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from hepinggis.web._store import Store
+
+__all__ = [
+    "LAYERS",
+    "REGISTER_PREFIX",
+    "Collection",
+    "collection",
+    "collections",
+    "current_version",
+    "layer_frame",
+    "register_series",
+]
+
+#: The plan's layers served, in the catalogue's ids.
+LAYERS = ("district", "zones", "jiedao", "axes", "belt", "sub_areas")
+REGISTER_PREFIX = "register-"
+#: The projects' properties every register collection carries, in this order (as the register's
+#: GeoJSON, `hepinggis.web._registers.geojson`), before the columns of the uploaded file.
+CORE_PROPERTIES = ("row", "project_id", "name", "category", "status", "investment_cny", "zone_id", "jiedao")
+PROPERTY_ZH = {
+    "row": "行号（Excel）",
+    "project_id": "项目编号",
+    "name": "项目名称",
+    "category": "类别",
+    "status": "状态",
+    "investment_cny": "投资（元）",
+    "zone_id": "功能区",
+    "jiedao": "街道",
+    "id": "编号",
+    "name_zh": "名称",
+}
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One collection: a plan layer (``layer``) or a register's version (``register``)."""
+
+    id: str
+    title: str
+    description: str
+    layer: str | None = None
+    register: dict[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def is_register(self) -> bool:
+        return self.register is not None
+
+
+def register_series(store: Store) -> list[str]:
+    """The ids of every register series, newest first (today: every register is its own series)."""
+    return [r["id"] for r in store.list_registers()]
+
+
+def current_version(store: Store, series_id: str) -> dict[str, Any] | None:
+    """The register row that is the current version of the register ``series_id`` (None if none).
+
+    Today a register has one version, itself. When registers get versions, this function (alone)
+    answers with the newest version of the series; the collection id stays ``register-<series>``.
+    """
+    return store.get_register(series_id)
+
+
+def _register_collection(cid: str, reg: dict[str, Any]) -> Collection:
+    desc = f"项目清单 {reg['file_name']}：{reg['imported']} 个项目（{reg['uploaded_at']} UTC 上传）"
+    return Collection(id=cid, title=str(reg["file_name"]), description=desc, register=reg)
+
+
+def _layer_collection(store: Store, name: str) -> Collection:
+    from hepinggis.base._catalogue import catalogue
+
+    spec = catalogue()[name]
+    chosen = store.get_setting("boundaries") or ""
+    adopted = _adopted_names(store, chosen)
+    where = "采用的官方边界" if name in adopted else "随工具提供的规划图层"
+    return Collection(id=name, title=spec.title_zh, description=f"{spec.title_zh}（{where}）", layer=name)
+
+
+def collections(store: Store) -> list[Collection]:
+    """Every collection: the plan's layers first, then each register's current version."""
+    out = [_layer_collection(store, name) for name in LAYERS]
+    for sid in register_series(store):
+        reg = current_version(store, sid)
+        if reg is not None:
+            out.append(_register_collection(REGISTER_PREFIX + sid, reg))
+    return out
+
+
+def collection(store: Store, cid: str) -> Collection | None:
+    """The collection ``cid``: a layer id, ``register-<series>`` (its current version) or
+    ``register-<register id>`` of any version; None if there is none."""
+    if cid in LAYERS:
+        return _layer_collection(store, cid)
+    if cid.startswith(REGISTER_PREFIX):
+        rid = cid.removeprefix(REGISTER_PREFIX)
+        reg = current_version(store, rid) or store.get_register(rid)
+        return None if reg is None else _register_collection(cid, reg)
+    return None
+
+
+# -- the layers in force, read once per boundary choice ------------------------------------------
+_lock = threading.Lock()
+_frames: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+
+
+def _adopted_gpkg(store: Store, chosen: str) -> Path | None:
+    gpkg = store.data_dir / "boundaries" / f"{chosen}.gpkg" if chosen else None
+    return gpkg if gpkg is not None and gpkg.is_file() else None
+
+
+def _adopted_names(store: Store, chosen: str) -> list[str]:
+    from hepinggis.base._layer_source import adopted_names
+
+    gpkg = _adopted_gpkg(store, chosen)
+    return adopted_names(gpkg) if gpkg is not None else []
+
+
+def layer_frame(store: Store, name: str) -> gpd.GeoDataFrame:
+    """The layer ``name`` in force (EPSG:4326), validated by `hepinggis.plan.layers.load`; read once
+    per boundary choice (the layers change only when the bureau adopts other boundaries)."""
+    chosen = store.get_setting("boundaries") or ""
+    key = (str(store.data_dir), f"{chosen}:{name}")
+    with _lock:
+        frame = _frames.get(key)
+        if frame is None:
+            from hepinggis.base._layer_source import use_layers
+            from hepinggis.plan.layers import load
+
+            with use_layers(_adopted_gpkg(store, chosen)):
+                frame = load(name)
+            _frames[key] = frame
+        return frame
+
+
+def layer_properties(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Each feature's properties as JSON values (NaN as null), in the layer's field order."""
+    records = json.loads(frame.drop(columns=frame.geometry.name).to_json(orient="records", force_ascii=False))
+    return list(records)

@@ -1,0 +1,113 @@
+"""QGIS 3.22 itself (Debian's python3-qgis, headless) reads ``/ogc`` of a real running server as
+an OGC API – Features connection, as the bureau's GIS officer would: the connection lists the
+collections, a register's layer has the register page's count and the register's attributes, and a
+bounding-box request returns exactly the projects inside."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from _server_env import Serve
+from conftest import GBK_TITLE
+
+QGIS_PYTHON = os.environ.get("HEPINGGIS_QGIS_PYTHON", "/usr/bin/python3")
+
+
+def _qgis() -> str:
+    """The QGIS python (as tests/base/test_qgis.py); a skip without QGIS, a failure on CI."""
+    if subprocess.run([QGIS_PYTHON, "-c", "import qgis.core"], capture_output=True).returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have QGIS (python3-qgis): .ci/run installs it")
+        pytest.skip(f"QGIS is not installed for {QGIS_PYTHON} (apt-get install python3-qgis qgis-providers)")
+    return QGIS_PYTHON
+
+
+SCRIPT = r"""
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from qgis.core import (QgsApplication, QgsVectorLayer, QgsProviderRegistry, QgsSettings, QgsFeatureRequest,
+                       QgsRectangle, QgsDataItem)
+QgsApplication.setPrefixPath("/usr", True)
+app = QgsApplication([], False)
+app.initQgis()
+url, typename, bbox = sys.argv[1], sys.argv[2], [float(v) for v in sys.argv[3].split(",")]
+out = {}
+# the connection, as the "WFS / OGC API - Features" dialog saves it
+s = QgsSettings()
+s.setValue("qgis/connections-wfs/hepinggis/url", url)
+s.setValue("qgis/connections-wfs/hepinggis/version", "OGC_API_FEATURES")
+s.setValue("qgis/connections-wfs/hepinggis/pagesize", "1000")
+s.setValue("qgis/connections-wfs/hepinggis/pagingEnabled", "true")
+root = None
+for provider in QgsProviderRegistry.instance().providerMetadata("WFS").dataItemProviders():
+    root = provider.createDataItem("", None)
+    if root is not None:
+        break
+conns = root.createChildren()
+conn = next(c for c in conns if c.name() == "hepinggis")
+out["collections"] = [c.name() for c in conn.createChildren()]
+layer = QgsVectorLayer(f"url='{url}' typename='{typename}' pageSize='1000'", "register", "OAPIF")
+out["valid"] = layer.isValid()
+out["error"] = layer.error().summary() if not layer.isValid() else ""
+feats = list(layer.getFeatures())
+out["count"] = len(feats)
+out["fields"] = layer.fields().names()
+out["names"] = sorted(str(f["name"]) for f in feats)
+request = QgsFeatureRequest().setFilterRect(QgsRectangle(*bbox))
+out["in_bbox"] = sorted(str(f["name"]) for f in layer.getFeatures(request))
+out["crs"] = layer.crs().authid()
+print(json.dumps(out, ensure_ascii=False), flush=True)
+os._exit(0)
+"""
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Serve, dict[str, Any]]]:
+    srv = Serve(tmp_path / "data", None)
+    try:
+        r = httpx.post(
+            srv.url + "/api/registers",
+            files={"file": (GBK_TITLE.name, GBK_TITLE.read_bytes())},
+            data={"crs": "wgs84"},
+            timeout=180,
+        )
+        assert r.status_code == 201, r.text
+        yield srv, r.json()
+    finally:
+        srv.stop()
+
+
+def test_qgis_reads_the_service(served: tuple[Serve, dict[str, Any]], tmp_path: Path) -> None:
+    python = _qgis()
+    srv, reg = served
+    cid = f"register-{reg['id']}"
+    gj = httpx.get(f"{srv.url}/api/registers/{reg['id']}/projects.geojson", timeout=30).json()["features"]
+    xs = sorted(f["geometry"]["coordinates"][0] for f in gj)
+    box = (xs[0] - 1e-6, 41.0, xs[len(xs) // 2], 42.5)
+    inside = sorted(f["properties"]["name"] for f in gj if box[0] <= f["geometry"]["coordinates"][0] <= box[2])
+    env = dict(os.environ, HOME=str(tmp_path))  # QGIS writes its settings there, not in the user's home
+    run = subprocess.run(
+        [python, "-c", SCRIPT, f"{srv.url}/ogc", cid, ",".join(map(str, box))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got["valid"], got["error"]
+    titles = [c["title"] for c in httpx.get(f"{srv.url}/ogc/collections?f=json", timeout=30).json()["collections"]]
+    assert got["collections"] == titles and reg["file_name"] in titles  # QGIS lists them by title
+    page = httpx.get(f"{srv.url}/registers/{reg['id']}", timeout=30).text
+    assert f'<strong id="n-imported">{got["count"]}</strong>' in page  # the page's count
+    assert got["count"] == reg["imported"] == len(gj)
+    assert [n for n in got["fields"] if n in gj[0]["properties"]] == list(gj[0]["properties"])
+    assert got["names"] == sorted(f["properties"]["name"] for f in gj)
+    assert got["in_bbox"] == inside and 0 < len(inside) < len(gj)
