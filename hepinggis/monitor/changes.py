@@ -336,7 +336,7 @@ def compare_registers(
         }
         how = rec["how"]
         if how == "ambiguous":
-            ambiguous.append(base)
+            ambiguous.append({**base, "moved_m": rec["distance_m"]})
         elif how == "added":
             out.append({"change": "added", **base})
         elif how == "removed":
