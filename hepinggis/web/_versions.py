@@ -423,20 +423,18 @@ def history(store: Store, rid: str, row: int) -> dict[str, Any] | None:
 
         return _cached(("pairs", a, b, confirmed), make)
 
-    k = k0
-    while k + 1 < len(ids) and k in positions:
-        nxt = pairs(ids[k], ids[k + 1]).get(positions[k])
-        if nxt is None:
-            break
-        positions[k + 1] = nxt
-        k += 1
-    k = k0
-    while k - 1 >= 0 and k in positions:
-        back = {n: o for o, n in pairs(ids[k - 1], ids[k]).items()}.get(positions[k])
-        if back is None:
-            break
-        positions[k - 1] = back
-        k -= 1
+    # walk out from this version both ways; a version that does not list the project (refused
+    # that month, say) is skipped: the next one is matched against the last that listed it
+    last = k0
+    for t in range(k0 + 1, len(ids)):
+        nxt = pairs(ids[last], ids[t]).get(positions[last])
+        if nxt is not None:
+            positions[t], last = nxt, t
+    last = k0
+    for t in range(k0 - 1, -1, -1):
+        back = {n: o for o, n in pairs(ids[t], ids[last]).items()}.get(positions[last])
+        if back is not None:
+            positions[t], last = back, t
     rows = []
     for kk, v in enumerate(vs):
         if kk not in positions:
