@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -161,7 +160,8 @@ def test_project_history_follows_identity(client: Any, series: dict[str, Any]) -
             if h["listed"]:
                 assert ver["rows"][str(h["row"])] == uid
             else:  # not in that version, or refused there
-                assert uid not in ver["rows"].values() or (ver["version"] == 4 and uid in refused), (uid, ver["version"])
+                absent = uid not in ver["rows"].values()
+                assert absent or (ver["version"] == 4 and uid in refused), (uid, ver["version"])
     assert client.get(f"/api/registers/{ids[6]}/projects/99999").status_code == 404
 
 
@@ -178,8 +178,9 @@ def test_bad_filters_answer_one_chinese_line(client: Any, series: dict[str, Any]
 
 def test_confirmations_are_remembered(client: Any, series: dict[str, Any]) -> None:
     ids = series["ids"]
-    removed = next(c for c in client.get(f"/api/registers/{ids[6]}/changes").json()["items"] if c["change"] == "removed")
-    added = next(c for c in client.get(f"/api/registers/{ids[6]}/changes").json()["items"] if c["change"] == "added")
+    items = client.get(f"/api/registers/{ids[6]}/changes").json()["items"]
+    removed = next(c for c in items if c["change"] == "removed")
+    added = next(c for c in items if c["change"] == "added")
     r = client.post(
         f"/api/registers/{ids[6]}/confirm", data={"old_name": removed["name_old"], "new_name": added["name_new"]}
     )
