@@ -38,7 +38,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.io._staging": ("verify_package",),
     "hepinggis.io.exchange": ("export", "read_export"),
     "hepinggis.io.importer": ("ImportResult", "read_projects"),
-    "hepinggis.monitor.changes": ("project_changes",),
+    "hepinggis.monitor.changes": ("compare_registers", "project_changes"),
+    "hepinggis.analysis.identity": ("match_projects",),
     "hepinggis.monitor.evaluate": ("evaluate", "zone_summary"),
     "hepinggis.monitor.indicators": ("ActualsResult", "indicators", "read_actuals", "write_template"),
     "hepinggis.base._layer_source": ("use_layers",),
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from hepinggis.analysis.apportion import apportion_to_zones
     from hepinggis.analysis.assign import projects_by_zone, projects_outside, zone_of, zone_shares
     from hepinggis.analysis.corridor import along_axis, in_belt
+    from hepinggis.analysis.identity import match_projects
     from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
     from hepinggis.analysis.points import count_points_by_zone, count_points_in_parquet
     from hepinggis.analysis.projects import prepare_projects
@@ -84,7 +86,7 @@ if TYPE_CHECKING:
     from hepinggis.io.adopt import adopt
     from hepinggis.io.exchange import export, read_export
     from hepinggis.io.importer import ImportResult, read_projects
-    from hepinggis.monitor.changes import project_changes
+    from hepinggis.monitor.changes import compare_registers, project_changes
     from hepinggis.monitor.evaluate import evaluate, zone_summary
     from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals, write_template
     from hepinggis.plan.by_jiedao import projects_by_jiedao
@@ -102,6 +104,7 @@ __all__ = [
     "apportion_to_zones",
     "build",
     "check",
+    "compare_registers",
     "coords",
     "count_points_by_zone",
     "count_points_in_parquet",
@@ -115,6 +118,7 @@ __all__ = [
     "layer_path",
     "layers",
     "load",
+    "match_projects",
     "overlap_analysis",
     "overlap_matrix",
     "planar_area",

@@ -34,6 +34,32 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
         "投资总额",
         "估算总投资",
     ),
+    # the unit responsible for a project (identity across versions: a renamed project keeps its unit)
+    "owner": ("owner", "建设单位", "责任单位", "业主单位", "项目单位", "实施单位", "牵头单位", "建设主体", "项目业主"),
+    # progress (read as typed; `hepinggis.monitor.progress` states the warning rules)
+    "planned_start": ("planned_start", "计划开工", "计划开工时间", "计划开工日期", "拟开工时间", "计划开工年月"),
+    "actual_start": ("actual_start", "实际开工", "实际开工时间", "实际开工日期", "开工时间", "开工日期"),
+    "planned_end": (
+        "planned_end",
+        "计划竣工",
+        "计划竣工时间",
+        "计划竣工日期",
+        "计划完工",
+        "计划完工时间",
+        "预计竣工时间",
+        "竣工时间",
+    ),
+    "progress_text": ("progress_text", "形象进度", "工程形象进度", "当前形象进度", "形象进度描述"),
+    "annual_plan": ("annual_plan", "年度计划投资", "本年计划投资", "年度投资计划", "当年计划投资", "年计划投资"),
+    "completed_investment": (
+        "completed_investment",
+        "累计完成投资",
+        "累计完成",
+        "累计完成投资额",
+        "开工累计完成投资",
+        "累计投资",
+        "完成投资",
+    ),
     # the row number a register counts its rows with: never an identity (it restarts per section)
     "serial": ("序号", "序", "no", "no.", "编号序号", "行号"),
     # one cell holding "lon,lat" (as AMap's coordinate picker copies it); used when x/y are absent
@@ -131,4 +157,11 @@ _ROLE_ZH = {
     "investment": "投资",
     "xy": "坐标",
     "serial": "序号",
+    "owner": "建设单位",
+    "planned_start": "计划开工",
+    "actual_start": "实际开工",
+    "planned_end": "计划竣工",
+    "progress_text": "形象进度",
+    "annual_plan": "年度计划投资",
+    "completed_investment": "累计完成投资",
 }

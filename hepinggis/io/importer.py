@@ -310,7 +310,11 @@ def _identity_checks(
 
 
 def _attributes(
-    frame: pd.DataFrame, cols: dict[str, str], rej: Rejections, unit: ColumnUnit | None
+    frame: pd.DataFrame,
+    cols: dict[str, str],
+    rej: Rejections,
+    unit: ColumnUnit | None,
+    progress_units: dict[str, ColumnUnit] | None = None,
 ) -> tuple[dict[str, object], list[Amount] | None]:
     """Category, status, nature, address, year (refused unless a whole year 1900–2100) and the
     investment read into 元 with the column's unit."""
@@ -330,7 +334,28 @@ def _attributes(
     factor = unit.factor if unit is not None else None
     money = amounts(frame[cols["investment"]], factor) if "investment" in cols else None
     extras["investment_cny"] = None if money is None else np.array([a.value for a in money], dtype=float)
+    for role, out in _PROGRESS_TEXT.items():  # the unit and dates as typed (the warnings read them)
+        if role in cols:
+            extras[out] = text_cells(frame[cols[role]]).replace("", None).to_numpy()
+    for role, out in _PROGRESS_MONEY.items():
+        if role in cols:
+            col_unit = (progress_units or {}).get(role)
+            read = amounts(frame[cols[role]], col_unit.factor if col_unit is not None else None)
+            extras[out] = np.array([a.value for a in read], dtype=float)
+            extras[f"{out}_text"] = text_cells(frame[cols[role]]).replace("", None).to_numpy()
     return extras, money
+
+
+#: Progress roles kept as typed, and the columns they become.
+_PROGRESS_TEXT = {
+    "owner": "owner",
+    "planned_start": "planned_start",
+    "actual_start": "actual_start",
+    "planned_end": "planned_end",
+    "progress_text": "progress_text",
+}
+#: Progress amounts, read into 元 with their own column's unit.
+_PROGRESS_MONEY = {"annual_plan": "annual_plan_cny", "completed_investment": "completed_cny"}
 
 
 def _report(
@@ -377,19 +402,34 @@ def _report(
 
 def _unit(prepared: Prepared, explicit: str | None) -> ColumnUnit | None:
     """The unit of the investment column, said in the notes."""
-    raw, cols = prepared.raw, prepared.cols
+    cols = prepared.cols
     if "investment" not in cols:
         if explicit is not None:
             prepared.notes.append(f"指定了单位 {explicit}，但表中没有投资列")
         return None
-    col = cols["investment"]
+    unit = _column_unit(prepared, cols["investment"], explicit)
+    prepared.notes.append(f"投资列“{cols['investment']}”的单位：{unit.name}（依据：{unit.source}）")
+    return unit
+
+
+def _progress_units(prepared: Prepared, explicit: str | None) -> dict[str, ColumnUnit]:
+    """The unit of each progress amount column (年度计划投资, 累计完成投资), said in the notes."""
+    out: dict[str, ColumnUnit] = {}
+    for role in _PROGRESS_MONEY:
+        if role in prepared.cols:
+            col = prepared.cols[role]
+            out[role] = _column_unit(prepared, col, explicit)
+            prepared.notes.append(f"“{col}”列的单位：{out[role].name}（依据：{out[role].source}）")
+    return out
+
+
+def _column_unit(prepared: Prepared, col: str, explicit: str | None) -> ColumnUnit:
+    raw = prepared.raw
     headers = list(raw.frame.columns)
     k = headers.index(col)
     levels = raw.levels[k] if k < len(raw.levels) else [col]
     others = [label for lv in raw.levels for label in lv] if raw.levels else headers
-    unit = column_unit(levels, raw.title_lines, explicit=explicit, all_labels=others)
-    prepared.notes.append(f"投资列“{col}”的单位：{unit.name}（依据：{unit.source}）")
-    return unit
+    return column_unit(levels, raw.title_lines, explicit=explicit, all_labels=others)
 
 
 def _sheet_notes(prepared: Prepared) -> list[str]:
@@ -422,7 +462,7 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
         frame, cols, xs, ys = xy_positions(frame, cols, source_crs, rej)
     else:
         xs, ys = geometry_positions(raw, rows, no_geom, source_crs, rej)
-    extras, money = _attributes(frame, cols, rej, unit)
+    extras, money = _attributes(frame, cols, rej, unit, _progress_units(prepared, unit_text))
     ok = rej.ok
     out = gpd.GeoDataFrame(
         {

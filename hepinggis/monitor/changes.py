@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from hepinggis.analysis.identity import match_projects, normalise_name
 from hepinggis.analysis.projects import prepare_projects
 from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import HepingGISError
 from hepinggis.io.importer import ImportResult, read_projects
 from hepinggis.plan.layers import load
 
-__all__ = ["CHANGE_ZH", "COMPLETED", "MOVED_M", "normalise_name", "project_changes", "yearly_project_lists"]
+__all__ = [
+    "CHANGES_ZH",
+    "CHANGE_ZH",
+    "COMPLETED",
+    "MOVED_M",
+    "SITE_MOVED_M",
+    "compare_registers",
+    "normalise_name",
+    "project_changes",
+    "yearly_project_lists",
+]
 
 #: The change kinds as the bureau reads them.
 CHANGE_ZH = {
@@ -32,49 +42,22 @@ CHANGE_ZH = {
 COMPLETED = ("completed", "已建成", "建成", "竣工", "已竣工", "完成", "已完成")
 #: A project whose site moved further than this between the lists is reported as moved.
 MOVED_M = 100.0
-_SPACE_PUNCT = re.compile(r"[\s\u3000·•．.,，、:：;；'\"“”‘’()（）\[\]【】\-—_/]+")
-
-
-def normalise_name(name: object) -> str:
-    """A project name for matching across years: NFKC (full-width → half-width), lower case, no
-    blanks or punctuation.
-
-    Examples
-    --------
-    >>> normalise_name("和平湾（首开区） ") == normalise_name("和平湾首开区")
-    True
-    """
-    text = unicodedata.normalize("NFKC", "" if name is None else str(name)).lower()
-    return _SPACE_PUNCT.sub("", text)
 
 
 def _match(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> list[tuple[int | None, int | None, str]]:
-    """Pairs of row positions (old, new) and how they were matched: by id first, then by name."""
-    pairs: list[tuple[int | None, int | None, str]] = []
-    new_by_id = {str(v): i for i, v in enumerate(new["id"])}
-    used_new: set[int] = set()
-    unmatched_old = []
-    for i, oid in enumerate(old["id"]):
-        j = new_by_id.get(str(oid))
-        if j is not None and j not in used_new:
-            pairs.append((i, j, "id"))
-            used_new.add(j)
+    """Pairs of row positions (old, new) by identity (`hepinggis.analysis.identity.match_projects`):
+    the file's ids, then names, then renamed projects at the same site; never row positions."""
+    table = match_projects(old, new, with_unmatched=True)
+    table = table[table["how"] != "ambiguous"]
+    out: list[tuple[int | None, int | None, str]] = []
+    for i, j, how in zip(table["old"], table["new"], table["how"], strict=True):
+        if how == "removed":
+            out.append((int(i), None, ""))
+        elif how == "added":
+            out.append((None, int(j), ""))
         else:
-            unmatched_old.append(i)
-    new_by_name: dict[str, list[int]] = {}
-    for j, name in enumerate(new["name_zh"]):
-        if j not in used_new:
-            new_by_name.setdefault(normalise_name(name), []).append(j)
-    for i in unmatched_old:
-        candidates = new_by_name.get(normalise_name(old["name_zh"].iloc[i]), [])
-        if candidates:
-            j = candidates.pop(0)
-            pairs.append((i, j, "name"))
-            used_new.add(j)
-        else:
-            pairs.append((i, None, ""))
-    pairs += [(None, j, "") for j in range(len(new)) if j not in used_new]
-    return pairs
+            out.append((int(i), int(j), str(how)))
+    return out
 
 
 def _refused(rows: list[tuple[object, ...]], refused: pd.DataFrame | None) -> list[tuple[object, ...]]:
@@ -147,7 +130,7 @@ def project_changes(
     pa = a.geometry.to_crs(MEASURE_CRS).representative_point()
     pb = b.geometry.to_crs(MEASURE_CRS).representative_point()
     rows: list[tuple[object, ...]] = []
-    for i, j, how in _match(a, b):
+    for i, j, how in _match(_named(old, name_col), _named(new, name_col)):
         if j is None:
             assert i is not None
             rows.append(
@@ -189,3 +172,234 @@ def yearly_project_lists(folder: Path, crs: str | None) -> dict[int, gpd.GeoData
     if not found:
         raise HepingGISError(f"{folder}: no project list whose name holds a year (e.g. 2023.csv)")
     return lists
+
+
+def _named(frame: Any, name_col: str | None) -> Any:
+    """The frame with its names under ``name_zh`` when a name column was named."""
+    frame = getattr(frame, "projects", frame)
+    if name_col is None or name_col not in frame.columns:
+        return frame
+    out = frame.copy()
+    out["name_zh"] = out[name_col]
+    return out
+
+
+# -- versions of one register ----------------------------------------------------------------------
+#: The changes between two versions of a register, as the bureau reads them.
+CHANGES_ZH = {
+    "added": "新增",
+    "removed": "不再列出",
+    "moved": "位置变化",
+    "status": "状态变化",
+    "investment": "投资变化",
+    "renamed": "更名",
+    "refused": "未读入（清单中有，导入时被拒）",
+}
+#: A site that moved more than this (metres) has moved; less is the precision coordinates are typed with.
+SITE_MOVED_M = 10.0
+#: Two investments that differ by less than this (元) are the same (rounding of 万元 to 元).
+_SAME_YUAN = 0.5
+_COLUMNS = [
+    "change",
+    "change_zh",
+    "how",
+    "score",
+    "row_old",
+    "row_new",
+    "id_old",
+    "id_new",
+    "name_old",
+    "name_new",
+    "name_zh",
+    "status_old",
+    "status_new",
+    "investment_old",
+    "investment_new",
+    "moved_m",
+    "lon_old",
+    "lat_old",
+    "lon_new",
+    "lat_new",
+    "note",
+]
+
+
+def _texts(frame: gpd.GeoDataFrame, col: str) -> list[str]:
+    if col not in frame.columns:
+        return [""] * len(frame)
+    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip() for v in frame[col]]
+
+
+def _money(frame: gpd.GeoDataFrame) -> list[float]:
+    if "investment_cny" not in frame.columns:
+        return [float("nan")] * len(frame)
+    return [float(v) for v in pd.to_numeric(frame["investment_cny"], errors="coerce")]
+
+
+def _lonlat(frame: gpd.GeoDataFrame) -> tuple[list[float], list[float]]:
+    if not len(frame):
+        return [], []
+    pts = frame.geometry.to_crs(4326).representative_point()
+    return [round(float(v), 6) for v in pts.x], [round(float(v), 6) for v in pts.y]
+
+
+def _same_money(a: float, b: float) -> bool:
+    if a != a and b != b:  # both NaN: neither stated
+        return True
+    return a == a and b == b and abs(a - b) < _SAME_YUAN
+
+
+def compare_registers(
+    old: Any,
+    new: Any,
+    *,
+    refused: pd.DataFrame | None = None,
+    confirmed: Any = (),
+    moved_m: float = SITE_MOVED_M,
+) -> pd.DataFrame:
+    """What changed between two versions of a register, project by project, by identity.
+
+    Projects are paired by `hepinggis.match_projects` (the file's ids, confirmed pairs, names,
+    renamed projects at the same site), never by row position. A pair gives one row per change:
+
+    ``renamed`` (the normalised name differs), ``moved`` (more than ``moved_m`` metres, with the
+    distance), ``status`` (the status text differs), ``investment`` (the amount in 元 differs,
+    old → new); an old project without a partner is ``removed`` and a new one ``added``. When
+    ``new`` is a `read_projects` result (or ``refused`` its rejected rows are given), a row the
+    import refused is never ``removed``: an old project with the name of a refused row is
+    ``refused``, with the reason; refused rows of no old project are ``refused`` too.
+
+    Parameters
+    ----------
+    old, new : geopandas.GeoDataFrame or ImportResult
+        Two versions, as `read_projects` gives them (or any project frames with names and a CRS).
+    refused : pandas.DataFrame, optional
+        The rejected rows of ``new`` (default: ``new.rejected`` for an ImportResult).
+    confirmed : iterable of (str, str)
+        (old name, new name) pairs a clerk confirmed.
+    moved_m : float
+        A site that moved more than this many metres has moved (default `SITE_MOVED_M`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``change`` (added, removed, moved, status, investment, renamed, refused), ``change_zh``,
+        ``how`` and ``score`` (how the pair was matched), ``row_old``/``row_new`` (Excel rows),
+        ``id_old``/``id_new``, ``name_old``/``name_new``/``name_zh``, ``status_old``/``status_new``,
+        ``investment_old``/``investment_new`` (元), ``moved_m``, sites (``lon_old`` …) and
+        ``note``. ``attrs["ambiguous"]`` holds the pairs listed for confirmation.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> old = hepinggis.load("projects")
+    >>> new = old.iloc[::-1].copy()  # reordered
+    >>> new.loc[new["id"] == "sensor_iot_park", "status"] = "completed"
+    >>> compare_registers(old, new)["change"].tolist()
+    ['status']
+    """
+    if refused is None and hasattr(new, "rejected"):
+        refused = new.rejected
+    a, b = _frame_of(old), _frame_of(new)
+    pairs = match_projects(a, b, confirmed=confirmed, with_unmatched=True)
+    names_a, names_b = _texts(a, _name_col(a)), _texts(b, _name_col(b))
+    status_a, status_b = _texts(a, "status"), _texts(b, "status")
+    money_a, money_b = _money(a), _money(b)
+    lon_a, lat_a = _lonlat(a)
+    lon_b, lat_b = _lonlat(b)
+    refused_names = _refused_lines(refused)
+    out: list[dict[str, Any]] = []
+    ambiguous: list[dict[str, Any]] = []
+    for rec in pairs.to_dict("records"):
+        i = None if pd.isna(rec["old"]) else int(rec["old"])
+        j = None if pd.isna(rec["new"]) else int(rec["new"])
+        base: dict[str, Any] = {
+            "how": rec["how"] if i is not None and j is not None else "",
+            "score": None if pd.isna(rec["score"]) else float(rec["score"]),
+            "row_old": rec["row_old"] if i is not None else None,
+            "row_new": rec["row_new"] if j is not None else None,
+            "id_old": rec["id_old"],
+            "id_new": rec["id_new"],
+            "name_old": names_a[i] if i is not None else None,
+            "name_new": names_b[j] if j is not None else None,
+            "name_zh": names_b[j] if j is not None else names_a[i] if i is not None else None,
+            "status_old": status_a[i] if i is not None else None,
+            "status_new": status_b[j] if j is not None else None,
+            "investment_old": money_a[i] if i is not None else None,
+            "investment_new": money_b[j] if j is not None else None,
+            "moved_m": None,
+            "lon_old": lon_a[i] if i is not None else None,
+            "lat_old": lat_a[i] if i is not None else None,
+            "lon_new": lon_b[j] if j is not None else None,
+            "lat_new": lat_b[j] if j is not None else None,
+            "note": "",
+        }
+        how = rec["how"]
+        if how == "ambiguous":
+            ambiguous.append({**base, "moved_m": rec["distance_m"]})
+        elif how == "added":
+            out.append({"change": "added", **base})
+        elif how == "removed":
+            assert i is not None
+            lines = refused_names.get(normalise_name(names_a[i]))
+            if lines:
+                line = lines.pop(0)
+                out.append({"change": "refused", **base, "row_new": line.get("row"), "note": _why(line)})
+            else:
+                out.append({"change": "removed", **base})
+        else:
+            assert i is not None and j is not None
+            if normalise_name(names_a[i]) != normalise_name(names_b[j]):
+                out.append({"change": "renamed", **base})
+            dist = float(rec["distance_m"])
+            if dist > moved_m:
+                out.append({"change": "moved", **base, "moved_m": round(dist, 1)})
+            if status_a[i] != status_b[j]:
+                out.append({"change": "status", **base})
+            if not _same_money(money_a[i], money_b[j]):
+                out.append({"change": "investment", **base})
+    seen: set[Any] = set()
+    for lines in refused_names.values():
+        for line in lines:
+            if line.get("row") not in seen:
+                seen.add(line.get("row"))
+                out.append(
+                    {"change": "refused", "row_new": line.get("row"), "name_zh": line.get("name"), "note": _why(line)}
+                )
+    table = pd.DataFrame(out, columns=[c for c in _COLUMNS if c != "change_zh"] + ["change_zh"])
+    table["change_zh"] = table["change"].map(CHANGES_ZH)
+    table = table[_COLUMNS]
+    for c in ("row_old", "row_new"):
+        table[c] = pd.to_numeric(table[c], errors="coerce").astype("Int64")
+    order = {k: n for n, k in enumerate(CHANGES_ZH)}
+    table = table.assign(_o=table["change"].map(order)).sort_values(["_o", "row_new", "row_old"], kind="stable")
+    table = table.drop(columns="_o").reset_index(drop=True)
+    table.attrs["ambiguous"] = ambiguous
+    return table
+
+
+def _frame_of(table: Any) -> gpd.GeoDataFrame:
+    frame = getattr(table, "projects", table)
+    return frame.reset_index(drop=True)
+
+
+def _name_col(frame: gpd.GeoDataFrame) -> str:
+    return next((c for c in ("name_zh", "name", "项目名称", "名称", "项目") if c in frame.columns), "name")
+
+
+def _refused_lines(refused: pd.DataFrame | None) -> dict[str, list[dict[Any, Any]]]:
+    """The rejected rows by normalised name, one entry per row (a row refused for several fields once)."""
+    lines: dict[str, list[dict[Any, Any]]] = {}
+    if refused is None or not len(refused):
+        return lines
+    seen: set[Any] = set()
+    for rec in refused.to_dict("records"):
+        if rec.get("row") in seen:
+            continue
+        seen.add(rec.get("row"))
+        lines.setdefault(normalise_name(rec.get("name")), []).append(rec)
+    return lines
+
+
+def _why(rec: dict[Any, Any]) -> str:
+    return f"第{rec.get('row')}行未读入：{rec.get('field') or ''} {rec.get('message') or ''}".strip()

@@ -186,41 +186,8 @@ def refused_workbook(store: Store, reg: dict[str, Any]) -> Path:
 
 
 def changes(store: Store, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """New, completed, moved, vanished and refused projects from ``old`` to ``new``."""
-    if old is None:
-        return {"old": None, "new": new["id"], "changes": [], "counts": {}}
-    import geopandas as gpd
-    from shapely import wkt
+    """The changes from ``old`` to ``new`` by project identity (`hepinggis.web._versions`):
+    ``counts`` by code, ``counts_zh``, ``items`` (also as ``changes``) and ``ambiguous``."""
+    from hepinggis.web._versions import version_changes
 
-    from hepinggis.monitor.changes import CHANGE_ZH, project_changes
-
-    def frame(rid: str) -> gpd.GeoDataFrame:
-        rows = store.register_projects(rid)
-        return gpd.GeoDataFrame(
-            {
-                "id": [r["project_id"] for r in rows],
-                "name": [r["name"] or "" for r in rows],
-                "status": [r["status"] for r in rows],
-                "category": [r["category"] for r in rows],
-            },
-            geometry=[wkt.loads(r["geom_wkt"]) for r in rows],
-            crs="EPSG:4326",
-        )
-
-    import pandas as pd
-
-    refused = pd.DataFrame(report(new)["refused_rows"])
-    table = project_changes(frame(old["id"]), frame(new["id"]), refused=refused if len(refused) else None)
-    table = table.astype(object).where(table.notna(), None)
-    rows = table.to_dict("records")
-    for r in rows:
-        r["change_zh"] = CHANGE_ZH.get(r["change"], r["change"])
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["change_zh"]] = counts.get(r["change_zh"], 0) + 1
-    return {
-        "old": {"id": old["id"], "file_name": old["file_name"], "uploaded_at": old["uploaded_at"]},
-        "new": new["id"],
-        "changes": json.loads(json.dumps(rows, ensure_ascii=False, default=str)),
-        "counts": counts,
-    }
+    return version_changes(store, old, new)

@@ -30,6 +30,7 @@ from hepinggis.plan.check import check
 from hepinggis.plan.layers import load
 from hepinggis.web import _schema as s
 from hepinggis.web._store import Store, new_id, now_iso
+from hepinggis.web._versions import link_version
 from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed, one_line, summary, zip_folder
 
 __all__ = ["describe", "run"]
@@ -293,11 +294,12 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     try:
         with store.begin() as conn:
             conn.execute(insert(s.registers).values(**reg))
+            series = link_version(conn, rid, replaces=p.get("replaces"), as_of=p.get("as_of"))
             if rows:
                 conn.execute(insert(s.projects), rows)
             if p.get("signature") and p.get("remember", True):
                 store.put_mapping(conn, p["signature"], p, p["uploader"])
-            store.finish_job(conn, jid, summary(reg))
+            store.finish_job(conn, jid, {**summary(reg), **series})
             conn.execute(update(s.jobs).where(s.jobs.c.id == jid).values(register_id=rid))
             if map_tmp.exists():
                 os.replace(map_tmp, store.data_dir / "maps" / f"{rid}.html")
@@ -620,7 +622,93 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _merge(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
+    """The fixed refused rows merged *into* a version: a new version of its series with the
+    version's projects and the fixed rows under their original row numbers, the refusals resolved."""
+    from hepinggis.io.merge import FIXED_ROW_COLUMN
+
+    jid = job["id"]
+    base = store.get_register(p["into"])
+    if base is None:
+        raise HepingGISError("要并入的清单不存在（可能已被删除）")
+    store.job_progress(jid, 0.1, "读取改好的行")
+    base_lines = json.loads(base["report_json"])
+    refused_rows = {int(r["row"]) for r in base_lines if r.get("outcome") == "rejected" and r.get("row") is not None}
+    with _layers(store):
+        result = read_register(store, p)
+        pr = result.projects
+        if len(pr) and FIXED_ROW_COLUMN not in pr.columns:
+            raise HepingGISError(f"没有“{FIXED_ROW_COLUMN}”列：请上传从“下载被拒绝的行”得到并改好的表格")
+        original = pd.to_numeric(pr[FIXED_ROW_COLUMN], errors="coerce") if len(pr) else pd.Series([], dtype=float)
+        if original.isna().any():
+            raise HepingGISError(f"“{FIXED_ROW_COLUMN}”列有空白或不是数字的行，无法并入")
+        stray = sorted(set(original.astype(int)) - refused_rows)
+        if stray:
+            raise HepingGISError(f"原行号 {'、'.join(map(str, stray[:10]))} 在原清单中没有被拒绝，不能并入")
+        own = dict(zip(pr["row"].astype(int), original.astype(int), strict=True)) if len(pr) else {}
+        pr = pr.drop(columns=[c for c in (FIXED_ROW_COLUMN, "拒绝原因") if c in pr.columns])
+        pr["row"] = original.astype(int).to_numpy()
+        result.projects = pr
+        zones, jiedao = load("zones"), load("jiedao")
+        zone_of, jiedao_of = _where(pr, zones, "id"), _where(pr, jiedao, "id")
+        rid = new_id()
+        fixed_rows = _project_rows(rid, result, zone_of, jiedao_of)
+        kept = [
+            {k: v for k, v in r.items() if k != "pk"} | {"register_id": rid}
+            for r in store.register_projects(base["id"])
+        ]
+        rows = sorted(kept + fixed_rows, key=lambda r: r["row"])
+        store.job_progress(jid, 0.5, "统计各功能区和街道")
+        import shapely
+
+        pts = gpd.GeoDataFrame(
+            {"investment_cny": [r["investment_cny"] for r in rows]},
+            geometry=shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows]),
+            crs="EPSG:4326",
+        )
+        jd_id = {n: i for i, n in zip(jiedao["id"], jiedao["name_zh"], strict=True)}
+        per_zone = per_area(pts, zones, pd.Series([r["zone_id"] for r in rows], dtype=object))
+        per_jd = per_area(pts, jiedao, pd.Series([jd_id.get(r["jiedao"]) for r in rows], dtype=object))
+    resolved = set(own.values())
+    lines = [r for r in base_lines if not (r.get("outcome") == "rejected" and r.get("row") in resolved)]
+    report = result.report.astype(object).where(result.report.notna(), None)
+    for rec in report.to_dict("records"):
+        if rec.get("row") is not None and int(rec["row"]) in own and rec.get("outcome") != "rejected":
+            lines.append({**_jsonable(rec), "row": own[int(rec["row"])]})
+    lines.sort(key=lambda r: (r.get("row") is not None, r.get("row") or 0))
+    reg = {
+        **{k: base[k] for k in ("file_name", "sha256", "kind", "size", "crs", "sheet", "header_row", "unit")},
+        "id": rid,
+        "uploaded_at": now_iso(),
+        "uploader": p["uploader"],
+        "columns_json": base["columns_json"],
+        "encoding": base["encoding"],
+        "rows_in": base["rows_in"],
+        "imported": base["imported"] + len(fixed_rows),
+        "refused": len({r["row"] for r in lines if r.get("outcome") == "rejected"}),
+        "warned": len({r["row"] for r in lines if r.get("level") == "warning"}),
+        "report_json": json.dumps(lines, ensure_ascii=False),
+        "per_zone_json": json.dumps(per_zone, ensure_ascii=False),
+        "per_jiedao_json": json.dumps(per_jd, ensure_ascii=False),
+        "boundaries": base["boundaries"],
+    }
+    from hepinggis.web._versions import series_info
+
+    base_series = series_info(store.engine, base["id"]) or {}
+    with store.begin() as conn:
+        conn.execute(insert(s.registers).values(**reg))
+        series = link_version(
+            conn, rid, replaces=base["id"], as_of=p.get("as_of") or base_series.get("as_of"), merged_into=base["id"]
+        )
+        if rows:
+            conn.execute(insert(s.projects), rows)
+        store.finish_job(conn, jid, {**summary(reg), **series, "merged": len(fixed_rows)})
+        conn.execute(update(s.jobs).where(s.jobs.c.id == jid).values(register_id=rid))
+    store.add_job("map", {"register_id": rid}, submitter=p["uploader"], register_id=rid)
+
+
 RUNNERS: dict[str, Runner] = {
+    "merge": _merge,
     "preview": _preview,
     "import": _import,
     "package": _package,

@@ -54,6 +54,9 @@ def mount_routers(app: FastAPI) -> None:
     from hepinggis.web.ogc.routes import router as ogc_router  # OGC API – Features and Tiles (issue 36)
 
     app.include_router(ogc_router)
+    from hepinggis.web import routes_versions  # issue 31: versions, changes, filter, project pages
+
+    app.include_router(routes_versions.router)
     routes_pages.mount_static(app)
 
 

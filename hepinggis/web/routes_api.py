@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from hepinggis.errors import BadUpload
 from hepinggis.web import _registers as regs
+from hepinggis.web import routes_versions as versions
 from hepinggis.web._deps import current_user, get_store
 from hepinggis.web._jobs import wait_job
 from hepinggis.web._store import Store
@@ -132,6 +133,9 @@ async def upload_register(
     columns: Annotated[str | None, Form(description='JSON：{"角色": "列名"}')] = None,
     signature: Annotated[str | None, Form()] = None,
     wait: Annotated[bool, Query(description="false：立即返回任务编号（202）")] = True,
+    replaces: Annotated[str | None, Form(description="作为该清单所在系列的下一版本")] = None,
+    into: Annotated[str | None, Form(description="把改好的被拒绝行并入该版本（生成新版本）")] = None,
+    as_of: Annotated[str | None, Form(description="版本日期 YYYY-MM-DD（默认上传当天，北京时间）")] = None,
 ) -> Response:
     if file is not None:
         info = await _receive(request, store, file, TABLE_KINDS)
@@ -157,11 +161,13 @@ async def upload_register(
         "signature": signature,
         "uploader": user["name"],
         "data_dir": str(store.data_dir),
+        **versions.upload_params(store, replaces=replaces, into=into, as_of=as_of),
     }
+    kind = "merge" if into else "import"
     if not wait:
-        jid = store.add_job("import", params, submitter=user["name"])
+        jid = store.add_job(kind, params, submitter=user["name"])
         return JSONResponse({"id": jid, "job": jid}, status_code=202)
-    result = await _run(store, "import", params, user)
+    result = await _run(store, kind, params, user)
     return JSONResponse(result, status_code=201)
 
 
@@ -193,11 +199,10 @@ async def register_report(
 
 
 @router.get("/registers/{rid}/projects.geojson", summary="清单中的项目（GeoJSON，EPSG:4326）")
-def register_geojson(rid: str, store: StoreDep, user: UserDep) -> Response:
-    _register_or_404(store, rid)
-    return Response(
-        json.dumps(regs.geojson(store, rid), ensure_ascii=False), media_type="application/geo+json; charset=utf-8"
-    )
+def register_geojson(rid: str, store: StoreDep, user: UserDep, flt: versions.FilterDep) -> Response:
+    reg = _register_or_404(store, rid)
+    body = versions.filtered_geojson(store, reg, flt) if flt.active() else regs.geojson(store, rid)
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/geo+json; charset=utf-8")
 
 
 @router.get("/registers/{rid}/changes", summary="与另一份清单相比的变化（默认与上一份）")
@@ -205,8 +210,8 @@ async def register_changes(
     rid: str, store: StoreDep, user: UserDep, against: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
     reg = _register_or_404(store, rid)
-    old = store.previous_register(rid) if against is None else _register_or_404(store, against)
-    return await run_in_threadpool(regs.changes, store, old, reg)
+    old = versions.previous(store, rid) if against is None else _register_or_404(store, against)
+    return await run_in_threadpool(versions.changes, store, old, reg)
 
 
 @router.delete("/registers/{rid}", summary="删除一份清单（及其简报包）")

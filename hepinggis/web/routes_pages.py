@@ -132,7 +132,9 @@ async def register_page(
     rid: str, store: StoreDep, user: UserDep, request: Request, against: Annotated[str | None, Query()] = None
 ) -> HTMLResponse:
     reg = _register_or_404(store, rid)
-    old = store.previous_register(rid) if not against else _register_or_404(store, against)
+    from hepinggis.web._versions import previous_register
+
+    old = previous_register(store, rid) if not against else _register_or_404(store, against)
     changes = await run_in_threadpool(regs.changes, store, old, reg)
     return _page(
         "register.html",

@@ -76,6 +76,7 @@
       const data = await hg.api("POST", "/api/preview", form);
       state = { upload: data.upload, preview: data.preview, remembered: data.remembered, roles: {}, crs: "", unit: "" };
       render();
+      if (window.hgVersions) window.hgVersions.propose(state);
       status("已读取。请核对各列角色和坐标系，然后点“确认并导入”。", "ok");
     } catch (e) { status(e.message, "error"); }
     finally { busy(false); }
@@ -107,6 +108,7 @@
     if (state.unit) form.append("unit", state.unit);
     form.append("columns", JSON.stringify(columns));
     if ($("remember").checked) form.append("signature", state.preview.header_signature);
+    if (window.hgVersions) window.hgVersions.fill(form);
     busy(true); status("正在导入…");
     const box = $("progress-box"); box.hidden = false;
     try {

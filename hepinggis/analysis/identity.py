@@ -1,0 +1,317 @@
+"""Project identity across versions of a register: which row of one month is which row of the next.
+
+A register is kept month after month; rows are reordered, added, removed, renamed and moved. A
+project keeps its identity by what the clerk wrote, never by its row position:
+
+1. **id** — the id typed in the file (项目编号/项目代码/统一项目代码/备案编号, the ``id`` column of
+   `read_projects`) pairs rows with the same id. Generated ids (``p1``, ``row7``) are never read:
+   only the ``id`` column as the file gave it is.
+2. **confirmed** — a pair the clerk confirmed earlier (``confirmed=[(old name, new name), …]``).
+3. **name** — the same normalised name (`normalise_name`) on one row of each side. Where a name
+   is on several rows, the rows pair by nearest site (``name+site``).
+4. **name+site** — a renamed project: what is left is scored, pair by pair, within `SITE_M`
+   metres of each other::
+
+       score = 0.5 × (1 − distance / SITE_M) + 0.3 × name similarity + 0.2 × unit agreement
+
+   (name similarity: difflib's ratio of the normalised names, 0–1; unit agreement: 1 for the same
+   建设单位/责任单位, 0.5 when either side has none; two different units never match). A pair
+   whose score is at least `THRESHOLD` and is the best of both its rows by `MARGIN` or more is
+   taken; a pair above the threshold that another candidate comes within `MARGIN` of is
+   *ambiguous*: it is listed for the clerk to confirm, not taken.
+
+Everything is measured in EPSG:4550 between representative points.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hepinggis.base.measure import MEASURE_CRS
+
+__all__ = [
+    "MARGIN",
+    "OWNER_COLUMNS",
+    "SITE_M",
+    "THRESHOLD",
+    "IdentityTable",
+    "identity_table",
+    "match_projects",
+    "normalise_id",
+    "normalise_name",
+]
+
+#: Two rows further apart than this (metres) are never paired by site (a renamed project).
+SITE_M = 100.0
+#: The lowest score at which a renamed project is taken without asking.
+THRESHOLD = 0.6
+#: A best pair must lead every other candidate of its two rows by this much, or it is ambiguous.
+MARGIN = 0.1
+#: Columns that hold the unit responsible (as `read_projects` keeps them, or the ``owner`` role).
+OWNER_COLUMNS: tuple[str, ...] = ("owner", "建设单位", "责任单位", "业主单位", "项目单位", "实施单位", "牵头单位")
+_NAME_COLUMNS: tuple[str, ...] = ("name_zh", "name", "项目名称", "名称", "项目")
+_SPACE_PUNCT = re.compile(r"[\s\u3000·•．.,，、:：;；'\"“”‘’()（）\[\]【】\-—_/]+")
+
+
+def normalise_name(name: object) -> str:
+    """A project name for matching across versions: NFKC (full-width → half-width), lower case, no
+    blanks or punctuation.
+
+    Examples
+    --------
+    >>> normalise_name("和平湾（首开区） ") == normalise_name("和平湾首开区")
+    True
+    """
+    if name is None or (isinstance(name, float) and np.isnan(name)):
+        return ""
+    text = unicodedata.normalize("NFKC", str(name)).lower()
+    return _SPACE_PUNCT.sub("", text)
+
+
+def normalise_id(value: object) -> str:
+    """An id as typed, for comparison: NFKC, blanks removed, upper case; empty for none.
+
+    >>> normalise_id(" hp-2024-0001 ") == normalise_id("HP－2024－0001")
+    True
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", "", text).upper()
+
+
+@dataclass
+class IdentityTable:
+    """What matching reads of each row: row number, file id, names, unit and site (EPSG:4550)."""
+
+    row: np.ndarray  # the row number Excel shows (or the position + 1)
+    file_id: list[str]
+    name: list[str]  # as written
+    key: list[str]  # normalised name
+    owner: list[str]  # normalised unit ("" when none)
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+
+def _frame(table: Any) -> gpd.GeoDataFrame:
+    """A GeoDataFrame from a frame or from `read_projects`' result."""
+    frame = getattr(table, "projects", table)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise TypeError("expected a GeoDataFrame of projects or an ImportResult")
+    return frame
+
+
+def identity_table(table: Any) -> IdentityTable:
+    """The identity fields of a project table (GeoDataFrame or `read_projects` result)."""
+    frame = _frame(table)
+    n = len(frame)
+    name_col = next((c for c in _NAME_COLUMNS if c in frame.columns), None)
+    names = ["" if name_col is None else ("" if pd.isna(v) else str(v)) for v in (frame[name_col] if name_col else [])]
+    if name_col is None:
+        names = [""] * n
+    ids = [normalise_id(v) for v in frame["id"]] if "id" in frame.columns else [""] * n
+    owner_col = next((c for c in OWNER_COLUMNS if c in frame.columns), None)
+    owners = [normalise_name(v) for v in frame[owner_col]] if owner_col else [""] * n
+    if "row" in frame.columns:
+        rows = pd.to_numeric(frame["row"], errors="coerce").fillna(-1).astype("int64").to_numpy()
+    else:
+        rows = np.arange(1, n + 1, dtype="int64")
+    if n:
+        geoms = frame.geometry
+        if geoms.crs is None:
+            raise ValueError("the project table has no CRS")
+        pts = geoms.to_crs(MEASURE_CRS).representative_point()
+        x, y = pts.x.to_numpy(dtype=float), pts.y.to_numpy(dtype=float)
+    else:
+        x = y = np.empty(0)
+    return IdentityTable(rows, ids, names, [normalise_name(v) for v in names], owners, x, y)
+
+
+def _similarity(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _unit_term(a: str, b: str) -> float | None:
+    """1 for the same unit, 0.5 when either is missing, None (never a match) when they differ."""
+    if not a or not b:
+        return 0.5
+    return 1.0 if a == b else None
+
+
+def _score(a: IdentityTable, i: int, b: IdentityTable, j: int, dist: float) -> float | None:
+    unit = _unit_term(a.owner[i], b.owner[j])
+    if unit is None or dist > SITE_M:
+        return None
+    return 0.5 * (1.0 - dist / SITE_M) + 0.3 * _similarity(a.key[i], b.key[j]) + 0.2 * unit
+
+
+def match_projects(
+    old: Any,
+    new: Any,
+    *,
+    confirmed: Iterable[tuple[str, str]] = (),
+    with_unmatched: bool = False,
+) -> pd.DataFrame:
+    """Pair the projects of two versions of a register by identity, never by row position.
+
+    Parameters
+    ----------
+    old, new : geopandas.GeoDataFrame or ImportResult
+        Two versions (``read_projects(…)`` as it comes, or its ``projects``, or any project
+        GeoDataFrame with a name column and a CRS). The ``id`` column is read as the file's id;
+        give frames as read, not after `prepare_projects` (whose generated ids would be read).
+    confirmed : iterable of (str, str)
+        (old name, new name) pairs the clerk confirmed; they match before names are compared.
+    with_unmatched : bool
+        Also return the rows left unmatched (``how`` ``removed`` / ``added``) and the ambiguous
+        candidates (``how`` ``ambiguous``, one row per candidate pair, never taken).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``old`` and ``new`` (positions in each table), ``row_old``, ``row_new``
+        (row numbers), ``id_old``, ``id_new``, ``name_old``, ``name_new``, ``how`` (``id``,
+        ``confirmed``, ``name``, ``name+site``), ``score`` (1 for id, confirmed and name; the
+        formula's value for a renamed project) and ``distance_m``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> sites = [Point(123.40, 41.75), Point(123.41, 41.76)]
+    >>> a = gpd.GeoDataFrame({"name": ["甲楼", "乙园"]}, geometry=sites, crs=4326)
+    >>> b = a.iloc[::-1].reset_index(drop=True)  # reordered
+    >>> b.loc[1, "name"] = "甲楼（一期）"  # and renamed at the same site
+    >>> match_projects(a, b)[["old", "new", "how"]].values.tolist()
+    [[0, 1, 'name+site'], [1, 0, 'name']]
+    """
+    a, b = identity_table(old), identity_table(new)
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    pairs: list[tuple[int, int, str, float]] = []
+
+    def take(i: int, j: int, how: str, score: float) -> None:
+        pairs.append((i, j, how, score))
+        used_a.add(i)
+        used_b.add(j)
+
+    # 1. ids typed in both files
+    by_id: dict[str, int] = {}
+    for j, v in enumerate(b.file_id):
+        if v and v not in by_id:
+            by_id[v] = j
+    for i, v in enumerate(a.file_id):
+        hit = by_id.get(v) if v else None
+        if hit is not None and hit not in used_b:
+            take(i, hit, "id", 1.0)
+    # 2. pairs the clerk confirmed (by normalised names, both still unmatched)
+    wanted = {(normalise_name(o), normalise_name(n)) for o, n in confirmed}
+    if wanted:
+        free_b: dict[str, list[int]] = {}
+        for j in range(len(b)):
+            if j not in used_b:
+                free_b.setdefault(b.key[j], []).append(j)
+        for i in range(len(a)):
+            if i in used_a:
+                continue
+            for o, nk in wanted:
+                if o == a.key[i] and free_b.get(nk):
+                    take(i, free_b[nk].pop(0), "confirmed", 1.0)
+                    break
+    # 3. the same name: unique on both sides, or paired by nearest site within the name
+    groups_a: dict[str, list[int]] = {}
+    groups_b: dict[str, list[int]] = {}
+    for i in range(len(a)):
+        if i not in used_a and a.key[i]:
+            groups_a.setdefault(a.key[i], []).append(i)
+    for j in range(len(b)):
+        if j not in used_b and b.key[j]:
+            groups_b.setdefault(b.key[j], []).append(j)
+    for key, olds in groups_a.items():
+        news = groups_b.get(key)
+        if not news:
+            continue
+        if len(olds) == 1 and len(news) == 1:
+            if _unit_term(a.owner[olds[0]], b.owner[news[0]]) is not None:
+                take(olds[0], news[0], "name", 1.0)
+            continue
+        cand = sorted(
+            (float(np.hypot(a.x[i] - b.x[j], a.y[i] - b.y[j])), i, j)
+            for i in olds
+            for j in news
+            if _unit_term(a.owner[i], b.owner[j]) is not None
+        )
+        for _dist, i, j in cand:
+            if i not in used_a and j not in used_b:
+                take(i, j, "name+site", 1.0)
+    # 4. renamed at the same site: scored, taken when unambiguous
+    rest_a = np.array([i for i in range(len(a)) if i not in used_a], dtype=int)
+    rest_b = np.array([j for j in range(len(b)) if j not in used_b], dtype=int)
+    ambiguous: list[tuple[int, int, float]] = []
+    if len(rest_a) and len(rest_b):
+        scored: list[tuple[float, int, int]] = []
+        dx = a.x[rest_a][:, None] - b.x[rest_b][None, :]
+        dy = a.y[rest_a][:, None] - b.y[rest_b][None, :]
+        dist = np.hypot(dx, dy)
+        for p, q in zip(*np.nonzero(dist <= SITE_M), strict=True):
+            i, j = int(rest_a[p]), int(rest_b[q])
+            s = _score(a, i, b, j, float(dist[p, q]))
+            if s is not None:
+                scored.append((s, i, j))
+        best_a: dict[int, list[float]] = {}
+        best_b: dict[int, list[float]] = {}
+        for s, i, j in scored:
+            best_a.setdefault(i, []).append(s)
+            best_b.setdefault(j, []).append(s)
+        for s, i, j in sorted(scored, reverse=True):
+            if s < THRESHOLD or i in used_a or j in used_b:
+                continue
+            rivals = sorted(best_a[i], reverse=True)[1:2] + sorted(best_b[j], reverse=True)[1:2]
+            if any(s - r < MARGIN for r in rivals):
+                ambiguous.append((i, j, s))
+                continue
+            take(i, j, "name+site", round(s, 3))
+        ambiguous = [(i, j, s) for i, j, s in ambiguous if i not in used_a and j not in used_b]
+    rows = [_pair_row(a, b, i, j, how, score) for i, j, how, score in sorted(pairs, key=lambda p: (p[0], p[1]))]
+    if with_unmatched:
+        rows += [_pair_row(a, b, i, j, "ambiguous", round(s, 3)) for i, j, s in ambiguous]
+        rows += [_pair_row(a, b, i, None, "removed", None) for i in range(len(a)) if i not in used_a]
+        rows += [_pair_row(a, b, None, j, "added", None) for j in range(len(b)) if j not in used_b]
+    columns = ["old", "new", "row_old", "row_new", "id_old", "id_new", "name_old", "name_new", "how", "score"]
+    out = pd.DataFrame(rows, columns=[*columns, "distance_m"])
+    for c in ("old", "new", "row_old", "row_new"):
+        out[c] = out[c].astype("Int64")
+    out["score"] = out["score"].astype(float)
+    out["distance_m"] = out["distance_m"].astype(float)
+    return out
+
+
+def _pair_row(a: IdentityTable, b: IdentityTable, i: int | None, j: int | None, how: str, score: float | None) -> tuple:
+    dist = float(np.hypot(a.x[i] - b.x[j], a.y[i] - b.y[j])) if i is not None and j is not None else np.nan
+    return (
+        i,
+        j,
+        None if i is None else int(a.row[i]),
+        None if j is None else int(b.row[j]),
+        None if i is None else (a.file_id[i] or None),
+        None if j is None else (b.file_id[j] or None),
+        None if i is None else a.name[i],
+        None if j is None else b.name[j],
+        how,
+        score,
+        round(dist, 1) if np.isfinite(dist) else np.nan,
+    )

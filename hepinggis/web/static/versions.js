@@ -1,0 +1,99 @@
+/* Registers as series of versions (issue 31): the proposal to link an upload as the next version,
+   the merge of fixed refused rows, the clerk's confirmations, the version control and the maps of
+   the filter page and of a project's page. User text only ever goes into textContent or values. */
+"use strict";
+window.hgVersions = (function () {
+  let proposal = null;
+  function $(id) { return document.getElementById(id); }
+
+  /* After a preview (registers.js): ask which register this file continues, and offer to link it. */
+  async function propose(state) {
+    const box = $("version-box");
+    if (!box) return;
+    box.hidden = true; box.textContent = ""; proposal = null;
+    const cols = {};
+    (state.preview.columns || []).forEach(c => { if (c.role) cols[c.role] = c.name; });
+    const url = "/api/register-proposal?file_name=" + encodeURIComponent(state.upload.file_name || "") +
+      "&columns=" + encodeURIComponent(JSON.stringify(cols));
+    try {
+      const data = await hg.api("GET", url);
+      if (!data.proposal) return;
+      proposal = data.proposal;
+      const label = hg.el("label", { "for": "as-next-version" });
+      const input = hg.el("input", { type: "checkbox", id: "as-next-version", checked: "checked" });
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" 作为“" + proposal.file_name + "”（第 " + proposal.version + " 版，截至 " +
+        proposal.as_of + "）的下一版本导入（" + proposal.why + "）"));
+      box.appendChild(label);
+      const date = hg.el("label", { "for": "version-date" }, " 版本日期 ");
+      const d = hg.el("input", { type: "date", id: "version-date" });
+      box.appendChild(date); box.appendChild(d);
+      box.hidden = false;
+    } catch (e) { /* no proposal: the upload is a register of its own */ }
+  }
+
+  /* Before the import is posted (registers.js): the series fields the clerk chose. */
+  function fill(form) {
+    const box = $("as-next-version");
+    if (proposal && box && box.checked) form.append("replaces", proposal.id);
+    const d = $("version-date");
+    if (d && d.value) form.append("as_of", d.value);
+  }
+
+  async function merge(button) {
+    const input = $("fixed-file"), out = $("merge-status");
+    if (!input.files.length) { out.textContent = "请先选择改好的表格。"; return; }
+    const form = new FormData();
+    form.append("file", input.files[0], input.files[0].name);
+    form.append("crs", button.getAttribute("data-crs"));
+    form.append("columns", button.getAttribute("data-columns"));
+    form.append("into", button.getAttribute("data-register"));
+    button.disabled = true; out.textContent = "正在并入…";
+    try {
+      const started = await hg.api("POST", "/api/registers?wait=false", form);
+      const job = await hg.waitJob(started.id);
+      out.textContent = "已并入 " + job.result.merged + " 行，生成第 " + job.result.version + " 版。";
+      window.location.href = "/registers/" + encodeURIComponent(job.result.id) + "/versions";
+    } catch (e) { out.textContent = e.message; }
+    finally { button.disabled = false; }
+  }
+
+  function drawMap(id, points, color) {
+    const box = $(id);
+    if (!box || !window.L || !points.length) { if (box && !points.length) box.hidden = true; return; }
+    const map = L.map(box, { attributionControl: false, keyboard: true });
+    const layer = L.featureGroup().addTo(map);
+    points.forEach(p => {
+      L.circleMarker([p[1], p[0]], { radius: 5, color: color(p), fillOpacity: 0.8, weight: 1 })
+        .bindTooltip(String(p[3] === undefined ? "" : p[3])).addTo(layer);
+    });
+    map.fitBounds(layer.getBounds(), { maxZoom: 16, padding: [20, 20] });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const COLORS = { "逾期": "#c0392b", "滞后": "#d68910", "正常": "#1e8449", "无法判断": "#7f8c8d" };
+    const pts = $("map-points");
+    if (pts) drawMap("list-map", JSON.parse(pts.textContent), p => COLORS[p[3]] || "#555");
+    const sites = $("project-sites");
+    if (sites) {
+      const s = JSON.parse(sites.textContent).map(p => [p[0], p[1], p[2], "第 " + p[2] + " 版"]);
+      drawMap("project-map", s, p => (p === s[s.length - 1] ? "#c0392b" : "#2e86c1"));
+    }
+    const go = $("version-go");
+    if (go) go.addEventListener("click", () => {
+      const sel = $("version-select"), q = sel.getAttribute("data-query");
+      window.location.href = "/registers/" + encodeURIComponent(sel.value) + "/list" + (q ? "?" + q : "");
+    });
+    document.querySelectorAll(".confirm-pair").forEach(b => b.addEventListener("click", async () => {
+      const form = new FormData();
+      form.append("old_name", b.getAttribute("data-old")); form.append("new_name", b.getAttribute("data-new"));
+      try {
+        await hg.api("POST", "/api/registers/" + encodeURIComponent(b.getAttribute("data-register")) + "/confirm", form);
+        window.location.reload();
+      } catch (e) { $("confirm-status").textContent = e.message; }
+    }));
+    const m = $("merge-fixed");
+    if (m) m.addEventListener("click", () => merge(m));
+  });
+  return { propose: propose, fill: fill };
+})();
