@@ -13,7 +13,7 @@ Examples
 >>> cli("crs_required")
 '表中未注明坐标系，请用 --crs 指定（hepinggis 不猜测坐标系）'
 >>> page("crs_required")
-'表中未注明坐标系：请在“坐标系”一栏点选（本工具不猜测坐标系）'
+'导入前请在“坐标系”一栏点选坐标系（本工具不猜测坐标系）'
 >>> for_page("请用 --crs gcj02 重新导入")
 '请在“坐标系”一栏选 高德/腾讯坐标（GCJ-02） 重新导入'
 >>> forbidden_in("坐标 (4.15342e+07, 4.6e+06)")
@@ -84,7 +84,7 @@ CONTROLS: dict[str, str] = {
 CATALOGUE: dict[str, Message] = {
     "crs_required": Message(
         "表中未注明坐标系，请用 --crs 指定（hepinggis 不猜测坐标系）",
-        "表中未注明坐标系：请在“坐标系”一栏点选（本工具不猜测坐标系）",
+        "导入前请在“坐标系”一栏点选坐标系（本工具不猜测坐标系）",
         "crs-choices",
     ),
     "crs_unknown": Message(

@@ -80,6 +80,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/monitoring/{fid}/sign"): ("sign", "sign_monitoring"),
     ("POST", "/api/boundaries"): ("adopt", "upload_boundaries"),
     ("POST", "/api/boundaries/choose"): ("adopt", "adopt_boundaries"),
+    ("POST", "/api/jobs/{jid}/retry"): ("build", "retry_job"),  # routes_jobs: a failed map or package again
 }
 
 _STATIC = Path(__file__).parent / "static"
