@@ -45,13 +45,6 @@ window.hg = (function () {
       });
     });
   }
-  /* 选择文件 is a real button (reached with Tab, pressed with Enter or Space) opening its file input. */
-  function wireFileButtons() {
-    document.querySelectorAll("[data-file]").forEach(function (b) {
-      b.addEventListener("click", function () { const input = document.getElementById(b.getAttribute("data-file")); if (input) input.click(); });
-    });
-  }
   document.addEventListener("DOMContentLoaded", wireDeletes);
-  document.addEventListener("DOMContentLoaded", wireFileButtons);
   return { el: el, api: api, waitJob: waitJob, sleep: sleep };
 })();
