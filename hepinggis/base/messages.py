@@ -38,6 +38,7 @@ __all__ = [
     "crs_name",
     "for_page",
     "forbidden_in",
+    "forbidden_spans",
     "page",
 ]
 
@@ -179,7 +180,7 @@ FORBIDDEN: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hash", re.compile(r"\b[0-9a-f]{32,64}\b")),
     ("+00:00", re.compile(r"[+-]00:00|\d{2}T\d{2}:\d{2}|（UTC）")),
     ("e+0", re.compile(r"\d(?:\.\d+)?e[+-]\d", re.IGNORECASE)),
-    ("code", re.compile(r"\b(?:bd09|gcj02|wgs84|cgcs2000|bd09ll)\b", re.IGNORECASE)),
+    ("code", re.compile(r"\b(?:bd09|gcj02|wgs84|cgcs2000|bd09ll)\b")),  # lower case: a flag's value
     ("geometry", re.compile(r"\bgeometry\b|\bNaN\b|\bNone\b|\bnull\b|Traceback")),
     ("param", re.compile(r"参数\s*[a-z_]+")),
 )
@@ -188,6 +189,15 @@ FORBIDDEN: tuple[tuple[str, re.Pattern[str]], ...] = (
 def forbidden_in(text: str) -> list[str]:
     """The names of the `FORBIDDEN` patterns found in ``text`` (empty when clean)."""
     return [name for name, pattern in FORBIDDEN if pattern.search(text)]
+
+
+def forbidden_spans(text: str, *, context: int = 30) -> list[str]:
+    """Each `FORBIDDEN` match in ``text`` with the words around it (for a test to say where)."""
+    return [
+        f"{name}: …{text[max(0, m.start() - context) : m.end() + context]}…"
+        for name, pattern in FORBIDDEN
+        for m in pattern.finditer(text)
+    ]
 
 
 _CODE = re.compile(r"(?i)\b(bd09|gcj02|wgs84|cgcs2000)\b")
