@@ -463,6 +463,141 @@ def office_registers(out: Path, n: int = 120, seed: int = 23) -> None:
         (out / (name + ".truth.json")).write_text(json.dumps(truth, ensure_ascii=False, indent=0), encoding="utf-8")
 
 
+# -- the clerk's corpus (issue 32): what an office's file holds around the numbers ------------------
+CLERK = OUT / "clerk"
+
+
+def _outside_points(metres: list[float]) -> list[tuple[float, float]]:
+    """WGS 84 points ``metres`` outside the district's boundary (outwards from its centre)."""
+    import shapely
+    from pyproj import Transformer
+
+    from hepinggis.plan.layers import load
+
+    district = load("district").to_crs("EPSG:4550").geometry.iloc[0]
+    centre = district.centroid
+    back = Transformer.from_crs("EPSG:4550", "EPSG:4326", always_xy=True)
+    out = []
+    for k, m in enumerate(metres):
+        edge = district.exterior.interpolate(0.15 + 0.3 * k, normalized=True)
+        dx, dy = edge.x - centre.x, edge.y - centre.y
+        norm = (dx * dx + dy * dy) ** 0.5
+        step = m
+        while True:  # outwards until the point is ``m`` from the boundary
+            pt = shapely.Point(edge.x + dx / norm * step, edge.y + dy / norm * step)
+            gap = district.distance(pt)
+            if not district.contains(pt) and abs(gap - m) < 5:
+                break
+            step += m - gap if district.contains(pt) is False else m
+        out.append(back.transform(pt.x, pt.y))
+    return out
+
+
+def clerk_filtered_xlsx(path: Path) -> dict:
+    """30 projects as a 科室 keeps them: 8 谋划储备 rows filtered out by an autofilter, 3 rows hidden,
+    10 amounts that are formulas never calculated, a name with a line break, two hostile names,
+    one project 60 m and one 3 km outside the district (GCJ-02, said in the header)."""
+    import openpyxl
+
+    hostile = [c["text"] for c in json.loads((OUT.parent / "hostile.json").read_text(encoding="utf-8"))["corpus"]]
+    frame = synthetic_projects(30, seed=32)
+    wx, wy = frame.geometry.x.to_numpy().copy(), frame.geometry.y.to_numpy().copy()
+    (wx[22], wy[22]), (wx[23], wy[23]) = _outside_points([60.0, 3000.0])
+    gx, gy = wgs84_to_gcj02(wx, wy)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "项目清单"
+    ws.append(["序号", "项目名称", "项目编号", "建设状态", "经度（高德）", "纬度（高德）", "总投资（万元）", "备注"])
+    rows = {}
+    total = 0.0
+    for k in range(30):
+        r = k + 2
+        name = f"科室项目{k + 1:02d}"
+        status = "谋划储备" if k < 8 else "在建"
+        if k == 21:
+            name = "和平区\n换行项目"
+        if k in (24, 25):
+            name = hostile[k - 24]
+        wan = float(100 + 37 * k)
+        amount: object = wan
+        kind = "filtered" if k < 8 else "hidden" if k < 11 else ""
+        if 11 <= k < 21:
+            amount = f"=G{r - 9}*0+{wan}"  # a formula openpyxl leaves without a cached value
+        ws.append([k + 1, name, f"KS-{k + 1:03d}", status, round(float(gx[k]), 7), round(float(gy[k]), 7), amount, ""])
+        if k >= 8 and k < 11:
+            ws.row_dimensions[r].hidden = True
+        if k < 8:
+            ws.row_dimensions[r].hidden = True
+        yuan = None if 11 <= k < 21 else wan * 1e4
+        total += yuan or 0.0
+        rows[str(r)] = {
+            "name": name,
+            "hidden": kind,
+            "formula": 11 <= k < 21,
+            "outside_m": 60.0 if k == 22 else 3000.0 if k == 23 else None,
+            "investment_cny": yuan,
+        }
+    ws.auto_filter.ref = "A1:H9"  # the 谋划储备 rows 2–9 filtered out; rows 10–12 hidden by hand
+    ws.auto_filter.add_filter_column(3, ["在建"])
+    book.save(path)
+    return {
+        "crs": "gcj02",
+        "rows_in": 30,
+        "imported": 30,
+        "refused": 0,
+        "skipped_when_chosen": {"filtered": 8, "hidden": 3},
+        "formulas": 10,
+        "outside": 2,
+        "investment_cny": total,
+        "investment_cny_visible": sum(v["investment_cny"] or 0 for v in rows.values() if not v["hidden"]),
+        "rows": rows,
+    }
+
+
+def clerk_linebreak_csv(path: Path) -> dict:
+    """40 projects saved by Excel as GBK CSV, 24 备注 cells holding line breaks (quoted, CRLF inside),
+    two rows refused (no name; a latitude that is not a number) far below the broken cells."""
+    frame = synthetic_projects(40, seed=33)
+    wx, wy = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
+    lines = [_csv_line(["序号", "项目名称", "经度", "纬度", "总投资（万元）", "备注"])]
+    refused = {}
+    for k in range(40):
+        row = k + 2
+        note = f"第一行说明\r\n第二行说明{k}" if k < 24 else "无"
+        name = "" if k == 30 else f"换行项目{k + 1:02d}"
+        lat = "四十一点七" if k == 35 else f"{wy[k]:.7f}"
+        if k == 30:
+            refused[str(row)] = "缺少项目名称"
+        if k == 35:
+            refused[str(row)] = "纬度"
+        cells = [str(k + 1), name, f"{wx[k]:.7f}", lat, str(100 + k), f'"{note}"' if "\n" in note else note]
+        lines.append(",".join(cells))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    return {"crs": "wgs84", "rows_in": 40, "imported": 38, "refused": refused}
+
+
+def clerk_large_csv(path: Path, n: int = 5001) -> dict:
+    """``n`` projects (more than a map is drawn in the import for), UTF-8 with BOM, WGS 84."""
+    frame = synthetic_projects(n, seed=34)
+    wx, wy = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
+    lines = ["项目名称,经度,纬度,总投资（万元）"]
+    lines += [f"大表项目{k + 1:05d},{wx[k]:.7f},{wy[k]:.7f},{10 + k % 90}" for k in range(n)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    return {"crs": "wgs84", "rows_in": n, "imported": n, "investment_cny": sum(10 + k % 90 for k in range(n)) * 1e4}
+
+
+def clerk_registers(out: Path = CLERK) -> None:
+    """The clerk's corpus with a truth file beside each (``*.truth.json``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, make in (
+        ("科室清单_筛选隐藏公式.xlsx", clerk_filtered_xlsx),
+        ("科室清单_单元格换行_GBK.csv", clerk_linebreak_csv),
+        ("科室清单_5001行.csv", clerk_large_csv),
+    ):
+        truth = make(out / name)
+        (out / (name + ".truth.json")).write_text(json.dumps(truth, ensure_ascii=False, indent=0), encoding="utf-8")
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     np.random.seed(0)
@@ -470,6 +605,7 @@ def main() -> None:
     messy_rows_register()
     geometry_register()
     office_registers(OUT)
+    clerk_registers()
     print(f"wrote {', '.join(sorted(p.name for p in OUT.iterdir()))}")
 
 

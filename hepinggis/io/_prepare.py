@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from hepinggis.base.messages import cli
 from hepinggis.io._grid import FORMULA_NOT_CALCULATED
 from hepinggis.io._row_kinds import classify_rows, fill_merged_down
 from hepinggis.io._tables import RawTable
@@ -19,6 +20,8 @@ __all__ = ["KEY_ROLES", "Prepared", "frame_positions", "prepare_rows"]
 #: Roles without which a row is not imported: an uncalculated formula there refuses the row.
 KEY_ROLES = ("id", "name", "x", "y", "xy")
 HIDDEN_ZH = {"隐藏": "Excel 中此行被隐藏", "筛选": "Excel 中此行被筛选隐藏（自动筛选）"}
+#: The kind of a row set aside for each of `HIDDEN_ZH`'s (the API counts skipped rows by kind).
+HIDDEN_KIND = {"隐藏": "hidden", "筛选": "filtered"}
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     refuse: dict[int, tuple[str, str]] = field(default_factory=dict)  # row → (column, message)
     counts: dict[str, int] = field(default_factory=dict)
+    skipped_kinds: dict[int, str] = field(default_factory=dict)  # row → blank, total, section, footer, hidden, filtered
 
 
 def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> Prepared:
@@ -46,6 +50,7 @@ def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> P
     rows = np.asarray(raw.row_numbers, dtype="int64")
     skip = kinds.kind != ""
     skipped = [(int(rows[i]), str(kinds.message[i])) for i in np.flatnonzero(skip)]
+    skipped_kinds = {int(rows[i]): str(kinds.kind[i]) for i in np.flatnonzero(skip)}
     counts = {k: int((kinds.kind == k).sum()) for k in ("blank", "total", "section", "footer")}
     row_notes = dict(raw.row_notes)
     for r, text in merge_notes.items():
@@ -58,9 +63,10 @@ def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> P
         hidden_rows += 1
         if skip_hidden:
             skip[i] = True
-            skipped.append((int(rows[i]), f"{HIDDEN_ZH[why]}，已按 --skip-hidden 跳过"))
+            skipped.append((int(rows[i]), cli("hidden_skipped", why=HIDDEN_ZH[why])))
+            skipped_kinds[int(rows[i])] = HIDDEN_KIND[why]
         else:
-            text = f"{HIDDEN_ZH[why]}，仍已导入；如是作废项目，请删除该行或用 --skip-hidden 跳过"
+            text = cli("hidden_imported", why=HIDDEN_ZH[why])
             r = int(rows[i])
             row_notes[r] = f"{row_notes[r]}；{text}" if r in row_notes else text
     counts["hidden"] = hidden_rows
@@ -108,7 +114,7 @@ def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> P
     )
     for name in ("header_rows", "levels", "title_lines", "hidden", "uncalculated", "sheet", "sheets"):
         setattr(narrowed, name, getattr(raw, name))
-    return Prepared(narrowed, cols, sorted(skipped), notes, refuse, counts)
+    return Prepared(narrowed, cols, sorted(skipped), notes, refuse, counts, skipped_kinds)
 
 
 def frame_positions(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:

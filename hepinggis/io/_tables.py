@@ -124,25 +124,32 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
-def _records(lines: list[str], sep: str) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
-    """Split lines into CSV records (a quoted field may hold line breaks), each with the line it
-    starts on. A quote left open is reported on its line and the next line read afresh, so one
-    stray quote never swallows the rest of the file."""
+def _records(lines: list[str], sep: str) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]], dict[int, int]]:
+    """Split lines into CSV records (a quoted field may hold line breaks), each numbered as Excel
+    shows it: one row per record, however many text lines its quoted cells span. A quote left open
+    is reported on its row and the next line read afresh, so one stray quote never swallows the rest
+    of the file. Also returns, per text line (from 1), the row it belongs to."""
     records: list[tuple[int, list[str]]] = []
     bad: list[tuple[int, str]] = []
+    line_row: dict[int, int] = {}
     i = 0
+    row = 0
     while i < len(lines):
         start, text = i, lines[i]
+        row += 1
         while text.count('"') % 2 == 1 and i + 1 < len(lines) and i - start < _MAX_QUOTED_LINES:
             i += 1
             text += "\n" + lines[i]
         if text.count('"') % 2 == 1:
-            bad.append((start + 1, "引号未闭合（此行未读入，请检查该行的双引号）"))
+            bad.append((row, "引号未闭合（此行未读入，请检查该行的双引号）"))
+            line_row[start + 1] = row
             i = start + 1
             continue
-        records.append((start + 1, next(csv.reader([text], delimiter=sep)) if text else []))
+        records.append((row, next(csv.reader([text], delimiter=sep)) if text else []))
+        for k in range(start, i + 1):
+            line_row[k + 1] = row
         i += 1
-    return records, bad
+    return records, bad, line_row
 
 
 def _header_index(records: list[tuple[int, list[str]]], header_row: int | None, path: Path) -> int | None:
@@ -239,7 +246,7 @@ def _read_csv(
     if not any(line.strip() for line in lines):
         raise ImportFileError(f"{path}: 文件是空的（没有表头，也没有数据）")
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    records, bad = _records(lines, sep)
+    records, bad, line_row = _records(lines, sep)
     table = _sheet_table(
         records, None, [], path, header_row=header_row, is_header=is_header, name_col=name_col, strict_width=True
     )
@@ -247,7 +254,11 @@ def _read_csv(
     table.encoding = enc
     table.bad_rows = sorted([b for b in bad if b[0] > header_line] + table.bad_rows)
     table.row_notes.update(
-        {k: "此行为 UTF-8 编码（文件其余为 GBK），已按 UTF-8 读取" for k in utf8_lines if k > header_line}
+        {
+            line_row.get(k, k): "此行为 UTF-8 编码（文件其余为 GBK），已按 UTF-8 读取"
+            for k in utf8_lines
+            if line_row.get(k, k) > header_line
+        }
     )
     return table
 

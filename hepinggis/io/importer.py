@@ -51,6 +51,15 @@ class ImportResult:
     title_lines: list[str] = field(default_factory=list)  # the lines above the header
     header_rows: list[int] = field(default_factory=list)  # the header's rows, as the spreadsheet numbers them
     sheet: str | None = None
+    skipped_kinds: dict[int, str] = field(default_factory=dict)  # row → kind of the row set aside
+
+    @property
+    def skipped_by_kind(self) -> dict[str, int]:
+        """Rows set aside, counted by kind (blank, total, section, footer, hidden, filtered)."""
+        counts: dict[str, int] = {}
+        for kind in self.skipped_kinds.values():
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -521,4 +530,5 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
         title_lines=raw.title_lines,
         header_rows=raw.header_rows,
         sheet=raw.sheet,
+        skipped_kinds=dict(prepared.skipped_kinds),
     )

@@ -46,6 +46,8 @@ class RegisterPreview:
     crs_reason: str
     crs_counts: dict[str, int] = field(default_factory=dict)
     header_signature: str = ""
+    hidden: dict[int, str] = field(default_factory=dict)  # row → "隐藏" / "筛选", every row Excel hides
+    uncalculated: dict[int, list[str]] = field(default_factory=dict)  # row → formula columns with no value
 
 
 def _letter(index: int) -> str:
@@ -143,6 +145,8 @@ def preview_register(
         crs_reason=reason,
         crs_counts=counts,
         header_signature=header_signature(headers),
+        hidden={int(r): str(w) for r, w in raw.hidden.items()},
+        uncalculated={int(r): list(c) for r, c in raw.uncalculated.items()},
     )
 
 

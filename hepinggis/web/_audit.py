@@ -36,6 +36,7 @@ ACTION_WORDS = {
     "user_password": "修改密码",
     "user_role": "修改角色",
     "store_restore": "恢复数据库备份",
+    "retry_job": "重新运行任务",
 }
 COLUMN_WORDS = {
     "id": "序号",

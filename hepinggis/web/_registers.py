@@ -82,7 +82,9 @@ def check_crs(crs: str | None) -> str | None:
     try:
         return normalise_crs(crs.strip())
     except (CoordinateError, ValueError):
-        raise BadUpload(f"不认识的坐标系：请用 {'、'.join(CRS_CHOICES)} 之一") from None
+        from hepinggis.base.messages import page
+
+        raise BadUpload(page("crs_unknown")) from None
 
 
 def parse_columns(text: str | None) -> dict[str, str]:
@@ -122,15 +124,25 @@ def details(store: Store, reg: dict[str, Any]) -> dict[str, Any]:
 
 
 def report(reg: dict[str, Any]) -> dict[str, Any]:
+    """The import report in the page's words: every refused row, every row set aside (by kind),
+    every warning, and the counted lines that head it (`_accounting.headline`)."""
+    from hepinggis.web._accounting import headline, page_line, skipped_by_kind
+
     lines = json.loads(reg["report_json"])
+    by_kind = skipped_by_kind(lines)
     return {
         "id": reg["id"],
         "file_name": reg["file_name"],
         "rows_in": reg["rows_in"],
         "imported": reg["imported"],
         "refused": reg["refused"],
-        "refused_rows": [r for r in lines if r.get("outcome") == "rejected"],
-        "warnings": [r for r in lines if r.get("level") == "warning"],
+        "skipped": sum(by_kind.values()),
+        "skipped_by_kind": by_kind,
+        "headline": headline(reg),
+        "refused_rows": [page_line(r) for r in lines if r.get("outcome") == "rejected"],
+        "skipped_rows": [page_line(r) for r in lines if r.get("outcome") == "skipped"],
+        "warnings": [page_line(r) for r in lines if r.get("level") == "warning"],
+        "notes": [page_line(r)["message"] for r in lines if r.get("outcome") == "note"],
     }
 
 

@@ -89,6 +89,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
         for p in ("", "/items", "/items/{fid}", "/queryables", "/map", "/tiles", "/tiles/{tms}")
     },
     ("GET", "/ogc/collections/{cid}/tiles/{tms}/{z}/{y}/{x}"): ("view", None),
+    ("POST", "/api/jobs/{jid}/retry"): ("build", "retry_job"),  # routes_jobs: a failed map or package again
 }
 
 _STATIC = Path(__file__).parent / "static"

@@ -49,8 +49,11 @@ def describe(exc: BaseException, job: dict[str, Any]) -> str:
         prefix = {"import": "导入失败", "preview": "无法读取", "package": "简报包生成失败"}.get(job["kind"], "处理失败")
         line = f"{prefix}：{text}"
     else:
-        line = f"处理失败（{type(exc).__name__}）：{exc}"
-    return one_line(_hide_paths(line, params))
+        line = "处理失败：程序遇到意外情况，请联系管理员（详情已记入服务器日志）"
+        print(f"job {job.get('id')} {type(exc).__name__}: {exc}", file=sys.stderr)
+    from hepinggis.base.messages import for_page
+
+    return one_line(for_page(_hide_paths(line, params)))
 
 
 def _hide_paths(text: str, params: dict[str, Any]) -> str:
@@ -125,32 +128,67 @@ def _first_list(path: Path, *, sheet: str | None, header_row: int | None) -> Any
 
 # -- import a register -----------------------------------------------------------------------------
 def read_register(store: Store, p: dict[str, Any]) -> ImportResult:
-    """Import a stored register file with the options the user confirmed."""
+    """Import a stored register file with the options the user confirmed. Rows Excel hides are
+    imported with a note on each unless the clerk chose to skip them (``skip_hidden``); the
+    projects are credited by the file name the clerk uploaded and the day of the upload."""
     path = store.file_path(p["sha256"], p["kind"])
     options: dict[str, Any] = {
         "crs": p.get("crs"),
         "sheet": p.get("sheet") or None,
         "header_row": p.get("header_row") or None,
         "columns": p.get("columns") or None,
+        "skip_hidden": bool(p.get("skip_hidden")),
     }
-    import inspect
-
-    accepted = inspect.signature(read_projects).parameters
-    if p.get("unit") and "unit" in accepted:
+    if p.get("unit"):
         options["unit"] = p["unit"]
-    if "skip_hidden" in accepted:
-        options["skip_hidden"] = True
-    return read_projects(path, **options)
+    result = read_projects(path, **options)
+    _credit(result.projects, p.get("file_name"), p.get("uploaded_at"))
+    return result
+
+
+def _credit(frame: pd.DataFrame, file_name: str | None, uploaded_at: str | None) -> None:
+    """Credit ``frame`` to the file the clerk uploaded (never the stored file's digest), on the
+    day it was uploaded (Beijing time)."""
+    import datetime as dt
+
+    from hepinggis.base._credits import credit_list
+    from hepinggis.base.clock import local_date
+
+    day = dt.date.fromisoformat(local_date(uploaded_at)) if uploaded_at else None
+    credit_list(frame, Path(str(file_name or "上传的清单").replace("/", "／")), when=day)
+
+
+def places(projects: gpd.GeoDataFrame, zone_of: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Per project: ``outside`` (not in the district), ``unplaced`` (in it, but in no zone, or
+    without a position) or None, and the distance to the district in metres (NaN inside)."""
+    if not len(projects):
+        return pd.Series([], dtype=object), pd.Series([], dtype=float)
+    import shapely
+
+    district = load("district").to_crs("EPSG:4550").geometry.union_all()
+    geoms = projects.geometry.to_crs("EPSG:4550")
+    empty = geoms.is_empty.to_numpy() | geoms.isna().to_numpy()
+    dist = np.where(empty, np.nan, shapely.distance(district, geoms.to_numpy()))
+    none = zone_of.isna().to_numpy()
+    place = np.full(len(projects), None, dtype=object)
+    place[none] = "unplaced"
+    place[none & ~empty & (np.nan_to_num(dist, nan=0.0) > 0)] = "outside"
+    return pd.Series(place, index=projects.index, dtype=object), pd.Series(dist, index=projects.index)
 
 
 def per_area(
-    projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, where: pd.Series | None = None
+    projects: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    where: pd.Series | None = None,
+    place: pd.Series | None = None,
 ) -> list[dict[str, Any]]:
     """Projects and stated investment per zone or per 街道.
 
     Points (every register read from x/y columns) are counted in the area that holds them
     (``where``: the area id of each project, as stored with it); a table with lines or polygons
     goes through `hepinggis.projects_by_zone`, which counts a project spanning areas by its share.
+    With ``place`` (`places`) the table ends with its 区外 and 未定位 rows, so that its 合计 is
+    every project imported and every 元 stated.
     """
     from hepinggis.base.measure import geodesic_area
 
@@ -181,12 +219,27 @@ def per_area(
             "with_investment": int(stated.get(zid, 0) or 0),
         }
         for zid in areas["id"]
-    ]
+    ] + ([] if place is None else _place_rows(projects, place))
 
 
-def projects_by_jiedao(projects: gpd.GeoDataFrame, where: pd.Series | None = None) -> list[dict[str, Any]]:
+def _place_rows(projects: gpd.GeoDataFrame, place: pd.Series) -> list[dict[str, Any]]:
+    from hepinggis.web._accounting import place_rows
+
+    inv = pd.to_numeric(projects.get("investment_cny", pd.Series(np.nan, index=projects.index)), errors="coerce")
+    frame = pd.DataFrame({"place": place.to_numpy(), "inv": inv.to_numpy()}).dropna(subset=["place"])
+    grouped = frame.groupby("place")
+    return place_rows(
+        grouped.size().to_dict(),
+        grouped["inv"].sum(min_count=1).fillna(0).to_dict(),
+        grouped["inv"].count().to_dict(),
+    )
+
+
+def projects_by_jiedao(
+    projects: gpd.GeoDataFrame, where: pd.Series | None = None, place: pd.Series | None = None
+) -> list[dict[str, Any]]:
     """Per 街道 (helper "maps" adds ``hepinggis.projects_by_jiedao``; until then `per_area`)."""
-    return per_area(projects, load("jiedao"), where)
+    return per_area(projects, load("jiedao"), where, place)
 
 
 def _where(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -245,16 +298,62 @@ def _project_rows(rid: str, result: ImportResult, zone: pd.Series, jiedao_id: pd
     ]
 
 
+def _with_places(
+    records: list[dict[str, Any]], result: ImportResult, place: pd.Series, dist: pd.Series
+) -> list[dict[str, Any]]:
+    """The report's lines with the kind of each row set aside, and a line for every project
+    counted as 区外 or 未定位 that the importer did not already warn about (it allows 200 m)."""
+    label = "row" if "row" in result.projects.columns else result.projects.columns[0]
+    warned = {r["row"] for r in records if r.get("field") == "geometry" and r.get("level") == "warning"}
+    for r in records:
+        if r.get("outcome") == "skipped" and r.get("row") in result.skipped_kinds:
+            r["kind"] = result.skipped_kinds[r["row"]]
+        elif r.get("row") is not None and r.get("field") == "geometry" and r.get("level") == "warning":
+            r["kind"] = "outside"
+    extra = []
+    for i in np.flatnonzero(place.notna().to_numpy()):
+        row = int(result.projects[label].iloc[i])
+        if row in warned:
+            continue
+        d = float(dist.iloc[i])
+        text = (
+            f"位于和平区外（距区界约 {d:,.0f} 米），已导入，在统计表中列为“区外”"
+            if place.iloc[i] == "outside"
+            else "在区内但不在任何功能区（或街道）内，已导入，在统计表中列为“未定位”"
+        )
+        pid, name = result.projects["id"].iloc[i], result.projects["name"].iloc[i]
+        extra.append(
+            {
+                "row": row,
+                "id": None if pd.isna(pid) else str(pid),
+                "name": None if pd.isna(name) else str(name),
+                "outcome": "imported",
+                "level": "warning",
+                "field": "geometry",
+                "message": text,
+                "kind": str(place.iloc[i]),
+            }
+        )
+    if not extra:
+        return records
+    merged = records + extra
+    merged.sort(key=lambda r: (r.get("row") is not None, r.get("row") or 0))
+    return merged
+
+
 def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     jid = job["id"]
+    p = {**p, "uploaded_at": p.get("uploaded_at") or now_iso()}
     store.job_progress(jid, 0.05, "读取清单")
     with _layers(store):
         result = read_register(store, p)
         store.job_progress(jid, 0.5, "统计各功能区和街道")
         zones, jiedao = load("zones"), load("jiedao")
         zone_of, jiedao_of = _where(result.projects, zones, "id"), _where(result.projects, jiedao, "id")
-        per_zone = per_area(result.projects, zones, zone_of)
-        per_jd = projects_by_jiedao(result.projects, jiedao_of)
+        zone_place, dist = places(result.projects, zone_of)
+        jiedao_place, _d = places(result.projects, jiedao_of)
+        per_zone = per_area(result.projects, zones, zone_of, zone_place)
+        per_jd = projects_by_jiedao(result.projects, jiedao_of, jiedao_place)
         credit = boundary_credit()
         rid = new_id()
         rows = _project_rows(rid, result, zone_of, jiedao_of)
@@ -267,13 +366,14 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         report["row"] = pd.Series(
             [None if r is None else int(r) for r in report["row"]], index=report.index, dtype=object
         )
+    records = _with_places(_jsonable(report.to_dict("records")), result, zone_place, dist)
     reg = {
         "id": rid,
         "file_name": p["file_name"],
         "sha256": p["sha256"],
         "kind": p["kind"],
         "size": p["size"],
-        "uploaded_at": now_iso(),
+        "uploaded_at": p["uploaded_at"],
         "uploader": p["uploader"],
         "crs": result.crs,
         "sheet": p.get("sheet"),
@@ -284,8 +384,8 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         "rows_in": result.rows_in,
         "imported": result.n_imported,
         "refused": result.n_rejected,
-        "warned": result.n_warned,
-        "report_json": json.dumps(_jsonable(report.to_dict("records")), ensure_ascii=False),
+        "warned": len({r["row"] for r in records if r.get("level") == "warning" and r.get("row") is not None}),
+        "report_json": json.dumps(records, ensure_ascii=False),
         "per_zone_json": json.dumps(per_zone, ensure_ascii=False),
         "per_jiedao_json": json.dumps(per_jd, ensure_ascii=False),
         "boundaries": credit,
@@ -331,6 +431,8 @@ def _map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         geometry=[wkt.loads(r["geom_wkt"]) for r in rows],
         crs="EPSG:4326",
     )
+    reg = store.get_register(rid) or {}
+    _credit(frame, reg.get("file_name"), reg.get("uploaded_at"))  # the table rebuilt: credited again
     tmp = store.new_tmp(".html")
     store.job_progress(job["id"], 0.3, "绘制项目地图")
     from hepinggis.maps import overview_map, save_html
@@ -387,6 +489,12 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         "header_row": reg["header_row"],
         "unit": reg["unit"],
         "columns": json.loads(reg["columns_json"]),
+        "file_name": reg["file_name"],
+        "uploaded_at": reg["uploaded_at"],
+        "skip_hidden": any(
+            r.get("outcome") == "skipped" and r.get("kind") in ("hidden", "filtered")
+            for r in json.loads(reg["report_json"])
+        ),
     }
     dest = store.data_dir / "packages" / rid
     with _layers(store):

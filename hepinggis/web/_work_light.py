@@ -23,7 +23,12 @@ SIGNED_MESSAGE = "该监测成果包已由审核签署，不能修改或重新�
 
 
 def summary(reg: dict[str, Any]) -> dict[str, Any]:
-    """What the API answers for a register."""
+    """What the API answers for a register: ``rows_in`` = ``imported`` + ``refused`` + ``skipped``,
+    the rows set aside counted by kind (``hidden``, ``filtered``, ``total``, ``blank`` …), and
+    ``per_zone``/``per_jiedao`` ending with their 区外 (``outside``) and 未定位 (``unplaced``) rows."""
+    from hepinggis.web._accounting import skipped_by_kind
+
+    by_kind = skipped_by_kind(json.loads(reg.get("report_json") or "[]"))
     return {
         "id": reg["id"],
         "file_name": reg["file_name"],
@@ -33,6 +38,8 @@ def summary(reg: dict[str, Any]) -> dict[str, Any]:
         "rows_in": reg["rows_in"],
         "imported": reg["imported"],
         "refused": reg["refused"],
+        "skipped": sum(by_kind.values()),
+        "skipped_by_kind": by_kind,
         "warned": reg["warned"],
         "crs": reg["crs"],
         "per_zone": json.loads(reg["per_zone_json"]),

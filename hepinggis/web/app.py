@@ -57,14 +57,20 @@ def mount_routers(app: FastAPI) -> None:
     from hepinggis.web import routes_versions  # issue 31: versions, changes, filter, project pages
 
     app.include_router(routes_versions.router)
+    from hepinggis.web import routes_jobs
+
+    app.include_router(routes_jobs.router)
     routes_pages.mount_static(app)
 
 
 def _error(
     status: int, detail: str, headers: Mapping[str, str] | None = None, request: Request | None = None
 ) -> Response:
-    """The error as JSON ``{"detail": one Chinese line}``, or as a page for a browser asking for one."""
-    line = one_line(detail)
+    """The error as JSON ``{"detail": one Chinese line}`` in the page's words (no flag, code or
+    path: `hepinggis.base.messages.for_page`), or as a page for a browser asking for one."""
+    from hepinggis.base.messages import for_page
+
+    line = one_line(for_page(detail))
     if (
         request is not None
         and not request.url.path.startswith("/api")
@@ -92,22 +98,22 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_r: Request, exc: RequestValidationError) -> Response:
+        from hepinggis.base.messages import PARAM_LABELS, page
+
         errors = exc.errors()
-        where = ""
+        label = "所填内容"
         if errors:
             loc = [str(x) for x in errors[0].get("loc", ()) if x not in ("body", "query", "path", "form")]
-            where = f"：参数 {'.'.join(loc)}" if loc else ""
-            kind = str(errors[0].get("type", ""))
-            if kind == "missing":
-                return _error(
-                    400, f"缺少必填参数{where.removeprefix('：参数 ') and ' ' + where.removeprefix('：参数 ')}"
-                )
-        return _error(400, f"参数取值无效{where}")
+            name = ".".join(loc)
+            label = PARAM_LABELS.get(name, "所填内容")
+            if str(errors[0].get("type", "")) == "missing":
+                return _error(400, page("missing_value", label=label))
+        return _error(400, page("invalid_value", label=label))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected %s: %s", type(exc).__name__, exc)
-        return _error(500, f"服务器内部错误（{type(exc).__name__}），请联系管理员", None, request)
+        return _error(500, "服务器内部错误，请联系管理员（详情已记入服务器日志）", None, request)
 
 
 def create_app(

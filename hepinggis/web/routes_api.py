@@ -132,6 +132,7 @@ async def upload_register(
     unit: Annotated[str | None, Form(description="投资的单位：元、万元、亿元")] = None,
     columns: Annotated[str | None, Form(description='JSON：{"角色": "列名"}')] = None,
     signature: Annotated[str | None, Form()] = None,
+    skip_hidden: Annotated[bool, Form(description="true：跳过 Excel 中隐藏或筛选掉的行（逐行列在报告中）")] = False,
     wait: Annotated[bool, Query(description="false：立即返回任务编号（202）")] = True,
     replaces: Annotated[str | None, Form(description="作为该清单所在系列的下一版本")] = None,
     into: Annotated[str | None, Form(description="把改好的被拒绝行并入该版本（生成新版本）")] = None,
@@ -149,8 +150,10 @@ async def upload_register(
     crs = regs.check_crs(crs)
     if crs is None:
         pv = await _run(store, "preview", {**info, "sheet": sheet or None, "header_row": header_row}, user)
-        hint = f"；按坐标推荐 {pv['crs_proposed']}（{pv['crs_reason']}）" if pv.get("crs_proposed") else ""
-        raise BadUpload(f"请用 crs 指明坐标系（{'、'.join(regs.CRS_CHOICES)}），本工具不猜测{hint}")
+        from hepinggis.base.messages import crs_name, page
+
+        hint = f"；按坐标推荐 {crs_name(pv['crs_proposed'])}（{pv['crs_reason']}）" if pv.get("crs_proposed") else ""
+        raise BadUpload(page("crs_required") + hint)
     params = {
         **info,
         "crs": crs,
@@ -159,6 +162,7 @@ async def upload_register(
         "unit": unit,
         "columns": cols,
         "signature": signature,
+        "skip_hidden": skip_hidden,
         "uploader": user["name"],
         "data_dir": str(store.data_dir),
         **versions.upload_params(store, replaces=replaces, into=into, as_of=as_of),

@@ -13,8 +13,11 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hepinggis.base.clock import local_time
+from hepinggis.base.messages import crs_name, for_page
 from hepinggis.web import _registers as regs
 from hepinggis.web._deps import current_user, get_store
+from hepinggis.web._job_view import open_jobs
 from hepinggis.web._store import Store
 
 __all__ = ["mount_static", "router"]
@@ -85,7 +88,15 @@ def _money(value: Any) -> str:
 
 
 _env.filters["yi"] = _money
+_env.filters["bj"] = local_time  # Beijing time (HEPINGGIS_TZ), never UTC with +00:00
+_env.filters["crs"] = crs_name  # 高德/腾讯坐标（GCJ-02）, never gcj02
+_env.filters["words"] = for_page  # a stage's line in the page's words
 _env.filters["num"] = lambda v: "—" if v is None else (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
+
+
+#: The register page lists at most this many projects as a table (the map's projects for a
+#: screen reader or a keyboard); the GeoJSON and the package hold them all.
+PROJECT_TABLE_ROWS = 2000
 
 
 def _register_or_404(store: Store, rid: str) -> dict[str, Any]:
@@ -148,12 +159,18 @@ async def register_page(
         changes=changes,
         others=[r for r in store.list_registers() if r["id"] != rid],
         has_package=bool(reg["package_at"]) and (store.data_dir / "packages" / f"{rid}.zip").is_file(),
+        open_jobs=open_jobs(store, rid),
+        projects=store.register_projects(rid)[:PROJECT_TABLE_ROWS],
+        zone_names={z["id"]: z["name"] for z in json.loads(reg["per_zone_json"])},
     )
 
 
 @router.get("/packages", response_class=HTMLResponse)
 def packages_page(store: StoreDep, user: UserDep, request: Request) -> HTMLResponse:
-    return _page("packages.html", request, user, registers=store.list_registers())
+    registers = store.list_registers()
+    names = {r["id"]: r["file_name"] for r in registers}
+    jobs = [{**j, "file_name": names.get(j["register_id"], "")} for j in open_jobs(store) if j["register_id"] in names]
+    return _page("packages.html", request, user, registers=registers, open_jobs=jobs)
 
 
 @router.get("/monitoring", response_class=HTMLResponse)

@@ -190,13 +190,13 @@ def test_types_are_read_from_the_content(client: Any) -> None:
 @pytest.mark.parametrize(
     ("data", "expect"),
     [
-        ({}, "推荐 gcj02"),
+        ({}, "推荐 高德/腾讯坐标（GCJ-02）"),
         ({"crs": "mars"}, "不认识的坐标系"),
         ({"crs": "wgs84", "columns": "{not json"}, "JSON"),
         ({"crs": "wgs84", "columns": '{"colour": "项目名称"}'}, "未知的列角色"),
         ({"crs": "wgs84", "unit": "美元"}, "投资单位"),
-        ({"crs": "wgs84", "header_row": "0"}, "header_row"),
-        ({"crs": "wgs84", "header_row": "abc"}, "header_row"),
+        ({"crs": "wgs84", "header_row": "0"}, "“表头在第几行”的取值无效"),
+        ({"crs": "wgs84", "header_row": "abc"}, "“表头在第几行”的取值无效"),
     ],
 )
 def test_bad_options_are_400(client: Any, data: dict[str, str], expect: str) -> None:

@@ -16,7 +16,12 @@ def test_register_round_trip(client: Any) -> None:
     assert r.status_code == 201, r.text
     body = r.json()
     assert (body["imported"], body["refused"], body["crs"]) == (60, 0, "wgs84")
-    assert sum(z["projects"] for z in body["per_zone"]) == 54  # 3+5+5+4+11+26: six projects lie outside every zone
+    zones = [z for z in body["per_zone"] if z["id"] not in ("outside", "unplaced")]
+    assert sum(z["projects"] for z in zones) == 54  # 3+5+5+4+11+26: six projects lie outside every zone…
+    places = {z["id"]: z["projects"] for z in body["per_zone"] if z["id"] in ("outside", "unplaced")}
+    assert places == {"outside": 6, "unplaced": 0}  # …and are the table's 区外 row: 合计 = imported
+    assert sum(z["projects"] for z in body["per_zone"]) == body["imported"] == 60
+    assert body["rows_in"] == body["imported"] + body["refused"] + body["skipped"]
     listed = client.get("/api/registers").json()
     assert body["id"] in [r["id"] for r in listed]
     one = client.get(f"/api/registers/{body['id']}").json()

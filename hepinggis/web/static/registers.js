@@ -4,8 +4,10 @@
 (function () {
   const ROLES = [["", "—"], ["serial", "序号"], ["id", "编号"], ["name", "项目名称"], ["x", "经度/X"], ["y", "纬度/Y"], ["xy", "坐标"],
     ["category", "类别"], ["status", "状态"], ["nature", "建设性质"], ["address", "地址"], ["year", "年份"], ["investment", "投资"]];
-  const CRS = [["wgs84", "WGS84（GPS、天地图）"], ["gcj02", "GCJ-02（高德、腾讯）"], ["bd09", "BD-09（百度）"],
-    ["EPSG:4550", "CGCS2000 高斯 3°带（EPSG:4550）"], ["EPSG:4529", "CGCS2000 高斯 41 带号（EPSG:4529）"]];
+  const CRS = [["wgs84", "GPS 经纬度（WGS 84）"], ["gcj02", "高德/腾讯坐标（GCJ-02）"], ["bd09", "百度坐标（BD-09）"],
+    ["cgcs2000", "国家 2000 经纬度（CGCS2000）"],
+    ["EPSG:4550", "国家 2000 高斯投影 3 度带，中央经线 123°（EPSG:4550）"], ["EPSG:4529", "国家 2000 高斯投影 3 度带，带号 41（EPSG:4529）"]];
+  const crsLabel = code => { const hit = CRS.find(c => c[0] === code); return hit ? hit[1] : code; };
   const UNITS = [["", "按表中所写"], ["元", "元"], ["万元", "万元"], ["亿元", "亿元"]];
   let state = null;   // {upload, preview, crs, unit, roles: {colIndex: role}}
   const $ = id => document.getElementById(id);
@@ -54,14 +56,25 @@
       header.appendChild(hg.el("td", { title: col.name }, col.name + (col.unit ? "" : "")));
     });
     table.appendChild(letters); table.appendChild(roles); table.appendChild(header);
+    const hidden = pv.hidden || {};
     pv.rows.forEach((row, k) => {
-      const tr = hg.el("tr"); tr.appendChild(hg.el("td", { "class": "rn" }, String(pv.row_numbers[k])));
+      const n = pv.row_numbers[k], why = hidden[String(n)];
+      const tr = hg.el("tr", why ? { "class": "row-hidden" } : null);
+      const rn = hg.el("td", why ? { "class": "rn", "data-why": why === "筛选" ? "筛选掉" : "隐藏" } : { "class": "rn" }, String(n));
+      if (why) rn.appendChild(hg.el("span", { "class": "visually-hidden" }, why === "筛选" ? "（Excel 中被筛选掉）" : "（Excel 中被隐藏）"));
+      tr.appendChild(rn);
       row.forEach(v => tr.appendChild(hg.el("td", { title: v }, v)));
       table.appendChild(tr);
     });
+    // rows Excel hides or filters out: said, counted, and imported unless the clerk chooses to skip them
+    const nFiltered = Object.values(hidden).filter(w => w === "筛选").length, nHidden = Object.values(hidden).length - nFiltered;
+    $("hidden-box").hidden = !(nFiltered || nHidden);
+    $("skip-hidden").checked = false;
+    $("hidden-note").textContent = "本表有 " + [nFiltered ? nFiltered + " 行在 Excel 中被筛选掉" : "", nHidden ? nHidden + " 行被隐藏" : ""].filter(Boolean).join("、") +
+      "（预览中标为红色）。默认照常导入，每行带提示；如这些是作废项目，请勾选下面的“跳过”，它们会逐行列在导入报告中。";
     // coordinate system: proposed (or remembered), the user confirms or picks another
     state.crs = (rem && rem.crs) || pv.crs_proposed || "";
-    $("crs-reason").textContent = pv.crs_proposed ? ("推荐 " + pv.crs_proposed + "：" + pv.crs_reason + "。请确认或点选其他坐标系。") : (pv.crs_reason + "。请点选坐标系。");
+    $("crs-reason").textContent = pv.crs_proposed ? ("推荐 " + crsLabel(pv.crs_proposed) + "：" + pv.crs_reason + "。请确认或点选其他坐标系。") : (pv.crs_reason + "。请点选坐标系。");
     choiceButtons($("crs-choices"), CRS, state.crs, v => { state.crs = v; }, pv.crs_counts || {});
     state.unit = (rem && rem.unit) || "";
     choiceButtons($("unit-choices"), UNITS, state.unit, v => { state.unit = v; });
@@ -109,12 +122,13 @@
     form.append("columns", JSON.stringify(columns));
     if ($("remember").checked) form.append("signature", state.preview.header_signature);
     if (window.hgVersions) window.hgVersions.fill(form);
+    if ($("skip-hidden").checked) form.append("skip_hidden", "true");
     busy(true); status("正在导入…");
     const box = $("progress-box"); box.hidden = false;
     try {
       const started = await hg.api("POST", "/api/registers?wait=false", form);
       const job = await hg.waitJob(started.id, (p, m) => { $("progress").value = p; $("progress-text").textContent = Math.round(p * 100) + "% " + (m || ""); });
-      status("导入完成：" + job.result.imported + " 项导入，" + job.result.refused + " 行拒绝。", "ok");
+      status("导入完成：" + job.result.imported + " 项导入，" + job.result.refused + " 行拒绝，" + (job.result.skipped || 0) + " 行未作为项目导入。", "ok");
       window.location.href = "/registers/" + encodeURIComponent(job.result.id);
     } catch (e) { status(e.message, "error"); box.hidden = true; }
     finally { busy(false); }
