@@ -14,6 +14,7 @@ from __future__ import annotations
 __all__ = [
     "AccountError",
     "AdoptError",
+    "AuditChainError",
     "BadUpload",
     "CRSMismatchError",
     "CoordinateError",
@@ -21,6 +22,7 @@ __all__ = [
     "DigitizeError",
     "EmptyLayerError",
     "ExportError",
+    "FileLimitError",
     "GeographicCRSError",
     "HepingGISError",
     "ImportFileError",
@@ -33,6 +35,7 @@ __all__ = [
     "LoginRefused",
     "MissingExtraError",
     "NoFiguresError",
+    "PackageConflict",
     "StoreBackupError",
     "Terminated",
     "UnknownIdError",
@@ -170,3 +173,16 @@ class LoginRefused(HepingGISError, PermissionError):
 
 class MissingExtraError(HepingGISError, ImportError):
     """An optional part of hepinggis (an extra such as ``[server]``) is not installed."""
+
+
+class PackageConflict(HepingGISError, RuntimeError):
+    """A package that cannot be built or signed now: it is signed already, or being built (HTTP 409)."""
+
+
+class FileLimitError(ImportFileError):
+    """A user file refused before it is parsed: its declared size, dimension, cell or column counts
+    are above the limits (`hepinggis.io._limits`), so reading it could exhaust the machine."""
+
+
+class AuditChainError(HepingGISError, ValueError):
+    """An audit trail or a store dump whose keyed hashes do not match: rows or files were changed."""

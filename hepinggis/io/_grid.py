@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from hepinggis.errors import ImportFileError
+from hepinggis.io._limits import check_workbook
 
 __all__ = ["Grid", "cell_text", "file_kind", "read_grid", "sheet_names"]
 
@@ -100,6 +101,7 @@ def sheet_names(path: Path) -> list[str]:
 def _calamine(path: Path):  # type: ignore[no-untyped-def]
     from python_calamine import CalamineWorkbook
 
+    check_workbook(path)  # its extent and unpacked size, before calamine allocates for them
     try:
         with open(path, "rb") as fh:  # from a file object calamine reads the content, not the suffix
             return CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
@@ -110,6 +112,7 @@ def _calamine(path: Path):  # type: ignore[no-untyped-def]
 def _xlrd_book(path: Path, *, formatting: bool):  # type: ignore[no-untyped-def]
     import xlrd
 
+    check_workbook(path)
     try:
         return xlrd.open_workbook(str(path), formatting_info=formatting, on_demand=True)
     except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct errors … for the same thing

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hepinggis.errors import HepingGISError
 
-__all__ = ["MANIFEST", "note_in_manifest", "staged_folder", "verify_package"]
+__all__ = ["MANIFEST", "note_in_manifest", "replace_folder", "staged_folder", "verify_package"]
 
 log = logging.getLogger("hepinggis")
 
@@ -224,3 +224,22 @@ def staged_folder(dest: str | Path, *, carry: tuple[str, ...] = ()) -> Iterator[
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def replace_folder(new: str | Path, dest: str | Path) -> None:
+    """Put the finished folder ``new`` in place of ``dest`` in one step (``renameat2`` exchange
+    where Linux offers it, else two renames) and remove the old one: a reader sees the old package
+    or the new one, never a mix. ``new`` must be on the same file system as ``dest``."""
+    new, dest = Path(new).absolute(), Path(dest).absolute()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.exists():
+        new.rename(dest)
+        return
+    if _exchange(new, dest):
+        shutil.rmtree(new, ignore_errors=True)  # it now holds the old package
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
+    old.rmdir()
+    dest.rename(old)
+    new.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)

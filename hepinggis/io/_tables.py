@@ -19,6 +19,7 @@ from hepinggis.errors import ImportFileError
 from hepinggis.io._dbf import dbf_encoding
 from hepinggis.io._grid import Grid, cell_text, file_kind, read_grid
 from hepinggis.io._header import find_header
+from hepinggis.io._limits import check_csv_bytes
 
 __all__ = ["ImportFileError", "RawTable", "detect_encoding", "read_raw"]
 
@@ -242,10 +243,11 @@ def _read_csv(
     name_col: NameColumn | None = None,
 ) -> RawTable:
     raw = path.read_bytes()
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    check_csv_bytes(raw, name=path.name, sep=sep.encode())  # its width, before it is split
     lines, enc, utf8_lines = _decode_lines(raw, encoding, path)
     if not any(line.strip() for line in lines):
         raise ImportFileError(f"{path}: 文件是空的（没有表头，也没有数据）")
-    sep = "\t" if path.suffix.lower() == ".tsv" else ","
     records, bad, line_row = _records(lines, sep)
     table = _sheet_table(
         records, None, [], path, header_row=header_row, is_header=is_header, name_col=name_col, strict_width=True

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hepinggis.errors import ImportFileError
 from hepinggis.io._grid import file_kind
+from hepinggis.io._limits import check_csv_bytes, check_workbook
 from hepinggis.io._tables import detect_encoding
 
 __all__ = ["Cell", "Grid", "read_grid"]
@@ -214,6 +215,7 @@ def _rows(cells: dict[tuple[int, int], Cell]) -> list[tuple[int, list[Cell]]]:
 
 def _csv(path: Path, encoding: str | None) -> tuple[list[tuple[int, list[Cell]]], str]:
     raw = path.read_bytes()
+    check_csv_bytes(raw, name=path.name, sep=b"\t" if path.suffix.lower() == ".tsv" else b",")
     enc = encoding or detect_encoding(raw)
     try:
         text = raw.decode(enc)
@@ -260,6 +262,7 @@ def read_grid(
             raise ImportFileError(f"{path.name}：CSV 文件没有工作表，请去掉 --sheet")
         rows, enc = _csv(path, encoding)
         return Grid(rows, None, [], enc)
+    check_workbook(path)  # extent and unpacked size, before openpyxl or xlrd reads a cell
     readers = {"xlsx": _xlsx, "xls": _xls, "ods": _ods}
     sheets = list(readers[kind](path))
     names = [name for name, _ in sheets]

@@ -5,10 +5,13 @@ Rules (what a government network's IT officer expects; stated in docs/server.md)
 
 * passwords are argon2id hashes (`_passwords`); never logged, never returned;
 * a login for an unknown, disabled or wrong-password account gets the same answer;
-* failures are counted per account and per address: after ``slow_after`` failures each further
-  try must wait 2, 4, 8 … seconds (capped at ``max_delay``), after ``lock_after`` failures the
-  account (or address) is locked for ``lock_seconds`` — even the right password is refused;
-  a success clears the account's and the address's count; counts older than ``window`` lapse;
+* failures are counted per account and address, per address and per account: after
+  ``slow_after`` failures each further try must wait 2, 4, 8 … seconds (capped at ``max_delay``),
+  after ``lock_after`` failures the account is locked *from that address* for ``lock_seconds``
+  (the address over all accounts after ``address_lock_after``) — even the right password is
+  refused; the account over all addresses is only slowed, never locked, so that nobody locks a
+  colleague out from another address; a success clears the account's counts, never the
+  address's; counts older than ``window`` lapse;
 * a session id is 256 random bits, issued fresh at every login (no fixation), stored only as its
   sha256, ended by logout, by ``idle_seconds`` without a request or ``max_seconds`` after login,
   and by a password change or a disabled account.
@@ -76,6 +79,7 @@ class LoginPolicy:
     lock_after: int = 6
     address_slow_after: int = 10
     address_lock_after: int = 30
+    account_slow_after: int = 10
     lock_seconds: float = 900.0
     max_delay: float = 60.0
     window: float = 900.0
@@ -213,9 +217,9 @@ class Accounts:
             return 0, 0.0, 0.0
         return int(row.failures), float(row.last_at), float(row.locked_until)
 
-    def _gate(self, conn: Any, key: str, now: float, slow_after: int, who: str) -> None:
+    def _gate(self, conn: Any, key: str, now: float, slow_after: int, who: str, *, lock: bool = True) -> None:
         n, last, locked = self._failures(conn, key, now)
-        if locked > now:
+        if lock and locked > now:
             wait = locked - now
             raise LoginRefused(
                 429,
@@ -232,7 +236,7 @@ class Accounts:
     def _fail(self, conn: Any, key: str, now: float, lock_after: int) -> None:
         n, _, _ = self._failures(conn, key, now)
         n += 1
-        locked = now + self.policy.lock_seconds if n >= lock_after else 0.0
+        locked = now + self.policy.lock_seconds if lock_after and n >= lock_after else 0.0
         values = {"failures": n, "last_at": now, "locked_until": locked}
         if conn.execute(update(login_failures).where(login_failures.c.key == key).values(**values)).rowcount == 0:
             conn.execute(insert(login_failures).values(key=key, **values))
@@ -250,21 +254,30 @@ class Accounts:
             name = check_name(name)
         except AccountError:
             name = ""
-        ukey, akey = f"user:{name}", f"addr:{address}"
+        # three counts (issue 33): the account from this address (slowed, then locked — for this
+        # address only), the address over all accounts (slowed, then locked), and the account over
+        # all addresses (slowed only, and only for an address that itself failed on it): nobody can
+        # lock a colleague — 管理 included — out from another address
+        pkey, ukey, akey = f"user:{name}@{address}", f"user:{name}", f"addr:{address}"
         with self.engine.begin() as conn:
             self._gate(conn, akey, now, self.policy.address_slow_after, "该地址")
-            self._gate(conn, ukey, now, self.policy.slow_after, "该账户")
+            self._gate(conn, pkey, now, self.policy.slow_after, "该账户在此地址")
+            if self._failures(conn, pkey, now)[0]:
+                self._gate(conn, ukey, now, self.policy.account_slow_after, "该账户", lock=False)
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.name == name)).first() if name else None
         good = verify_password(row.password_hash if row is not None else None, password)
         if row is None or not good or row.disabled:
             reason = "no such user" if row is None else ("disabled" if good else "wrong password")
             with self.engine.begin() as conn:
-                self._fail(conn, ukey, now, self.policy.lock_after)
+                self._fail(conn, pkey, now, self.policy.lock_after)
+                self._fail(conn, ukey, now, 0)  # never locks: slows only
                 self._fail(conn, akey, now, self.policy.address_lock_after)
             raise LoginRefused(401, "用户名或密码错误", reason)
         with self.engine.begin() as conn:
-            conn.execute(delete(login_failures).where(login_failures.c.key.in_([ukey, akey])))
+            # the account's counts end; the address's does not (a login to one's own account must
+            # not wipe the failures the same address made on others')
+            conn.execute(delete(login_failures).where(login_failures.c.key.in_([pkey, ukey])))
             if needs_rehash(row.password_hash):
                 conn.execute(update(users).where(users.c.id == row.id).values(password_hash=hash_password(password)))
             conn.execute(delete(sessions).where(sessions.c.expires < now))  # housekeeping

@@ -12,7 +12,7 @@ from fastapi import Request
 
 from hepinggis.web._store import Store
 
-__all__ = ["LOCAL_USER", "current_user", "get_store"]
+__all__ = ["LOCAL_USER", "current_user", "get_store", "may_rebuild"]
 
 #: The user of a single-machine server without accounts.
 LOCAL_USER: dict[str, str] = {"name": "本机用户", "role": "管理"}
@@ -30,3 +30,12 @@ def current_user(request: Request) -> dict[str, Any]:
     loopback server without accounts otherwise."""
     user = request.scope.get("state", {}).get("user")
     return dict(user) if user else dict(LOCAL_USER)
+
+
+def may_rebuild(user: dict[str, Any], uploader: str | None) -> None:
+    """Refuse (403) a package build by anyone but the uploader of its data or a 审核 (separation of
+    duties, issue 33: a 填报 does not rebuild a colleague's package)."""
+    from fastapi import HTTPException
+
+    if user.get("role") != "审核" and user.get("name") != uploader:
+        raise HTTPException(403, "只有上传该数据的用户或审核可以生成其成果包")

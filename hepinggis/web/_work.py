@@ -29,9 +29,10 @@ from hepinggis.monitor.indicators import read_actuals
 from hepinggis.plan.check import check
 from hepinggis.plan.layers import load
 from hepinggis.web import _schema as s
+from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
 from hepinggis.web._versions import link_version
-from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed, one_line, summary, zip_folder
+from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed, one_line, summary
 
 __all__ = ["describe", "run"]
 
@@ -496,23 +497,23 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
             for r in json.loads(reg["report_json"])
         ),
     }
-    dest = store.data_dir / "packages" / rid
-    with _layers(store):
-        result = read_register(store, params)
-        result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
-        store.job_progress(jid, 0.08, "开始生成产品")
-        # build() reports progress through a tqdm bar; in a job the bar writes to the jobs table
-        original = build_module.tqdm
-        build_module.tqdm = lambda total=1, **_kw: _JobBar(store, jid, total, 0.1, 0.9)
-        try:
-            build_module.build(dest, projects=result, progress=True, jobs=1)
-        finally:
-            build_module.tqdm = original
-    store.job_progress(jid, 0.92, "打包 zip")
-    zip_folder(dest, store.data_dir / "packages" / f"{rid}.zip")
-    with store.begin() as conn:
-        conn.execute(update(s.registers).where(s.registers.c.id == rid).values(package_at=now_iso()))
-        store.finish_job(conn, jid, {"register_id": rid, "zip": f"/api/registers/{rid}/package.zip"})
+    stage = stage_for(store, jid)  # built in a folder of its own, swapped in whole (`_builds`)
+    try:
+        with _layers(store):
+            result = read_register(store, params)
+            result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
+            store.job_progress(jid, 0.08, "开始生成产品")
+            # build() reports progress through a tqdm bar; in a job the bar writes to the jobs table
+            original = build_module.tqdm
+            build_module.tqdm = lambda total=1, **_kw: _JobBar(store, jid, total, 0.1, 0.9)
+            try:
+                build_module.build(stage / rid, projects=result, progress=True, jobs=1)
+            finally:
+                build_module.tqdm = original
+        store.job_progress(jid, 0.92, "打包 zip")
+        install_package(store, job, "package", rid, stage / rid, rid)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 # -- the plan map (总览 without a register) --------------------------------------------------------
@@ -626,21 +627,22 @@ def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     fig = store.get_figure(fid)
     if fig is None:
         raise HepingGISError("该填报数据已被删除")
-    if is_signed(store.engine, fid):
+    if is_signed(store.engine, fid):  # checked again under the lock before the swap (`_builds`)
         raise HepingGISError(SIGNED_MESSAGE)
     store.job_progress(jid, 0.05, "读取填报数据")
     src = store.file_path(fig["sha256"], fig["kind"])
-    dest = store.data_dir / "packages" / f"monitor-{fid}"
-    with _layers(store):
-        result = read_actuals(src)
-        result.source = str(Path(result.source).with_name(fig["file_name"]))
-        store.job_progress(jid, 0.2, "生成监测图、PDF 和工作簿")
-        monitor(result, dest)
-    store.job_progress(jid, 0.9, "打包 zip")
-    zip_folder(dest, store.data_dir / "packages" / f"monitor-{fid}.zip")
-    with store.begin() as conn:
-        conn.execute(update(s.figures).where(s.figures.c.id == fid).values(package_at=now_iso()))
-        store.finish_job(conn, jid, {"figure_id": fid, "zip": f"/api/monitoring/{fid}/package.zip"})
+    name = f"monitor-{fid}"
+    stage = stage_for(store, jid)
+    try:
+        with _layers(store):
+            result = read_actuals(src)
+            result.source = str(Path(result.source).with_name(fig["file_name"]))
+            store.job_progress(jid, 0.2, "生成监测图、PDF 和工作簿")
+            monitor(result, stage / name)
+        store.job_progress(jid, 0.9, "打包 zip")
+        install_package(store, job, "monitor", fid, stage / name, name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 # -- official boundaries --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from hepinggis.errors import BadUpload
 from hepinggis.web import _registers as regs
 from hepinggis.web import routes_versions as versions
-from hepinggis.web._deps import current_user, get_store
+from hepinggis.web._deps import current_user, get_store, may_rebuild
 from hepinggis.web._jobs import wait_job
 from hepinggis.web._store import Store
 from hepinggis.web._uploads import receive_upload, sniff_kind
@@ -228,9 +228,15 @@ def delete_register(rid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
 @router.post("/registers/{rid}/package", status_code=202, summary="在后台生成简报包，返回任务编号")
 def build_package(rid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
     reg = _register_or_404(store, rid)
-    jid = store.add_job(
-        "package", {"register_id": rid, "file_name": reg["file_name"]}, submitter=user["name"], register_id=rid
-    )
+    from hepinggis.web._builds import request_build  # under the package's lock; one build at a time
+
+    may_rebuild(user, reg["uploader"])
+    try:
+        jid = request_build(
+            store, "package", rid, {"register_id": rid, "file_name": reg["file_name"]}, submitter=user["name"]
+        )
+    except LookupError:
+        raise _not_found() from None
     return {"id": jid}
 
 
@@ -319,11 +325,18 @@ def get_figures(fid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
 @router.post("/monitoring/{fid}/package", status_code=202, summary="在后台生成监测包，返回任务编号")
 def build_monitoring(fid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
     fig = _figure_or_404(store, fid)
-    from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed
+    from hepinggis.errors import PackageConflict
+    from hepinggis.web._builds import request_build  # signed checked under the lock signing takes
 
-    if is_signed(store.engine, fid):  # a signed package is never changed, only superseded
-        raise HTTPException(409, SIGNED_MESSAGE)
-    jid = store.add_job("monitor", {"figure_id": fid, "file_name": fig["file_name"]}, submitter=user["name"])
+    may_rebuild(user, fig["uploader"])
+    try:
+        jid = request_build(
+            store, "monitor", fid, {"figure_id": fid, "file_name": fig["file_name"]}, submitter=user["name"]
+        )
+    except PackageConflict as exc:  # a signed package is never changed, only superseded
+        raise HTTPException(409, str(exc)) from None
+    except LookupError:
+        raise HTTPException(404, "找不到该填报数据") from None
     return {"id": jid}
 
 

@@ -71,10 +71,12 @@ def test_every_write_is_audited_and_the_signature_is_in_the_package(app: Any, tm
     r = clerk.post(f"/api/registers/{rid}/package")
     assert r.status_code == 202
     figures = FIGURES.read_bytes()
-    r = reviewer.post("/api/monitoring", files={"file": (FIGURES.name, figures)})
+    r = clerk.post("/api/monitoring", files={"file": (FIGURES.name, figures)})
     assert r.status_code in (200, 201), r.text
     fid = r.json()["id"]
-    wait(reviewer, reviewer.post(f"/api/monitoring/{fid}/package").json()["id"])
+    # separation of duties: the 审核 signs figures a colleague uploaded and built
+    assert officer.post(f"/api/monitoring/{fid}/package").status_code == 403  # not the uploader, not 审核
+    wait(clerk, clerk.post(f"/api/monitoring/{fid}/package").json()["id"])
     assert clerk.post(f"/api/monitoring/{fid}/sign").status_code == 403  # 填报 cannot sign
     assert officer.post(f"/api/monitoring/{fid}/sign").status_code == 403  # nor 管理
     r = reviewer.post(f"/api/monitoring/{fid}/sign")
@@ -129,8 +131,8 @@ def test_every_write_is_audited_and_the_signature_is_in_the_package(app: Any, tm
     assert up["sha256"] == hashlib.sha256(data).hexdigest() and GBK_TITLE.name in up["object"] and rid in up["object"]
     assert up["role"] == "填报" and up["address"]
     assert rid in line("build_package", "张三")["object"]
-    assert line("upload_figures", "李审核")["sha256"] == hashlib.sha256(figures).hexdigest()
-    assert fid in line("build_monitoring", "李审核")["object"]
+    assert line("upload_figures", "张三")["sha256"] == hashlib.sha256(figures).hexdigest()
+    assert fid in line("build_monitoring", "张三")["object"]
     assert line("sign_monitoring", "李审核")["sha256"] == record["manifest_sha256"]
     line("sign_monitoring", "张三", "失败（HTTP 403）")
     line("sign_monitoring", "李审核", "失败（HTTP 409）")

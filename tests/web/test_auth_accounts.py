@@ -124,6 +124,39 @@ def test_address_is_locked_across_accounts(accounts: Accounts, clock: Clock) -> 
     accounts.login("张三", PASSWORD, address="10.9.9.10")  # another address is not locked
 
 
+def test_nobody_locks_a_colleague_out_from_another_address(accounts: Accounts, clock: Clock) -> None:
+    """Issue 33: six wrong passwords used to lock 管理 for 15 minutes, whoever typed them."""
+    accounts.add_user("王管理", role="管理", password=PASSWORD)
+    statuses = []
+    for _ in range(10):
+        clock.now += 50  # past every delay (at most 8 s here): only the locks count
+        try:
+            accounts.login("王管理", "bad-password-x", address="10.6.6.6")
+        except LoginRefused as exc:
+            statuses.append(exc.status)
+    assert statuses[:4] == [401] * 4 and set(statuses[4:]) == {429}  # that address is locked out
+    accounts.login("王管理", PASSWORD, address="10.6.6.7")  # from the 管理's own desk: at once
+    with pytest.raises(LoginRefused) as still:
+        accounts.login("王管理", PASSWORD, address="10.6.6.6")
+    assert still.value.status == 429
+
+
+def test_own_login_does_not_reset_the_addresss_failures(accounts: Accounts, clock: Clock) -> None:
+    for i in range(7):
+        clock.now += 70
+        with pytest.raises(LoginRefused):
+            accounts.login(f"user{i}", "bad-password-x", address="10.7.7.7")
+    clock.now += 70
+    accounts.login("张三", PASSWORD, address="10.7.7.7")  # the guesser's own account
+    clock.now += 70
+    with pytest.raises(LoginRefused) as info:
+        accounts.login("user9", "bad-password-x", address="10.7.7.7")
+    assert info.value.status == 401
+    with pytest.raises(LoginRefused) as locked:  # the eighth failure locked the address
+        accounts.login("张三", PASSWORD, address="10.7.7.7")
+    assert locked.value.status == 429
+
+
 def test_sessions_expire_idle_and_absolute(accounts: Accounts, clock: Clock) -> None:
     token, _ = accounts.login("张三", PASSWORD, address="10.0.0.4")
     clock.now += accounts.policy.idle_seconds - 10
