@@ -413,15 +413,18 @@ def office_deliveries(folder: Path, jiedao: gpd.GeoDataFrame, zones: gpd.GeoData
         )
         # -- formats through GDAL's drivers ----------------------------------------------------------
         kml = jd.rename(columns={"名称": "Name"}).to_crs(4326)
+        (folder / "街道.kml").unlink(missing_ok=True)
         pyogrio.write_dataframe(kml, folder / "街道.kml", driver="KML")
         cases.append(Case("kml", "街道.kml", "jiedao", why="KML, WGS 84, Name"))
         kz = zn.rename(columns={"名称": "Name"}).to_crs(4326)
         pyogrio.write_dataframe(kz, tmp / "doc.kml", driver="KML")
         _zip(folder, "功能区.kmz", {"doc.kml": tmp / "doc.kml"})
         cases.append(Case("kmz", "功能区.kmz", "zones", why="KMZ (zipped KML)"))
+        (folder / "街道.geojson").unlink(missing_ok=True)
         pyogrio.write_dataframe(jd.to_crs(4326), folder / "街道.geojson", driver="GeoJSON")
         cases.append(Case("geojson", "街道.geojson", "jiedao", why="GeoJSON"))
         gpkg = folder / "边界两层.gpkg"
+        gpkg.unlink(missing_ok=True)
         pyogrio.write_dataframe(jd, gpkg, layer="街道", driver="GPKG")
         pyogrio.write_dataframe(zn, gpkg, layer="功能区", driver="GPKG")
         cases.append(
@@ -509,6 +512,7 @@ def office_deliveries(folder: Path, jiedao: gpd.GeoDataFrame, zones: gpd.GeoData
                 why="the same file stated ±5 m",
             )
         )
+        (folder / "街道7位.geojson").unlink(missing_ok=True)
         pyogrio.write_dataframe(
             jd.to_crs(4326), folder / "街道7位.geojson", driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 7}
         )

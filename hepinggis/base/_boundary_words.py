@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["CONTROLS", "Namer", "both", "cli_option", "page_control"]
+__all__ = ["CONTROLS", "PAGE_VALUES", "Namer", "both", "cli_option", "page_control"]
 
 #: option → (the control on the 边界 page, the command-line flag).
 CONTROLS: dict[str, tuple[str, str]] = {
@@ -30,10 +30,14 @@ CONTROLS: dict[str, tuple[str, str]] = {
 Namer = Callable[..., str]
 
 
+#: Values the page shows in words (the command line takes the id).
+PAGE_VALUES: dict[str, str] = {"zones": "功能区（六区）", "jiedao": "街道", "district": "区界"}
+
+
 def page_control(option: str, value: str = "") -> str:
     """``请在「坐标系」中指明`` or ``请在「坐标系」中选 EPSG:4550``."""
     control = CONTROLS[option][0]
-    return f"请在{control}中选 {value}" if value else f"请在{control}中指明"
+    return f"请在{control}中选 {PAGE_VALUES.get(value, value)}" if value else f"请在{control}中指明"
 
 
 def cli_option(option: str, value: str = "") -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from hepinggis.base._boundary_words import Namer
 from hepinggis.errors import AdoptError
 
-__all__ = ["BEIJING", "file_sha256", "history_dir", "record_version", "rollback", "versions"]
+__all__ = ["BEIJING", "file_sha256", "history_dir", "history_lines", "record_version", "rollback", "versions"]
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
@@ -140,3 +140,22 @@ def rollback(out: Path, n: int, *, who: str | None = None, o: Namer | None = Non
     finally:
         Path(tmp).unlink(missing_ok=True)
     return entry
+
+
+_LAYER_ZH = {"zones": "功能区", "jiedao": "街道", "district": "区界"}
+
+
+def history_lines(out: Path) -> list[str]:
+    """The versions of ``out`` as lines for the command line, newest last, the one in force marked."""
+    items = versions(Path(out))
+    if not items:
+        return [f"{Path(out).name}：还没有采用记录"]
+    lines = []
+    for v in items:
+        mark = "（当前）" if v is items[-1] else ""
+        what = "回退" if v["action"] == "rollback" else f"采用{_LAYER_ZH.get(str(v['layer']), v['layer'])}"
+        lines.append(
+            f"第 {v['n']} 版{mark}  {v['when']}（北京时间）  {v['who']}  {what}  {v['file']}  SHA-256 {v['sha256']}"
+        )
+        lines += [f"    {c}" for c in v["changes"]]
+    return lines

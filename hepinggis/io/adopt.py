@@ -219,7 +219,7 @@ def _match(
             belongs = _LABEL[other_layer]
             raise _fail(
                 lambda o, w=where, b=belongs: (
-                    f"{w}是{b}的名称，属于{b}图层，不是{label}；请把该文件作为{b}采用（{o('as', b)}），或改正名称"
+                    f"{w}是{b}的名称，属于{b}图层，不是{label}；若整份文件是{b}，{o('as', other_layer)}；否则请改正名称"
                 )
             )
         if len(hit) != 1:
@@ -262,13 +262,16 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def _valid_in_own_crs(path: str, names: list[str], geoms: gpd.GeoSeries) -> None:
-    """Each feature a valid polygon in the file's own CRS, as QGIS and GEOS judge it there."""
+    """Each feature a valid polygon in the file's own CRS, as QGIS and GEOS judge it there. In
+    degrees (GeoJSON, KML: often exported from Gauss–Krüger data) a numerical self-touch is left
+    for `_reproject` to repair within `REPAIR_LIMIT_M2`, as one made by reprojecting here is."""
+    geographic = CRS.from_user_input(geoms.crs).is_geographic
     for k, (name, geom) in enumerate(zip(names, geoms.values, strict=True), start=1):
         if geom is None or geom.is_empty:
             raise AdoptError(f"{path}：第 {k} 个要素（{name}）没有几何图形")
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
             raise AdoptError(f"{path}：第 {k} 个要素（{name}）是 {geom.geom_type}，须为面")
-        if not geom.is_valid:
+        if not geom.is_valid and not geographic:
             raise AdoptError(
                 f"{path}：第 {k} 个要素（{name}）在文件自身坐标系中无效：{shapely.is_valid_reason(geom)}"
                 "（可在 QGIS 中用 矢量 › 几何工具 › 修复几何 或 检查有效性 处理）"
@@ -299,11 +302,11 @@ def _reproject(path: str, names: list[str], geoms: gpd.GeoSeries) -> tuple[gpd.G
         reason = shapely.is_valid_reason(geom)
         snapped = _snapped(geoms.values[k], crs)
         if snapped is not None and (fixed := gpd.GeoSeries([snapped], crs=crs).to_crs(4326).iloc[0]).is_valid:
-            how = "在原坐标系中按 1 微米网格对齐"
+            how = "在原坐标系中按 1 微米网格对齐并"
             area = float(gpd.GeoSeries([snapped], crs=crs).to_crs(MEASURE_CRS).area.iloc[0])
             change = abs(area - float(metric.values[k].area))
         else:
-            how = "按 GEOS make_valid 修复"
+            how = "按 GEOS make_valid "
             fixed = _polygonal(shapely.make_valid(geom))
             if not fixed.is_valid:
                 fixed = _polygonal(geom.buffer(0))
@@ -314,15 +317,18 @@ def _reproject(path: str, names: list[str], geoms: gpd.GeoSeries) -> tuple[gpd.G
             scale = float(metric.values[k].area) / float(geom.area) if geom.area else 0.0
             change = abs(float(fixed.area) - float(geom.area)) * scale
         if not fixed.is_valid or fixed.is_empty or change > REPAIR_LIMIT_M2:
+            after = "" if crs.is_geographic else "转换到 WGS 84 后"
             raise AdoptError(
-                f"{path}：第 {k + 1} 个要素（{names[k]}）转换到 WGS 84 后无效（{reason}），修复会改变面积 "
+                f"{path}：第 {k + 1} 个要素（{names[k]}）{after}无效（{reason}），修复会改变面积 "
                 f"{change:,.1f} m²（超过 {REPAIR_LIMIT_M2:g} m²）；请在 QGIS 中检查该要素"
             )
         out[k] = fixed
-        notes.append(
-            f"第 {k + 1} 个要素（{names[k]}）在原坐标系中有效，转换到 WGS 84 时出现数值自接触（{reason}），"
-            f"已{how}修复，面积变化 {change:.4f} m²"
+        happened = (
+            "在文件中有数值自接触（常见于投影坐标导出为经纬度时）"
+            if crs.is_geographic
+            else "在原坐标系中有效，转换到 WGS 84 时出现数值自接触"
         )
+        notes.append(f"第 {k + 1} 个要素（{names[k]}）{happened}（{reason}），已{how}修复，面积变化 {change:.4f} m²")
     return gpd.GeoSeries(out, crs=4326), notes
 
 
@@ -377,7 +383,7 @@ def _snap(adopted: gpd.GeoDataFrame, district: gpd.GeoDataFrame | None, toleranc
         return []
     adopted["geometry"] = snapped.geoms
     moved = [
-        f"{n} 面积变动 {m:,.1f} m²，最大移动 {s:,.2f} m"
+        f"{n} 面积变动 {m:,.1f} m²，最大移动 {s:,.3f} m"
         for n, m, s in zip(adopted["name_zh"], snapped.moved_m2, snapped.shift_m, strict=True)
         if m > 0
     ]
@@ -385,7 +391,7 @@ def _snap(adopted: gpd.GeoDataFrame, district: gpd.GeoDataFrame | None, toleranc
     total = sum(snapped.moved_m2)
     return [
         f"容差 {tolerance_m:g} m 以内的缝隙和重叠已对齐到{against}（共 {total:,.1f} m²，"
-        f"最大移动 {max(snapped.shift_m):,.2f} m）：{'；'.join(moved)}"
+        f"最大移动 {max(snapped.shift_m):,.3f} m）：{'；'.join(moved)}"
     ]
 
 
@@ -417,8 +423,8 @@ def _check_tiling(
     notes = [t.text() for t in listed][:_MAX_LISTED]
     if notes:
         total = sum(t.area_m2 for t in listed)
-        beyond = sum(1 for t in listed if t.kind == "outline_difference" and t.width_m > (t.stated_m or 30))
-        said = f"，其中 {beyond} 处超出随包区界所述精度" if beyond else "，都在随包区界所述精度内"
+        beyond = sum(t.beyond_m2 for t in listed)
+        said = f"，其中 {beyond:,.0f} m² 超出随包区界各段所述精度" if beyond >= 1 else "，都在随包区界各段所述精度内"
         notes.insert(0, f"与随包区界共相差 {total:,.0f} m²{said}（未采用官方区界，随包区界仅供参考，不算要素间缝隙）：")
     other_name = "jiedao" if as_layer == "zones" else "zones"
     other = load(other_name, layers=out) if other_name in in_out else _bundled(other_name)

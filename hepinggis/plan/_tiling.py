@@ -49,6 +49,8 @@ APPROXIMATE_OUTLINE_M = 30.0
 #: A piece whose edge runs along feature edges for at least this share is a gap between features.
 _BETWEEN_SHARE = 0.75
 _TOUCH_M = 0.05
+#: Pieces smaller than this (m²) are left as they are: numerical noise of the overlays.
+_NOISE_M2 = 0.01
 _KIND_ORDER = {"far_outside": 0, "gap": 1, "overlap": 2, "uncovered": 3, "outside": 4, "outline_difference": 5}
 
 
@@ -67,6 +69,7 @@ class TilingIssue:
     nearest_m: float = 0.0  # its nearest point
     width_m: float = 0.0  # twice the radius of the largest circle inside the piece
     stated_m: float = 0.0  # for an outline difference: the accuracy the bundled outline states there
+    beyond_m2: float = 0.0  # for an outline difference: its area beyond the accuracy each stretch states
 
     def text(self) -> str:
         """The issue in Chinese, e.g. ``新华街道 与 太原街街道 之间有 5,012 m² 的缝隙（最宽 12.3 m；约 …）``."""
@@ -88,9 +91,13 @@ class TilingIssue:
                 f"（超过 {FAR_OUTSIDE_M:.0f} m）{where}"
             )
         stated = self.stated_m or APPROXIMATE_OUTLINE_M
-        within = "在其所述精度内" if self.width_m <= stated else "超出其所述精度"
+        within = (
+            f"其中 {self.beyond_m2:,.0f} m² 超出随包区界该段所述精度"
+            if self.beyond_m2 >= MIN_AREA_M2
+            else "都在随包区界该段所述精度内"
+        )
         return (
-            f"与随包区界（此段精度 ±{stated:g} m）相差 {self.area_m2:,.0f} m²{wide}，{within}，"
+            f"与随包区界（精度 ±{stated:g} m 以内）相差 {self.area_m2:,.0f} m²{wide}，{within}，"
             f"邻接 {names}{where}（仅供参考）"
         )
 
@@ -229,7 +236,14 @@ def tiling_issues(
                 inner = _touching(core, names, tree)
                 if len(inner) >= 2 and _between_share(core, edges.difference(band)) >= _BETWEEN_SHARE:
                     add("gap", inner, core)
-            add("outline_difference", touching, piece, fault=False, stated_m=_stated_at(piece, district, lines))
+            add(
+                "outline_difference",
+                touching,
+                piece,
+                fault=False,
+                stated_m=_stated_at(piece, district, lines),
+                beyond_m2=float(shapely.difference(piece, band).area),
+            )
     reach = district.buffer(FAR_OUTSIDE_M)
     for k, geom in enumerate(geoms):
         for piece in _parts(shapely.difference(geom, district)):
@@ -241,7 +255,15 @@ def tiling_issues(
             elif authoritative:
                 add("outside", (names[k],), piece)
             else:
-                add("outline_difference", (names[k],), piece, fault=False, stated_m=_stated_at(piece, district, lines))
+                assert band is not None
+                add(
+                    "outline_difference",
+                    (names[k],),
+                    piece,
+                    fault=False,
+                    stated_m=_stated_at(piece, district, lines),
+                    beyond_m2=float(shapely.difference(piece, band).area),
+                )
     return sorted(issues, key=lambda t: (_KIND_ORDER[t.kind], -t.area_m2))
 
 
@@ -276,12 +298,12 @@ def _metric(geom: BaseGeometry) -> BaseGeometry:
 
 
 def _small_narrow(piece: BaseGeometry, tolerance_m: float) -> bool:
-    """A piece (EPSG:4326) to close: a polygon of at least `MIN_AREA_M2`, nowhere wider than the
-    tolerance (smaller ones are numerical noise, below what is reported)."""
+    """A piece (EPSG:4326) to close: a polygon of at least `_NOISE_M2`, nowhere wider than the
+    tolerance (smaller ones are numerical noise of the overlays)."""
     if piece.geom_type != "Polygon" or piece.is_empty:
         return False
     metric = _metric(piece)
-    return bool(metric.area >= MIN_AREA_M2 and _narrow(metric, tolerance_m))
+    return bool(metric.area >= _NOISE_M2 and _narrow(metric, tolerance_m))
 
 
 def snap_to_tiling(
@@ -326,12 +348,22 @@ def snap_to_tiling(
             continue
         ring = piece.boundary
         shared = [float(ring.intersection(g.buffer(touch)).length) for g in out]
-        best = int(np.argmax(shared))
-        if shared[best] <= 0:
+        if max(shared) <= 0:
             continue
         if district is not None and not authoritative and sum(shared) < _BETWEEN_SHARE * float(ring.length):
             continue  # along the approximate outline: a difference of outlines, kept as drawn
-        out[best] = shapely.union(out[best], piece)
+        # each stretch of the sliver to the feature it runs along (a sliver can turn a corner from
+        # one feature's edge onto another's): nearest first by shared edge, the rest to the first
+        reach = 1.2 * piece_width(_metric(piece)) / 83_000.0  # its width in degrees of longitude here, and a bit
+        rest = piece
+        for k in sorted((k for k, v in enumerate(shared) if v > 0), key=lambda k: -shared[k]):
+            part = shapely.intersection(rest, out[k].buffer(reach))
+            if not part.is_empty:
+                out[k] = shapely.union(out[k], part)
+                rest = shapely.difference(rest, part)
+        if not rest.is_empty and rest.area > 0:
+            best = int(np.argmax(shared))
+            out[best] = shapely.union(out[best], rest)
     out = [_polygonal(g) for g in out]
     metric_old = [_metric(g) for g in geoms]
     metric_new = [_metric(g) for g in out]
