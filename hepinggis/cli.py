@@ -315,9 +315,20 @@ def _layers_option(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_adopt(args: argparse.Namespace) -> int:
+    from hepinggis.io._adopt_history import history_lines, rollback
     from hepinggis.io.adopt import adopt
 
+    if args.history:
+        print("\n".join(history_lines(args.out)))
+        return 0
     refuse_installed(args.out, command="adopt")
+    if args.rollback is not None:
+        entry = rollback(args.out, args.rollback)
+        print(f"{args.out}: 第 {entry['n']} 版，{entry['changes'][0]}")
+        return 0
+    if args.file is None or args.as_layer is None:
+        raise UsageError("adopt needs FILE and --as (or --history / --rollback N)")
+    matches = dict(m.split("=", 1) for m in args.match or [] if "=" in m)
     frame = adopt(
         args.file,
         as_layer=args.as_layer,
@@ -327,6 +338,7 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
         layer=args.layer,
         encoding=args.encoding,
         accuracy_m=args.accuracy_m,
+        matches=matches or None,
     )
     print(f"{args.as_layer}: {len(frame)} features of {args.file} adopted into {args.out}")
     for note in frame.attrs.get("notes", []):
@@ -399,8 +411,13 @@ def _plan_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.set_defaults(func=_cmd_digitize)
     p = sub.add_parser("adopt", help="adopt the bureau's own boundaries (zones, jiedao, district) into a GeoPackage")
-    p.add_argument("file", type=Path, help="Shapefile, GeoPackage or GeoJSON of polygons")
-    p.add_argument("--as", dest="as_layer", required=True, choices=["zones", "jiedao", "district"])
+    p.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        help="the delivery: Shapefile (or a zip of it), GeoPackage, FileGDB, KML/KMZ or GeoJSON of polygons",
+    )
+    p.add_argument("--as", dest="as_layer", default=None, choices=["zones", "jiedao", "district"])
     p.add_argument("--out", type=Path, required=True, help="the GeoPackage of adopted layers (added to or created)")
     p.add_argument("--name-col", default=None, help="the column holding the names, if not recognised")
     p.add_argument(
@@ -408,7 +425,15 @@ def _plan_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--layer", default=None, help="the table of a GeoPackage with several")
     p.add_argument("--encoding", default=None, help="attribute encoding (default: .cpg, else UTF-8/GBK detected)")
-    p.add_argument("--accuracy-m", type=float, default=1.0, help="the stated accuracy of the boundaries (default 1 m)")
+    p.add_argument(
+        "--accuracy-m",
+        type=float,
+        default=1.0,
+        help="the stated accuracy (m, default 1): gaps and overlaps no wider are closed, wider ones refused",
+    )
+    p.add_argument("--match", action="append", metavar="NAME=ID", help="match the feature NAME to the bundled ID")
+    p.add_argument("--history", action="store_true", help="list the versions of --out (each adoption)")
+    p.add_argument("--rollback", type=_positive_int, metavar="N", help="put version N of --out back in force")
     p.set_defaults(func=_cmd_adopt)
 
 

@@ -137,7 +137,11 @@ class UsageError(HepingGISError, ValueError):
 
 
 class AdoptError(HepingGISError, ValueError):
-    """A file that cannot be adopted: names that do not match, a missing CRS, broken geometry."""
+    """A file that cannot be adopted: names that do not match, a missing CRS, broken geometry.
+    ``str()`` names command-line options; ``page_text`` the same message naming the 边界 page's
+    controls (empty where it names none)."""
+
+    page_text: str = ""
 
 
 class CoordinateError(HepingGISError, ValueError):

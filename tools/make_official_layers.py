@@ -13,14 +13,20 @@ lists each file, the options to adopt it with, and the expected outcome.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import pyogrio
 import shapely
+import shapely.affinity
 
 import hepinggis
 
@@ -69,6 +75,8 @@ class Case:
     ok: bool = True
     refusal: str = ""  # a regular expression the refusal must match
     why: str = ""
+    first: str = ""  # a district file adopted before this one (an official district in force)
+    notes: str = ""  # a regular expression the notes of an adopted file must match
 
 
 def _metric(name: str) -> gpd.GeoDataFrame:
@@ -281,9 +289,286 @@ def build_all(folder: Path) -> list[Case]:
         Case("district_one_feature", "官方区界.shp", "district", why="one feature, no name column"),
         lambda: _write_shp(folder, "官方区界", _notched_district()),
     )
+    cases += office_deliveries(folder, jiedao, zones)
     (folder / "cases.json").write_text(
         json.dumps([asdict(c) for c in cases], ensure_ascii=False, indent=1), encoding="utf-8"
     )
+    return cases
+
+
+def _enclave() -> shapely.Geometry:
+    """A 300 m square inside 南湖街道: an enclave of another district, a hole in the district."""
+    nanhu = _metric("jiedao").set_index("id").geometry["nanhu"]
+    c = nanhu.representative_point()
+    return shapely.box(c.x - 150, c.y - 150, c.x + 150, c.y + 150)
+
+
+def _district_frame(geom: shapely.Geometry, name: str = "和平区") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"XZQMC": [name], "XZQDM": ["210102"]}, geometry=[_polygonal(geom)], crs=4550)
+
+
+def _shifted(frame: gpd.GeoDataFrame, dx: float, dy: float = 0.0) -> gpd.GeoDataFrame:
+    return frame.set_geometry([shapely.affinity.translate(g, dx, dy) for g in frame.geometry])
+
+
+def _zip(folder: Path, name: str, files: dict[str, Path]) -> Path:
+    """``files`` (name in the zip → file) zipped as ``name``, in the order given."""
+    path = folder / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for arc, f in files.items():
+            z.write(f, arc)
+    return path
+
+
+def _shp_set(tmp: Path, stem: str, frame: gpd.GeoDataFrame, **kw: object) -> dict[str, Path]:
+    tmp.mkdir(parents=True, exist_ok=True)
+    _write_shp(tmp, stem, frame, **kw)  # type: ignore[arg-type]
+    return {p.name: p for p in sorted(tmp.glob(f"{stem}.*"))}
+
+
+def _with_feature(frame: gpd.GeoDataFrame, name: str, geom: shapely.Geometry) -> gpd.GeoDataFrame:
+    extra = gpd.GeoDataFrame({"名称": [name], "备注": ["官方"]}, geometry=[geom], crs=frame.crs)
+    return gpd.GeoDataFrame(pd.concat([frame, extra], ignore_index=True), crs=frame.crs)
+
+
+def _daxi() -> shapely.Geometry:
+    """A 600 m square about 1.5 km east of the district's north-eastern lobe (沈河区 大西街道's side)."""
+    d = _metric("district").geometry.iloc[0]
+    minx, _miny, maxx, maxy = d.bounds
+    north = d.intersection(shapely.box(minx, maxy - 3000, maxx, maxy))
+    x = north.bounds[2] + 1500
+    y = north.centroid.y
+    return shapely.box(x, y - 300, x + 600, y + 300)
+
+
+def office_deliveries(folder: Path, jiedao: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[Case]:
+    """The deliveries of issue 35, each with the outcome a GIS officer expects, written before
+    they were first run: zips as offices make them, encodings, formats, name columns, holes,
+    shifts within and beyond the stated accuracy, an outline inside the bundled one, names of the
+    other layer and of another district."""
+    cases: list[Case] = []
+    tmp = Path(tempfile.mkdtemp(prefix="official-"))
+    try:
+        jd = _table(jiedao, JIEDAO_NAMES)
+        zn = _table(zones, ZONE_NAMES)
+        district = _metric("district").geometry.iloc[0]
+        # -- an exact official district, to adopt first ------------------------------------------
+        _write_shp(folder, "区界XZQMC", _district_frame(district), cpg=True)
+        cases.append(Case("district_xzqmc", "区界XZQMC.shp", "district", why="XZQMC column, one feature"))
+        _write_shp(folder, "沈河区界", _district_frame(district, "沈河区"), cpg=True)
+        cases.append(
+            Case(
+                "district_of_shenhe",
+                "沈河区界.shp",
+                "district",
+                ok=False,
+                refusal="沈河区的区界，不是和平区",
+                why="XZQMC=沈河区",
+            )
+        )
+        # -- zips as offices send them -------------------------------------------------------------
+        files = _shp_set(tmp / "a", "街道", jd)
+        _zip(folder, "街道_文件夹.zip", {f"和平区官方边界/街道/{n}": p for n, p in files.items()})
+        cases.append(
+            Case(
+                "zip_shp_in_folder", "街道_文件夹.zip", "jiedao", notes="GBK", why="Shapefile in a folder, GBK no .cpg"
+            )
+        )
+        both = {**_shp_set(tmp / "b", "街道", jd), **_shp_set(tmp / "b", "功能区", zn)}
+        _zip(folder, "边界_两个.zip", {f"边界/{n}": p for n, p in both.items()})
+        cases.append(
+            Case(
+                "zip_two_shapefiles",
+                "边界_两个.zip",
+                "jiedao",
+                ok=False,
+                refusal=r"有 2 个图层（边界/功能区.shp、边界/街道.shp）.*--layer",
+                why="two Shapefiles, none chosen",
+            )
+        )
+        cases.append(
+            Case("zip_two_shapefiles_chosen", "边界_两个.zip", "zones", {"layer": "边界/功能区.shp"}, why="chosen")
+        )
+        # -- encodings -----------------------------------------------------------------------------
+        (tmp / "c").mkdir()
+        gb = _write_shp(tmp / "c", "街道GB2312", jd)
+        gb.with_suffix(".cpg").write_text("GB2312", encoding="ascii")  # 馬、灣、長 are outside GB2312
+        for p in tmp.joinpath("c").glob("街道GB2312.*"):
+            shutil.copyfile(p, folder / p.name)
+        cases.append(
+            Case(
+                "cpg_gb2312_outside", "街道GB2312.shp", "jiedao", notes="GB2312 以外", why=".cpg GB2312, 馬灣長 in GBK"
+            )
+        )
+        u = _write_shp(folder, "街道UTF8标注", jd)
+        u.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")
+        cases.append(
+            Case(
+                "cpg_utf8_on_gbk",
+                "街道UTF8标注.shp",
+                "jiedao",
+                notes=r"GBK.*\.cpg 写的是 UTF-8",
+                why=".cpg UTF-8 on GBK",
+            )
+        )
+        # -- formats through GDAL's drivers ----------------------------------------------------------
+        kml = jd.rename(columns={"名称": "Name"}).to_crs(4326)
+        (folder / "街道.kml").unlink(missing_ok=True)
+        pyogrio.write_dataframe(kml, folder / "街道.kml", driver="KML")
+        cases.append(Case("kml", "街道.kml", "jiedao", why="KML, WGS 84, Name"))
+        kz = zn.rename(columns={"名称": "Name"}).to_crs(4326)
+        pyogrio.write_dataframe(kz, tmp / "doc.kml", driver="KML")
+        _zip(folder, "功能区.kmz", {"doc.kml": tmp / "doc.kml"})
+        cases.append(Case("kmz", "功能区.kmz", "zones", why="KMZ (zipped KML)"))
+        (folder / "街道.geojson").unlink(missing_ok=True)
+        pyogrio.write_dataframe(jd.to_crs(4326), folder / "街道.geojson", driver="GeoJSON")
+        cases.append(Case("geojson", "街道.geojson", "jiedao", why="GeoJSON"))
+        gpkg = folder / "边界两层.gpkg"
+        gpkg.unlink(missing_ok=True)
+        pyogrio.write_dataframe(jd, gpkg, layer="街道", driver="GPKG")
+        pyogrio.write_dataframe(zn, gpkg, layer="功能区", driver="GPKG")
+        cases.append(
+            Case(
+                "gpkg_two_layers", "边界两层.gpkg", "zones", ok=False, refusal=r"有 2 个图层.*--layer", why="not chosen"
+            )
+        )
+        cases.append(Case("gpkg_two_layers_chosen", "边界两层.gpkg", "zones", {"layer": "功能区"}, why="chosen"))
+        gdb = tmp / "边界.gdb"
+        pyogrio.write_dataframe(jd.rename(columns={"名称": "JDMC"}), gdb, layer="JD", driver="OpenFileGDB")
+        _zip(folder, "边界_gdb.zip", {f"边界.gdb/{p.name}": p for p in sorted(gdb.iterdir())})
+        cases.append(Case("filegdb_zipped", "边界_gdb.zip", "jiedao", why="FileGDB zipped, JDMC"))
+        (folder / "边界图.dwg").write_bytes(b"AC1027" + bytes(64))
+        cases.append(
+            Case("cad_drawing", "边界图.dwg", "jiedao", ok=False, refusal=r"CAD 图.*导出为 Shapefile", why="a CAD file")
+        )
+        # -- no .prj, name columns -------------------------------------------------------------------
+        cases.append(
+            Case(
+                "noprj_proposed",
+                "官方街道.shp",
+                "jiedao",
+                ok=False,
+                refusal=r"没有坐标系.*最可能是 EPSG:4550.*--crs EPSG:4550",
+                why="no .prj: the CRS proposed by where the features land",
+            )
+        )
+        gn = zn.rename(columns={"名称": "GNQMC"})
+        _zip(folder, "功能区GNQMC.zip", {n: p for n, p in _shp_set(tmp / "d", "功能区", gn).items()})
+        cases.append(Case("zones_gnqmc_zip", "功能区GNQMC.zip", "zones", why="GNQMC names, zipped"))
+        # -- holes: an enclave ---------------------------------------------------------------------
+        hole = _enclave()
+        _write_shp(folder, "区界飞地", _district_frame(district.difference(hole)), cpg=True)
+        cases.append(Case("district_with_hole", "区界飞地.shp", "district", why="an enclave: a hole, accepted"))
+        holed = jd.set_geometry([_polygonal(g.difference(hole)) for g in jd.geometry])
+        _write_shp(folder, "街道飞地孔", holed, cpg=True)
+        cases.append(
+            Case("jiedao_matching_hole", "街道飞地孔.shp", "jiedao", first="区界飞地.shp", why="the same hole in 南湖")
+        )
+        cases.append(
+            Case(
+                "jiedao_covering_enclave",
+                "官方街道.shp",
+                "jiedao",
+                {"crs": "EPSG:4550"},
+                ok=False,
+                first="区界飞地.shp",
+                refusal=r"南湖街道 有 90,000 m²，最宽 300\.0 m 超出区界",
+                why="the 街道 cover the enclave",
+            )
+        )
+        # -- shifts and rounding against an adopted district ---------------------------------------
+        for label, dx in (("1mm", 0.001), ("5cm", 0.05)):
+            _write_shp(folder, f"街道偏移{label}", _shifted(jd, dx, dx / 2), cpg=True)
+            cases.append(
+                Case(
+                    f"jiedao_shift_{label}",
+                    f"街道偏移{label}.shp",
+                    "jiedao",
+                    first="区界XZQMC.shp",
+                    notes=r"对齐到已采用的区界",
+                    why=f"shifted {label}: within the 1 m accuracy, snapped",
+                )
+            )
+        _write_shp(folder, "街道偏移3m", _shifted(jd, 3.0), cpg=True)
+        cases.append(
+            Case(
+                "jiedao_shift_3m",
+                "街道偏移3m.shp",
+                "jiedao",
+                first="区界XZQMC.shp",
+                ok=False,
+                refusal=r"容差 1 m.*最宽 3\.0 m",
+                why="shifted 3 m: wider than the 1 m accuracy",
+            )
+        )
+        cases.append(
+            Case(
+                "jiedao_shift_3m_accuracy_5",
+                "街道偏移3m.shp",
+                "jiedao",
+                {"accuracy_m": "5"},
+                first="区界XZQMC.shp",
+                notes=r"容差 5 m",
+                why="the same file stated ±5 m",
+            )
+        )
+        (folder / "街道7位.geojson").unlink(missing_ok=True)
+        pyogrio.write_dataframe(
+            jd.to_crs(4326), folder / "街道7位.geojson", driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 7}
+        )
+        cases.append(
+            Case("geojson_7_decimals", "街道7位.geojson", "jiedao", first="区界XZQMC.shp", why="rounded to 7 decimals")
+        )
+        # -- an outline inside the bundled one, no district adopted ---------------------------------
+        inner = district.buffer(-40)
+        _write_shp(folder, "街道内缩40m", jd.set_geometry([_polygonal(g.intersection(inner)) for g in jd.geometry]))
+        cases.append(
+            Case(
+                "outline_40m_inside",
+                "街道内缩40m.shp",
+                "jiedao",
+                notes=r"与随包区界共相差",
+                why="outline 40 m inside the bundled one: a difference of outlines, never a gap",
+            )
+        )
+        # -- names of the other layer, of another district ------------------------------------------
+        wrong = jd.copy()
+        wrong.loc[jiedao["id"] == "taiyuanjie", "名称"] = "泛太原街商贸金融产业集聚区"
+        _write_shp(folder, "街道功能区名", wrong, cpg=True)
+        cases.append(
+            Case(
+                "zone_name_on_jiedao",
+                "街道功能区名.shp",
+                "jiedao",
+                ok=False,
+                refusal=r"泛太原街商贸金融产业集聚区.*是功能区的名称，属于功能区图层",
+                why="a zone name on the 太原街 feature",
+            )
+        )
+        _write_shp(folder, "街道含大西", _with_feature(jd, "沈河区大西街道", _daxi()), cpg=True)
+        cases.append(
+            Case(
+                "neighbour_jiedao",
+                "街道含大西.shp",
+                "jiedao",
+                ok=False,
+                refusal=r"沈河区大西街道.*属于沈河区，不在和平区内",
+                why="沈河区's 大西街道 in the file",
+            )
+        )
+        _write_shp(folder, "街道含大西无区名", _with_feature(jd, "大西街道", _daxi()), cpg=True)
+        cases.append(
+            Case(
+                "neighbour_jiedao_unprefixed",
+                "街道含大西无区名.shp",
+                "jiedao",
+                ok=False,
+                refusal=r"大西街道.*100% 位于和平区区界外",
+                why="大西街道 without its district: outside by its place",
+            )
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return cases
 
 

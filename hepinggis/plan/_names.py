@@ -15,7 +15,18 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["PREFIXES", "SUFFIXES", "closest", "name_keys", "normalize"]
+__all__ = [
+    "JIEDAO_SUFFIXES",
+    "OTHER_DISTRICTS",
+    "PREFIXES",
+    "SUFFIXES",
+    "ZONE_SUFFIXES",
+    "closest",
+    "kind_of",
+    "name_keys",
+    "normalize",
+    "other_district",
+]
 
 #: Where a unit is: written before its name, in any combination.
 PREFIXES: tuple[str, ...] = ("辽宁省", "沈阳市", "和平区")
@@ -82,3 +93,43 @@ def closest(name: object, candidates: dict[str, set[str]], n: int = 3) -> list[s
         scored.append((best, label))
     scored.sort(key=lambda t: -t[0])
     return [label for _score, label in scored[:n]]
+
+
+#: The kinds of unit that name a 街道, and those that name a zone (功能区).
+JIEDAO_SUFFIXES: tuple[str, ...] = ("街道办事处", "街道办", "办事处", "街道")
+ZONE_SUFFIXES: tuple[str, ...] = tuple(x for x in SUFFIXES if x not in JIEDAO_SUFFIXES)
+#: Shenyang's other districts and counties (东陵区: 浑南区's name until 2014), as offices prefix them.
+OTHER_DISTRICTS: tuple[str, ...] = (
+    "沈河区",
+    "皇姑区",
+    "铁西区",
+    "大东区",
+    "于洪区",
+    "苏家屯区",
+    "浑南区",
+    "东陵区",
+    "沈北新区",
+    "辽中区",
+    "新民市",
+    "康平县",
+    "法库县",
+)
+
+
+def kind_of(text: object) -> str | None:
+    """``jiedao`` or ``zones`` when the name says its kind of unit (新华街道办事处 → ``jiedao``,
+    三好街示范区 → ``zones``), else None (新华, 满融)."""
+    key = _strip_prefixes(normalize(text))
+    if any(key.endswith(x) and len(key) > len(x) for x in ZONE_SUFFIXES):
+        return "zones"
+    if any(key.endswith(x) and len(key) > len(x) for x in JIEDAO_SUFFIXES):
+        return "jiedao"
+    return None
+
+
+def other_district(text: object) -> str | None:
+    """The other district of Shenyang a name places itself in (沈河区大西街道 → 沈河区), else None."""
+    key = normalize(text)
+    for prefix in ("辽宁省", "沈阳市"):
+        key = key[len(prefix) :] if key.startswith(prefix) else key
+    return next((d for d in OTHER_DISTRICTS if key.startswith(d)), None)

@@ -14,9 +14,10 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
+from hepinggis.base._boundary_words import Namer, cli_option
 from hepinggis.base.measure import MEASURE_CRS
 
-__all__ = ["CANDIDATES", "MAX_OFFSET_M", "placement_problem"]
+__all__ = ["CANDIDATES", "MAX_OFFSET_M", "likely_crs", "placement_problem"]
 
 #: A layer whose centre lies farther than this (m) from the district is refused.
 MAX_OFFSET_M = 5_000.0
@@ -65,9 +66,25 @@ def _offset_m(crs: CRS, xy: np.ndarray, district: shapely.Geometry) -> float:
     return float(shapely.distance(shapely.Point(x, y), district))
 
 
-def placement_problem(geoms: gpd.GeoSeries, crs: CRS, district: gpd.GeoDataFrame) -> str | None:
+def likely_crs(geoms: gpd.GeoSeries, district: gpd.GeoDataFrame, *, exclude: int | None = None) -> list[int]:
+    """The EPSG codes of `CANDIDATES` in which the raw coordinates of ``geoms`` land on ``district``."""
+    xy = shapely.get_coordinates(np.asarray(geoms.values))
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if not len(xy):
+        return []
+    outline = shapely.union_all(district.to_crs(MEASURE_CRS).geometry.values)
+    return [
+        code
+        for code in CANDIDATES
+        if code != exclude
+        and _in_area_of_use(CRS.from_epsg(code), xy)
+        and _offset_m(CRS.from_epsg(code), xy, outline) <= MAX_OFFSET_M
+    ]
+
+
+def placement_problem(geoms: gpd.GeoSeries, crs: CRS, district: gpd.GeoDataFrame, o: Namer = cli_option) -> str | None:
     """Why ``geoms`` (raw coordinates, read in ``crs``) do not land on ``district``, in Chinese and
-    naming the likely CRS; None when they do."""
+    naming the likely CRS (and the option that sets it, by ``o``); None when they do."""
     xy = shapely.get_coordinates(np.asarray(geoms.values))
     xy = xy[np.isfinite(xy).all(axis=1)]
     if not len(xy):
@@ -84,17 +101,11 @@ def placement_problem(geoms: gpd.GeoSeries, crs: CRS, district: gpd.GeoDataFrame
         why = (
             f"按 {name}（{crs.name}）读，图层中心距和平区 {offset / 1000:,.1f} km（超过 {MAX_OFFSET_M / 1000:.0f} km）"
         )
-    likely = [
-        f"EPSG:{code}（{label}）"
-        for code, label in CANDIDATES.items()
-        if code != crs.to_epsg()
-        and _in_area_of_use(CRS.from_epsg(code), xy)
-        and _offset_m(CRS.from_epsg(code), xy, outline) <= MAX_OFFSET_M
-    ]
+    likely = [f"EPSG:{code}（{CANDIDATES[code]}）" for code in likely_crs(geoms, district, exclude=crs.to_epsg())]
     hint = (
-        f"这些数字更像 {' 或 '.join(likely)}：请用 --crs {likely[0].split('（')[0]}"
+        f"这些数字更像 {' 或 '.join(likely)}：{o('crs', likely[0].split('（')[0])}"
         if likely
         else "按常见坐标系（CGCS2000 经纬度、高斯-克吕格 3 度带 41 带及相邻带）读都不在和平区；"
-        "请核对坐标系后用 --crs 指明"
+        f"请核对坐标系后{o('crs')}"
     )
     return f"{why}；{hint}"

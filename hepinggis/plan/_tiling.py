@@ -1,42 +1,65 @@
-"""Whether the features of a layer tile the district: every gap or overlap of `MIN_AREA_M2` or
-more between features, or between their union and the district outline, with the features it
-touches, its area and where it is; and every part of a feature far outside the district.
+"""Whether the features of a layer tile the district, with a tolerance that is a distance.
+
+Every gap or overlap between features, or between their union and the district outline, is a piece;
+its *width* is twice the radius of the largest circle inside it. A piece no wider than the
+tolerance (the accuracy the office states) is a difference of digitizing: `snap_to_tiling` gives it
+to the neighbour (an overlap stays with one feature, a gap goes to the feature sharing most of its
+edge, a sliver outside an adopted district is cut off) and reports what moved. A wider piece is a
+fault naming the features, its width, its area and where it is. Holes are the district's own: a
+district with an enclave is one feature with a hole, and 街道 with the matching hole tile it.
 
 Measured in EPSG:4550. The outline is either authoritative (an adopted district: every difference
-counts) or the bundled one (drawn from AMap, ±30 m): then a strip between the features and the
-outline is a difference of outlines, reported but not a fault, while a gap *between* features —
-a piece bounded mostly by feature edges, even where it opens onto the outline — is a fault.
+counts) or the bundled one (drawn from AMap): then a strip between the features and the outline is
+a difference of outlines, reported against the accuracy the bundled lines state for that stretch
+(`outline_band`) and never a fault, while a gap *between* features — a piece bounded mostly by
+feature edges, even where it opens onto the outline — is one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from hepinggis.base.measure import MEASURE_CRS
 
-__all__ = ["FAR_OUTSIDE_M", "MIN_AREA_M2", "TilingIssue", "tiling_issues"]
+__all__ = [
+    "APPROXIMATE_OUTLINE_M",
+    "FAR_OUTSIDE_M",
+    "MIN_AREA_M2",
+    "Snapped",
+    "TilingIssue",
+    "outline_band",
+    "piece_width",
+    "snap_to_tiling",
+    "tiling_issues",
+]
 
 #: A gap or overlap of at least this area (m²) is reported.
 MIN_AREA_M2 = 1.0
 #: A part of a feature farther than this (m) outside the district is refused.
 FAR_OUTSIDE_M = 200.0
-#: The bundled outline's accuracy (m): a strip this close to it is a difference of outlines.
+#: The bundled outline's accuracy (m) where no boundary line states one.
 APPROXIMATE_OUTLINE_M = 30.0
 #: A piece whose edge runs along feature edges for at least this share is a gap between features.
 _BETWEEN_SHARE = 0.75
 _TOUCH_M = 0.05
+#: Pieces smaller than this (m²) are left as they are: numerical noise of the overlays.
+_NOISE_M2 = 0.01
+_KIND_ORDER = {"far_outside": 0, "gap": 1, "overlap": 2, "uncovered": 3, "outside": 4, "outline_difference": 5}
 
 
 @dataclass(frozen=True)
 class TilingIssue:
-    """One gap, overlap or piece outside; ``fault`` False for a difference from an approximate outline."""
+    """One gap, overlap or piece outside; ``fault`` False for a difference from an approximate
+    outline or a piece within the tolerance."""
 
-    kind: str  # "gap", "overlap", "outside", "far_outside", "outline_difference"
+    kind: str  # "gap", "overlap", "uncovered", "outside", "far_outside", "outline_difference"
     features: tuple[str, ...]
     area_m2: float
     lon: float
@@ -44,33 +67,58 @@ class TilingIssue:
     fault: bool = True
     distance_m: float = 0.0  # the farthest point of a part outside, from the district
     nearest_m: float = 0.0  # its nearest point
+    width_m: float = 0.0  # twice the radius of the largest circle inside the piece
+    stated_m: float = 0.0  # for an outline difference: the accuracy the bundled outline states there
+    beyond_m2: float = 0.0  # for an outline difference: its area beyond the accuracy each stretch states
 
     def text(self) -> str:
-        """The issue in Chinese, e.g. ``新华街道 与 太原街街道 之间有 5,012 m² 的缝隙（约 123.40000, 41.78000）``."""
+        """The issue in Chinese, e.g. ``新华街道 与 太原街街道 之间有 5,012 m² 的缝隙（最宽 12.3 m；约 …）``."""
         names = " 与 ".join(self.features) if self.features else "各要素"
         where = f"（约 东经 {self.lon:.5f}，北纬 {self.lat:.5f}）"
+        wide = f"，最宽 {self.width_m:,.1f} m" if self.width_m else ""
         if self.kind == "gap":
-            return f"{names} 之间有 {self.area_m2:,.0f} m² 的缝隙{where}"
+            return f"{names} 之间有 {self.area_m2:,.0f} m² 的缝隙{wide}{where}"
         if self.kind == "overlap":
-            return f"{names} 互相重叠 {self.area_m2:,.0f} m²{where}"
+            return f"{names} 互相重叠 {self.area_m2:,.0f} m²{wide}{where}"
         if self.kind == "uncovered":
-            return f"区界内有 {self.area_m2:,.0f} m² 不属于任何要素，邻接 {names}{where}"
+            return f"区界内有 {self.area_m2:,.0f} m²{wide} 不属于任何要素，邻接 {names}{where}"
         if self.kind == "outside":
-            return f"{names} 有 {self.area_m2:,.0f} m² 超出区界{where}"
+            return f"{names} 有 {self.area_m2:,.0f} m²{wide} 超出区界{where}"
         if self.kind == "far_outside":
             return (
                 f"{names} 有一部分（{self.area_m2:,.0f} m²）位于区界外 "
                 f"{self.nearest_m:,.0f}–{self.distance_m:,.0f} m 处"
                 f"（超过 {FAR_OUTSIDE_M:.0f} m）{where}"
             )
-        return f"与随包区界（±30 m）相差 {self.area_m2:,.0f} m²，邻接 {names}{where}（仅供参考）"
+        stated = self.stated_m or APPROXIMATE_OUTLINE_M
+        within = (
+            f"其中 {self.beyond_m2:,.0f} m² 超出随包区界该段所述精度"
+            if self.beyond_m2 >= MIN_AREA_M2
+            else "都在随包区界该段所述精度内"
+        )
+        return (
+            f"与随包区界（精度 ±{stated:g} m 以内）相差 {self.area_m2:,.0f} m²{wide}，{within}，"
+            f"邻接 {names}{where}（仅供参考）"
+        )
 
 
 def _parts(geom: BaseGeometry) -> list[BaseGeometry]:
-    polys = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
+    polys = [q for p in shapely.get_parts(geom) for q in shapely.get_parts(p) if q.geom_type == "Polygon"]
     if geom.geom_type == "GeometryCollection":
-        polys = [q for p in shapely.get_parts(geom) for q in _parts(p) if q.geom_type == "Polygon"]
-    return [p for p in polys if p.area >= MIN_AREA_M2]
+        polys = [q for p in shapely.get_parts(geom) for q in _parts(p)]
+    return [p for p in polys if not p.is_empty and p.area >= MIN_AREA_M2]
+
+
+def piece_width(piece: BaseGeometry) -> float:
+    """Twice the radius of the largest circle inside ``piece`` (m), to a centimetre."""
+    if piece.is_empty:
+        return 0.0
+    return 2.0 * float(shapely.maximum_inscribed_circle(piece, 0.01).length)
+
+
+def _narrow(piece: BaseGeometry, tolerance_m: float) -> bool:
+    """Whether ``piece`` is nowhere wider than ``tolerance_m``."""
+    return tolerance_m > 0 and shapely.buffer(piece, -tolerance_m / 2).is_empty
 
 
 def _lonlat(geom: BaseGeometry) -> tuple[float, float]:
@@ -78,7 +126,7 @@ def _lonlat(geom: BaseGeometry) -> tuple[float, float]:
     return float(point.x), float(point.y)
 
 
-def _touching(piece: BaseGeometry, names: list[str], geoms: np.ndarray, tree: shapely.STRtree) -> tuple[str, ...]:
+def _touching(piece: BaseGeometry, names: list[str], tree: shapely.STRtree) -> tuple[str, ...]:
     hits = tree.query(piece.buffer(_TOUCH_M), predicate="intersects")
     return tuple(names[i] for i in sorted(hits))
 
@@ -88,8 +136,38 @@ def _between_share(piece: BaseGeometry, edges: BaseGeometry) -> float:
     return float(ring.intersection(edges.buffer(_TOUCH_M)).length / ring.length) if ring.length else 0.0
 
 
+def outline_band(district: BaseGeometry, lines: gpd.GeoDataFrame | None) -> BaseGeometry:
+    """The strip along the bundled outline (EPSG:4550) within the accuracy each stretch states:
+    the boundary lines that follow the outline, each buffered by its ``accuracy_m``, and
+    `APPROXIMATE_OUTLINE_M` where no line states one."""
+    band = [district.boundary.buffer(APPROXIMATE_OUTLINE_M)]
+    if lines is not None and len(lines):
+        metric = lines.to_crs(MEASURE_CRS)
+        on_outline = metric[metric["source"].astype(str).str.contains("district_outline")]
+        for geom, acc in zip(on_outline.geometry, on_outline["accuracy_m"].astype(float), strict=True):
+            near = geom.intersection(district.boundary.buffer(1.0))
+            if not near.is_empty and acc <= 150:  # the outline's own stretches, not lines across it
+                band.append(near.buffer(acc))
+    return shapely.union_all(band)
+
+
+def _stated_at(piece: BaseGeometry, district: BaseGeometry, lines: gpd.GeoDataFrame | None) -> float:
+    if lines is None or not len(lines):
+        return APPROXIMATE_OUTLINE_M
+    metric = lines.to_crs(MEASURE_CRS)
+    on = metric[metric["source"].astype(str).str.contains("district_outline") & (metric["accuracy_m"] <= 150)]
+    dist = on.distance(piece)
+    near = on[dist <= 1.0]
+    return float(near["accuracy_m"].max()) if len(near) else APPROXIMATE_OUTLINE_M
+
+
 def tiling_issues(
-    frame: gpd.GeoDataFrame, outline: gpd.GeoDataFrame | None, *, authoritative: bool = True
+    frame: gpd.GeoDataFrame,
+    outline: gpd.GeoDataFrame | None,
+    *,
+    authoritative: bool = True,
+    tolerance_m: float = 0.0,
+    lines: gpd.GeoDataFrame | None = None,
 ) -> list[TilingIssue]:
     """Every gap, overlap and piece outside of the features of ``frame`` (named by ``name_zh``).
 
@@ -98,11 +176,15 @@ def tiling_issues(
     frame : geopandas.GeoDataFrame
         Polygon features with ``name_zh``, in any CRS.
     outline : geopandas.GeoDataFrame or None
-        The district they must tile; None checks only between the features.
+        The district they must tile (holes included); None checks only between the features.
     authoritative : bool
         True for an adopted district (every difference is a fault); False for the bundled outline
         (differences along it are reported, not faults; gaps between features and parts farther
         than `FAR_OUTSIDE_M` outside remain faults).
+    tolerance_m : float
+        Pieces no wider than this (m) are not faults (`snap_to_tiling` removes them).
+    lines : geopandas.GeoDataFrame, optional
+        The bundled boundary lines: the accuracy each stretch of the bundled outline states.
 
     Returns
     -------
@@ -114,59 +196,181 @@ def tiling_issues(
     geoms = np.asarray(metric.geometry.values)
     tree = shapely.STRtree(geoms)
     issues: list[TilingIssue] = []
+
+    def add(kind: str, feats: tuple[str, ...], piece: BaseGeometry, *, fault: bool = True, **kw: float) -> None:
+        if fault and _narrow(piece, tolerance_m):
+            return
+        width = piece_width(piece) if kind != "far_outside" else 0.0
+        issues.append(TilingIssue(kind, feats, float(piece.area), *_lonlat(piece), fault=fault, width_m=width, **kw))
+
     left, right = tree.query(geoms, predicate="intersects")
     for i, j in zip(left, right, strict=True):
         if i < j:
             for piece in _parts(shapely.intersection(geoms[i], geoms[j])):
-                issues.append(TilingIssue("overlap", (names[i], names[j]), float(piece.area), *_lonlat(piece)))
+                add("overlap", (names[i], names[j]), piece)
     union = shapely.union_all(geoms)
     edges = shapely.union_all([g.boundary for g in geoms])
-    for poly in _parts(union):
-        for ring in poly.interiors:
-            hole = shapely.Polygon(ring)
-            if hole.area >= MIN_AREA_M2:
-                touching = _touching(hole, names, geoms, tree)
-                issues.append(TilingIssue("gap", touching, float(hole.area), *_lonlat(hole)))
-    if outline is not None:
-        district = shapely.union_all(outline.to_crs(MEASURE_CRS).geometry.values)
-        filled = shapely.union_all([shapely.Polygon(p.exterior) for p in _parts(union)] or [shapely.Polygon()])
-        band = district.exterior.buffer(APPROXIMATE_OUTLINE_M) if not authoritative else None
-        for piece in _parts(shapely.difference(district, filled)):
-            touching = _touching(piece, names, geoms, tree)
-            between = len(touching) >= 2 and _between_share(piece, edges) >= _BETWEEN_SHARE
-            kind = "gap" if between else ("uncovered" if authoritative else "outline_difference")
-            if kind == "outline_difference" and band is not None:
-                # a gap between features that runs into a strip along the approximate outline:
-                # what lies farther inside than the outline's accuracy is still a gap
-                for core in _parts(shapely.difference(piece, band)):
-                    inner = _touching(core, names, geoms, tree)
-                    if len(inner) >= 2:
-                        issues.append(TilingIssue("gap", inner, float(core.area), *_lonlat(core)))
-            issues.append(
-                TilingIssue(kind, touching, float(piece.area), *_lonlat(piece), fault=kind != "outline_difference")
+    district = shapely.union_all(outline.to_crs(MEASURE_CRS).geometry.values) if outline is not None else None
+    if district is None:  # between the features only: a hole of their union inside none of them
+        for poly in _parts(union):
+            for ring in poly.interiors:
+                hole = shapely.Polygon(ring)
+                touching = _touching(hole, names, tree)
+                if hole.area >= MIN_AREA_M2 and len(touching) >= 2:
+                    add("gap", touching, hole)
+        return sorted(issues, key=lambda t: (_KIND_ORDER[t.kind], -t.area_m2))
+    band = outline_band(district, lines) if not authoritative else None
+    for piece in _parts(shapely.difference(district, union)):
+        touching = _touching(piece, names, tree)
+        between = len(touching) >= 2 and _between_share(piece, edges) >= _BETWEEN_SHARE
+        if between:
+            add("gap", touching, piece)
+        elif authoritative:
+            add("uncovered", touching, piece)
+        else:
+            # a gap between features that runs into the strip along the approximate outline: what
+            # lies farther inside than the outline's stated accuracy, bounded by feature edges, is
+            # still a gap; a strip where features that share their edge stop short of it is not
+            assert band is not None
+            for core in _parts(shapely.difference(piece, band)):
+                inner = _touching(core, names, tree)
+                if len(inner) >= 2 and _between_share(core, edges.difference(band)) >= _BETWEEN_SHARE:
+                    add("gap", inner, core)
+            add(
+                "outline_difference",
+                touching,
+                piece,
+                fault=False,
+                stated_m=_stated_at(piece, district, lines),
+                beyond_m2=float(shapely.difference(piece, band).area),
             )
-        reach = district.buffer(FAR_OUTSIDE_M)
-        for k, geom in enumerate(geoms):
-            for piece in _parts(shapely.difference(geom, district)):
-                far = piece.difference(reach)
-                if far.area >= MIN_AREA_M2:
-                    dist = float(shapely.distance(shapely.points(shapely.get_coordinates(far)), district).max())
-                    near = float(shapely.distance(piece, district))
-                    issues.append(
-                        TilingIssue(
-                            "far_outside",
-                            (names[k],),
-                            float(piece.area),
-                            *_lonlat(far),
-                            distance_m=dist,
-                            nearest_m=near,
-                        )
-                    )
-                elif authoritative:
-                    issues.append(TilingIssue("outside", (names[k],), float(piece.area), *_lonlat(piece)))
-                else:
-                    issues.append(
-                        TilingIssue("outline_difference", (names[k],), float(piece.area), *_lonlat(piece), fault=False)
-                    )
-    order = {"far_outside": 0, "gap": 1, "overlap": 2, "uncovered": 3, "outside": 4, "outline_difference": 5}
-    return sorted(issues, key=lambda t: (order[t.kind], -t.area_m2))
+    reach = district.buffer(FAR_OUTSIDE_M)
+    for k, geom in enumerate(geoms):
+        for piece in _parts(shapely.difference(geom, district)):
+            far = piece.difference(reach)
+            if far.area >= MIN_AREA_M2:
+                dist = float(shapely.distance(shapely.points(shapely.get_coordinates(far)), district).max())
+                near = float(shapely.distance(piece, district))
+                add("far_outside", (names[k],), far, distance_m=dist, nearest_m=near)
+            elif authoritative:
+                add("outside", (names[k],), piece)
+            else:
+                assert band is not None
+                add(
+                    "outline_difference",
+                    (names[k],),
+                    piece,
+                    fault=False,
+                    stated_m=_stated_at(piece, district, lines),
+                    beyond_m2=float(shapely.difference(piece, band).area),
+                )
+    return sorted(issues, key=lambda t: (_KIND_ORDER[t.kind], -t.area_m2))
+
+
+@dataclass
+class Snapped:
+    """Features after `snap_to_tiling`: ``geoms`` (EPSG:4550), and per feature the area moved
+    (m², the symmetric difference) and the largest shift of its edge (m)."""
+
+    geoms: list[BaseGeometry]
+    moved_m2: list[float] = field(default_factory=list)
+    shift_m: list[float] = field(default_factory=list)
+
+    def changed(self) -> bool:
+        """Whether any edge moved."""
+        return any(m > 0 for m in self.moved_m2)
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    parts = [q for p in shapely.get_parts(shapely.make_valid(geom)) for q in shapely.get_parts(p)]
+    polys = [p for p in parts if p.geom_type == "Polygon" and p.area > 0]
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+@lru_cache(maxsize=1)
+def _to_metric_transformer() -> Transformer:
+    return Transformer.from_crs(4326, MEASURE_CRS, always_xy=True)
+
+
+def _metric(geom: BaseGeometry) -> BaseGeometry:
+    """``geom`` (EPSG:4326) in EPSG:4550, to measure it."""
+    return shapely.transform(geom, lambda xy: np.column_stack(_to_metric_transformer().transform(xy[:, 0], xy[:, 1])))
+
+
+def _small_narrow(piece: BaseGeometry, tolerance_m: float) -> bool:
+    """A piece (EPSG:4326) to close: a polygon of at least `_NOISE_M2`, nowhere wider than the
+    tolerance (smaller ones are numerical noise of the overlays)."""
+    if piece.geom_type != "Polygon" or piece.is_empty:
+        return False
+    metric = _metric(piece)
+    return bool(metric.area >= _NOISE_M2 and _narrow(metric, tolerance_m))
+
+
+def snap_to_tiling(
+    geoms: list[BaseGeometry], district: BaseGeometry | None, tolerance_m: float, *, authoritative: bool
+) -> Snapped:
+    """Close every gap and overlap no wider than ``tolerance_m`` between the features and, where
+    ``authoritative``, against the district: an overlap stays with the first feature, a gap goes to
+    the neighbour sharing most of its edge, a sliver outside the district is cut off. Wider pieces
+    are left for `tiling_issues` to refuse. Holes of the district stay holes.
+
+    Geometries are in EPSG:4326 (where they are stored and must be valid); widths and areas are
+    measured in EPSG:4550."""
+    out = [shapely.make_valid(g) for g in geoms]
+    if tolerance_m <= 0:
+        return Snapped(out, [0.0] * len(out), [0.0] * len(out))
+    if district is not None and authoritative:
+        for k, g in enumerate(out):
+            for piece in shapely.get_parts(shapely.difference(g, district)):
+                if _small_narrow(piece, tolerance_m):
+                    out[k] = shapely.difference(out[k], piece)
+    tree = shapely.STRtree(out)
+    left, right = tree.query(out, predicate="intersects")
+    for i, j in zip(left, right, strict=True):
+        if i < j:
+            for piece in shapely.get_parts(shapely.intersection(out[i], out[j])):
+                if _small_narrow(piece, tolerance_m):
+                    out[j] = shapely.difference(out[j], piece)
+    union = shapely.union_all(out)
+    if district is not None and authoritative:
+        space = shapely.difference(district, union)
+    else:  # between the features only: the holes of their union that no feature has
+        space = shapely.union_all(
+            [shapely.Polygon(r) for p in shapely.get_parts(union) for r in getattr(p, "interiors", [])]
+            or [shapely.Polygon()]
+        )
+        if district is not None:  # and gaps opening onto the approximate outline
+            extra = [p for p in shapely.get_parts(shapely.difference(district, union)) if _small_narrow(p, tolerance_m)]
+            space = shapely.union_all([space, *extra])
+    touch = 1e-8  # degrees, about a millimetre
+    for piece in shapely.get_parts(space):
+        if not _small_narrow(piece, tolerance_m):
+            continue
+        ring = piece.boundary
+        shared = [float(ring.intersection(g.buffer(touch)).length) for g in out]
+        if max(shared) <= 0:
+            continue
+        if district is not None and not authoritative and sum(shared) < _BETWEEN_SHARE * float(ring.length):
+            continue  # along the approximate outline: a difference of outlines, kept as drawn
+        # each stretch of the sliver to the feature it runs along (a sliver can turn a corner from
+        # one feature's edge onto another's): nearest first by shared edge, the rest to the first
+        reach = 1.2 * piece_width(_metric(piece)) / 83_000.0  # its width in degrees of longitude here, and a bit
+        rest = piece
+        for k in sorted((k for k, v in enumerate(shared) if v > 0), key=lambda k: -shared[k]):
+            part = shapely.intersection(rest, out[k].buffer(reach))
+            if not part.is_empty:
+                out[k] = shapely.union(out[k], part)
+                rest = shapely.difference(rest, part)
+        if not rest.is_empty and rest.area > 0:
+            best = int(np.argmax(shared))
+            out[best] = shapely.union(out[best], rest)
+    out = [_polygonal(g) for g in out]
+    metric_old = [_metric(g) for g in geoms]
+    metric_new = [_metric(g) for g in out]
+    moved = [float(shapely.symmetric_difference(a, b).area) for a, b in zip(metric_old, metric_new, strict=True)]
+    moved = [m if m >= MIN_AREA_M2 / 100 else 0.0 for m in moved]
+    shift = [
+        float(shapely.hausdorff_distance(a.boundary, b.boundary)) if m > 0 else 0.0
+        for a, b, m in zip(metric_old, metric_new, moved, strict=True)
+    ]
+    return Snapped(out, moved, shift)

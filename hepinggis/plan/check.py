@@ -159,6 +159,13 @@ def _source_of(name: str, frame: gpd.GeoDataFrame | None, adopted: bool) -> str:
     return f"采用：{frame['adopted_from'].iloc[0]}，{frame['adopted_on'].iloc[0]}"
 
 
+def _stated_accuracy(frame: gpd.GeoDataFrame) -> float:
+    """An adopted layer's stated accuracy (m): its tolerance; 0 for a bundled layer."""
+    if "adopted_from" not in frame.columns or "accuracy_m" not in frame.columns or not len(frame):
+        return 0.0
+    return float(pd.to_numeric(frame["accuracy_m"], errors="coerce").max() or 0.0)
+
+
 def _tiling(name: str, frame: gpd.GeoDataFrame, district: gpd.GeoDataFrame, authoritative: bool) -> pd.DataFrame:
     rows = [
         {
@@ -171,7 +178,7 @@ def _tiling(name: str, frame: gpd.GeoDataFrame, district: gpd.GeoDataFrame, auth
             "fault": t.fault,
             "what": t.text(),
         }
-        for t in tiling_issues(frame, district, authoritative=authoritative)
+        for t in tiling_issues(frame, district, authoritative=authoritative, tolerance_m=_stated_accuracy(frame))
     ]
     columns = ["layer", "kind", "features", "area_m2", "lon", "lat", "fault", "what"]
     return pd.DataFrame(rows, columns=columns)
