@@ -27,6 +27,9 @@ __all__ = [
     "InstalledPackageError",
     "InvalidGeometryError",
     "InvalidOptionError",
+    "JobLimitError",
+    "JobMemoryError",
+    "JobTimeError",
     "LayerCRSError",
     "LayerFileError",
     "LayerSchemaError",
@@ -165,3 +168,16 @@ class LoginRefused(HepingGISError, PermissionError):
         self.message = message
         self.reason = reason
         self.retry_after = retry_after
+
+
+class JobLimitError(HepingGISError, RuntimeError):
+    """A background job of the web app stopped at its worker's memory or time limit (the worker
+    is replaced by a warm one; nothing the job would have stored was written)."""
+
+
+class JobMemoryError(JobLimitError):
+    """A job that needed more memory than its worker's cap (``RLIMIT_AS``)."""
+
+
+class JobTimeError(JobLimitError):
+    """A job that ran past its time limit."""
