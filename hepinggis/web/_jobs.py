@@ -81,11 +81,13 @@ IDLE_POLL_S = 0.5
 #: Rows of the register each worker reads, counts and maps while warming up (the paths of a real
 #: register: density layer, clustering).
 WARM_ROWS = 600
-BEAT_S = 2.0
-#: A running job whose heartbeat is older than this belongs to a dead server (any host).
-STALE_S = 40.0
+#: A running job whose heartbeat is older than this belongs to a dead server (any host); the
+#: environment's ``HEPINGGIS_JOB_STALE_S`` changes it (the tests shorten it).
+STALE_S = float(os.environ.get("HEPINGGIS_JOB_STALE_S") or 40.0)
 #: How often a server looks for such jobs.
-RECOVER_EVERY_S = 5.0
+RECOVER_EVERY_S = min(5.0, STALE_S / 2)
+#: How often a running job beats its heartbeat.
+BEAT_S = min(2.0, STALE_S / 3)
 #: A worker's exit status after a job ran out of memory (it failed the job itself).
 EXIT_MEMORY = 3
 _READY = "ready-{pid}"
@@ -172,7 +174,9 @@ def lane_of(kind: str, params: dict[str, Any], *, light_bytes: int) -> str:
         return "light" if 0 < int(params.get("rows") or 0) <= MAP_LIGHT_ROWS else "heavy"
     if kind == "plan_map":
         return "heavy"  # started with the server; never in a user's way
-    return "light" if kind.startswith("fault_") else "heavy"
+    if kind.startswith("fault_"):
+        return str(params.get("lane") or "light")
+    return "heavy"
 
 
 def plan_lanes(workers: int | None = None) -> list[tuple[str, ...]]:

@@ -311,7 +311,8 @@ class Store:
                     message="排队中",
                     params_json=json.dumps(params, ensure_ascii=False),
                     register_id=register_id,
-                    created_at=now_iso(),
+                    # to the microsecond: jobs are taken in the order they came (`claim_job`)
+                    created_at=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
                     submitter=submitter,
                 )
             )
@@ -393,6 +394,8 @@ class Store:
             values["message"] = message
         with self.begin() as conn:
             conn.execute(update(s.jobs).where(s.jobs.c.id == jid, s.jobs.c.status == "running").values(**values))
+        if message is not None and os.environ.get("HEPINGGIS_WEB_FAULTS") == "1":
+            _hold_at(self.data_dir, jid, message)
 
     def heartbeat(self, jid: str) -> None:
         with self.begin() as conn:
@@ -438,6 +441,16 @@ class Store:
                 self.fail_job(r.id, "服务器在任务进行中停止，任务未完成，数据未改动；请重新提交")
                 failed.append(r.id)
         return failed
+
+
+def _hold_at(data_dir: Path, jid: str, message: str) -> None:
+    """Fault injection for the kill tests (only with ``HEPINGGIS_WEB_FAULTS=1``): a job reaching
+    the step ``HEPINGGIS_WEB_HOLD_AT`` (the start of its progress message) writes
+    ``tmp/held-JOB`` and waits there, so that a test kills the server at that very moment."""
+    hold = os.environ.get("HEPINGGIS_WEB_HOLD_AT")
+    if hold and message.startswith(hold):
+        (data_dir / "tmp" / f"held-{jid}").write_text(str(os.getpid()))
+        time.sleep(3600)
 
 
 def _alive(pid: int) -> bool:
