@@ -216,6 +216,7 @@ class WorkerPool:
         self.lanes = lanes
         self.limits = limits
         self.proc: subprocess.Popen[bytes] | None = None
+        self.spawned = 0.0
         self._lock = threading.Lock()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
@@ -234,6 +235,7 @@ class WorkerPool:
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
         proc = subprocess.Popen(cmd, env=env, preexec_fn=die_with_parent, stdin=subprocess.PIPE)
+        self.spawned = time.monotonic()
         assert proc.stdin is not None
         os.set_blocking(proc.stdin.fileno(), False)
         return proc
@@ -261,6 +263,8 @@ class WorkerPool:
         with self._lock:
             if self.proc is None or self.proc.poll() is None:
                 return
+            if time.monotonic() - self.spawned < 30.0:  # it fails at start: do not spin
+                time.sleep(5.0)
             if self.proc.stdin is not None:
                 with contextlib.suppress(OSError):
                     self.proc.stdin.close()
@@ -368,6 +372,44 @@ def cap_memory(extra: int) -> int:
     return cap
 
 
+def memo_layers() -> None:
+    """In a worker: keep each layer read from disk (validated) and hand out copies.
+
+    A job reads the plan's layers a dozen times (the importer, the per-zone counts, the map), and
+    reading and validating one takes longer than copying it many times over; a worker lives for
+    hours, so it keeps them. The key is the file's path, size and modification time (and the
+    layer), so a layer re-digitized or a boundary set adopted anew is read afresh. Only the long-
+    lived workers do this; the command line reads as before.
+    """
+    from hepinggis.plan import layers
+
+    if getattr(layers.read_layer_file, "_memo", False):
+        return
+    cache: dict[tuple[Any, ...], Any] = {}
+
+    def key(path: Path, spec: Any) -> tuple[Any, ...]:
+        st = Path(path).stat()
+        return (str(path), st.st_size, st.st_mtime_ns, spec.name)
+
+    def memo(read: Any) -> Any:
+        def wrapper(path: Path, spec: Any) -> Any:
+            try:
+                k = key(path, spec)
+            except OSError:
+                return read(path, spec)  # missing: let the reader say so
+            if k not in cache:
+                if len(cache) > 64:
+                    cache.clear()
+                cache[k] = read(path, spec)
+            return cache[k].copy()
+
+        wrapper._memo = True  # type: ignore[attr-defined]
+        return wrapper
+
+    layers.read_layer_file = memo(layers.read_layer_file)
+    layers._read_adopted = memo(layers._read_adopted)
+
+
 def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
     """Import the stack and run a small job of each kind the lanes take, off the database: the
     first real job then finds every module imported, every layer loaded and every template
@@ -378,6 +420,7 @@ def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
     from hepinggis.io.preview import preview_register
     from hepinggis.plan.layers import load
 
+    memo_layers()
     folder.mkdir(parents=True, exist_ok=True)
     if "light" in lanes or "heavy" in lanes:
         csv = write_register(folder / f"warm-{os.getpid()}.csv", WARM_ROWS, seed=0)
@@ -571,6 +614,8 @@ class _Parent:
                 for jid in self.store.running_jobs_of(f"{self.host}:{pid}"):
                     job = self.store.get_job(jid) or {"kind": "", "params_json": "{}"}
                     self.store.fail_job(jid, job_error(job["kind"], self.reason(rc, job)))
+            except Exception as exc:  # the database away: the servers' heartbeat check fails it later
+                print(f"hepinggis: worker {pid} ended ({rc}); its job not marked: {exc}", file=sys.stderr)
             finally:
                 self.store.dispose()  # no connection open across a fork
             if not stopping:

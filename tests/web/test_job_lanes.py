@@ -69,6 +69,16 @@ def test_memory_cap_and_time_limit_refuse_in_chinese_and_replace_the_worker_warm
         assert job["status"] == "failed" and "处理时间超过上限（3 秒）" in job["error"], job
         assert time.monotonic() - t < 20
         _full(server, n)
+        # the warm parent itself killed (as the OOM killer might): its workers die with it, the
+        # server starts a new one
+        (parent,) = psutil.Process(server.proc.pid).children()
+        old = _full(server, n)
+        parent.kill()
+        deadline = time.monotonic() + 120
+        while not ((now := _workers(server)) and len(now) == n and not now & old):
+            assert time.monotonic() < deadline, "the warm parent was not replaced"
+            time.sleep(0.1)
+        assert not [p for p in old if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
         # the light lane was never in the way: a real upload answers
         csv = write_register(tmp_path / "一行.csv", 1, seed=3)
         r = httpx.post(
