@@ -1,20 +1,25 @@
-"""The bureau's server under load (issue 27), against a real ``hepinggis serve`` on PostGIS.
+"""Ten clerks at once (issue 37.2): real ``hepinggis serve`` processes under concurrent uploads.
 
-1. ``--users`` simulated users (HTTP clients, each with its own account) upload a ``--rows``-row
-   xlsx register at once and build its briefing package: the upload times (p50/p95), errors, and
-   whether every register and every project arrived (nothing lost). Baseline, in the same run: the
-   command line's import of the same file (``read_projects``).
-2. Per-zone counts and investment of ``--points`` projects: the SQL function
-   ``hepinggis_projects_by_zone`` against ``hepinggis.projects_by_zone`` in Python — time and equality.
+For 1, 5, 10 and 20 clients — each a user with an account of their own, logged in, uploading a
+``--rows``-row xlsx register at the same moment — the upload times (p50 / p95 / max), the wall
+time and the load average, on the embedded SQLite store (one server) and on PostGIS (two servers
+on one database and one data folder, the clients split between them). Then: every register stored
+once and every project stored (nothing lost, nothing twice). Baseline in the same run: the library
+(``read_projects``) reading one of the files. Targets: p95 < 3 s for 10 clients, < 5 s for 20.
 
-    python benchmarks/bench_bureau.py --db postgresql://hepinggis@127.0.0.1:54329/hg_server_2
+    python benchmarks/bench_bureau.py [--db postgresql://…] [--clients 1,5,10,20] [--rows 2000]
+
+Also, with ``--only sql``, the per-zone counts of ``--points`` projects inside PostGIS
+(``hepinggis_projects_by_zone``) against ``hepinggis.projects_by_zone`` in Python.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +34,12 @@ import shapely
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "web"))
 sys.path.insert(0, str(REPO))
+
+TARGETS = {10: 3.0, 20: 5.0}
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _register_xlsx(path: Path, rows: int, seed: int) -> Path:
@@ -54,84 +65,147 @@ def _p(values: list[float], q: float) -> float:
     return float(np.quantile(values, q)) if values else float("nan")
 
 
-def bench_users(db: str, users: int, rows: int, build: bool) -> None:
-    from _server_env import Serve, users_add
+def _pg_schema(db: str) -> tuple[str, str]:
+    """A fresh schema on the PostGIS server: (its name, a URL working in it)."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine("postgresql+psycopg://" + db.split("://", 1)[1])
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    sep = "&" if "?" in db else "?"
+    return schema, f"{db}{sep}options={quote(f'-csearch_path={schema},public')}"
+
+
+def _drop_schema(db: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine("postgresql+psycopg://" + db.split("://", 1)[1])
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+def bench_store(label: str, db: str | None, n_servers: int, clients: list[int], files: list[Path]) -> list[str]:
+    """Upload rounds of 1, 5, 10, 20 clients against ``n_servers`` servers on one store."""
+    from _server_env import Serve
     from sqlalchemy import func, select
 
-    from hepinggis.io.importer import read_projects
     from hepinggis.web import _schema as s
+    from hepinggis.web._auth import Accounts
     from hepinggis.web._engine import make_engine
+    from hepinggis.web._migrate import upgrade
 
     work = Path(tempfile.mkdtemp(prefix="bench-bureau-"))
-    files = [_register_xlsx(work / f"清单{i}.xlsx", rows, seed=i) for i in range(users)]
+    data = work / "data"
+    engine = make_engine(data, db)
+    upgrade(engine)
+    accounts = Accounts(engine)
+    most = max(clients)
+    for i in range(most):
+        accounts.add_user(f"clerk{i}", role="填报", password=f"Bench#pw-{i:04d}-x")
+    t = time.perf_counter()
+    servers = [Serve(data, db) for _ in range(n_servers)]
+    started = time.perf_counter() - t
+    lines = [f"{label}: {n_servers} server(s) warm and answering in {started:.1f} s (load {_load()})"]
+    sessions = []
+    for i in range(most):
+        client = httpx.Client(base_url=servers[i % n_servers].url, timeout=600)
+        token = client.post("/api/login", json={"username": f"clerk{i}", "password": f"Bench#pw-{i:04d}-x"}).json()
+        client.headers["Authorization"] = f"Bearer {token['token']}"
+        sessions.append(client)
+    try:
+        for n in clients:
+            with engine.connect() as conn:
+                regs0 = conn.execute(select(func.count()).select_from(s.registers)).scalar() or 0
+                proj0 = conn.execute(select(func.count()).select_from(s.projects)).scalar() or 0
+            barrier = threading.Barrier(n)
+            times: list[float] = []
+            errors: list[str] = []
+            imported: list[int] = []
+
+            def one(
+                i: int,
+                barrier: threading.Barrier = barrier,
+                times: list[float] = times,
+                errors: list[str] = errors,
+                imported: list[int] = imported,
+            ) -> None:
+                body = files[i % len(files)].read_bytes()
+                barrier.wait()
+                t = time.perf_counter()
+                r = sessions[i].post(
+                    "/api/registers", files={"file": (files[i % len(files)].name, body)}, data={"crs": "wgs84"}
+                )
+                times.append(time.perf_counter() - t)
+                if r.status_code != 201:
+                    errors.append(f"{r.status_code} {r.text[:100]}")
+                else:
+                    imported.append(int(r.json()["imported"]))
+
+            load_before = _load()
+            t = time.perf_counter()
+            with ThreadPoolExecutor(n) as pool:
+                list(pool.map(one, range(n)))
+            wall = time.perf_counter() - t
+            with engine.connect() as conn:
+                regs = (conn.execute(select(func.count()).select_from(s.registers)).scalar() or 0) - regs0
+                proj = (conn.execute(select(func.count()).select_from(s.projects)).scalar() or 0) - proj0
+            whole = regs == n and proj == sum(imported) and not errors
+            target = TARGETS.get(n)
+            met = "—" if target is None else ("yes" if _p(times, 0.95) < target else "NO")
+            lines.append(
+                f"| {label} | {n} | {_p(times, 0.5):.2f} s | {_p(times, 0.95):.2f} s | {max(times):.2f} s "
+                f"| {wall:.1f} s | {f'< {target:.0f} s' if target else '—'} | {met} "
+                f"| {regs}/{n} registers, {proj} projects{'' if whole else ' LOST/DUPLICATE ' + str(errors[:2])} "
+                f"| {load_before} → {_load()} |"
+            )
+            time.sleep(2.0)  # the deferred maps of the round are drawn before the next round
+    finally:
+        for c in sessions:
+            c.close()
+        for server in servers:
+            server.stop()
+        engine.dispose()
+    return lines
+
+
+def bench_users(db: str | None, clients: list[int], rows: int) -> None:
+    from hepinggis.io.importer import read_projects
+
+    work = Path(tempfile.mkdtemp(prefix="bench-bureau-files-"))
+    files = [_register_xlsx(work / f"清单{i}.xlsx", rows, seed=i) for i in range(max(clients))]
     t0 = time.perf_counter()
     base = read_projects(files[0], crs="wgs84")
     baseline = time.perf_counter() - t0
-    print(f"baseline: read_projects of one {rows}-row xlsx: {baseline:.2f} s ({base.n_imported} imported)")
-    data = work / "data"
-    for i in range(users):
-        users_add(data, db, f"user{i}", "填报", f"Bench#pw-{i:04d}-x")
-    server = Serve(data, db)
-    uploads: list[float] = []
-    errors: list[str] = []
-
-    def one(i: int) -> str | None:
-        client = httpx.Client(base_url=server.url, timeout=600)
-        token = client.post("/api/login", json={"username": f"user{i}", "password": f"Bench#pw-{i:04d}-x"}).json()
-        client.headers["Authorization"] = f"Bearer {token['token']}"
-        t = time.perf_counter()
-        r = client.post("/api/registers", files={"file": (files[i].name, files[i].read_bytes())}, data={"crs": "wgs84"})
-        uploads.append(time.perf_counter() - t)
-        if r.status_code != 201:
-            errors.append(f"upload {i}: {r.status_code} {r.text[:120]}")
-            return None
-        rid = r.json()["id"]
-        if build:
-            jid = client.post(f"/api/registers/{rid}/package").json()["id"]
-            while True:
-                job = client.get(f"/api/jobs/{jid}").json()
-                if job["status"] in ("done", "failed"):
-                    if job["status"] == "failed":
-                        errors.append(f"package {i}: {job['error']}")
-                    break
-                time.sleep(1)
-        return str(rid)
-
-    t = time.perf_counter()
-    try:
-        with ThreadPoolExecutor(users) as pool:
-            ids = list(pool.map(one, range(users)))
-    finally:
-        wall = time.perf_counter() - t
-        server.stop()
-    engine = make_engine(data, db)
-    with engine.connect() as conn:
-        n_regs = conn.execute(select(func.count()).select_from(s.registers)).scalar()
-        n_proj = conn.execute(select(func.count()).select_from(s.projects)).scalar()
-    engine.dispose()
     print(
-        f"{users} users × {rows}-row xlsx{' + package' if build else ''}: wall {wall:.1f} s; "
-        f"upload p50 {_p(uploads, 0.5):.2f} s, p95 {_p(uploads, 0.95):.2f} s (target < 5 s), max {max(uploads):.2f} s"
+        f"baseline (same run): read_projects of one {rows}-row xlsx in this process: {baseline:.2f} s "
+        f"({base.n_imported} imported; load {_load()})"
     )
-    print(f"errors: {len(errors)} {errors[:3]}; registers {n_regs}/{users}, projects {n_proj} (of {users} × imported)")
-    print(f"nothing lost: {n_regs == users and all(ids)}")
+    lines = bench_store("SQLite", None, 1, clients, files)
+    if db:
+        schema, url = _pg_schema(db)
+        try:
+            lines += bench_store("PostGIS", url, 2, clients, files)
+        finally:
+            _drop_schema(db, schema)
+    print("\n".join(x for x in lines if not x.startswith("|")))
+    print("| store | clients | p50 | p95 | max | wall | target p95 | met | stored | load average (1/5/15 min) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(x for x in lines if x.startswith("|")))
 
 
 def bench_sql(db: str, points: int) -> None:
-    from sqlalchemy import create_engine, insert, text
+    from sqlalchemy import create_engine, insert
 
     import hepinggis
     from hepinggis.web import _schema as s
     from hepinggis.web._insql import by_area_sql, sync_layers
     from hepinggis.web._migrate import upgrade
 
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine("postgresql+psycopg://" + db.split("://", 1)[1])
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_engine(
-        "postgresql+psycopg://" + db.split("://", 1)[1] + f"?options={quote(f'-csearch_path={schema},public')}"
-    )
+    schema, url = _pg_schema(db)
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
     try:
         upgrade(engine)
         rng = np.random.default_rng(1)
@@ -140,7 +214,10 @@ def bench_sql(db: str, points: int) -> None:
         inv = np.where(rng.random(points) < 0.8, rng.uniform(1e5, 1e9, points).round(2), np.nan)
         import geopandas as gpd
 
+        from hepinggis.web._store import Store
+
         frame = gpd.GeoDataFrame({"investment_cny": inv}, geometry=shapely.points(lon, lat), crs=4326)
+        store = Store(Path(tempfile.mkdtemp()), url)
         t = time.perf_counter()
         with engine.begin() as conn:
             sync_layers(conn, {"zones": hepinggis.load("zones"), "jiedao": hepinggis.load("jiedao")})
@@ -166,19 +243,19 @@ def bench_sql(db: str, points: int) -> None:
                 )
             )
             wkts = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
-            for start in range(0, points, 100_000):
-                rows = [
-                    {
-                        "register_id": "big",
-                        "row": i + 2,
-                        "geom_wkt": wkts[i],
-                        "properties_json": "{}",
-                        "investment_cny": None if np.isnan(inv[i]) else float(inv[i]),
-                    }
-                    for i in range(start, min(points, start + 100_000))
-                ]
-                conn.execute(insert(s.projects), rows)
-        print(f"loaded {points} projects into PostGIS in {time.perf_counter() - t:.1f} s")
+            rows = [
+                {
+                    "register_id": "big",
+                    "row": i + 2,
+                    "geom_wkt": wkts[i],
+                    "properties_json": "{}",
+                    "investment_cny": None if np.isnan(inv[i]) else float(inv[i]),
+                }
+                for i in range(points)
+            ]
+            store.insert_projects(conn, rows)  # COPY
+        store.dispose()
+        print(f"loaded {points} projects into PostGIS (COPY) in {time.perf_counter() - t:.1f} s (load {_load()})")
         t = time.perf_counter()
         sql = by_area_sql(engine, "big", layer="zones")
         t_sql = time.perf_counter() - t
@@ -190,26 +267,22 @@ def bench_sql(db: str, points: int) -> None:
             for c in ("projects", "projects_any_share", "investment_cny_stated", "n_with_investment")
         )
         print(f"per-zone of {points} projects: SQL {t_sql:.1f} s, Python {t_py:.1f} s; equal: {equal}")
-        print(sql[["projects", "investment_cny_stated"]].to_string())
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        _drop_schema(db, schema)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--db", required=True, help="postgresql://… of an empty database (with PostGIS)")
-    ap.add_argument("--users", type=int, default=10)
+    ap.add_argument("--db", default=None, help="postgresql://… of a PostGIS database (a schema is made and dropped)")
+    ap.add_argument("--clients", default="1,5,10,20")
     ap.add_argument("--rows", type=int, default=2000)
     ap.add_argument("--points", type=int, default=1_000_000)
-    ap.add_argument("--no-build", action="store_true", help="upload only, no package builds")
-    ap.add_argument("--only", choices=["users", "sql"], default=None)
+    ap.add_argument("--only", choices=["users", "sql"], default="users")
     args = ap.parse_args()
-    if args.only in (None, "users"):
-        bench_users(args.db, args.users, args.rows, not args.no_build)
-    if args.only in (None, "sql"):
+    if args.only == "users":
+        bench_users(args.db, [int(x) for x in args.clients.split(",")], args.rows)
+    elif args.db:
         bench_sql(args.db, args.points)
 
 

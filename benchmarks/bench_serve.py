@@ -1,9 +1,11 @@
 """Benchmark: ``hepinggis serve`` on this machine, each figure against the command line (or the
 library) doing the same work in the same run.
 
-* upload → report → map of a 2,000-row XLSX register (budget < 3 s), against
-  ``hepinggis import FILE --crs gcj02 --report r.xlsx`` plus the overview map (one process);
-* a 50,000-row CSV as a background job (budget < 20 s, progress shown), against
+* upload → report → map of a 2,000-row XLSX register, the **first** upload after ``serve``
+  answered and a **warm** one (the fifth), each budget < 1 s (issue 37.1), against
+  ``hepinggis import FILE --crs gcj02 --report r.xlsx`` plus the overview map (one process), and
+  against the time ``serve`` took to answer (its workers warm up before it does);
+* a 50,000-row CSV uploaded and stored (budget < 3 s; its map follows as its own job), against
   ``hepinggis import`` of the same file;
 * the home page interactive in headless Chromium (budget < 1 s: DOMContentLoaded, and the map
   frame's zones drawn), against opening the same map file from disk;
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import os
 import subprocess
 import sys
 import tempfile
@@ -63,35 +66,46 @@ def _upload(url: str, path: Path, **params: str) -> httpx.Response:
         )
 
 
-def bench_2000(url: str, work: Path) -> tuple[float, float]:
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _register_2000(work: Path) -> Path:
     csv = write_register(work / "r2000.csv", 2000, seed=1)
     xlsx = work / "清单2000.xlsx"
     pd.read_csv(csv, encoding="gbk").to_excel(xlsx, index=False)
+    return xlsx
+
+
+def upload_report_map(url: str, xlsx: Path) -> float:
+    """Upload the register, fetch its report, then its map (waiting while it is being drawn)."""
     t = time.perf_counter()
     r = _upload(url, xlsx)
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
     assert httpx.get(f"{url}/api/registers/{rid}/report", timeout=60).status_code == 200
-    assert httpx.get(f"{url}/maps/{rid}.html", timeout=60).status_code == 200
-    web = time.perf_counter() - t
-    return web, _cli_import_and_map(xlsx, work)
+    while "正在绘制地图" in (page := httpx.get(f"{url}/maps/{rid}.html", timeout=60)).text:
+        time.sleep(0.02)
+    assert page.status_code == 200 and "leaflet" in page.text.lower(), page.text[:200]
+    return time.perf_counter() - t
+
+
+def bench_2000(url: str, work: Path) -> tuple[float, float, float]:
+    """The first and the fifth upload → report → map, and the command line's import and map."""
+    xlsx = _register_2000(work)
+    first = upload_report_map(url, xlsx)
+    warm = [upload_report_map(url, xlsx) for _ in range(4)][-1]
+    return first, warm, _cli_import_and_map(xlsx, work)
 
 
 def bench_big(url: str, work: Path, n: int) -> tuple[float, float, int]:
+    """A large CSV uploaded and stored (the page then shows its report; its map follows)."""
     csv = write_register(work / f"r{n}.csv", n, seed=2)
     t = time.perf_counter()
-    r = _upload(url, csv, wait="false")
-    assert r.status_code == 202, r.text
-    seen: set[tuple[float, str]] = set()
-    while True:
-        job = httpx.get(f"{url}/api/jobs/{r.json()['id']}", timeout=30).json()
-        seen.add((job["progress"], job["message"]))
-        if job["status"] in ("done", "failed"):
-            break
-        time.sleep(0.2)
-    assert job["status"] == "done", job
+    r = _upload(url, csv)
+    assert r.status_code == 201, r.text
     web = time.perf_counter() - t
-    return web, _cli("import", str(csv), "--crs", "gcj02"), len(seen)
+    return web, _cli("import", str(csv), "--crs", "gcj02"), int(r.json()["imported"])
 
 
 def bench_home(url: str, work: Path) -> tuple[float, float, float]:
@@ -138,37 +152,36 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        t = time.perf_counter()
         server = Server(work / "store", max_upload="200MB")
+        started = time.perf_counter() - t
+        rows = []
         try:
-            httpx.post(
-                f"{server.url}/api/preview", files={"file": (GBK_TITLE.name, GBK_TITLE.read_bytes())}, timeout=120
-            )
-            rows = []
-            web, cli = bench_2000(server.url, work)
-            rows.append(("upload → report → map, 2,000-row xlsx", web, cli, "< 3 s", web < 3))
-            web, cli, steps = bench_big(server.url, work, args.big)
+            load = _load()
+            first, warm, cli = bench_2000(server.url, work)
             rows.append(
-                (
-                    f"{args.big:,}-row CSV as a job ({steps} progress states seen)",
-                    web,
-                    cli,
-                    "< 20 s",
-                    web < 20 and steps > 2,
-                )
+                ("first upload → report → map after serve, 2,000-row xlsx", first, cli, "< 1 s", first < 1, load)
             )
+            rows.append(("warm (5th) upload → report → map, 2,000-row xlsx", warm, cli, "< 1 s", warm < 1, _load()))
+            rows.append(("serve started and workers warm (answering)", started, cli, "—", True, load))
+            load = _load()
+            web, cli, imported = bench_big(server.url, work, args.big)
+            rows.append((f"{args.big:,}-row CSV uploaded and stored ({imported:,})", web, cli, "< 3 s", web < 3, load))
+            load = _load()
             interactive, drawn, disk = bench_home(server.url, work)
-            rows.append(("home page DOMContentLoaded", interactive, disk, "< 1 s", interactive < 1))
-            rows.append(("home page map drawn (frame)", drawn, disk, "—", True))
+            rows.append(("home page DOMContentLoaded", interactive, disk, "< 1 s", interactive < 1, load))
+            rows.append(("home page map drawn (frame)", drawn, disk, "—", True, load))
+            load = _load()
             web, lib, codes = bench_concurrent(server.url)
             ok = codes.count(201)
-            rows.append((f"20 concurrent uploads ({ok}/20 answered 201)", web, lib, "all 201", ok == 20))
+            rows.append((f"20 concurrent uploads ({ok}/20 answered 201)", web, lib, "all 201", ok == 20, load))
         finally:
             server.stop()
             assert wait_gone(work / "store") == []
-    print("| measure | web | baseline (same run) | budget | met |")
-    print("|---|---|---|---|---|")
-    for name, web, base, budget, met in rows:
-        print(f"| {name} | {web:.2f} s | {base:.2f} s | {budget} | {'yes' if met else 'NO'} |")
+    print("| measure | web | baseline (same run) | budget | met | load average |")
+    print("|---|---|---|---|---|---|")
+    for name, web, base, budget, met, load in rows:
+        print(f"| {name} | {web:.2f} s | {base:.2f} s | {budget} | {'yes' if met else 'NO'} | {load} |")
 
 
 if __name__ == "__main__":

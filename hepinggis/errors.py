@@ -29,6 +29,9 @@ __all__ = [
     "InstalledPackageError",
     "InvalidGeometryError",
     "InvalidOptionError",
+    "JobLimitError",
+    "JobMemoryError",
+    "JobTimeError",
     "LayerCRSError",
     "LayerFileError",
     "LayerSchemaError",
@@ -190,3 +193,16 @@ class FileLimitError(ImportFileError):
 
 class AuditChainError(HepingGISError, ValueError):
     """An audit trail or a store dump whose keyed hashes do not match: rows or files were changed."""
+
+
+class JobLimitError(HepingGISError, RuntimeError):
+    """A background job of the web app stopped at its worker's memory or time limit (the worker
+    is replaced by a warm one; nothing the job would have stored was written)."""
+
+
+class JobMemoryError(JobLimitError):
+    """A job that needed more memory than its worker's cap (``RLIMIT_AS``)."""
+
+
+class JobTimeError(JobLimitError):
+    """A job that ran past its time limit."""

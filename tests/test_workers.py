@@ -158,3 +158,32 @@ def test_job_subprocess_dies_with_its_parent(tmp_path: Path) -> None:
     result = _kill([sys.executable, "-c", JOB], signal.SIGKILL, want=1, cwd=tmp_path, delay=0.1)
     assert result["seen"] >= 1
     assert result["left"] == [], result
+
+
+CAP = r"""
+from hepinggis.web._jobs import cap_memory
+cap = cap_memory(200 * 1024**2)
+try:
+    block = bytearray(1024**3)
+    print("allocated")
+except MemoryError:
+    print("refused")
+small = bytearray(50 * 1024**2)
+print("ok", cap)
+"""
+
+
+def test_a_worker_memory_cap_refuses_what_is_above_it_and_allows_what_is_below(tmp_path: Path) -> None:
+    """`cap_memory` (the job workers' RLIMIT_AS): 1 GB beyond a 200 MB allowance fails with
+    MemoryError, 50 MB succeeds."""
+    run = subprocess.run(
+        [sys.executable, "-c", CAP],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.split()
+    assert lines[0] == "refused" and lines[1] == "ok", run.stdout

@@ -15,7 +15,7 @@ import shutil
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,10 @@ def now_iso() -> str:
 def new_id() -> str:
     """A random id (32 hex digits): not guessable, not a counter."""
     return uuid.uuid4().hex
+
+
+#: Projects written per executemany on SQLite (bounded memory for a 50,000-row register).
+PROJECT_BATCH = 5000
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -62,8 +66,12 @@ class Store:
         A SQLAlchemy URL (``postgresql+psycopg://…``); default the embedded SQLite file.
     """
 
-    def __init__(self, data_dir: Path, db_url: str | None = None) -> None:
+    def __init__(self, data_dir: Path, db_url: str | None = None, *, instance: str | None = None) -> None:
         self.data_dir = Path(data_dir).absolute()
+        #: this server's own temporary folder under ``tmp/`` (`hepinggis.web._tmp`); None: ``tmp/``
+        self.instance = instance
+        #: called with the kind of every job this store adds (the server wakes its workers)
+        self.on_job_added: Callable[[str], None] | None = None
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for sub in ("files", "packages", "maps", "boundaries", "tmp"):
             (self.data_dir / sub).mkdir(exist_ok=True)
@@ -87,7 +95,14 @@ class Store:
 
     @property
     def tmp(self) -> Path:
-        return self.data_dir / "tmp"
+        """Where this process writes temporary files: its server's own folder under ``tmp/``, so
+        that a starting server never empties another server's (`hepinggis.web._tmp`)."""
+        root = self.data_dir / "tmp"
+        if self.instance is None:
+            return root
+        own = root / self.instance
+        own.mkdir(exist_ok=True)
+        return own
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -119,15 +134,40 @@ class Store:
         return self.tmp / f"{new_id()}{suffix}"
 
     def clean_tmp(self) -> None:
-        """Remove what interrupted uploads and jobs left in ``tmp/`` (called at start-up)."""
-        for p in self.tmp.iterdir():
-            if p.is_dir():
+        """Remove what interrupted uploads and jobs of *stopped* servers left (called at start-up).
+
+        With an ``instance`` only this server's folder and those of servers that are gone are
+        emptied (`hepinggis.web._tmp.clean_stale`), never a running server's; half-written zips
+        and ``.X.building-*`` folders in ``packages/`` are removed unless a running job is
+        writing that package (checked after `recover_jobs` failed the jobs of dead servers).
+        """
+        from hepinggis.web._tmp import clean_stale
+
+        clean_stale(self.data_dir / "tmp", keep=self.instance)
+        busy = self._packages_being_built()
+        for p in (self.data_dir / "packages").iterdir():
+            if not p.name.startswith("."):
+                continue
+            target = p.name[1:].split(".", 1)[0]  # .{rid}.zip.{id}.tmp, .{rid}.building-xxxx
+            if target.removesuffix(".zip") in busy:
+                continue
+            if p.name.endswith(".tmp") and p.is_file():  # a zip half-written by a killed job
+                p.unlink(missing_ok=True)
+            elif ".building-" in p.name and p.is_dir():  # a package half-built by a killed job
                 shutil.rmtree(p, ignore_errors=True)
-            else:
-                p.unlink(missing_ok=True)
-        for p in (self.data_dir / "packages").iterdir():  # a zip half-written by a killed job
-            if p.name.startswith(".") and p.name.endswith(".tmp"):
-                p.unlink(missing_ok=True)
+
+    def _packages_being_built(self) -> set[str]:
+        """The package folder names (``rid``, ``monitor-fid``) that a running job writes."""
+        t = s.jobs
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.c.kind, t.c.params_json).where(t.c.status == "running", t.c.kind.in_(("package", "monitor")))
+            ).all()
+        out = set()
+        for kind, params in rows:
+            p = json.loads(params or "{}")
+            out.add(str(p.get("register_id")) if kind == "package" else f"monitor-{p.get('figure_id')}")
+        return out
 
     # -- registers -------------------------------------------------------------------------------
     def list_registers(self) -> list[dict[str, Any]]:
@@ -162,6 +202,23 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(s.projects).where(s.projects.c.register_id == rid).order_by(s.projects.c.row))
             return [dict(r._mapping) for r in rows]
+
+    def insert_projects(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Write a register's projects inside the caller's transaction: PostgreSQL's ``COPY … FROM
+        STDIN`` (one stream, the geometry trigger of revision s0002 still fills ``geom``), else
+        batched executemany of `PROJECT_BATCH` rows."""
+        if not rows:
+            return
+        if conn.dialect.name == "postgresql":
+            cols = list(rows[0])
+            names = ", ".join(f'"{c}"' for c in cols)  # "row" is a keyword
+            raw = conn.connection.driver_connection  # the psycopg connection of this transaction
+            with raw.cursor() as cur, cur.copy(f"COPY projects ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                for r in rows:
+                    copy.write_row([r[c] for c in cols])
+            return
+        for start in range(0, len(rows), PROJECT_BATCH):
+            conn.execute(insert(s.projects), rows[start : start + PROJECT_BATCH])
 
     def delete_register(self, rid: str) -> bool:
         """Delete a register, its projects and its products; False if there is no such register."""
@@ -254,34 +311,58 @@ class Store:
                     message="排队中",
                     params_json=json.dumps(params, ensure_ascii=False),
                     register_id=register_id,
-                    created_at=now_iso(),
+                    # to the microsecond: jobs are taken in the order they came (`claim_job`)
+                    created_at=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
                     submitter=submitter,
                 )
             )
+        if self.on_job_added is not None:
+            self.on_job_added(kind)
         return jid
 
     def get_job(self, jid: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             return _row(conn.execute(select(s.jobs).where(s.jobs.c.id == jid)).first())
 
-    def claim_job(self, kinds: tuple[str, ...] | None = None) -> dict[str, Any] | None:
-        """Take the oldest queued job (of ``kinds``) for this process: one UPDATE … WHERE
-        status='queued', so that two workers — of one server or of two — never run a job twice."""
-        worker = f"{socket.gethostname()}:{os.getpid()}"
+    def claim_job(
+        self,
+        kinds: tuple[str, ...] | None = None,
+        *,
+        accept: Callable[[str, dict[str, Any]], bool] | None = None,
+        worker: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Take a queued job (of ``kinds``, and that ``accept(kind, params)`` allows) for this process:
+        one UPDATE … WHERE status='queued', so that two workers — of one server or of two — never run
+        a job twice.
+
+        Fair between users: the oldest job of a submitter who has no job running goes first, so one
+        user's queue of files never holds up another user's single upload.
+        """
+        worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         t = s.jobs
         for _ in range(5):
             with self.engine.connect() as conn:
-                q = select(t.c.id).where(t.c.status == "queued").order_by(t.c.created_at, t.c.id).limit(5)
+                q = (
+                    select(t.c.id, t.c.kind, t.c.params_json, t.c.submitter)
+                    .where(t.c.status == "queued")
+                    .order_by(t.c.created_at, t.c.id)
+                    .limit(50)
+                )
                 if kinds:
                     q = q.where(t.c.kind.in_(kinds))
-                candidates = list(conn.execute(q).scalars())
-            if not candidates:
+                rows = list(conn.execute(q).all())
+                running = select(t.c.submitter).where(t.c.status == "running")
+                busy = set(conn.execute(running).scalars()) if rows else set()
+            if accept is not None:
+                rows = [r for r in rows if accept(r.kind, json.loads(r.params_json or "{}"))]
+            if not rows:
                 return None
-            for jid in candidates:
+            rows.sort(key=lambda r: r.submitter in busy)  # stable: oldest first within each group
+            for r in rows[:5]:
                 with self.begin() as conn:
                     won = conn.execute(
                         update(t)
-                        .where(t.c.id == jid, t.c.status == "queued")
+                        .where(t.c.id == r.id, t.c.status == "queued")
                         .values(
                             status="running",
                             started_at=now_iso(),
@@ -291,8 +372,21 @@ class Store:
                         )
                     ).rowcount
                 if won:
-                    return self.get_job(jid)
+                    return self.get_job(r.id)
         return None
+
+    def queued_jobs(self, kinds: tuple[str, ...]) -> int:
+        """How many jobs of ``kinds`` wait to be claimed."""
+        t = s.jobs
+        with self.engine.connect() as conn:
+            q = select(func.count()).select_from(t).where(t.c.status == "queued", t.c.kind.in_(kinds))
+            return int(conn.execute(q).scalar() or 0)
+
+    def running_jobs_of(self, worker: str) -> list[str]:
+        """The ids of the jobs that ``worker`` (``host:pid``) holds as running."""
+        t = s.jobs
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(t.c.id).where(t.c.status == "running", t.c.worker == worker)).scalars())
 
     def job_progress(self, jid: str, progress: float, message: str | None = None) -> None:
         values: dict[str, Any] = {"progress": max(0.0, min(1.0, float(progress))), "heartbeat": time.time()}
@@ -300,6 +394,8 @@ class Store:
             values["message"] = message
         with self.begin() as conn:
             conn.execute(update(s.jobs).where(s.jobs.c.id == jid, s.jobs.c.status == "running").values(**values))
+        if message is not None and os.environ.get("HEPINGGIS_WEB_FAULTS") == "1":
+            _hold_at(self.data_dir, jid, message)
 
     def heartbeat(self, jid: str) -> None:
         with self.begin() as conn:
@@ -319,13 +415,16 @@ class Store:
             )
         )
 
-    def fail_job(self, jid: str, error: str) -> None:
+    def fail_job(self, jid: str, error: str) -> bool:
+        """Mark a queued or running job failed with one Chinese line (a finished job is left as it
+        is: a job that committed just before its worker was stopped stays done)."""
         with self.begin() as conn:
-            conn.execute(
+            done = conn.execute(
                 update(s.jobs)
-                .where(s.jobs.c.id == jid)
+                .where(s.jobs.c.id == jid, s.jobs.c.status.in_(("queued", "running")))
                 .values(status="failed", error=error, message="失败", finished_at=now_iso())
-            )
+            ).rowcount
+        return bool(done)
 
     def recover_jobs(self, *, stale_s: float = 30.0) -> list[str]:
         """Jobs left 'running' by a worker that is gone (its heartbeat stale, or its process dead on
@@ -342,6 +441,16 @@ class Store:
                 self.fail_job(r.id, "服务器在任务进行中停止，任务未完成，数据未改动；请重新提交")
                 failed.append(r.id)
         return failed
+
+
+def _hold_at(data_dir: Path, jid: str, message: str) -> None:
+    """Fault injection for the kill tests (only with ``HEPINGGIS_WEB_FAULTS=1``): a job reaching
+    the step ``HEPINGGIS_WEB_HOLD_AT`` (the start of its progress message) writes
+    ``tmp/held-JOB`` and waits there, so that a test kills the server at that very moment."""
+    hold = os.environ.get("HEPINGGIS_WEB_HOLD_AT")
+    if hold and message.startswith(hold):
+        (data_dir / "tmp" / f"held-{jid}").write_text(str(os.getpid()))
+        time.sleep(3600)
 
 
 def _alive(pid: int) -> bool:

@@ -32,7 +32,14 @@ from hepinggis.web import _schema as s
 from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
 from hepinggis.web._versions import link_version
-from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed, one_line, summary
+from hepinggis.web._work_light import (
+    JOB_PREFIX,
+    MAP_IN_IMPORT,
+    SIGNED_MESSAGE,
+    is_signed,
+    one_line,
+    summary,
+)
 
 __all__ = ["describe", "run"]
 
@@ -47,8 +54,7 @@ def describe(exc: BaseException, job: dict[str, Any]) -> str:
     params = json.loads(job.get("params_json") or "{}")
     if isinstance(exc, HepingGISError | ValueError | KeyError | OSError):
         text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        prefix = {"import": "导入失败", "preview": "无法读取", "package": "简报包生成失败"}.get(job["kind"], "处理失败")
-        line = f"{prefix}：{text}"
+        line = f"{JOB_PREFIX.get(job['kind'], '处理失败')}：{text}"
     else:
         line = "处理失败：程序遇到意外情况，请联系管理员（详情已记入服务器日志）"
         print(f"job {job.get('id')} {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -359,7 +365,9 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         rid = new_id()
         rows = _project_rows(rid, result, zone_of, jiedao_of)
         map_tmp = store.new_tmp(".html")
-        if len(result.projects) <= MAP_IN_IMPORT:
+        # the map is drawn here unless other uploads wait: then it follows as its own job, queued
+        # behind them, so that ten clerks at once each get their report first
+        if len(result.projects) <= MAP_IN_IMPORT and not store.queued_jobs(("import", "preview")):
             store.job_progress(jid, 0.7, "绘制项目地图")
             _write_map(result, p, map_tmp)
     report = result.report.astype(object).where(result.report.notna(), None)
@@ -396,8 +404,7 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         with store.begin() as conn:
             conn.execute(insert(s.registers).values(**reg))
             series = link_version(conn, rid, replaces=p.get("replaces"), as_of=p.get("as_of"))
-            if rows:
-                conn.execute(insert(s.projects), rows)
+            store.insert_projects(conn, rows)
             if p.get("signature") and p.get("remember", True):
                 store.put_mapping(conn, p["signature"], p, p["uploader"])
             store.finish_job(conn, jid, {**summary(reg), **series})
@@ -405,13 +412,9 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
             if map_tmp.exists():
                 os.replace(map_tmp, store.data_dir / "maps" / f"{rid}.html")
         if not map_tmp.exists() and not (store.data_dir / "maps" / f"{rid}.html").exists():
-            store.add_job("map", {"register_id": rid}, submitter=p["uploader"], register_id=rid)
+            store.add_job("map", {"register_id": rid, "rows": len(rows)}, submitter=p["uploader"], register_id=rid)
     finally:
         map_tmp.unlink(missing_ok=True)
-
-
-#: A register of more projects is usable as soon as it is stored; its map follows as its own job.
-MAP_IN_IMPORT = 5000
 
 
 def _map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:

@@ -17,7 +17,17 @@ from sqlalchemy.engine import Connection, Engine
 from hepinggis.web._server_schema import signatures
 from hepinggis.web._store import new_id
 
-__all__ = ["SIGNED_MESSAGE", "is_signed", "one_line", "summary", "zip_folder"]
+__all__ = [
+    "JOB_PREFIX",
+    "MAP_IN_IMPORT",
+    "MAP_LIGHT_ROWS",
+    "SIGNED_MESSAGE",
+    "is_signed",
+    "job_error",
+    "one_line",
+    "summary",
+    "zip_folder",
+]
 
 SIGNED_MESSAGE = "该监测成果包已由审核签署，不能修改或重新生成；如需更正，请上传新的填报数据生成新的成果包"
 
@@ -45,6 +55,20 @@ def summary(reg: dict[str, Any]) -> dict[str, Any]:
         "per_zone": json.loads(reg["per_zone_json"]),
         "per_jiedao": json.loads(reg["per_jiedao_json"]),
     }
+
+
+#: A register of more projects is usable as soon as it is stored; its map follows as its own job.
+MAP_IN_IMPORT = 5000
+#: A map job of up to this many projects runs in the light lane (`hepinggis.web._jobs.lane_of`).
+MAP_LIGHT_ROWS = MAP_IN_IMPORT
+
+#: How a failed job's one line starts, by job kind (otherwise 处理失败).
+JOB_PREFIX = {"import": "导入失败", "preview": "无法读取", "package": "简报包生成失败"}
+
+
+def job_error(kind: str, text: object) -> str:
+    """A failed job's one line: ``导入失败：…`` (by `JOB_PREFIX`)."""
+    return one_line(f"{JOB_PREFIX.get(kind, '处理失败')}：{text}")
 
 
 def one_line(text: object) -> str:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -20,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hepinggis.errors import BadUpload, UploadTooLarge
 from hepinggis.web._auth import LoginPolicy
 from hepinggis.web._insql import sync_area_layers
-from hepinggis.web._jobs import QUICK_KINDS, WorkerPool, one_line
+from hepinggis.web._jobs import JobLimits, one_line, start_workers, stop_workers
 from hepinggis.web._migrate import upgrade
 from hepinggis.web._security import install_security
 from hepinggis.web._store import Store
@@ -121,7 +120,8 @@ def create_app(
     data_dir: Path,
     db_url: str | None = None,
     max_upload: int = DEFAULT_MAX_UPLOAD,
-    workers: int = 2,
+    workers: int | None = None,
+    job_limits: JobLimits | None = None,
     require_login: bool = False,
     login_policy: LoginPolicy | None = None,
 ) -> FastAPI:
@@ -135,8 +135,11 @@ def create_app(
         A database URL (``postgresql://…``); default the embedded SQLite file in ``data_dir``.
     max_upload : int
         Uploads above this many bytes are refused (413) before they are parsed.
-    workers : int
-        Worker processes for the background jobs (one of them kept for quick jobs when ≥ 2).
+    workers : int, optional
+        Worker processes for the background jobs (`hepinggis.web._jobs.plan_lanes`): default one
+        light worker per core plus a heavy and a build worker.
+    job_limits : JobLimits, optional
+        Memory cap and time limits of the jobs (default from the environment, `JobLimits.from_env`).
     require_login : bool
         True when the server listens beyond this machine: every request needs a session even while
         no account exists. With accounts in the store a session is always needed (`_security`).
@@ -148,27 +151,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store.clean_tmp()
         sync_area_layers(store)
-        failed = store.recover_jobs()
-        if failed:
-            log.warning("%d job(s) left running by a stopped server marked failed", len(failed))
         if not (store.data_dir / "maps" / "plan.html").is_file():
             store.add_job("plan_map", {}, submitter="系统")
-        kinds: list[tuple[str, ...] | None] = [None] * max(1, workers)
-        if workers >= 2:
-            kinds[-1] = QUICK_KINDS
-        pool = WorkerPool(store.data_dir, store.db_url, kinds)
-        pool.start()
-        app.state.pool = pool
-        watch = asyncio.create_task(pool.watch(store))
+        # own temp folder, dead servers' jobs failed, leftovers removed, warm workers in lanes
+        state = await start_workers(store, workers=workers, limits=job_limits)
+        app.state.pool = state[0]
         try:
             yield
         finally:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
-            pool.stop()
+            await stop_workers(state)
             store.dispose()
 
     app = FastAPI(

@@ -83,7 +83,15 @@ def free_port() -> int:
 
 
 class Serve:
-    def __init__(self, data: Path, db: str | None, *, host: str = "127.0.0.1", max_upload: str = "50MB") -> None:
+    def __init__(
+        self,
+        data: Path,
+        db: str | None,
+        *,
+        host: str = "127.0.0.1",
+        max_upload: str = "50MB",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data.parent / f"serve-{self.port}.log"
@@ -93,7 +101,7 @@ class Serve:
         self.proc = subprocess.Popen(
             cmd,
             cwd=REPO,
-            env=dict(os.environ, PYTHONPATH=str(REPO)),
+            env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})),
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
         )

@@ -1,5 +1,8 @@
-"""A real server killed (SIGKILL) during a job: no process is left, the store is as before the
-job, and a restarted server marks the job failed and works on."""
+"""Real servers killed (SIGKILL) at chosen moments of a job — held there by the fault injection
+``HEPINGGIS_WEB_HOLD_AT`` rather than waited for: no process is left (psutil), the store is as
+before the job, a restarted server fails the job and removes what it left half-written, and a
+second server sharing the database (and the data folder) keeps its temporary folder, fails a dead
+server's job within the heartbeat limit, and works on. On SQLite and on PostGIS."""
 
 from __future__ import annotations
 
@@ -7,61 +10,177 @@ import time
 from pathlib import Path
 
 import httpx
-from _server import Server, wait_gone, workers_of
+import psutil
+import pytest
+from _server_env import Serve, pg_schemas, pg_url, store_url  # noqa: F401 - fixtures
 from conftest import GBK_TITLE
 
-
-def _package_started(url: str, rid: str) -> str:
-    jid = httpx.post(f"{url}/api/registers/{rid}/package", timeout=30).json()["id"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job = httpx.get(f"{url}/api/jobs/{jid}", timeout=10).json()
-        if job["status"] == "running" and job["progress"] > 0.1:
-            return jid
-        assert job["status"] in ("queued", "running"), job
-        time.sleep(0.2)
-    raise AssertionError("the package job did not start")
+FAULTS = {"HEPINGGIS_WEB_FAULTS": "1"}
 
 
-def test_sigkill_during_a_build_leaves_no_process_and_the_store_as_before(tmp_path: Path) -> None:
+def _descendants(pid: int) -> list[psutil.Process]:
+    return psutil.Process(pid).children(recursive=True)
+
+
+def _alive(procs: list[psutil.Process], timeout: float = 10.0) -> list[int]:
+    """The pids of ``procs`` still running (not zombies) after waiting up to ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = []
+        for p in procs:
+            try:
+                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                    left.append(p.pid)
+            except psutil.NoSuchProcess:
+                continue
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def _kill(server: Serve) -> list[int]:
+    """SIGKILL the server (no shutdown code runs); the pids of its processes still alive after."""
+    family = _descendants(server.proc.pid)
+    assert len(family) >= 2, "the server has no worker processes"
+    server.proc.kill()
+    server.proc.wait(10)
+    return _alive(family)
+
+
+def _wait_held(data: Path, jid: str, timeout: float = 120.0) -> None:
+    held = data / "tmp" / f"held-{jid}"
+    deadline = time.monotonic() + timeout
+    while not held.exists():
+        assert time.monotonic() < deadline, "the job never reached the step it was to be held at"
+        time.sleep(0.05)
+
+
+def _upload(url: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/api/registers",
+        files={"file": (GBK_TITLE.name, GBK_TITLE.read_bytes())},
+        data={"crs": "wgs84"},
+        timeout=120,
+    )
+
+
+def test_killed_mid_build_leaves_no_process_and_the_store_as_before(tmp_path: Path, store_url: str | None) -> None:  # noqa: F811
     data = tmp_path / "store"
-    server = Server(data)
+    server = Serve(data, store_url, env={**FAULTS, "HEPINGGIS_WEB_HOLD_AT": "已生成"})  # after the first product
     try:
-        url = server.url
-        up = httpx.post(
-            f"{url}/api/registers",
-            files={"file": (GBK_TITLE.name, GBK_TITLE.read_bytes())},
-            data={"crs": "wgs84"},
-            timeout=120,
-        )
+        up = _upload(server.url)
         assert up.status_code == 201, up.text
         rid = up.json()["id"]
-        assert len(workers_of(data)) == 2
-        jid = _package_started(url, rid)
+        jid = httpx.post(f"{server.url}/api/registers/{rid}/package", timeout=30).json()["id"]
+        _wait_held(data, jid)
+        assert list((data / "packages").glob(f".{rid}.building-*")), "the build was not half-way"
     finally:
-        server.kill()
-    assert wait_gone(data) == [], "worker processes outlived the killed server"
-    # the package was never finished: no zip, no package folder swapped in, nothing marked built
+        left = _kill(server)
+    assert left == [], "processes outlived the killed server"
     assert not (data / "packages" / f"{rid}.zip").exists()
     assert not (data / "packages" / rid).exists()
 
-    again = Server(data)
+    again = Serve(data, store_url)
     try:
         job = httpx.get(f"{again.url}/api/jobs/{jid}", timeout=10).json()
         assert job["status"] == "failed" and "服务器" in job["error"]
         reg = httpx.get(f"{again.url}/api/registers/{rid}", timeout=10).json()
         assert (reg["imported"], reg["package_at"]) == (60, None)
         assert httpx.get(f"{again.url}/api/registers/{rid}/package.zip", timeout=10).status_code == 404
-        # the restarted server works: the package builds now
-        jid2 = httpx.post(f"{again.url}/api/registers/{rid}/package", timeout=10).json()["id"]
-        deadline = time.monotonic() + 300
-        while (job := httpx.get(f"{again.url}/api/jobs/{jid2}", timeout=10).json())["status"] not in ("done", "failed"):
-            assert time.monotonic() < deadline
-            time.sleep(0.5)
-        assert job["status"] == "done", job
-        assert httpx.get(f"{again.url}/api/registers/{rid}/package.zip", timeout=30).status_code == 200
-        leftovers = [p.name for p in (data / "packages").iterdir() if ".building-" in p.name or ".tmp" in p.name]
-        assert leftovers == []
+        assert not list((data / "packages").glob(".*.building-*")), "the half-built package was left"
+        assert _upload(again.url).status_code == 201  # the restarted server works
     finally:
         again.stop()
-    assert wait_gone(data) == [], "worker processes outlived the stopped server"
+        assert _alive(_descendants(again.proc.pid) if again.proc.poll() is None else []) == []
+
+
+def test_killed_mid_import_stores_nothing(tmp_path: Path, store_url: str | None) -> None:  # noqa: F811
+    data = tmp_path / "store"
+    server = Serve(data, store_url, env={**FAULTS, "HEPINGGIS_WEB_HOLD_AT": "写入数据库"})
+    try:
+        r = httpx.post(
+            f"{server.url}/api/registers",
+            files={"file": (GBK_TITLE.name, GBK_TITLE.read_bytes())},
+            data={"crs": "wgs84"},
+            params={"wait": "false"},
+            timeout=60,
+        )
+        assert r.status_code == 202, r.text
+        jid = r.json()["id"]
+        _wait_held(data, jid)
+    finally:
+        left = _kill(server)
+    assert left == []
+    again = Serve(data, store_url)
+    try:
+        job = httpx.get(f"{again.url}/api/jobs/{jid}", timeout=10).json()
+        assert job["status"] == "failed" and "服务器" in job["error"]
+        assert httpx.get(f"{again.url}/api/registers", timeout=10).json() == []
+        assert not list((data / "maps").glob("*.html")) or all(p.name == "plan.html" for p in (data / "maps").iterdir())
+    finally:
+        again.stop()
+
+
+def test_two_servers_one_database_a_dead_servers_job_is_failed_by_the_other(
+    tmp_path: Path,
+    store_url: str | None,  # noqa: F811
+) -> None:
+    data = tmp_path / "store"
+    env = {**FAULTS, "HEPINGGIS_JOB_STALE_S": "6"}
+    a = Serve(data, store_url, env=env)
+    b = None
+    try:
+        from hepinggis.web._store import Store
+
+        store = Store(data, store_url)
+        jid = store.add_job("fault_hold", {"signal": str(tmp_path / "holding"), "lane": "light"}, submitter="甲")
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "holding").exists():
+            assert time.monotonic() < deadline, "no worker of server A took the job"
+            time.sleep(0.05)
+        holder = int((tmp_path / "holding").read_text())
+        assert holder in [p.pid for p in _descendants(a.proc.pid)]
+        a_tmp = [p for p in (data / "tmp").iterdir() if p.is_dir()]
+        assert len(a_tmp) == 1
+        (a_tmp[0] / "upload-in-flight").write_bytes(b"x")  # as a half-received upload of A's
+        b = Serve(data, store_url, env=env)  # B starts while A works: it leaves A's folder and job alone
+        assert (a_tmp[0] / "upload-in-flight").exists()
+        assert store.get_job(jid)["status"] == "running"
+        left = _kill(a)
+        assert left == [], "processes outlived the killed server"
+        t0 = time.monotonic()
+        while store.get_job(jid)["status"] == "running":
+            assert time.monotonic() - t0 < 30, "server B did not fail the dead server's job"
+            time.sleep(0.2)
+        job = store.get_job(jid)
+        assert job["status"] == "failed" and "服务器" in job["error"], job
+        assert _upload(b.url).status_code == 201  # B works on
+        store.dispose()
+    finally:
+        if a.proc.poll() is None:
+            a.stop()
+        if b is not None:
+            family = _descendants(b.proc.pid)
+            b.stop()
+            assert _alive(family) == []
+
+
+@pytest.mark.parametrize("moment", ["读取清单"])
+def test_sigterm_mid_import_stops_cleanly(tmp_path: Path, moment: str) -> None:
+    """SIGINT (Ctrl+C) while a job is held: the server stops its workers and exits, none left."""
+    data = tmp_path / "store"
+    server = Serve(data, None, env={**FAULTS, "HEPINGGIS_WEB_HOLD_AT": moment})
+    r = httpx.post(
+        f"{server.url}/api/registers",
+        files={"file": (GBK_TITLE.name, GBK_TITLE.read_bytes())},
+        data={"crs": "wgs84"},
+        params={"wait": "false"},
+        timeout=60,
+    )
+    jid = r.json()["id"]
+    _wait_held(data, jid)
+    family = _descendants(server.proc.pid)
+    server.stop()
+    assert server.proc.returncode is not None
+    assert _alive(family) == []
+    assert not [p for p in (data / "tmp").iterdir() if p.is_dir()], "the server left its temporary folder"
