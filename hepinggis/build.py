@@ -282,12 +282,20 @@ def _tasks(
     def stats() -> list[Path]:
         return [write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"]]
 
+    def overview_sheets() -> list[Path]:  # together: the fonts are subset once for the three PDFs
+        return [
+            *static_maps(sheet, [out / "overview.png", out / "overview.pdf", out / "overview.svg"]),
+            *static_maps(sheet, [out / "overview_A3_landscape.pdf"], paper="A3", orientation="landscape"),
+            *static_maps(sheet, [out / "overview_A4_portrait.pdf"], paper="A4"),
+        ]
+
     tasks: list[_Task] = [  # longest first
-        sheets(["overview.png", "overview.pdf", "overview.svg"]),
+        (
+            overview_sheets,
+            ["overview.png", "overview.pdf", "overview.svg", "overview_A3_landscape.pdf", "overview_A4_portrait.pdf"],
+        ),
         (choropleths, ["choropleth_projects.html", "choropleth_belt_share.html"]),
         (stats, ["stats"]),
-        sheets(["overview_A3_landscape.pdf"], paper="A3", orientation="landscape"),
-        sheets(["overview_A4_portrait.pdf"], paper="A4"),
         ((lambda: [html("overview.html", overview_of(data, basemap=basemap, key=key))]), ["overview.html"]),
     ]
     tasks += [zone_html(zid) for zid in zone_ids]

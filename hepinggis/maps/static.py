@@ -8,7 +8,10 @@ a clear error is raised instead of printing boxes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -594,7 +597,49 @@ def static_maps(
     try:
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-            layout.figure.savefig(path, dpi=dpi)
+            with _font_subsets_once():
+                layout.figure.savefig(path, dpi=dpi)
     finally:
         plt.close(layout.figure)
     return paths
+
+
+#: Font subsets already made in this process: (font file, face, glyphs) -> (subset font file, glyph map).
+_SUBSETS: dict[tuple[str, int, frozenset[int]], tuple[bytes, dict[Any, Any]]] = {}
+_SUBSETS_KEPT = 16
+
+
+@contextmanager
+def _font_subsets_once() -> Iterator[None]:
+    """While a PDF is saved: each font subset made once per process and glyph set. matplotlib
+    subsets the embedded TrueType fonts anew for every PDF, and for the CJK font that means
+    decompiling all of its 30,000 glyphs (about a second); the overview's PDFs (document, A4, A3)
+    hold the same text, so the second and third reuse the first's subset, byte for byte the same.
+    matplotlib has no option for this: its subsetting function is wrapped for the duration (and
+    left alone where it is not there as expected)."""
+    try:
+        from fontTools.ttLib import TTFont
+        from matplotlib.backends import _backend_pdf_ps as pdf_ps
+
+        original, results, as_file = pdf_ps.get_glyphs_subset, pdf_ps.SubsetResults, pdf_ps.font_as_file
+    except (ImportError, AttributeError):
+        yield
+        return
+
+    def subset_once(fontfile: Any, glyphs: Any) -> Any:
+        glyphs = list(glyphs)
+        key = (str(fontfile), int(getattr(fontfile, "face_index", 0)), frozenset(int(g) for g in glyphs))
+        if key not in _SUBSETS:
+            with original(fontfile, glyphs) as made:
+                _SUBSETS[key] = (as_file(made.font).getvalue(), dict(made.glyph_index_map))
+            while len(_SUBSETS) > _SUBSETS_KEPT:
+                del _SUBSETS[next(iter(_SUBSETS))]
+        data, index_map = _SUBSETS[key]
+        font = TTFont(BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
+        return results(font, dict(index_map))._as_cm()
+
+    pdf_ps.get_glyphs_subset = subset_once
+    try:
+        yield
+    finally:
+        pdf_ps.get_glyphs_subset = original
