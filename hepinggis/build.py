@@ -6,15 +6,14 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import as_completed
-from functools import partial
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
 from hepinggis._workers import worker_pool
-from hepinggis.analysis.assign import projects_by_zone
 from hepinggis.analysis.overlap import overlap_analysis
 from hepinggis.analysis.projects import prepare_projects
 from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit
@@ -23,8 +22,8 @@ from hepinggis.base._style import PLAN_TITLE_ZH, SOURCE_ZH
 from hepinggis.io._staging import staged_folder
 from hepinggis.io.importer import ImportResult
 from hepinggis.maps._leaflet import esc
-from hepinggis.maps.interactive import choropleth_map, overview_map, save_html, zone_map
-from hepinggis.maps.static import static_map
+from hepinggis.maps.interactive import choropleth_map, map_data, overview_of, save_html, zone_map_of
+from hepinggis.maps.static import static_data, static_maps
 from hepinggis.plan._compare import compare_boundaries
 from hepinggis.plan.layers import load
 from hepinggis.stats import CHINESE_HEADERS, write_stats
@@ -33,36 +32,35 @@ __all__ = ["build"]
 
 
 #: The products of the build being run, for the worker processes (forked: they inherit it).
-_TASKS: list[Callable[[], Path]] = []
+_TASKS: list[Callable[[], list[Path]]] = []
 
 
-def _run_task(k: int) -> Path:
+def _run_task(k: int) -> list[Path]:
     return _TASKS[k]()
 
 
-Task = tuple[str, Callable[[], Path], tuple[str, str] | None]
-
-
-def _run(tasks: list[Task], jobs: int | None, progress: bool) -> list[Path]:
+def _run(tasks: list[_Task], jobs: int | None, progress: bool) -> list[list[Path]]:
     """Run every task, in ``jobs`` forked processes where the system can fork (the tasks are
-    closures: a forked worker inherits them, nothing is pickled but the index and the path)."""
+    closures: a forked worker inherits them and the data they share, computed once before the
+    fork; nothing is pickled but the index and the paths). Tasks start in the order given: the
+    longest first, so that no core is left with a long one at the end."""
     n = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    bar = tqdm(total=len(tasks), desc="hepinggis build", unit="file", disable=not progress)
+    bar = tqdm(total=sum(len(names) for _, names in tasks), desc="hepinggis build", unit="file", disable=not progress)
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
         out = []
-        for _, task, _ in tasks:
+        for task, names in tasks:
             out.append(task())
-            bar.update()
+            bar.update(len(names))
         bar.close()
         return out
-    _TASKS[:] = [task for _, task, _ in tasks]
+    _TASKS[:] = [task for task, _ in tasks]
     try:
         # workers die with this process, however it is stopped (see hepinggis._workers)
         with worker_pool(n, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_run_task, k) for k in range(len(tasks))]
+            futures = {pool.submit(_run_task, k): len(tasks[k][1]) for k in range(len(tasks))}
             for future in as_completed(futures):
                 future.result()
-                bar.update()
+                bar.update(futures[future])
             return [f.result() for f in futures]
     finally:
         _TASKS.clear()
@@ -178,13 +176,6 @@ img{{max-width:100%;border:1px solid #ccc}} li{{margin:.3em 0}} .note{{color:#66
     return path
 
 
-def _zone_html(
-    zone_id: str, out: Path, basemap: str, key: str | None, offline: bool, projects: gpd.GeoDataFrame
-) -> Path:
-    m = zone_map(zone_id, basemap=basemap, key=key, projects=projects)
-    return save_html(m, out / f"zone_{zone_id}.html", offline=offline)
-
-
 def build(
     out_dir: str | Path = "maps",
     *,
@@ -220,7 +211,10 @@ def build(
         return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
 
 
-_Task = tuple[str, Callable[[], Path], tuple[str, str] | None]
+#: Files written together (one drawing saved in three formats; both choropleths) and how.
+_Task = tuple[Callable[[], list[Path]], list[str]]
+#: A product's gallery entry: (title, note).
+_Entry = tuple[str, str]
 
 
 def _tasks(
@@ -230,77 +224,83 @@ def _tasks(
     offline: bool,
     mine: gpd.GeoDataFrame,
     report: pd.DataFrame | None,
-) -> list[_Task]:
-    """The products of a package, each as (file, how to write it, its gallery entry)."""
-    zones = load("zones")
-    tasks: list[_Task] = [
-        (
-            "overview.html",
-            lambda: save_html(
-                overview_map(basemap=basemap, key=key, projects=mine), out / "overview.html", offline=offline
-            ),
-            ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
-        ),
-        ("overview.png", lambda: static_map(out / "overview.png", projects=mine), ("总览图（PNG）", "用于文档")),
-        ("overview.pdf", lambda: static_map(out / "overview.pdf", projects=mine), ("总览图（PDF）", "矢量，可打印")),
-        ("overview.svg", lambda: static_map(out / "overview.svg", projects=mine), ("总览图（SVG）", "矢量，可编辑")),
-        (
-            "overview_A4_portrait.pdf",
-            lambda: static_map(out / "overview_A4_portrait.pdf", projects=mine, paper="A4"),
-            ("总览图（A4 竖版 PDF）", "按 100% 打印，文字不小于 7 磅"),
-        ),
-        (
-            "overview_A3_landscape.pdf",
-            lambda: static_map(out / "overview_A3_landscape.pdf", projects=mine, paper="A3", orientation="landscape"),
-            ("总览图（A3 横版 PDF）", "按 100% 打印，文字不小于 7 磅"),
-        ),
-    ]
+) -> tuple[list[_Task], dict[str, _Entry | None]]:
+    """The products of a package: the tasks that write them, longest first, and each file's
+    gallery entry, in gallery order.
+
+    The maps' inputs (layers, projects, counts, shares, markers) are read and computed once, here,
+    before any worker is forked: every map draws from them instead of computing them again."""
+    data = map_data(mine).warm()
+    sheet = static_data(mine)
+    zones = data.zones
+    entries: dict[str, _Entry | None] = {
+        "overview.html": ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
+        "overview.png": ("总览图（PNG）", "用于文档"),
+        "overview.pdf": ("总览图（PDF）", "矢量，可打印"),
+        "overview.svg": ("总览图（SVG）", "矢量，可编辑"),
+        "overview_A4_portrait.pdf": ("总览图（A4 竖版 PDF）", "按 100% 打印，文字不小于 7 磅"),
+        "overview_A3_landscape.pdf": ("总览图（A3 横版 PDF）", "按 100% 打印，文字不小于 7 磅"),
+    }
+    zone_ids = [str(z) for z in zones["id"]]
     for z in zones.itertuples():
         zid, name = str(z.id), str(z.name_zh)
-        tasks.append(
-            (
-                f"zone_{zid}.html",
-                partial(_zone_html, zid, out, basemap, key, offline, mine),
-                (f"{name}（交互）", "功能区、发展重点、项目与规划要点"),
-            )
-        )
-        tasks.append(
-            (
-                f"zone_{zid}.png",
-                partial(static_map, out / f"zone_{zid}.png", zone_id=zid, projects=mine),
-                (f"{name}（PNG）", "用于文档"),
-            )
-        )
+        entries[f"zone_{zid}.html"] = (f"{name}（交互）", "功能区、发展重点、项目与规划要点")
+        entries[f"zone_{zid}.png"] = (f"{name}（PNG）", "用于文档")
+    entries["choropleth_projects.html"] = ("专题图：项目数", "mapclassify 分级")
+    entries["choropleth_belt_share.html"] = ("专题图：浑河带占比", "mapclassify 分级")
+    entries["stats"] = ("统计表（Excel）", "面积、重叠、各功能区与各街道项目数、轴线与浑河带")
 
-    def projects_choropleth() -> Path:
-        counts = projects_by_zone(mine.to_crs(zones.crs), zones)["projects_any_share"]
-        return save_html(
-            choropleth_map(
-                counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key, credit=projects_credit(mine)
-            ),
-            out / "choropleth_projects.html",
-            offline=offline,
-        )
+    def html(name: str, m: folium.Map) -> Path:
+        return save_html(m, out / name, offline=offline)
 
-    def belt_choropleth() -> Path:
-        belt = load("belt")
+    def choropleths() -> list[Path]:  # together: mapclassify (and scipy) imported by one worker
+        counts = data.counts.by_zone["projects_any_share"]
+        belt = data.belt
         share = overlap_analysis(zones, {"belt": belt[belt["kind"] == "belt"]}).set_index("id")["belt_pc"]
-        return save_html(
-            choropleth_map(share.round(1), title="浑河带占功能区面积比例", unit="%", basemap=basemap, key=key),
-            out / "choropleth_belt_share.html",
-            offline=offline,
-        )
+        credit = projects_credit(mine)
+        return [
+            html(
+                "choropleth_projects.html",
+                choropleth_map(counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key, credit=credit),
+            ),
+            html(
+                "choropleth_belt_share.html",
+                choropleth_map(share.round(1), title="浑河带占功能区面积比例", unit="%", basemap=basemap, key=key),
+            ),
+        ]
 
-    tasks.append(("choropleth_projects.html", projects_choropleth, ("专题图：项目数", "mapclassify 分级")))
-    tasks.append(("choropleth_belt_share.html", belt_choropleth, ("专题图：浑河带占比", "mapclassify 分级")))
-    tasks.append(
+    def sheets(
+        names: list[str], *, zone_id: str | None = None, paper: str | None = None, orientation: str = "portrait"
+    ) -> _Task:
+        paths = [out / n for n in names]
+        return (lambda: static_maps(sheet, paths, zone_id=zone_id, paper=paper, orientation=orientation)), names
+
+    def zone_html(zid: str) -> _Task:
+        name = f"zone_{zid}.html"
+        return (lambda: [html(name, zone_map_of(data, zid, basemap=basemap, key=key))]), [name]
+
+    def stats() -> list[Path]:
+        return [write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"]]
+
+    def overview_sheets() -> list[Path]:  # together: the fonts are subset once for the three PDFs
+        return [
+            *static_maps(sheet, [out / "overview.png", out / "overview.pdf", out / "overview.svg"]),
+            *static_maps(sheet, [out / "overview_A3_landscape.pdf"], paper="A3", orientation="landscape"),
+            *static_maps(sheet, [out / "overview_A4_portrait.pdf"], paper="A4"),
+        ]
+
+    tasks: list[_Task] = [  # longest first
         (
-            "stats",
-            lambda: write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"],
-            ("统计表（Excel）", "面积、重叠、各功能区与各街道项目数、轴线与浑河带"),
-        )
-    )
-    return tasks
+            overview_sheets,
+            ["overview.png", "overview.pdf", "overview.svg", "overview_A3_landscape.pdf", "overview_A4_portrait.pdf"],
+        ),
+        (choropleths, ["choropleth_projects.html", "choropleth_belt_share.html"]),
+        (stats, ["stats"]),
+        ((lambda: [html("overview.html", overview_of(data, basemap=basemap, key=key))]), ["overview.html"]),
+    ]
+    tasks += [zone_html(zid) for zid in zone_ids]
+    tasks += [sheets([f"zone_{zid}.png"], zone_id=zid) for zid in zone_ids]
+    return tasks, entries
 
 
 def _write_package(
@@ -323,14 +323,16 @@ def _write_package(
         mine = prepare_projects(frame, name_col=name_col, source=source)
     projects_note = projects_credit(mine)
     report = result.report_zh() if result is not None else None
+    tasks, gallery = _tasks(out, basemap, key, offline, mine, report)
+    done: dict[str, Path] = {}
+    for (_, names), paths in zip(tasks, _run(tasks, jobs, progress), strict=True):
+        done.update(zip(names, paths, strict=True))
     written: dict[str, Path] = {}
     entries: list[tuple[str, str, str]] = []
-    tasks = _tasks(out, basemap, key, offline, mine, report)
-    paths = _run(tasks, jobs, progress)
-    for (name, _, entry), path in zip(tasks, paths, strict=True):
-        written[name] = path
+    for name, entry in gallery.items():  # in gallery order, whatever order the tasks ran in
+        written[name] = done[name]
         if entry:
-            entries.append((str(path.relative_to(out)), *entry))
+            entries.append((str(done[name].relative_to(out)), *entry))
     if result is not None:
         written["import_report.html"] = _import_page(out, result)
         entries.insert(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import warnings
 
-import mapclassify
 import numpy as np
 
 __all__ = ["class_labels", "nice_breaks", "nice_number"]
@@ -40,6 +39,8 @@ def nice_breaks(counts: np.ndarray, *, k: int = 5) -> np.ndarray:
     kk = max(1, min(k, len(np.unique(counts))))
     if kk == 1:
         return np.array([top])
+    import mapclassify  # here: its import (scipy, scikit-learn) costs a second or two, paid only when a grid is classed
+
     with warnings.catch_warnings():  # "not enough unique values": fewer classes, merged below
         warnings.simplefilter("ignore", UserWarning)
         raw = np.asarray(mapclassify.Quantiles(counts, k=kk).bins, dtype=float)[:-1]

@@ -128,12 +128,19 @@ def zone_labels(m: folium.Map, zones: gpd.GeoDataFrame, texts: dict[str, str], g
     ).add_to(m)
 
 
-def jiedao_layer(m: folium.Map, gcj02: bool, *, counts: AreaCounts | None = None) -> Rows:
+def jiedao_layer(
+    m: folium.Map,
+    gcj02: bool,
+    *,
+    counts: AreaCounts | None = None,
+    jiedao: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+) -> Rows:
     """The ten 街道 (schematic divides), named from zoom 14 on; legend: the dashed line. With
     ``counts``, hovering a 街道's line names it with its number of projects, and clicking it opens
-    its popup (zone, projects, investment)."""
-    jiedao = load("jiedao")
-    zone_names = load("zones").set_index("id")["name_zh"]
+    its popup (zone, projects, investment). ``jiedao`` and ``zones``: the layers already loaded."""
+    jiedao = load("jiedao") if jiedao is None else jiedao
+    zone_names = (load("zones") if zones is None else zones).set_index("id")["name_zh"]
     official = boundary_label("jiedao", "")
     shown = "街道（示意分界）" if official == "" else "街道（采用的官方边界）"
 
@@ -171,9 +178,9 @@ def jiedao_layer(m: folium.Map, gcj02: bool, *, counts: AreaCounts | None = None
     return [f'<p><i class="dash" style="border-color:#444"></i>{line}</p>']
 
 
-def belt_layer(m: folium.Map, gcj02: bool) -> Rows:
-    """The 浑河 belt and its two banks."""
-    belt = load("belt")
+def belt_layer(m: folium.Map, gcj02: bool, *, belt: gpd.GeoDataFrame | None = None) -> Rows:
+    """The 浑河 belt and its two banks (``belt``: the layer already loaded)."""
+    belt = load("belt") if belt is None else belt
     lengths = geodesic_length(belt)
 
     def props(r: Any) -> dict[str, Any]:
@@ -204,9 +211,10 @@ def belt_layer(m: folium.Map, gcj02: bool) -> Rows:
     ]
 
 
-def axes_layer(m: folium.Map, gcj02: bool) -> Rows:
-    """Both axes, each segment dashed differently; legend: one row per segment drawn."""
-    axes = load("axes")
+def axes_layer(m: folium.Map, gcj02: bool, *, axes: gpd.GeoDataFrame | None = None) -> Rows:
+    """Both axes, each segment dashed differently; legend: one row per segment drawn (``axes``: the
+    layer already loaded)."""
+    axes = load("axes") if axes is None else axes
     segments = axes[axes["kind"] == "segment"].copy()
     lengths = geodesic_length(segments)
     rows: Rows = []
@@ -289,12 +297,15 @@ def projects_layer(
     gcj02: bool,
     cluster_above: int,
     where: pd.Series,
+    *,
+    points: list[Any] | None = None,
 ) -> Rows:
     """Projects: sites as filled circles, "somewhere in this area" as dashed diamonds (spread so that
     none hides another); lines and footprints drawn too. ``where`` names each project's zone.
 
     Built for any size (see `_project_layer`): one compact block, clustered above
-    ``cluster_above``, on a canvas above `CANVAS_ABOVE`, the legend's categories as a filter."""
+    ``cluster_above``, on a canvas above `CANVAS_ABOVE`, the legend's categories as a filter.
+    ``points``: the projects' markers (`marker_points`) where already placed."""
     group = folium.FeatureGroup(name=f"项目（{len(projects)}）", overlay=True, control=True)
     shapes = projects[projects["location_method"].isin(["line", "footprint"]) & (projects.geom_type != "Point")]
     if len(shapes):
@@ -314,8 +325,8 @@ def projects_layer(
                 gcj02=gcj02,
             )
         ).add_to(group)
-    movable, slack = marker_freedom(projects)
-    points = marker_points(projects.geometry, movable=movable, slack_m=slack)
+    if points is None:
+        points = _markers(projects)
     xy = shapely.get_coordinates(np.asarray(points, dtype=object)) if points else np.empty((0, 2))
     x, y = xy[:, 0], xy[:, 1]
     shown_x, shown_y = wgs84_to_gcj02(x, y) if gcj02 and len(x) else (x, y)
@@ -326,14 +337,19 @@ def projects_layer(
     return project_legend_rows(projects, colors, layer_id)
 
 
-def density_rows(m: folium.Map, projects: gpd.GeoDataFrame, gcj02: bool, cluster_above: int) -> Rows:
-    """The density grid where markers stop being readable (more than ``cluster_above`` projects)."""
+def _markers(projects: gpd.GeoDataFrame) -> list[Any]:
+    movable, slack = marker_freedom(projects)
+    return marker_points(projects.geometry, movable=movable, slack_m=slack)
+
+
+def density_rows(
+    m: folium.Map, projects: gpd.GeoDataFrame, gcj02: bool, cluster_above: int, *, points: list[Any] | None = None
+) -> Rows:
+    """The density grid where markers stop being readable (more than ``cluster_above`` projects);
+    ``points``: the projects' markers where already placed."""
     if len(projects) <= cluster_above:
         return []
-    movable, slack = marker_freedom(projects)
-    xy = shapely.get_coordinates(
-        np.asarray(marker_points(projects.geometry, movable=movable, slack_m=slack), dtype=object)
-    )
+    xy = shapely.get_coordinates(np.asarray(_markers(projects) if points is None else points, dtype=object))
     return density_layer(m, xy[:, 0], xy[:, 1], gcj02=gcj02, shown=len(projects) > GRID_SHOWN_ABOVE)
 
 

@@ -8,12 +8,13 @@ so it lines up with the tiles; on the others it stays WGS 84.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 from branca.colormap import linear
@@ -28,7 +29,7 @@ from hepinggis.base._style import PLAN_TITLE_ZH, SOURCE_ZH, ZONE_SHORT_ZH
 from hepinggis.base._texts import plan_source_zh
 from hepinggis.base.measure import geodesic_area
 from hepinggis.errors import HepingGISError
-from hepinggis.maps._area_stats import area_counts
+from hepinggis.maps._area_stats import AreaCounts, area_counts
 from hepinggis.maps._leaflet import HtmlControl, esc, inline_assets, new_map, notebook_assets, use_assets, write_page
 from hepinggis.maps._map_layers import (
     axes_layer,
@@ -46,7 +47,7 @@ from hepinggis.maps._web import marker_points
 from hepinggis.maps.basemaps import Basemap, basemap
 from hepinggis.plan.layers import layer_metadata, load
 
-__all__ = ["choropleth_map", "notebook_assets", "overview_map", "save_html", "zone_map"]
+__all__ = ["MapData", "choropleth_map", "map_data", "notebook_assets", "overview_map", "save_html", "zone_map"]
 
 
 def _bounds(frame: gpd.GeoDataFrame | gpd.GeoSeries, pad: float = 0.0) -> list[list[float]]:
@@ -101,6 +102,74 @@ def _as_map_projects(projects: gpd.GeoDataFrame | None, name_col: str | None) ->
     return prepare_projects(frame, name_col=name_col).to_crs(4326)
 
 
+@dataclass(frozen=True)
+class MapData:
+    """Everything the interactive maps of one project list draw from, read and computed once: the
+    plan's layers, the projects (completed, EPSG:4326) and, when first asked for, their counts per
+    zone and 街道, how each divides among the zones, the category colours and each project's
+    marker. `overview_map`, `zone_map` … make their own; ``hepinggis build`` makes one for its
+    nine maps (`map_data`, then `warm` before its worker processes are forked)."""
+
+    zones: gpd.GeoDataFrame
+    jiedao: gpd.GeoDataFrame
+    belt: gpd.GeoDataFrame
+    axes: gpd.GeoDataFrame
+    district: gpd.GeoDataFrame
+    sub_areas: gpd.GeoDataFrame
+    projects: gpd.GeoDataFrame
+
+    @cached_property
+    def counts(self) -> AreaCounts:
+        """`projects_by_zone` and `projects_by_jiedao` of the projects (every popup's numbers)."""
+        return area_counts(self.projects, self.zones, self.jiedao)
+
+    @cached_property
+    def shares(self) -> pd.DataFrame:
+        """`zone_shares` of the projects: which zone maps list each."""
+        return zone_shares(self.projects, self.zones)
+
+    @cached_property
+    def colors(self) -> dict[str, str]:
+        return category_colors(self.projects["category"])
+
+    @cached_property
+    def markers(self) -> list[Any]:
+        """Each project's marker on the overview (`marker_points`)."""
+        movable, slack = marker_freedom(self.projects)
+        return marker_points(self.projects.geometry, movable=movable, slack_m=slack)
+
+    @cached_property
+    def where(self) -> pd.Series:
+        """The zone each project's marker lies in (`zone_of_markers`)."""
+        return zone_of_markers(self.projects, self.zones)
+
+    def warm(self) -> MapData:
+        """Compute every lazy part now (a forked worker then inherits them instead of redoing them)."""
+        for name in ("counts", "shares", "colors", "markers", "where"):
+            getattr(self, name)
+        return self
+
+
+def map_data(projects: gpd.GeoDataFrame | None = None, *, name_col: str | None = None) -> MapData:
+    """The `MapData` of ``projects`` (default: the bundled layer; ``name_col`` as in `overview_map`).
+
+    Examples
+    --------
+    >>> data = map_data().warm()
+    >>> len(data.markers) == len(data.projects) == len(data.where)
+    True
+    """
+    return MapData(
+        zones=load("zones"),
+        jiedao=load("jiedao"),
+        belt=load("belt"),
+        axes=load("axes"),
+        district=load("district"),
+        sub_areas=load("sub_areas"),
+        projects=_as_map_projects(projects, name_col),
+    )
+
+
 def overview_map(
     *,
     basemap: str = "osm",
@@ -137,19 +206,24 @@ def overview_map(
     >>> type(m).__name__
     'Map'
     """
-    zones = load("zones")
-    projects = _as_map_projects(projects, name_col)
-    counts = area_counts(projects, zones, load("jiedao"))
-    m, bm = _start(_bounds(load("district")), basemap, key, right_px=_LEGEND_PX)
+    return overview_of(map_data(projects, name_col=name_col), basemap=basemap, key=key, cluster_above=cluster_above)
+
+
+def overview_of(data: MapData, *, basemap: str = "osm", key: str | None = None, cluster_above: int = 40) -> folium.Map:
+    """`overview_map` drawn from `MapData` made once (``hepinggis build`` shares it among its maps)."""
+    zones, projects, counts = data.zones, data.projects, data.counts
+    m, bm = _start(_bounds(data.district), basemap, key, right_px=_LEGEND_PX)
     gcj = bm.is_gcj02
     sections = [("六区", zone_layer(m, zones, gcj, counts=counts))]
-    sections.append(("街道", jiedao_layer(m, gcj, counts=counts)))
-    sections.append(("一带", belt_layer(m, gcj)))
-    sections.append(("两轴", axes_layer(m, gcj)))
-    colors = category_colors(projects["category"])
-    where = zone_of_markers(projects, zones)
-    sections.append(("项目密度", density_rows(m, projects, gcj, cluster_above)))
-    filters = ("项目类别（勾选以筛选）", projects_layer(m, projects, colors, gcj, cluster_above, where))
+    sections.append(("街道", jiedao_layer(m, gcj, counts=counts, jiedao=data.jiedao, zones=zones)))
+    sections.append(("一带", belt_layer(m, gcj, belt=data.belt)))
+    sections.append(("两轴", axes_layer(m, gcj, axes=data.axes)))
+    colors = data.colors
+    sections.append(("项目密度", density_rows(m, projects, gcj, cluster_above, points=data.markers)))
+    filters = (
+        "项目类别（勾选以筛选）",
+        projects_layer(m, projects, colors, gcj, cluster_above, data.where, points=data.markers),
+    )
     zone_labels(m, zones, {}, gcj)
     legend(m, [filters, *sections])  # the filter first: in view without scrolling on a laptop
     _title(m, "总览：功能区、发展轴、浑河带与项目", projects_credit(projects))
@@ -210,15 +284,25 @@ def zone_map(
     >>> "三好街" in m.get_root().render()
     True
     """
-    zones = load("zones")
+    require_ids(load("zones"), "id", [zone_id], "zones")
+    return zone_map_of(
+        map_data(projects, name_col=name_col), zone_id, basemap=basemap, key=key, cluster_above=cluster_above
+    )
+
+
+def zone_map_of(
+    data: MapData, zone_id: str, *, basemap: str = "osm", key: str | None = None, cluster_above: int = 40
+) -> folium.Map:
+    """`zone_map` drawn from `MapData` made once (``hepinggis build`` shares it among its maps)."""
+    zones = data.zones
     require_ids(zones, "id", [zone_id], "zones")
     zone = zones[zones["id"] == zone_id]
     row = zone.iloc[0]
-    subs = load("sub_areas")
+    subs = data.sub_areas
     subs = subs[subs["zone_id"] == zone_id]
-    projects = _as_map_projects(projects, name_col)
-    colors = category_colors(projects["category"])
-    shares = zone_shares(projects, zones)
+    projects = data.projects
+    colors = data.colors
+    shares = data.shares
     mine = projects[projects.index.isin(shares.loc[shares["zone_id"] == zone_id, "feature"])].copy()
     movable = ~mine["location_method"].isin(SITED).to_numpy()
     # a project known only by an extent that spans several zones is somewhere in it: on this zone's
@@ -228,17 +312,19 @@ def zone_map(
     free, slack = marker_freedom(mine)
     markers = marker_points(mine.geometry, movable=free, slack_m=slack)
     listed = gpd.GeoSeries([*zone.geometry, *subs.geometry, *markers], crs=4326)
-    counts = area_counts(projects, zones, load("jiedao"))  # the whole list: every zone's popup
+    counts = data.counts  # the whole list: every zone's popup
     m, bm = _start(_bounds(listed, pad=0.001), basemap, key, right_px=_RIGHT_PANEL_PX)
     gcj = bm.is_gcj02
     sections = [("六区", zone_layer(m, zones, gcj, highlight=zone_id, counts=counts))]
-    sections.append(("街道", jiedao_layer(m, gcj, counts=counts)))
-    sections.append(("一带", belt_layer(m, gcj)))
-    sections.append(("两轴", axes_layer(m, gcj)))
+    sections.append(("街道", jiedao_layer(m, gcj, counts=counts, jiedao=data.jiedao, zones=zones)))
+    sections.append(("一带", belt_layer(m, gcj, belt=data.belt)))
+    sections.append(("两轴", axes_layer(m, gcj, axes=data.axes)))
     sections.append(("发展重点", sub_areas_layer(m, subs, gcj)))
     where = zone_of_markers(mine, zones)
-    sections.append(("项目密度", density_rows(m, mine, gcj, cluster_above)))
-    sections.insert(0, ("项目类别（勾选以筛选）", projects_layer(m, mine, colors, gcj, cluster_above, where)))
+    sections.append(("项目密度", density_rows(m, mine, gcj, cluster_above, points=markers)))
+    sections.insert(
+        0, ("项目类别（勾选以筛选）", projects_layer(m, mine, colors, gcj, cluster_above, where, points=markers))
+    )
     zone_labels(m, zones, {}, gcj)
     unplaced = [u["name_zh"] for u in layer_metadata("sub_areas").get("unplaced", []) if u["zone_id"] == zone_id]
     HtmlControl(
@@ -263,6 +349,8 @@ def _classify(data: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, pd.Seri
     kk = max(1, min(k, int(data.nunique())))
     if kk == 1:
         return np.array([float(data.max())]), pd.Series(0, index=data.index)
+    import mapclassify  # scipy behind it: 1-2 s of import, paid only by a choropleth
+
     try:
         with warnings.catch_warnings():  # "not enough unique values": fewer classes, handled below
             warnings.simplefilter("ignore", UserWarning)

@@ -8,7 +8,10 @@ a clear error is raised instead of printing boxes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +51,18 @@ from hepinggis.maps._classes import class_labels, nice_breaks
 from hepinggis.maps._web import label_points, marker_points
 from hepinggis.plan.layers import load
 
-__all__ = ["CJK_FONT", "MIN_FONT_PT", "PAPER_CM", "Layout", "require_cjk_font", "static_layout", "static_map"]
+__all__ = [
+    "CJK_FONT",
+    "MIN_FONT_PT",
+    "PAPER_CM",
+    "Layout",
+    "StaticData",
+    "require_cjk_font",
+    "static_data",
+    "static_layout",
+    "static_map",
+    "static_maps",
+]
 
 #: The CJK font of the static maps and PDFs: TrueType (glyf) outlines, so a PDF embeds it as the
 #: CID TrueType font it declares and every reader, Adobe's included, opens it. (Noto Sans CJK is
@@ -275,15 +289,18 @@ def _use_cjk_fonts() -> None:
     plt.rcParams["pdf.fonttype"] = 42
 
 
-def _shown_markers(projects: gpd.GeoDataFrame, target: gpd.GeoDataFrame, zone_id: str | None) -> gpd.GeoDataFrame:
-    """The projects' markers in EPSG:4550 (drawn apart where they would hide each other), those
-    in the zone for a zone map."""
+def _markers(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The projects' markers in EPSG:4550 (drawn apart where they would hide each other)."""
     movable, slack = marker_freedom(projects)
-    markers = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         projects.drop(columns="geometry"),
         geometry=marker_points(projects.geometry, movable=movable, slack_m=slack),
         crs=projects.crs,
     ).to_crs(MEASURE_CRS)
+
+
+def _shown_markers(markers: gpd.GeoDataFrame, target: gpd.GeoDataFrame, zone_id: str | None) -> gpd.GeoDataFrame:
+    """The markers drawn: all of them, those in the zone for a zone map."""
     return markers if zone_id is None else markers[markers.intersects(target.geometry.iloc[0])]
 
 
@@ -316,9 +333,39 @@ def _sheet(
     return fig, ax, legend_box, height, beside
 
 
-def _draw_plan(ax: Axes, zones: gpd.GeoDataFrame, zone_id: str | None) -> None:
+@dataclass(frozen=True)
+class StaticData:
+    """What every static map of one project list draws from, read and projected once (EPSG:4550):
+    the plan's layers, the projects (completed) with their colours and markers. `static_map` makes
+    its own; ``hepinggis build`` makes one (`static_data`) for its eleven static maps and sheets."""
+
+    zones: gpd.GeoDataFrame
+    jiedao_lines: gpd.GeoSeries
+    belt: gpd.GeoDataFrame
+    axes: gpd.GeoDataFrame
+    projects: gpd.GeoDataFrame
+    colors: dict[str, str]
+    markers: gpd.GeoDataFrame
+
+
+def static_data(projects: gpd.GeoDataFrame | None = None, *, name_col: str | None = None) -> StaticData:
+    """The `StaticData` of ``projects`` (default: the bundled layer; ``name_col`` as in `static_map`)."""
+    mine = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
+    return StaticData(
+        zones=load("zones").to_crs(MEASURE_CRS),
+        jiedao_lines=load("jiedao").to_crs(MEASURE_CRS).boundary,
+        belt=load("belt").to_crs(MEASURE_CRS),
+        axes=load("axes").to_crs(MEASURE_CRS),
+        projects=mine,
+        colors=category_colors(mine["category"]),
+        markers=_markers(mine),
+    )
+
+
+def _draw_plan(ax: Axes, data: StaticData, zone_id: str | None) -> None:
     """Zones (the others faint on a zone map), 街道 lines, the belt and its banks, the axes. The
     zone outlines are drawn apart, above the density hexagons (`_Z_OUTLINE`)."""
+    zones = data.zones
     for z in zones.itertuples():
         faint = zone_id is not None and z.id != zone_id
         gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
@@ -329,11 +376,11 @@ def _draw_plan(ax: Axes, zones: gpd.GeoDataFrame, zone_id: str | None) -> None:
         )
     outlines = zones.boundary.plot(ax=ax, color="#333", lw=0.8, zorder=_Z_OUTLINE)
     outlines.collections[-1].set_gid("zone-outlines")
-    load("jiedao").to_crs(MEASURE_CRS).boundary.plot(ax=ax, color="#444", lw=0.6, ls="--")
-    belt = load("belt").to_crs(MEASURE_CRS)
+    data.jiedao_lines.plot(ax=ax, color="#444", lw=0.6, ls="--")
+    belt = data.belt
     belt[belt["kind"] == "belt"].plot(ax=ax, color=BELT_COLOR, alpha=0.3, lw=0)
     belt[belt["kind"] == "bank"].plot(ax=ax, color=BELT_COLOR, lw=1.5)
-    axes_layer = load("axes").to_crs(MEASURE_CRS)
+    axes_layer = data.axes
     for axis_id, color in AXIS_COLORS.items():
         axes_layer[(axes_layer["kind"] == "segment") & (axes_layer["axis_id"] == axis_id)].plot(
             ax=ax, color=color, lw=2.5
@@ -456,17 +503,31 @@ def static_layout(
     `MIN_FONT_PT` at that size, zone names are placed clear of the project markers and drawn above
     them, and the credit line stays at the foot of the sheet.
     """
+    if zone_id is not None:
+        require_ids(load("zones"), "id", [zone_id], "zones")
+    data = static_data(projects, name_col=name_col)
+    return layout_of(data, zone_id=zone_id, paper=paper, orientation=orientation, dpi=dpi)
+
+
+def layout_of(
+    data: StaticData,
+    *,
+    zone_id: str | None = None,
+    paper: str | None = None,
+    orientation: str = "portrait",
+    dpi: int = 200,
+) -> Layout:
+    """`static_layout` drawn from `StaticData` made once (``hepinggis build`` shares it)."""
     _use_cjk_fonts()
-    zones = load("zones").to_crs(MEASURE_CRS)
+    zones = data.zones
     if zone_id is not None:
         require_ids(zones, "id", [zone_id], "zones")
-    projects = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
-    colors = category_colors(projects["category"])
+    projects, colors = data.projects, data.colors
     target = zones if zone_id is None else zones[zones["id"] == zone_id]
-    shown = _shown_markers(projects, target, zone_id)
+    shown = _shown_markers(data.markers, target, zone_id)
     extent = _extent(target, shown)
     fig, ax, legend_box, height, beside = _sheet(paper, orientation, extent, dpi)
-    _draw_plan(ax, zones, zone_id)
+    _draw_plan(ax, data, zone_id)
     marker_pt, density_handles = _draw_projects(ax, shown, colors, extent)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
@@ -507,12 +568,78 @@ def static_map(
     True
     """
     path = Path(path)
+    _check_suffix(path)
+    if zone_id is not None:
+        require_ids(load("zones"), "id", [zone_id], "zones")
+    data = static_data(projects, name_col=name_col)
+    return static_maps(data, [path], zone_id=zone_id, dpi=dpi, paper=paper, orientation=orientation)[0]
+
+
+def _check_suffix(path: Path) -> None:
     if path.suffix.lower() not in {".png", ".svg", ".pdf"}:
         raise HepingGISError(f"{path}: use .png, .svg or .pdf")
-    layout = static_layout(
-        zone_id=zone_id, projects=projects, name_col=name_col, paper=paper, orientation=orientation, dpi=dpi
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    layout.figure.savefig(path, dpi=dpi)
-    plt.close(layout.figure)
-    return path
+
+
+def static_maps(
+    data: StaticData,
+    paths: list[Path],
+    *,
+    zone_id: str | None = None,
+    dpi: int = 200,
+    paper: str | None = None,
+    orientation: str = "portrait",
+) -> list[Path]:
+    """One map drawn once from ``data`` and saved to each of ``paths`` (PNG, SVG, PDF by suffix):
+    the same figure `static_map` would draw for each of them, laid out once."""
+    for path in paths:
+        _check_suffix(path)
+    layout = layout_of(data, zone_id=zone_id, paper=paper, orientation=orientation, dpi=dpi)
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with _font_subsets_once():
+                layout.figure.savefig(path, dpi=dpi)
+    finally:
+        plt.close(layout.figure)
+    return paths
+
+
+#: Font subsets already made in this process: (font file, face, glyphs) -> (subset font file, glyph map).
+_SUBSETS: dict[tuple[str, int, frozenset[int]], tuple[bytes, dict[Any, Any]]] = {}
+_SUBSETS_KEPT = 16
+
+
+@contextmanager
+def _font_subsets_once() -> Iterator[None]:
+    """While a PDF is saved: each font subset made once per process and glyph set. matplotlib
+    subsets the embedded TrueType fonts anew for every PDF, and for the CJK font that means
+    decompiling all of its 30,000 glyphs (about a second); the overview's PDFs (document, A4, A3)
+    hold the same text, so the second and third reuse the first's subset, byte for byte the same.
+    matplotlib has no option for this: its subsetting function is wrapped for the duration (and
+    left alone where it is not there as expected)."""
+    try:
+        from fontTools.ttLib import TTFont
+        from matplotlib.backends import _backend_pdf_ps as pdf_ps
+
+        original, results, as_file = pdf_ps.get_glyphs_subset, pdf_ps.SubsetResults, pdf_ps.font_as_file
+    except (ImportError, AttributeError):
+        yield
+        return
+
+    def subset_once(fontfile: Any, glyphs: Any) -> Any:
+        glyphs = list(glyphs)
+        key = (str(fontfile), int(getattr(fontfile, "face_index", 0)), frozenset(int(g) for g in glyphs))
+        if key not in _SUBSETS:
+            with original(fontfile, glyphs) as made:
+                _SUBSETS[key] = (as_file(made.font).getvalue(), dict(made.glyph_index_map))
+            while len(_SUBSETS) > _SUBSETS_KEPT:
+                del _SUBSETS[next(iter(_SUBSETS))]
+        data, index_map = _SUBSETS[key]
+        font = TTFont(BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
+        return results(font, dict(index_map))._as_cm()
+
+    pdf_ps.get_glyphs_subset = subset_once
+    try:
+        yield
+    finally:
+        pdf_ps.get_glyphs_subset = original
