@@ -19,11 +19,15 @@ window.hgVersions = (function () {
       const data = await hg.api("GET", url);
       if (!data.proposal) return;
       proposal = data.proposal;
+      // the refused-rows workbook, fixed: its rows go *into* that version (a new version with them added)
+      proposal.merge = (state.preview.columns || []).some(c => c.name === "原行号");
       const label = hg.el("label", { "for": "as-next-version" });
       const input = hg.el("input", { type: "checkbox", id: "as-next-version", checked: "checked" });
       label.appendChild(input);
-      label.appendChild(document.createTextNode(" 作为“" + proposal.file_name + "”（第 " + proposal.version + " 版，截至 " +
-        proposal.as_of + "）的下一版本导入（" + proposal.why + "）"));
+      const what = proposal.merge ? " 把改好的被拒绝行并入“" : " 作为“";
+      const tail = proposal.merge ? "，生成新版本" : "的下一版本导入";
+      label.appendChild(document.createTextNode(what + proposal.file_name + "”（第 " + proposal.version + " 版，截至 " +
+        proposal.as_of + "）" + tail + "（" + proposal.why + "）"));
       box.appendChild(label);
       const date = hg.el("label", { "for": "version-date" }, " 版本日期 ");
       const d = hg.el("input", { type: "date", id: "version-date" });
@@ -35,7 +39,7 @@ window.hgVersions = (function () {
   /* Before the import is posted (registers.js): the series fields the clerk chose. */
   function fill(form) {
     const box = $("as-next-version");
-    if (proposal && box && box.checked) form.append("replaces", proposal.id);
+    if (proposal && box && box.checked) form.append(proposal.merge ? "into" : "replaces", proposal.id);
     const d = $("version-date");
     if (d && d.value) form.append("as_of", d.value);
   }
@@ -72,11 +76,11 @@ window.hgVersions = (function () {
 
   document.addEventListener("DOMContentLoaded", function () {
     const COLORS = { "逾期": "#c0392b", "滞后": "#d68910", "正常": "#1e8449", "无法判断": "#7f8c8d" };
-    const pts = $("map-points");
-    if (pts) drawMap("list-map", JSON.parse(pts.textContent), p => COLORS[p[3]] || "#555");
-    const sites = $("project-sites");
+    const pts = $("list-map");
+    if (pts) drawMap("list-map", JSON.parse(pts.getAttribute("data-points") || "[]"), p => COLORS[p[3]] || "#555");
+    const sites = $("project-map");
     if (sites) {
-      const s = JSON.parse(sites.textContent).map(p => [p[0], p[1], p[2], "第 " + p[2] + " 版"]);
+      const s = JSON.parse(sites.getAttribute("data-sites") || "[]").map(p => [p[0], p[1], p[2], "第 " + p[2] + " 版"]);
       drawMap("project-map", s, p => (p === s[s.length - 1] ? "#c0392b" : "#2e86c1"));
     }
     const go = $("version-go");
