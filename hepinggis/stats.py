@@ -131,8 +131,8 @@ def stats_tables(
         "lengths": report.lengths,
         "zones_x_jiedao": overlap_matrix(zones, jiedao, a_name="zone", b_name="jiedao"),
         "zones_x_belt": pd.DataFrame(zones_belt[["id", "name_zh", "belt_area", "belt_pc"]]),
-        "projects_by_zone": projects_by_zone(by_id, zones).reset_index(),
-        "projects_by_jiedao": projects_by_jiedao(by_id, jiedao).reset_index(),
+        "projects_by_zone": _with_places(projects_by_zone(by_id, zones).reset_index(), by_id),
+        "projects_by_jiedao": _with_places(projects_by_jiedao(by_id, jiedao).reset_index(), by_id),
         "project_zone_shares": shares,
         "projects_along_axes": axis_table.round({"distance_m": 1, "chainage_km": 3}),
         "projects_in_belt": belt_table,
@@ -155,6 +155,38 @@ def stats_tables(
         }
     )
     return tables
+
+
+#: The two rows a per-area table ends with, so that its columns add up to every project in the table.
+PLACE_ROWS = ("区外", "未定位")
+
+
+def _with_places(table: pd.DataFrame, projects: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``table`` (one row per area) with a 区外 row (the projects, or the shares of them, in no
+    area) and a 未定位 row (projects without a position): its columns add up to every project and
+    every 元 stated, as the clerk's register does."""
+    key = table.columns[0]
+    located = ~(projects.geometry.isna() | projects.geometry.is_empty)
+    inv = pd.to_numeric(projects.get("investment_cny", pd.Series(float("nan"), index=projects.index)), errors="coerce")
+    n_located = float(located.sum())
+    rows = []
+    for name, count, money, stated in (
+        (
+            PLACE_ROWS[0],
+            round(max(0.0, n_located - float(table["projects"].sum())), 6),
+            max(0.0, float(inv[located].sum()) - float(table["investment_cny_stated"].sum())),
+            max(0, int(inv[located].notna().sum()) - int(table["n_with_investment"].sum())),
+        ),
+        (PLACE_ROWS[1], float((~located).sum()), float(inv[~located].sum()), int(inv[~located].notna().sum())),
+    ):
+        row: dict[str, object] = {c: None for c in table.columns}  # no breakdown by category here
+        row.update({key: name, "projects": count, "investment_cny_stated": money, "n_with_investment": stated})
+        if "name_zh" in table.columns:
+            row["name_zh"] = name
+        if "projects_any_share" in table.columns:
+            row["projects_any_share"] = round(count) if name == PLACE_ROWS[1] else None
+        rows.append(row)
+    return pd.concat([table, pd.DataFrame(rows, columns=table.columns)], ignore_index=True)
 
 
 def write_stats(

@@ -74,7 +74,7 @@ def _hide_paths(text: str, params: dict[str, Any]) -> str:
     import re
 
     text = re.sub(r"(/[^\s:：,，]+)+/(" + re.escape(name) + ")", r"\2", text)
-    return text
+    return re.sub(r"\b[0-9a-f]{64}\.[a-z]+\b", name, text)  # a stored file is the clerk's file
 
 
 def _layers(store: Store) -> AbstractContextManager[Path | None]:

@@ -259,4 +259,6 @@ def test_stats_workbook(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert {"zone_areas", "zones_x_jiedao", "projects_by_zone", "projects_along_axes", "projects_in_belt"} <= set(book)
     assert "功能区" in book["zones_x_jiedao"].columns
     csv = pd.read_csv(paths["projects_by_zone"], encoding="utf-8-sig")
-    assert len(csv) == 6
+    assert len(csv) == 6 + 2  # the six zones, then 区外 and 未定位: the column adds up to every project
+    assert list(csv.iloc[-2:, 0]) == ["区外", "未定位"]
+    assert csv.iloc[:, 1].sum() == pytest.approx(len(hepinggis.load("projects")))

@@ -102,9 +102,13 @@ def test_workbook_csv_and_cli_state_the_same_numbers(register: Path, tmp_path: P
     expected = _sjoin_counts(projects)
     paths = hepinggis.write_stats(tmp_path / "zh", chinese=True, projects=projects)
     sheet = pd.read_excel(paths["workbook"], sheet_name="projects_by_jiedao")
+    places = sheet.iloc[-2:]  # 区外 and 未定位 end the table, so that it adds up to every project
+    assert places["街道"].tolist() == ["区外", "未定位"]
+    assert sheet["项目数(按份额)"].sum() == pytest.approx(len(projects))
+    sheet = sheet.iloc[:-2]
     assert sheet["街道"].tolist() == list(JIEDAO["id"]) and sheet["名称"].tolist() == JIEDAO["name_zh"].tolist()
     assert sheet["涉及项目数"].tolist() == expected.tolist()
-    csv = pd.read_csv(paths["projects_by_jiedao"], encoding="utf-8-sig")
+    csv = pd.read_csv(paths["projects_by_jiedao"], encoding="utf-8-sig").iloc[:-2]
     assert csv["涉及项目数"].tolist() == expected.tolist()
     done = subprocess.run(
         [sys.executable, "-m", "hepinggis", "stats", "--projects", str(register), "--crs", "gcj02", "--out", "s"],

@@ -206,7 +206,9 @@ def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path)
     expected = hepinggis.geodesic_area(official_zones.set_index("id")).round(3)
     assert {k: round(v, 3) for k, v in areas.items()} == expected.to_dict()
     counts = {r[0]: r[2] for r in book["projects_by_zone"].iter_rows(min_row=2, values_only=True)}
+    places = {k: counts.pop(k) for k in ("区外", "未定位")}  # the rows that make the column add up
     imported = hepinggis.read_projects(register, crs="gcj02").projects
+    assert sum(counts.values()) + places["区外"] + places["未定位"] == pytest.approx(len(imported))
     zones = gpd.GeoDataFrame({"zone": official_zones["id"]}, geometry=official_zones.geometry)
     joined = gpd.sjoin(imported[["geometry"]], zones, predicate="within")
     assert counts == joined.groupby("zone").size().reindex(official_zones["id"], fill_value=0).to_dict()

@@ -262,8 +262,10 @@ def test_every_page_and_every_refusal_is_in_the_clerks_words(
     tab = _tab(browser, server)
     found: dict[str, list[str]] = {}
     for path in _pages(api):
+        if path == "/docs":  # the API's documentation, for the IT department (linked from the footer)
+            continue
         page = tab.goto(path)
-        page.wait_for_load_state("domcontentloaded")
+        page.wait_for_load_state("load")
         text = _clean(page.inner_text("body"), user)
         labels = "els => els.map(e => e.title + ' ' + (e.getAttribute('aria-label') || ''))"
         titles = " ".join(page.eval_on_selector_all("[title], [aria-label]", labels))
@@ -364,3 +366,54 @@ def test_every_page_passes_axe_and_fits_a_phone(browser: Any, server: Server, ap
     tab.context.close()
     tab.check()
     assert problems == {}, problems
+
+
+def test_the_accessibility_and_width_checks_can_fail(browser: Any, server: Server) -> None:
+    """The same checks on a page spoiled on purpose: an image without text, low contrast, a wide block."""
+    tab = _tab(browser, server, SIZES["phone"])
+    page = tab.goto("/registers")
+    page.wait_for_load_state("load")
+    page.evaluate(
+        """() => {
+            const m = document.querySelector('main');
+            const img = document.createElement('img'); img.src = '/static/favicon.svg'; m.appendChild(img);
+            const p = document.createElement('p'); p.textContent = '浅色文字'; p.style.color = '#eee'; m.appendChild(p);
+            const wide = document.createElement('div'); wide.style.width = '800px';
+            wide.textContent = '宽'; m.appendChild(wide);
+        }"""
+    )
+    ids = {v.split(":")[0] for v in _axe(page)}
+    assert {"image-alt", "color-contrast"} <= ids, ids
+    assert page.evaluate("document.documentElement.scrollWidth") > SIZES["phone"][0]
+    tab.context.close()
+    tab.check()
+
+
+def test_a_failed_package_shows_on_the_register_and_package_pages_with_a_retry(
+    browser: Any, server: Server, api: httpx.Client
+) -> None:
+    csv = LINEBREAK
+    reg = api.post("/api/registers", files={"file": ("失败重试.csv", csv.read_bytes())}, data={"crs": "wgs84"}).json()
+    stored = server.data / "files" / reg["sha256"][:2] / f"{reg['sha256']}.csv"
+    away = stored.with_name(stored.name + ".away")
+    stored.rename(away)  # the stored file gone: the package job fails, as after a disk fault
+    try:
+        failed = _wait_job(api, api.post(f"/api/registers/{reg['id']}/package").json()["id"])
+    finally:
+        away.rename(stored)
+    assert failed["status"] == "failed"
+    tab = _tab(browser, server)
+    page = tab.goto("/packages")
+    item = page.locator(f'#jobs li[data-job="{failed["id"]}"]')
+    assert "失败" in item.inner_text() and "失败重试.csv" in item.inner_text()
+    assert forbidden_spans(item.inner_text()) == []
+    page = tab.goto(f"/registers/{reg['id']}")
+    item = page.locator(f'#jobs li[data-job="{failed["id"]}"]')
+    assert "简报包 失败" in item.inner_text(), item.inner_text()
+    item.locator("button.retry").focus()
+    page.keyboard.press("Enter")  # the retry, by keyboard: the page reloads when the new job is done
+    page.wait_for_function("!document.querySelector('#jobs li[data-status=failed]')", timeout=600_000)
+    page.wait_for_selector("#package-links:not([hidden])")
+    assert api.get(f"/api/registers/{reg['id']}/package.zip").status_code == 200
+    tab.context.close()
+    tab.check()

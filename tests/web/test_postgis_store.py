@@ -155,8 +155,10 @@ def test_api_flow_on_postgis(pg_client: TestClient) -> None:
     assert engine.dialect.name == "postgresql"
     for layer, key in (("zones", "per_zone"), ("jiedao", "per_jiedao")):
         sql = by_area_sql(engine, body["id"], layer=layer)
-        api = {z["id"]: z for z in body[key]}
+        api = {z["id"]: z for z in body[key] if z["id"] not in ("outside", "unplaced")}
         assert list(sql.index) == list(api)
+        assert [z["id"] for z in body[key][-2:]] == ["outside", "unplaced"]  # 区外, 未定位: 合计 = imported
+        assert sum(z["projects"] for z in body[key]) == pytest.approx(body["imported"])
         for zid, row in sql.iterrows():
             assert row["projects"] == pytest.approx(api[zid]["projects"], abs=1e-6)
             assert row["investment_cny_stated"] == pytest.approx(api[zid]["investment_cny"], rel=1e-9, abs=1e-3)
