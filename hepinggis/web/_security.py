@@ -40,6 +40,7 @@ from starlette.routing import Match
 from hepinggis.errors import AccountError, LoginRefused
 from hepinggis.web import _audit
 from hepinggis.web._auth import PERMISSION_WORDS, PERMISSIONS, ROLES, Accounts, LoginPolicy, Session
+from hepinggis.web._login_guard import RefusedLogins, check_password, read_capped, safe_next
 from hepinggis.web._upload_hash import PartHasher
 
 __all__ = ["ROUTE_PERMISSIONS", "SESSION_COOKIE", "flat_routes", "install_security", "is_loopback"]
@@ -378,6 +379,15 @@ class _Role(BaseModel):
     role: str
 
 
+def _json_next(raw: bytes) -> str:
+    """The ``next`` member of a login body ('' if none)."""
+    try:
+        value = json.loads(raw).get("next")
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
@@ -410,6 +420,8 @@ def install_security(
     """
     accounts = Accounts(engine, policy=policy)
     app.state.accounts = accounts
+    refusals = RefusedLogins(engine)  # refused logins: one audit row per address and minute
+    app.state.refused_logins = refusals
 
     @app.get("/login", include_in_schema=False)
     def login_page() -> HTMLResponse:
@@ -423,28 +435,22 @@ def install_security(
 
     @app.post("/api/login", summary="登录：JSON username、password → 会话 Cookie 与 CSRF 令牌")
     async def api_login(request: Request) -> Response:
-        if int(request.headers.get("content-length") or 0) > 16_384:
-            return _json(413, "登录请求过大")
+        raw = await read_capped(request)  # the bytes received, whatever Content-Length says
+        if raw is None:
+            return _json(413, "登录请求过大", connection="close")
         origin = request.headers.get("origin")
         if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
             return _json(403, "登录请求来自其他网站，已拒绝")
         try:
-            body = _Login.model_validate(json.loads(await request.body()))
+            body = _Login.model_validate(json.loads(raw))
         except Exception:
             return _json(400, '登录请求须为 JSON：{"username": …, "password": …}')
         address = request.client.host if request.client else ""
         accounts.logout(request.cookies.get(SESSION_COOKIE))  # never keep a session id from before login
-        try:
-            token, session = accounts.login(body.username, body.password, address=address)
+        try:  # argon2 in a bounded pool of threads, never in the event loop
+            token, session = await check_password(lambda: accounts.login(body.username, body.password, address=address))
         except LoginRefused as refused:
-            _audit.record(
-                engine,
-                action="login_failed",
-                username=body.username[:64],
-                address=address,
-                outcome=f"失败（HTTP {refused.status}）",
-                detail=refused.reason,
-            )
+            refusals.add(address=address, username=body.username, status=refused.status, reason=refused.reason)
             headers = {"Retry-After": str(int(refused.retry_after) + 1)} if refused.status == 429 else {}
             return _json(refused.status, refused.message, **headers)
         _audit.record(engine, action="login", username=session.name, role=session.role, address=address)
@@ -455,6 +461,7 @@ def install_security(
                 "csrf_token": session.csrf,
                 "token": token,
                 "permissions": sorted(PERMISSIONS[session.role]),
+                "next": safe_next(request.query_params.get("next") or str(_json_next(raw))),
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -549,11 +556,13 @@ def install_security(
     def api_audit(limit: int = 1000, offset: int = 0, user: str = "", action: str = "") -> Response:
         if not (1 <= limit <= 100_000 and offset >= 0):
             return _json(400, "limit 须在 1 至 100000 之间，offset 不能为负")
+        refusals.flush(everything=True)
         return JSONResponse(
             _audit.entries(engine, limit=limit, offset=offset, username=user or None, action=action or None)
         )
 
     def _export(fmt: str) -> Response:
+        refusals.flush(everything=True)
         tmp = Path(tempfile.mkdtemp(prefix="hg-audit-", dir=export_dir))
         path = _audit.write_export(engine, tmp / f"audit.{fmt}", fmt=fmt)
 
