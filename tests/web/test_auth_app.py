@@ -140,10 +140,13 @@ def test_cookie_flags_and_no_fixation(app: Any) -> None:
     r = client.post(
         "/api/login",
         json={"username": "reviewer", "password": PASSWORDS["审核"]},
-        headers={"Cookie": f"hg_session={planted}"},
+        headers={"Cookie": f"__Host-hg_session={planted}"},
     )
-    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("hg_session="))
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" in cookie
+    # under TLS the cookies are __Host- prefixed (Secure, no Domain, path /): issue 33
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("__Host-hg_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+    assert any(c.startswith("__Host-hg_csrf=") for c in r.headers.get_list("set-cookie"))
     new = cookie.split(";")[0].split("=", 1)[1]
     assert new != planted
     probe = TestClient(app, raise_server_exceptions=False)
