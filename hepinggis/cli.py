@@ -257,7 +257,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     require_extra("server", feature="the web application")
-    from hepinggis.web.serve import parse_size, serve
+    from hepinggis.web.serve import parse_size, production_options, serve
 
     serve(
         data=args.data,
@@ -266,6 +266,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         open_browser=args.open,
         max_upload=parse_size(args.max_upload),
         db=args.db,
+        **production_options(args),
     )
     return 0
 
@@ -558,6 +559,9 @@ def _serve_command(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--open", action="store_true", help="open the browser on the start page")
     p.add_argument("--max-upload", default="50MB", help="largest upload accepted (default 50MB)")
     p.add_argument("--db", default=None, help="database URL (default: SQLite in --data)")
+    from hepinggis.web.serve import add_production_options  # TLS, host names, proxies (issue 33)
+
+    add_production_options(p)
     p.set_defaults(func=_cmd_serve)
 
 

@@ -1,21 +1,40 @@
 """The audit trail: one appended row per upload, build, signature, adoption, deletion, account
 change and login. The table refuses UPDATE and DELETE itself (triggers from the migrations), and
-nothing in the app offers either."""
+nothing in the app offers either; on PostgreSQL the app's role may only INSERT and SELECT it
+(docs/security.md), and every row is chained to the one before by HMAC-SHA-256 with a key kept
+outside the store (`_keys`), so that `verify` (``hepinggis audit verify``) finds any row changed,
+removed or inserted by whoever can write the database itself."""
 
 from __future__ import annotations
 
+import hmac
+import json
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.web._auth import now_iso
+from hepinggis.web._keys import mac, signing_key
 from hepinggis.web._server_schema import audit_log
 
-__all__ = ["ACTION_WORDS", "COLUMN_WORDS", "count", "entries", "record", "usernames", "write_export"]
+__all__ = [
+    "ACTION_WORDS",
+    "COLUMN_WORDS",
+    "count",
+    "entries",
+    "forward",
+    "record",
+    "row_mac",
+    "usernames",
+    "verify",
+    "write_export",
+]
 
 ACTION_WORDS = {
     "login": "登录",
@@ -65,21 +84,94 @@ def record(
     outcome: str = "成功",
     detail: str = "",
 ) -> None:
-    """Append one audit row (its own transaction, so a failed request is still recorded)."""
-    with engine.begin() as conn:
-        conn.execute(
-            insert(audit_log).values(
-                at=now_iso(),
-                username=username,
-                role=role,
-                address=address,
-                action=action,
-                object=object[:1000],
-                sha256=sha256,
-                outcome=outcome,
-                detail=detail[:2000],
-            )
-        )
+    """Append one audit row (its own transaction, so a failed request is still recorded), chained
+    to the previous row by HMAC-SHA-256 with the key kept outside the store (`_keys`), and
+    forwarded to syslog when ``$HEPINGGIS_SYSLOG`` names a server (`forward`)."""
+    values = {
+        "at": now_iso(),
+        "username": username,
+        "role": role,
+        "address": address,
+        "action": action,
+        "object": object[:1000],
+        "sha256": sha256,
+        "outcome": outcome,
+        "detail": detail[:2000],
+    }
+    key = signing_key()
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before the previous row is read
+        else:
+            conn.begin()
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+        try:
+            prev = conn.execute(select(audit_log.c.chain).order_by(audit_log.c.id.desc()).limit(1)).scalar()
+            values["chain"] = row_mac(key, prev, values)
+            conn.execute(insert(audit_log).values(**values))
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+    forward(values)
+
+
+#: pg_advisory_xact_lock key: appends to the trail one after the other, so each sees its predecessor
+_CHAIN_LOCK = 7_342_105_533
+_CHAINED = ("at", "username", "role", "address", "action", "object", "sha256", "outcome", "detail")
+_syslog: logging.Logger | None = None
+
+
+def row_mac(key: bytes, prev: str | None, row: dict[str, Any]) -> str:
+    """The chain value of ``row`` after a row whose chain is ``prev``."""
+    return mac(key, (prev or "").encode(), *(str(row[c] or "").encode("utf-8") for c in _CHAINED))
+
+
+def verify(engine: Engine) -> tuple[int, list[str]]:
+    """Check the whole trail's chain: (rows checked, one Chinese line per problem; empty when whole).
+
+    A row removed, changed, inserted or moved breaks the chain at the row after it; rows from
+    before the chain began (revision s0005) are accepted only before the first chained row.
+    """
+    key = signing_key(create=False)
+    problems: list[str] = []
+    prev: str | None = None
+    started = False
+    n = 0
+    with engine.connect() as conn:
+        for row in conn.execute(select(audit_log).order_by(audit_log.c.id)):
+            n += 1
+            r = dict(row._mapping)
+            if r["chain"] is None:
+                if started:
+                    problems.append(f"第 {r['id']} 行没有链值（链开始后不应出现）：被插入或改动")
+                continue
+            started = True
+            if not hmac.compare_digest(row_mac(key, prev, r), str(r["chain"])):
+                problems.append(f"第 {r['id']} 行与链不符：该行或其前一行被改动、删除或插入")
+            prev = str(r["chain"])
+    return n, problems
+
+
+def forward(row: dict[str, Any]) -> None:
+    """Send the row to syslog (facility AUTHPRIV) when ``$HEPINGGIS_SYSLOG`` is ``/dev/log``,
+    ``host`` or ``host:port`` (UDP 514 by default); nothing otherwise."""
+    global _syslog
+    target = os.environ.get("HEPINGGIS_SYSLOG", "")
+    if not target:
+        return
+    if _syslog is None:
+        from logging.handlers import SysLogHandler
+
+        host, _, port = target.partition(":")
+        address: Any = target if target.startswith("/") else (host, int(port or 514))
+        handler = SysLogHandler(address=address, facility=SysLogHandler.LOG_AUTHPRIV)
+        handler.setFormatter(logging.Formatter("hepinggis-audit: %(message)s"))
+        _syslog = logging.getLogger("hepinggis.audit.syslog")
+        _syslog.propagate = False
+        _syslog.addHandler(handler)
+        _syslog.setLevel(logging.INFO)
+    _syslog.info(json.dumps({k: row[k] for k in (*_CHAINED, "chain") if k in row}, ensure_ascii=False))
 
 
 def _where(query: Any, username: str | None, action: str | None) -> Any:

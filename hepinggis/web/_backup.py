@@ -14,6 +14,7 @@ import base64
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -28,11 +29,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from hepinggis.errors import StoreBackupError
 from hepinggis.web._engine import SQLITE_NAME
+from hepinggis.web._keys import mac, signing_key
 from hepinggis.web._migrate import VERSION_TABLE, current_revision, upgrade
 
 __all__ = ["FORMAT", "dump", "restore", "table_digests"]
 
 FORMAT = "hepinggis-store-dump/1"
+SIGNATURE = "manifest.sig"
 MAX_UNPACKED = 20 * 1024**3  # 20 GB: a restore never unpacks more
 MAX_RATIO = 200  # a member more than 200 times its compressed size is a zip bomb
 _SKIP_FILES = {SQLITE_NAME, SQLITE_NAME + "-wal", SQLITE_NAME + "-shm", SQLITE_NAME + "-journal"}
@@ -151,7 +154,11 @@ def dump(engine: Engine, data_dir: Path, dest: Path) -> dict[str, Any]:
                         h.update(chunk)
                         out.write(chunk)
                 manifest["files"][rel] = {"bytes": path.stat().st_size, "sha256": h.hexdigest()}
-            zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+            manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+            zf.writestr("manifest.json", manifest_bytes)
+            # the manifest holds every table's and file's sha256; its HMAC, with the key kept outside
+            # the store (`_keys`), is what `restore` checks: an edited dump cannot be re-signed
+            zf.writestr(SIGNATURE, mac(signing_key(), b"hepinggis-dump", manifest_bytes))
         os.replace(tmp_name, dest)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -179,6 +186,15 @@ def _check_archive(zf: zipfile.ZipFile) -> dict[str, Any]:
         manifest = json.loads(zf.read("manifest.json"))
     except (KeyError, ValueError):
         raise StoreBackupError("这不是 hepinggis 的备份文件（缺少 manifest.json）") from None
+    try:
+        signature = zf.read(SIGNATURE).decode("ascii").strip()
+    except (KeyError, UnicodeDecodeError):
+        raise StoreBackupError("备份没有签名（manifest.sig），拒绝恢复：可能被改动或不是 hepinggis 备份") from None
+    expected = mac(signing_key(create=False), b"hepinggis-dump", zf.read("manifest.json"))
+    if not hmac.compare_digest(signature, expected):
+        raise StoreBackupError(
+            "备份签名不符，拒绝恢复：备份在写出后被改动，或不是用本机签名密钥（HEPINGGIS_KEY_FILE）写出的"
+        )
     if manifest.get("format") != FORMAT:
         raise StoreBackupError(f"备份格式 {manifest.get('format')!r} 不是 {FORMAT}")
     return dict(manifest)

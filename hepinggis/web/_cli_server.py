@@ -96,7 +96,12 @@ def _cmd_store(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     try:
-        if args.store_action == "dump":
+        if args.store_action == "grant":
+            from hepinggis.web._pg_roles import grant_app_role
+
+            schema = grant_app_role(engine, args.role)
+            print(f"已授权 {args.role}：模式 {schema} 的数据表可读写，audit_log 与 signatures 只可读和追加")
+        elif args.store_action == "dump":
             manifest = dump(engine, args.data, args.file)
             rows = sum(t["rows"] for t in manifest["tables"].values())
             print(f"已备份 {len(manifest['tables'])} 个表共 {rows} 行、{len(manifest['files'])} 个文件到 {args.file}")
@@ -114,6 +119,24 @@ def _cmd_store(args: argparse.Namespace) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """``hepinggis audit verify``: check the audit trail's keyed chain; exit 1 on any break."""
+    from hepinggis.errors import AuditChainError
+    from hepinggis.web import _audit
+
+    engine = _engine(args)
+    try:
+        n, problems = _audit.verify(engine)
+    finally:
+        engine.dispose()
+    if problems:
+        for line in problems[:50]:
+            print(line, file=sys.stderr)
+        raise AuditChainError(f"审计日志被改动：{len(problems)} 处与链不符（共 {n} 行）")
+    print(f"审计日志完整：{n} 行，链条一致")
+    return 0
 
 
 def add_server_commands(sub: Any) -> None:
@@ -146,3 +169,13 @@ def add_server_commands(sub: Any) -> None:
         q.add_argument("file", type=Path)
         _store_options(q)
     p.set_defaults(func=_cmd_store)
+    q = store.add_parser(
+        "grant", help="PostgreSQL: give the server's own role its rights (audit_log: read and append only)"
+    )
+    q.add_argument("role", help="the role the server connects as (e.g. hepinggis_app)")
+    _store_options(q)
+    p = sub.add_parser("audit", help="the web server's audit trail: verify its keyed hash chain")
+    audit = p.add_subparsers(dest="audit_action", required=True, parser_class=type(p))
+    q = audit.add_parser("verify", help="check that no row was changed, removed or inserted (exit 1 if so)")
+    _store_options(q)
+    p.set_defaults(func=_cmd_audit)

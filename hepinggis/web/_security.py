@@ -40,9 +40,10 @@ from starlette.routing import Match
 from hepinggis.errors import AccountError, LoginRefused
 from hepinggis.web import _audit
 from hepinggis.web._auth import PERMISSION_WORDS, PERMISSIONS, ROLES, Accounts, LoginPolicy, Session
+from hepinggis.web._login_guard import RefusedLogins, check_password, read_capped, safe_next
 from hepinggis.web._upload_hash import PartHasher
 
-__all__ = ["ROUTE_PERMISSIONS", "SESSION_COOKIE", "flat_routes", "install_security", "is_loopback"]
+__all__ = ["ROUTE_PERMISSIONS", "SESSION_COOKIE", "cookie_name", "flat_routes", "install_security", "is_loopback"]
 
 log = logging.getLogger("hepinggis.web.security")
 
@@ -166,6 +167,11 @@ def _header(scope: MutableMapping[str, Any], name: bytes) -> str | None:
     return None
 
 
+def _from_browser(scope: MutableMapping[str, Any]) -> bool:
+    """True when a browser sent the request (it adds Origin to every POST, Sec-Fetch-* to all)."""
+    return any(key == b"origin" or key.startswith(b"sec-fetch-") for key, _ in scope.get("headers", []))
+
+
 def _address(scope: MutableMapping[str, Any]) -> str:
     client = scope.get("client")
     return str(client[0]) if client else ""
@@ -217,14 +223,20 @@ class _SecurityMiddleware:
         self.accounts = accounts
         self.engine = engine
         self.local_ok = local_ok
+        self.local_csrf: str = fastapi_app.state.local_csrf
         self._routes: list[Any] | None = None
 
     def _who(self, scope: MutableMapping[str, Any]) -> _Who | None:
         auth = _header(scope, b"authorization") or ""
-        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        session = self.accounts.session(bearer or _cookie(scope, SESSION_COOKIE))
+        bearer = (auth[7:].strip() or None) if auth[:7].lower() == "bearer " else None
+        if bearer is not None:  # only a bearer token that is itself a session skips the CSRF check
+            session = self.accounts.session(bearer)
+            if session is not None:
+                return _Who(session.name, session.role, session, True)
+        secure = scope.get("scheme") == "https"
+        session = self.accounts.session(_cookie(scope, cookie_name(SESSION_COOKIE, secure=secure)))
         if session is not None:
-            return _Who(session.name, session.role, session, bearer is not None)
+            return _Who(session.name, session.role, session, False)
         if self.local_ok and not self.accounts.has_users():
             return _Who(LOCAL_USER["name"], LOCAL_USER["role"], None, False)
         return None
@@ -332,7 +344,16 @@ class _SecurityMiddleware:
                 return _json(403, "请求来自其他网站（Origin 不符），已拒绝")
             if origin == "null":
                 return _json(403, "请求来源不明（Origin: null），已拒绝")
-        if who.session is None:  # the local planner, single-user mode: everything
+        if who.session is None:  # the local planner, single-user mode: everything — from a browser
+            # only with the token of this server's pages (issue 33: a page on localhost:9999 posted
+            # registers here). A browser marks its requests (Origin, Sec-Fetch-*); a program on this
+            # machine that sends neither is no cross-site request.
+            if method in _UNSAFE and _from_browser(scope):
+                if _header(scope, CSRF_HEADER.encode()) != self.local_csrf:
+                    return _json(403, "请求缺少有效的 CSRF 令牌（请求头 X-CSRF-Token），已拒绝；请刷新页面后重试")
+                origin = _header(scope, b"origin")
+                if origin and urlsplit(origin).netloc != (_header(scope, b"host") or ""):
+                    return _json(403, "请求来自其他网站（Origin 不符），已拒绝")
             return None
         if permission not in PERMISSIONS.get(who.role, frozenset()):
             words = PERMISSION_WORDS.get(permission, "未登记的操作")
@@ -393,8 +414,27 @@ class _Role(BaseModel):
     role: str
 
 
+def _json_next(raw: bytes) -> str:
+    """The ``next`` member of a login body ('' if none)."""
+    try:
+        value = json.loads(raw).get("next")
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
+
+
+def cookie_name(base: str, *, secure: bool) -> str:
+    """Under TLS the cookies are ``__Host-`` prefixed: the browser then keeps them only if they are
+    ``Secure``, for this host alone (no Domain) and path ``/`` — a sibling host cannot plant one."""
+    return f"__Host-{base}" if secure else base
+
+
+def _session_cookie(request: Request) -> str | None:
+    return request.cookies.get(cookie_name(SESSION_COOKIE, secure=_secure(request)))
 
 
 def _user_of(request: Request) -> dict[str, str]:
@@ -425,6 +465,11 @@ def install_security(
     """
     accounts = Accounts(engine, policy=policy)
     app.state.accounts = accounts
+    refusals = RefusedLogins(engine)  # refused logins: one audit row per address and minute
+    import secrets
+
+    app.state.local_csrf = secrets.token_urlsafe(32)  # single-user mode's token (/api/session)
+    app.state.refused_logins = refusals
 
     @app.get("/login", include_in_schema=False)
     def login_page() -> HTMLResponse:
@@ -438,28 +483,22 @@ def install_security(
 
     @app.post("/api/login", summary="登录：JSON username、password → 会话 Cookie 与 CSRF 令牌")
     async def api_login(request: Request) -> Response:
-        if int(request.headers.get("content-length") or 0) > 16_384:
-            return _json(413, "登录请求过大")
+        raw = await read_capped(request)  # the bytes received, whatever Content-Length says
+        if raw is None:
+            return _json(413, "登录请求过大", connection="close")
         origin = request.headers.get("origin")
         if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
             return _json(403, "登录请求来自其他网站，已拒绝")
         try:
-            body = _Login.model_validate(json.loads(await request.body()))
+            body = _Login.model_validate(json.loads(raw))
         except Exception:
             return _json(400, '登录请求须为 JSON：{"username": …, "password": …}')
         address = request.client.host if request.client else ""
-        accounts.logout(request.cookies.get(SESSION_COOKIE))  # never keep a session id from before login
-        try:
-            token, session = accounts.login(body.username, body.password, address=address)
+        accounts.logout(_session_cookie(request))  # never keep a session id from before login
+        try:  # argon2 in a bounded pool of threads, never in the event loop
+            token, session = await check_password(lambda: accounts.login(body.username, body.password, address=address))
         except LoginRefused as refused:
-            _audit.record(
-                engine,
-                action="login_failed",
-                username=body.username[:64],
-                address=address,
-                outcome=f"失败（HTTP {refused.status}）",
-                detail=refused.reason,
-            )
+            refusals.add(address=address, username=body.username, status=refused.status, reason=refused.reason)
             headers = {"Retry-After": str(int(refused.retry_after) + 1)} if refused.status == 429 else {}
             return _json(refused.status, refused.message, **headers)
         _audit.record(engine, action="login", username=session.name, role=session.role, address=address)
@@ -470,15 +509,22 @@ def install_security(
                 "csrf_token": session.csrf,
                 "token": token,
                 "permissions": sorted(PERMISSIONS[session.role]),
+                "next": safe_next(request.query_params.get("next") or str(_json_next(raw))),
             },
             headers={"Cache-Control": "no-store"},
         )
         max_age = int(accounts.policy.max_seconds)
         response.set_cookie(
-            SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=_secure(request), path="/"
+            cookie_name(SESSION_COOKIE, secure=_secure(request)),
+            token,
+            max_age=max_age,
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+            path="/",
         )
         response.set_cookie(
-            CSRF_COOKIE,
+            cookie_name(CSRF_COOKIE, secure=_secure(request)),
             session.csrf,
             max_age=max_age,
             httponly=False,
@@ -491,18 +537,23 @@ def install_security(
     @app.post("/api/logout", summary="退出登录")
     def api_logout(request: Request) -> Response:
         auth = request.headers.get("authorization", "")
-        accounts.logout(auth[7:].strip() if auth.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE))
+        accounts.logout(auth[7:].strip() if auth.lower().startswith("bearer ") else _session_cookie(request))
         response = JSONResponse({"status": "已退出"})
-        response.delete_cookie(SESSION_COOKIE, path="/", samesite="strict", httponly=True, secure=_secure(request))
-        response.delete_cookie(CSRF_COOKIE, path="/", samesite="strict", secure=_secure(request))
+        secure = _secure(request)
+        response.delete_cookie(
+            cookie_name(SESSION_COOKIE, secure=secure), path="/", samesite="strict", httponly=True, secure=secure
+        )
+        response.delete_cookie(cookie_name(CSRF_COOKIE, secure=secure), path="/", samesite="strict", secure=secure)
         return response
 
     @app.get("/api/session", summary="当前用户、角色和 CSRF 令牌")
     def api_session(request: Request) -> dict[str, Any]:
         user = _user_of(request)
-        session = accounts.session(request.cookies.get(SESSION_COOKIE))
+        session = accounts.session(_session_cookie(request))
         perms = sorted(PERMISSIONS.get(user.get("role", ""), frozenset(PERMISSION_WORDS)))
-        return {**user, "csrf_token": session.csrf if session else "", "permissions": perms}
+        local = not session and user.get("name") == LOCAL_USER["name"] and not accounts.has_users()
+        token = session.csrf if session else (app.state.local_csrf if local else "")
+        return {**user, "csrf_token": token, "permissions": perms}
 
     @app.post("/api/me/password", summary="修改自己的密码")
     def api_own_password(request: Request, body: _OwnPassword) -> Response:
@@ -564,11 +615,13 @@ def install_security(
     def api_audit(limit: int = 1000, offset: int = 0, user: str = "", action: str = "") -> Response:
         if not (1 <= limit <= 100_000 and offset >= 0):
             return _json(400, "limit 须在 1 至 100000 之间，offset 不能为负")
+        refusals.flush(everything=True)
         return JSONResponse(
             _audit.entries(engine, limit=limit, offset=offset, username=user or None, action=action or None)
         )
 
     def _export(fmt: str) -> Response:
+        refusals.flush(everything=True)
         tmp = Path(tempfile.mkdtemp(prefix="hg-audit-", dir=export_dir))
         path = _audit.write_export(engine, tmp / f"audit.{fmt}", fmt=fmt)
 

@@ -57,6 +57,7 @@ audit_log = Table(
     Column("sha256", Text, nullable=False),
     Column("outcome", Text, nullable=False),
     Column("detail", Text, nullable=False),
+    Column("chain", Text, nullable=True),  # HMAC-SHA-256 chain (revision s0005, `_audit`)
 )
 
 signatures = Table(

@@ -23,6 +23,7 @@ from hepinggis.web._jobs import JobLimits, one_line, start_workers, stop_workers
 from hepinggis.web._migrate import upgrade
 from hepinggis.web._security import install_security
 from hepinggis.web._store import Store
+from hepinggis.web._transport import HostAndTimeout
 from hepinggis.web._uploads import UploadLimit
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "create_app", "mount_routers"]
@@ -124,6 +125,7 @@ def create_app(
     job_limits: JobLimits | None = None,
     require_login: bool = False,
     login_policy: LoginPolicy | None = None,
+    allowed_hosts: tuple[str, ...] | None = None,
 ) -> FastAPI:
     """The web application on the data folder ``data_dir``.
 
@@ -145,6 +147,8 @@ def create_app(
         no account exists. With accounts in the store a session is always needed (`_security`).
     login_policy : LoginPolicy, optional
         Login slow-down, lockout and session lifetimes (default `LoginPolicy()`).
+    allowed_hosts : tuple of str, optional
+        The ``Host`` names answered (`_transport`; ``serve`` always gives them); None: any.
     """
     store = Store(Path(data_dir), db_url)
     upgrade(store.engine)  # the schema, created or upgraded by the shipped migrations (Alembic)
@@ -178,4 +182,5 @@ def create_app(
     app.add_middleware(UploadLimit, max_upload=max_upload)
     # outermost: a request without a session or with the wrong role is refused before anything else
     install_security(app, engine=store.engine, policy=login_policy, local_ok=not require_login)
+    app.add_middleware(HostAndTimeout, hosts=allowed_hosts)  # outside even that: DNS rebinding, stalls
     return app

@@ -6,10 +6,11 @@ import re
 import threading
 import webbrowser
 from pathlib import Path
+from typing import Any
 
 from hepinggis.errors import HepingGISError, InvalidOptionError
 
-__all__ = ["open_door_check", "parse_size", "serve"]
+__all__ = ["add_production_options", "open_door_check", "parse_size", "production_options", "serve"]
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?\s*$", re.IGNORECASE)
 
@@ -86,17 +87,80 @@ def serve(
     open_browser: bool = False,
     max_upload: int,
     db: str | None = None,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+    allowed_hosts: tuple[str, ...] = (),
+    forwarded_allow_ips: str = "",
 ) -> None:
-    """Run the server in the foreground until interrupted."""
+    """Run the server in the foreground until interrupted.
+
+    ``certfile``/``keyfile`` serve HTTPS (cookies then ``Secure`` and ``__Host-`` prefixed);
+    ``allowed_hosts`` adds names the ``Host`` header may give (the loopback names and the address
+    listened on always pass); ``forwarded_allow_ips`` lists the reverse proxies whose
+    ``X-Forwarded-For``/``-Proto`` are believed (none by default: not even loopback's)."""
     import uvicorn
 
     from hepinggis.web._security import is_loopback
+    from hepinggis.web._transport import allowed_hosts as hosts_for
     from hepinggis.web.app import create_app
 
+    if bool(certfile) != bool(keyfile):
+        raise InvalidOptionError("--certfile 与 --keyfile 须同时给出")
+    for f in (certfile, keyfile):
+        if f is not None and not Path(f).is_file():
+            raise InvalidOptionError(f"找不到证书文件 {Path(f).name}")
     open_door_check(data=data, db=db, host=host)
-    app = create_app(data_dir=data, db_url=db, max_upload=max_upload, require_login=not is_loopback(host))
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    app = create_app(
+        data_dir=data,
+        db_url=db,
+        max_upload=max_upload,
+        require_login=not is_loopback(host),
+        allowed_hosts=hosts_for(host, allowed_hosts),
+    )
+    scheme = "https" if certfile else "http"
+    url = f"{scheme}://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     print(f"hepinggis serve: {url} (data in {data.absolute()}; Ctrl+C to stop)", flush=True)
     if open_browser:
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=5,  # an idle connection is closed after 5 s
+        limit_concurrency=200,  # beyond that many connections: 503, not a stalled server
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips or "",
+        ssl_certfile=str(certfile) if certfile else None,
+        ssl_keyfile=str(keyfile) if keyfile else None,
+    )
+
+
+def add_production_options(parser: Any) -> None:
+    """The ``serve`` options of a production server (TLS, host names, reverse proxies)."""
+    parser.add_argument("--certfile", type=Path, default=None, help="TLS certificate (PEM): serve HTTPS")
+    parser.add_argument("--keyfile", type=Path, default=None, help="TLS private key (PEM) of --certfile")
+    parser.add_argument(
+        "--allowed-hosts",
+        default="",
+        help="comma-separated host names this server is reached by (e.g. gis.heping.local); "
+        "loopback names always pass, any other Host header is refused",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default="",
+        help="comma-separated addresses of the reverse proxy whose X-Forwarded-* headers are believed "
+        "(default none, not even 127.0.0.1)",
+    )
+
+
+def production_options(args: Any) -> dict[str, Any]:
+    """`serve` keyword arguments from the options `add_production_options` added."""
+    return {
+        "certfile": args.certfile,
+        "keyfile": args.keyfile,
+        "allowed_hosts": tuple(h for h in args.allowed_hosts.split(",") if h.strip()),
+        "forwarded_allow_ips": args.forwarded_allow_ips.strip(),
+    }

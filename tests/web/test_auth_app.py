@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import warnings
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -139,10 +140,13 @@ def test_cookie_flags_and_no_fixation(app: Any) -> None:
     r = client.post(
         "/api/login",
         json={"username": "reviewer", "password": PASSWORDS["审核"]},
-        headers={"Cookie": f"hg_session={planted}"},
+        headers={"Cookie": f"__Host-hg_session={planted}"},
     )
-    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("hg_session="))
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" in cookie
+    # under TLS the cookies are __Host- prefixed (Secure, no Domain, path /): issue 33
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("__Host-hg_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+    assert any(c.startswith("__Host-hg_csrf=") for c in r.headers.get_list("set-cookie"))
     new = cookie.split(";")[0].split("=", 1)[1]
     assert new != planted
     probe = TestClient(app, raise_server_exceptions=False)
@@ -174,13 +178,70 @@ def test_lockout_through_the_api(app: Any) -> None:
         client.post("/api/login", json={"username": "target", "password": f"guess-{i}-xx"}).status_code
         for i in range(4)
     ]
-    assert codes == [401, 401, 401, 429]
+    assert codes[:3] == [401, 401, 401] and codes[3] in (401, 429)  # slowed 2 s (unless a loaded machine took longer)
     r = client.post("/api/login", json={"username": "target", "password": "Tg#5555-abc-xyz"})
-    assert r.status_code == 429 and "秒后再试" in r.json()["detail"] and int(r.headers["retry-after"]) >= 1
+    if r.status_code == 429:
+        assert "秒后再试" in r.json()["detail"] and int(r.headers["retry-after"]) >= 1
+    failures = codes.count(401)
+    while failures < 5:  # then locked: even the right password is refused
+        time.sleep(1)
+        failures += client.post("/api/login", json={"username": "target", "password": "guess-y"}).status_code == 401
+    r = client.post("/api/login", json={"username": "target", "password": "Tg#5555-abc-xyz"})
+    assert r.status_code == 429 and "分钟后再试" in r.json()["detail"]
+    for _ in range(200):  # a flood of cheap refusals (issue 33: each one was an audit row)
+        client.post("/api/login", json={"username": "target", "password": "guess-x-xx"})
     officer = _client(app, "管理")
-    rows = [a for a in officer.get("/api/audit").json() if a["username"] == "target"]
-    assert [a["action"] for a in rows][:5] == ["login_failed"] * 5
-    assert {a["outcome"] for a in rows} == {"失败（HTTP 401）", "失败（HTTP 429）"}
+    rows = [a for a in officer.get("/api/audit").json() if "target" in a["username"]]
+    assert [a["action"] for a in rows] == ["login_failed"] * len(rows)
+    assert 1 <= len(rows) <= 3  # one per address and minute (the read may split a minute)
+    counts = [int(re.search(r"共 (\d+) 次", a["detail"]).group(1)) for a in rows]  # type: ignore[union-attr]
+    assert sum(counts) >= 206 and all("HTTP 429" in a["detail"] for a in rows[:1])
+    assert rows[-1]["outcome"] == "失败（HTTP 401）" and rows[-1]["address"]
+
+
+def test_login_goes_only_to_a_path_of_this_site(app: Any) -> None:
+    """Issue 33: /.//evil.example, /a/..//evil.example and /%2e//evil.example were open redirects."""
+    from hepinggis.web._login_guard import safe_next
+
+    for raw in (
+        "/.//evil.example",
+        "/a/..//evil.example",
+        "/%2e//evil.example",
+        "//evil.example",
+        "/\\evil",
+        "https://evil.example/",
+        "/%2F%2Fevil.example",
+        "/./%2e/..//evil.example/x?y=1",
+    ):
+        out = safe_next(raw)
+        assert out.startswith("/") and not out.startswith("//") and "\\" not in out, (raw, out)
+        assert urlsplit_netloc(out) == "", (raw, out)
+    assert safe_next("/registers?id=3") == "/registers?id=3"
+    assert safe_next("/a/b/../c") == "/a/c"
+    client = TestClient(app, raise_server_exceptions=False)
+    body = {"username": USERS["填报"], "password": PASSWORDS["填报"], "next": "/.//evil.example"}
+    r = client.post("/api/login", json=body)
+    assert r.status_code == 200 and r.json()["next"] == "/evil.example"
+
+
+def urlsplit_netloc(path: str) -> str:
+    from urllib.parse import urljoin, urlsplit
+
+    return "" if urlsplit(urljoin("http://testserver/login", path)).netloc == "testserver" else "elsewhere"
+
+
+def test_login_body_cap_counts_the_bytes_read(app: Any) -> None:
+    """A chunked body (no Content-Length) of 20 MB used to be read and parsed whole."""
+    client = TestClient(app, raise_server_exceptions=False)
+    sent = {"n": 0}
+
+    def chunks() -> Any:
+        for _ in range(20 * 16):
+            sent["n"] += 65_536
+            yield b" " * 65_536
+
+    r = client.post("/api/login", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
 
 
 def test_bad_login_bodies_are_one_chinese_line(app: Any) -> None:

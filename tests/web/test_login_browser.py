@@ -122,7 +122,7 @@ def test_repeated_failures_say_when_to_try_again(tab: Tab) -> None:
             tab.expect_error("429")
             break
         tab.expect_error("401")
-    assert re.fullmatch(r"登录失败次数过多，(请 \d+ 秒|该账户已被锁定，请 \d+ 分钟)后再试", line), line
+    assert re.fullmatch(r"登录失败次数过多，(请 \d+ 秒|该账户(在此地址)?已被锁定，请 \d+ 分钟)后再试", line), line
 
 
 @pytest.mark.parametrize(
@@ -134,6 +134,18 @@ def test_login_goes_only_to_a_path_of_this_site(tab: Tab, next_: str) -> None:
     page = _login(tab, CLERK, PASSWORDS[CLERK], path="/login?next=" + quote(next_, safe=""))
     page.wait_for_url(tab.base + "/")
     assert page.url == tab.base + "/"
+
+
+@pytest.mark.parametrize("next_", ["/.//evil.example", "/a/..//evil.example", "/%2e//evil.example"])
+def test_a_next_the_browser_would_normalise_off_site_stays_here(tab: Tab, next_: str) -> None:
+    """Issue 33: the page checked the raw string, then the browser made it //evil.example."""
+    from urllib.parse import quote
+
+    page = _login(tab, CLERK, PASSWORDS[CLERK], path="/login?next=" + quote(next_, safe=""))
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state()
+    tab.errors[:] = [e for e in tab.errors if "404" not in e]  # /evil.example: a path here that does not exist
+    assert page.url.startswith(tab.base + "/") and "evil.example" not in page.url.split("/")[2]
 
 
 def test_login_follows_a_same_site_next(tab: Tab) -> None:

@@ -1,15 +1,14 @@
-/* The login page: posts the name and password as JSON to /api/login, then goes to `next` — only
-   when it is a path of this site (never //host, /\host or another origin) — or to the overview.
+/* The login page: posts the name, password and `next` as JSON to /api/login, then goes where the
+   server's answer says (`next` normalised there to a path of this site) — or to the overview.
    A refusal is shown as the server's one Chinese line (it says when to retry after a lockout). */
 "use strict";
 (function () {
-  function target() {
-    const next = new URLSearchParams(window.location.search).get("next") || "/";
-    if (!next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-    let url;
-    try { url = new URL(next, window.location.origin); } catch (e) { return "/"; }
-    if (url.origin !== window.location.origin) return "/";
-    return url.pathname + url.search + url.hash;
+  function target(answer) {
+    // the server normalised `next` (issue 33: the browser's own normalising made /.//evil.example
+    // an open redirect); the page still goes only to a single-slash path of this site
+    const next = (answer && typeof answer.next === "string") ? answer.next : "/";
+    if (!next.startsWith("/") || next.startsWith("//") || next.indexOf("\\") >= 0) return "/";
+    return next;
   }
   document.addEventListener("DOMContentLoaded", function () {
     const form = document.getElementById("login");
@@ -20,7 +19,8 @@
       msg.textContent = "";
       submit.disabled = true;
       const body = JSON.stringify({ username: document.getElementById("username").value,
-                                    password: document.getElementById("password").value });
+                                    password: document.getElementById("password").value,
+                                    next: new URLSearchParams(window.location.search).get("next") || "/" });
       let res;
       try {
         res = await fetch("/api/login", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -30,7 +30,12 @@
         submit.disabled = false;
         return;
       }
-      if (res.ok) { window.location.assign(target()); return; }
+      if (res.ok) {
+        let answer = null;
+        try { answer = await res.json(); } catch (e) { /* not JSON */ }
+        window.location.assign(target(answer));
+        return;
+      }
       let text = "登录失败（" + res.status + "）";
       try { const data = await res.json(); if (typeof data.detail === "string") text = data.detail; } catch (e) { /* not JSON */ }
       msg.textContent = text;
