@@ -49,7 +49,7 @@ from hepinggis.io._delivery import Delivery, LayerRead, open_delivery, read_laye
 from hepinggis.plan._names import SUFFIXES, closest, kind_of, name_keys, other_district
 from hepinggis.plan._partial import IOU_WARNING, zone_jiedao_warnings
 from hepinggis.plan._placement import CANDIDATES, likely_crs, placement_problem
-from hepinggis.plan._tiling import FAR_OUTSIDE_M, TilingIssue, snap_to_tiling, tiling_issues
+from hepinggis.plan._tiling import FAR_OUTSIDE_M, TilingIssue, safe_overlay, snap_to_tiling, tiling_issues
 from hepinggis.plan.layers import load
 
 __all__ = [
@@ -379,6 +379,7 @@ def _snap(adopted: gpd.GeoDataFrame, district: gpd.GeoDataFrame | None, toleranc
         (district if district is not None else _bundled("district")).to_crs(4326).geometry.values
     )
     snapped = snap_to_tiling(list(wgs.geometry.values), outline, tolerance_m, authoritative=district is not None)
+    adopted.attrs["snapped_m2"] = dict(zip(adopted["name_zh"], snapped.moved_m2, strict=True))
     if not snapped.changed():
         return []
     adopted["geometry"] = snapped.geoms
@@ -466,7 +467,7 @@ def _changes(frame: gpd.GeoDataFrame, name: str, out: Path) -> list[str]:
         if fid not in old.index:
             continue
         a, b = old.loc[fid], new.loc[fid]
-        diff = float(shapely.symmetric_difference(a, b).area)
+        diff = float(safe_overlay(shapely.symmetric_difference, a, b, grid=1e-3).area)
         if diff >= 1.0:
             label = frame.set_index("id").loc[fid, "name_zh"]
             lines.append(f"{label} 面积 {(b.area - a.area) / 1e6:+.4f} km²（变动 {diff / 1e6:.4f} km²）")

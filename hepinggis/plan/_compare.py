@@ -14,6 +14,7 @@ from hepinggis.analysis.assign import zone_of
 from hepinggis.base._layer_source import ADOPTABLE, active_layers, adopted_names, use_layers
 from hepinggis.base.measure import MEASURE_CRS, geodesic_area, geodesic_area_of
 from hepinggis.plan._partial import jiedao_zone_mismatch
+from hepinggis.plan._tiling import safe_overlay
 from hepinggis.plan.layers import load
 
 __all__ = ["compare_boundaries"]
@@ -38,7 +39,7 @@ def compare_boundaries(projects: gpd.GeoDataFrame) -> dict[str, pd.DataFrame]:
         new_km2 = geodesic_area(adopted.set_index("id"))
         for fid in adopted["id"]:
             a, b = both.loc[fid], new.loc[fid]
-            sym = float(geodesic_area_of([shapely.symmetric_difference(a, b)], MEASURE_CRS)[0])
+            sym = float(geodesic_area_of([safe_overlay(shapely.symmetric_difference, a, b, grid=1e-3)], MEASURE_CRS)[0])
             rows.append(
                 {
                     "layer": ADOPTABLE[name],

@@ -17,12 +17,14 @@ feature edges, even where it opens onto the outline — is one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.errors
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
@@ -36,6 +38,7 @@ __all__ = [
     "TilingIssue",
     "outline_band",
     "piece_width",
+    "safe_overlay",
     "snap_to_tiling",
     "tiling_issues",
 ]
@@ -51,6 +54,10 @@ _BETWEEN_SHARE = 0.75
 _TOUCH_M = 0.05
 #: Pieces smaller than this (m²) are left as they are: numerical noise of the overlays.
 _NOISE_M2 = 0.01
+#: The grids GEOS falls back to on a robustness failure: 1 mm in EPSG:4550, about 1 mm in degrees.
+_GRID_M = 1e-3
+_GRID_DEG = 1e-8
+_GRID_SNAP_DEG = 1e-9
 _KIND_ORDER = {"far_outside": 0, "gap": 1, "overlap": 2, "uncovered": 3, "outside": 4, "outline_difference": 5}
 
 
@@ -107,6 +114,21 @@ def _parts(geom: BaseGeometry) -> list[BaseGeometry]:
     if geom.geom_type == "GeometryCollection":
         polys = [q for p in shapely.get_parts(geom) for q in _parts(p)]
     return [p for p in polys if not p.is_empty and p.area >= MIN_AREA_M2]
+
+
+def safe_overlay(op: Callable[..., BaseGeometry], *args: BaseGeometry, grid: float) -> BaseGeometry:
+    """``op(*args)``; where GEOS meets a numerical robustness failure (a non-noded intersection
+    of nearly coincident edges), the same on a ``grid`` of the CRS's units (GEOS's own remedy)."""
+    try:
+        return op(*args)
+    except shapely.errors.GEOSException:
+        pass
+    valid = [shapely.make_valid(a) for a in args]
+    try:
+        return op(*valid)
+    except shapely.errors.GEOSException:
+        pass
+    return op(*[shapely.make_valid(shapely.set_precision(a, grid)) for a in valid], grid_size=grid)
 
 
 def piece_width(piece: BaseGeometry) -> float:
@@ -193,7 +215,7 @@ def tiling_issues(
     """
     metric = frame.to_crs(MEASURE_CRS)
     names = [str(n) for n in metric["name_zh"]]
-    geoms = np.asarray(metric.geometry.values)
+    geoms = np.asarray([_valid_polygonal(g) for g in metric.geometry.values])
     tree = shapely.STRtree(geoms)
     issues: list[TilingIssue] = []
 
@@ -206,9 +228,9 @@ def tiling_issues(
     left, right = tree.query(geoms, predicate="intersects")
     for i, j in zip(left, right, strict=True):
         if i < j:
-            for piece in _parts(shapely.intersection(geoms[i], geoms[j])):
+            for piece in _parts(safe_overlay(shapely.intersection, geoms[i], geoms[j], grid=_GRID_M)):
                 add("overlap", (names[i], names[j]), piece)
-    union = shapely.union_all(geoms)
+    union = safe_overlay(shapely.union_all, geoms, grid=_GRID_M)
     edges = shapely.union_all([g.boundary for g in geoms])
     district = shapely.union_all(outline.to_crs(MEASURE_CRS).geometry.values) if outline is not None else None
     if district is None:  # between the features only: a hole of their union inside none of them
@@ -220,7 +242,7 @@ def tiling_issues(
                     add("gap", touching, hole)
         return sorted(issues, key=lambda t: (_KIND_ORDER[t.kind], -t.area_m2))
     band = outline_band(district, lines) if not authoritative else None
-    for piece in _parts(shapely.difference(district, union)):
+    for piece in _parts(safe_overlay(shapely.difference, district, union, grid=_GRID_M)):
         touching = _touching(piece, names, tree)
         between = len(touching) >= 2 and _between_share(piece, edges) >= _BETWEEN_SHARE
         if between:
@@ -246,7 +268,7 @@ def tiling_issues(
             )
     reach = district.buffer(FAR_OUTSIDE_M)
     for k, geom in enumerate(geoms):
-        for piece in _parts(shapely.difference(geom, district)):
+        for piece in _parts(safe_overlay(shapely.difference, geom, district, grid=_GRID_M)):
             far = piece.difference(reach)
             if far.area >= MIN_AREA_M2:
                 dist = float(shapely.distance(shapely.points(shapely.get_coordinates(far)), district).max())
@@ -279,6 +301,12 @@ class Snapped:
     def changed(self) -> bool:
         """Whether any edge moved."""
         return any(m > 0 for m in self.moved_m2)
+
+
+def _valid_polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """``geom`` as it is where valid; else GEOS's repair, its polygons only (a reprojection can
+    leave nearly coincident vertices that GEOS judges a self-touch)."""
+    return geom if geom.is_valid else _polygonal(geom)
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
@@ -321,26 +349,30 @@ def snap_to_tiling(
         return Snapped(out, [0.0] * len(out), [0.0] * len(out))
     if district is not None and authoritative:
         for k, g in enumerate(out):
-            for piece in shapely.get_parts(shapely.difference(g, district)):
+            for piece in shapely.get_parts(safe_overlay(shapely.difference, g, district, grid=_GRID_DEG)):
                 if _small_narrow(piece, tolerance_m):
-                    out[k] = shapely.difference(out[k], piece)
+                    out[k] = safe_overlay(shapely.difference, out[k], piece, grid=_GRID_DEG)
     tree = shapely.STRtree(out)
     left, right = tree.query(out, predicate="intersects")
     for i, j in zip(left, right, strict=True):
         if i < j:
-            for piece in shapely.get_parts(shapely.intersection(out[i], out[j])):
+            for piece in shapely.get_parts(safe_overlay(shapely.intersection, out[i], out[j], grid=_GRID_DEG)):
                 if _small_narrow(piece, tolerance_m):
-                    out[j] = shapely.difference(out[j], piece)
-    union = shapely.union_all(out)
+                    out[j] = safe_overlay(shapely.difference, out[j], piece, grid=_GRID_DEG)
+    union = safe_overlay(shapely.union_all, out, grid=_GRID_DEG)
     if district is not None and authoritative:
-        space = shapely.difference(district, union)
+        space = safe_overlay(shapely.difference, district, union, grid=_GRID_DEG)
     else:  # between the features only: the holes of their union that no feature has
         space = shapely.union_all(
             [shapely.Polygon(r) for p in shapely.get_parts(union) for r in getattr(p, "interiors", [])]
             or [shapely.Polygon()]
         )
         if district is not None:  # and gaps opening onto the approximate outline
-            extra = [p for p in shapely.get_parts(shapely.difference(district, union)) if _small_narrow(p, tolerance_m)]
+            extra = [
+                p
+                for p in shapely.get_parts(safe_overlay(shapely.difference, district, union, grid=_GRID_DEG))
+                if _small_narrow(p, tolerance_m)
+            ]
             space = shapely.union_all([space, *extra])
     touch = 1e-8  # degrees, about a millimetre
     for piece in shapely.get_parts(space):
@@ -357,17 +389,22 @@ def snap_to_tiling(
         reach = 1.2 * piece_width(_metric(piece)) / 83_000.0  # its width in degrees of longitude here, and a bit
         rest = piece
         for k in sorted((k for k, v in enumerate(shared) if v > 0), key=lambda k: -shared[k]):
-            part = shapely.intersection(rest, out[k].buffer(reach))
+            part = safe_overlay(shapely.intersection, rest, out[k].buffer(reach), grid=_GRID_DEG)
             if not part.is_empty:
-                out[k] = shapely.union(out[k], part)
-                rest = shapely.difference(rest, part)
+                out[k] = safe_overlay(shapely.union, out[k], part, grid=_GRID_DEG)
+                rest = safe_overlay(shapely.difference, rest, part, grid=_GRID_DEG)
         if not rest.is_empty and rest.area > 0:
             best = int(np.argmax(shared))
-            out[best] = shapely.union(out[best], rest)
-    out = [_polygonal(g) for g in out]
+            out[best] = safe_overlay(shapely.union, out[best], rest, grid=_GRID_DEG)
+    # on a 1e-9° grid (0.1 mm): no vertex left nanometres from an edge, which EPSG:4550 would
+    # read as a self-touch; shared vertices stay shared, being snapped to the same grid
+    out = [_polygonal(shapely.set_precision(_polygonal(g), _GRID_SNAP_DEG)) for g in out]
     metric_old = [_metric(g) for g in geoms]
     metric_new = [_metric(g) for g in out]
-    moved = [float(shapely.symmetric_difference(a, b).area) for a, b in zip(metric_old, metric_new, strict=True)]
+    moved = [
+        float(safe_overlay(shapely.symmetric_difference, a, b, grid=_GRID_M).area)
+        for a, b in zip(metric_old, metric_new, strict=True)
+    ]
     moved = [m if m >= MIN_AREA_M2 / 100 else 0.0 for m in moved]
     shift = [
         float(shapely.hausdorff_distance(a.boundary, b.boundary)) if m > 0 else 0.0
