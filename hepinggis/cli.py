@@ -208,7 +208,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
         if fmt != "gpkg":
             raise UsageError("--qgis-project goes with a GeoPackage export")
-        project = write_qgis_project(args.qgis_project, path, args.layer or list(catalogue()), crs=args.to_crs)
+        project = write_qgis_project(
+            args.qgis_project, path, args.layer or list(catalogue()), crs=args.to_crs, service=args.qgis_service
+        )
         print(f"QGIS project written to {project} (open it in QGIS; it refers to {path.name})")
     return 0
 
@@ -467,6 +469,12 @@ def _data_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--projects", type=Path, default=None, metavar="FILE", help="export your own project list")
     p.add_argument(
         "--qgis-project", type=Path, default=None, metavar="FILE.qgz", help="also write a QGIS project with the layers"
+    )
+    p.add_argument(
+        "--qgis-service",
+        default=None,
+        metavar="URL",
+        help="the QGIS project reads the plan's layers live from this `hepinggis serve` /ogc address",
     )
     p.add_argument(
         "--crs", dest="projects_crs", default=None, help="the coordinate system of --projects (as for import)"

@@ -205,9 +205,30 @@ def _srs(auth: str) -> str:
     return f"<srs>{_spatialrefsys(auth)}</srs>"
 
 
-def write_qgis_project(path: Path, gpkg: Path, layers: list[str], *, crs: str = "EPSG:4326") -> Path:
+#: The layers ``hepinggis serve`` offers at ``/ogc`` (OGC API – Features), by the same ids.
+SERVICE_LAYERS = ("district", "zones", "jiedao", "axes", "belt", "sub_areas")
+
+
+def write_qgis_project(
+    path: Path,
+    gpkg: Path,
+    layers: list[str],
+    *,
+    crs: str = "EPSG:4326",
+    service: str | None = None,
+    service_register: str | None = None,
+) -> Path:
     """A QGIS project (.qgz) showing ``layers`` of ``gpkg`` in map order with their styles; the
-    GeoPackage is referenced by a path relative to the project, so both can be moved together."""
+    GeoPackage is referenced by a path relative to the project, so both can be moved together.
+
+    With ``service`` (the ``/ogc`` address of ``hepinggis serve``), the plan's layers the service
+    offers are read live from it (OGC API – Features, QGIS's ``OAPIF`` provider) instead of the
+    GeoPackage, and with ``service_register`` (a register id) so is ``projects``: the project shows
+    what the server has in force now, not what the GeoPackage held when it was written."""
+    if service is not None and (not service.startswith(("http://", "https://")) or any(c in service for c in "'\" <>")):
+        from hepinggis.errors import InvalidOptionError
+
+        raise InvalidOptionError(f"the service address must be an http(s) URL without quotes or spaces: {service!r}")
     source = Path(gpkg).resolve()
     try:
         rel = source.relative_to(Path(path).resolve().parent).as_posix()
@@ -219,19 +240,22 @@ def write_qgis_project(path: Path, gpkg: Path, layers: list[str], *, crs: str = 
     tree, maplayers = [], []
     for layer in ordered:
         lid = f"hepinggis_{layer}"
-        src = f"{ref}|layername={layer}"
+        src, provider = f"{ref}|layername={layer}", "ogr"
+        typename = f"register-{service_register}" if layer == "projects" and service_register else layer
+        if service and (layer in SERVICE_LAYERS or typename != layer):
+            src, provider = f"url='{service.rstrip('/')}' typename='{typename}'", "OAPIF"
         title = (
             boundary_label(layer, LAYER_TITLES_ZH[layer]) if layer in ("jiedao", "zones") else LAYER_TITLES_ZH[layer]
         )
         geom = "Point" if kinds[layer][0] == "Point" else "Line" if "Line" in kinds[layer][0] else "Polygon"
         tree.append(
-            f'<layer-tree-layer id="{lid}" name={quoteattr(title)} source={quoteattr(src)} providerKey="ogr" '
+            f'<layer-tree-layer id="{lid}" name={quoteattr(title)} source={quoteattr(src)} providerKey="{provider}" '
             'checked="Qt::Checked" expanded="1"/>'
         )
         maplayers.append(
             f'<maplayer type="vector" geometry="{geom}" autoRefreshEnabled="0" refreshOnNotifyEnabled="0">'
             f"<id>{lid}</id><datasource>{escape(src)}</datasource><layername>{escape(title)}</layername>"
-            f'{_srs(crs)}<provider encoding="UTF-8">ogr</provider>{_renderer(layer)}</maplayer>'
+            f'{_srs(crs)}<provider encoding="UTF-8">{provider}</provider>{_renderer(layer)}</maplayer>'
         )
     qgs = (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"

@@ -281,3 +281,58 @@ def test_access_public_set_and_read_audit(tmp_path: Path, store_url: str | None,
 
 
 _ = io, json
+
+
+def test_crowded_tiles_gather_cells(store_url: str | None, tmp_path: Path) -> None:  # noqa: F811
+    """Below zoom 16 a tile with more than 2,000 projects carries one point per occupied cell of a
+    64 × 64 grid (MultiPoints by category and class of n) — the same cells on both stores."""
+    import math
+
+    import mapbox_vector_tile
+    import numpy as np
+    from _ogc_data import add_register
+
+    from hepinggis.web import _schema as s
+    from hepinggis.web._store import Store
+    from hepinggis.web.ogc import _collections, _tiles
+
+    data = tmp_path / "store"
+    data.mkdir()
+    rid = add_register(store_url or f"sqlite:///{data / 'hepinggis.sqlite'}", 20_000)
+    store = Store(data, store_url)
+    try:
+        coll = _collections.collection(store, f"register-{rid}")
+        assert coll is not None
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                s.projects.select().with_only_columns(s.projects.c.lon, s.projects.c.lat)
+                .where(s.projects.c.register_id == rid)
+            ).all()  # fmt: skip
+        lon = np.array([r[0] for r in rows])
+        lat = np.array([r[1] for r in rows])
+        z = 12
+        fx = (lon + 180) / 360 * 2**z
+        fy = (1 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / math.pi) / 2 * 2**z
+        crowded = 0
+        for x, y in {(int(a), int(b)) for a, b in zip(fx, fy, strict=True)}:
+            here = (fx.astype(int) == x) & (fy.astype(int) == y)
+            cells = {(int(a), int(b)) for a, b in zip((fx[here] - x) * 64, (fy[here] - y) * 64, strict=True)}
+            layer = mapbox_vector_tile.decode(_tiles.tile(store, coll, z, y, x))["projects"]
+            points = 0
+            for f in layer["features"]:
+                geom = f["geometry"]
+                points += 1 if geom["type"] == "Point" else len(geom["coordinates"])
+                assert set(f["properties"]) <= {"n", "category", "row", "project_id", "name", "status", "zone_id"}
+            if here.sum() > _tiles.DETAIL_MAX:
+                crowded += 1
+                assert all(set(f["properties"]) <= {"n", "category"} for f in layer["features"])
+                assert len(layer["features"]) <= 7 * len(_tiles.N_CLASSES) < points  # gathered
+                assert {f["properties"]["n"] for f in layer["features"]} <= set(_tiles.N_CLASSES)
+                assert abs(points - len(cells)) <= len(cells) * 0.01  # (a point on a cell's edge may round over)
+            else:  # every project of the tile, and those of its 64-unit buffer (symbols are not cut)
+                pad = 64 / 4096
+                near = (fx >= x - pad) & (fx <= x + 1 + pad) & (fy >= y - pad) & (fy <= y + 1 + pad)
+                assert here.sum() <= points <= near.sum()
+        assert crowded >= 1
+    finally:
+        store.dispose()

@@ -56,6 +56,7 @@ def test_register_map_draws_tiles(browser: Any, big: tuple[Server, str], tmp_pat
                 let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })"""
         )
         assert sum(1 for p in painted if p > 0) >= 2, painted  # projects drawn on several tiles
+        assert sum(painted) > 50_000, painted  # every cell's dot, not one per MultiPoint
         page.screenshot(path=str(tmp_path / "register-tiles.png"))
     finally:
         context.close()

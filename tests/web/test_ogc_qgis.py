@@ -63,6 +63,14 @@ out["names"] = sorted(str(f["name"]) for f in feats)
 request = QgsFeatureRequest().setFilterRect(QgsRectangle(*bbox))
 out["in_bbox"] = sorted(str(f["name"]) for f in layer.getFeatures(request))
 out["crs"] = layer.crs().authid()
+from qgis.core import QgsProject
+project = QgsProject.instance()
+out["read"] = project.read(sys.argv[4])
+found = [n.layer() for n in project.layerTreeRoot().findLayers()]
+def key(l):
+    live = l.providerType() == "OAPIF"
+    return l.source().split("typename='")[-1].split("'")[0] if live else l.source().split("layername=")[-1]
+out["project"] = {key(l): [l.providerType(), l.isValid(), len(list(l.getFeatures()))] for l in found}
 print(json.dumps(out, ensure_ascii=False), flush=True)
 os._exit(0)
 """
@@ -92,9 +100,15 @@ def test_qgis_reads_the_service(served: tuple[Serve, dict[str, Any]], tmp_path: 
     xs = sorted(f["geometry"]["coordinates"][0] for f in gj)
     box = (xs[0] - 1e-6, 41.0, xs[len(xs) // 2], 42.5)
     inside = sorted(f["properties"]["name"] for f in gj if box[0] <= f["geometry"]["coordinates"][0] <= box[2])
+    import hepinggis
+    from hepinggis.base._qgis import write_qgis_project
+
+    layers = ["district", "zones", "jiedao", "boundary_lines", "projects"]
+    gpkg = hepinggis.export(tmp_path / "heping.gpkg", layers=layers)
+    qgz = write_qgis_project(tmp_path / "live.qgz", gpkg, layers, service=f"{srv.url}/ogc", service_register=reg["id"])
     env = dict(os.environ, HOME=str(tmp_path))  # QGIS writes its settings there, not in the user's home
     run = subprocess.run(
-        [python, "-c", SCRIPT, f"{srv.url}/ogc", cid, ",".join(map(str, box))],
+        [python, "-c", SCRIPT, f"{srv.url}/ogc", cid, ",".join(map(str, box)), str(qgz)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -111,3 +125,12 @@ def test_qgis_reads_the_service(served: tuple[Serve, dict[str, Any]], tmp_path: 
     assert [n for n in got["fields"] if n in gj[0]["properties"]] == list(gj[0]["properties"])
     assert got["names"] == sorted(f["properties"]["name"] for f in gj)
     assert got["in_bbox"] == inside and 0 < len(inside) < len(gj)
+    # the .qgz pointed at the live service: the served layers from /ogc, the others from the GeoPackage
+    assert got["read"]
+    assert got["project"] == {
+        cid: ["OAPIF", True, reg["imported"]],
+        "boundary_lines": ["ogr", True, 22],
+        "jiedao": ["OAPIF", True, 10],
+        "zones": ["OAPIF", True, 6],
+        "district": ["OAPIF", True, 1],
+    }

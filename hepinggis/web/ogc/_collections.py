@@ -78,8 +78,17 @@ def current_version(store: Store, series_id: str) -> dict[str, Any] | None:
     return store.get_register(series_id)
 
 
+def beijing(iso: str) -> str:
+    """An ISO-8601 UTC time as the pages write it: Beijing time, in Chinese."""
+    import datetime as dt
+
+    t = dt.datetime.fromisoformat(iso)
+    t = t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y年%m月%d日 %H:%M")
+
+
 def _register_collection(cid: str, reg: dict[str, Any]) -> Collection:
-    desc = f"项目清单 {reg['file_name']}：{reg['imported']} 个项目（{reg['uploaded_at']} UTC 上传）"
+    desc = f"项目清单 {reg['file_name']}：{reg['imported']} 个项目（北京时间 {beijing(reg['uploaded_at'])} 上传）"
     return Collection(id=cid, title=str(reg["file_name"]), description=desc, register=reg)
 
 

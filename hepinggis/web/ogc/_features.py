@@ -163,7 +163,7 @@ def _register_conditions(store: Store, coll: Collection, q: Query) -> list[Any]:
     for key, value in q.filters:
         col = REGISTER_FILTERS.get(key)
         if col is not None:
-            conds.append(t.c[col] == value)
+            conds.append(t.c[col] == _area_value(store, col, value))
     extent = temporal_extent(coll)
     if q.interval is not None and extent is not None and not q.interval.overlaps(*extent):
         conds.append(t.c.pk.is_(None))  # the version was not in force then: nothing
@@ -186,6 +186,23 @@ def _register_conditions(store: Store, coll: Collection, q: Query) -> list[Any]:
                 t.c.pk.in_(bindparam("bbox_pks", [int(p) for p in hits], expanding=True, literal_execute=True))
             )
     return conds
+
+
+def _area_value(store: Store, col: str, value: str) -> str:
+    """A zone asked by its name (三好街) is compared by its id, as the projects keep it; a 街道
+    asked by its id by its name, as the projects keep it."""
+    if col not in ("zone_id", "jiedao"):
+        return value
+    frame = layer_frame(store, "zones" if col == "zone_id" else "jiedao")
+    ids, names = [str(v) for v in frame["id"]], [str(v) for v in frame["name_zh"]]
+    if col == "zone_id":
+        from hepinggis.base._style import ZONE_SHORT_ZH
+
+        short = {v: k for k, v in ZONE_SHORT_ZH.items()}
+        return ids[names.index(value)] if value in names else short.get(value, value)
+    if col == "jiedao" and value in ids:
+        return names[ids.index(value)]
+    return value
 
 
 def _project_feature(row: Any, geometry: Any) -> dict[str, Any]:

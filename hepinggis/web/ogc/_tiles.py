@@ -4,10 +4,11 @@ A register's tile is made by PostGIS (``ST_AsMVT``) on a PostgreSQL store and by
 `mapbox_vector_tile` encoder on SQLite (from arrays kept per register: a register never changes after
 its import). The plan's layers (a few dozen features, held in memory) use the encoder on both stores.
 
-A tile with more than `DETAIL_MAX` projects below zoom `DETAIL_ZOOM` carries one point per
-64 × 64 cell of the tile (4 screen pixels), with the number of projects ``n`` and the first category
-(alphabetically) of the cell: what a dot map of 50,000 projects draws; from zoom `DETAIL_ZOOM`, or
-where a tile holds fewer projects, every project with its properties.
+A tile with more than `DETAIL_MAX` projects below zoom `DETAIL_ZOOM` carries one point per occupied
+cell of a 64 × 64 grid on the tile (4 screen pixels), gathered in one MultiPoint per category (the
+first, alphabetically, of the cell) and class of the cell's number of projects ``n`` (1, 2, 5, 10 and
+more): what a dot map of 50,000 projects draws, in a few features; from zoom `DETAIL_ZOOM`, or where
+a tile holds fewer projects, every project with its properties.
 """
 
 from __future__ import annotations
@@ -72,13 +73,21 @@ def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _encode(layer: str, feats: list[dict[str, Any]], bounds: tuple[float, float, float, float]) -> bytes:
+    """The features (EPSG:3857) as one MVT layer: moved to tile units here, all at once (the
+    encoder's own ``quantize_bounds`` moves them one coordinate at a time, in Python)."""
     import mapbox_vector_tile
 
     if not feats:
         return b""
+    minx, miny, maxx, maxy = bounds
+    scale = np.array([EXTENT / (maxx - minx), EXTENT / (maxy - miny)])
+    origin = np.array([minx, miny])
+    geoms = shapely.transform(np.array([f["geometry"] for f in feats], dtype=object), lambda xy: (xy - origin) * scale)
+    for f, g in zip(feats, geoms, strict=True):
+        f["geometry"] = g
     data: bytes = mapbox_vector_tile.encode(
         [{"name": layer, "features": feats}],
-        default_options={"quantize_bounds": bounds, "extents": EXTENT, "on_invalid_geometry": None},
+        default_options={"extents": EXTENT, "on_invalid_geometry": None},
     )
     return data
 
@@ -99,6 +108,8 @@ class _Arrays:
             return np.column_stack([mx, my])
 
         self.geoms = shapely.transform(geoms, to_m)
+        self.points = shapely.get_type_id(self.geoms) == 0
+        self.tree = shapely.STRtree(self.geoms)
 
 
 _lock = threading.Lock()
@@ -127,7 +138,17 @@ def _register_arrays(store: Store, rid: str) -> _Arrays:
     return got
 
 
+#: The classes of a cell's count ``n`` (a cell's ``n`` is the class's lower bound).
+N_CLASSES = (1, 2, 5, 10)
+
+
+def _n_class(counts: np.ndarray) -> np.ndarray:
+    return np.asarray(N_CLASSES)[np.searchsorted(N_CLASSES, counts, side="right") - 1]
+
+
 def _cells(x: np.ndarray, y: np.ndarray, cat: np.ndarray, bounds: tuple[float, float, float, float]) -> list[dict]:
+    """One MultiPoint per (category, class of ``n``) of the occupied cells: a few features to
+    encode instead of thousands (the encoder's time grows with the features, not the points)."""
     minx, miny, maxx, _ = bounds
     cell = (maxx - minx) / CELLS
     cx = np.clip(((x - minx) / cell).astype(np.int64), 0, CELLS - 1)
@@ -136,13 +157,17 @@ def _cells(x: np.ndarray, y: np.ndarray, cat: np.ndarray, bounds: tuple[float, f
     order = np.lexsort((cat.astype(str), key))  # by cell, then category: the first is the least
     key, cat = key[order], cat[order]
     uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
+    px = minx + (uniq // CELLS + 0.5) * cell
+    py = miny + (uniq % CELLS + 0.5) * cell
+    cats = cat[first].astype(str)
+    classes = _n_class(counts)
     out = []
-    for k, f, n in zip(uniq.tolist(), first.tolist(), counts.tolist(), strict=True):
-        px, py = minx + (k // CELLS + 0.5) * cell, miny + (k % CELLS + 0.5) * cell
-        props: dict[str, Any] = {"n": int(n)}
-        if cat[f]:
-            props["category"] = str(cat[f])
-        out.append({"geometry": shapely.Point(px, py), "properties": props})
+    for c in sorted(set(cats.tolist())):
+        for n in N_CLASSES:
+            sel = (cats == c) & (classes == n)
+            if sel.any():
+                props: dict[str, Any] = {"n": n, **({"category": c} if c else {})}
+                out.append({"geometry": shapely.multipoints(np.column_stack([px[sel], py[sel]])), "properties": props})
     return out
 
 
@@ -156,9 +181,13 @@ def _sqlite_register_tile(store: Store, rid: str, z: int, y: int, x: int) -> byt
         idx = np.flatnonzero(inside)
         return _encode("projects", _cells(a.x[idx], a.y[idx], a.category[idx], bounds), bounds)
     box = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
-    hit = np.flatnonzero(shapely.intersects(a.geoms, box) | inside)
+    hit = np.union1d(a.tree.query(box, predicate="intersects"), np.flatnonzero(inside))
     feats = [
-        {"geometry": shapely.clip_by_rect(a.geoms[i], *box.bounds), "properties": a.props[i], "id": int(a.pk[i])}
+        {
+            "geometry": a.geoms[i] if a.points[i] else shapely.clip_by_rect(a.geoms[i], *box.bounds),
+            "properties": a.props[i],
+            "id": int(a.pk[i]),
+        }
         for i in hit.tolist()
     ]
     return _encode("projects", feats, bounds)
@@ -180,13 +209,16 @@ WITH g AS (
 ), c AS (
   SELECT least(floor(ST_X(t) / {EXTENT // CELLS}), {CELLS - 1}) AS cx,
          least(floor(ST_Y(t) / {EXTENT // CELLS}), {CELLS - 1}) AS cy,
-         count(*)::int AS n, min(nullif(category, '')) AS category
+         count(*)::int AS k, min(nullif(category, '')) AS category
   FROM g WHERE t IS NOT NULL GROUP BY 1, 2
+), m AS (
+  SELECT category,
+         CASE WHEN k >= 10 THEN 10 WHEN k >= 5 THEN 5 WHEN k >= 2 THEN 2 ELSE 1 END AS n,
+         ST_Multi(ST_Collect(ST_MakePoint(cx * {EXTENT // CELLS} + {EXTENT // CELLS // 2},
+                                          cy * {EXTENT // CELLS} + {EXTENT // CELLS // 2}))) AS geom
+  FROM c GROUP BY 1, 2
 )
-SELECT ST_AsMVT(m, 'projects', {EXTENT}, 'geom') FROM (
-  SELECT n, category, ST_MakePoint(cx * {EXTENT // CELLS} + {EXTENT // CELLS // 2},
-                                   cy * {EXTENT // CELLS} + {EXTENT // CELLS // 2}) AS geom FROM c
-) m
+SELECT ST_AsMVT(m, 'projects', {EXTENT}, 'geom') FROM m
 """
 _PG_DETAIL = f"""
 SELECT ST_AsMVT(m, 'projects', {EXTENT}, 'geom', 'id') FROM (

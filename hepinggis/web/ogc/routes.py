@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from hepinggis.web._deps import current_user, get_store
 from hepinggis.web._store import Store
 from hepinggis.web.ogc import _access, _features, _tiles
-from hepinggis.web.ogc._collections import PROPERTY_ZH, Collection, collection, collections, layer_frame
+from hepinggis.web.ogc._collections import PROPERTY_ZH, Collection, beijing, collection, collections, layer_frame
 from hepinggis.web.ogc._params import CRS84, CRS_URIS, MAX_LIMIT, crs_uri, parse_bbox, parse_datetime, parse_limit
 
 __all__ = ["CONFORMANCE", "router"]
@@ -121,12 +121,6 @@ def _collection_or_404(request: Request, store: Store, cid: str) -> Collection:
     if coll is None or (user.get("role") == _access.ANONYMOUS["role"] and cid not in _access.public_set(store)):
         raise HTTPException(404, "找不到该数据集（编号不存在或已删除）")
     return coll
-
-
-def _beijing(iso: str) -> str:
-    t = dt.datetime.fromisoformat(iso)
-    t = t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-    return t.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y年%m月%d日 %H:%M")
 
 
 def _extent(store: Store, coll: Collection) -> list[float] | None:
@@ -264,7 +258,7 @@ async def describe(request: Request, cid: str, store: StoreDep, user: UserDep, f
             user,
             coll=coll,
             doc=doc,
-            uploaded=_beijing(reg["uploaded_at"]) if reg else "",
+            uploaded=beijing(reg["uploaded_at"]) if reg else "",
         )
     return _json(doc)
 

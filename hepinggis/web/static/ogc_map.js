@@ -34,7 +34,31 @@
       fillOpacity: 0.85,
     };
   };
-  const tiles = L.vectorGrid.protobuf(cfg.tiles, {
+  // Leaflet.VectorGrid 1.3 draws only the first point of a MultiPoint (PointSymbolizer reads
+  // geometry[0]); the server gathers a crowded tile's cells into MultiPoints, so each point is
+  // made a feature of its own here, before the tile is drawn.
+  const Split = L.VectorGrid.Protobuf.extend({
+    _getVectorTilePromise: function (coords, tileBounds) {
+      return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords, tileBounds).then((json) => {
+        for (const name in json.layers) {
+          const layer = json.layers[name];
+          const out = [];
+          for (const f of layer.features) {
+            if (f.type === 1 && f.geometry.length > 1) {
+              for (const ring of f.geometry) {
+                out.push(Object.assign(Object.create(Object.getPrototypeOf(f)), f, { geometry: [ring] }));
+              }
+            } else {
+              out.push(f);
+            }
+          }
+          layer.features = out;
+        }
+        return json;
+      });
+    },
+  });
+  const tiles = new Split(cfg.tiles, {
     vectorTileLayerStyles: styles,
     interactive: false,
     maxNativeZoom: 20,
