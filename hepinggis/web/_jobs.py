@@ -80,7 +80,9 @@ FILE_KINDS = ("preview", "import", "figures", "boundary")
 IDLE_POLL_S = 0.5
 #: Rows of the register each worker reads, counts and maps while warming up (the paths of a real
 #: register: density layer, clustering).
-WARM_ROWS = 600
+WARM_ROWS = 200
+#: How long a starting server waits for its workers to be warm before it answers.
+WARM_WAIT_S = float(os.environ.get("HEPINGGIS_WARM_WAIT_S") or 30.0)
 #: A running job whose heartbeat is older than this belongs to a dead server (any host); the
 #: environment's ``HEPINGGIS_JOB_STALE_S`` changes it (the tests shorten it).
 STALE_S = float(os.environ.get("HEPINGGIS_JOB_STALE_S") or 40.0)
@@ -244,8 +246,10 @@ class WorkerPool:
         """How many workers are warm and taking jobs."""
         return len(list(self.store.tmp.glob(_READY.format(pid="*"))))
 
-    async def start(self, *, timeout: float = 180.0) -> None:
-        """Start the warm parent and wait (without blocking the loop) until every worker is warm."""
+    async def start(self, *, timeout: float = 30.0) -> None:
+        """Start the warm parent and wait (without blocking the loop) until every worker is warm —
+        at most ``timeout`` seconds (`WARM_WAIT_S`; a machine that busy answers first, and the
+        first jobs wait for the workers)."""
         self.proc = self._spawn()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None and self.ready() < len(self.lanes):
@@ -321,7 +325,7 @@ async def start_workers(store: Store, *, workers: int | None = None, limits: Job
         print(f"hepinggis: {len(failed)} job(s) left running by a stopped server marked failed", file=sys.stderr)
     store.clean_tmp()
     pool = WorkerPool(store, plan_lanes(workers), limits or JobLimits.from_env())
-    await pool.start()
+    await pool.start(timeout=WARM_WAIT_S)
     store.on_job_added = pool.notify
     watch = asyncio.create_task(pool.watch())
     return pool, watch, tmp

@@ -346,7 +346,7 @@ class Store:
                     select(t.c.id, t.c.kind, t.c.params_json, t.c.submitter)
                     .where(t.c.status == "queued")
                     .order_by(t.c.created_at, t.c.id)
-                    .limit(50)
+                    .limit(500)  # a lane filters them (`accept`): look past the other lanes
                 )
                 if kinds:
                     q = q.where(t.c.kind.in_(kinds))
