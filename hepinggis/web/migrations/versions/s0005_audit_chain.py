@@ -3,7 +3,7 @@ the previous row's ``chain`` and its own fields (`hepinggis.web._audit`); rows w
 revision have none.
 
 Revision ID: s0005
-Revises: s0003
+Revises: s0004
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0005"
-down_revision = "s0003"
+down_revision = "s0004"
 branch_labels = None
 depends_on = None
 
