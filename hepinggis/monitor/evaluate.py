@@ -191,7 +191,7 @@ def _base(ind: dict[str, Any], mine: pd.DataFrame) -> tuple[float | None, str]:
     at_base = mine[mine["year"] == base_year]
     if ind["base_value"] is not None and not pd.isna(ind["base_value"]):
         stated = float(ind["base_value"])
-        said = f"规划写明（{stated:g}{unit}）"
+        said = f"规划写明（{_as_stated(stated, unit)}）"
         if len(at_base):
             typed = float(at_base["value"].iloc[0])
             same = "，与规划一致" if typed == stated else "，按规划写明的基数判断"
@@ -200,6 +200,13 @@ def _base(ind: dict[str, Any], mine: pd.DataFrame) -> tuple[float | None, str]:
     if len(at_base):
         return float(at_base["value"].iloc[0]), f"{base_year}年填报值"
     return None, f"无（未填{base_year}年数值）"
+
+
+def _as_stated(value: float, unit: str) -> str:
+    """A base as the plan states it: 0.6814 万人 is “6,814人” (chapter 1 says 6814 人)."""
+    if unit.startswith("万") and len(unit) > 1 and round(value, 2) != value and (value * 1e4).is_integer():
+        return f"{value * 1e4:,.0f}{unit[1:]}"
+    return f"{value:g}{unit}"
 
 
 def _required(ind: dict[str, Any], base: float | None, year: int) -> tuple[float, str]:
