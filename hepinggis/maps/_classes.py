@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import warnings
 
-import mapclassify
 import numpy as np
 
 __all__ = ["class_labels", "nice_breaks", "nice_number"]
@@ -42,6 +41,8 @@ def nice_breaks(counts: np.ndarray, *, k: int = 5) -> np.ndarray:
         return np.array([top])
     with warnings.catch_warnings():  # "not enough unique values": fewer classes, merged below
         warnings.simplefilter("ignore", UserWarning)
+        import mapclassify  # loaded on first use: it pulls in scipy.stats and scikit-learn (≈1 s)
+
         raw = np.asarray(mapclassify.Quantiles(counts, k=kk).bins, dtype=float)[:-1]
     inner = sorted({nice_number(b) for b in raw if b >= 1})
     inner = [b for b in inner if b < top]
