@@ -83,6 +83,16 @@ def default_year(values: pd.DataFrame) -> int | None:
     return int(inside.max()) if len(inside) else None
 
 
+def asked_year(actuals: ActualsResult | pd.DataFrame) -> int | None:
+    """The year a package is for when none is asked: the latest of the plan period with a figure
+    typed — read, or refused (a refused figure is asked about, it does not move the year back)."""
+    asked = default_year(_values(actuals))
+    typed = [y for by in _refused(actuals).values() for y in by if PLAN_PERIOD[0] <= y <= PLAN_PERIOD[1]]
+    if typed and (asked is None or max(typed) > asked):
+        asked = max(typed)
+    return asked
+
+
 #: Verdicts that count as "on track" in a zone's share.
 GOOD = ("achieved_early", "on_track", "achieved")
 #: Below the required trajectory but with at least this share of the required progress: "behind".
@@ -471,12 +481,8 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
     (64.0, 'on_track', '2020年填报值')
     """
     values = _values(actuals)
-    asked = check_year(year) if year is not None else default_year(values)
+    asked = check_year(year) if year is not None else asked_year(actuals)
     refused = _refused(actuals)
-    if year is None:  # a figure typed for a later year but refused still sets the year asked
-        typed = [y for by in refused.values() for y in by if PLAN_PERIOD[0] <= y <= PLAN_PERIOD[1]]
-        if typed and (asked is None or max(typed) > asked):
-            asked = max(typed)
     names = {str(k): str(v) for k, v in known_figures()["indicator_zh"].items()}
     rows = []
     for rec in indicators().to_dict("records"):
