@@ -43,6 +43,8 @@ def nice_breaks(counts: np.ndarray, *, k: int = 5) -> np.ndarray:
 
     with warnings.catch_warnings():  # "not enough unique values": fewer classes, merged below
         warnings.simplefilter("ignore", UserWarning)
+        import mapclassify  # loaded on first use: it pulls in scipy.stats and scikit-learn (≈1 s)
+
         raw = np.asarray(mapclassify.Quantiles(counts, k=kk).bins, dtype=float)[:-1]
     inner = sorted({nice_number(b) for b in raw if b >= 1})
     inner = [b for b in inner if b < top]

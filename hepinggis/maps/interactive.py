@@ -354,6 +354,8 @@ def _classify(data: pd.Series, scheme: str, k: int) -> tuple[np.ndarray, pd.Seri
     try:
         with warnings.catch_warnings():  # "not enough unique values": fewer classes, handled below
             warnings.simplefilter("ignore", UserWarning)
+            import mapclassify  # loaded on first use: it pulls in scipy.stats and scikit-learn (≈1 s)
+
             classifier = mapclassify.classify(data.to_numpy(), scheme=scheme, k=kk)
     except (ValueError, KeyError, AttributeError) as exc:
         raise HepingGISError(f"choropleth_map: mapclassify cannot classify with scheme {scheme!r}: {exc}") from exc

@@ -204,21 +204,22 @@ def parse_figure(
     if suffix and not percent:
         converted = _in_unit(suffix, unit_text)
         if converted is None:  # another unit than the indicator's: a unit problem, said as such
-            value, _ = _number(number) if _ARABIC.search(number) else (_chinese(number), "")
+            guess, _ = _number(number) if _ARABIC.search(number) else (_chinese(number), "")
             typed = next((u for u in _UNIT_WORDS if suffix == u), suffix)
-            return Figure(None, error=unit_message(shown, value, typed, unit_text))
+            return Figure(None, error=unit_message(shown, guess, typed, unit_text))
         factor = converted
     if _ARABIC.search(number):
-        value, error = _number(number)
-        if value is None:
+        parsed, error = _number(number)
+        if parsed is None:
             return Figure(None, error=error)
     else:
-        value = _chinese(number)
-        if value is None:
+        parsed = _chinese(number)
+        if parsed is None:
             return Figure(
                 None, error=f"“{shown}”不是数字（中文数字请写成“十二”“一百零五”这样的完整写法，或直接填阿拉伯数字）"
             )
-        said = f"中文数字“{number}”按 {value:g} 读取"
+        said = f"中文数字“{number}”按 {parsed:g} 读取"
+    value = parsed
     if factor != 1.0:
         result = float(f"{value * factor:.12g}")  # 151,000 × 1e-4 is 15.1, not 15.100000000000001
         said = "；".join(

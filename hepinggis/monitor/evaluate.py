@@ -83,6 +83,16 @@ def default_year(values: pd.DataFrame) -> int | None:
     return int(inside.max()) if len(inside) else None
 
 
+def asked_year(actuals: ActualsResult | pd.DataFrame) -> int | None:
+    """The year a package is for when none is asked: the latest of the plan period with a figure
+    typed — read, or refused (a refused figure is asked about, it does not move the year back)."""
+    asked = default_year(_values(actuals))
+    typed = [y for by in _refused(actuals).values() for y in by if PLAN_PERIOD[0] <= y <= PLAN_PERIOD[1]]
+    if typed and (asked is None or max(typed) > asked):
+        asked = max(typed)
+    return asked
+
+
 #: Verdicts that count as "on track" in a zone's share.
 GOOD = ("achieved_early", "on_track", "achieved")
 #: Below the required trajectory but with at least this share of the required progress: "behind".
@@ -191,7 +201,7 @@ def _base(ind: dict[str, Any], mine: pd.DataFrame) -> tuple[float | None, str]:
     at_base = mine[mine["year"] == base_year]
     if ind["base_value"] is not None and not pd.isna(ind["base_value"]):
         stated = float(ind["base_value"])
-        said = f"规划写明（{stated:g}{unit}）"
+        said = f"规划写明（{_as_stated(stated, unit)}）"
         if len(at_base):
             typed = float(at_base["value"].iloc[0])
             same = "，与规划一致" if typed == stated else "，按规划写明的基数判断"
@@ -200,6 +210,13 @@ def _base(ind: dict[str, Any], mine: pd.DataFrame) -> tuple[float | None, str]:
     if len(at_base):
         return float(at_base["value"].iloc[0]), f"{base_year}年填报值"
     return None, f"无（未填{base_year}年数值）"
+
+
+def _as_stated(value: float, unit: str) -> str:
+    """A base as the plan states it: 0.6814 万人 is “6,814人” (chapter 1 says 6814 人)."""
+    if unit.startswith("万") and len(unit) > 1 and round(value, 2) != value and (value * 1e4).is_integer():
+        return f"{value * 1e4:,.0f}{unit[1:]}"
+    return f"{value:g}{unit}"
 
 
 def _required(ind: dict[str, Any], base: float | None, year: int) -> tuple[float, str]:
@@ -464,12 +481,8 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
     (64.0, 'on_track', '2020年填报值')
     """
     values = _values(actuals)
-    asked = check_year(year) if year is not None else default_year(values)
+    asked = check_year(year) if year is not None else asked_year(actuals)
     refused = _refused(actuals)
-    if year is None:  # a figure typed for a later year but refused still sets the year asked
-        typed = [y for by in refused.values() for y in by if PLAN_PERIOD[0] <= y <= PLAN_PERIOD[1]]
-        if typed and (asked is None or max(typed) > asked):
-            asked = max(typed)
     names = {str(k): str(v) for k, v in known_figures()["indicator_zh"].items()}
     rows = []
     for rec in indicators().to_dict("records"):

@@ -44,7 +44,7 @@ from hepinggis.monitor._words import (
 )
 from hepinggis.monitor._workbook import monitor_tables
 from hepinggis.monitor.changes import CHANGE_ZH, project_changes
-from hepinggis.monitor.evaluate import JUDGED, check_year, default_year, evaluate, zone_summary
+from hepinggis.monitor.evaluate import JUDGED, asked_year, check_year, evaluate, zone_summary
 from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals
 from hepinggis.plan.layers import load
 
@@ -417,7 +417,7 @@ def monitor(
             f"{int(counts.get('rejected', 0))} 行、未填 {int(counts.get('blank', 0))} 行、"
             f"填报为无数据 {int(counts.get('no_data', 0))} 行）：请先填写“数值”栏"
         )
-    when = year if year is not None else default_year(result.values)
+    when = year if year is not None else asked_year(result)
     results = evaluate(result, year=when)
     changes = _changes(projects_by_year) if projects_by_year else None
     credits = credit_lines(result.source, sheet=result.sheet, example=result.is_example)

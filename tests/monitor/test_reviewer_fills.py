@@ -82,3 +82,27 @@ def test_a_refused_figure_in_the_year_judged_is_asked_about_never_replaced_by_th
     # a year left blank (not typed) is still judged on the latest figure, and said so
     kinder = r.loc["district_public_kindergarten_share"]
     assert kinder["status"] == "on_track" and kinder["year_note"] == "2023年尚无数值，按2022年数值判断"
+
+
+def test_a_wide_sheet_with_one_header_row_and_a_base_column(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(["序号", "指标编号", "单位", "2020年（基期）", "2021年", "2022年", "2023年", "备注"])
+    ws.append([1, "nanshichang_business_services_revenue", "亿元", 100, 104, None, "115亿", "口径：规上"])
+    ws.append([2, "district_tech_smes", "家", None, 800, 900, "一千"])
+    path = tmp_path / "宽表.xlsx"
+    book.save(path)
+    r = read_actuals(path)
+    v = r.values.set_index(["indicator_id", "year"])["value"]
+    assert v.to_dict() == {
+        ("nanshichang_business_services_revenue", 2020): 100.0,
+        ("nanshichang_business_services_revenue", 2021): 104.0,
+        ("nanshichang_business_services_revenue", 2023): 115.0,
+        ("district_tech_smes", 2021): 800.0,
+        ("district_tech_smes", 2022): 900.0,
+        ("district_tech_smes", 2023): 1000.0,
+    }
+    assert r.rows_in == 2 and set(r.report["row"]) == {2, 3}  # the rows Excel shows
+    notes = r.values.set_index(["indicator_id", "year"])["note"]
+    assert notes[("nanshichang_business_services_revenue", 2021)] == "口径：规上"

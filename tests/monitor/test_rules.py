@@ -108,7 +108,7 @@ CASES = [
         "behind",
         0.8,
         0.6814 + 0.3186 * 0.4,
-        "规划写明（0.6814万人）",
+        "规划写明（6,814人）",
     ),
     (
         "relative: 5.0 % against the city's 5.0 % is not higher: behind",
