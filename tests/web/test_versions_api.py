@@ -132,6 +132,12 @@ def test_filtered_exports_equal_a_pandas_filter(
     assert (f"{len(want)} 项" in about) and (("筛选结果" in about) == bool(query))
     csv = client.get(f"/api/registers/{rid}/projects.csv", params=query)
     assert len(pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig")) == len(want)
+    gpkg = client.get(f"/api/registers/{rid}/projects.gpkg", params=query)
+    assert gpkg.status_code == 200, gpkg.text
+    layer = gpd.read_file(io.BytesIO(gpkg.content), layer="项目")
+    assert len(layer) == len(want) and layer["总投资（元）"].sum() == pytest.approx(want["yuan"].sum())
+    notes = " ".join(gpd.read_file(io.BytesIO(gpkg.content), layer="说明")["说明"])
+    assert ("筛选结果" in notes) == bool(query)
 
 
 def test_warnings_per_zone_add_up(client: Any, series: dict[str, Any]) -> None:
