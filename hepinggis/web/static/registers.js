@@ -3,7 +3,9 @@
 "use strict";
 (function () {
   const ROLES = [["", "—"], ["serial", "序号"], ["id", "编号"], ["name", "项目名称"], ["x", "经度/X"], ["y", "纬度/Y"], ["xy", "坐标"],
-    ["category", "类别"], ["status", "状态"], ["nature", "建设性质"], ["address", "地址"], ["year", "年份"], ["investment", "投资"]];
+    ["category", "类别"], ["status", "状态"], ["nature", "建设性质"], ["address", "地址"], ["year", "年份"], ["investment", "投资"],
+    ["owner", "建设单位"], ["planned_start", "计划开工"], ["actual_start", "实际开工"], ["planned_end", "计划竣工"],
+    ["progress_text", "形象进度"], ["annual_plan", "年度计划投资"], ["completed_investment", "累计完成投资"]];
   const CRS = [["wgs84", "WGS84（GPS、天地图）"], ["gcj02", "GCJ-02（高德、腾讯）"], ["bd09", "BD-09（百度）"],
     ["EPSG:4550", "CGCS2000 高斯 3°带（EPSG:4550）"], ["EPSG:4529", "CGCS2000 高斯 41 带号（EPSG:4529）"]];
   const UNITS = [["", "按表中所写"], ["元", "元"], ["万元", "万元"], ["亿元", "亿元"]];
