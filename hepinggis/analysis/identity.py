@@ -26,6 +26,7 @@ Everything is measured in EPSG:4550 between representative points.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -73,8 +74,12 @@ def normalise_name(name: object) -> str:
     """
     if name is None or (isinstance(name, float) and np.isnan(name)):
         return ""
-    text = unicodedata.normalize("NFKC", str(name)).lower()
-    return _SPACE_PUNCT.sub("", text)
+    return _normalised(str(name))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalised(text: str) -> str:
+    return _SPACE_PUNCT.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def normalise_id(value: object) -> str:
@@ -118,12 +123,11 @@ def identity_table(table: Any) -> IdentityTable:
     frame = _frame(table)
     n = len(frame)
     name_col = next((c for c in _NAME_COLUMNS if c in frame.columns), None)
-    names = ["" if name_col is None else ("" if pd.isna(v) else str(v)) for v in (frame[name_col] if name_col else [])]
-    if name_col is None:
-        names = [""] * n
-    ids = [normalise_id(v) for v in frame["id"]] if "id" in frame.columns else [""] * n
+    # .tolist() first: iterating an Arrow-backed column value by value is slow
+    names = ["" if pd.isna(v) else str(v) for v in frame[name_col].tolist()] if name_col else [""] * n
+    ids = [normalise_id(v) for v in frame["id"].tolist()] if "id" in frame.columns else [""] * n
     owner_col = next((c for c in OWNER_COLUMNS if c in frame.columns), None)
-    owners = [normalise_name(v) for v in frame[owner_col]] if owner_col else [""] * n
+    owners = [normalise_name(v) for v in frame[owner_col].tolist()] if owner_col else [""] * n
     if "row" in frame.columns:
         rows = pd.to_numeric(frame["row"], errors="coerce").fillna(-1).astype("int64").to_numpy()
     else:

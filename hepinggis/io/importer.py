@@ -484,7 +484,10 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
         geometry=geometries(raw, xs, ys, ok, source_crs),
         crs="EPSG:4326",
     )
-    roles = {c for role, c in cols.items() if role != "serial"}  # 序号 stays, as the clerk numbered the rows
+    # 序号 stays, as the clerk numbered the rows; the unit and progress columns stay under their own
+    # headers too (as typed), beside the values read from them
+    kept = {"serial", *_PROGRESS_TEXT, *_PROGRESS_MONEY}
+    roles = {c for role, c in cols.items() if role not in kept}
     for col in frame.columns:
         if col not in roles and col not in out.columns and not col.startswith("__"):
             out[col] = frame[col].to_numpy()

@@ -227,7 +227,8 @@ _COLUMNS = [
 def _texts(frame: gpd.GeoDataFrame, col: str) -> list[str]:
     if col not in frame.columns:
         return [""] * len(frame)
-    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip() for v in frame[col]]
+    values = frame[col].tolist()  # not value by value from an Arrow-backed column: slow
+    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip() for v in values]
 
 
 def _money(frame: gpd.GeoDataFrame) -> list[float]:

@@ -36,7 +36,10 @@ CRS_ZH = {
     "EPSG:4529": "CGCS2000 高斯投影 3°带 41 带带号（EPSG:4529）",
 }
 UNITS = ("元", "万元", "亿元")
-ROLES = ("serial", "id", "name", "x", "y", "xy", "category", "status", "nature", "address", "year", "investment")
+ROLES: tuple[str, ...] = (
+    *("serial", "id", "name", "x", "y", "xy", "category", "status", "nature", "address", "year", "investment"),
+    *("owner", "planned_start", "actual_start", "planned_end", "progress_text", "annual_plan", "completed_investment"),
+)
 ROLE_ZH = {
     "serial": "序号",
     "id": "编号",
@@ -50,6 +53,13 @@ ROLE_ZH = {
     "address": "地址",
     "year": "年份",
     "investment": "投资",
+    "owner": "建设单位",
+    "planned_start": "计划开工",
+    "actual_start": "实际开工",
+    "planned_end": "计划竣工",
+    "progress_text": "形象进度",
+    "annual_plan": "年度计划投资",
+    "completed_investment": "累计完成投资",
 }
 
 

@@ -241,6 +241,37 @@ async def projects_csv(rid: str, store: StoreDep, user: UserDep, flt: FilterDep)
     )
 
 
+def _gpkg(sub: Any, reg: dict[str, Any], store: Store, words: list[str]) -> Path:
+    import geopandas as gpd
+    import pandas as pd
+
+    info = v.series_info(store.engine, reg["id"]) or {}
+    total = float(sub["investment_cny"].sum(min_count=1) or 0) if len(sub) else 0.0
+    title, credits = _title(reg, info, words, len(sub), total)
+    table = _table(sub, reg)
+    layer = gpd.GeoDataFrame(table, geometry=sub.geometry.to_numpy(), crs="EPSG:4326")
+    path = store.new_tmp(".gpkg")
+    layer.to_file(path, layer="项目", driver="GPKG")
+    about = pd.DataFrame({"说明": [title, *credits]})
+    notes = gpd.GeoDataFrame(about, geometry=[None] * len(about), crs="EPSG:4326")
+    notes.to_file(path, layer="说明", driver="GPKG", mode="a")
+    return path
+
+
+@router.get("/api/registers/{rid}/projects.gpkg", summary="清单中的项目（GeoPackage，EPSG:4326，可按筛选条件）")
+async def projects_gpkg(rid: str, store: StoreDep, user: UserDep, flt: FilterDep) -> Response:
+    reg = _register_or_404(store, rid)
+    sub, words = await run_in_threadpool(v.filtered, store, reg, flt)
+    path = await run_in_threadpool(_gpkg, sub, reg, store, words)
+    what = "项目（筛选）" if words else "项目"
+    return FileResponse(
+        path,
+        media_type="application/geopackage+sqlite3",
+        filename=regs.download_name(reg["file_name"], what, ".gpkg"),
+        background=regs.unlink_after(path),
+    )
+
+
 @router.get("/api/registers/{rid}/warnings", summary="进度预警：各项目、各功能区和街道的逾期、滞后、正常、无法判断")
 async def warnings(
     rid: str,
@@ -484,10 +515,19 @@ async def versions_page(
     reg = _register_or_404(store, rid)
     old = previous(store, rid) if not against else _register_or_404(store, against)
     ch = await run_in_threadpool(v.version_changes, store, old, reg)
+    colors = {"added": "#1e8449", "removed": "#7f8c8d", "moved": "#2e86c1"}
+    points = []
+    for c in ch["items"]:
+        lon, lat = (c["lon_old"], c["lat_old"]) if c["change"] == "removed" else (c["lon_new"], c["lat_new"])
+        if lon is None or lat is None:
+            continue
+        line = [c["lon_old"], c["lat_old"]] if c["change"] == "moved" else None
+        points.append([lon, lat, f"{c['change_zh']}：{c['name_zh'] or ''}", colors.get(c["change"], "#d68910"), line])
     return _page(
         "register_versions.html",
         request,
         user,
+        change_points=json.dumps(points, ensure_ascii=False),
         reg=reg,
         info=v.series_info(store.engine, rid) or {},
         versions=v.versions(store, rid),

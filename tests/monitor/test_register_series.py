@@ -96,3 +96,25 @@ def test_generated_ids_never_match() -> None:
     assert hepinggis.compare_registers(old, new).empty
     pairs = hepinggis.match_projects(old, new)
     assert (pairs["old"] + pairs["new"] == len(old) - 1).all()
+
+
+def test_ambiguous_pairs_are_listed_not_taken_and_a_confirmation_decides() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from hepinggis.base.measure import MEASURE_CRS
+
+    def frame(names: list[str], xs: list[float]) -> gpd.GeoDataFrame:
+        pts = gpd.GeoSeries([Point(500000 + x, 4620000) for x in xs], crs=MEASURE_CRS).to_crs(4326)
+        return gpd.GeoDataFrame({"name": names}, geometry=pts.to_numpy(), crs=4326)
+
+    old = frame(["甲楼", "乙楼"], [0.0, 20.0])
+    new = frame(["丙楼"], [10.0])  # renamed, 10 m from both: which one?
+    pairs = hepinggis.match_projects(old, new, with_unmatched=True)
+    assert sorted(pairs["how"]) == ["added", "ambiguous", "ambiguous", "removed", "removed"]
+    table = hepinggis.compare_registers(old, new)
+    assert len(table.attrs["ambiguous"]) == 2 and sorted(table["change"]) == ["added", "removed", "removed"]
+    decided = hepinggis.compare_registers(old, new, confirmed=[("乙楼", "丙楼")])
+    assert sorted(decided["change"]) == ["removed", "renamed"]
+    assert decided.loc[decided["change"] == "renamed", "name_old"].tolist() == ["乙楼"]
+    assert hepinggis.match_projects(old, new, confirmed=[("乙楼", "丙楼")])["how"].tolist() == ["confirmed"]

@@ -132,6 +132,12 @@ def test_filtered_exports_equal_a_pandas_filter(
     assert (f"{len(want)} 项" in about) and (("筛选结果" in about) == bool(query))
     csv = client.get(f"/api/registers/{rid}/projects.csv", params=query)
     assert len(pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig")) == len(want)
+    gpkg = client.get(f"/api/registers/{rid}/projects.gpkg", params=query)
+    assert gpkg.status_code == 200, gpkg.text
+    layer = gpd.read_file(io.BytesIO(gpkg.content), layer="项目")
+    assert len(layer) == len(want) and layer["总投资（元）"].sum() == pytest.approx(want["yuan"].sum())
+    notes = " ".join(gpd.read_file(io.BytesIO(gpkg.content), layer="说明")["说明"])
+    assert ("筛选结果" in notes) == bool(query)
 
 
 def test_warnings_per_zone_add_up(client: Any, series: dict[str, Any]) -> None:
@@ -196,3 +202,39 @@ def test_proposal_by_file_name(client: Any, series: dict[str, Any]) -> None:
     assert r["proposal"]["id"] == series["ids"][6] and r["proposal"]["version"] == 6
     none = client.get("/api/register-proposal", params={"file_name": "完全不同的表.xlsx"}).json()
     assert none["proposal"] is None or none["proposal"]["why"] != "文件名相同（日期、序号除外）"
+
+
+def test_hostile_names_through_versions_pages_and_exports(client: Any, tmp_path: Path) -> None:
+    """Every text of the hostile corpus as a project name and unit, in two versions (renamed in the
+    second): it comes out literally escaped in the pages and as text (never a formula) in the xlsx."""
+    texts = [h["text"] for h in HOSTILE if h["text"].strip()]
+    lines = ["项目名称,建设单位,经度,纬度,建设状态,总投资（万元）"]
+
+    def row(name: str, k: int) -> str:
+        cell, unit = ('"' + t.replace('"', '""') + '"' for t in (name, texts[k]))
+        return f"{cell},{unit},{123.40 + 0.002 * k:.4f},41.7600,在建,{100 + k}"
+
+    first = "\n".join([*lines, *(row(t, k) for k, t in enumerate(texts))])
+    second = "\n".join([*lines, *(row(t + "（二期）" if k % 2 else t, k) for k, t in enumerate(texts))])
+    ids = []
+    for k, body in enumerate((first, second)):
+        data = {"crs": "wgs84"} | ({"replaces": ids[0]} if k else {})
+        r = client.post("/api/registers", files={"file": ("恶意.csv", body.encode("utf-8"))}, data=data)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    for path in (f"/registers/{ids[1]}/list", f"/registers/{ids[1]}/versions", f"/registers/{ids[1]}/projects/2"):
+        page = client.get(path, headers={"accept": "text/html"})
+        assert page.status_code == 200, (path, page.text[:300])
+        html = page.text
+        assert "<script>alert" not in html and "<img src=x" not in html and "<svg onload" not in html
+        if path.endswith("/list"):  # a template expression is shown as typed, never evaluated
+            assert "{{7*7}}" in html and "&lt;/script&gt;&lt;script&gt;alert(2)" in html
+    changes = client.get(f"/api/registers/{ids[1]}/changes").json()
+    assert all(c["change"] != "removed" for c in changes["items"])  # renamed at the same site, same unit
+    wb = client.get(f"/api/registers/{ids[1]}/projects.xlsx")
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(wb.content))
+    for r in book["项目"].iter_rows(min_row=2):
+        for cell in r:
+            assert cell.data_type != "f", cell.value

@@ -76,6 +76,7 @@ def test_version_two_changes_project_page_filter_and_download(tab: Tab, tmp_path
     for word, n in want.items():
         assert f"{word} {n} 项" in counts, counts
     assert len(page.query_selector_all("#version-table tbody tr")) == 2
+    page.wait_for_function("document.querySelectorAll('#changes-map .leaflet-interactive').length >= 150")
     # a renamed project's page: both versions, both names
     page.click('#change-table tr[data-change="renamed"] a')
     page.wait_for_selector("#history-table")

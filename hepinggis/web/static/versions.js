@@ -83,6 +83,19 @@ window.hgVersions = (function () {
       const s = JSON.parse(sites.getAttribute("data-sites") || "[]").map(p => [p[0], p[1], p[2], "第 " + p[2] + " 版"]);
       drawMap("project-map", s, p => (p === s[s.length - 1] ? "#c0392b" : "#2e86c1"));
     }
+    const ch = $("changes-map");
+    if (ch && window.L) {
+      const items = JSON.parse(ch.getAttribute("data-changes") || "[]");
+      if (!items.length) { ch.hidden = true; } else {
+        const map = L.map(ch, { attributionControl: false });
+        const layer = L.featureGroup().addTo(map);
+        items.forEach(p => {
+          if (p[4]) L.polyline([[p[4][1], p[4][0]], [p[1], p[0]]], { color: p[3], weight: 2 }).addTo(layer);
+          L.circleMarker([p[1], p[0]], { radius: 5, color: p[3], fillOpacity: 0.8, weight: 1 }).bindTooltip(String(p[2])).addTo(layer);
+        });
+        map.fitBounds(layer.getBounds(), { maxZoom: 16, padding: [20, 20] });
+      }
+    }
     const go = $("version-go");
     if (go) go.addEventListener("click", () => {
       const sel = $("version-select"), q = sel.getAttribute("data-query");
