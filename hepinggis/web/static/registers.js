@@ -6,7 +6,7 @@
     ["category", "类别"], ["status", "状态"], ["nature", "建设性质"], ["address", "地址"], ["year", "年份"], ["investment", "投资"],
     ["owner", "建设单位"], ["planned_start", "计划开工"], ["actual_start", "实际开工"], ["planned_end", "计划竣工"],
     ["progress_text", "形象进度"], ["annual_plan", "年度计划投资"], ["completed_investment", "累计完成投资"]];
-    const CRS = [["wgs84", "GPS 经纬度（WGS 84）"], ["gcj02", "高德/腾讯坐标（GCJ-02）"], ["bd09", "百度坐标（BD-09）"],
+  const CRS = [["wgs84", "GPS 经纬度（WGS 84）"], ["gcj02", "高德/腾讯坐标（GCJ-02）"], ["bd09", "百度坐标（BD-09）"],
     ["cgcs2000", "国家 2000 经纬度（CGCS2000）"],
     ["EPSG:4550", "国家 2000 高斯投影 3 度带，中央经线 123°（EPSG:4550）"], ["EPSG:4529", "国家 2000 高斯投影 3 度带，带号 41（EPSG:4529）"]];
   const crsLabel = code => { const hit = CRS.find(c => c[0] === code); return hit ? hit[1] : code; };
