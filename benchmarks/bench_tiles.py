@@ -101,7 +101,8 @@ def _cpu(data: Path, n: int) -> None:
     """The CPU time of the tile function itself on SQLite (in this process, same tiles): on a
     loaded machine the wall times above mostly measure waiting for a core; this does not."""
     from hepinggis.web._store import Store
-    from hepinggis.web.ogc import _collections, _tiles
+    from hepinggis.web.ogc import _collections
+    from hepinggis.web.ogc import _tiles as mvt
 
     data.mkdir(parents=True, exist_ok=True)
     rid = add_register(f"sqlite:///{data / 'hepinggis.sqlite'}", n)
@@ -109,13 +110,13 @@ def _cpu(data: Path, n: int) -> None:
     coll = _collections.collection(store, f"register-{rid}")
     assert coll is not None
     t = time.process_time()
-    _tiles._register_arrays(store, rid)  # built once per register, on its first tile
+    mvt._register_arrays(store, rid)  # built once per register, on its first tile
     first = time.process_time() - t
     cpu = []
     for z in range(12, 17):
         for _, y, x in _tiles(z):
             t = time.process_time()
-            _tiles.tile(store, coll, z, y, x)
+            mvt.tile(store, coll, z, y, x)
             cpu.append((time.process_time() - t) * 1000)
     store.dispose()
     print(
