@@ -5,8 +5,6 @@ the public set and the read audit."""
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -283,9 +281,6 @@ def test_access_public_set_and_read_audit(tmp_path: Path, store_url: str | None,
         assert len(trail) == 1 and trail[0]["username"] == "clerk" and BAD_ROWS.name in trail[0]["object"]
     finally:
         srv.stop()
-
-
-_ = io, json
 
 
 def test_crowded_tiles_gather_cells(store_url: str | None, tmp_path: Path) -> None:  # noqa: F811
