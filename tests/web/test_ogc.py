@@ -5,10 +5,10 @@ the public set and the read audit."""
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -228,14 +228,17 @@ def test_access_public_set_and_read_audit(tmp_path: Path, store_url: str | None,
     """Beyond loopback (accounts): anonymous gets nothing by default, only the public set when
     configured; a logged-in clerk reads everything; reads of a register are audited when asked."""
     data = tmp_path / "data"
+    # no cookie jar (each request is anonymous unless it says who), and long timeouts: a login
+    # (argon2) on a loaded 2-core machine takes seconds
+    _h = SimpleNamespace(get=partial(httpx.get, timeout=120), post=partial(httpx.post, timeout=180))
     users_add(data, store_url, "clerk", "填报", "Tb#8472-lvse-qiu")
     users_add(data, store_url, "boss", "管理", "Gl#9034-lan-tian")
     srv = Serve(data, store_url)
     try:
-        login = httpx.post(srv.url + "/api/login", json={"username": "clerk", "password": "Tb#8472-lvse-qiu"})
+        login = _h.post(srv.url + "/api/login", json={"username": "clerk", "password": "Tb#8472-lvse-qiu"})
         token = login.json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
-        r = httpx.post(
+        r = _h.post(
             srv.url + "/api/registers",
             files={"file": (BAD_ROWS.name, BAD_ROWS.read_bytes())},
             data={"crs": "wgs84"},
@@ -250,8 +253,8 @@ def test_access_public_set_and_read_audit(tmp_path: Path, store_url: str | None,
             "/ogc/collections/zones/items",
             f"/ogc/collections/register-{rid}/items",
         ):
-            assert httpx.get(srv.url + path, headers={"Accept": "application/json"}).status_code == 401, path
-        items = httpx.get(f"{srv.url}/ogc/collections/register-{rid}/items", headers=auth)
+            assert _h.get(srv.url + path, headers={"Accept": "application/json"}).status_code == 401, path
+        items = _h.get(f"{srv.url}/ogc/collections/register-{rid}/items", headers=auth)
         assert items.status_code == 200 and items.json()["numberMatched"] == r.json()["imported"]
     finally:
         srv.stop()
@@ -260,17 +263,17 @@ def test_access_public_set_and_read_audit(tmp_path: Path, store_url: str | None,
     monkeypatch.setenv("HEPINGGIS_AUDIT_READS", "1")
     srv = Serve(data, store_url)
     try:
-        anon = httpx.get(srv.url + "/ogc/collections", headers={"Accept": "application/json"})
+        anon = _h.get(srv.url + "/ogc/collections", headers={"Accept": "application/json"})
         assert [c["id"] for c in anon.json()["collections"]] == ["district", "zones", "jiedao"]
-        assert httpx.get(srv.url + "/ogc/collections/zones/items").json()["numberMatched"] == 6
-        assert httpx.get(srv.url + "/ogc/collections/zones/tiles/WebMercatorQuad/12/1524/3452").status_code == 200
-        assert httpx.get(f"{srv.url}/ogc/collections/register-{rid}/items").status_code == 401
-        assert httpx.get(srv.url + "/ogc/collections/axes/items").status_code == 401
-        login = httpx.post(srv.url + "/api/login", json={"username": "clerk", "password": "Tb#8472-lvse-qiu"})
+        assert _h.get(srv.url + "/ogc/collections/zones/items").json()["numberMatched"] == 6
+        assert _h.get(srv.url + "/ogc/collections/zones/tiles/WebMercatorQuad/12/1524/3452").status_code == 200
+        assert _h.get(f"{srv.url}/ogc/collections/register-{rid}/items").status_code == 401
+        assert _h.get(srv.url + "/ogc/collections/axes/items").status_code == 401
+        login = _h.post(srv.url + "/api/login", json={"username": "clerk", "password": "Tb#8472-lvse-qiu"})
         auth = {"Authorization": f"Bearer {login.json()['token']}"}
-        assert httpx.get(f"{srv.url}/ogc/collections/register-{rid}/items?limit=3", headers=auth).status_code == 200
-        boss = httpx.post(srv.url + "/api/login", json={"username": "boss", "password": "Gl#9034-lan-tian"})
-        trail = httpx.get(
+        assert _h.get(f"{srv.url}/ogc/collections/register-{rid}/items?limit=3", headers=auth).status_code == 200
+        boss = _h.post(srv.url + "/api/login", json={"username": "boss", "password": "Gl#9034-lan-tian"})
+        trail = _h.get(
             srv.url + "/api/audit",
             params={"action": "read_register"},
             headers={"Authorization": f"Bearer {boss.json()['token']}"},
@@ -278,9 +281,6 @@ def test_access_public_set_and_read_audit(tmp_path: Path, store_url: str | None,
         assert len(trail) == 1 and trail[0]["username"] == "clerk" and BAD_ROWS.name in trail[0]["object"]
     finally:
         srv.stop()
-
-
-_ = io, json
 
 
 def test_crowded_tiles_gather_cells(store_url: str | None, tmp_path: Path) -> None:  # noqa: F811
