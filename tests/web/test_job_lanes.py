@@ -116,7 +116,10 @@ def test_heavy_files_never_delay_a_one_row_upload(tmp_path: Path) -> None:
             heavy.append(r.json()["id"])
         t = time.monotonic()
         r = httpx.post(
-            f"{server.url}/api/registers", files={"file": (small.name, small.read_bytes())}, data={"crs": "gcj02"}
+            f"{server.url}/api/registers",
+            files={"file": (small.name, small.read_bytes())},
+            data={"crs": "gcj02"},
+            timeout=300,
         )
         waited = time.monotonic() - t
         assert r.status_code == 201, r.text
