@@ -82,7 +82,10 @@ def test_memory_cap_and_time_limit_refuse_in_chinese_and_replace_the_worker_warm
         # the light lane was never in the way: a real upload answers
         csv = write_register(tmp_path / "一行.csv", 1, seed=3)
         r = httpx.post(
-            f"{server.url}/api/registers", files={"file": (csv.name, csv.read_bytes())}, data={"crs": "gcj02"}
+            f"{server.url}/api/registers",
+            files={"file": (csv.name, csv.read_bytes())},
+            data={"crs": "gcj02"},
+            timeout=300,
         )
         assert r.status_code == 201, r.text
     finally:
