@@ -31,8 +31,13 @@ def _wait(store: Store, jid: str, timeout: float = 120.0) -> dict:
 
 def _workers(server: Serve) -> set[int]:
     """The pids of the server's forked workers (the children of its warm parent)."""
-    parents = psutil.Process(server.proc.pid).children()
-    return {c.pid for p in parents for c in p.children() if c.status() != psutil.STATUS_ZOMBIE}
+    pids = set()
+    for parent in psutil.Process(server.proc.pid).children():
+        try:
+            pids |= {c.pid for c in parent.children() if c.status() != psutil.STATUS_ZOMBIE}
+        except psutil.NoSuchProcess:  # ended while we looked
+            continue
+    return pids
 
 
 def _full(server: Serve, n: int, timeout: float = 180.0) -> set[int]:
