@@ -79,7 +79,7 @@ def test_memory_cap_and_time_limit_refuse_in_chinese_and_replace_the_worker_warm
         (parent,) = psutil.Process(server.proc.pid).children()
         old = _full(server, n)
         parent.kill()
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a new parent warms up from cold: slow on a busy machine
         while not ((now := _workers(server)) and len(now) == n and not now & old):
             assert time.monotonic() < deadline, "the warm parent was not replaced"
             time.sleep(0.1)
