@@ -122,6 +122,7 @@ def bench_store(label: str, db: str | None, n_servers: int, clients: list[int], 
         )
     started = time.perf_counter() - t
     lines = [f"{label}: {n_servers} server(s) started, warm and through one upload in {started:.1f} s (load {_load()})"]
+    print(lines[0], flush=True)
     try:
         for n in clients:
             with engine.connect() as conn:
@@ -168,6 +169,7 @@ def bench_store(label: str, db: str | None, n_servers: int, clients: list[int], 
                 f"| {regs}/{n} registers, {proj} projects{'' if whole else ' LOST/DUPLICATE ' + str(errors[:2])} "
                 f"| {load_before} → {_load()} |"
             )
+            print(lines[-1], flush=True)
             time.sleep(2.0)  # the deferred maps of the round are drawn before the next round
     finally:
         for c in sessions:
@@ -188,8 +190,11 @@ def bench_users(db: str | None, clients: list[int], rows: int) -> None:
     baseline = time.perf_counter() - t0
     print(
         f"baseline (same run): read_projects of one {rows}-row xlsx in this process: {baseline:.2f} s "
-        f"({base.n_imported} imported; load {_load()})"
+        f"({base.n_imported} imported; load {_load()})",
+        flush=True,
     )
+    print("| store | clients | p50 | p95 | max | wall | target p95 | met | stored | load average (1/5/15 min) |")
+    print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
     lines = bench_store("SQLite", None, 1, clients, files)
     if db:
         schema, url = _pg_schema(db)
@@ -197,9 +202,6 @@ def bench_users(db: str | None, clients: list[int], rows: int) -> None:
             lines += bench_store("PostGIS", url, 2, clients, files)
         finally:
             _drop_schema(db, schema)
-    print("\n".join(x for x in lines if not x.startswith("|")))
-    print("| store | clients | p50 | p95 | max | wall | target p95 | met | stored | load average (1/5/15 min) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(x for x in lines if x.startswith("|")))
 
 
