@@ -180,7 +180,7 @@ def bench_store(label: str, db: str | None, n_servers: int, clients: list[int], 
     return lines
 
 
-def bench_users(db: str | None, clients: list[int], rows: int) -> None:
+def bench_users(db: str | None, clients: list[int], rows: int, stores: tuple[str, ...]) -> None:
     from hepinggis.io.importer import read_projects
 
     work = Path(tempfile.mkdtemp(prefix="bench-bureau-files-"))
@@ -195,8 +195,8 @@ def bench_users(db: str | None, clients: list[int], rows: int) -> None:
     )
     print("| store | clients | p50 | p95 | max | wall | target p95 | met | stored | load average (1/5/15 min) |")
     print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
-    lines = bench_store("SQLite", None, 1, clients, files)
-    if db:
+    lines = bench_store("SQLite", None, 1, clients, files) if "sqlite" in stores else []
+    if db and "postgis" in stores:
         schema, url = _pg_schema(db)
         try:
             lines += bench_store("PostGIS", url, 2, clients, files)
@@ -288,9 +288,10 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=2000)
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--only", choices=["users", "sql"], default="users")
+    ap.add_argument("--stores", default="sqlite,postgis", help="which stores: sqlite,postgis")
     args = ap.parse_args()
     if args.only == "users":
-        bench_users(args.db, [int(x) for x in args.clients.split(",")], args.rows)
+        bench_users(args.db, [int(x) for x in args.clients.split(",")], args.rows, tuple(args.stores.split(",")))
     elif args.db:
         bench_sql(args.db, args.points)
 
