@@ -71,7 +71,7 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a busy machine (load 30 on 2 cores) needs minutes
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve exited with {self.proc.returncode}: {self.output()}")
@@ -82,7 +82,7 @@ class Server:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError("serve did not answer within 60 s")
+        raise RuntimeError("serve did not answer within 300 s")
 
     def output(self) -> str:
         self.log.flush()

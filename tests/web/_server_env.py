@@ -105,7 +105,7 @@ class Serve:
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300  # a busy machine (load 30 on 2 cores) needs minutes
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(self.log.read_text(errors="replace"))
