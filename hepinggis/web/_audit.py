@@ -54,6 +54,7 @@ ACTION_WORDS = {
     "user_password": "修改密码",
     "user_role": "修改角色",
     "store_restore": "恢复数据库备份",
+    "preview_register": "预览清单",
 }
 COLUMN_WORDS = {
     "id": "序号",
