@@ -64,7 +64,9 @@ def _hide_paths(text: str, params: dict[str, Any]) -> str:
     import re
 
     text = re.sub(r"(/[^\s:：,，]+)+/(" + re.escape(name) + ")", r"\2", text)
-    return text
+    # a job's own work folder (tmp/boundary-…/in/…, tmp/package-…) is never shown: the file's name is
+    text = re.sub(r"(?:[^\s:：,，]*/)?tmp/[A-Za-z]+-[0-9a-f]{32}(?:/[^\s:：,，]*)?/([^/\s:：,，]+)", r"\1", text)
+    return re.sub(r"(?:[^\s:：,，]*/)?tmp/[A-Za-z]+-[0-9a-f]{32}/?", "", text)
 
 
 def _layers(store: Store) -> AbstractContextManager[Path | None]:

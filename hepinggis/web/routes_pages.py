@@ -229,7 +229,12 @@ def monitoring_file(fid: str, rel: str, store: StoreDep, user: UserDep) -> Respo
 
 def _package_file(folder: Path, rel: str) -> Response:
     root = folder.resolve()
-    target = (root / (rel or "index.html")).resolve()
+    try:  # a NUL or other control character in the path is no file name (issue 33: it gave a 500)
+        if any(ord(ch) < 32 for ch in rel):
+            raise ValueError(rel)
+        target = (root / (rel or "index.html")).resolve()
+    except (ValueError, OSError):
+        raise HTTPException(404, "简报包中没有该文件") from None
     if not target.is_relative_to(root) or not target.is_file():
         raise HTTPException(404, "简报包中没有该文件")
     headers = {**SAFE_HEADERS}
