@@ -69,7 +69,7 @@ def _login(tab: Tab, name: str, password: str, *, path: str = "/login") -> Any:
 
 def _status(page: Any, text: str) -> None:
     """Wait until the 用户 page's status line says exactly ``text``."""
-    expect(page.locator("#status")).to_have_text(text)
+    expect(page.locator("#status")).to_have_text(text, timeout=30_000)  # argon2 takes seconds on a loaded machine
 
 
 def _refused(tab: Tab, page: Any, name: str, password: str) -> str:
