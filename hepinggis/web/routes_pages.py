@@ -265,6 +265,9 @@ def audit_page(
     action: str = "",
 ) -> HTMLResponse:
     """审计 (管理 only): the trail newest first, ``AUDIT_PAGE_SIZE`` rows a page, filtered by user/action."""
+    refused = getattr(request.app.state, "refused_logins", None)
+    if refused is not None:  # refused logins counted this minute are written before the trail is read
+        refused.flush(everything=True)
     from hepinggis.web import _audit
 
     size = AUDIT_PAGE_SIZE
