@@ -56,6 +56,7 @@ ACTION_WORDS = {
     "user_role": "修改角色",
     "store_restore": "恢复数据库备份",
     "retry_job": "重新运行任务",
+    "preview_register": "预览清单",
 }
 COLUMN_WORDS = {
     "id": "序号",
@@ -107,6 +108,11 @@ def record(
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
         try:
             prev = conn.execute(select(audit_log.c.chain).order_by(audit_log.c.id.desc()).limit(1)).scalar()
+            if prev is None:  # an empty trail: it chains on from the rows retention removed, if any
+                from hepinggis.web._audit_retention import ANCHOR_KEY
+                from hepinggis.web._schema import settings
+
+                prev = conn.execute(select(settings.c.value).where(settings.c.key == ANCHOR_KEY)).scalar() or None
             values["chain"] = row_mac(key, prev, values)
             conn.execute(insert(audit_log).values(**values))
             conn.commit()
@@ -133,10 +139,12 @@ def verify(engine: Engine) -> tuple[int, list[str]]:
     A row removed, changed, inserted or moved breaks the chain at the row after it; rows from
     before the chain began (revision s0005) are accepted only before the first chained row.
     """
+    from hepinggis.web._audit_retention import anchor
+
     key = signing_key(create=False)
     problems: list[str] = []
-    prev: str | None = None
-    started = False
+    prev: str | None = anchor(engine)  # the last row removed by retention (`_audit_retention.prune`)
+    started = prev is not None
     n = 0
     with engine.connect() as conn:
         for row in conn.execute(select(audit_log).order_by(audit_log.c.id)):

@@ -128,6 +128,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     try:
+        if args.audit_action == "prune":
+            from hepinggis.web._audit_retention import prune
+
+            removed = prune(engine, args.export, days=args.keep_days)
+            print(f"已导出并删除 {removed} 行早于 {args.keep_days} 天的审计记录到 {args.export}")
+            return 0
         n, problems = _audit.verify(engine)
     finally:
         engine.dispose()
@@ -177,5 +183,9 @@ def add_server_commands(sub: Any) -> None:
     p = sub.add_parser("audit", help="the web server's audit trail: verify its keyed hash chain")
     audit = p.add_subparsers(dest="audit_action", required=True, parser_class=type(p))
     q = audit.add_parser("verify", help="check that no row was changed, removed or inserted (exit 1 if so)")
+    _store_options(q)
+    q = audit.add_parser("prune", help="export the rows older than --keep-days to a CSV, then remove them (as owner)")
+    q.add_argument("--keep-days", type=int, default=180, help="days kept (at least 180; default 180)")
+    q.add_argument("--export", type=Path, required=True, help="the CSV the removed rows are written to first")
     _store_options(q)
     p.set_defaults(func=_cmd_audit)

@@ -72,7 +72,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/users/{name:path}/password"): ("users", "user_password"),
     ("POST", "/api/users/{name:path}/role"): ("users", "user_role"),
     # the web app's writes (issue 24); its GET routes need "view"
-    ("POST", "/api/preview"): ("upload", ""),  # reads a sheet's header, keeps nothing: not audited
+    ("POST", "/api/preview"): ("upload", "preview_register"),  # an upload too: audited (issue 33)
     ("POST", "/api/registers"): ("upload", "upload_register"),
     ("DELETE", "/api/registers/{rid}"): ("delete", "delete_register"),
     ("POST", "/api/registers/{rid}/package"): ("build", "build_package"),
@@ -328,10 +328,9 @@ class _SecurityMiddleware:
             new_id = _new_id(bytes(body)) if status["code"] < 400 else ""
             if new_id and "rid" not in params and "fid" not in params:
                 params = {**params, "id": new_id}
-            if hasher.filename and not state["audit"].get("object"):
-                state["audit"]["object"] = " ".join(
-                    [f"文件 {hasher.filename}", *(f"{k}={v}" for k, v in params.items())]
-                )
+            upload = state["audit"].get("file") or (f"文件 {hasher.filename}" if hasher.filename else "")
+            if upload and not state["audit"].get("object"):  # name, size and SHA-256 (`_upload_audit`)
+                state["audit"]["object"] = " ".join([upload, *(f"{k}={v}" for k, v in params.items())])
             self._audit(scope, who, action or "", params, hasher.digest, state, status["code"])
 
     def _refuse(self, scope: MutableMapping[str, Any], who: _Who, method: str, permission: str) -> Response | None:

@@ -74,6 +74,10 @@ def _hide_paths(text: str, params: dict[str, Any]) -> str:
     import re
 
     text = re.sub(r"(/[^\s:：,，]+)+/(" + re.escape(name) + ")", r"\2", text)
+    # a job's own work folder (tmp/SERVER/boundary-…/in/…, tmp/package-…) is never shown: the file's
+    # name is, and a bare folder is dropped
+    text = re.sub(r"(?:[^\s:：,，]*/)?tmp/(?:[^\s:：,，/]+/)+([^/\s:：,，]+)", r"\1", text)
+    text = re.sub(r"(?:[^\s:：,，]*/)?tmp/[^\s:：,，]*", "", text)
     return re.sub(r"\b[0-9a-f]{64}\.[a-z]+\b", name, text)  # a stored file is the clerk's file
 
 

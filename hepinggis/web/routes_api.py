@@ -17,6 +17,7 @@ from hepinggis.web import routes_versions as versions
 from hepinggis.web._deps import current_user, get_store, may_rebuild
 from hepinggis.web._jobs import wait_job
 from hepinggis.web._store import Store
+from hepinggis.web._upload_audit import expire_previews, note_upload
 from hepinggis.web._uploads import receive_upload, sniff_kind
 
 __all__ = ["router"]
@@ -62,7 +63,9 @@ async def _receive(request: Request, store: Store, file: UploadFile, allowed: tu
         raise
     store.keep_file(tmp, sha, kind)
     name = regs.clean_file_name(file.filename)
-    return {"sha256": sha, "kind": kind, "size": size, "file_name": name}
+    info = {"sha256": sha, "kind": kind, "size": size, "file_name": name}
+    note_upload(request.scope, info, how="上传")  # name, size, streamed SHA-256 on the audit line
+    return info
 
 
 def _stored(store: Store, sha: str, file_name: str | None) -> dict[str, Any]:
@@ -111,8 +114,10 @@ async def preview(
         info = await _receive(request, store, file, TABLE_KINDS)
     elif upload:
         info = _stored(store, upload, file_name)
+        note_upload(request.scope, info, how="预览时上传")
     else:
         raise BadUpload("请选择一个 CSV、XLSX 或 XLS 文件")
+    await run_in_threadpool(expire_previews, store)  # previews not imported within a day are removed
     result = await _run(store, "preview", {**info, "sheet": sheet or None, "header_row": header_row}, user)
     remembered = store.get_mapping(result.get("header_signature") or "")
     return {"upload": info, "preview": result, "remembered": remembered}
@@ -142,6 +147,7 @@ async def upload_register(
         info = await _receive(request, store, file, TABLE_KINDS)
     elif upload:
         info = _stored(store, upload, file_name)
+        note_upload(request.scope, info, how="预览时上传")
     else:
         raise BadUpload("请选择一个 CSV、XLSX 或 XLS 文件")
     cols = regs.parse_columns(columns)

@@ -248,7 +248,12 @@ def monitoring_file(fid: str, rel: str, store: StoreDep, user: UserDep) -> Respo
 
 def _package_file(folder: Path, rel: str) -> Response:
     root = folder.resolve()
-    target = (root / (rel or "index.html")).resolve()
+    try:  # a NUL or other control character in the path is no file name (issue 33: it gave a 500)
+        if any(ord(ch) < 32 for ch in rel):
+            raise ValueError(rel)
+        target = (root / (rel or "index.html")).resolve()
+    except (ValueError, OSError):
+        raise HTTPException(404, "简报包中没有该文件") from None
     if not target.is_relative_to(root) or not target.is_file():
         raise HTTPException(404, "简报包中没有该文件")
     headers = {**SAFE_HEADERS}
@@ -279,6 +284,9 @@ def audit_page(
     action: str = "",
 ) -> HTMLResponse:
     """审计 (管理 only): the trail newest first, ``AUDIT_PAGE_SIZE`` rows a page, filtered by user/action."""
+    refused = getattr(request.app.state, "refused_logins", None)
+    if refused is not None:  # refused logins counted this minute are written before the trail is read
+        refused.flush(everything=True)
     from hepinggis.web import _audit
 
     size = AUDIT_PAGE_SIZE

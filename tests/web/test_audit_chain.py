@@ -191,3 +191,34 @@ def test_the_app_role_may_only_read_and_append_the_audit_trail(tmp_path: Path, p
     assert _audit.verify(app) == (1, [])
     app.dispose()
     owner.dispose()
+
+
+def test_retention_exports_then_removes_and_the_chain_still_verifies(
+    tmp_path: Path,
+    store_url: str | None,  # noqa: F811
+) -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    from hepinggis.errors import InvalidOptionError
+    from hepinggis.web._audit_retention import anchor, prune
+
+    engine = make_engine(tmp_path / "d", store_url)
+    upgrade(engine)
+    for k in range(3):
+        _audit.record(engine, action="login", username=f"u{k}")
+    with pytest.raises(InvalidOptionError, match="180"):
+        prune(engine, tmp_path / "old.csv", days=30)
+    assert prune(engine, tmp_path / "old.csv") == 0  # nothing is six months old yet
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=200)
+    assert prune(engine, tmp_path / "old.csv", now=later) == 3
+    exported = pd.read_csv(tmp_path / "old.csv", dtype=str, keep_default_na=False)
+    assert list(exported["username"]) == ["u0", "u1", "u2"] and exported["chain"].iloc[-1] == anchor(engine)
+    digest = (tmp_path / "old.csv.sha256").read_text(encoding="utf-8").split()[0]
+    assert digest == hashlib.sha256((tmp_path / "old.csv").read_bytes()).hexdigest()
+    _audit.record(engine, action="logout", username="u2")
+    assert _audit.verify(engine) == (1, [])  # the remaining trail chains on from the anchor
+    with engine.begin() as conn, pytest.raises(Exception, match="append-only"):
+        conn.execute(text("DELETE FROM audit_log"))  # the guard is back after the prune
+    engine.dispose()

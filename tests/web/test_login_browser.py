@@ -69,7 +69,7 @@ def _login(tab: Tab, name: str, password: str, *, path: str = "/login") -> Any:
 
 def _status(page: Any, text: str) -> None:
     """Wait until the 用户 page's status line says exactly ``text``."""
-    expect(page.locator("#status")).to_have_text(text)
+    expect(page.locator("#status")).to_have_text(text, timeout=30_000)  # argon2 takes seconds on a loaded machine
 
 
 def _refused(tab: Tab, page: Any, name: str, password: str) -> str:
@@ -212,7 +212,8 @@ def test_officer_adds_and_disables_users_and_reads_the_audit_trail(tab: Tab, bro
     page.click("header.top nav a[href='/audit']")
     page.wait_for_url("**/audit")
     first = page.locator("#audit tbody tr").first
-    assert first.locator("td.action").inner_text() == "登录失败" and first.locator("td.user").inner_text() == formula
+    # refused logins: one row per address and minute, naming every user tried (issue 33)
+    assert first.locator("td.action").inner_text() == "登录失败" and formula in first.locator("td.user").inner_text()
     objects = page.eval_on_selector_all("#audit tbody td.object", "tds => tds.map(td => td.textContent)")
     assert "用户 临时用户" in objects
     page.select_option("#f-action", "user_add")
@@ -247,7 +248,7 @@ def test_officer_adds_and_disables_users_and_reads_the_audit_trail(tab: Tab, bro
     assert header[:3] == ["序号", "时间（UTC）", "用户"] and "操作" in header and "对象" in header
     rows_x = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
     assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
-    assert rows_x[0]["操作"] == "登录失败" and rows_x[0]["用户"] == formula
+    assert rows_x[0]["操作"] == "登录失败" and formula in rows_x[0]["用户"]
     added = [r["对象"] for r in rows_x if r["操作代码"] == "user_add" and r["用户"] == OFFICER]
     assert sorted(added) == sorted(f"用户 {n}" for n in names)
     disabled = [r["对象"] for r in rows_x if r["操作代码"] == "user_disable"]
