@@ -80,6 +80,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/api/monitoring/{fid}/sign"): ("sign", "sign_monitoring"),
     ("POST", "/api/boundaries"): ("adopt", "upload_boundaries"),
     ("POST", "/api/boundaries/choose"): ("adopt", "adopt_boundaries"),
+    ("POST", "/api/boundaries/inspect"): ("adopt", ""),  # reads a delivery, adopts nothing: not audited
+    ("POST", "/api/boundaries/rollback"): ("adopt", "rollback_boundaries"),
 }
 
 _STATIC = Path(__file__).parent / "static"

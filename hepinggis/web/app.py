@@ -51,6 +51,9 @@ def mount_routers(app: FastAPI) -> None:
     from hepinggis.web import routes_sign
 
     app.include_router(routes_sign.router)
+    from hepinggis.web import routes_boundaries
+
+    app.include_router(routes_boundaries.router)
     routes_pages.mount_static(app)
 
 
