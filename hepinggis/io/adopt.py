@@ -594,6 +594,7 @@ def adopt(
         geoms, notes = _reproject(shown, list(names), own)
         rows = _match(shown, names, bundled, as_layer, outside=_outside_shares(geoms, reference), matches=matches)
         frame = read.frame
+        label = ref.label
     if read.encoding is not None and read.encoding.note:
         notes.insert(0, read.encoding.note)
     order = [int(k) for k in np.argsort(rows)]
@@ -603,7 +604,9 @@ def adopt(
         geometry=list(geoms.values[order]),
         crs=4326,
     )
-    original, source = _provenance(frame, order, shown, day)
+    # credited as delivered, with the layer taken where the delivery is a container (a zip, a GeoPackage …)
+    credited = shown if label == shown else f"{shown}（{label.removeprefix(shown + ' › ')}）"
+    original, source = _provenance(frame, order, credited, day)
     adopted["source"] = source
     adopted["method"] = "adopted"
     adopted["accuracy_m"] = float(accuracy_m)

@@ -63,7 +63,9 @@ async def _receive(request: Request, store: Store, file: UploadFile) -> dict[str
         try:
             kind = await run_in_threadpool(sniff_kind, tmp, head)
         except BadUpload as exc:
-            raise BadUpload(f"「{name}」不是边界文件：此处接受 {_KINDS_ZH}", exc.status) from None
+            if exc.status != 415:  # a broken or hostile zip: its own words
+                raise
+            raise BadUpload(f"「{name}」不是边界文件：此处接受 {_KINDS_ZH}", 415) from None
         suffix = _suffix(name, kind)
     except BaseException:
         tmp.unlink(missing_ok=True)
