@@ -667,7 +667,11 @@ def inspect_delivery(
         "encodings": ["UTF-8", "GBK", "GB18030"],
         "columns": [],
         "name_col": None,
-        "crs": {"read": None, "proposed": []},
+        "crs": {
+            "read": None,
+            "proposed": [],
+            "others": [{"code": f"EPSG:{c}", "label": label} for c, label in CANDIDATES.items()],
+        },
         "features": [],
         "choices": [{"id": str(i), "name_zh": str(n)} for i, n in zip(bundled["id"], bundled["name_zh"], strict=True)],
         "problem": None,

@@ -98,6 +98,7 @@ def test_a_delivery_is_looked_at_corrected_adopted_and_rolled_back(tab: Tab, cor
     labels = page.locator("#crs option").all_inner_texts()
     proposed = next(label for label in labels if "EPSG:4550" in label)
     assert "北市场街道" in proposed
+    assert any(label.startswith("其他：EPSG:4529") for label in labels)  # any common CRS can be chosen
     page.select_option("#crs", "EPSG:4550")
     expect(page.locator("#insp-problem")).to_have_text("", timeout=120_000)
     assert "可以采用" in _ready(page), page.inner_text("#status") + page.inner_text("#insp-problem")

@@ -36,6 +36,8 @@ document.addEventListener("DOMContentLoaded", function () {
     x.columns.forEach(function (c) { const tr = el("tr"); tr.append(el("td", null, c.name), el("td", null, c.samples.join("、"))); cols.append(tr); });
     const crs = [{ value: "", label: x.crs.read ? ("文件所带：" + x.crs.read.code + "（" + x.crs.read.label + "）") : "（文件没有坐标系，请选择）" }];
     x.crs.proposed.forEach(function (p) { crs.push({ value: p.code, label: "建议：" + p.code + "（" + p.label + "）" + (p.lands_in.length ? "，要素落在 " + p.lands_in.join("、") : "") }); });
+    const seen = new Set(crs.map(c => c.value));
+    x.crs.others.forEach(function (p) { if (!seen.has(p.code)) crs.push({ value: p.code, label: "其他：" + p.code + "（" + p.label + "）" }); });
     const chosenCrs = $("crs").value;
     options($("crs"), crs, chosenCrs);
     $("crs-note").textContent = x.crs.proposed.length ? "建议按要素实际落点给出" : "";
