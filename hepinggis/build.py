@@ -16,9 +16,9 @@ from tqdm import tqdm
 from hepinggis._workers import worker_pool
 from hepinggis.analysis.overlap import overlap_analysis
 from hepinggis.analysis.projects import prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit, sources_line
 from hepinggis.base._layer_source import boundary_credit
-from hepinggis.base._style import PLAN_TITLE_ZH, SOURCE_ZH
+from hepinggis.base._style import PLAN_TITLE_ZH
 from hepinggis.io._staging import staged_folder
 from hepinggis.io.importer import ImportResult
 from hepinggis.maps._leaflet import esc
@@ -163,7 +163,7 @@ def _gallery(out: Path, entries: list[tuple[str, str, str]], basemap: str, offli
 <style>body{{font:15px/1.6 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:980px;margin:2em auto;color:#222}}
 img{{max-width:100%;border:1px solid #ccc}} li{{margin:.3em 0}} .note{{color:#666;font-size:13px}}</style></head>
 <body><h1>{esc(PLAN_TITLE_ZH)}</h1>
-<p class="note">{esc(PLAN_CREDIT_ZH)}<br>{esc(boundary_credit() or SOURCE_ZH)}<br>
+<p class="note">{esc(PLAN_CREDIT_ZH)}<br>{esc(sources_line())}<br>
 {esc(projects_note)}<br>
 {esc(_network_note(basemap, offline))}</p>
 <p><a href="overview.html"><img src="overview.png" alt="总览图"></a></p>

@@ -11,9 +11,8 @@ from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone, zone
 from hepinggis.analysis.corridor import along_axis, in_belt
 from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
 from hepinggis.analysis.projects import SITED, prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit, source_credit
 from hepinggis.base._layer_source import boundary_credit
-from hepinggis.base._style import SOURCE_ZH
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.maps._area_stats import area_counts, count_text
 from hepinggis.plan._compare import compare_boundaries
@@ -149,7 +148,7 @@ def stats_tables(
             "source": [
                 PLAN_CREDIT_ZH,
                 projects_credit(projects),
-                SOURCE_ZH,
+                source_credit(),
                 boundary_credit() or "无（随包数字化边界）",
             ],
         }

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from hepinggis.base._layer_source import ADOPTABLE, boundary_credit, layer_source
+from hepinggis.base._style import SOURCE_ZH
 from hepinggis.base._texts import doc_title
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "boundary_label",
     "credit_list",
     "projects_credit",
+    "source_credit",
+    "sources_line",
 ]
 
 #: The plan and the digitizing, credited on every product.
@@ -75,13 +78,13 @@ def adopted_record(layer: str) -> dict[str, object] | None:
         return None
     import pyogrio
 
-    frame = pyogrio.read_dataframe(
-        source, layer=layer, columns=["adopted_from", "adopted_on", "accuracy_m"], read_geometry=False
-    )
+    frame = pyogrio.read_dataframe(source, layer=layer, read_geometry=False)
     if not len(frame):
         return None
+    said = str(frame["source"].iloc[0]) if "source" in frame.columns else ""
     return {
-        "file": str(frame["adopted_from"].iloc[0]),
+        # edited in QGIS and adopted again: the original file, its day and the edit's
+        "file": said if "再次采用" in said else str(frame["adopted_from"].iloc[0]),
         "on": str(frame["adopted_on"].iloc[0]),
         "accuracy_m": float(frame["accuracy_m"].max()),
     }
@@ -100,3 +103,19 @@ def boundary_label(layer: str, default: str) -> str:
 def boundaries_credit() -> str:
     """One line crediting the boundaries drawn: the adopted files and days, or the bundled ones."""
     return f"边界：{boundary_credit()}" if boundary_credit() else "边界：随包数字化边界（示意）"
+
+
+def source_credit() -> str:
+    """The credit of the bundled reference data drawn: AMap's outline and OSM's stations, or, where
+    the bureau's district is adopted (`use_layers`), the stations only — an adopted layer replaces
+    the bundled outline, which is then neither drawn nor credited."""
+    if layer_source("district") is None:
+        return SOURCE_ZH
+    return "；".join(part for part in SOURCE_ZH.split("；") if not part.startswith("底图边界"))
+
+
+def sources_line() -> str:
+    """The boundaries in use and the reference data drawn, in one line: the adopted files and the
+    stations' credit, or the bundled sources."""
+    adopted = boundary_credit()
+    return f"{adopted}；{source_credit()}" if adopted else SOURCE_ZH

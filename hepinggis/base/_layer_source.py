@@ -89,7 +89,12 @@ def boundary_credit() -> str:
 
     parts = []
     for name in adopted_names(path):
-        frame = _p.read_dataframe(path, layer=name, columns=["adopted_from", "adopted_on"], read_geometry=False)
-        if len(frame):
+        frame = _p.read_dataframe(path, layer=name, read_geometry=False)
+        if not len(frame):
+            continue
+        source = str(frame["source"].iloc[0]) if "source" in frame.columns else ""
+        if "再次采用" in source:  # edited in QGIS and adopted again: both files and days
+            parts.append(f"{ADOPTABLE[name]}：{source}")
+        else:
             parts.append(f"{ADOPTABLE[name]}：{frame['adopted_from'].iloc[0]}，{frame['adopted_on'].iloc[0]} 采用")
     return "；".join(parts)

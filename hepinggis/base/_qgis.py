@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from hepinggis.base._catalogue import catalogue
 from hepinggis.base._credits import boundary_label
+from hepinggis.base._layer_source import ADOPTABLE, layer_source
 from hepinggis.base._style import (
     AXIS_COLORS,
     BELT_COLOR,
@@ -245,12 +246,19 @@ def write_qgis_project(
         if service and (layer in SERVICE_LAYERS or typename != layer):
             src, provider = f"url='{service.rstrip('/')}' typename='{typename}'", "OAPIF"
         title = (
-            boundary_label(layer, LAYER_TITLES_ZH[layer]) if layer in ("jiedao", "zones") else LAYER_TITLES_ZH[layer]
+            boundary_label(layer, LAYER_TITLES_ZH[layer])
+            if layer in ("jiedao", "zones", "district")
+            else LAYER_TITLES_ZH[layer]
         )
+        checked = "Qt::Checked"
+        if layer == "boundary_lines" and any(layer_source(n) is not None for n in ADOPTABLE):
+            # the bundled lines are the bundled boundaries: where adopted ones replace them, they
+            # stay in the project for reference but are off, and say so
+            title, checked = "边界线（随包示意，已由采用的边界取代，默认不显示）", "Qt::Unchecked"
         geom = "Point" if kinds[layer][0] == "Point" else "Line" if "Line" in kinds[layer][0] else "Polygon"
         tree.append(
             f'<layer-tree-layer id="{lid}" name={quoteattr(title)} source={quoteattr(src)} providerKey="{provider}" '
-            'checked="Qt::Checked" expanded="1"/>'
+            f'checked="{checked}" expanded="1"/>'
         )
         maplayers.append(
             f'<maplayer type="vector" geometry="{geom}" autoRefreshEnabled="0" refreshOnNotifyEnabled="0">'

@@ -594,6 +594,7 @@ def adopt(
         geoms, notes = _reproject(shown, list(names), own)
         rows = _match(shown, names, bundled, as_layer, outside=_outside_shares(geoms, reference), matches=matches)
         frame = read.frame
+        label = ref.label
     if read.encoding is not None and read.encoding.note:
         notes.insert(0, read.encoding.note)
     order = [int(k) for k in np.argsort(rows)]
@@ -603,7 +604,9 @@ def adopt(
         geometry=list(geoms.values[order]),
         crs=4326,
     )
-    original, source = _provenance(frame, order, shown, day)
+    # credited as delivered, with the layer taken where the delivery is a container (a zip, a GeoPackage …)
+    credited = shown if label == shown else f"{shown}（{label.removeprefix(shown + ' › ')}）"
+    original, source = _provenance(frame, order, credited, day)
     adopted["source"] = source
     adopted["method"] = "adopted"
     adopted["accuracy_m"] = float(accuracy_m)
@@ -664,7 +667,11 @@ def inspect_delivery(
         "encodings": ["UTF-8", "GBK", "GB18030"],
         "columns": [],
         "name_col": None,
-        "crs": {"read": None, "proposed": []},
+        "crs": {
+            "read": None,
+            "proposed": [],
+            "others": [{"code": f"EPSG:{c}", "label": label} for c, label in CANDIDATES.items()],
+        },
         "features": [],
         "choices": [{"id": str(i), "name_zh": str(n)} for i, n in zip(bundled["id"], bundled["name_zh"], strict=True)],
         "problem": None,

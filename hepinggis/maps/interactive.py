@@ -23,9 +23,9 @@ from folium.plugins import Fullscreen, MeasureControl
 from hepinggis._strict import require_ids
 from hepinggis.analysis.assign import zone_shares
 from hepinggis.analysis.projects import SITED, category_colors, marker_freedom, prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit
+from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit, source_credit
 from hepinggis.base._layer_source import boundary_credit
-from hepinggis.base._style import PLAN_TITLE_ZH, SOURCE_ZH, ZONE_SHORT_ZH
+from hepinggis.base._style import PLAN_TITLE_ZH, ZONE_SHORT_ZH
 from hepinggis.base._texts import plan_source_zh
 from hepinggis.base.measure import geodesic_area
 from hepinggis.errors import HepingGISError
@@ -91,7 +91,7 @@ def _title(m: folium.Map, subtitle: str, credit: str | None = None) -> None:
 
     html = (
         f'<div class="hg-north" title="上北下南">▲<br>N</div><p><b>{esc(subtitle)}</b></p>'
-        f"<p>{esc(PLAN_CREDIT_ZH)}</p>{projects}<p style='color:#666'>{esc(SOURCE_ZH)}</p>"
+        f"<p>{esc(PLAN_CREDIT_ZH)}</p>{projects}<p style='color:#666'>{esc(source_credit())}</p>"
     )
     HtmlControl(html, position="bottomleft", css_class="hg-title", summary=esc(PLAN_TITLE_ZH)).add_to(m)
 

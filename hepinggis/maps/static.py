@@ -33,14 +33,12 @@ from matplotlib.transforms import Bbox
 
 from hepinggis._strict import require_ids
 from hepinggis.analysis.projects import SITED, category_colors, category_order, marker_freedom, prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, boundary_label, projects_credit
-from hepinggis.base._layer_source import boundary_credit
+from hepinggis.base._credits import PLAN_CREDIT_ZH, boundary_label, projects_credit, sources_line
 from hepinggis.base._style import (
     AXIS_COLORS,
     BELT_COLOR,
     CATEGORY_ZH,
     PLAN_TITLE_ZH,
-    SOURCE_ZH,
     ZONE_COLORS,
     ZONE_FILL_OPACITY,
     ZONE_SHORT_ZH,
@@ -479,7 +477,7 @@ def _title_and_credits(fig: Figure, height: float, title: str, projects: gpd.Geo
     fig.text(
         0.02,
         0.12 / height,
-        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{boundary_credit() or SOURCE_ZH}\n{_CRS_NOTE}",
+        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{sources_line()}\n{_CRS_NOTE}",
         fontsize=MIN_FONT_PT,
         color="#444",
         va="bottom",

@@ -49,6 +49,7 @@ ACTION_WORDS = {
     "sign_monitoring": "签署监测成果包",
     "upload_boundaries": "上传官方边界",
     "adopt_boundaries": "采用边界",
+    "rollback_boundaries": "回退边界",
     "user_add": "新增用户",
     "user_disable": "停用用户",
     "user_enable": "启用用户",

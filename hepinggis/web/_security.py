@@ -91,6 +91,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], tuple[str, str | None]] = {
     },
     ("GET", "/ogc/collections/{cid}/tiles/{tms}/{z}/{y}/{x}"): ("view", None),
     ("POST", "/api/jobs/{jid}/retry"): ("build", "retry_job"),  # routes_jobs: a failed map or package again
+    ("POST", "/api/boundaries/inspect"): ("adopt", ""),  # reads a delivery, adopts nothing: not audited
+    ("POST", "/api/boundaries/rollback"): ("adopt", "rollback_boundaries"),
 }
 
 _STATIC = Path(__file__).parent / "static"

@@ -654,41 +654,41 @@ def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
 
 # -- official boundaries --------------------------------------------------------------------------
 def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
-    from pathlib import PurePosixPath
-
+    from hepinggis.errors import AdoptError
     from hepinggis.plan._compare import compare_boundaries
-    from hepinggis.web._uploads import safe_extract, safe_name
+    from hepinggis.web._uploads import safe_name
 
     jid = job["id"]
     work = store.tmp / f"boundary-{jid}"
     work.mkdir()
     try:
+        # the delivery whole (a zip is opened by adopt, under its limits, folders and all), under a
+        # safe form of the user's own name: the products credit the file by it
         src = store.file_path(p["sha256"], p["kind"])
-        if p["kind"] == "zip":
-            files = safe_extract(src, work / "in")
-            found = [f for f in files if f.suffix in (".shp", ".gpkg")]
-            if not found:
-                raise HepingGISError("压缩包中没有 Shapefile（.shp）或 GeoPackage")
-            if len(found) > 1:
-                raise HepingGISError(f"压缩包中有 {len(found)} 个图层文件，请每次只上传一个")
-            # the products credit the file by its name: give the unpacked layer a safe form of
-            # the member's own name (the sidecar files of a Shapefile share it)
-            named = work / "named"
-            named.mkdir()
-            stem = safe_name(PurePosixPath(files[found[0]].replace("\\", "/")).stem, "boundaries")
-            for f in files:
-                if f.stem == found[0].stem:
-                    f.rename(named / f"{stem}{f.suffix}")
-            source = named / f"{stem}{found[0].suffix}"
-        else:
-            source = work / f"{safe_name(Path(p['file_name']).stem, 'boundaries')}.gpkg"
-            shutil.copyfile(src, source)
+        suffix = str(p.get("suffix") or {"zip": ".zip", "gpkg": ".gpkg"}.get(p["kind"], ".zip"))
+        source = work / f"{safe_name(Path(p['file_name']).stem, 'boundaries')}{suffix}"
+        shutil.copyfile(src, source)
         store.job_progress(jid, 0.2, "采用边界")
         out = work / "adopted.gpkg"
         current = store.get_setting("boundaries")
         if current and (store.data_dir / "boundaries" / f"{current}.gpkg").is_file():
             shutil.copyfile(store.data_dir / "boundaries" / f"{current}.gpkg", out)  # add to the set in force
-        frame = adopt(source, as_layer=p["as_layer"], out=out, layer=p.get("layer") or None)
+        try:
+            frame = adopt(
+                source,
+                as_layer=p["as_layer"],
+                out=out,
+                layer=p.get("layer") or None,
+                name_col=p.get("name_col") or None,
+                crs=p.get("crs") or None,
+                encoding=p.get("encoding") or None,
+                accuracy_m=float(p.get("accuracy_m") or 1.0),
+                matches=p.get("matches") or None,
+                who=p.get("uploader"),
+                shown_name=p["file_name"],
+            )
+        except AdoptError as exc:  # the page's words: its controls, never flags
+            raise HepingGISError(exc.page_text or str(exc)) from exc
         store.job_progress(jid, 0.5, "检查边界")
         report = check(out)
         problems = report.problems.astype(object).where(report.problems.notna(), None)
@@ -715,6 +715,8 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
             "check": check_out,
             "comparison": comp,
             "credit": credit,
+            "notes": [str(n) for n in frame.attrs.get("notes", [])],
+            "changes": [str(c) for c in frame.attrs.get("version", {}).get("changes", [])],
             "active": False,
         }
         with store.begin() as conn:
@@ -729,7 +731,10 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
                     uploader=p["uploader"],
                     features=len(frame),
                     check_json=json.dumps(check_out, ensure_ascii=False),
-                    comparison_json=json.dumps({**comp, "credit": credit}, ensure_ascii=False),
+                    comparison_json=json.dumps(
+                        {**comp, "credit": credit, "notes": result["notes"], "changes": result["changes"]},
+                        ensure_ascii=False,
+                    ),
                     active=False,
                 )
             )

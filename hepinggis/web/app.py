@@ -60,6 +60,9 @@ def mount_routers(app: FastAPI) -> None:
     from hepinggis.web import routes_jobs
 
     app.include_router(routes_jobs.router)
+    from hepinggis.web import routes_boundaries
+
+    app.include_router(routes_boundaries.router)
     routes_pages.mount_static(app)
 
 

@@ -352,45 +352,4 @@ def monitoring_zip(fid: str, store: StoreDep, user: UserDep) -> Response:
     return _package_zip(store, fig, f"monitor-{fid}.zip", "监测包", "尚未生成监测包，请先生成")
 
 
-# -- boundaries ------------------------------------------------------------------------------------
-@router.post("/boundaries", status_code=201, summary="上传官方边界（压缩的 Shapefile 或 GeoPackage）并检查")
-async def upload_boundaries(
-    request: Request,
-    store: StoreDep,
-    user: UserDep,
-    file: Annotated[UploadFile, File()],
-    as_layer: Annotated[str, Form(alias="as", description="zones（功能区）、jiedao（街道）或 district（区界）")],
-    layer: Annotated[str | None, Form(description="GeoPackage 中的图层名（有多个时）")] = None,
-    activate: Annotated[bool, Form(description="检查通过后立即采用")] = False,
-) -> Response:
-    if as_layer not in ("zones", "jiedao", "district"):
-        raise BadUpload("as 只能是 zones（功能区）、jiedao（街道）或 district（区界）")
-    info = await _receive(request, store, file, ("zip", "gpkg"))
-    params = {**info, "as_layer": as_layer, "layer": layer, "uploader": user["name"], "data_dir": str(store.data_dir)}
-    result = await _run(store, "boundary", params, user)
-    if activate and result["check"]["ok"]:
-        store.choose_boundaries(result["id"])
-        result["active"] = True
-        store.add_job("plan_map", {}, submitter=user["name"])
-    return JSONResponse(result, status_code=201)
-
-
-@router.get("/boundaries", summary="上传过的边界与当前采用的边界")
-def list_boundaries(store: StoreDep, user: UserDep) -> dict[str, Any]:
-    items = [{k: v for k, v in b.items() if not k.endswith("_json")} for b in store.list_boundaries()]
-    return {"active": store.get_setting("boundaries") or None, "boundaries": items}
-
-
-@router.post("/boundaries/choose", summary="选择采用的边界：某次上传的编号，或 bundled（随附边界）")
-def choose_boundaries(store: StoreDep, user: UserDep, id: Annotated[str, Form()]) -> dict[str, Any]:
-    if id == "bundled":
-        store.choose_boundaries(None)
-    else:
-        b = store.get_boundary(id)
-        if b is None:
-            raise _not_found("边界")
-        if not json.loads(b["check_json"]).get("ok"):
-            raise BadUpload("该边界未通过检查，不能采用")
-        store.choose_boundaries(id)
-    store.add_job("plan_map", {}, submitter=user["name"])
-    return {"active": None if id == "bundled" else id}
+# -- boundaries: in routes_boundaries.py (the 边界 page's API) -----------------------------------

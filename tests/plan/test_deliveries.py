@@ -176,3 +176,42 @@ def test_the_page_is_shown_every_option(corpus: tuple[Path, dict], tmp_path: Pat
     hostile = inspect_delivery(folder / "边界图.dwg", as_layer="jiedao")
     assert "导出为 Shapefile" in hostile["problem"]
     _page_words(hostile["problem"], folder)
+
+
+def test_nothing_bundled_is_credited_where_an_adopted_layer_replaces_it(
+    corpus: tuple[Path, dict],  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from hepinggis.base._credits import source_credit, sources_line
+    from hepinggis.base._layer_source import boundary_credit
+    from hepinggis.base._qgis import write_qgis_project
+    from hepinggis.base._style import SOURCE_ZH
+
+    folder, _ = corpus
+    out = tmp_path / "layers.gpkg"
+    adopt(folder / "区界XZQMC.shp", as_layer="district", out=out, when=None)
+    adopt(folder / "街道偏移5cm.shp", as_layer="jiedao", out=out)
+    assert "底图边界" in source_credit()  # bundled in use here
+    with hepinggis.use_layers(out):
+        assert "底图边界" not in source_credit() and "高德" not in sources_line()
+        assert "区界XZQMC.shp" in sources_line() and "OpenStreetMap" in sources_line()
+        qgz = write_qgis_project(tmp_path / "p.qgz", out, ["district", "jiedao", "boundary_lines", "zones"])
+    with zipfile.ZipFile(qgz) as z:
+        root = ET.fromstring(z.read(z.namelist()[0]).decode("utf-8").split("\n", 1)[1])
+    tree = {e.get("id"): e for e in root.iter("layer-tree-layer")}
+    assert tree["hepinggis_boundary_lines"].get("checked") == "Qt::Unchecked"
+    assert "区界XZQMC.shp" in str(tree["hepinggis_district"].get("name"))
+    assert "街道偏移5cm.shp" in str(tree["hepinggis_jiedao"].get("name"))
+    assert tree["hepinggis_zones"].get("name") == "六区"  # still bundled
+    # the QGIS loop: the adopted table edited and adopted again is credited as such
+    edited = tmp_path / "街道_修改.gpkg"
+    frame = pyogrio.read_dataframe(out, layer="jiedao")
+    pyogrio.write_dataframe(frame, edited, layer="jiedao", driver="GPKG")
+    adopt(edited, as_layer="jiedao", out=out)
+    with hepinggis.use_layers(out):
+        credit = boundary_credit()
+    assert "街道偏移5cm.shp" in credit and "经 街道_修改.gpkg 修改后再次采用" in credit
+    assert SOURCE_ZH.startswith("底图边界")

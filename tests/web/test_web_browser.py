@@ -278,11 +278,12 @@ def test_official_boundary_upload_check_and_choice(tab: Tab, server: Server, tmp
     assert "随工具提供的规划边界" in page.inner_text("#active")
     page.select_option("#as", "zones")
     page.set_input_files("#file", str(upload))
+    page.locator("#status.ok").wait_for(timeout=120_000)  # looked at first (issue 35), then adopted
+    page.click("#adopt")
     page.wait_for_selector("section.boundary", timeout=120_000)
     section = page.locator("section.boundary").first
     assert "官方功能区.zip" in section.inner_text() and "通过" in section.inner_text()
     assert section.locator("table.comparison tbody tr").count() == 6
-    section.locator("button[data-choose]").click()
     page.wait_for_selector("#use-bundled")
     assert "官方功能区.zip" in page.inner_text("#active")
     # a register imported now is counted in the adopted zones and credits them
