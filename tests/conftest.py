@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +49,20 @@ def seeds_dir() -> Path:
     return _shared("HEPINGGIS_SEEDS", "seeds")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium (Playwright), one per test module; skips outside CI without it."""
+@pytest.fixture(scope="session")
+def _chromium_process() -> Iterator[Any]:
+    """One headless Chromium per test process (xdist worker): starting it costs a second or more."""
     yield from launch()
+
+
+@pytest.fixture(scope="module")
+def browser(_chromium_process: Any) -> Iterator[Any]:
+    """Headless Debian Chromium (Playwright) for a test module, skipped outside CI without it: the
+    worker's one Chromium, with what the module opened (pages, contexts) closed when it ends, as if
+    it had its own."""
+    yield _chromium_process
+    for context in list(_chromium_process.contexts):
+        context.close()
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +109,64 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
+
+
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Only one test process at a time (xdist workers share the run's temporary root)."""
+    with lock.open("a") as handle:
+        try:
+            import fcntl
+        except ImportError:  # no POSIX locks: each worker builds its own copy (see `built_once`)
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Any]) -> Path:
+    """``make(folder)`` run once per test run, whatever the number of xdist workers, for fixtures
+    that only read what it writes: the first worker to ask makes it under the run's temporary root
+    (shared by the workers, removed with the run's other temporary folders), the others wait for it
+    and read it. A test that changes what it gets must copy it first (`shutil.copytree`).
+
+    Examples
+    --------
+    A session fixture: ``return built_once(tmp_path_factory, "bundled-package", lambda f: build(f))``.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's, not the worker's
+    folder, done = root / f"shared-{name}", root / f"shared-{name}.done"
+    with _exclusive(root / f"shared-{name}.lock"):
+        if not done.exists():
+            if folder.exists():  # a worker died while making it
+                shutil.rmtree(folder)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def bundled_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package of the bundled layers and projects (``hepinggis.build``), built once per test run
+    for tests that read it: copy it (`bundled_package_copy`) to change it. Its ``written.json``
+    (beside it) holds what `build` returned, as paths relative to the package."""
+
+    def make(folder: Path) -> None:
+        from hepinggis.build import build
+
+        written = build(folder / "maps", progress=False)
+        relative = {name: str(path.relative_to(folder / "maps")) for name, path in written.items()}
+        (folder / "written.json").write_text(json.dumps(relative, ensure_ascii=False), encoding="utf-8")
+
+    return built_once(tmp_path_factory, "bundled-package", make) / "maps"
+
+
+@pytest.fixture
+def bundled_package_copy(bundled_package: Path, tmp_path: Path) -> Path:
+    """A copy of `bundled_package` of the test's own (``tmp_path/maps``), to change at will."""
+    return Path(shutil.copytree(bundled_package, tmp_path / "maps"))

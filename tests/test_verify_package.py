@@ -15,9 +15,8 @@ EXAMPLE = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
 
 
 @pytest.mark.slow
-def test_build_then_monitor_into_it_verifies(tmp_path: Path) -> None:
-    out = tmp_path / "maps"
-    hepinggis.build(out, progress=False, jobs=2)
+def test_build_then_monitor_into_it_verifies(bundled_package_copy: Path) -> None:
+    out = bundled_package_copy  # hepinggis.build's package (built once for the run, conftest), copied
     assert hepinggis.verify_package(out) == []
     assert main(["monitor", str(EXAMPLE), "--out", str(out / "monitor")]) == 0
     assert 'href="monitor/index.html"' in (out / "index.html").read_text(encoding="utf-8")

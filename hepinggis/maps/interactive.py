@@ -47,7 +47,17 @@ from hepinggis.maps._web import marker_points
 from hepinggis.maps.basemaps import Basemap, basemap
 from hepinggis.plan.layers import layer_metadata, load
 
-__all__ = ["MapData", "choropleth_map", "map_data", "notebook_assets", "overview_map", "save_html", "zone_map"]
+__all__ = [
+    "MapData",
+    "choropleth_map",
+    "map_data",
+    "notebook_assets",
+    "overview_map",
+    "overview_of",
+    "save_html",
+    "zone_map",
+    "zone_map_of",
+]
 
 
 def _bounds(frame: gpd.GeoDataFrame | gpd.GeoSeries, pad: float = 0.0) -> list[list[float]]:

@@ -55,6 +55,7 @@ __all__ = [
     "PAPER_CM",
     "Layout",
     "StaticData",
+    "layout_of",
     "require_cjk_font",
     "static_data",
     "static_layout",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,7 +12,6 @@ import pytest
 from shapely.geometry import Point
 
 import hepinggis
-from hepinggis.build import build
 from hepinggis.errors import HepingGISError, UnknownIdError
 from hepinggis.maps import choropleth_map, overview_map, save_html, zone_map
 from hepinggis.maps._web import feature_collection
@@ -114,13 +114,17 @@ def test_static_maps_in_three_formats(tmp_path: Path) -> None:
         static_map(tmp_path / "o.jpg")
 
 
-def test_build_writes_the_gallery(tmp_path: Path) -> None:
-    written = build(tmp_path, progress=False)
-    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+def test_build_writes_the_gallery(bundled_package: Path) -> None:
+    """The bundled package, built once for the run (conftest): ``written`` is what `build` returned."""
+    written = {
+        name: bundled_package / rel
+        for name, rel in json.loads((bundled_package.parent / "written.json").read_text(encoding="utf-8")).items()
+    }
+    index = (bundled_package / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
     assert len(links) >= 20
     for link in links:
-        assert (tmp_path / link).is_file(), link
+        assert (bundled_package / link).is_file(), link
     for name, path in written.items():
         assert path.is_file(), name
         if path.suffix == ".html":

@@ -56,8 +56,24 @@ def _check(pdf: Path) -> None:
     ("paper", "orientation", "zone"),
     [(None, "portrait", None), ("A4", "portrait", None), ("A3", "landscape", None), (None, "portrait", "manrong")],
 )
-def test_static_map_pdfs_embed_truetype_fonts(tmp_path: Path, paper: str | None, orientation: str, zone: str | None):
-    _check(static_map(tmp_path / "m.pdf", paper=paper, orientation=orientation, zone_id=zone))
+def test_static_map_pdfs_embed_truetype_fonts(
+    bundled_package: Path, tmp_path: Path, paper: str | None, orientation: str, zone: str | None
+):
+    """The overview's PDFs as the package holds them (built once for the run, conftest: the same
+    `static_map` drawing), a zone's drawn here."""
+    name = _IN_PACKAGE.get((paper, orientation, zone))
+    _check(
+        bundled_package / name
+        if name
+        else static_map(tmp_path / "m.pdf", paper=paper, orientation=orientation, zone_id=zone)
+    )
+
+
+_IN_PACKAGE = {
+    (None, "portrait", None): "overview.pdf",
+    ("A4", "portrait", None): "overview_A4_portrait.pdf",
+    ("A3", "landscape", None): "overview_A3_landscape.pdf",
+}
 
 
 def test_monitoring_pdfs_embed_truetype_fonts(tmp_path: Path) -> None:
