@@ -113,6 +113,10 @@ async def preview(
         raise BadUpload("请选择一个 CSV、XLSX 或 XLS 文件")
     result = await _run(store, "preview", {**info, "sheet": sheet or None, "header_row": header_row}, user)
     remembered = store.get_mapping(result.get("header_signature") or "")
+    if remembered and remembered.get("updated_at"):
+        from hepinggis.base.clock import local_time
+
+        remembered["updated_at_local"] = local_time(remembered["updated_at"])  # what the page shows
     return {"upload": info, "preview": result, "remembered": remembered}
 
 
