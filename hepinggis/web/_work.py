@@ -166,7 +166,10 @@ def _credit(frame: pd.DataFrame, file_name: str | None, uploaded_at: str | None)
     from hepinggis.base.clock import local_date
 
     day = dt.date.fromisoformat(local_date(uploaded_at)) if uploaded_at else None
-    credit_list(frame, Path(str(file_name or "上传的清单").replace("/", "／")), when=day)
+    name = str(file_name or "上传的清单").replace("/", "／")
+    credit_list(frame, Path(name), when=day)
+    if "source_doc" not in frame.columns:  # each project's 来源 in the map's popups: the file, not "用户数据"
+        frame["source_doc"] = name
 
 
 def places(projects: gpd.GeoDataFrame, zone_of: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -120,6 +120,10 @@ async def preview(
     await run_in_threadpool(expire_previews, store)  # previews not imported within a day are removed
     result = await _run(store, "preview", {**info, "sheet": sheet or None, "header_row": header_row}, user)
     remembered = store.get_mapping(result.get("header_signature") or "")
+    if remembered and remembered.get("updated_at"):
+        from hepinggis.base.clock import local_time
+
+        remembered["updated_at_local"] = local_time(remembered["updated_at"])  # what the page shows
     return {"upload": info, "preview": result, "remembered": remembered}
 
 

@@ -81,7 +81,7 @@
     state.unit = (rem && rem.unit) || "";
     choiceButtons($("unit-choices"), UNITS, state.unit, v => { state.unit = v; });
     const note = $("remembered");
-    if (rem) { note.hidden = false; note.textContent = "这种表头以前导入过：已沿用 " + rem.updated_by + " 于 " + rem.updated_at + " 确认的列对应和坐标系。"; }
+    if (rem) { note.hidden = false; note.textContent = "这种表头以前导入过：已沿用 " + rem.updated_by + " 于 " + (rem.updated_at_local || "") + "（北京时间）确认的列对应和坐标系。"; }
     else { note.hidden = true; }
   }
 
