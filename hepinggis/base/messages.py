@@ -25,21 +25,28 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
+    "BOUNDARY_CONTROLS",
+    "BOUNDARY_VALUES",
     "CATALOGUE",
     "CONTROLS",
     "CRS_PAGE",
     "FORBIDDEN",
     "PHRASES",
     "Message",
+    "Namer",
+    "both",
     "cli",
+    "cli_option",
     "crs_name",
     "for_page",
     "forbidden_in",
     "forbidden_spans",
     "page",
+    "page_control",
 ]
 
 
@@ -76,9 +83,10 @@ CONTROLS: dict[str, str] = {
     "--skip-hidden": "“跳过 Excel 中隐藏或筛选掉的行”复选框",
     "--unit": "“投资单位”一栏",
     "--encoding": "Excel 中“另存为 CSV UTF-8 或 xlsx”后重新上传",
-    "--layer": "只含一个图层的文件",
-    "--name-col": "含“名称”列的文件",
-    "--as": "“用作”选择框",
+    "--layer": "边界页的「图层」选择框",
+    "--name-col": "边界页的「名称列」选择框",
+    "--as": "边界页的「作为」选择框",
+    "--accuracy-m": "边界页的「容差（米）」一栏",
     "--out": "另一个文件夹",
 }
 
@@ -258,3 +266,45 @@ def for_page(line: str) -> str:
     text = _FLOAT.sub(_plain_number, text)
     text = text.replace("hepinggis ", "本工具").replace("hepinggis", "本工具")
     return re.sub(r"\s+(?=[，。；：、）])|(?<=[（“，；])\s+", "", text).replace("，，", "，").replace("；，", "；")
+
+
+# -- the boundary adoption (边界 page and `hepinggis adopt`) ----------------------------------------
+# A message is made by a function of ``o`` (the option's name as the reader sees it), called once for
+# the page and once for the command line (`both`), so the two never drift apart.
+#: option → (the control on the 边界 page, the command-line flag).
+BOUNDARY_CONTROLS: dict[str, tuple[str, str]] = {
+    "file": ("「选择文件」", "FILE"),
+    "as": ("「作为」", "--as"),
+    "layer": ("「图层」", "--layer"),
+    "name_col": ("「名称列」", "--name-col"),
+    "crs": ("「坐标系」", "--crs"),
+    "encoding": ("「编码」", "--encoding"),
+    "accuracy": ("「容差（米）」", "--accuracy-m"),
+    "match": ("「对应」", "--match"),
+    "history": ("「版本记录」", "--history"),
+    "rollback": ("「回退到此版本」", "--rollback"),
+}
+
+#: ``o(option, value="")``: the clause asking for an option (and the value to give it).
+Namer = Callable[..., str]
+
+
+#: Values the page shows in words (the command line takes the id).
+BOUNDARY_VALUES: dict[str, str] = {"zones": "功能区（六区）", "jiedao": "街道", "district": "区界"}
+
+
+def page_control(option: str, value: str = "") -> str:
+    """``请在「坐标系」中指明`` or ``请在「坐标系」中选 EPSG:4550``."""
+    control = BOUNDARY_CONTROLS[option][0]
+    return f"请在{control}中选 {BOUNDARY_VALUES.get(value, value)}" if value else f"请在{control}中指明"
+
+
+def cli_option(option: str, value: str = "") -> str:
+    """``请用 --crs 指明`` or ``请用 --crs EPSG:4550``."""
+    flag = BOUNDARY_CONTROLS[option][1]
+    return f"请用 {flag} {value}" if value else f"请用 {flag} 指明"
+
+
+def both(make: Callable[..., str]) -> tuple[str, str]:
+    """``(command-line text, page text)`` of the message ``make(o)``."""
+    return make(cli_option), make(page_control)

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hepinggis.base._boundary_words import Namer
+from hepinggis.base.messages import Namer
 from hepinggis.errors import AdoptError
 
 __all__ = ["BEIJING", "file_sha256", "history_dir", "history_lines", "record_version", "rollback", "versions"]

@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from hepinggis.base._boundary_words import both
+from hepinggis.base.messages import both
 from hepinggis.errors import AdoptError, DbfEncodingError
 from hepinggis.io._dbf import DbfReading, read_encoding
 
@@ -72,7 +72,7 @@ _SAFE = re.compile(r"[^\w.\-\u3000-\u9fff]+")
 
 def refusal(make: Callable[..., str]) -> AdoptError:
     """An `AdoptError` whose text names the command-line options and whose ``page_text`` names
-    the page's controls; ``make`` is a function of the namer ``o`` (see `base._boundary_words`)."""
+    the page's controls; ``make`` is a function of the namer ``o`` (see `base.messages`)."""
     cli, page = both(make)
     err = AdoptError(cli)
     err.page_text = page

@@ -18,7 +18,7 @@ Each adoption is kept as a version (`hepinggis.io._adopt_history`): ``adopt --hi
 them, ``adopt --rollback N`` puts one back. A refusal writes nothing.
 
 Every refusal is an `AdoptError` naming the command-line options; its ``page_text`` names the 边界
-page's controls (`hepinggis.base._boundary_words`).
+page's controls (`hepinggis.base.messages`).
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from hepinggis.base._boundary_words import Namer
 from hepinggis.base._layer_source import ADOPTABLE, adopted_names
 from hepinggis.base._qgis import write_layer_styles
 from hepinggis.base._style import ZONE_SHORT_ZH
 from hepinggis.base.measure import MEASURE_CRS
+from hepinggis.base.messages import Namer
 from hepinggis.errors import AdoptError
 from hepinggis.io._adopt_history import file_sha256, record_version
 from hepinggis.io._delivery import Delivery, LayerRead, open_delivery, read_layer, refusal
@@ -622,7 +622,7 @@ def adopt(
 
 
 def _page_namer() -> Namer:
-    from hepinggis.base._boundary_words import page_control
+    from hepinggis.base.messages import page_control
 
     return page_control
 

@@ -14,8 +14,8 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from hepinggis.base._boundary_words import Namer, cli_option
 from hepinggis.base.measure import MEASURE_CRS
+from hepinggis.base.messages import Namer, cli_option
 
 __all__ = ["CANDIDATES", "MAX_OFFSET_M", "likely_crs", "placement_problem"]
 
