@@ -28,7 +28,24 @@ from hepinggis.io._units import column_unit, units_stated
 __all__ = ["PREVIEW_ROLES", "RegisterPreview", "header_signature", "preview_register"]
 
 #: The roles a preview names (others are shown as None).
-PREVIEW_ROLES = ("id", "name", "x", "y", "category", "status", "year", "investment")
+PREVIEW_ROLES = (
+    "id",
+    "name",
+    "x",
+    "y",
+    "category",
+    "status",
+    "year",
+    "investment",
+    # the progress columns of a living register (issue 31): named in the preview as the import reads them
+    "owner",
+    "planned_start",
+    "actual_start",
+    "planned_end",
+    "progress_text",
+    "annual_plan",
+    "completed_investment",
+)
 
 
 @dataclass

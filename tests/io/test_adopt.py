@@ -205,8 +205,10 @@ def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path)
     areas = {r[0]: r[3] for r in book["zone_areas"].iter_rows(min_row=2, values_only=True)}
     expected = hepinggis.geodesic_area(official_zones.set_index("id")).round(3)
     assert {k: round(v, 3) for k, v in areas.items()} == expected.to_dict()
-    counts = {r[0]: r[2] for r in book["projects_by_zone"].iter_rows(min_row=2, values_only=True)}
-    places = {k: counts.pop(k) for k in ("区外", "未定位")}  # the rows that make the column add up
+    rows = {r[0]: r for r in book["projects_by_zone"].iter_rows(min_row=2, values_only=True)}
+    # the 区外 and 未定位 rows make the `projects` column add up (their any-share count is not defined)
+    places = {k: rows.pop(k)[1] for k in ("区外", "未定位")}
+    counts = {k: r[2] for k, r in rows.items()}
     imported = hepinggis.read_projects(register, crs="gcj02").projects
     assert sum(counts.values()) + places["区外"] + places["未定位"] == pytest.approx(len(imported))
     zones = gpd.GeoDataFrame({"zone": official_zones["id"]}, geometry=official_zones.geometry)

@@ -73,7 +73,8 @@ def test_killed_mid_build_leaves_no_process_and_the_store_as_before(tmp_path: Pa
         rid = up.json()["id"]
         jid = httpx.post(f"{server.url}/api/registers/{rid}/package", timeout=30).json()["id"]
         _wait_held(data, jid)
-        assert list((data / "packages").glob(f".{rid}.building-*")), "the build was not half-way"
+        # the package is built in the job's own folder (under the server's temp folder) and swapped in whole
+        assert list(data.rglob(f".{rid}.building-*")), "the build was not half-way"
     finally:
         left = _kill(server)
     assert left == [], "processes outlived the killed server"
@@ -87,7 +88,7 @@ def test_killed_mid_build_leaves_no_process_and_the_store_as_before(tmp_path: Pa
         reg = httpx.get(f"{again.url}/api/registers/{rid}", timeout=10).json()
         assert (reg["imported"], reg["package_at"]) == (60, None)
         assert httpx.get(f"{again.url}/api/registers/{rid}/package.zip", timeout=10).status_code == 404
-        assert not list((data / "packages").glob(".*.building-*")), "the half-built package was left"
+        assert not list(data.rglob(".*.building-*")), "the half-built package was left"
         assert _upload(again.url).status_code == 201  # the restarted server works
     finally:
         again.stop()

@@ -336,3 +336,33 @@ def test_crowded_tiles_gather_cells(store_url: str | None, tmp_path: Path) -> No
         assert crowded >= 1
     finally:
         store.dispose()
+
+
+def test_a_series_is_one_collection_at_its_current_version(store_url: str | None, tmp_path: Path) -> None:  # noqa: F811
+    """Two monthly versions of one register: /ogc lists the series once, served at its newest version
+    (titled by that version's file), a later version by its own id, and the first by ``register-version-``."""
+    from _ogc_data import add_register
+
+    from hepinggis.web._store import Store
+    from hepinggis.web._versions import link_version
+    from hepinggis.web.ogc import _collections
+
+    data = tmp_path / "store"
+    data.mkdir()
+    url = store_url or f"sqlite:///{data / 'hepinggis.sqlite'}"
+    v1 = add_register(url, 30, file_name="清单_1月.xlsx")
+    v2 = add_register(url, 40, seed=7, file_name="清单_2月.xlsx")
+    store = Store(data, store_url)
+    try:
+        with store.begin() as conn:
+            link_version(conn, v2, replaces=v1, as_of="2026-02-01")
+        registers = [c for c in _collections.collections(store) if c.is_register]
+        assert [c.id for c in registers] == [f"register-{v1}"]
+        assert registers[0].title == "清单_2月.xlsx" and registers[0].register["id"] == v2  # type: ignore[index]
+        later = _collections.collection(store, f"register-{v2}")
+        first = _collections.collection(store, f"register-version-{v1}")
+        assert later is not None and later.register["id"] == v2  # type: ignore[index]
+        assert first is not None and first.register["id"] == v1  # type: ignore[index]
+        assert _collections.collection(store, "register-version-nope") is None
+    finally:
+        store.dispose()

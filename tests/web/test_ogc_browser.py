@@ -38,8 +38,8 @@ def test_register_map_draws_tiles(browser: Any, big: tuple[Server, str], tmp_pat
         frame_el.wait_for(state="attached")
         frame = page.frame_locator("#map")
         frame.locator("#tile-map canvas.leaflet-tile").first.wait_for(state="attached", timeout=60_000)
-        assert page.get_attribute("#map", "src") == f"/ogc/collections/register-{rid}/map"
-        child = next(f for f in page.frames if f.url.endswith(f"/ogc/collections/register-{rid}/map"))
+        assert page.get_attribute("#map", "src") == f"/ogc/collections/register-version-{rid}/map"
+        child = next(f for f in page.frames if f.url.endswith(f"/ogc/collections/register-version-{rid}/map"))
         count = (
             "() => [document.querySelectorAll('canvas.leaflet-tile').length, "
             "document.querySelectorAll('canvas.leaflet-tile-loaded').length]"

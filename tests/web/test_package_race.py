@@ -38,6 +38,15 @@ def store(tmp_path: Path, store_url: str | None) -> Iterator[Store]:  # noqa: F8
     st.dispose()
 
 
+def _run_in_child(data_dir: Path, db_url: str) -> None:
+    """A worker process of its own: claim and run the next queued job on a fresh engine."""
+    child = Store(data_dir, None if db_url.startswith("sqlite") else db_url)
+    try:
+        run_next(child)
+    finally:
+        child.engine.dispose()
+
+
 def run_next(store: Store) -> dict[str, Any]:
     """Claim and run the next queued job in this thread; the job row afterwards."""
     job = store.claim_job()
@@ -223,13 +232,20 @@ def test_two_builds_of_one_package_each_swap_a_whole_folder(store: Store) -> Non
                     submitter=CLERK["name"],
                 )
             )
-    done: list[dict[str, Any]] = []
-    threads = [threading.Thread(target=lambda: done.append(run_next(store))) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(600)
-    assert [d["status"] for d in done] == ["done", "done"], done
+    # two worker processes, as two servers have (matplotlib draws in one thread per process)
+    import multiprocessing
+
+    store.engine.dispose()  # no pooled connection crosses the fork
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_run_in_child, args=(store.data_dir, store.db_url)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(600)
+    assert [p.exitcode for p in procs] == [0, 0]
+    with store.engine.connect() as conn:
+        done = [dict(r._mapping) for r in conn.execute(s.jobs.select().where(s.jobs.c.kind == "monitor"))]
+    assert [d["status"] for d in done] == ["done", "done"], [d.get("error") for d in done]
     folder = store.data_dir / "packages" / f"monitor-{fid}"
     assert verify_package(folder) == []
     with zipfile.ZipFile(folder.with_name(f"monitor-{fid}.zip")) as zf:

@@ -16,6 +16,19 @@ import pytest
 from _server import Server, wait_gone
 from test_web_browser import Tab
 
+
+def _wait_until(page: Any, predicate: str, timeout_s: float = 60.0) -> None:
+    """Poll ``predicate`` (a function expression) with ``page.evaluate``: the pages' Content Security
+    Policy forbids the string evaluation that ``page.wait_for_function`` uses."""
+    import time
+
+    end = time.monotonic() + timeout_s
+    while not page.evaluate(predicate):
+        if time.monotonic() > end:
+            raise AssertionError(f"not true within {timeout_s:.0f} s: {predicate}")
+        page.wait_for_timeout(200)
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -76,14 +89,14 @@ def test_version_two_changes_project_page_filter_and_download(tab: Tab, tmp_path
     for word, n in want.items():
         assert f"{word} {n} 项" in counts, counts
     assert len(page.query_selector_all("#version-table tbody tr")) == 2
-    page.wait_for_function("document.querySelectorAll('#changes-map .leaflet-interactive').length >= 150")
+    _wait_until(page, "() => document.querySelectorAll('#changes-map .leaflet-interactive').length >= 150")
     # a renamed project's page: both versions, both names
     page.click('#change-table tr[data-change="renamed"] a')
     page.wait_for_selector("#history-table")
     rows = page.query_selector_all("#history-table tbody tr")
     assert len(rows) == 2 and "未列出" not in page.inner_text("#history-table")
     assert page.inner_text("#project-warning").split("：")[0] in ("逾期", "滞后", "正常", "无法判断")
-    page.wait_for_function("document.querySelectorAll('#project-map .leaflet-interactive').length >= 1")
+    _wait_until(page, "() => document.querySelectorAll('#project-map .leaflet-interactive').length >= 1")
     # the filter panel, keyboard only: type in the search box, Enter submits; the filter is in the URL
     page.goto(page.url.split("/projects/")[0] + "/list")
     page.wait_for_selector("#filter-form")
@@ -122,7 +135,8 @@ def test_version_two_changes_project_page_filter_and_download(tab: Tab, tmp_path
         page.click("#version-go")
     assert "第 1 版" in page.inner_text("#filter-title")
     assert "status=" in page.url  # the filter goes with the version
-    page.wait_for_function(
-        "document.querySelectorAll('#list-map .leaflet-interactive').length >= 1 || "
-        "document.getElementById('list-map').hidden"
+    _wait_until(
+        page,
+        "() => document.querySelectorAll('#list-map .leaflet-interactive').length >= 1 || "
+        "document.getElementById('list-map').hidden",
     )

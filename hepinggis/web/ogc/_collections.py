@@ -1,9 +1,10 @@
 """Which collections ``/ogc`` serves: the plan's layers in force (the bundled ones, or the adopted
 boundaries the bureau put in force) and the current version of every register.
 
-A register is, today, its own single version; `current_version` is the one place that maps a
-register (series) id to the register row that is current, so that register versions can point it at
-their series without touching the routes.
+A register is a series of monthly versions (issue 31): ``register-<series id>`` serves the series'
+current (newest) version, ``register-<register id>`` of a later version that version, and
+``register-version-<register id>`` any version, the first one included. `current_version` is the one
+place that maps a series to the register row that is current.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hepinggis.web._store import Store
 __all__ = [
     "LAYERS",
     "REGISTER_PREFIX",
+    "VERSION_PREFIX",
     "Collection",
     "collection",
     "collections",
@@ -32,6 +34,8 @@ __all__ = [
 #: The plan's layers served, in the catalogue's ids.
 LAYERS = ("district", "zones", "jiedao", "axes", "belt", "sub_areas")
 REGISTER_PREFIX = "register-"
+#: ``register-version-<register id>``: one version of a series, whichever it is
+VERSION_PREFIX = "register-version-"
 #: The projects' properties every register collection carries, in this order (as the register's
 #: GeoJSON, `hepinggis.web._registers.geojson`), before the columns of the uploaded file.
 CORE_PROPERTIES = ("row", "project_id", "name", "category", "status", "investment_cny", "zone_id", "jiedao")
@@ -65,17 +69,28 @@ class Collection:
 
 
 def register_series(store: Store) -> list[str]:
-    """The ids of every register series, newest first (today: every register is its own series)."""
-    return [r["id"] for r in store.list_registers()]
+    """The ids of every register series (its first version's id), newest upload first."""
+    from hepinggis.web._versions import series_info
+
+    out: list[str] = []
+    for reg in store.list_registers():
+        info = series_info(store.engine, reg["id"])
+        sid = str(info["series_id"]) if info else str(reg["id"])
+        if sid not in out:
+            out.append(sid)
+    return out
 
 
 def current_version(store: Store, series_id: str) -> dict[str, Any] | None:
-    """The register row that is the current version of the register ``series_id`` (None if none).
+    """The register row that is the current (newest) version of the series ``series_id``; None if
+    ``series_id`` is not a series (a later version's own id is not one)."""
+    from hepinggis.web._versions import series_info, versions
 
-    Today a register has one version, itself. When registers get versions, this function (alone)
-    answers with the newest version of the series; the collection id stays ``register-<series>``.
-    """
-    return store.get_register(series_id)
+    info = series_info(store.engine, series_id)
+    if info is None or info["series_id"] != series_id:
+        return None
+    newest = versions(store, series_id)
+    return store.get_register(newest[-1]["id"]) if newest else store.get_register(series_id)
 
 
 def beijing(iso: str) -> str:
@@ -117,6 +132,9 @@ def collection(store: Store, cid: str) -> Collection | None:
     ``register-<register id>`` of any version; None if there is none."""
     if cid in LAYERS:
         return _layer_collection(store, cid)
+    if cid.startswith(VERSION_PREFIX):
+        reg = store.get_register(cid.removeprefix(VERSION_PREFIX))
+        return None if reg is None else _register_collection(cid, reg)
     if cid.startswith(REGISTER_PREFIX):
         rid = cid.removeprefix(REGISTER_PREFIX)
         reg = current_version(store, rid) or store.get_register(rid)

@@ -56,6 +56,7 @@ document.addEventListener("DOMContentLoaded", function () {
     status(x.problem ? "请按下面的提示在页面上选择或改正，然后重新查看" : "检查无误，可以采用", x.problem ? "error" : "ok");
   }
   async function inspect(file) {
+    if (!file && !upload) return;  // nothing chosen yet (a chooser closed without a file)
     status("正在读取文件…");
     const f = file ? new FormData() : form();
     if (file) { f.append("file", file, file.name); f.append("as", $("as").value); matches = {}; $("crs").replaceChildren(); }
@@ -95,7 +96,7 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     } catch (e) { status(e.message, "error"); }
   }
-  $("file").addEventListener("change", () => inspect($("file").files[0]));
+  $("file").addEventListener("change", function () { if ($("file").files[0]) inspect($("file").files[0]); });
   ["layer", "encoding", "name-col", "crs"].forEach(id => $(id).addEventListener("change", () => inspect(null)));
   $("as").addEventListener("change", function () { if (upload) { matches = {}; inspect(null); } });
   $("reinspect").addEventListener("click", () => inspect(null));

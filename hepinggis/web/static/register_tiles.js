@@ -1,5 +1,5 @@
 // A register of more than 5,000 projects is drawn on its page from vector tiles
-// (/ogc/collections/register-{id}/map, OGC API – Tiles) instead of the one-file map.
+// (/ogc/collections/register-version-{id}/map: this version, OGC API – Tiles) instead of the one-file map.
 "use strict";
 (function () {
   const TILES_ABOVE = 5000;
@@ -10,7 +10,7 @@
     if (!frame || !count || !section) return;
     const n = parseInt(count.textContent.replace(/[^0-9]/g, ""), 10);
     if (!(n > TILES_ABOVE)) return;
-    const url = "/ogc/collections/register-" + encodeURIComponent(section.dataset.register) + "/map";
+    const url = "/ogc/collections/register-version-" + encodeURIComponent(section.dataset.register) + "/map";
     frame.src = url;
     frame.dataset.tiles = "1";
     const open = document.getElementById("open-map");
