@@ -454,13 +454,19 @@ def _hold_at(data_dir: Path, jid: str, message: str) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs; a zombie (killed, not yet reaped by an init that reaps late)
+    is dead: its job will never finish."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):  # no /proc here: the signal test is all there is
+        return True
 
 
 def sha256_file(path: Path) -> str:
