@@ -67,6 +67,7 @@ __all__ = [
     "memory_message",
     "one_line",
     "plan_lanes",
+    "run_job",
     "start_workers",
     "stop_workers",
     "wait_job",
@@ -354,6 +355,19 @@ async def wait_job(store: Store, jid: str, *, timeout: float = 600.0) -> dict[st
             return {**job, "status": "failed", "error": "任务超时，仍在后台进行；请稍后在页面查看"}
         await asyncio.sleep(delay)
         delay = min(0.1, delay * 1.5)
+
+
+async def run_job(store: Store, kind: str, params: dict[str, Any], user: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """Queue a job for ``user``, wait for it and return its result; a failed job raises
+    `BadUpload` with its Chinese reason (the routes answer it as one line)."""
+    from hepinggis.errors import BadUpload
+
+    jid = store.add_job(kind, params, submitter=user["name"], **kw)
+    job = await wait_job(store, jid)
+    if job["status"] != "done":
+        raise BadUpload(job.get("error") or "处理失败")
+    result: dict[str, Any] = json.loads(job["result_json"])
+    return result
 
 
 # -- the worker's side -----------------------------------------------------------------------------

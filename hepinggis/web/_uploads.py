@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = [
     "check_zip",
     "receive_upload",
     "sniff_kind",
+    "stored_upload",
 ]
 
 #: Room for the multipart envelope and form fields around the file itself.
@@ -207,3 +209,22 @@ def safe_extract(path: Path, dest: Path) -> dict[Path, str]:
                     f.write(block)
             out[target] = info.filename
     return out
+
+
+def stored_upload(store: Any, sha: str, file_name: str, kinds: Iterable[str]) -> dict[str, Any]:
+    """An earlier upload named by its digest (the ``upload`` token a preview or an inspection
+    returned), stored as one of ``kinds``; ``file_name`` is the name the user gave, already cleaned.
+
+    Raises
+    ------
+    BadUpload
+        The token is not a digest, or no such upload is stored.
+    """
+    for kind in kinds:
+        try:
+            path = store.file_path(sha, kind)
+        except ValueError:
+            raise BadUpload("上传编号无效") from None
+        if path.is_file():
+            return {"sha256": sha, "kind": kind, "size": path.stat().st_size, "file_name": file_name}
+    raise BadUpload("找不到该上传文件，请重新选择文件")

@@ -15,10 +15,10 @@ from hepinggis.errors import BadUpload
 from hepinggis.web import _registers as regs
 from hepinggis.web import routes_versions as versions
 from hepinggis.web._deps import current_user, get_store, may_rebuild
-from hepinggis.web._jobs import wait_job
+from hepinggis.web._jobs import run_job
 from hepinggis.web._store import Store
 from hepinggis.web._upload_audit import expire_previews, note_upload
-from hepinggis.web._uploads import receive_upload, sniff_kind
+from hepinggis.web._uploads import receive_upload, sniff_kind, stored_upload
 
 __all__ = ["router"]
 
@@ -69,29 +69,11 @@ async def _receive(request: Request, store: Store, file: UploadFile, allowed: tu
 
 
 def _stored(store: Store, sha: str, file_name: str | None) -> dict[str, Any]:
-    """An earlier upload named by its digest (the preview's ``upload`` token)."""
-    for kind in TABLE_KINDS:
-        try:
-            path = store.file_path(sha, kind)
-        except ValueError:
-            raise BadUpload("上传编号无效") from None
-        if path.is_file():
-            return {
-                "sha256": sha,
-                "kind": kind,
-                "size": path.stat().st_size,
-                "file_name": regs.clean_file_name(file_name),
-            }
-    raise BadUpload("找不到该上传文件，请重新选择文件")
+    """An earlier table upload named by its digest (the preview's ``upload`` token)."""
+    return stored_upload(store, sha, regs.clean_file_name(file_name), TABLE_KINDS)
 
 
-async def _run(store: Store, kind: str, params: dict[str, Any], user: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    jid = store.add_job(kind, params, submitter=user["name"], **kw)
-    job = await wait_job(store, jid)
-    if job["status"] != "done":
-        raise BadUpload(job.get("error") or "处理失败")
-    result: dict[str, Any] = json.loads(job["result_json"])
-    return result
+_run = run_job
 
 
 @router.get("/health", summary="服务是否在运行")

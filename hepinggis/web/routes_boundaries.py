@@ -19,10 +19,10 @@ from fastapi.responses import JSONResponse, Response
 from hepinggis.errors import BadUpload
 from hepinggis.web._boundary_versions import put_in_force, version_list
 from hepinggis.web._deps import current_user, get_store
-from hepinggis.web._jobs import wait_job
+from hepinggis.web._jobs import run_job
 from hepinggis.web._registers import clean_file_name
 from hepinggis.web._store import Store
-from hepinggis.web._uploads import receive_upload, sniff_kind
+from hepinggis.web._uploads import receive_upload, sniff_kind, stored_upload
 
 __all__ = ["BOUNDARY_KINDS", "router"]
 
@@ -77,20 +77,8 @@ async def _receive(request: Request, store: Store, file: UploadFile) -> dict[str
 def _stored(store: Store, sha: str, file_name: str | None) -> dict[str, Any]:
     """An earlier upload named by its digest (the ``upload`` token the inspection returned)."""
     name = clean_file_name(file_name)
-    for kind in BOUNDARY_KINDS:
-        try:
-            path = store.file_path(sha, kind)
-        except ValueError:
-            raise BadUpload("上传编号无效") from None
-        if path.is_file():
-            return {
-                "sha256": sha,
-                "kind": kind,
-                "size": path.stat().st_size,
-                "file_name": name,
-                "suffix": _suffix(name, kind),
-            }
-    raise BadUpload("找不到该上传文件，请重新选择文件")
+    info = stored_upload(store, sha, name, BOUNDARY_KINDS)
+    return {**info, "suffix": _suffix(name, info["kind"])}
 
 
 def _as_layer(as_layer: str | None) -> str:
@@ -170,12 +158,7 @@ async def inspect_boundaries(
 
 
 async def _run(store: Store, params: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
-    jid = store.add_job("boundary", params, submitter=user["name"])
-    job = await wait_job(store, jid)
-    if job["status"] != "done":
-        raise BadUpload(job.get("error") or "处理失败")
-    result: dict[str, Any] = json.loads(job["result_json"])
-    return result
+    return await run_job(store, "boundary", params, user)
 
 
 @router.post("/boundaries", status_code=201, summary="采用官方边界（按页面上确认的选项）并检查")
