@@ -35,3 +35,16 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 #: The hostile-text corpus: each string must come out literally, run nothing and break nothing.
 HOSTILE: list[dict[str, str]] = json.loads((DATA / "hostile.json").read_text(encoding="utf-8"))["corpus"]
+
+
+@pytest.fixture
+def tab(browser: Any, server: Any) -> Iterator[Any]:
+    """A fresh browser context (a `test_web_browser.Tab`) on the requesting module's own ``server``
+    fixture; the tab fails its test on any page error, console error or external request."""
+    from test_web_browser import Tab
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    t = Tab(context, server.url)
+    yield t
+    context.close()
+    t.check()

@@ -50,15 +50,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert wait_gone(data) == []
 
 
-@pytest.fixture
-def tab(browser: Any, server: Server) -> Iterator[Tab]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    t = Tab(context, server.url)
-    yield t
-    context.close()
-    t.check()
-
-
 def _upload(tab: Tab, path: Path, *, expect_proposal: bool) -> Any:
     page = tab.goto("/registers")
     page.set_input_files("#file", str(path))

@@ -84,15 +84,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert wait_gone(data) == []
 
 
-@pytest.fixture
-def tab(browser: Any, server: Server) -> Iterator[Tab]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    t = Tab(context, server.url)
-    yield t
-    context.close()
-    t.check()
-
-
 def _drop(page: Any, name: str, data: bytes, target: str = "#drop") -> None:
     """Drop a file on the drop zone the way a browser does (a DataTransfer holding a File)."""
     page.evaluate(
