@@ -282,18 +282,15 @@ def _tasks(
     def stats() -> list[Path]:
         return [write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"]]
 
-    def overview_sheets() -> list[Path]:  # together: the fonts are subset once for the three PDFs
+    def print_sheets() -> list[Path]:  # together: the fonts are subset once for both print PDFs
         return [
-            *static_maps(sheet, [out / "overview.png", out / "overview.pdf", out / "overview.svg"]),
             *static_maps(sheet, [out / "overview_A3_landscape.pdf"], paper="A3", orientation="landscape"),
             *static_maps(sheet, [out / "overview_A4_portrait.pdf"], paper="A4"),
         ]
 
-    tasks: list[_Task] = [  # longest first
-        (
-            overview_sheets,
-            ["overview.png", "overview.pdf", "overview.svg", "overview_A3_landscape.pdf", "overview_A4_portrait.pdf"],
-        ),
+    tasks: list[_Task] = [  # longest first; the overview's document sheets and its print sheets apart
+        sheets(["overview.png", "overview.pdf", "overview.svg"]),
+        (print_sheets, ["overview_A3_landscape.pdf", "overview_A4_portrait.pdf"]),
         (choropleths, ["choropleth_projects.html", "choropleth_belt_share.html"]),
         (stats, ["stats"]),
         ((lambda: [html("overview.html", overview_of(data, basemap=basemap, key=key))]), ["overview.html"]),

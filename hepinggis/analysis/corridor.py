@@ -69,24 +69,31 @@ def along_axis(
     geoms = _metric(features).values
     dist = shapely.distance(geoms, axis)
     near = dist <= max_distance_m
-    rows = []
-    for label, geom, d in zip(features.index[near], geoms[near], dist[near], strict=True):
-        on_feature, on_axis = shapely.ops.nearest_points(geom, axis)
-        chain = axis.project(on_axis)
-        ahead = axis.interpolate(min(chain + 1.0, axis.length))
-        behind = axis.interpolate(max(chain - 1.0, 0.0))
-        cross = (ahead.x - behind.x) * (on_feature.y - behind.y) - (ahead.y - behind.y) * (on_feature.x - behind.x)
-        side = "on" if d < 1.0 else ("left" if cross > 0 else "right")
-        seg = segments.geometry.distance(on_axis)
-        rows.append(
-            {
-                "feature": label,
-                "distance_m": float(d),
-                "chainage_km": chain / 1000.0,
-                "side": side,
-                "segment_id": segments["id"].iloc[int(np.argmin(seg.to_numpy()))] if len(segments) else None,
-            }
-        )
+    # every feature within reach at once (shapely's vectorised functions, not a loop of nearest_points)
+    reach = np.asarray(geoms[near])
+    d = dist[near]
+    link = shapely.shortest_line(reach, axis)  # from the feature's nearest point to the axis's
+    on_feature, on_axis = shapely.get_point(link, 0), shapely.get_point(link, 1)
+    chain = shapely.line_locate_point(axis, on_axis)
+    ahead = shapely.get_coordinates(shapely.line_interpolate_point(axis, np.minimum(chain + 1.0, axis.length)))
+    behind = shapely.get_coordinates(shapely.line_interpolate_point(axis, np.maximum(chain - 1.0, 0.0)))
+    at = shapely.get_coordinates(on_feature)
+    cross = (ahead[:, 0] - behind[:, 0]) * (at[:, 1] - behind[:, 1]) - (ahead[:, 1] - behind[:, 1]) * (
+        at[:, 0] - behind[:, 0]
+    )
+    side = np.where(d < 1.0, "on", np.where(cross > 0, "left", "right"))
+    if len(segments) and len(reach):
+        seg_d = shapely.distance(on_axis[:, np.newaxis], np.asarray(segments.geometry.values)[np.newaxis, :])
+        seg_id = segments["id"].to_numpy()[np.argmin(seg_d, axis=1)]
+    else:
+        seg_id = np.full(len(reach), None, dtype=object)
+    rows = {
+        "feature": features.index[near],
+        "distance_m": d.astype(float),
+        "chainage_km": chain / 1000.0,
+        "side": side.astype(object),
+        "segment_id": seg_id.astype(object),
+    }
     out = pd.DataFrame(rows, columns=["feature", "distance_m", "chainage_km", "side", "segment_id"])
     return out.set_index("feature").rename_axis(features.index.name)
 

@@ -127,7 +127,8 @@ import hepinggis.io.exchange as e
 to_file, calls = gpd.GeoDataFrame.to_file, []
 def stalled(self, path, *args, **kwargs):
     if calls:  # the first layer is in the temporary file; now wait here to be killed
-        pathlib.Path({str(ready)!r}).write_text(str(path))
+        pathlib.Path({str(ready)!r} + ".part").write_text(str(path))
+        pathlib.Path({str(ready)!r} + ".part").replace({str(ready)!r})  # seen whole or not at all
         time.sleep(120)
     calls.append(path)
     return to_file(self, path, *args, **kwargs)
