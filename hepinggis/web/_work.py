@@ -174,16 +174,19 @@ def _credit(frame: pd.DataFrame, file_name: str | None, uploaded_at: str | None)
 
 def places(projects: gpd.GeoDataFrame, zone_of: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Per project: ``outside`` (not in the district), ``unplaced`` (in it, but in no zone, or
-    without a position) or None, and the distance to the district in metres (NaN inside)."""
+    without a position) or None, and the distance to the district in metres (NaN for a project in
+    an area or without a position)."""
     if not len(projects):
         return pd.Series([], dtype=object), pd.Series([], dtype=float)
     import shapely
 
-    district = load("district").to_crs("EPSG:4550").geometry.union_all()
-    geoms = projects.geometry.to_crs("EPSG:4550")
-    empty = geoms.is_empty.to_numpy() | geoms.isna().to_numpy()
-    dist = np.where(empty, np.nan, shapely.distance(district, geoms.to_numpy()))
     none = zone_of.isna().to_numpy()
+    empty = projects.geometry.is_empty.to_numpy() | projects.geometry.isna().to_numpy()
+    dist = np.full(len(projects), np.nan)
+    probe = none & ~empty  # only the projects in no area are measured: 50,000 distances took 0.2 s
+    if probe.any():
+        district = load("district").to_crs("EPSG:4550").geometry.union_all()
+        dist[probe] = shapely.distance(district, projects.geometry[probe].to_crs("EPSG:4550").to_numpy())
     place = np.full(len(projects), None, dtype=object)
     place[none] = "unplaced"
     place[none & ~empty & (np.nan_to_num(dist, nan=0.0) > 0)] = "outside"
