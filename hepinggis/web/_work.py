@@ -315,6 +315,20 @@ def _project_rows(rid: str, result: ImportResult, zone: pd.Series, jiedao_id: pd
     ]
 
 
+def _report_records(report: pd.DataFrame) -> list[dict[str, Any]]:
+    """The import report as JSON records, missing values as null and Excel row numbers as whole
+    numbers (file-level notes have none). pandas' JSON writer does it column by column: a register of
+    50,000 rows has a line per row, which a value-by-value conversion took 0.3 s for."""
+    records: list[dict[str, Any]] = json.loads(
+        report.to_json(orient="records", force_ascii=False, double_precision=15, date_format="iso")
+    )
+    for record in records:
+        row = record.get("row")
+        if isinstance(row, float) and row.is_integer():
+            record["row"] = int(row)
+    return records
+
+
 def _with_places(
     records: list[dict[str, Any]], result: ImportResult, place: pd.Series, dist: pd.Series
 ) -> list[dict[str, Any]]:
@@ -380,12 +394,7 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         if len(result.projects) <= MAP_IN_IMPORT and not store.queued_jobs(("import", "preview")):
             store.job_progress(jid, 0.7, "绘制项目地图")
             _write_map(result, p, map_tmp)
-    report = result.report.astype(object).where(result.report.notna(), None)
-    if "row" in report.columns:  # Excel row numbers are whole numbers (file-level notes have none)
-        report["row"] = pd.Series(
-            [None if r is None else int(r) for r in report["row"]], index=report.index, dtype=object
-        )
-    records = _with_places(_jsonable(report.to_dict("records")), result, zone_place, dist)
+    records = _with_places(_report_records(result.report), result, zone_place, dist)
     reg = {
         "id": rid,
         "file_name": p["file_name"],
