@@ -202,6 +202,10 @@ def bench_users(db: str | None, clients: list[int], rows: int, stores: tuple[str
             lines += bench_store("PostGIS", url, 2, clients, files)
         finally:
             _drop_schema(db, schema)
+    # the rows again as one table (above, they are printed as measured, between the servers' lines)
+    print("\nsummary:")
+    print("| store | clients | p50 | p95 | max | wall | target p95 | met | stored | load average (1/5/15 min) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(x for x in lines if x.startswith("|")))
 
 
