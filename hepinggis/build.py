@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 import folium
@@ -39,17 +40,24 @@ def _run_task(k: int) -> list[Path]:
     return _TASKS[k]()
 
 
-def _run(tasks: list[_Task], jobs: int | None, progress: bool) -> list[list[Path]]:
+def _run(tasks: list[_Task], jobs: int | None, progress: bool, early: _Early | None = None) -> list[list[Path]]:
     """Run every task, in ``jobs`` forked processes where the system can fork (the tasks are
     closures: a forked worker inherits them and the data they share, computed once before the
     fork; nothing is pickled but the index and the paths). Tasks start in the order given: the
-    longest first, so that no core is left with a long one at the end."""
+    longest first, so that no core is left with a long one at the end. ``early`` is a task already
+    running (`_start_early`): it is waited for, and counted in the progress, with the others; its
+    paths come last."""
+    extra = [] if early is None else [early]
     n = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    bar = tqdm(total=sum(len(names) for _, names in tasks), desc="hepinggis build", unit="file", disable=not progress)
+    total = sum(len(names) for _, names in tasks) + sum(len(names) for _, names in extra)
+    bar = tqdm(total=total, desc="hepinggis build", unit="file", disable=not progress)
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
         out = []
         for task, names in tasks:
             out.append(task())
+            bar.update(len(names))
+        for wait, names in extra:
+            out.append(wait())
             bar.update(len(names))
         bar.close()
         return out
@@ -61,10 +69,33 @@ def _run(tasks: list[_Task], jobs: int | None, progress: bool) -> list[list[Path
             for future in as_completed(futures):
                 future.result()
                 bar.update(futures[future])
-            return [f.result() for f in futures]
+            out = [f.result() for f in futures]
+        for wait, names in extra:
+            out.append(wait())
+            bar.update(len(names))
+        return out
     finally:
         _TASKS.clear()
         bar.close()
+
+
+@contextmanager
+def _start_early(task: _Task, jobs: int | None) -> Iterator[_Early]:
+    """Start ``task`` now, in a forked process of its own, while this process computes the maps'
+    inputs (a core would otherwise wait); yield (a function returning its paths, its file names).
+    With ``jobs=1`` or without fork, the function runs the task when called."""
+    fn, names = task
+    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield fn, names
+        return
+    _TASKS[:] = [fn]
+    try:  # the worker is forked by submit (fork context: at once), inheriting _TASKS as it is now
+        with worker_pool(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            future = pool.submit(_run_task, 0)
+            _TASKS.clear()
+            yield future.result, names
+    finally:
+        _TASKS.clear()
 
 
 def _network_note(basemap: str, offline: bool) -> str:
@@ -213,6 +244,8 @@ def build(
 
 #: Files written together (one drawing saved in three formats; both choropleths) and how.
 _Task = tuple[Callable[[], list[Path]], list[str]]
+#: A task started early (`_start_early`): a function returning its paths, and its file names.
+_Early = tuple[Callable[[], list[Path]], list[str]]
 #: A product's gallery entry: (title, note).
 _Entry = tuple[str, str]
 
@@ -223,10 +256,9 @@ def _tasks(
     key: str | None,
     offline: bool,
     mine: gpd.GeoDataFrame,
-    report: pd.DataFrame | None,
 ) -> tuple[list[_Task], dict[str, _Entry | None]]:
-    """The products of a package: the tasks that write them, longest first, and each file's
-    gallery entry, in gallery order.
+    """The products of a package but the workbook (`_stats_task`): the tasks that write them,
+    longest first, and each file's gallery entry (the workbook's too), in gallery order.
 
     The maps' inputs (layers, projects, counts, shares, markers) are read and computed once, here,
     before any worker is forked: every map draws from them instead of computing them again."""
@@ -279,9 +311,6 @@ def _tasks(
         name = f"zone_{zid}.html"
         return (lambda: [html(name, zone_map_of(data, zid, basemap=basemap, key=key))]), [name]
 
-    def stats() -> list[Path]:
-        return [write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"]]
-
     def print_sheets() -> list[Path]:  # together: the fonts are subset once for both print PDFs
         return [
             *static_maps(sheet, [out / "overview_A3_landscape.pdf"], paper="A3", orientation="landscape"),
@@ -292,12 +321,20 @@ def _tasks(
         sheets(["overview.png", "overview.pdf", "overview.svg"]),
         (print_sheets, ["overview_A3_landscape.pdf", "overview_A4_portrait.pdf"]),
         (choropleths, ["choropleth_projects.html", "choropleth_belt_share.html"]),
-        (stats, ["stats"]),
         ((lambda: [html("overview.html", overview_of(data, basemap=basemap, key=key))]), ["overview.html"]),
     ]
     tasks += [zone_html(zid) for zid in zone_ids]
     tasks += [sheets([f"zone_{zid}.png"], zone_id=zid) for zid in zone_ids]
     return tasks, entries
+
+
+def _stats_task(out: Path, mine: gpd.GeoDataFrame, report: pd.DataFrame | None) -> _Task:
+    """The statistics workbook: it needs none of the maps' inputs, so it starts before them."""
+
+    def stats() -> list[Path]:
+        return [write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"]]
+
+    return stats, ["stats"]
 
 
 def _write_package(
@@ -320,10 +357,11 @@ def _write_package(
         mine = prepare_projects(frame, name_col=name_col, source=source)
     projects_note = projects_credit(mine)
     report = result.report_zh() if result is not None else None
-    tasks, gallery = _tasks(out, basemap, key, offline, mine, report)
     done: dict[str, Path] = {}
-    for (_, names), paths in zip(tasks, _run(tasks, jobs, progress), strict=True):
-        done.update(zip(names, paths, strict=True))
+    with _start_early(_stats_task(out, mine, report), jobs) as early:
+        tasks, gallery = _tasks(out, basemap, key, offline, mine)
+        for (_, names), paths in zip([*tasks, early], _run(tasks, jobs, progress, early), strict=True):
+            done.update(zip(names, paths, strict=True))
     written: dict[str, Path] = {}
     entries: list[tuple[str, str, str]] = []
     for name, entry in gallery.items():  # in gallery order, whatever order the tasks ran in

@@ -413,7 +413,7 @@ def _label_zones(
     fig: Figure, ax: Axes, labelled: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, marker_pt: float, density: bool
 ) -> tuple[list[Bbox], list[Bbox]]:
     """Zone names placed clear of the markers (in display pixels, after the map is drawn)."""
-    fig.canvas.draw()
+    ax.apply_aspect()  # the axes as drawn (equal aspect), without drawing the whole map twice
     to_px = ax.transData.transform
     r_px = marker_pt / 2 * fig.dpi / 72 * 1.4
     centres: Any = to_px(np.column_stack([shown.geometry.x, shown.geometry.y])) if len(shown) and not density else []
