@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import as_completed
 from pathlib import Path
 
@@ -28,7 +29,37 @@ from hepinggis.plan._compare import compare_boundaries
 from hepinggis.plan.layers import load
 from hepinggis.stats import CHINESE_HEADERS, write_stats
 
-__all__ = ["build"]
+__all__ = ["Progress", "build", "progress_bar"]
+
+#: ``progress(done, total, label)``: how `build` reports its work, in the calling process: once
+#: with ``done=0`` before the first product, then after each group of products is written, with the
+#: number of products written so far, the number of products of the package and the file names
+#: just written (``label``; empty at the start). ``done == total`` at the last call.
+Progress = Callable[[int, int, str], object]
+
+
+@contextlib.contextmanager
+def progress_bar(*, desc: str = "hepinggis build") -> Iterator[Progress]:
+    """A `Progress` callback that draws a tqdm bar on stderr (the command line's bar).
+
+    Examples
+    --------
+    >>> with progress_bar() as bar:  # doctest: +SKIP
+    ...     build("maps", progress=bar)
+    """
+    state: dict[str, tqdm] = {}
+
+    def report(done: int, total: int, label: str) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="file")
+        bar.update(done - bar.n)
+
+    try:
+        yield report
+    finally:
+        if "bar" in state:
+            state["bar"].close()
 
 
 #: The products of the build being run, for the worker processes (forked: they inherit it).
@@ -39,32 +70,40 @@ def _run_task(k: int) -> list[Path]:
     return _TASKS[k]()
 
 
-def _run(tasks: list[_Task], jobs: int | None, progress: bool) -> list[list[Path]]:
+def _run(tasks: list[_Task], jobs: int | None, progress: Progress | None) -> list[list[Path]]:
     """Run every task, in ``jobs`` forked processes where the system can fork (the tasks are
     closures: a forked worker inherits them and the data they share, computed once before the
     fork; nothing is pickled but the index and the paths). Tasks start in the order given: the
-    longest first, so that no core is left with a long one at the end."""
+    longest first, so that no core is left with a long one at the end. ``progress`` is called
+    here, in the calling process, as each task ends (see `Progress`)."""
     n = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    bar = tqdm(total=sum(len(names) for _, names in tasks), desc="hepinggis build", unit="file", disable=not progress)
+    total, done = sum(len(names) for _, names in tasks), 0
+
+    def finished(names: list[str]) -> None:
+        nonlocal done
+        done += len(names)
+        if progress is not None:
+            progress(done, total, ", ".join(names))
+
+    if progress is not None:
+        progress(0, total, "")
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
         out = []
         for task, names in tasks:
             out.append(task())
-            bar.update(len(names))
-        bar.close()
+            finished(names)
         return out
     _TASKS[:] = [task for task, _ in tasks]
     try:
         # workers die with this process, however it is stopped (see hepinggis._workers)
         with worker_pool(n, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_run_task, k): len(tasks[k][1]) for k in range(len(tasks))}
+            futures = {pool.submit(_run_task, k): tasks[k][1] for k in range(len(tasks))}
             for future in as_completed(futures):
                 future.result()
-                bar.update(futures[future])
+                finished(futures[future])
             return [f.result() for f in futures]
     finally:
         _TASKS.clear()
-        bar.close()
 
 
 def _network_note(basemap: str, offline: bool) -> str:
@@ -182,7 +221,7 @@ def build(
     basemap: str = "none",
     key: str | None = None,
     offline: bool = True,
-    progress: bool = True,
+    progress: bool | Progress = True,
     projects: gpd.GeoDataFrame | ImportResult | None = None,
     name_col: str | None = None,
     jobs: int | None = None,
@@ -204,11 +243,53 @@ def build(
     The package is written beside ``out_dir`` and swapped in when complete (see `_staging`): a
     kill leaves the old package or the new one, never a mix; ``out_dir/monitor`` (written by
     ``hepinggis monitor``) is carried over. ``out_dir`` must be new, empty or an earlier package.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The package folder (default ``maps``).
+    basemap : str
+        ``"none"`` (no tiles, fully offline) or a basemap name of `hepinggis.maps.basemaps`.
+    key : str, optional
+        The basemap's key, where its tiles need one (天地图).
+    offline : bool
+        Inline the map scripts (default), so that the pages open without a network.
+    progress : bool or callable
+        ``True`` (default): a tqdm bar on stderr (`progress_bar`); ``False``: nothing; or a
+        callable ``progress(done, total, label)``, called in this process once with ``done=0``,
+        then as products are written (see `Progress`); the web app moves its job's progress with it.
+    projects : GeoDataFrame or ImportResult, optional
+        The projects to draw instead of the bundled ones (see above).
+    name_col : str, optional
+        The name column of a ``projects`` frame that has no ``name``.
+    jobs : int, optional
+        How many products are written at once (default one per core).
+
+    Returns
+    -------
+    dict of str to Path
+        Each product (``overview.html``, ``stats``, ``index.html`` …) and where it was written.
+
+    Examples
+    --------
+    A package of the bundled layers, its progress recorded (about a minute, hence skipped here):
+
+    >>> import hepinggis
+    >>> calls = []
+    >>> written = hepinggis.build("maps", progress=lambda *call: calls.append(call))  # doctest: +SKIP
+    >>> calls[0][0], calls[-1][0] == calls[-1][1]  # doctest: +SKIP
+    (0, True)
     """
     dest = Path(out_dir)
-    with staged_folder(dest, carry=("monitor",)) as out:
-        written = _write_package(out, basemap, key, offline, progress, projects, name_col, jobs)
-        return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
+    with contextlib.ExitStack() as stack:
+        report: Progress | None = None
+        if progress is True:
+            report = stack.enter_context(progress_bar())
+        elif callable(progress):
+            report = progress
+        with staged_folder(dest, carry=("monitor",)) as out:
+            written = _write_package(out, basemap, key, offline, report, projects, name_col, jobs)
+            return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
 
 
 #: Files written together (one drawing saved in three formats; both choropleths) and how.
@@ -308,7 +389,7 @@ def _write_package(
     basemap: str,
     key: str | None,
     offline: bool,
-    progress: bool,
+    progress: Progress | None,
     projects: gpd.GeoDataFrame | ImportResult | None,
     name_col: str | None,
     jobs: int | None = None,

@@ -155,20 +155,21 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from hepinggis.build import build
+    from hepinggis.build import build, progress_bar
 
     where = f" {args.out / 'import_report.html'} 及统计工作簿的 import_report 工作表"
     projects = _own_projects(args, where)
-    written = build(
-        args.out,
-        basemap=args.basemap,
-        key=args.key,
-        offline=not args.online,
-        progress=not args.quiet,
-        projects=projects,
-        name_col=args.name_col,
-        jobs=args.jobs,
-    )
+    with progress_bar() as bar:  # the tqdm bar, fed by build's progress callback
+        written = build(
+            args.out,
+            basemap=args.basemap,
+            key=args.key,
+            offline=not args.online,
+            progress=False if args.quiet else bar,
+            projects=projects,
+            name_col=args.name_col,
+            jobs=args.jobs,
+        )
     print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
     return 0
 

@@ -466,26 +466,8 @@ def _write_map(result: ImportResult, p: dict[str, Any], dest: Path) -> None:
 
 
 # -- the briefing package -------------------------------------------------------------------------
-class _JobBar:
-    """Stands in for the build's tqdm bar: each finished product moves the job's progress."""
-
-    def __init__(self, store: Store, jid: str, total: int, start: float, end: float) -> None:
-        self.store, self.jid, self.total, self.n = store, jid, max(1, total), 0
-        self.start, self.end = start, end
-
-    def update(self, n: int = 1) -> None:
-        self.n += n
-        share = self.start + (self.end - self.start) * self.n / self.total
-        self.store.job_progress(self.jid, share, f"已生成 {self.n}/{self.total} 个产品")
-
-    def close(self) -> None:
-        pass
-
-
 def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
-    import hepinggis.build  # noqa: F401  (the module; the attribute `hepinggis.build` is the function)
-
-    build_module: Any = sys.modules["hepinggis.build"]
+    from hepinggis.build import build
 
     jid, rid = job["id"], p["register_id"]
     reg = store.get_register(rid)
@@ -513,13 +495,12 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
             result = read_register(store, params)
             result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
             store.job_progress(jid, 0.08, "开始生成产品")
-            # build() reports progress through a tqdm bar; in a job the bar writes to the jobs table
-            original = build_module.tqdm
-            build_module.tqdm = lambda total=1, **_kw: _JobBar(store, jid, total, 0.1, 0.9)
-            try:
-                build_module.build(stage / rid, projects=result, progress=True, jobs=1)
-            finally:
-                build_module.tqdm = original
+
+            def progress(done: int, total: int, label: str) -> None:  # each product moves the job's bar
+                if done:
+                    store.job_progress(jid, 0.1 + 0.8 * done / max(1, total), f"已生成 {done}/{total} 个产品")
+
+            build(stage / rid, projects=result, progress=progress, jobs=1)
         store.job_progress(jid, 0.92, "打包 zip")
         install_package(store, job, "package", rid, stage / rid, rid)
     finally:
