@@ -155,7 +155,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from hepinggis.build import build, progress_bar
+    from hepinggis.briefing import build, progress_bar
 
     where = f" {args.out / 'import_report.html'} 及统计工作簿的 import_report 工作表"
     projects = _own_projects(args, where)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hepinggis.build import build, progress_bar
+from hepinggis.briefing import build, progress_bar
 
 
 def test_the_bar_follows_the_callback(capsys: pytest.CaptureFixture[str]) -> None:

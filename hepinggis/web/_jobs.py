@@ -466,11 +466,11 @@ def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot
 
-        import hepinggis.build
+        import hepinggis.briefing
         import hepinggis.monitor.package
         from hepinggis.maps import static
 
-        del matplotlib.pyplot, hepinggis.build, hepinggis.monitor.package, static
+        del matplotlib.pyplot, hepinggis.briefing, hepinggis.monitor.package, static
 
 
 def _fault(store: Store, job: dict[str, Any]) -> None:

@@ -467,7 +467,7 @@ def _write_map(result: ImportResult, p: dict[str, Any], dest: Path) -> None:
 
 # -- the briefing package -------------------------------------------------------------------------
 def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
-    from hepinggis.build import build
+    from hepinggis.briefing import build
 
     jid, rid = job["id"], p["register_id"]
     reg = store.get_register(rid)
