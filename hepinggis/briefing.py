@@ -17,7 +17,7 @@ from tqdm import tqdm
 from hepinggis._workers import worker_pool
 from hepinggis.analysis.overlap import overlap_analysis
 from hepinggis.analysis.projects import prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit, sources_line
+from hepinggis.base._credits import PLAN_CREDIT_ZH, ListCredit, projects_credit, sources_line
 from hepinggis.base._layer_source import boundary_credit
 from hepinggis.base._style import PLAN_TITLE_ZH
 from hepinggis.io._staging import staged_folder
@@ -225,6 +225,7 @@ def build(
     projects: gpd.GeoDataFrame | ImportResult | None = None,
     name_col: str | None = None,
     jobs: int | None = None,
+    credit: ListCredit | None = None,
 ) -> dict[str, Path]:
     """Build every briefing product into ``out_dir`` and return the written paths.
 
@@ -264,6 +265,8 @@ def build(
         The name column of a ``projects`` frame that has no ``name``.
     jobs : int, optional
         How many products are written at once (default one per core).
+    credit : ListCredit, optional
+        Where a ``projects`` table came from (an `ImportResult` brings its own ``credit``).
 
     Returns
     -------
@@ -288,7 +291,7 @@ def build(
         elif callable(progress):
             report = progress
         with staged_folder(dest, carry=("monitor",)) as out:
-            written = _write_package(out, basemap, key, offline, report, projects, name_col, jobs)
+            written = _write_package(out, basemap, key, offline, report, projects, name_col, jobs, credit)
             return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
 
 
@@ -305,14 +308,15 @@ def _tasks(
     offline: bool,
     mine: gpd.GeoDataFrame,
     report: pd.DataFrame | None,
+    credit: ListCredit | None = None,
 ) -> tuple[list[_Task], dict[str, _Entry | None]]:
     """The products of a package: the tasks that write them, longest first, and each file's
     gallery entry, in gallery order.
 
     The maps' inputs (layers, projects, counts, shares, markers) are read and computed once, here,
     before any worker is forked: every map draws from them instead of computing them again."""
-    data = map_data(mine).warm()
-    sheet = static_data(mine)
+    data = map_data(mine, credit=credit).warm()
+    sheet = static_data(mine, credit=credit)
     zones = data.zones
     entries: dict[str, _Entry | None] = {
         "overview.html": ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
@@ -338,11 +342,11 @@ def _tasks(
         counts = data.counts.by_zone["projects_any_share"]
         belt = data.belt
         share = overlap_analysis(zones, {"belt": belt[belt["kind"] == "belt"]}).set_index("id")["belt_pc"]
-        credit = projects_credit(mine)
+        note = projects_credit(mine, credit)
         return [
             html(
                 "choropleth_projects.html",
-                choropleth_map(counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key, credit=credit),
+                choropleth_map(counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key, credit=note),
             ),
             html(
                 "choropleth_belt_share.html",
@@ -361,7 +365,9 @@ def _tasks(
         return (lambda: [html(name, zone_map_of(data, zid, basemap=basemap, key=key))]), [name]
 
     def stats() -> list[Path]:
-        return [write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"]]
+        return [
+            write_stats(out / "stats", chinese=True, projects=mine, import_report=report, credit=credit)["workbook"]
+        ]
 
     def overview_sheets() -> list[Path]:  # together: the fonts are subset once for the three PDFs
         return [
@@ -393,18 +399,20 @@ def _write_package(
     projects: gpd.GeoDataFrame | ImportResult | None,
     name_col: str | None,
     jobs: int | None = None,
+    credit: ListCredit | None = None,
 ) -> dict[str, Path]:
     """Every product of `build`, written into the (staged) folder ``out``."""
     result = projects if isinstance(projects, ImportResult) else None
+    credit = credit or (result.credit if result is not None else None)
     frame = result.projects if result is not None else projects
     if frame is None:
         mine = load("projects")
     else:
         source = Path(result.source).name if result is not None else None
         mine = prepare_projects(frame, name_col=name_col, source=source)
-    projects_note = projects_credit(mine)
+    projects_note = projects_credit(mine, credit)
     report = result.report_zh() if result is not None else None
-    tasks, gallery = _tasks(out, basemap, key, offline, mine, report)
+    tasks, gallery = _tasks(out, basemap, key, offline, mine, report, credit)
     done: dict[str, Path] = {}
     for (_, names), paths in zip(tasks, _run(tasks, jobs, progress), strict=True):
         done.update(zip(names, paths, strict=True))

@@ -145,6 +145,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         projects=None if result is None else result.projects,
         name_col=args.name_col,
         import_report=None if result is None else result.report_zh(),
+        credit=None if result is None else result.credit,
     )
     for name, path in tables.items():
         print(f"{name:22s} {path}")

@@ -20,6 +20,7 @@ from sqlalchemy import insert, update
 
 from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone
 from hepinggis.analysis.assign import zone_of as _zone_of
+from hepinggis.base._credits import ListCredit
 from hepinggis.base._layer_source import boundary_credit, use_layers
 from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.adopt import adopt
@@ -154,23 +155,22 @@ def read_register(store: Store, p: dict[str, Any]) -> ImportResult:
     if p.get("unit"):
         options["unit"] = p["unit"]
     result = read_projects(path, **options)
-    _credit(result.projects, p.get("file_name"), p.get("uploaded_at"))
+    result.credit = _credit(result.projects, p.get("file_name"), p.get("uploaded_at"))
     return result
 
 
-def _credit(frame: pd.DataFrame, file_name: str | None, uploaded_at: str | None) -> None:
-    """Credit ``frame`` to the file the clerk uploaded (never the stored file's digest), on the
-    day it was uploaded (Beijing time)."""
+def _credit(frame: pd.DataFrame, file_name: str | None, uploaded_at: str | None) -> ListCredit:
+    """The credit of the file the clerk uploaded (never the stored file's digest), on the day it
+    was uploaded (Beijing time); each project of ``frame`` without a ``source_doc`` gets the file."""
     import datetime as dt
 
-    from hepinggis.base._credits import credit_list
     from hepinggis.base.clock import local_date
 
     day = dt.date.fromisoformat(local_date(uploaded_at)) if uploaded_at else None
     name = str(file_name or "上传的清单").replace("/", "／")
-    credit_list(frame, Path(name), when=day)
     if "source_doc" not in frame.columns:  # each project's 来源 in the map's popups: the file, not "用户数据"
         frame["source_doc"] = name
+    return ListCredit(name, (day or dt.date.today()).isoformat())
 
 
 def places(projects: gpd.GeoDataFrame, zone_of: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -432,13 +432,13 @@ def _map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         crs="EPSG:4326",
     )
     reg = store.get_register(rid) or {}
-    _credit(frame, reg.get("file_name"), reg.get("uploaded_at"))  # the table rebuilt: credited again
+    credit = _credit(frame, reg.get("file_name"), reg.get("uploaded_at"))  # the table rebuilt: its credit too
     tmp = store.new_tmp(".html")
     store.job_progress(job["id"], 0.3, "绘制项目地图")
     from hepinggis.maps import overview_map, save_html
 
     with _layers(store):
-        save_html(overview_map(projects=frame if len(frame) else None, basemap="none"), tmp)
+        save_html(overview_map(projects=frame if len(frame) else None, basemap="none", credit=credit), tmp)
     try:
         with store.begin() as conn:
             store.finish_job(conn, job["id"], {"map": f"/maps/{rid}.html"})
@@ -450,7 +450,7 @@ def _map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
 def _write_map(result: ImportResult, p: dict[str, Any], dest: Path) -> None:
     from hepinggis.maps import overview_map, save_html
 
-    m = overview_map(projects=result.projects if len(result.projects) else None, basemap="none")
+    m = overview_map(projects=result if len(result.projects) else None, basemap="none")
     save_html(m, dest)
 
 
