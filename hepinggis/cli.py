@@ -198,7 +198,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         args.dest,
         fmt=fmt,
         layers=args.layer or None,
-        crs=args.to_crs,
+        to_crs=args.to_crs,
         encoding=args.encoding,
         projects=projects,
         name_col=args.name_col,
