@@ -19,7 +19,7 @@ import folium
 import pandas as pd
 
 import hepinggis
-from hepinggis.build import build
+from hepinggis.briefing import build
 from hepinggis.maps import overview_map, save_html
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

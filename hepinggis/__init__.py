@@ -7,10 +7,6 @@
 """
 
 import importlib as _importlib
-import importlib.abc as _abc
-import importlib.machinery as _machinery
-import sys as _sys
-import types as _types
 from typing import TYPE_CHECKING, Any
 
 # Lazy: ``import hepinggis`` costs little more than geopandas. Each name of ``__all__`` is imported
@@ -34,7 +30,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.analysis.overlap": ("overlap_analysis", "overlap_matrix"),
     "hepinggis.analysis.points": ("count_points_by_zone", "count_points_in_parquet"),
     "hepinggis.analysis.projects": ("prepare_projects",),
-    "hepinggis.build": ("build",),
+    "hepinggis.briefing": ("build",),
     "hepinggis.io._staging": ("verify_package",),
     "hepinggis.io.exchange": ("export", "read_export"),
     "hepinggis.io.importer": ("ImportResult", "read_projects"),
@@ -50,18 +46,17 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.stats": ("stats_tables", "write_stats"),
 }
 #: Public modules: ``hepinggis.errors``, and three that were public at the top before the stages
-#: became sub-packages (``import hepinggis.coords`` keeps working: see `_AliasFinder`).
+#: became sub-packages (``hepinggis/coords.py`` … re-export ``hepinggis.base.coords`` …).
 _MODULES = {
     "errors": "hepinggis.errors",
-    "coords": "hepinggis.base.coords",
-    "postgis": "hepinggis.io.postgis",
-    "projects": "hepinggis.analysis.projects",
+    "coords": "hepinggis.coords",
+    "postgis": "hepinggis.postgis",
+    "projects": "hepinggis.projects",
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
 if TYPE_CHECKING:
-    from hepinggis import errors
-    from hepinggis.analysis import projects
+    from hepinggis import coords, errors, postgis, projects
     from hepinggis.analysis.apportion import apportion_to_zones
     from hepinggis.analysis.assign import projects_by_zone, projects_outside, zone_of, zone_shares
     from hepinggis.analysis.corridor import along_axis, in_belt
@@ -69,7 +64,6 @@ if TYPE_CHECKING:
     from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
     from hepinggis.analysis.points import count_points_by_zone, count_points_in_parquet
     from hepinggis.analysis.projects import prepare_projects
-    from hepinggis.base import coords
     from hepinggis.base._layer_source import use_layers
     from hepinggis.base.measure import (
         MEASURE_CRS,
@@ -80,8 +74,7 @@ if TYPE_CHECKING:
         projected_area,
         projected_length,
     )
-    from hepinggis.build import build
-    from hepinggis.io import postgis
+    from hepinggis.briefing import build
     from hepinggis.io._staging import verify_package
     from hepinggis.io.adopt import adopt
     from hepinggis.io.exchange import export, read_export
@@ -161,44 +154,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(_types.ModuleType):
-    """The package module: importing the sub-module ``hepinggis.build`` (as the CLI does) must not
-    replace the exported function ``hepinggis.build`` with the module, as Python's import system
-    would by setting the attribute on the package."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _WHERE and isinstance(value, _types.ModuleType) and value.__name__ == _WHERE[name]:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Package
-
-
-class _AliasLoader(_abc.Loader):
-    def __init__(self, target: str) -> None:
-        self.target = target
-
-    def create_module(self, spec: _machinery.ModuleSpec) -> _types.ModuleType:
-        module = _importlib.import_module(self.target)
-        self._spec = module.__spec__
-        return module
-
-    def exec_module(self, module: _types.ModuleType) -> None:
-        module.__spec__ = self._spec  # the import system set the alias's spec: the real one goes back
-
-
-class _AliasFinder(_abc.MetaPathFinder):
-    """``import hepinggis.coords`` (and postgis, projects): the module under its old name."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> _machinery.ModuleSpec | None:
-        prefix, _, name = fullname.rpartition(".")
-        if prefix != __name__ or name not in _MODULES or name == "errors":
-            return None
-        return _machinery.ModuleSpec(fullname, _AliasLoader(_MODULES[name]))
-
-
-if not any(isinstance(f, _AliasFinder) for f in _sys.meta_path):
-    _sys.meta_path.append(_AliasFinder())

@@ -145,6 +145,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         projects=None if result is None else result.projects,
         name_col=args.name_col,
         import_report=None if result is None else result.report_zh(),
+        credit=None if result is None else result.credit,
     )
     for name, path in tables.items():
         print(f"{name:22s} {path}")
@@ -155,20 +156,21 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from hepinggis.build import build
+    from hepinggis.briefing import build, progress_bar
 
     where = f" {args.out / 'import_report.html'} 及统计工作簿的 import_report 工作表"
     projects = _own_projects(args, where)
-    written = build(
-        args.out,
-        basemap=args.basemap,
-        key=args.key,
-        offline=not args.online,
-        progress=not args.quiet,
-        projects=projects,
-        name_col=args.name_col,
-        jobs=args.jobs,
-    )
+    with progress_bar() as bar:  # the tqdm bar, fed by build's progress callback
+        written = build(
+            args.out,
+            basemap=args.basemap,
+            key=args.key,
+            offline=not args.online,
+            progress=False if args.quiet else bar,
+            projects=projects,
+            name_col=args.name_col,
+            jobs=args.jobs,
+        )
     print(f"{len(written)} files written to {args.out}; open {args.out / 'index.html'}")
     return 0
 
@@ -196,7 +198,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         args.dest,
         fmt=fmt,
         layers=args.layer or None,
-        crs=args.to_crs,
+        to_crs=args.to_crs,
         encoding=args.encoding,
         projects=projects,
         name_col=args.name_col,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -11,7 +12,7 @@ from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone, zone
 from hepinggis.analysis.corridor import along_axis, in_belt
 from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
 from hepinggis.analysis.projects import SITED, prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit, source_credit
+from hepinggis.base._credits import PLAN_CREDIT_ZH, ListCredit, projects_credit, source_credit, split_credit
 from hepinggis.base._layer_source import boundary_credit
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.maps._area_stats import area_counts, count_text
@@ -90,14 +91,16 @@ CHINESE_HEADERS: dict[str, str] = {
 def stats_tables(
     distance_m: float = 500.0,
     *,
-    projects: gpd.GeoDataFrame | None = None,
+    projects: gpd.GeoDataFrame | Any | None = None,
     name_col: str | None = None,
     import_report: pd.DataFrame | None = None,
+    credit: ListCredit | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute every table from the bundled layers; keys become sheet and file names.
 
-    ``projects`` replaces the bundled projects (``read_projects(…).projects`` as it comes, or any
-    GeoDataFrame with a name column); ``import_report`` (``ImportResult.report``) adds the sheet
+    ``projects`` replaces the bundled projects (``read_projects(…)``, credited by its file, or its
+    ``.projects`` as it comes, or any GeoDataFrame with a name column; ``credit``, the list's
+    `ListCredit`, credits a table); ``import_report`` (``ImportResult.report``) adds the sheet
     ``import_report``, so rows rejected on import travel with the tables.
 
     Projects placed only as "somewhere in a zone" (``zone_extent``) or "somewhere in the belt" are
@@ -105,6 +108,8 @@ def stats_tables(
     """
     zones, jiedao = load("zones"), load("jiedao")
     axes, belt = load("axes"), load("belt")
+    projects, own = split_credit(projects)
+    credit = credit or own
     bundled = projects is None
     projects = prepare_projects(load("projects") if bundled else projects, name_col=name_col).to_crs(zones.crs)
     report = check()
@@ -147,7 +152,7 @@ def stats_tables(
             "item": ["规划与数字化", "项目", "边界与站点", "采用的官方边界"],
             "source": [
                 PLAN_CREDIT_ZH,
-                projects_credit(projects),
+                projects_credit(projects, credit),
                 source_credit(),
                 boundary_credit() or "无（随包数字化边界）",
             ],
@@ -193,15 +198,16 @@ def write_stats(
     *,
     chinese: bool = False,
     distance_m: float = 500.0,
-    projects: gpd.GeoDataFrame | None = None,
+    projects: gpd.GeoDataFrame | Any | None = None,
     name_col: str | None = None,
     import_report: pd.DataFrame | None = None,
+    credit: ListCredit | None = None,
 ) -> dict[str, Path]:
     """Write ``hepinggis_stats.xlsx`` (one sheet per table) and one UTF-8 (BOM) CSV per table.
 
     No cell is ever a formula: text is stored as text in the workbook, and text that a spreadsheet
-    would read as a formula gets a leading ``'`` in the CSVs. ``projects``, ``name_col`` and
-    ``import_report`` are passed to `stats_tables`.
+    would read as a formula gets a leading ``'`` in the CSVs. ``projects``, ``name_col``,
+    ``import_report`` and ``credit`` are passed to `stats_tables`.
 
     Examples
     --------
@@ -212,7 +218,7 @@ def write_stats(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables = stats_tables(distance_m, projects=projects, name_col=name_col, import_report=import_report)
+    tables = stats_tables(distance_m, projects=projects, name_col=name_col, import_report=import_report, credit=credit)
     if chinese:
         tables = {k: v.rename(columns=CHINESE_HEADERS) for k, v in tables.items()}
     written = {name: write_csv(table, out_dir / f"{name}.csv") for name, table in tables.items()}

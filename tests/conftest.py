@@ -152,12 +152,12 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callab
 
 @pytest.fixture(scope="session")
 def bundled_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The package of the bundled layers and projects (``hepinggis.build``), built once per test run
+    """The package of the bundled layers and projects (`hepinggis.build`), built once per test run
     for tests that read it: copy it (`bundled_package_copy`) to change it. Its ``written.json``
     (beside it) holds what `build` returned, as paths relative to the package."""
 
     def make(folder: Path) -> None:
-        from hepinggis.build import build
+        from hepinggis.briefing import build
 
         written = build(folder / "maps", progress=False)
         relative = {name: str(path.relative_to(folder / "maps")) for name, path in written.items()}

@@ -8,7 +8,7 @@ the stages:
     base → analysis → plan → io → maps → monitor → products → web → the entry points at the top
 
 The top-level foundations (``errors``, ``_paths``, ``_strict``, ``_workers``, ``_extras``) count as base; the
-top-level product builders (``build``, ``stats``: the briefing package and the statistics, which
+top-level product builders (``briefing``, ``stats``: the briefing package and the statistics, which
 the command line and the web app's workers both run) count as "products". A module may import its
 own stage and the stages before it, never one after it; and no two modules may import each other,
 directly or around a longer loop.
@@ -30,7 +30,7 @@ ORDER = ["base", "analysis", "plan", "io", "maps", "monitor", "products", "web",
 #: Top-level modules that are foundations (rank of base), not entry points.
 FOUNDATIONS = {"errors", "_paths", "_strict", "_workers", "_extras"}
 #: Top-level modules that build the products (rank "products"), below the web app that runs them.
-PRODUCTS = {"build", "stats"}
+PRODUCTS = {"briefing", "stats"}
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -88,7 +88,7 @@ def _dynamic_import(func: ast.expr) -> bool:
 
 def stage(module: str, root: Path = PACKAGE) -> str:
     """The stage of a dotted module name: its sub-package, "base" for the top-level foundations,
-    "products" for build and stats, "" for the entry points (cli, the package itself)."""
+    "products" for briefing and stats, "" for the entry points (cli, the package itself)."""
     parts = module.split(".")
     if len(parts) > 2 or (len(parts) == 2 and (root / parts[1]).is_dir()):
         return parts[1]
@@ -266,7 +266,7 @@ def test_every_module_imports_on_its_own() -> None:
 
 def test_the_docs_state_this_order() -> None:
     text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
-    stages = " → ".join(s if s != "products" else "products (build, stats)" for s in ORDER if s)
+    stages = " → ".join(s if s != "products" else "products (briefing, stats)" for s in ORDER if s)
     assert f"{stages} → entry points" in text
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import subprocess
 import sys
+import types
 from pathlib import Path
+
+import pytest
 
 import hepinggis
 
@@ -48,15 +52,23 @@ def test_lazy_map_agrees_with_type_checking_imports() -> None:
 
 
 def test_old_module_aliases_and_build_function() -> None:
+    import hepinggis.briefing
     import hepinggis.coords
     import hepinggis.postgis
     import hepinggis.projects
+    from hepinggis.base import coords
     from hepinggis.coords import wgs84_to_gcj02
+    from hepinggis.io import postgis
 
-    from hepinggis.build import build
-
-    assert hepinggis.build is build and callable(hepinggis.build)  # importing the module kept the function
-    assert hepinggis.coords.__name__ == hepinggis.coords.__spec__.name == "hepinggis.base.coords"
-    assert hepinggis.coords.wgs84_to_gcj02 is wgs84_to_gcj02
-    assert hepinggis.postgis.__name__ == "hepinggis.io.postgis"
+    # a plain package module: no class swapped in, no import finder of its own
+    assert type(hepinggis) is types.ModuleType
+    assert not [f for f in sys.meta_path if type(f).__module__.startswith("hepinggis")]
+    assert hepinggis.build is hepinggis.briefing.build and callable(hepinggis.build)
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("hepinggis.build")  # a function, never a module
+    # the old module names give the stages' own objects, private ones too
+    assert hepinggis.coords.wgs84_to_gcj02 is wgs84_to_gcj02 is coords.wgs84_to_gcj02
+    assert hepinggis.coords._ALIASES is coords._ALIASES
+    assert set(hepinggis.coords.__all__) == set(coords.__all__)
+    assert hepinggis.postgis.push is postgis.push
     assert hepinggis.projects.prepare_projects is hepinggis.prepare_projects

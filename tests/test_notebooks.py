@@ -65,7 +65,7 @@ def test_map_in_a_notebook_renders_offline(browser: Any, tmp_path: Path) -> None
     html_out = [
         o["data"]["text/html"]
         for c in nb.cells
-        if c.cell_type == "code" and "overview_map(projects=result.projects" in c.source
+        if c.cell_type == "code" and "overview_map(projects=result," in c.source
         for o in c.outputs
         if "text/html" in o.get("data", {})
     ]

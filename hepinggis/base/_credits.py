@@ -1,15 +1,18 @@
 """What every product says it draws: the plan and, for the projects, the bundled sources or the
 user's own list (its file name and the day it was imported).
 
-`read_projects` records its file on the table (``GeoDataFrame.attrs``, which pandas carries through
-copies, reprojection and selection); a table without that record is credited by its
-``source_doc`` values (document titles for the bundled layer).
+`read_projects` returns the list's credit with the table (`ListCredit`: its file name and the
+day it was imported, ``ImportResult.credit``); every product that draws a list takes that result,
+or a table and its credit, explicitly. A table without a credit is credited by its ``source_doc``
+values (document titles for the bundled layer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,42 +21,65 @@ from hepinggis.base._style import SOURCE_ZH
 from hepinggis.base._texts import doc_title
 
 __all__ = [
-    "CREDIT_ATTR",
     "PLAN_CREDIT_ZH",
+    "ListCredit",
     "adopted_record",
     "boundaries_credit",
     "boundary_label",
-    "credit_list",
     "projects_credit",
     "source_credit",
     "sources_line",
+    "split_credit",
 ]
 
 #: The plan and the digitizing, credited on every product.
 PLAN_CREDIT_ZH = "规划：和平区“十四五”规划纲要（2021）；数字化：hepinggis"
-#: Key in ``DataFrame.attrs`` holding where a project table came from.
-CREDIT_ATTR = "hepinggis_source"
 
 
-def credit_list(frame: pd.DataFrame, path: str | Path, *, when: dt.date | None = None) -> None:
-    """Record on ``frame`` that its projects came from the file ``path``, imported ``when`` (today)."""
-    day = (when or dt.date.today()).isoformat()
-    frame.attrs[CREDIT_ATTR] = {"file": Path(path).name, "imported": day}
+@dataclass(frozen=True)
+class ListCredit:
+    """Where a project list came from, as its products credit it: the file's name (never its
+    path) and the day it was imported (ISO date, Beijing time where the web app gives it)."""
+
+    file: str
+    imported: str
+
+    @classmethod
+    def of(cls, path: str | Path, *, when: dt.date | None = None) -> ListCredit:
+        """The credit of the file ``path`` imported ``when`` (default today).
+
+        Examples
+        --------
+        >>> ListCredit.of("/tmp/清单.csv", when=dt.date(2026, 12, 1))
+        ListCredit(file='清单.csv', imported='2026-12-01')
+        """
+        return cls(Path(path).name, (when or dt.date.today()).isoformat())
 
 
-def projects_credit(projects: pd.DataFrame) -> str:
-    """One line crediting the projects drawn, e.g. ``项目：清单.csv（2026-12-01 导入），共 300 项``.
+def split_credit(projects: Any) -> tuple[Any, ListCredit | None]:
+    """``(table, credit)`` of what a product was given as its projects: an import result
+    (`hepinggis.ImportResult`: its projects and its credit), or a table or None (no credit)."""
+    if projects is None or isinstance(projects, pd.DataFrame):
+        return projects, None
+    credit = getattr(projects, "credit", None)
+    return projects.projects, credit if isinstance(credit, ListCredit) else None
+
+
+def projects_credit(projects: pd.DataFrame, credit: ListCredit | None = None) -> str:
+    """One line crediting the projects drawn, e.g. ``项目：清单.csv（2026-12-01 导入），共 300 项``:
+    the list's ``credit`` where there is one, else the documents of its ``source_doc`` column.
 
     Examples
     --------
     >>> import hepinggis
     >>> projects_credit(hepinggis.load("projects"))
     '项目：和平区2022年政府工作报告、和平区十四五规划纲要, 2021（随包数据），共 31 项'
+    >>> projects_credit(hepinggis.load("projects"), ListCredit("清单.csv", "2026-12-01"))
+    '项目：清单.csv（2026-12-01 导入），共 31 项'
     """
-    record = projects.attrs.get(CREDIT_ATTR)
     n = len(projects)
-    if isinstance(record, dict) and record.get("file"):
-        return f"项目：{record['file']}（{record.get('imported', '')} 导入），共 {n} 项"
+    if credit is not None:
+        return f"项目：{credit.file}（{credit.imported} 导入），共 {n} 项"
     docs = (
         sorted({doc_title(d) for d in projects["source_doc"].dropna().astype(str)} - {""})
         if "source_doc" in projects.columns

@@ -4,18 +4,19 @@ One obvious way: ``with hepinggis.use_layers("layers.gpkg"):`` (or ``--layers la
 command line) makes every `hepinggis.load` of a layer that the GeoPackage holds read the adopted
 table — so project assignment, overlaps, maps, static maps and workbooks all use it — and leaves
 the other layers bundled. ``load(name, layers=…)`` does the same for one call. The setting is a
-context variable: it holds for the code inside the ``with`` (and for build's worker processes).
+context variable (`hepinggis.base.settings.LAYERS`, shown as ``settings().layers``): it holds for
+the code inside the ``with`` (and for build's worker processes).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from contextvars import ContextVar
 from pathlib import Path
 
 import pyogrio
 
+from hepinggis.base.settings import LAYERS
 from hepinggis.errors import LayerFileError
 
 __all__ = ["ADOPTABLE", "active_layers", "adopted_names", "boundary_credit", "layer_source", "use_layers"]
@@ -23,7 +24,8 @@ __all__ = ["ADOPTABLE", "active_layers", "adopted_names", "boundary_credit", "la
 #: The layers a bureau can replace with its own, and how their credit reads.
 ADOPTABLE: dict[str, str] = {"zones": "功能区边界", "jiedao": "街道边界", "district": "区界"}
 
-_ACTIVE: ContextVar[Path | None] = ContextVar("hepinggis_layers", default=None)
+#: The layers in use: the one context variable, kept with every other setting (`hepinggis.base.settings`).
+_ACTIVE = LAYERS
 
 
 def adopted_names(path: str | Path) -> list[str]:

@@ -13,8 +13,9 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hepinggis.base.settings import settings
 
 __all__ = ["TZ_ENV", "local_date", "local_time", "zone"]
 
@@ -24,8 +25,9 @@ _DEFAULT = "Asia/Shanghai"
 
 
 def zone() -> dt.tzinfo:
-    """The zone times are shown in (``HEPINGGIS_TZ``; Beijing time when unset or unknown)."""
-    name = os.environ.get(TZ_ENV, "").strip() or _DEFAULT
+    """The zone times are shown in (``HEPINGGIS_TZ``, `hepinggis.base.settings`; Beijing time when
+    unset or unknown)."""
+    name = settings().tz
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from hepinggis.errors import ImportFileError
 
-__all__ = ["COLUMN_NAMES", "WEAK_NAMES", "find_columns", "leaf", "looks_like_header", "name_position"]
+__all__ = ["COLUMN_NAMES", "ROLE_ZH", "WEAK_NAMES", "find_columns", "leaf", "looks_like_header", "name_position"]
 
 #: Header names recognised for each role (compared after lower-casing and removing spaces,
 #: brackets and units); pass ``columns={"name": "…"}`` for anything else.
@@ -107,7 +107,7 @@ def _explicit(col: str, headers: list[str], role: str) -> str:
     if len(by_leaf) == 1:
         return by_leaf[0]
     raise ImportFileError(
-        f"为“{_ROLE_ZH.get(role, role)}”指定的列“{col}”"
+        f"为“{ROLE_ZH.get(role, role)}”指定的列“{col}”"
         + (
             f"不唯一（{'、'.join(by_leaf)}），请写出完整路径"
             if by_leaf
@@ -134,7 +134,7 @@ def find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dict
         strong = [h for h in hits if _key(leaf(h)) not in WEAK_NAMES]
         if len(strong) > 1:
             raise ImportFileError(
-                f"有几列都可能是“{_ROLE_ZH.get(role, role)}”：{'、'.join(strong)}；"
+                f"有几列都可能是“{ROLE_ZH.get(role, role)}”：{'、'.join(strong)}；"
                 f"请改名其中一列，或用 --col {role}=列名 指定"
             )
         if strong or hits:
@@ -144,19 +144,22 @@ def find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dict
     return found
 
 
-_ROLE_ZH = {
+#: The one table of column roles: each role's id and the Chinese name the pages, the preview's
+#: column choices and the messages give it, in the order the preview offers them (the web app
+#: sends it to the page; ``COLUMN_NAMES`` has the header names recognised for each).
+ROLE_ZH: dict[str, str] = {
+    "serial": "序号",
     "id": "编号",
     "name": "项目名称",
     "x": "经度/X",
     "y": "纬度/Y",
+    "xy": "坐标",
     "category": "类别",
     "status": "状态",
     "nature": "建设性质",
     "address": "地址",
     "year": "年份",
     "investment": "投资",
-    "xy": "坐标",
-    "serial": "序号",
     "owner": "建设单位",
     "planned_start": "计划开工",
     "actual_start": "实际开工",

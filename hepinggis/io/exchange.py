@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -322,10 +323,11 @@ def export(
     *,
     fmt: str = "gpkg",
     layers: Sequence[str] | None = None,
-    crs: str = "EPSG:4326",
+    to_crs: str = "EPSG:4326",
     encoding: str = "UTF-8",
     projects: gpd.GeoDataFrame | None = None,
     name_col: str | None = None,
+    crs: str | None = None,
 ) -> Path:
     """Export layers (all by default) to ``dest``.
 
@@ -338,9 +340,10 @@ def export(
         ``gpkg`` (default: one file, one table per layer, each with its QGIS style in the
         ``layer_styles`` table), ``shp``, ``geojson``, ``kml``, ``xlsx``
         (attribute tables with each feature's representative lon/lat).
-    crs : str
-        ``EPSG:4326`` (default), or ``EPSG:4550`` / ``EPSG:4529`` for CAD and survey users (GeoPackage
-        and Shapefile only: GeoJSON and KML are WGS 84 by definition).
+    to_crs : str
+        The output's CRS (``--to-crs`` on the command line): ``EPSG:4326`` (default), or
+        ``EPSG:4550`` / ``EPSG:4529`` for CAD and survey users (GeoPackage and Shapefile only:
+        GeoJSON and KML are WGS 84 by definition).
     encoding : str
         Shapefile text encoding, ``UTF-8`` or ``GBK`` (written to the ``.cpg``). Text that does not
         fit the encoding raises instead of being mangled.
@@ -348,6 +351,9 @@ def export(
         Your own projects in place of the bundled ``projects`` layer: ``read_projects(…).projects``
         as it comes, or any GeoDataFrame with a name column (see `hepinggis.projects.prepare_projects`).
         The layer's schema is written (the catalogue's fields); other columns are not.
+    crs : str, optional
+        Deprecated name of ``to_crs`` (a FutureWarning says so; ``crs`` means an input's CRS
+        everywhere else, as ``--crs`` does on the command line). Removed in the next release.
 
     Examples
     --------
@@ -356,6 +362,14 @@ def export(
     >>> read_export(out, "zones")["name_zh"].iloc[0]
     '北市场民族民俗产业集聚区'
     """
+    if crs is not None:
+        warnings.warn(
+            "export(crs=…) is deprecated: the output's CRS is to_crs=… (crs means an input's CRS)",
+            FutureWarning,
+            stacklevel=2,
+        )
+        to_crs = crs
+    crs = to_crs
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     if crs != "EPSG:4326" and fmt not in _PROJECTED_OK:

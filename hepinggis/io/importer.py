@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from hepinggis.base._credits import credit_list
+from hepinggis.base._credits import ListCredit
 from hepinggis.base.coords import SUPPORTED_CRS, normalise_crs
 from hepinggis.errors import ImportFileError
 from hepinggis.io._cells import amounts, number_cells, text_cells, without_controls
@@ -52,6 +52,8 @@ class ImportResult:
     header_rows: list[int] = field(default_factory=list)  # the header's rows, as the spreadsheet numbers them
     sheet: str | None = None
     skipped_kinds: dict[int, str] = field(default_factory=dict)  # row → kind of the row set aside
+    #: The list's credit (file name, day imported), carried to every product that draws it.
+    credit: ListCredit | None = None
 
     @property
     def skipped_by_kind(self) -> dict[str, int]:
@@ -519,7 +521,6 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
     rep = pd.concat([report.frame(), imported], ignore_index=True)
     rep["_o"] = rep["level"].map({"error": 0, "warning": 1, "info": 2, "": 3})
     rep = rep.sort_values(["row", "_o"], kind="stable", na_position="first").drop(columns="_o")
-    credit_list(projects, path)
     return ImportResult(
         projects,
         rep.reset_index(drop=True),
@@ -534,4 +535,5 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
         header_rows=raw.header_rows,
         sheet=raw.sheet,
         skipped_kinds=dict(prepared.skipped_kinds),
+        credit=ListCredit.of(path),
     )

@@ -71,7 +71,6 @@ def merge_fixed(base: ImportResult, fixed: ImportResult) -> ImportResult:
     merged = pd.concat([base.projects, projects], ignore_index=True)
     merged = gpd.GeoDataFrame(merged, geometry=base.projects.geometry.name, crs=base.projects.crs)
     merged = merged.sort_values("row", kind="stable").reset_index(drop=True)
-    merged.attrs = dict(base.projects.attrs)
     resolved = set(new_rows)
     report = base.report[~(base.report["row"].isin(resolved) & (base.report["outcome"] == "rejected"))]
     lines = fixed.report[fixed.report["row"].notna() & (fixed.report["outcome"] != "skipped")].copy()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -12,6 +11,7 @@ from typing import Any
 import xyzservices
 import xyzservices.providers as xyz
 
+from hepinggis.base.settings import settings
 from hepinggis.errors import HepingGISError
 
 __all__ = ["TIANDITU_KEY_ENV", "Basemap", "basemap", "basemaps"]
@@ -66,7 +66,7 @@ def basemap(name: str = "osm", *, key: str | None = None) -> Basemap:
     for layer in entry.get("layers", []):
         provider = xyzservices.TileProvider(layer)
         if "key" in entry:
-            value = key or os.environ.get(TIANDITU_KEY_ENV)
+            value = key or settings().tianditu_key
             if not value:
                 raise HepingGISError(f"basemap {name!r} needs a Tianditu key: pass key=… or set {TIANDITU_KEY_ENV}")
             provider[entry["key"]] = value

@@ -23,7 +23,7 @@ from folium.plugins import Fullscreen, MeasureControl
 from hepinggis._strict import require_ids
 from hepinggis.analysis.assign import zone_shares
 from hepinggis.analysis.projects import SITED, category_colors, marker_freedom, prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit, source_credit
+from hepinggis.base._credits import PLAN_CREDIT_ZH, ListCredit, projects_credit, source_credit, split_credit
 from hepinggis.base._layer_source import boundary_credit
 from hepinggis.base._style import PLAN_TITLE_ZH, ZONE_SHORT_ZH
 from hepinggis.base._texts import plan_source_zh
@@ -127,6 +127,8 @@ class MapData:
     district: gpd.GeoDataFrame
     sub_areas: gpd.GeoDataFrame
     projects: gpd.GeoDataFrame
+    #: The list's credit (`hepinggis.ImportResult.credit`), None for the bundled or an uncredited table.
+    credit: ListCredit | None = None
 
     @cached_property
     def counts(self) -> AreaCounts:
@@ -160,8 +162,11 @@ class MapData:
         return self
 
 
-def map_data(projects: gpd.GeoDataFrame | None = None, *, name_col: str | None = None) -> MapData:
-    """The `MapData` of ``projects`` (default: the bundled layer; ``name_col`` as in `overview_map`).
+def map_data(
+    projects: gpd.GeoDataFrame | Any | None = None, *, name_col: str | None = None, credit: ListCredit | None = None
+) -> MapData:
+    """The `MapData` of ``projects`` (default: the bundled layer; an `hepinggis.ImportResult` brings
+    its credit; ``credit`` and ``name_col`` as in `overview_map`).
 
     Examples
     --------
@@ -169,6 +174,7 @@ def map_data(projects: gpd.GeoDataFrame | None = None, *, name_col: str | None =
     >>> len(data.markers) == len(data.projects) == len(data.where)
     True
     """
+    frame, own = split_credit(projects)
     return MapData(
         zones=load("zones"),
         jiedao=load("jiedao"),
@@ -176,7 +182,8 @@ def map_data(projects: gpd.GeoDataFrame | None = None, *, name_col: str | None =
         axes=load("axes"),
         district=load("district"),
         sub_areas=load("sub_areas"),
-        projects=_as_map_projects(projects, name_col),
+        projects=_as_map_projects(frame, name_col),
+        credit=credit or own,
     )
 
 
@@ -185,8 +192,9 @@ def overview_map(
     basemap: str = "osm",
     key: str | None = None,
     cluster_above: int = 40,
-    projects: gpd.GeoDataFrame | None = None,
+    projects: gpd.GeoDataFrame | Any | None = None,
     name_col: str | None = None,
+    credit: ListCredit | None = None,
 ) -> folium.Map:
     """The overview: zones (named), 街道, both axes with their segments, the belt and every project.
 
@@ -203,12 +211,15 @@ def overview_map(
         Tianditu key (else ``$HEPINGGIS_TIANDITU_KEY``).
     cluster_above : int
         Projects are clustered when there are more than this many.
-    projects : geopandas.GeoDataFrame, optional
-        Projects to show instead of the bundled layer: ``read_projects(…).projects`` as it comes,
-        or any GeoDataFrame of points/lines/polygons with a name column (completed by
-        `hepinggis.projects.prepare_projects`; categories are free text, each with a stable colour).
+    projects : geopandas.GeoDataFrame or ImportResult, optional
+        Projects to show instead of the bundled layer: ``read_projects(…)`` (credited by its file
+        and day) or its ``.projects``, or any GeoDataFrame of points/lines/polygons with a name
+        column (completed by `hepinggis.projects.prepare_projects`; categories are free text, each
+        with a stable colour).
     name_col : str, optional
         The column holding the names, where it is not one of the usual ones.
+    credit : ListCredit, optional
+        The list's credit (``ImportResult.credit``) where ``projects`` is a table.
 
     Examples
     --------
@@ -216,7 +227,8 @@ def overview_map(
     >>> type(m).__name__
     'Map'
     """
-    return overview_of(map_data(projects, name_col=name_col), basemap=basemap, key=key, cluster_above=cluster_above)
+    data = map_data(projects, name_col=name_col, credit=credit)
+    return overview_of(data, basemap=basemap, key=key, cluster_above=cluster_above)
 
 
 def overview_of(data: MapData, *, basemap: str = "osm", key: str | None = None, cluster_above: int = 40) -> folium.Map:
@@ -236,7 +248,7 @@ def overview_of(data: MapData, *, basemap: str = "osm", key: str | None = None, 
     )
     zone_labels(m, zones, {}, gcj)
     legend(m, [filters, *sections])  # the filter first: in view without scrolling on a laptop
-    _title(m, "总览：功能区、发展轴、浑河带与项目", projects_credit(projects))
+    _title(m, "总览：功能区、发展轴、浑河带与项目", projects_credit(projects, data.credit))
     folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m
 
@@ -278,14 +290,15 @@ def zone_map(
     basemap: str = "osm",
     key: str | None = None,
     cluster_above: int = 40,
-    projects: gpd.GeoDataFrame | None = None,
+    projects: gpd.GeoDataFrame | Any | None = None,
     name_col: str | None = None,
+    credit: ListCredit | None = None,
 ) -> folium.Map:
     """One zone: its outline over the others, its sub-areas and projects, and a side panel with its
     定位, 四至, planned vs digitized area and 2025 targets from the plan.
 
     The view is fitted to the zone and everything its panel lists (projects reaching into the zone,
-    sub-areas), clear of the side panel. ``projects`` and ``name_col`` work as in `overview_map`;
+    sub-areas), clear of the side panel. ``projects``, ``name_col`` and ``credit`` work as in `overview_map`;
     colours follow the categories of the whole table, so they match the overview's.
 
     Examples
@@ -296,7 +309,11 @@ def zone_map(
     """
     require_ids(load("zones"), "id", [zone_id], "zones")
     return zone_map_of(
-        map_data(projects, name_col=name_col), zone_id, basemap=basemap, key=key, cluster_above=cluster_above
+        map_data(projects, name_col=name_col, credit=credit),
+        zone_id,
+        basemap=basemap,
+        key=key,
+        cluster_above=cluster_above,
     )
 
 
@@ -344,7 +361,7 @@ def zone_map_of(
         summary=esc(row["name_zh"]),
     ).add_to(m)
     legend(m, sections)
-    _title(m, f"功能区：{row['name_zh']}", projects_credit(projects))
+    _title(m, f"功能区：{row['name_zh']}", projects_credit(projects, data.credit))
     folium.LayerControl(position="topleft", collapsed=True).add_to(m)
     return m
 

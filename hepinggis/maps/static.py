@@ -33,7 +33,14 @@ from matplotlib.transforms import Bbox
 
 from hepinggis._strict import require_ids
 from hepinggis.analysis.projects import SITED, category_colors, category_order, marker_freedom, prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, boundary_label, projects_credit, sources_line
+from hepinggis.base._credits import (
+    PLAN_CREDIT_ZH,
+    ListCredit,
+    boundary_label,
+    projects_credit,
+    sources_line,
+    split_credit,
+)
 from hepinggis.base._style import (
     AXIS_COLORS,
     BELT_COLOR,
@@ -345,11 +352,17 @@ class StaticData:
     projects: gpd.GeoDataFrame
     colors: dict[str, str]
     markers: gpd.GeoDataFrame
+    #: The list's credit (`hepinggis.ImportResult.credit`), None for the bundled or an uncredited table.
+    credit: ListCredit | None = None
 
 
-def static_data(projects: gpd.GeoDataFrame | None = None, *, name_col: str | None = None) -> StaticData:
-    """The `StaticData` of ``projects`` (default: the bundled layer; ``name_col`` as in `static_map`)."""
-    mine = prepare_projects(load("projects") if projects is None else projects, name_col=name_col)
+def static_data(
+    projects: gpd.GeoDataFrame | Any | None = None, *, name_col: str | None = None, credit: ListCredit | None = None
+) -> StaticData:
+    """The `StaticData` of ``projects`` (default: the bundled layer; an `hepinggis.ImportResult`
+    brings its credit; ``name_col`` and ``credit`` as in `static_map`)."""
+    frame, own = split_credit(projects)
+    mine = prepare_projects(load("projects") if frame is None else frame, name_col=name_col)
     return StaticData(
         zones=load("zones").to_crs(MEASURE_CRS),
         jiedao_lines=load("jiedao").to_crs(MEASURE_CRS).boundary,
@@ -358,6 +371,7 @@ def static_data(projects: gpd.GeoDataFrame | None = None, *, name_col: str | Non
         projects=mine,
         colors=category_colors(mine["category"]),
         markers=_markers(mine),
+        credit=credit or own,
     )
 
 
@@ -473,12 +487,14 @@ def _legend(fig: Figure, box: tuple[float, float, float, float], beside: bool, h
     )
 
 
-def _title_and_credits(fig: Figure, height: float, title: str, projects: gpd.GeoDataFrame) -> None:
+def _title_and_credits(
+    fig: Figure, height: float, title: str, projects: gpd.GeoDataFrame, credit: ListCredit | None
+) -> None:
     fig.text(0.5, 1 - 0.12 / height, title, ha="center", va="top", fontsize=13, fontweight="bold")
     fig.text(
         0.02,
         0.12 / height,
-        f"{PLAN_CREDIT_ZH}；{projects_credit(projects)}\n{sources_line()}\n{_CRS_NOTE}",
+        f"{PLAN_CREDIT_ZH}；{projects_credit(projects, credit)}\n{sources_line()}\n{_CRS_NOTE}",
         fontsize=MIN_FONT_PT,
         color="#444",
         va="bottom",
@@ -489,11 +505,12 @@ def _title_and_credits(fig: Figure, height: float, title: str, projects: gpd.Geo
 def static_layout(
     *,
     zone_id: str | None = None,
-    projects: gpd.GeoDataFrame | None = None,
+    projects: gpd.GeoDataFrame | Any | None = None,
     name_col: str | None = None,
     paper: str | None = None,
     orientation: str = "portrait",
     dpi: int = 200,
+    credit: ListCredit | None = None,
 ) -> Layout:
     """Draw the overview (or one zone) and return the figure with where its labels and markers went.
 
@@ -504,7 +521,7 @@ def static_layout(
     """
     if zone_id is not None:
         require_ids(load("zones"), "id", [zone_id], "zones")
-    data = static_data(projects, name_col=name_col)
+    data = static_data(projects, name_col=name_col, credit=credit)
     return layout_of(data, zone_id=zone_id, paper=paper, orientation=orientation, dpi=dpi)
 
 
@@ -538,7 +555,7 @@ def layout_of(
     label_boxes, marker_boxes = _label_zones(fig, ax, target, shown, marker_pt, density)
     _legend(fig, legend_box, beside, _legend_handles(zones, shown, colors, density_handles if density else None))
     title = PLAN_TITLE_ZH if zone_id is None else f"{PLAN_TITLE_ZH}：{zones.set_index('id').loc[zone_id, 'name_zh']}"
-    _title_and_credits(fig, height, title, projects)
+    _title_and_credits(fig, height, title, projects, data.credit)
     return Layout(fig, label_boxes, marker_boxes)
 
 
@@ -547,15 +564,17 @@ def static_map(
     *,
     zone_id: str | None = None,
     dpi: int = 200,
-    projects: gpd.GeoDataFrame | None = None,
+    projects: gpd.GeoDataFrame | Any | None = None,
     name_col: str | None = None,
     paper: str | None = None,
     orientation: str = "portrait",
+    credit: ListCredit | None = None,
 ) -> Path:
     """Draw the overview (or one zone) to ``path``; the suffix picks PNG, SVG or PDF.
 
-    ``projects`` (default: the bundled layer) may be ``read_projects(…).projects`` as it comes or
-    any GeoDataFrame with a name column, as for `hepinggis.maps.overview_map`. ``paper`` (``"A4"``,
+    ``projects`` (default: the bundled layer) may be ``read_projects(…)`` (credited by its file),
+    its ``.projects`` (``credit`` then says where it came from) or any GeoDataFrame with a name
+    column, as for `hepinggis.maps.overview_map`. ``paper`` (``"A4"``,
     ``"A3"``) and ``orientation`` lay the map out for printing at 100 %; without them the figure is
     16 cm wide, for documents. See `static_layout`.
 
@@ -570,7 +589,7 @@ def static_map(
     _check_suffix(path)
     if zone_id is not None:
         require_ids(load("zones"), "id", [zone_id], "zones")
-    data = static_data(projects, name_col=name_col)
+    data = static_data(projects, name_col=name_col, credit=credit)
     return static_maps(data, [path], zone_id=zone_id, dpi=dpi, paper=paper, orientation=orientation)[0]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
+from hepinggis.base.settings import settings
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.web._auth import now_iso
 from hepinggis.web._keys import mac, signing_key
@@ -166,7 +166,7 @@ def forward(row: dict[str, Any]) -> None:
     """Send the row to syslog (facility AUTHPRIV) when ``$HEPINGGIS_SYSLOG`` is ``/dev/log``,
     ``host`` or ``host:port`` (UDP 514 by default); nothing otherwise."""
     global _syslog
-    target = os.environ.get("HEPINGGIS_SYSLOG", "")
+    target = settings().syslog
     if not target:
         return
     if _syslog is None:

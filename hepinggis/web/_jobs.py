@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from hepinggis._workers import die_with_parent
+from hepinggis.base.settings import settings
 from hepinggis.errors import InvalidOptionError, JobMemoryError, JobTimeError
 from hepinggis.web._store import Store
 from hepinggis.web._work_light import job_error, one_line
@@ -83,10 +84,10 @@ IDLE_POLL_S = 0.5
 #: register: density layer, clustering).
 WARM_ROWS = 200
 #: How long a starting server waits for its workers to be warm before it answers.
-WARM_WAIT_S = float(os.environ.get("HEPINGGIS_WARM_WAIT_S") or 30.0)
+WARM_WAIT_S = settings().warm_wait_s
 #: A running job whose heartbeat is older than this belongs to a dead server (any host); the
 #: environment's ``HEPINGGIS_JOB_STALE_S`` changes it (the tests shorten it).
-STALE_S = float(os.environ.get("HEPINGGIS_JOB_STALE_S") or 40.0)
+STALE_S = settings().job_stale_s
 #: How often a server looks for such jobs.
 RECOVER_EVERY_S = min(5.0, STALE_S / 2)
 #: How often a running job beats its heartbeat.
@@ -142,20 +143,20 @@ class JobLimits:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> JobLimits:
-        """The defaults, changed by the environment variables named above."""
-        env = dict(os.environ if env is None else env)
+        """The defaults, changed by the environment variables named above (`hepinggis.base.settings`)."""
+        given = settings(env)
         base = cls()
-        memory = _bytes(env[_ENV_MEMORY], _ENV_MEMORY) if env.get(_ENV_MEMORY) else base.memory
+        memory = _bytes(given.job_memory, _ENV_MEMORY) if given.job_memory else base.memory
         seconds = dict(base.seconds)
-        if env.get(_ENV_SECONDS):
+        if given.job_seconds:
             try:
-                values = [float(v) for v in env[_ENV_SECONDS].split(",")]
+                values = [float(v) for v in given.job_seconds.split(",")]
             except ValueError:
                 raise InvalidOptionError(f"{_ENV_SECONDS}：请写成秒数，如 120 或 120,900,1800") from None
             if len(values) not in (1, 3) or min(values) <= 0:
                 raise InvalidOptionError(f"{_ENV_SECONDS}：请写成秒数，如 120 或 120,900,1800")
             seconds = dict(zip(LANES, values * 3 if len(values) == 1 else values, strict=False))
-        light = _bytes(env[_ENV_LIGHT_BYTES], _ENV_LIGHT_BYTES) if env.get(_ENV_LIGHT_BYTES) else base.light_bytes
+        light = _bytes(given.light_bytes, _ENV_LIGHT_BYTES) if given.light_bytes else base.light_bytes
         return cls(memory=memory, seconds=seconds, light_bytes=light)
 
     def args(self) -> list[str]:
@@ -452,8 +453,8 @@ def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
                 result = read_projects(path, crs="gcj02")
                 zones, jiedao = load("zones"), load("jiedao")
                 zone_of, jd_of = work._where(result.projects, zones, "id"), work._where(result.projects, jiedao, "id")
-                work.per_area(result.projects, zones, zone_of)
-                work.projects_by_jiedao(result.projects, jd_of)
+                work.per_area(result.projects, zones, work.places(result.projects, zone_of)[0])
+                work.per_area(result.projects, jiedao, layer="jiedao")
                 work._project_rows("warm", result, zone_of, jd_of)
                 result.report.astype(object).to_dict("records")
             work._write_map(result, {}, folder / f"warm-{os.getpid()}.html")
@@ -466,11 +467,11 @@ def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot
 
-        import hepinggis.build
+        import hepinggis.briefing
         import hepinggis.monitor.package
         from hepinggis.maps import static
 
-        del matplotlib.pyplot, hepinggis.build, hepinggis.monitor.package, static
+        del matplotlib.pyplot, hepinggis.briefing, hepinggis.monitor.package, static
 
 
 def _fault(store: Store, job: dict[str, Any]) -> None:
@@ -506,7 +507,7 @@ def _run_one(store: Store, job: dict[str, Any], seconds: float, memory: int) -> 
     t.start()
     signal.alarm(max(1, math.ceil(seconds)))  # SIGALRM's default action ends the process
     try:
-        if job["kind"].startswith("fault_") and os.environ.get("HEPINGGIS_WEB_FAULTS") == "1":
+        if job["kind"].startswith("fault_") and settings().web_faults:
             _fault(store, job)
         else:
             _work.run(store, job)
@@ -516,7 +517,7 @@ def _run_one(store: Store, job: dict[str, Any], seconds: float, memory: int) -> 
         store.fail_job(jid, job_error(job["kind"], JobMemoryError(memory_message(memory))))
         os._exit(EXIT_MEMORY)  # the heap may be left fragmented: a fresh warm worker replaces this one
     except Exception as exc:
-        if os.environ.get("HEPINGGIS_WEB_DEBUG"):
+        if settings().web_debug:
             traceback.print_exc()
         store.fail_job(jid, _work.describe(exc, job))
     finally:

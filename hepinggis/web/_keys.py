@@ -15,6 +15,7 @@ import secrets
 from hashlib import sha256
 from pathlib import Path
 
+from hepinggis.base.settings import settings
 from hepinggis.errors import AuditChainError
 
 __all__ = ["key_path", "mac", "signing_key"]
@@ -22,8 +23,7 @@ __all__ = ["key_path", "mac", "signing_key"]
 
 def key_path() -> Path:
     """Where the key is kept."""
-    env = os.environ.get("HEPINGGIS_KEY_FILE")
-    return Path(env) if env else Path.home() / ".config" / "hepinggis" / "signing.key"
+    return settings().key_file  # HEPINGGIS_KEY_FILE, else ~/.config/hepinggis/signing.key
 
 
 def signing_key(*, create: bool = True) -> bytes:

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.background import BackgroundTask
 
 from hepinggis.errors import BadUpload
+from hepinggis.io import _columns
 from hepinggis.web._store import Store
 
 __all__ = [
@@ -36,31 +37,9 @@ CRS_ZH = {
     "EPSG:4529": "CGCS2000 高斯投影 3°带 41 带带号（EPSG:4529）",
 }
 UNITS = ("元", "万元", "亿元")
-ROLES: tuple[str, ...] = (
-    *("serial", "id", "name", "x", "y", "xy", "category", "status", "nature", "address", "year", "investment"),
-    *("owner", "planned_start", "actual_start", "planned_end", "progress_text", "annual_plan", "completed_investment"),
-)
-ROLE_ZH = {
-    "serial": "序号",
-    "id": "编号",
-    "name": "项目名称",
-    "x": "经度/X",
-    "y": "纬度/Y",
-    "xy": "坐标",
-    "category": "类别",
-    "status": "状态",
-    "nature": "建设性质",
-    "address": "地址",
-    "year": "年份",
-    "investment": "投资",
-    "owner": "建设单位",
-    "planned_start": "计划开工",
-    "actual_start": "实际开工",
-    "planned_end": "计划竣工",
-    "progress_text": "形象进度",
-    "annual_plan": "年度计划投资",
-    "completed_investment": "累计完成投资",
-}
+#: The column roles (ids and Chinese names): the one table is the importer's.
+ROLE_ZH = _columns.ROLE_ZH
+ROLES: tuple[str, ...] = tuple(ROLE_ZH)
 
 
 def clean_file_name(name: str | None) -> str:

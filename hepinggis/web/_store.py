@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
 
+from hepinggis.base.settings import settings
 from hepinggis.web import _schema as s
 
 __all__ = ["Store", "new_id", "now_iso"]
@@ -394,7 +395,7 @@ class Store:
             values["message"] = message
         with self.begin() as conn:
             conn.execute(update(s.jobs).where(s.jobs.c.id == jid, s.jobs.c.status == "running").values(**values))
-        if message is not None and os.environ.get("HEPINGGIS_WEB_FAULTS") == "1":
+        if message is not None and settings().web_faults:
             _hold_at(self.data_dir, jid, message)
 
     def heartbeat(self, jid: str) -> None:
@@ -447,7 +448,7 @@ def _hold_at(data_dir: Path, jid: str, message: str) -> None:
     """Fault injection for the kill tests (only with ``HEPINGGIS_WEB_FAULTS=1``): a job reaching
     the step ``HEPINGGIS_WEB_HOLD_AT`` (the start of its progress message) writes
     ``tmp/held-JOB`` and waits there, so that a test kills the server at that very moment."""
-    hold = os.environ.get("HEPINGGIS_WEB_HOLD_AT")
+    hold = settings().web_hold_at
     if hold and message.startswith(hold):
         (data_dir / "tmp" / f"held-{jid}").write_text(str(os.getpid()))
         time.sleep(3600)

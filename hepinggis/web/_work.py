@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import insert, update
 
-from hepinggis.analysis.assign import projects_by_zone
+from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone
+from hepinggis.analysis.assign import zone_of as _zone_of
+from hepinggis.base._credits import ListCredit
 from hepinggis.base._layer_source import boundary_credit, use_layers
 from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.adopt import adopt
@@ -153,23 +155,22 @@ def read_register(store: Store, p: dict[str, Any]) -> ImportResult:
     if p.get("unit"):
         options["unit"] = p["unit"]
     result = read_projects(path, **options)
-    _credit(result.projects, p.get("file_name"), p.get("uploaded_at"))
+    result.credit = _credit(result.projects, p.get("file_name"), p.get("uploaded_at"))
     return result
 
 
-def _credit(frame: pd.DataFrame, file_name: str | None, uploaded_at: str | None) -> None:
-    """Credit ``frame`` to the file the clerk uploaded (never the stored file's digest), on the
-    day it was uploaded (Beijing time)."""
+def _credit(frame: pd.DataFrame, file_name: str | None, uploaded_at: str | None) -> ListCredit:
+    """The credit of the file the clerk uploaded (never the stored file's digest), on the day it
+    was uploaded (Beijing time); each project of ``frame`` without a ``source_doc`` gets the file."""
     import datetime as dt
 
-    from hepinggis.base._credits import credit_list
     from hepinggis.base.clock import local_date
 
     day = dt.date.fromisoformat(local_date(uploaded_at)) if uploaded_at else None
     name = str(file_name or "上传的清单").replace("/", "／")
-    credit_list(frame, Path(name), when=day)
     if "source_doc" not in frame.columns:  # each project's 来源 in the map's popups: the file, not "用户数据"
         frame["source_doc"] = name
+    return ListCredit(name, (day or dt.date.today()).isoformat())
 
 
 def places(projects: gpd.GeoDataFrame, zone_of: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -196,16 +197,18 @@ def places(projects: gpd.GeoDataFrame, zone_of: pd.Series) -> tuple[pd.Series, p
 def per_area(
     projects: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
-    where: pd.Series | None = None,
     place: pd.Series | None = None,
+    *,
+    layer: str = "zones",
 ) -> list[dict[str, Any]]:
-    """Projects and stated investment per zone or per 街道.
+    """Projects and stated investment per zone (``layer="zones"``) or per 街道 (``"jiedao"``),
+    as the page and the API show them.
 
-    Points (every register read from x/y columns) are counted in the area that holds them
-    (``where``: the area id of each project, as stored with it); a table with lines or polygons
-    goes through `hepinggis.projects_by_zone`, which counts a project spanning areas by its share.
-    With ``place`` (`places`) the table ends with its 区外 and 未定位 rows, so that its 合计 is
-    every project imported and every 元 stated.
+    The figures are the library's: `hepinggis.projects_by_zone` or `hepinggis.projects_by_jiedao`
+    of ``projects`` against ``areas`` (a point wholly in the area holding it, the first in layer
+    order on a shared edge; a line or polygon by its share), the same tables the statistics
+    workbook writes and the SQL functions of PostGIS answer. With ``place`` (`places`) the table
+    ends with its 区外 and 未定位 rows, so that its 合计 is every project imported and every 元 stated.
     """
     from hepinggis.base.measure import geodesic_area
 
@@ -214,18 +217,11 @@ def per_area(
     counts: dict[Any, float] = {}
     money: dict[Any, float] = {}
     stated: dict[Any, int] = {}
-    if len(projects) and where is not None and bool((projects.geom_type == "Point").all()):
-        inv = pd.to_numeric(projects.get("investment_cny", pd.Series(np.nan, index=projects.index)), errors="coerce")
-        frame = pd.DataFrame({"area": where.to_numpy(), "inv": inv.to_numpy()})
-        grouped = frame.groupby("area", dropna=True)
-        counts = grouped.size().astype(float).to_dict()
-        money = grouped["inv"].sum(min_count=1).fillna(0).to_dict()
-        stated = grouped["inv"].count().to_dict()
-    elif len(projects):
-        table = projects_by_zone(projects, areas)
+    if len(projects):
+        table = (projects_by_jiedao if layer == "jiedao" else projects_by_zone)(projects, areas)
         counts = table["projects"].to_dict()
-        money = table["investment_cny_stated"].to_dict()
-        stated = table["n_with_investment"].to_dict()
+        money = table["investment_cny_stated"].to_dict() if "investment_cny_stated" in table else {}
+        stated = table["n_with_investment"].to_dict() if "n_with_investment" in table else {}
     return [
         {
             "id": zid,
@@ -252,21 +248,14 @@ def _place_rows(projects: gpd.GeoDataFrame, place: pd.Series) -> list[dict[str, 
     )
 
 
-def projects_by_jiedao(
-    projects: gpd.GeoDataFrame, where: pd.Series | None = None, place: pd.Series | None = None
-) -> list[dict[str, Any]]:
-    """Per 街道 (helper "maps" adds ``hepinggis.projects_by_jiedao``; until then `per_area`)."""
-    return per_area(projects, load("jiedao"), where, place)
-
-
 def _where(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.Series:
-    """The ``key`` of the area holding each project's representative point (None outside)."""
+    """The ``key`` of the area each project is stored under (None outside every area): the
+    library's `hepinggis.zone_of` (the area holding a point, the largest share of a line or
+    polygon), so that the stored areas, the per-area tables and the 区外/未定位 rows agree."""
     if not len(projects):
         return pd.Series([], dtype=object)
-    pts = gpd.GeoDataFrame(geometry=projects.geometry.representative_point(), crs=projects.crs)
-    hit = gpd.sjoin(pts, areas[[key, "geometry"]], how="left", predicate="within")
-    hit = hit[~hit.index.duplicated()]
-    return hit[key].reindex(projects.index).astype(object).where(lambda s: s.notna(), None)
+    found = _zone_of(projects, areas, zone_id=key)
+    return found.astype(object).where(found.notna(), None)
 
 
 def _project_rows(rid: str, result: ImportResult, zone: pd.Series, jiedao_id: pd.Series) -> list[dict[str, Any]]:
@@ -383,8 +372,8 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         zone_of, jiedao_of = _where(result.projects, zones, "id"), _where(result.projects, jiedao, "id")
         zone_place, dist = places(result.projects, zone_of)
         jiedao_place, _d = places(result.projects, jiedao_of)
-        per_zone = per_area(result.projects, zones, zone_of, zone_place)
-        per_jd = projects_by_jiedao(result.projects, jiedao_of, jiedao_place)
+        per_zone = per_area(result.projects, zones, zone_place)
+        per_jd = per_area(result.projects, jiedao, jiedao_place, layer="jiedao")
         credit = boundary_credit()
         rid = new_id()
         rows = _project_rows(rid, result, zone_of, jiedao_of)
@@ -455,13 +444,13 @@ def _map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         crs="EPSG:4326",
     )
     reg = store.get_register(rid) or {}
-    _credit(frame, reg.get("file_name"), reg.get("uploaded_at"))  # the table rebuilt: credited again
+    credit = _credit(frame, reg.get("file_name"), reg.get("uploaded_at"))  # the table rebuilt: its credit too
     tmp = store.new_tmp(".html")
     store.job_progress(job["id"], 0.3, "绘制项目地图")
     from hepinggis.maps import overview_map, save_html
 
     with _layers(store):
-        save_html(overview_map(projects=frame if len(frame) else None, basemap="none"), tmp)
+        save_html(overview_map(projects=frame if len(frame) else None, basemap="none", credit=credit), tmp)
     try:
         with store.begin() as conn:
             store.finish_job(conn, job["id"], {"map": f"/maps/{rid}.html"})
@@ -473,31 +462,13 @@ def _map(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
 def _write_map(result: ImportResult, p: dict[str, Any], dest: Path) -> None:
     from hepinggis.maps import overview_map, save_html
 
-    m = overview_map(projects=result.projects if len(result.projects) else None, basemap="none")
+    m = overview_map(projects=result if len(result.projects) else None, basemap="none")
     save_html(m, dest)
 
 
 # -- the briefing package -------------------------------------------------------------------------
-class _JobBar:
-    """Stands in for the build's tqdm bar: each finished product moves the job's progress."""
-
-    def __init__(self, store: Store, jid: str, total: int, start: float, end: float) -> None:
-        self.store, self.jid, self.total, self.n = store, jid, max(1, total), 0
-        self.start, self.end = start, end
-
-    def update(self, n: int = 1) -> None:
-        self.n += n
-        share = self.start + (self.end - self.start) * self.n / self.total
-        self.store.job_progress(self.jid, share, f"已生成 {self.n}/{self.total} 个产品")
-
-    def close(self) -> None:
-        pass
-
-
 def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
-    import hepinggis.build  # noqa: F401  (the module; the attribute `hepinggis.build` is the function)
-
-    build_module: Any = sys.modules["hepinggis.build"]
+    from hepinggis.briefing import build
 
     jid, rid = job["id"], p["register_id"]
     reg = store.get_register(rid)
@@ -525,13 +496,12 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
             result = read_register(store, params)
             result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
             store.job_progress(jid, 0.08, "开始生成产品")
-            # build() reports progress through a tqdm bar; in a job the bar writes to the jobs table
-            original = build_module.tqdm
-            build_module.tqdm = lambda total=1, **_kw: _JobBar(store, jid, total, 0.1, 0.9)
-            try:
-                build_module.build(stage / rid, projects=result, progress=True, jobs=1)
-            finally:
-                build_module.tqdm = original
+
+            def progress(done: int, total: int, label: str) -> None:  # each product moves the job's bar
+                if done:
+                    store.job_progress(jid, 0.1 + 0.8 * done / max(1, total), f"已生成 {done}/{total} 个产品")
+
+            build(stage / rid, projects=result, progress=progress, jobs=1)
         store.job_progress(jid, 0.92, "打包 zip")
         install_package(store, job, "package", rid, stage / rid, rid)
     finally:
@@ -803,9 +773,8 @@ def _merge(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
             geometry=shapely.points([r["lon"] for r in rows], [r["lat"] for r in rows]),
             crs="EPSG:4326",
         )
-        jd_id = {n: i for i, n in zip(jiedao["id"], jiedao["name_zh"], strict=True)}
-        per_zone = per_area(pts, zones, pd.Series([r["zone_id"] for r in rows], dtype=object))
-        per_jd = per_area(pts, jiedao, pd.Series([jd_id.get(r["jiedao"]) for r in rows], dtype=object))
+        per_zone = per_area(pts, zones)
+        per_jd = per_area(pts, jiedao, layer="jiedao")
     resolved = set(own.values())
     lines = [r for r in base_lines if not (r.get("outcome") == "rejected" and r.get("row") in resolved)]
     report = result.report.astype(object).where(result.report.notna(), None)

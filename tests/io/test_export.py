@@ -26,8 +26,8 @@ CASES = [
     ("geojson", "gj", {}),
     ("kml", "kml", {}),
     ("xlsx", "h.xlsx", {}),
-    ("gpkg", "h4550.gpkg", {"crs": "EPSG:4550"}),
-    ("shp", "shp4529", {"crs": "EPSG:4529", "encoding": "GBK"}),
+    ("gpkg", "h4550.gpkg", {"to_crs": "EPSG:4550"}),
+    ("shp", "shp4529", {"to_crs": "EPSG:4529", "encoding": "GBK"}),
 ]
 
 
@@ -53,7 +53,7 @@ def test_round_trip(exports: dict[str, Path], fmt: str, dest: str, kw: dict, lay
                 assert a == b or (isinstance(a, float) and np.isclose(a, float(b))), (layer, field, a, b)
     if fmt == "xlsx":
         return
-    crs = kw.get("crs", "EPSG:4326")
+    crs = kw.get("to_crs", "EPSG:4326")
     tol = 1e-6 if crs == "EPSG:4326" else 0.05
     for a, b in zip(original.to_crs(crs).geometry, back.to_crs(crs).geometry, strict=True):
         assert shapely.hausdorff_distance(a, b) <= tol
@@ -89,6 +89,15 @@ def test_pieces_never_cut_next_to_blanks() -> None:
 
 def test_geojson_and_kml_refuse_projected_output(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="WGS 84 by definition"):
+        export(tmp_path / "x", fmt="geojson", to_crs="EPSG:4550")
+
+
+def test_crs_is_a_deprecated_alias_of_to_crs(tmp_path: Path) -> None:
+    """``crs`` means an input's CRS everywhere; the old ``export(crs=…)`` still works, with a warning."""
+    with pytest.warns(FutureWarning, match="to_crs"):
+        out = export(tmp_path / "z.gpkg", layers=["zones"], crs="EPSG:4550")
+    assert read_export(out, "zones").crs.to_epsg() == 4550
+    with pytest.warns(FutureWarning), pytest.raises(ExportError, match="WGS 84 by definition"):
         export(tmp_path / "x", fmt="geojson", crs="EPSG:4550")
 
 

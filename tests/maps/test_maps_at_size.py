@@ -57,7 +57,7 @@ def _reader_sees(v: Visit, result: hepinggis.ImportResult, drawn: gpd.GeoDataFra
 def test_overview_holds_every_project(browser: Any, tmp_path: Path, registers: dict, n: int) -> None:
     result = registers[n]
     assert result.n_imported == n
-    v = _open(browser, save_html(overview_map(basemap="none", projects=result.projects), tmp_path / "o.html"))
+    v = _open(browser, save_html(overview_map(basemap="none", projects=result), tmp_path / "o.html"))
     assert v.projects_reachable() == n
     _reader_sees(v, result, result.projects)
     if 0 < n <= 40:  # one marker each, no clusters
@@ -76,7 +76,7 @@ def test_overview_holds_every_project(browser: Any, tmp_path: Path, registers: d
 @pytest.mark.parametrize("n", SIZES)
 def test_zone_map_holds_every_project_of_its_zone(browser: Any, tmp_path: Path, registers: dict, n: int) -> None:
     result = registers[n]
-    v = _open(browser, save_html(zone_map(ZONE, basemap="none", projects=result.projects), tmp_path / "z.html"))
+    v = _open(browser, save_html(zone_map(ZONE, basemap="none", projects=result), tmp_path / "z.html"))
     mine = _in_zone(result.projects, ZONE)
     assert v.projects_reachable() == len(mine)
     assert f"项目（{len(mine)}）" in v.page.locator(".hg-side").inner_text()
@@ -85,7 +85,7 @@ def test_zone_map_holds_every_project_of_its_zone(browser: Any, tmp_path: Path, 
 
 def test_legend_categories_filter_the_markers(browser: Any, tmp_path: Path, registers: dict) -> None:
     result = registers[300]
-    v = _open(browser, save_html(overview_map(basemap="none", projects=result.projects), tmp_path / "f.html"))
+    v = _open(browser, save_html(overview_map(basemap="none", projects=result), tmp_path / "f.html"))
     box = v.page.locator(".hg-legend input[data-hg-cat]").first
     label = v.page.locator(".hg-legend label.hg-filter").first.inner_text()
     category = label.split("（")[0].strip()
@@ -99,7 +99,7 @@ def test_legend_categories_filter_the_markers(browser: Any, tmp_path: Path, regi
 
 def test_popup_of_a_clustered_project_is_built_when_opened(browser: Any, tmp_path: Path, registers: dict) -> None:
     result = registers[5000]
-    v = _open(browser, save_html(overview_map(basemap="none", projects=result.projects), tmp_path / "p.html"))
+    v = _open(browser, save_html(overview_map(basemap="none", projects=result), tmp_path / "p.html"))
     find = """() => { const map = Object.values(window).find(x => x && x.eachLayer && x.getBounds); let m = null;
         const walk = (l) => { if (l.options && l.options.hgIdx === 4321) { m = l; } else if (l.getLayers) {
             l.getLayers().forEach(walk); } };

@@ -19,6 +19,7 @@ from _server import Server, wait_gone
 from conftest import BAD_ROWS, GBK_TITLE
 
 import hepinggis
+from hepinggis.io._columns import ROLE_ZH
 from hepinggis.io._staging import verify_package
 
 EXAMPLE_FIGURES = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
@@ -118,6 +119,9 @@ def test_clerk_drops_the_gbk_register_confirms_the_crs_builds_and_downloads_the_
     assert page.inner_text("#pv-table tr:nth-child(4) td.rn") == "3"
     roles = page.eval_on_selector_all("#pv-table select", "els => els.map(e => e.value)")
     assert roles[0] in ("", "serial") and roles[1:4] == ["name", "category", "status"] and "x" in roles and "y" in roles
+    # the choices are the one table of column roles, sent by the server (hepinggis.io._columns)
+    options = page.eval_on_selector("#pv-table select", "s => [...s.options].map(o => [o.value, o.textContent])")
+    assert options == [["", "—"], *map(list, ROLE_ZH.items())]
     # the proposed system is GCJ-02 (all 60 rows inside the district); the clerk confirms it
     proposed = page.locator('#crs-choices button[aria-checked="true"]')
     assert proposed.get_attribute("data-value") == "gcj02"

@@ -14,11 +14,11 @@ Reads of a register are audited (action ``read_register``) when the setting ``au
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import MutableMapping
 from typing import Any
 
+from hepinggis.base.settings import settings
 from hepinggis.web._store import Store
 
 __all__ = ["ANONYMOUS", "audit_reads", "is_public_read", "public_set", "record_read"]
@@ -29,7 +29,7 @@ _NO_DATA = ("", "/", "/conformance", "/api", "/tileMatrixSets", "/tileMatrixSets
 
 
 def _setting(store: Store, key: str, env: str) -> str:
-    value = os.environ.get(env)
+    value = getattr(settings(), key)  # the environment (``env``) over the store's setting
     return value if value is not None else store.get_setting(key)
 
 

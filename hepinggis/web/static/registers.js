@@ -2,10 +2,6 @@
    system with clicks, import it in the background with a progress bar. */
 "use strict";
 (function () {
-  const ROLES = [["", "—"], ["serial", "序号"], ["id", "编号"], ["name", "项目名称"], ["x", "经度/X"], ["y", "纬度/Y"], ["xy", "坐标"],
-    ["category", "类别"], ["status", "状态"], ["nature", "建设性质"], ["address", "地址"], ["year", "年份"], ["investment", "投资"],
-    ["owner", "建设单位"], ["planned_start", "计划开工"], ["actual_start", "实际开工"], ["planned_end", "计划竣工"],
-    ["progress_text", "形象进度"], ["annual_plan", "年度计划投资"], ["completed_investment", "累计完成投资"]];
   const CRS = [["wgs84", "GPS 经纬度（WGS 84）"], ["gcj02", "高德/腾讯坐标（GCJ-02）"], ["bd09", "百度坐标（BD-09）"],
     ["cgcs2000", "国家 2000 经纬度（CGCS2000）"],
     ["EPSG:4550", "国家 2000 高斯投影 3 度带，中央经线 123°（EPSG:4550）"], ["EPSG:4529", "国家 2000 高斯投影 3 度带，带号 41（EPSG:4529）"]];
@@ -13,6 +9,8 @@
   const UNITS = [["", "按表中所写"], ["元", "元"], ["万元", "万元"], ["亿元", "亿元"]];
   let state = null;   // {upload, preview, crs, unit, roles: {colIndex: role}}
   const $ = id => document.getElementById(id);
+  // the column roles and their Chinese names come from the server (hepinggis.io._columns.ROLE_ZH, the one table)
+  const ROLES = [["", "—"]].concat(JSON.parse($("column-roles").getAttribute("data-roles") || "[]"));
 
   function status(text, kind) { const s = $("status"); s.textContent = text || ""; s.className = "status " + (kind || ""); }
   function busy(on) { ["confirm", "reread"].forEach(id => { if ($(id)) $(id).disabled = on; }); }

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import as_completed
-from contextlib import contextmanager
 from pathlib import Path
 
 import folium
@@ -17,7 +17,7 @@ from tqdm import tqdm
 from hepinggis._workers import worker_pool
 from hepinggis.analysis.overlap import overlap_analysis
 from hepinggis.analysis.projects import prepare_projects
-from hepinggis.base._credits import PLAN_CREDIT_ZH, projects_credit, sources_line
+from hepinggis.base._credits import PLAN_CREDIT_ZH, ListCredit, projects_credit, sources_line
 from hepinggis.base._layer_source import boundary_credit
 from hepinggis.base._style import PLAN_TITLE_ZH
 from hepinggis.io._staging import staged_folder
@@ -29,7 +29,37 @@ from hepinggis.plan._compare import compare_boundaries
 from hepinggis.plan.layers import load
 from hepinggis.stats import CHINESE_HEADERS, write_stats
 
-__all__ = ["build"]
+__all__ = ["Progress", "build", "progress_bar"]
+
+#: ``progress(done, total, label)``: how `build` reports its work, in the calling process: once
+#: with ``done=0`` before the first product, then after each group of products is written, with the
+#: number of products written so far, the number of products of the package and the file names
+#: just written (``label``; empty at the start). ``done == total`` at the last call.
+Progress = Callable[[int, int, str], object]
+
+
+@contextlib.contextmanager
+def progress_bar(*, desc: str = "hepinggis build") -> Iterator[Progress]:
+    """A `Progress` callback that draws a tqdm bar on stderr (the command line's bar).
+
+    Examples
+    --------
+    >>> with progress_bar() as bar:  # doctest: +SKIP
+    ...     build("maps", progress=bar)
+    """
+    state: dict[str, tqdm] = {}
+
+    def report(done: int, total: int, label: str) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="file")
+        bar.update(done - bar.n)
+
+    try:
+        yield report
+    finally:
+        if "bar" in state:
+            state["bar"].close()
 
 
 #: The products of the build being run, for the worker processes (forked: they inherit it).
@@ -40,46 +70,55 @@ def _run_task(k: int) -> list[Path]:
     return _TASKS[k]()
 
 
-def _run(tasks: list[_Task], jobs: int | None, progress: bool, early: _Early | None = None) -> list[list[Path]]:
+def _run(
+    tasks: list[_Task], jobs: int | None, progress: Progress | None, early: _Early | None = None
+) -> list[list[Path]]:
     """Run every task, in ``jobs`` forked processes where the system can fork (the tasks are
     closures: a forked worker inherits them and the data they share, computed once before the
     fork; nothing is pickled but the index and the paths). Tasks start in the order given: the
-    longest first, so that no core is left with a long one at the end. ``early`` is a task already
+    longest first, so that no core is left with a long one at the end. ``progress`` is called
+    here, in the calling process, as each task ends (see `Progress`). ``early`` is a task already
     running (`_start_early`): it is waited for, and counted in the progress, with the others; its
     paths come last."""
     extra = [] if early is None else [early]
     n = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    total = sum(len(names) for _, names in tasks) + sum(len(names) for _, names in extra)
-    bar = tqdm(total=total, desc="hepinggis build", unit="file", disable=not progress)
+    total, done = sum(len(names) for _, names in [*tasks, *extra]), 0
+
+    def finished(names: list[str]) -> None:
+        nonlocal done
+        done += len(names)
+        if progress is not None:
+            progress(done, total, ", ".join(names))
+
+    if progress is not None:
+        progress(0, total, "")
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
         out = []
         for task, names in tasks:
             out.append(task())
-            bar.update(len(names))
+            finished(names)
         for wait, names in extra:
             out.append(wait())
-            bar.update(len(names))
-        bar.close()
+            finished(names)
         return out
     _TASKS[:] = [task for task, _ in tasks]
     try:
         # workers die with this process, however it is stopped (see hepinggis._workers)
         with worker_pool(n, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_run_task, k): len(tasks[k][1]) for k in range(len(tasks))}
+            futures = {pool.submit(_run_task, k): tasks[k][1] for k in range(len(tasks))}
             for future in as_completed(futures):
                 future.result()
-                bar.update(futures[future])
+                finished(futures[future])
             out = [f.result() for f in futures]
         for wait, names in extra:
             out.append(wait())
-            bar.update(len(names))
+            finished(names)
         return out
     finally:
         _TASKS.clear()
-        bar.close()
 
 
-@contextmanager
+@contextlib.contextmanager
 def _start_early(task: _Task, jobs: int | None) -> Iterator[_Early]:
     """Start ``task`` now, in a forked process of its own, while this process computes the maps'
     inputs (a core would otherwise wait); yield (a function returning its paths, its file names).
@@ -213,10 +252,11 @@ def build(
     basemap: str = "none",
     key: str | None = None,
     offline: bool = True,
-    progress: bool = True,
+    progress: bool | Progress = True,
     projects: gpd.GeoDataFrame | ImportResult | None = None,
     name_col: str | None = None,
     jobs: int | None = None,
+    credit: ListCredit | None = None,
 ) -> dict[str, Path]:
     """Build every briefing product into ``out_dir`` and return the written paths.
 
@@ -235,11 +275,55 @@ def build(
     The package is written beside ``out_dir`` and swapped in when complete (see `_staging`): a
     kill leaves the old package or the new one, never a mix; ``out_dir/monitor`` (written by
     ``hepinggis monitor``) is carried over. ``out_dir`` must be new, empty or an earlier package.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The package folder (default ``maps``).
+    basemap : str
+        ``"none"`` (no tiles, fully offline) or a basemap name of `hepinggis.maps.basemaps`.
+    key : str, optional
+        The basemap's key, where its tiles need one (天地图).
+    offline : bool
+        Inline the map scripts (default), so that the pages open without a network.
+    progress : bool or callable
+        ``True`` (default): a tqdm bar on stderr (`progress_bar`); ``False``: nothing; or a
+        callable ``progress(done, total, label)``, called in this process once with ``done=0``,
+        then as products are written (see `Progress`); the web app moves its job's progress with it.
+    projects : GeoDataFrame or ImportResult, optional
+        The projects to draw instead of the bundled ones (see above).
+    name_col : str, optional
+        The name column of a ``projects`` frame that has no ``name``.
+    jobs : int, optional
+        How many products are written at once (default one per core).
+    credit : ListCredit, optional
+        Where a ``projects`` table came from (an `ImportResult` brings its own ``credit``).
+
+    Returns
+    -------
+    dict of str to Path
+        Each product (``overview.html``, ``stats``, ``index.html`` …) and where it was written.
+
+    Examples
+    --------
+    A package of the bundled layers, its progress recorded (about a minute, hence skipped here):
+
+    >>> import hepinggis
+    >>> calls = []
+    >>> written = hepinggis.build("maps", progress=lambda *call: calls.append(call))  # doctest: +SKIP
+    >>> calls[0][0], calls[-1][0] == calls[-1][1]  # doctest: +SKIP
+    (0, True)
     """
     dest = Path(out_dir)
-    with staged_folder(dest, carry=("monitor",)) as out:
-        written = _write_package(out, basemap, key, offline, progress, projects, name_col, jobs)
-        return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
+    with contextlib.ExitStack() as stack:
+        report: Progress | None = None
+        if progress is True:
+            report = stack.enter_context(progress_bar())
+        elif callable(progress):
+            report = progress
+        with staged_folder(dest, carry=("monitor",)) as out:
+            written = _write_package(out, basemap, key, offline, report, projects, name_col, jobs, credit)
+            return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
 
 
 #: Files written together (one drawing saved in three formats; both choropleths) and how.
@@ -256,14 +340,15 @@ def _tasks(
     key: str | None,
     offline: bool,
     mine: gpd.GeoDataFrame,
+    credit: ListCredit | None = None,
 ) -> tuple[list[_Task], dict[str, _Entry | None]]:
     """The products of a package but the workbook (`_stats_task`): the tasks that write them,
     longest first, and each file's gallery entry (the workbook's too), in gallery order.
 
     The maps' inputs (layers, projects, counts, shares, markers) are read and computed once, here,
     before any worker is forked: every map draws from them instead of computing them again."""
-    data = map_data(mine).warm()
-    sheet = static_data(mine)
+    data = map_data(mine, credit=credit).warm()
+    sheet = static_data(mine, credit=credit)
     zones = data.zones
     entries: dict[str, _Entry | None] = {
         "overview.html": ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
@@ -289,11 +374,11 @@ def _tasks(
         counts = data.counts.by_zone["projects_any_share"]
         belt = data.belt
         share = overlap_analysis(zones, {"belt": belt[belt["kind"] == "belt"]}).set_index("id")["belt_pc"]
-        credit = projects_credit(mine)
+        note = projects_credit(mine, credit)
         return [
             html(
                 "choropleth_projects.html",
-                choropleth_map(counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key, credit=credit),
+                choropleth_map(counts, title="各功能区涉及项目数", unit="个", basemap=basemap, key=key, credit=note),
             ),
             html(
                 "choropleth_belt_share.html",
@@ -328,11 +413,15 @@ def _tasks(
     return tasks, entries
 
 
-def _stats_task(out: Path, mine: gpd.GeoDataFrame, report: pd.DataFrame | None) -> _Task:
+def _stats_task(
+    out: Path, mine: gpd.GeoDataFrame, report: pd.DataFrame | None, credit: ListCredit | None = None
+) -> _Task:
     """The statistics workbook: it needs none of the maps' inputs, so it starts before them."""
 
     def stats() -> list[Path]:
-        return [write_stats(out / "stats", chinese=True, projects=mine, import_report=report)["workbook"]]
+        return [
+            write_stats(out / "stats", chinese=True, projects=mine, import_report=report, credit=credit)["workbook"]
+        ]
 
     return stats, ["stats"]
 
@@ -342,24 +431,26 @@ def _write_package(
     basemap: str,
     key: str | None,
     offline: bool,
-    progress: bool,
+    progress: Progress | None,
     projects: gpd.GeoDataFrame | ImportResult | None,
     name_col: str | None,
     jobs: int | None = None,
+    credit: ListCredit | None = None,
 ) -> dict[str, Path]:
     """Every product of `build`, written into the (staged) folder ``out``."""
     result = projects if isinstance(projects, ImportResult) else None
+    credit = credit or (result.credit if result is not None else None)
     frame = result.projects if result is not None else projects
     if frame is None:
         mine = load("projects")
     else:
         source = Path(result.source).name if result is not None else None
         mine = prepare_projects(frame, name_col=name_col, source=source)
-    projects_note = projects_credit(mine)
+    projects_note = projects_credit(mine, credit)
     report = result.report_zh() if result is not None else None
     done: dict[str, Path] = {}
-    with _start_early(_stats_task(out, mine, report), jobs) as early:
-        tasks, gallery = _tasks(out, basemap, key, offline, mine)
+    with _start_early(_stats_task(out, mine, report, credit), jobs) as early:
+        tasks, gallery = _tasks(out, basemap, key, offline, mine, credit)
         for (_, names), paths in zip([*tasks, early], _run(tasks, jobs, progress, early), strict=True):
             done.update(zip(names, paths, strict=True))
     written: dict[str, Path] = {}
