@@ -20,6 +20,7 @@ from sqlalchemy import insert, update
 
 from hepinggis.analysis.assign import projects_by_zone
 from hepinggis.base._layer_source import boundary_credit, use_layers
+from hepinggis.base.messages import Said, for_page
 from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.adopt import adopt
 from hepinggis.io.importer import ImportResult, read_projects
@@ -29,6 +30,7 @@ from hepinggis.monitor.indicators import read_actuals
 from hepinggis.plan.check import check
 from hepinggis.plan.layers import load
 from hepinggis.web import _schema as s
+from hepinggis.web._accounting import PAGE_WORDS
 from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
 from hepinggis.web._versions import link_version
@@ -52,15 +54,16 @@ Runner = Callable[[Store, dict[str, Any], dict[str, Any]], None]
 def describe(exc: BaseException, job: dict[str, Any]) -> str:
     """One Chinese line for a failed job; internal paths are replaced by the user's file name."""
     params = json.loads(job.get("params_json") or "{}")
+    said = exc.args[0] if exc.args and isinstance(exc.args[0], Said) else None
+    if said is not None:  # a condition of the catalogue: its page wording, the file by its name
+        return one_line(_hide_paths(f"{JOB_PREFIX.get(job['kind'], '处理失败')}：{said.page}", params))
     if isinstance(exc, HepingGISError | ValueError | KeyError | OSError):
         text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         line = f"{JOB_PREFIX.get(job['kind'], '处理失败')}：{text}"
     else:
         line = "处理失败：程序遇到意外情况，请联系管理员（详情已记入服务器日志）"
         print(f"job {job.get('id')} {type(exc).__name__}: {exc}", file=sys.stderr)
-    from hepinggis.base.messages import for_page
-
-    return one_line(for_page(_hide_paths(line, params)))
+    return one_line(for_page(_hide_paths(line, params)))  # text from outside the catalogue
 
 
 def _hide_paths(text: str, params: dict[str, Any]) -> str:
@@ -89,6 +92,9 @@ def _layers(store: Store) -> AbstractContextManager[Path | None]:
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it; a message of the catalogue (`Said`) in the page's words."""
+    if isinstance(value, Said):
+        return value.page
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -382,7 +388,8 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         report["row"] = pd.Series(
             [None if r is None else int(r) for r in report["row"]], index=report.index, dtype=object
         )
-    records = _with_places(_jsonable(report.to_dict("records")), result, zone_place, dist)
+    words = dict([PAGE_WORDS])  # every message stored in the page's words (`Said.page`)
+    records = [{**r, **words} for r in _with_places(_jsonable(report.to_dict("records")), result, zone_place, dist)]
     reg = {
         "id": rid,
         "file_name": p["file_name"],
@@ -799,7 +806,7 @@ def _merge(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     report = result.report.astype(object).where(result.report.notna(), None)
     for rec in report.to_dict("records"):
         if rec.get("row") is not None and int(rec["row"]) in own and rec.get("outcome") != "rejected":
-            lines.append({**_jsonable(rec), "row": own[int(rec["row"])]})
+            lines.append({**_jsonable(rec), "row": own[int(rec["row"])], **dict([PAGE_WORDS])})
     lines.sort(key=lambda r: (r.get("row") is not None, r.get("row") or 0))
     reg = {
         **{k: base[k] for k in ("file_name", "sha256", "kind", "size", "crs", "sheet", "header_row", "unit")},
