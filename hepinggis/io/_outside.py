@@ -58,8 +58,8 @@ def warn_outside(
     for k, d in enumerate(dist):  # one by one: each keeps its condition (a numpy list copy might not)
         messages[k] = Said("outside", crs=crs, km=float(d) / 1000)
     for alt, inside in reversed(list(inside_alt.items())):  # the first alternative that fits wins
-        for k in np.flatnonzero(inside):
-            messages[k] = Said("outside_alt", crs=crs, km=float(dist[k]) / 1000, alt=alt)
+        for j in np.flatnonzero(inside).tolist():
+            messages[j] = Said("outside_alt", crs=crs, km=float(dist[j]) / 1000, alt=alt)
     report.extend(
         pd.DataFrame(
             {
