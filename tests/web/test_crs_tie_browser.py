@@ -43,7 +43,7 @@ def test_a_near_tie_is_said_and_the_clerk_chooses(tab: Tab, tie: Path) -> None:
     assert counts.count("（30 行在区内）") >= 2, counts  # the tie, shown on the buttons themselves
     assert forbidden_spans(page.inner_text("#preview")) == []
     page.click("#confirm")  # not chosen yet: the page asks for it, nothing is imported
-    page.wait_for_function("document.getElementById('status').classList.contains('error')")
+    page.wait_for_selector("#status.error")  # (the pages' CSP forbids wait_for_function's string eval)
     assert "请先点选坐标系" in page.inner_text("#status")
     page.click('#crs-choices button[data-value="wgs84"]')
     page.click("#confirm")
@@ -74,7 +74,7 @@ def test_a_refusal_names_controls_the_page_shows(tab: Tab) -> None:
     page.wait_for_selector("#preview:not([hidden])", timeout=60_000)
     page.click('#crs-choices button[data-value="wgs84"]')
     page.click("#confirm")
-    page.wait_for_function("document.getElementById('status').classList.contains('error')", timeout=180_000)
+    page.wait_for_selector("#status.error", timeout=180_000)
     status = page.inner_text("#status")
     assert "“表头在第几行”一栏" in status and "“按此重新读取”" in status and "“角色”" in status, status
     assert "--" not in status and forbidden_spans(status) == [], status
