@@ -559,7 +559,9 @@ def _plain_number(match: re.Match[str]) -> str:
 
 
 def for_page(line: str) -> str:
-    """A line written for the command line in the page's words (see the module docstring).
+    """A line written for the command line in the page's words, by pattern — the fallback for text
+    outside the catalogue (a report stored before it held the message, a library's own error); a
+    `Said` is worded for the page by its own template (`Said.page`) instead.
 
     A flag with its value becomes the control (``--crs gcj02`` → “坐标系”一栏选 高德/腾讯坐标（GCJ-02））,
     ``--col …`` the role drop-downs, a coordinate-system code its Chinese name, ``4.2e+07`` plain
