@@ -149,8 +149,9 @@ def _network_note(basemap: str, offline: bool) -> str:
 
 
 def _import_page(out: Path, result: ImportResult) -> Path:
-    """One page listing every rejected row and every warning of the import, so none is lost."""
-    shown = result.report_zh(issues_only=True)  # Chinese outcomes and levels, file-level notes first
+    """One page listing every rejected row and every warning of the import, so none is lost; in the
+    page's words (the bureau reads it): no command-line flag, path or code."""
+    shown = result.report_zh(issues_only=True, words="page")  # Chinese outcomes and levels, notes first
     head = "".join(f"<th>{esc(c)}</th>" for c in ("行号", "编号", "名称", "结果", "级别", "字段", "说明"))
     body = "\n".join(
         "<tr>"
@@ -167,7 +168,7 @@ def _import_page(out: Path, result: ImportResult) -> Path:
 table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:2px 6px;vertical-align:top;text-align:left}}
 td{{white-space:pre-wrap;word-break:break-all;max-width:40em}}</style></head>
 <body><h1>项目清单导入报告</h1>
-<p id="summary">{esc(result.summary())}</p>
+<p id="summary">{esc(result.summary(words="page"))}</p>
 <p>导入 {result.n_imported} 行，拒绝 {result.n_rejected} 行，带警告导入 {result.n_warned} 行。
 被拒绝的行未进入地图与统计，请按“说明”修改原表后重新导入。</p>
 <table id="import-issues"><thead><tr>{head}</tr></thead><tbody>
@@ -447,7 +448,7 @@ def _write_package(
         source = Path(result.source).name if result is not None else None
         mine = prepare_projects(frame, name_col=name_col, source=source)
     projects_note = projects_credit(mine, credit)
-    report = result.report_zh() if result is not None else None
+    report = result.report_zh(words="page") if result is not None else None  # the workbook is the bureau's
     done: dict[str, Path] = {}
     with _start_early(_stats_task(out, mine, report, credit), jobs) as early:
         tasks, gallery = _tasks(out, basemap, key, offline, mine, credit)

@@ -144,7 +144,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         distance_m=args.distance,
         projects=None if result is None else result.projects,
         name_col=args.name_col,
-        import_report=None if result is None else result.report_zh(),
+        import_report=None if result is None else result.report_zh(words="page"),
         credit=None if result is None else result.credit,
     )
     for name, path in tables.items():

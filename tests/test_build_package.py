@@ -62,6 +62,35 @@ def test_build_of_a_300_row_register_is_whole_and_credits_the_list(package_300: 
     assert any(register.name in str(c.value) for row in sheet.iter_rows() for c in row)
 
 
+def test_the_import_report_and_the_workbook_are_in_the_bureaus_words(package_300: tuple[Path, Path]) -> None:
+    """The forbidden-pattern scan of the pages (`hepinggis.base.messages.FORBIDDEN`) over the
+    package's import_report.html and every text cell of its statistics workbook, but what the
+    register's own cells hold (the users' text)."""
+    import csv
+    import html
+    import re
+
+    from hepinggis.base.messages import forbidden_spans
+
+    out, register = package_300
+    with register.open(encoding="gbk", newline="") as f:
+        user = sorted({c for row in csv.reader(f) for c in row if c} | {register.name}, key=len, reverse=True)
+
+    def clean(text: str) -> str:
+        for t in user:
+            text = text.replace(t, " ")
+        return text
+
+    page = html.unescape(re.sub(r"<[^>]+>", " ", (out / "import_report.html").read_text(encoding="utf-8")))
+    assert "坐标按所选坐标系 高德/腾讯坐标（GCJ-02） 读取" in page  # the command line gave --crs gcj02
+    assert forbidden_spans(clean(page)) == []
+    book = openpyxl.load_workbook(out / "stats" / "hepinggis_stats.xlsx")
+    texts = [s.title for s in book.worksheets]
+    texts += [str(c.value) for s in book.worksheets for row in s.iter_rows() for c in row if c.data_type == "s"]
+    assert any("高德/腾讯坐标（GCJ-02）" in t for t in texts)  # the import_report sheet, in the page's words
+    assert forbidden_spans(clean("\n".join(texts))) == []
+
+
 @pytest.fixture(scope="module")
 def package_5000(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return _package(tmp_path_factory.mktemp("pkg5000"), "全区项目登记册.csv", 5000, seed=5)

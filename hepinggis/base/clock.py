@@ -49,12 +49,13 @@ def _parse(value: str | dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(zone())
 
 
-def local_time(value: str | dt.datetime | None) -> str:
-    """``2026-12-07 18:15`` in the shown zone; ``—`` for no time; text that is no time as it is."""
+def local_time(value: str | dt.datetime | None, *, seconds: bool = False) -> str:
+    """``2026-12-07 18:15`` in the shown zone (``seconds``: ``2026-12-07 18:15:18``, for a record
+    such as the audit trail); ``—`` for no time; text that is no time as it is."""
     moment = _parse(value)
     if moment is None:
         return "—" if not value else str(value)
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def local_date(value: str | dt.datetime | None) -> str:

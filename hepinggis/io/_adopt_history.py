@@ -119,7 +119,9 @@ def rollback(out: Path, n: int, *, who: str | None = None, o: Namer | None = Non
     match = [v for v in items if v["n"] == n]
     if not match:
         have = "、".join(str(v["n"]) for v in items) or "无"
-        raise AdoptError(f"{out.name} 没有第 {n} 版（现有版本：{have}）；用 --history 查看")
+        err = AdoptError(f"{out.name} 没有第 {n} 版（现有版本：{have}）；用 --history 查看")
+        err.page_text = f"{out.name} 没有第 {n} 版（现有版本：{have}）；见「版本记录」"
+        raise err
     old = match[0]
     snapshot = history_dir(out) / str(old["snapshot"])
     entry = record_version(

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from hepinggis.base.messages import Said
 from hepinggis.errors import ImportFileError
 
 __all__ = ["COLUMN_NAMES", "ROLE_ZH", "WEAK_NAMES", "find_columns", "leaf", "looks_like_header", "name_position"]
@@ -134,8 +135,7 @@ def find_columns(headers: list[str], explicit: Mapping[str, str] | None) -> dict
         strong = [h for h in hits if _key(leaf(h)) not in WEAK_NAMES]
         if len(strong) > 1:
             raise ImportFileError(
-                f"有几列都可能是“{ROLE_ZH.get(role, role)}”：{'、'.join(strong)}；"
-                f"请改名其中一列，或用 --col {role}=列名 指定"
+                Said("role_ambiguous", role_zh=ROLE_ZH.get(role, role), cols="、".join(strong), role=role)
             )
         if strong or hits:
             found[role] = (strong or hits)[0]

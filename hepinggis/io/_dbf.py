@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from hepinggis.base.messages import Said
 from hepinggis.errors import DbfEncodingError
 
 __all__ = ["DBF_ENCODINGS", "DbfReading", "dbf_encoding", "detect_dbf_encoding", "read_encoding"]
@@ -47,10 +48,7 @@ def detect_dbf_encoding(raw: bytes) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise DbfEncodingError(
-        "属性表（.dbf）既不是 UTF-8，也不是 GBK/GB18030 编码；请用 --encoding 指明编码（例如 --encoding GBK），"
-        "或在 .shp 旁放一个写有编码名的 .cpg 文件"
-    )
+    raise DbfEncodingError(Said("dbf_encoding_unknown"))
 
 
 def dbf_encoding(path: Path, encoding: str | None) -> str | None:
@@ -72,7 +70,8 @@ def dbf_encoding(path: Path, encoding: str | None) -> str | None:
     try:
         return detect_dbf_encoding(dbf.read_bytes())
     except DbfEncodingError as exc:
-        raise DbfEncodingError(f"{dbf}: {exc}") from exc
+        said = exc.args[0] if exc.args else ""
+        raise DbfEncodingError(said.at(dbf) if isinstance(said, Said) else f"{dbf}: {exc}") from exc
 
 
 def _field_name_bytes(raw: bytes) -> bytes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from hepinggis.base.messages import Said
 from hepinggis.errors import ImportFileError
 from hepinggis.io._limits import check_workbook
 
@@ -135,9 +136,7 @@ def _pick(names: list[str], sheet: str | int | None, path: Path) -> int:
     if text.isdigit() and 1 <= int(text) <= len(names):
         return int(text) - 1
     listed = "、".join(f"{k + 1} {n}" for k, n in enumerate(names))
-    raise ImportFileError(
-        f"{path}: 没有工作表“{sheet}”；本文件的工作表为 {listed}；请用 --sheet 名称 或 --sheet 序号（从 1 起）"
-    )
+    raise ImportFileError(Said("sheet_missing", path=path, sheet=sheet, listed=listed))
 
 
 def read_grid(path: Path, *, sheet: str | int | None = None) -> Grid:

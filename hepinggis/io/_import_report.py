@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["LEVEL_ZH", "OUTCOME_ZH", "REPORT_ZH", "Rejections", "Report"]
+__all__ = ["ENCODING_PAGE", "FIELD_PAGE", "LEVEL_ZH", "OUTCOME_ZH", "REPORT_ZH", "Rejections", "Report"]
 
 
 class Report:
@@ -30,11 +30,16 @@ class Report:
         )
 
     def extend(self, frame: pd.DataFrame) -> None:
+        """Add lines; build ``frame``'s message column as ``pd.Series(…, dtype=object)``, or pandas
+        turns each `hepinggis.base.messages.Said` into a plain string."""
         self.chunks.append(frame)
 
     def frame(self) -> pd.DataFrame:
         cols = ["row", "id", "name", "outcome", "level", "field", "message"]
-        parts = [pd.DataFrame(self.rows, columns=cols), *(c[cols] for c in self.chunks)]
+        own = pd.DataFrame(self.rows, columns=cols)
+        # messages stay objects: a `Said` keeps its condition (pandas would make them plain strings)
+        own["message"] = pd.Series([r["message"] for r in self.rows], index=own.index, dtype=object)
+        parts = [own, *(c[cols] for c in self.chunks)]
         return pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
 
 
@@ -68,3 +73,7 @@ REPORT_ZH = {
     "field": "字段",
     "message": "说明",
 }
+#: Report fields that are codes, as the bureau reads them (the frame keeps the codes).
+FIELD_PAGE = {"geometry": "位置", "crs": "坐标系", "__x": "坐标", "__y": "坐标"}
+#: Encodings as the bureau names them.
+ENCODING_PAGE = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030", "gbk": "GBK", "ascii": "UTF-8"}

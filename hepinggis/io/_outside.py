@@ -9,6 +9,7 @@ import shapely
 from pyproj import Transformer
 
 from hepinggis.base.coords import to_wgs84
+from hepinggis.base.messages import Said
 from hepinggis.io._import_report import Report
 from hepinggis.plan.layers import load
 
@@ -53,9 +54,12 @@ def warn_outside(
             mx, my = to_m.transform(lon, lat)
             inside[finite] = shapely.contains_xy(zone, mx, my)
         inside_alt[alt] = inside
-    messages = np.asarray([f"按 {crs} 位于和平区外（距区界 {d / 1000:.2f} km）" for d in dist], dtype=object)
+    messages = np.empty(idx.size, dtype=object)
+    for k, d in enumerate(dist):  # one by one: each keeps its condition (a numpy list copy might not)
+        messages[k] = Said("outside", crs=crs, km=float(d) / 1000)
     for alt, inside in reversed(list(inside_alt.items())):  # the first alternative that fits wins
-        messages[inside] = [f"{m}；若按 {alt} 读则在区内，请核对坐标系（--crs {alt}）" for m in messages[inside]]
+        for j in np.flatnonzero(inside).tolist():
+            messages[j] = Said("outside_alt", crs=crs, km=float(dist[j]) / 1000, alt=alt)
     report.extend(
         pd.DataFrame(
             {
@@ -65,7 +69,7 @@ def warn_outside(
                 "outcome": "imported",
                 "level": "warning",
                 "field": "geometry",
-                "message": messages,
+                "message": pd.Series(messages, dtype=object),  # each a `Said`, kept as it is
             }
         )
     )
@@ -79,6 +83,5 @@ def warn_outside(
                     "imported",
                     "warning",
                     "crs",
-                    f"{len(projects)} 行中有 {idx.size} 行按 {crs} 位于区外，其中 {int(inside.sum())} 行按 {alt} "
-                    f"会在区内：此文件很可能是 {alt} 坐标，请用 --crs {alt} 重新导入",
+                    Said("likely_other_crs", n=len(projects), k=int(idx.size), crs=crs, m=int(inside.sum()), alt=alt),
                 )

@@ -10,11 +10,22 @@ import pandas as pd
 import shapely
 
 from hepinggis.base.coords import to_wgs84
+from hepinggis.base.messages import Said
 from hepinggis.io._cells import number_cells, text_cells
 from hepinggis.io._import_report import Rejections
 from hepinggis.io._tables import RawTable
 
 __all__ = ["FAR_KM", "GEOMETRY_TYPES", "geometries", "geometry_positions", "xy_positions"]
+
+
+def _likely_codes(x: float, y: float) -> list[str]:
+    if 41_000_000 < x < 42_000_000:
+        return ["EPSG:4529"]
+    if 200_000 < x < 800_000 and 4_000_000 < y < 5_000_000:
+        return ["EPSG:4550"]
+    if 10_000_000 < abs(x) < 20_037_509 and 3_000_000 < abs(y) < 8_000_000:
+        return ["EPSG:3857"]
+    return ["EPSG:4550", "EPSG:4529", "EPSG:3857"]
 
 
 def likely_metre_crs(x: float, y: float) -> str:
@@ -28,11 +39,8 @@ def likely_metre_crs(x: float, y: float) -> str:
     return "EPSG:4550、EPSG:4529 或 EPSG:3857"
 
 
-def _metres(x: float, y: float) -> str:
-    return (
-        f"像是以米为单位的投影坐标，可能是 {likely_metre_crs(x, y)}：请用 --crs 指定坐标系"
-        "（如 --crs EPSG:4550、--crs EPSG:4529 或 --crs EPSG:3857）"
-    )
+def _metres(x: float, y: float) -> Said:
+    return Said("coords_metres", likely=likely_metre_crs(x, y), codes=_likely_codes(x, y))
 
 
 def _check_coordinates(x: float, y: float, crs: str) -> tuple[str, str] | None:
@@ -40,31 +48,29 @@ def _check_coordinates(x: float, y: float, crs: str) -> tuple[str, str] | None:
     if crs in ("wgs84", "gcj02", "bd09", "cgcs2000"):
         if not -180 <= x <= 180 or not -90 <= y <= 90 or not (70 <= x <= 140 and 0 <= y <= 56):
             if 70 <= y <= 140 and 0 <= x <= 56:
-                return "x", (
-                    f"经度 {x:g} / 纬度 {y:g} 像是颠倒了（和平区约在东经 123.4°、北纬 41.8°）："
-                    "请检查经度、纬度两列，或用 --col x=列名 --col y=列名 指定"
-                )
+                return "x", Said("coords_swapped", x=x, y=y)
             if abs(x) > 1000 or abs(y) > 1000:
-                return "x", f"坐标 ({x:g}, {y:g}) 不是经纬度，{_metres(x, y)}"
+                return "x", Said("coords_not_degrees", x=x, y=y, metres=_metres(x, y))
             bad = "x" if not 70 <= x <= 140 else "y"
             value = x if bad == "x" else y
-            return bad, f"{'经度' if bad == 'x' else '纬度'} {value:g} 超出中国范围"
+            return bad, Said("out_of_china", axis="经度" if bad == "x" else "纬度", value=value)
         return None
     if crs == "EPSG:4550":
         if 41_000_000 < x < 42_000_000:
-            return "x", f"东坐标 {x:.0f} 带有带号 41：像是 EPSG:4529 而不是 EPSG:4550，请用 --crs EPSG:4529"
+            return "x", Said("zone41_not_4550", x=x, a="EPSG:4529", b="EPSG:4550")
         if not 0 < x < 1_000_000 or not 0 < y < 10_000_000:
-            return "x" if not 0 < x < 1_000_000 else "y", f"({x:g}, {y:g}) 超出 EPSG:4550 的范围"
+            return "x" if not 0 < x < 1_000_000 else "y", Said("out_of_range", x=x, y=y, crs=crs)
         return None
     if crs == "EPSG:3857":
         if not abs(x) < 20_037_509 or not abs(y) < 20_048_967:
-            return "x" if not abs(x) < 20_037_509 else "y", f"({x:g}, {y:g}) 超出 EPSG:3857 的范围"
+            return "x" if not abs(x) < 20_037_509 else "y", Said("out_of_range", x=x, y=y, crs=crs)
         return None
     if not 41_000_000 < x < 42_000_000:
-        hint = "：像是 EPSG:4550（无带号），请用 --crs EPSG:4550" if 0 < x < 1_000_000 else ""
-        return "x", f"东坐标 {x:g} 不在 EPSG:4529 的范围（41 xxx xxx 米）{hint}"
+        if 0 < x < 1_000_000:
+            return "x", Said("east_not_zoned_but_4550", x=x, crs="EPSG:4529", alt="EPSG:4550")
+        return "x", Said("east_not_zoned", x=x, crs="EPSG:4529")
     if not 0 < y < 10_000_000:
-        return "y", f"北坐标 {y:g} 超出 EPSG:4529 的范围"
+        return "y", Said("north_out_of_range", y=y, crs="EPSG:4529")
     return None
 
 
@@ -108,13 +114,12 @@ def place_checks(xs: np.ndarray, ys: np.ndarray, crs: str, fieldname: str, rej: 
     rej.add(mask, fieldname, list(messages))
 
 
-def _far_hint(x: float, y: float, crs: str, geographic: bool, km: float) -> str:
-    where = f"坐标 ({x:g}, {y:g})"
+def _far_hint(x: float, y: float, crs: str, geographic: bool, km: float) -> Said:
     if geographic and abs(x) <= 90 and abs(y) <= 180 and _km_from_heping(np.array([y]), np.array([x]))[0] < FAR_KM:
-        return f"{where} 经纬度可能颠倒：对调后才位于和平区附近，请检查经度、纬度两列（或 GeoJSON 的坐标顺序）"
+        return Said("far_swapped", x=x, y=y)
     if geographic and (abs(x) > 180 or abs(y) > 90):
-        return f"{where} 超出经纬度范围，{_metres(x, y)}"
-    return f"{where} 按 {crs} 距和平区约 {km:,.0f} km，不可能是本区项目：--crs 是否有误？"
+        return Said("far_not_degrees", x=x, y=y, metres=_metres(x, y))
+    return Said("far_from_district", x=x, y=y, crs=crs, km=km)
 
 
 def coordinate_checks(xs: np.ndarray, ys: np.ndarray, crs: str, cols: dict[str, str], rej: Rejections) -> None:

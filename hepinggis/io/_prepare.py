@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hepinggis.base.messages import cli
+from hepinggis.base.messages import Said
 from hepinggis.io._grid import FORMULA_NOT_CALCULATED
 from hepinggis.io._row_kinds import classify_rows, fill_merged_down
 from hepinggis.io._tables import RawTable
@@ -54,7 +54,7 @@ def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> P
     counts = {k: int((kinds.kind == k).sum()) for k in ("blank", "total", "section", "footer")}
     row_notes = dict(raw.row_notes)
     for r, text in merge_notes.items():
-        row_notes[r] = f"{row_notes[r]}；{text}" if r in row_notes else text
+        row_notes[r] = _joined(row_notes.get(r), text)
     hidden_rows = 0
     for i in np.flatnonzero(~skip):
         why = raw.hidden.get(int(rows[i]))
@@ -63,12 +63,11 @@ def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> P
         hidden_rows += 1
         if skip_hidden:
             skip[i] = True
-            skipped.append((int(rows[i]), cli("hidden_skipped", why=HIDDEN_ZH[why])))
+            skipped.append((int(rows[i]), Said("hidden_skipped", why=HIDDEN_ZH[why])))
             skipped_kinds[int(rows[i])] = HIDDEN_KIND[why]
         else:
-            text = cli("hidden_imported", why=HIDDEN_ZH[why])
             r = int(rows[i])
-            row_notes[r] = f"{row_notes[r]}；{text}" if r in row_notes else text
+            row_notes[r] = _joined(row_notes.get(r), Said("hidden_imported", why=HIDDEN_ZH[why]))
     counts["hidden"] = hidden_rows
     if hidden_rows:
         done = "已跳过" if skip_hidden else "仍已导入（每行有警告）"
@@ -81,7 +80,7 @@ def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> P
                 refuse[r] = (col, f"“{col}”{FORMULA_NOT_CALCULATED}")
             elif col not in key_cols:
                 text = f"“{col}”{FORMULA_NOT_CALCULATED}" + ("（按缺失处理）" if col in keep_first else "")
-                row_notes[r] = f"{row_notes[r]}；{text}" if r in row_notes else text
+                row_notes[r] = _joined(row_notes.get(r), text)
     keep = ~skip
     frame = frame.loc[keep].reset_index(drop=True)
     cols = dict(cols)
@@ -115,6 +114,11 @@ def prepare_rows(raw: RawTable, cols: dict[str, str], *, skip_hidden: bool) -> P
     for name in ("header_rows", "levels", "title_lines", "hidden", "uncalculated", "sheet", "sheets"):
         setattr(narrowed, name, getattr(raw, name))
     return Prepared(narrowed, cols, sorted(skipped), notes, refuse, counts, skipped_kinds)
+
+
+def _joined(first: str | None, then: str) -> str:
+    """Two notes on one row, each kept in its audience's words (`Said`)."""
+    return then if first is None else Said("joined", first=first, then=then)
 
 
 def frame_positions(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from hepinggis.base.messages import Said
 from hepinggis.errors import ImportFileError
 from hepinggis.io._dbf import dbf_encoding
 from hepinggis.io._grid import Grid, cell_text, file_kind, read_grid
@@ -63,9 +64,7 @@ def detect_encoding(raw: bytes) -> str:
         raw.decode("gb18030")
         return "gb18030"
     except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"文件既不是 UTF-8 也不是 GBK/GB18030 编码（第 {exc.start} 字节）：请用 --encoding 指定编码"
-        ) from exc
+        raise ImportFileError(Said("encoding_unknown", at=exc.start)) from exc
 
 
 #: A quoted field may span at most this many lines; a quote still open after that is unterminated.
@@ -99,10 +98,7 @@ def _decode_lines(raw: bytes, encoding: str | None, path: Path) -> tuple[list[st
             try:
                 lines.append(chunk.decode("gb18030"))
             except UnicodeDecodeError as exc:
-                raise ImportFileError(
-                    f"{path}: 第 {k} 行既不是 UTF-8 也不是 GBK/GB18030 编码（第 {exc.start} 字节）："
-                    "请用 --encoding 指定编码"
-                ) from exc
+                raise ImportFileError(Said("encoding_line_unknown", path=path, k=k, at=exc.start)) from exc
     if lines and lines[-1] == "":
         lines.pop()
     return lines, "gb18030", utf8
@@ -294,7 +290,8 @@ def _read_excel(
     except ImportFileError as exc:
         if len(grid.sheets) < 2:
             raise
-        raise ImportFileError(f"{exc}；{_other_sheets(path, grid, is_header)}") from exc
+        problem = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        raise ImportFileError(_other_sheets(path, grid, is_header, problem)) from exc
     table.sheet, table.sheets = grid.sheet, grid.sheets
     table.hidden = {r + 1: why for r, why in grid.hidden.items() if r + 1 in set(table.row_numbers)}
     names = list(table.frame.columns)
@@ -304,8 +301,9 @@ def _read_excel(
     return table
 
 
-def _other_sheets(path: Path, grid: Grid, is_header: HeaderTest | None) -> str:
-    """The sheets of the workbook, which of them look like a list, and how to choose one."""
+def _other_sheets(path: Path, grid: Grid, is_header: HeaderTest | None, problem: str) -> Said:
+    """``problem`` (met on the sheet read), the sheets of the workbook, which of them look like a
+    list, and how to choose one."""
     listed = "、".join(f"{k + 1} {n}" for k, n in enumerate(grid.sheets))
     likely = []
     for k, name in enumerate(grid.sheets):
@@ -320,7 +318,7 @@ def _other_sheets(path: Path, grid: Grid, is_header: HeaderTest | None) -> str:
             likely.append((k + 1, name))
     hint = f"“{likely[0][1]}”像是项目清单；" if likely else ""
     k, name = likely[0] if likely else (2, grid.sheets[1])
-    return f"本文件有 {len(grid.sheets)} 个工作表：{listed}；{hint}请用 --sheet {name} 或 --sheet {k} 指定"
+    return Said("sheet_choose", problem=problem, n=len(grid.sheets), listed=listed, hint=hint, name=name, k=k)
 
 
 def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
@@ -330,7 +328,7 @@ def _read_geo(path: Path, encoding: str | None, layer: str | None) -> RawTable:
         except Exception as exc:
             raise ImportFileError(f"{path}: GDAL 无法读取此文件：{exc}") from exc
         if len(names) > 1:
-            raise ImportFileError(f"{path}: 有 {len(names)} 个图层（{'、'.join(names)}），请用 --layer 图层名 指定")
+            raise ImportFileError(Said("layers_choose", path=path, n=len(names), names="、".join(names)))
         layer = names[0] if names else None
     enc = dbf_encoding(path, encoding)
     try:

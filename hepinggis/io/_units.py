@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from hepinggis.base.messages import Said
 from hepinggis.errors import ImportFileError
 from hepinggis.io._money import header_unit
 
@@ -83,7 +84,7 @@ def column_unit(
     '万元'
     """
     if explicit is not None:
-        return ColumnUnit(parse_unit(explicit), f"指定的单位（--unit {explicit.strip()}）")
+        return ColumnUnit(parse_unit(explicit), Said("unit_given", unit=explicit.strip()))
     if levels:
         own = header_unit(levels[-1])
         if own is not None:
@@ -102,7 +103,5 @@ def column_unit(
         return ColumnUnit(factor, f"本列未注明单位，按表中唯一注明的单位（“{text}”）计")
     if len(elsewhere) > 1:
         names = "、".join(f"“{t}”" for t in elsewhere.values())
-        raise ImportFileError(
-            f"投资列未注明单位，而表中注明了几种单位（{names}）：请用 --unit 万元（或 unit='万元'）指定"
-        )
+        raise ImportFileError(Said("unit_ambiguous", names=names))
     return ColumnUnit(None, "表头、表头上方和单元格均未注明单位")

@@ -19,11 +19,12 @@ from pyproj import CRS
 
 from hepinggis.base._credits import ListCredit
 from hepinggis.base.coords import SUPPORTED_CRS, normalise_crs
+from hepinggis.base.messages import Said, crs_name, page_of
 from hepinggis.errors import ImportFileError
 from hepinggis.io._cells import amounts, number_cells, text_cells, without_controls
 from hepinggis.io._columns import COLUMN_NAMES, find_columns, leaf, looks_like_header, name_position
-from hepinggis.io._crs_hint import CRS_ZH, crs_from_text, metres_hint, propose_crs
-from hepinggis.io._import_report import LEVEL_ZH, OUTCOME_ZH, REPORT_ZH, Rejections, Report
+from hepinggis.io._crs_hint import crs_from_text, metres_hint, near_tie, propose_crs
+from hepinggis.io._import_report import ENCODING_PAGE, FIELD_PAGE, LEVEL_ZH, OUTCOME_ZH, REPORT_ZH, Rejections, Report
 from hepinggis.io._money import Amount
 from hepinggis.io._outside import warn_outside
 from hepinggis.io._positions import geometries, geometry_positions, xy_positions
@@ -90,24 +91,37 @@ class ImportResult:
         """Rows that are not projects (blank, 合计, section headings, 注; hidden with ``skip_hidden``)."""
         return int(self.report.loc[self.report["outcome"] == "skipped", "row"].nunique())
 
-    def summary(self) -> str:
-        """One Chinese line: rows in, imported, refused, set aside, warned."""
-        enc = f"，编码 {self.encoding}" if self.encoding else ""
+    def summary(self, *, words: str = "cli") -> str:
+        """One Chinese line: rows in, imported, refused, set aside, warned. ``words="page"``: as the
+        bureau reads it (in a package): the file by its name, the coordinate system and the
+        encoding by their Chinese names, never a folder or a code."""
+        page = words == "page"
+        encoding = ENCODING_PAGE.get(str(self.encoding), str(self.encoding)) if page else self.encoding
+        enc = f"，编码 {encoding}" if self.encoding else ""
         sheet = f"（工作表“{self.sheet}”）" if self.sheet else ""
         skipped = f"，非项目行 {self.n_skipped} 行" if self.n_skipped else ""
+        source = Path(self.source).name if page else self.source
+        crs = crs_name(self.crs) if page else self.crs
         return (
-            f"{self.source}{sheet}：共 {self.rows_in} 行（坐标系 {self.crs}{enc}）→ 导入 {self.n_imported} 行，"
+            f"{source}{sheet}：共 {self.rows_in} 行（坐标系 {crs}{enc}）→ 导入 {self.n_imported} 行，"
             f"未导入 {self.n_rejected} 行{skipped}，带警告导入 {self.n_warned} 行"
         )
 
-    def report_zh(self, *, issues_only: bool = False) -> pd.DataFrame:
+    def report_zh(self, *, issues_only: bool = False, words: str = "cli") -> pd.DataFrame:
         """The report as a clerk reads it: Chinese headers, outcomes and levels (``issues_only``:
-        without the plain "imported" lines)."""
+        without the plain "imported" lines). ``words="page"``: each message in the page's words
+        (`hepinggis.base.messages.Said.page`: no command-line flag, coordinate systems by name) and
+        the fields by their Chinese names, for what the bureau reads (the package)."""
         frame = self.report if not issues_only else self.report[self.report["level"] != ""]
         out = frame.assign(
             outcome=frame["outcome"].map(lambda v: OUTCOME_ZH.get(v, v)),
             level=frame["level"].map(lambda v: LEVEL_ZH.get(v, v)),
         )
+        if words == "page":
+            out = out.assign(
+                message=out["message"].map(page_of),
+                field=out["field"].map(lambda v: v if v is None else FIELD_PAGE.get(str(v), v)),
+            )
         out["row"] = out["row"].astype("Int64")
         return out.rename(columns=REPORT_ZH).reset_index(drop=True)
 
@@ -136,10 +150,7 @@ def _file_crs_name(file_crs: str | None) -> str | None:
     epsg = crs.to_epsg()
     known = {4326: "wgs84", 4490: "cgcs2000", 4550: "EPSG:4550", 4529: "EPSG:4529", 3857: "EPSG:3857"}
     if epsg not in known:
-        raise ImportFileError(
-            f"文件的坐标系（{crs.name}）不在可读取之列：请（如在 QGIS 中）转换为 {'、'.join(SUPPORTED_CRS)} "
-            "之一；如文件所标坐标系有误，请用 --crs 指定"
-        )
+        raise ImportFileError(Said("crs_file_unsupported", name=crs.name, codes=list(SUPPORTED_CRS)))
     return known[epsg]
 
 
@@ -228,9 +239,13 @@ def read_projects(
         if missing:
             where = f"（第 {'、'.join(map(str, raw.header_rows))} 行）" if raw.header_rows else ""
             raise ImportFileError(
-                f"{path}: 表头{where}中找不到{'、'.join(_ROLE_WORDS[r] for r in missing)}列"
-                f"（现有列：{'、'.join(headers)}）；请用 --header-row 行号 指明表头所在行，"
-                "或用 --col name=列名 --col x=列名 --col y=列名 指定"
+                Said(
+                    "header_not_found",
+                    path=path,
+                    where=where,
+                    missing="、".join(_ROLE_WORDS[r] for r in missing),
+                    headers="、".join(headers),
+                )
             )
         prepared = prepare_rows(raw, cols, skip_hidden=skip_hidden)
         source_crs = _tabular_crs(path, prepared, declared)
@@ -238,12 +253,13 @@ def read_projects(
     try:
         file_crs = _file_crs_name(raw.file_crs) if declared is None else None
     except ImportFileError as exc:
-        raise ImportFileError(f"{path}: {exc}") from exc
+        said = exc.args[0] if exc.args else ""
+        raise ImportFileError(said.at(path) if isinstance(said, Said) else f"{path}: {exc}") from exc
     if declared is None and file_crs is None:
-        raise ImportFileError(f"{path}: 文件没有坐标系信息：请用 --crs 指定（hepinggis 不猜测坐标系）")
+        raise ImportFileError(Said("crs_file_missing", path=path))
     source_crs = declared or file_crs or "wgs84"
     if "name" not in cols:
-        raise ImportFileError(f"{path}: 找不到项目名称列（现有列：{'、'.join(headers)}）；请用 --col name=列名 指定")
+        raise ImportFileError(Said("name_column_missing", path=path, headers="、".join(headers)))
     return _import(path, Prepared(raw, cols), source_crs, unit)
 
 
@@ -264,29 +280,26 @@ def _tabular_crs(path: Path, prepared: Prepared, declared: str | None) -> str:
     xs, ys = frame_positions(raw.frame, cols)
     if declared is not None:
         if hint is not None and metres_hint(hint[0], xs) not in (declared, "cgcs2000" if declared == "wgs84" else ""):
-            prepared.notes.append(
-                f"表头“{hint[1]}”写的是 {CRS_ZH[metres_hint(hint[0], xs)]}，但按指定的 --crs {declared}"
-                f"（{CRS_ZH.get(declared, declared)}）读取"
-            )
+            stated = metres_hint(hint[0], xs)
+            prepared.notes.append(Said("crs_declared_differs", text=hint[1], stated=stated, crs=declared))
         else:
-            prepared.notes.append(f"坐标按指定的 --crs {declared}（{CRS_ZH.get(declared, declared)}）读取")
+            prepared.notes.append(Said("crs_declared", crs=declared))
         return declared
     if hint is not None:
         chosen = metres_hint(hint[0], xs)
-        prepared.notes.append(f"坐标按表头“{hint[1]}”读作 {CRS_ZH[chosen]}（--crs {chosen}）；如不对，请用 --crs 指定")
+        prepared.notes.append(Said("crs_from_header", text=hint[1], crs=chosen))
         return chosen
     best, counts = propose_crs(xs, ys)
     n = int((np.isfinite(xs) & np.isfinite(ys)).sum())
-    tried = "，".join(f"{c} {k} 行" for c, k in counts.items() if k)
-    proposal = (
-        f"；按各坐标系试算（{tried}，共 {n} 行有坐标），{CRS_ZH[best]} 使最多的行落在和平区内，可用 --crs {best}"
+    tied = near_tie(counts, n)
+    proposal: str = (
+        Said("crs_cannot_tell", counts=counts, n=n, tied=tied)
+        if tied
+        else Said("crs_proposal", counts=counts, n=n, best=best)
         if best
         else ""
     )
-    raise ImportFileError(
-        f"{path}: 表中未注明坐标系，请用 --crs 指定（wgs84、gcj02 高德、bd09 百度、cgcs2000、EPSG:4550、EPSG:4529、"
-        f"EPSG:3857）；hepinggis 不自行猜测{proposal}"
-    )
+    raise ImportFileError(Said("crs_required_table", path=path, proposal=proposal))
 
 
 def _identity_checks(
@@ -390,7 +403,7 @@ def _report(
             "rejected",
             "error",
             rej.field[i],
-            str(rej.message[i]),
+            rej.message[i] if isinstance(rej.message[i], str) else str(rej.message[i]),
         )
     for rownum, message in raw.bad_rows:
         report.add(rownum, None, None, "rejected", "error", None, message)
@@ -419,7 +432,7 @@ def _unit(prepared: Prepared, explicit: str | None) -> ColumnUnit | None:
             prepared.notes.append(f"指定了单位 {explicit}，但表中没有投资列")
         return None
     unit = _column_unit(prepared, cols["investment"], explicit)
-    prepared.notes.append(f"投资列“{cols['investment']}”的单位：{unit.name}（依据：{unit.source}）")
+    prepared.notes.append(Said("unit_note", col=cols["investment"], unit=unit.name, source=unit.source))
     return unit
 
 
@@ -430,7 +443,7 @@ def _progress_units(prepared: Prepared, explicit: str | None) -> dict[str, Colum
         if role in prepared.cols:
             col = prepared.cols[role]
             out[role] = _column_unit(prepared, col, explicit)
-            prepared.notes.append(f"“{col}”列的单位：{out[role].name}（依据：{out[role].source}）")
+            prepared.notes.append(Said("progress_unit_note", col=col, unit=out[role].name, source=out[role].source))
     return out
 
 

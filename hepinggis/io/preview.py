@@ -1,9 +1,11 @@
 """A register as the importer sees it, before importing: the header rows found, the column names
 (paths of the header cells), the role and unit read for each column, the first rows as Excel shows
 them, and the coordinate system stated or — when none is — the one that puts most rows inside the
-district. For a page where a clerk confirms the mapping before the import (``read_projects(…,
-columns=…, crs=…, unit=…)`` applies it); ``header_signature`` lets a confirmed mapping be
-remembered for the next register with the same header.
+district, unless another puts nearly as many (`hepinggis.io._crs_hint.near_tie`): then none is
+proposed, both are named (``crs_tied``) and the clerk chooses. For a page where a clerk confirms
+the mapping before the import (``read_projects(…, columns=…, crs=…, unit=…)`` applies it);
+``header_signature`` lets a confirmed mapping be remembered for the next register with the same
+header.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hepinggis.base.messages import Said
 from hepinggis.errors import ImportFileError
 from hepinggis.io._columns import _ROLE_OF, COLUMN_NAMES, _key, find_columns, leaf, looks_like_header, name_position
-from hepinggis.io._crs_hint import CRS_ZH, crs_from_text, metres_hint, propose_crs
+from hepinggis.io._crs_hint import crs_from_text, metres_hint, near_tie, propose_crs
 from hepinggis.io._grid import cell_text
 from hepinggis.io._prepare import frame_positions
 from hepinggis.io._row_kinds import fill_merged_down
@@ -62,6 +65,7 @@ class RegisterPreview:
     crs_proposed: str | None
     crs_reason: str
     crs_counts: dict[str, int] = field(default_factory=dict)
+    crs_tied: list[str] = field(default_factory=list)  # candidates that cannot be told apart (none proposed)
     header_signature: str = ""
     hidden: dict[int, str] = field(default_factory=dict)  # row → "隐藏" / "筛选", every row Excel hides
     uncalculated: dict[int, list[str]] = field(default_factory=dict)  # row → formula columns with no value
@@ -139,7 +143,7 @@ def preview_register(
                 found = column_unit(levels, raw.title_lines, explicit=None, all_labels=all_labels)
             except ImportFileError as exc:
                 found = None
-                source = str(exc)
+                source = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
             if found is not None and found.factor is not None:
                 unit, source = found.name, found.source
         columns.append(
@@ -149,7 +153,7 @@ def preview_register(
     frame, _filled, _notes = fill_merged_down(raw.frame, raw.row_numbers, raw.merged_down, keep)
     shown = frame.head(max_rows)
     rows = [[cell_text(v).strip() for v in rec] for rec in shown.itertuples(index=False, name=None)]
-    proposed, reason, counts = _crs(raw.levels, headers, raw.title_lines, cols, frame)
+    proposed, reason, counts, tied = _crs(raw.levels, headers, raw.title_lines, cols, frame)
     return RegisterPreview(
         sheet=raw.sheet,
         sheets=list(raw.sheets),
@@ -161,6 +165,7 @@ def preview_register(
         crs_proposed=proposed,
         crs_reason=reason,
         crs_counts=counts,
+        crs_tied=tied,
         header_signature=header_signature(headers),
         hidden={int(r): str(w) for r, w in raw.hidden.items()},
         uncalculated={int(r): list(c) for r, c in raw.uncalculated.items()},
@@ -169,10 +174,11 @@ def preview_register(
 
 def _crs(
     levels: list[list[str]], headers: list[str], title_lines: list[str], cols: dict[str, str], frame: pd.DataFrame
-) -> tuple[str | None, str, dict[str, int]]:
-    """The CRS the file states (and why), else the candidate putting most rows inside the district."""
+) -> tuple[str | None, str, dict[str, int], list[str]]:
+    """The CRS the file states (and why), else the candidate putting most rows inside the district
+    — or none, with the candidates that cannot be told apart."""
     if not (("x" in cols and "y" in cols) or "xy" in cols):
-        return None, "未找到坐标列（经度/纬度），无法判断坐标系", {}
+        return None, "未找到坐标列（经度/纬度），无法判断坐标系", {}, []
     xs, ys = frame_positions(frame, cols)
     _best, counts = propose_crs(xs, ys)
     labels: list[str] = []
@@ -184,17 +190,15 @@ def _crs(
     n = int((np.isfinite(xs) & np.isfinite(ys)).sum())
     if hint is not None:
         chosen = metres_hint(hint[0], xs)
-        return chosen, f"表头“{hint[1]}”注明为 {CRS_ZH[chosen]}", counts
+        return chosen, Said("crs_stated", text=hint[1], crs=chosen), counts, []
     best = max(counts, key=lambda c: counts[c]) if counts else None
     if best is None or counts[best] == 0:
-        return None, f"表中未注明坐标系，按各候选坐标系试算，{n} 行中没有一行落在和平区内：请检查坐标", counts
-    ties = [c for c, k in counts.items() if k == counts[best]]
-    tie = f"（{'、'.join(ties)} 同样多，请核对）" if len(ties) > 1 else ""
-    return (
-        best,
-        f"表中未注明坐标系；按 {CRS_ZH[best]} 读，{n} 行中有 {counts[best]} 行落在和平区内，为各候选中最多{tie}",
-        counts,
-    )
+        return None, f"表中未注明坐标系，按各候选坐标系试算，{n} 行中没有一行落在和平区内：请检查坐标", counts, []
+    tied = near_tie(counts, n)
+    if tied:  # nothing proposed, nothing preselected: the clerk chooses between them
+        ks = "、".join(str(counts[c]) for c in tied)
+        return None, Said("crs_near_tie", tied=tied, n=n, ks=ks), counts, tied
+    return best, Said("crs_best", crs=best, n=n, k=counts[best]), counts, []
 
 
 assert set(PREVIEW_ROLES) <= set(COLUMN_NAMES)

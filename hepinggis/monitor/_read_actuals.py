@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hepinggis.base.messages import Said
 from hepinggis.errors import ImportFileError
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.monitor._doubts import flag_doubts
@@ -304,8 +305,8 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     grid = to_long(grid) or grid  # years as columns: one row per indicator and year
     found = _header(grid)
     if found is None:
-        others = f"；工作簿中的工作表：{'、'.join(grid.sheets)}，可用 --sheet 指定" if len(grid.sheets) > 1 else ""
-        raise ImportFileError(f"{where}：找不到表头（须有“指标编号”“年份”“数值”列）{others}")
+        others = Said("monitor_other_sheets", sheets="、".join(grid.sheets)) if len(grid.sheets) > 1 else ""
+        raise ImportFileError(Said("monitor_no_header", where=where, others=others))
     at, cols, texts = found
     names = {role: str(grid.rows[at][1][k].value or texts[k]) for role, k in cols.items() if k is not None}
     names = {role: HEADERS.get(role, role) if not n.strip() else n.strip() for role, n in names.items()}

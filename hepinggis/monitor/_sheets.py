@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hepinggis.base.messages import Said
 from hepinggis.errors import ImportFileError
 from hepinggis.io._grid import file_kind
 from hepinggis.io._limits import check_csv_bytes, check_workbook
@@ -259,7 +260,7 @@ def read_grid(
     kind = _kind(path)
     if kind == "csv":
         if sheet is not None:
-            raise ImportFileError(f"{path.name}：CSV 文件没有工作表，请去掉 --sheet")
+            raise ImportFileError(Said("csv_no_sheets", name=path.name))
         rows, enc = _csv(path, encoding)
         return Grid(rows, None, [], enc)
     check_workbook(path)  # extent and unpacked size, before openpyxl or xlrd reads a cell

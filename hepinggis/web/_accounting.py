@@ -2,7 +2,8 @@
 refused + skipped (skipped counted by kind), the counted lines at the top of the report (hidden and
 filtered rows, formulas without a value, amounts not read, projects outside the district or in no
 zone), the 区外 and 未定位 rows every per-area table ends with, and the report's lines in the page's
-words (`hepinggis.base.messages.for_page`).
+words: a report stored since the catalogue worded every message for the page (`PAGE_WORDS` on each
+line) is shown as stored; an older one through `hepinggis.base.messages.for_page`.
 
 No stage imports: the worker computes the places (`_work`), this module only reads what is stored.
 """
@@ -18,6 +19,7 @@ from hepinggis.base.messages import crs_name, for_page
 __all__ = [
     "FIELD_ZH",
     "OUTSIDE_ID",
+    "PAGE_WORDS",
     "SKIP_KIND_ZH",
     "UNPLACED_ID",
     "classify",
@@ -40,6 +42,8 @@ SKIP_KIND_ZH = {
     "blank": "空行",
     "other": "其他非项目行",
 }
+#: The mark of a report line whose message was stored in the page's words (`Said.page`).
+PAGE_WORDS = ("words", "page")
 #: Report fields that are codes, as a page names them.
 FIELD_ZH = {"geometry": "位置", "crs": "坐标系", "": ""}
 
@@ -156,7 +160,8 @@ def _span(rows: list[int], most: int = 12) -> str:
 def page_line(line: dict[str, Any]) -> dict[str, Any]:
     """A report line in the page's words: the message without flags or codes, the field named."""
     out = dict(line)
-    out["message"] = for_page(str(line.get("message") or ""))
+    message = str(line.get("message") or "")
+    out["message"] = message if out.pop(PAGE_WORDS[0], None) == PAGE_WORDS[1] else for_page(message)
     field = line.get("field")
     out["field"] = FIELD_ZH.get(str(field), str(field)) if field is not None else ""
     return out

@@ -61,7 +61,7 @@ ACTION_WORDS = {
 }
 COLUMN_WORDS = {
     "id": "序号",
-    "at": "时间（UTC）",
+    "at": "时间（北京时间）",
     "username": "用户",
     "role": "角色",
     "address": "地址",
@@ -228,9 +228,13 @@ def entries(
 
 
 def write_export(engine: Engine, path: Path, *, fmt: str) -> Path:
-    """The whole trail, newest first, with Chinese headers, as ``xlsx`` or ``csv`` (no cell is
-    ever a formula: `hepinggis.io._sheets`)."""
+    """The whole trail, newest first, with Chinese headers and times in Beijing time to the second
+    (`hepinggis.base.clock`; the store keeps UTC), as ``xlsx`` or ``csv`` (no cell is ever a
+    formula: `hepinggis.io._sheets`)."""
+    from hepinggis.base.clock import local_time
+
     frame = pd.DataFrame(entries(engine), columns=list(COLUMN_WORDS))
+    frame["at"] = [local_time(t, seconds=True) for t in frame["at"]]
     frame = frame.rename(columns=COLUMN_WORDS)
     if fmt == "xlsx":
         return write_workbook({"审计日志": frame}, path)

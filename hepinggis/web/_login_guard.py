@@ -124,6 +124,7 @@ class RefusedLogins:
 
     def flush(self, *, everything: bool = False) -> int:
         """Write the rows of the minutes that are over (all of them with ``everything``); how many."""
+        from hepinggis.base.clock import local_time
         from hepinggis.web import _audit
 
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
@@ -141,7 +142,7 @@ class RefusedLogins:
                     action="login_failed",
                     username=names[:200],
                     address=address,
-                    object=f"{minute}（UTC）这一分钟",
+                    object=f"{local_time(minute)}（北京时间）这一分钟",  # the minute is counted in UTC
                     outcome=f"失败（HTTP {worst}）",
                     detail=f"共 {e['n']} 次：{codes}；原因：{reasons}",
                 )

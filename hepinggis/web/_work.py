@@ -22,6 +22,7 @@ from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone
 from hepinggis.analysis.assign import zone_of as _zone_of
 from hepinggis.base._credits import ListCredit
 from hepinggis.base._layer_source import boundary_credit, use_layers
+from hepinggis.base.messages import Said, for_page
 from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.adopt import adopt
 from hepinggis.io.importer import ImportResult, read_projects
@@ -31,6 +32,7 @@ from hepinggis.monitor.indicators import read_actuals
 from hepinggis.plan.check import check
 from hepinggis.plan.layers import load
 from hepinggis.web import _schema as s
+from hepinggis.web._accounting import PAGE_WORDS
 from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
 from hepinggis.web._versions import link_version
@@ -54,15 +56,16 @@ Runner = Callable[[Store, dict[str, Any], dict[str, Any]], None]
 def describe(exc: BaseException, job: dict[str, Any]) -> str:
     """One Chinese line for a failed job; internal paths are replaced by the user's file name."""
     params = json.loads(job.get("params_json") or "{}")
+    said = exc.args[0] if exc.args and isinstance(exc.args[0], Said) else None
+    if said is not None:  # a condition of the catalogue: its page wording, the file by its name
+        return one_line(_hide_paths(f"{JOB_PREFIX.get(job['kind'], '处理失败')}：{said.page}", params))
     if isinstance(exc, HepingGISError | ValueError | KeyError | OSError):
         text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         line = f"{JOB_PREFIX.get(job['kind'], '处理失败')}：{text}"
     else:
         line = "处理失败：程序遇到意外情况，请联系管理员（详情已记入服务器日志）"
         print(f"job {job.get('id')} {type(exc).__name__}: {exc}", file=sys.stderr)
-    from hepinggis.base.messages import for_page
-
-    return one_line(for_page(_hide_paths(line, params)))
+    return one_line(for_page(_hide_paths(line, params)))  # text from outside the catalogue
 
 
 def _hide_paths(text: str, params: dict[str, Any]) -> str:
@@ -91,6 +94,9 @@ def _layers(store: Store) -> AbstractContextManager[Path | None]:
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it; a message of the catalogue (`Said`) in the page's words."""
+    if isinstance(value, Said):
+        return value.page
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -305,11 +311,16 @@ def _project_rows(rid: str, result: ImportResult, zone: pd.Series, jiedao_id: pd
 
 
 def _report_records(report: pd.DataFrame) -> list[dict[str, Any]]:
-    """The import report as JSON records, missing values as null and Excel row numbers as whole
-    numbers (file-level notes have none). pandas' JSON writer does it column by column: a register of
-    50,000 rows has a line per row, which a value-by-value conversion took 0.3 s for."""
+    """The import report as JSON records, messages in the page's words, missing values as null and
+    Excel row numbers as whole numbers (file-level notes have none). pandas' JSON writer does it
+    column by column: a register of 50,000 rows has a line per row, which a value-by-value
+    conversion took 0.3 s for."""
+    frame = report.copy()
+    for col in frame.columns:  # a message of the catalogue in the page's words
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(lambda v: v.page if isinstance(v, Said) else v)
     records: list[dict[str, Any]] = json.loads(
-        report.to_json(orient="records", force_ascii=False, double_precision=15, date_format="iso")
+        frame.to_json(orient="records", force_ascii=False, double_precision=15, date_format="iso")
     )
     for record in records:
         row = record.get("row")
@@ -383,7 +394,8 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         if len(result.projects) <= MAP_IN_IMPORT and not store.queued_jobs(("import", "preview")):
             store.job_progress(jid, 0.7, "绘制项目地图")
             _write_map(result, p, map_tmp)
-    records = _with_places(_report_records(result.report), result, zone_place, dist)
+    words = dict([PAGE_WORDS])  # every message stored in the page's words (`Said.page`)
+    records = [{**r, **words} for r in _with_places(_report_records(result.report), result, zone_place, dist)]
     reg = {
         "id": rid,
         "file_name": p["file_name"],
@@ -780,7 +792,7 @@ def _merge(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     report = result.report.astype(object).where(result.report.notna(), None)
     for rec in report.to_dict("records"):
         if rec.get("row") is not None and int(rec["row"]) in own and rec.get("outcome") != "rejected":
-            lines.append({**_jsonable(rec), "row": own[int(rec["row"])]})
+            lines.append({**_jsonable(rec), "row": own[int(rec["row"])], **dict([PAGE_WORDS])})
     lines.sort(key=lambda r: (r.get("row") is not None, r.get("row") or 0))
     reg = {
         **{k: base[k] for k in ("file_name", "sha256", "kind", "size", "crs", "sheet", "header_row", "unit")},

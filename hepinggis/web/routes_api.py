@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 
+from hepinggis.base.messages import page as _page_words
 from hepinggis.errors import BadUpload
 from hepinggis.web import _registers as regs
 from hepinggis.web import routes_versions as versions
@@ -98,7 +99,7 @@ async def preview(
         info = _stored(store, upload, file_name)
         note_upload(request.scope, info, how="预览时上传")
     else:
-        raise BadUpload("请选择一个 CSV、XLSX 或 XLS 文件")
+        raise BadUpload(_page_words("upload_missing"))
     await run_in_threadpool(expire_previews, store)  # previews not imported within a day are removed
     result = await _run(store, "preview", {**info, "sheet": sheet or None, "header_row": header_row}, user)
     remembered = store.get_mapping(result.get("header_signature") or "")
@@ -135,7 +136,7 @@ async def upload_register(
         info = _stored(store, upload, file_name)
         note_upload(request.scope, info, how="预览时上传")
     else:
-        raise BadUpload("请选择一个 CSV、XLSX 或 XLS 文件")
+        raise BadUpload(_page_words("upload_missing"))
     cols = regs.parse_columns(columns)
     if unit is not None and unit not in regs.UNITS:
         raise BadUpload(f"投资单位只能是 {'、'.join(regs.UNITS)}")
@@ -145,6 +146,7 @@ async def upload_register(
         from hepinggis.base.messages import crs_name, page
 
         hint = f"；按坐标推荐 {crs_name(pv['crs_proposed'])}（{pv['crs_reason']}）" if pv.get("crs_proposed") else ""
+        hint = f"；{pv['crs_reason']}" if pv.get("crs_tied") else hint  # a near tie: nothing recommended
         raise BadUpload(page("crs_required") + hint)
     params = {
         **info,

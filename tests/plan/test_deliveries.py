@@ -126,8 +126,9 @@ def test_each_adoption_is_a_version_and_rolls_back(corpus: tuple[Path, dict], tm
     assert entry["n"] == 3 and entry["action"] == "rollback"
     back = pyogrio.read_dataframe(out, layer="district")
     assert back.geometry.iloc[0].equals(first.geometry.iloc[0])
-    with pytest.raises(AdoptError, match=r"没有第 9 版（现有版本：1、2、3）"):
+    with pytest.raises(AdoptError, match=r"没有第 9 版（现有版本：1、2、3）") as refused:
         rollback(out, 9)
+    assert "「版本记录」" in refused.value.page_text and "--" not in refused.value.page_text  # the 边界 page's words
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "hepinggis.cli", "adopt", "--out", str(out)]
     shown = subprocess.run([*cmd, "--history"], capture_output=True, text=True, env=env, check=True).stdout

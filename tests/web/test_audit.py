@@ -12,6 +12,7 @@ from _server_env import pg_schemas, pg_url, store_url  # noqa: F401 - fixtures
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from hepinggis.base.clock import local_time
 from hepinggis.web import _audit
 from hepinggis.web._engine import make_engine
 from hepinggis.web._migrate import upgrade
@@ -62,7 +63,9 @@ def test_newest_first_and_exports_keep_hostile_text_as_text(engine, tmp_path: Pa
     book = openpyxl.load_workbook(_audit.write_export(engine, tmp_path / "a.xlsx", fmt="xlsx"))
     sheet = book["审计日志"]
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["序号", "时间（UTC）", "用户", "角色"] and "操作" in header
+    assert header[:4] == ["序号", "时间（北京时间）", "用户", "角色"] and "操作" in header
+    newest = sheet.cell(row=2, column=2).value  # Beijing time to the second, never UTC's +00:00
+    assert newest == local_time(rows[0]["at"], seconds=True) and "+00:00" not in newest and "T" not in newest
     objects = [sheet.cell(row=r, column=header.index("对象") + 1) for r in range(2, sheet.max_row + 1)]
     assert all(c.data_type == "s" for c in objects if c.value is not None)  # never a formula
     written = {c.value for c in objects}

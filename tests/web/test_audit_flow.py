@@ -151,7 +151,7 @@ def test_every_write_is_audited_and_the_signature_is_in_the_package(app: Any, tm
     sheet = openpyxl.load_workbook(io.BytesIO(officer.get("/api/audit.xlsx").content))["审计日志"]
     assert sheet["A1"].value == "序号" and sheet.max_row == len(officer.get("/api/audit").json()) + 1
     csv_text = officer.get("/api/audit.csv").content.decode("utf-8-sig")
-    assert csv_text.splitlines()[0].startswith("序号,时间（UTC）,用户")
+    assert csv_text.splitlines()[0].startswith("序号,时间（北京时间）,用户")
     # nothing in the API edits or deletes the trail
     for method in ("PUT", "PATCH", "DELETE"):
         assert officer.request(method, "/api/audit").status_code in (403, 405)

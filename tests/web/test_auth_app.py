@@ -238,6 +238,7 @@ def test_lockout_through_the_api(app: Any) -> None:
     counts = [int(re.search(r"共 (\d+) 次", a["detail"]).group(1)) for a in rows]  # type: ignore[union-attr]
     assert sum(counts) >= 205 and all("HTTP 429" in a["detail"] for a in rows[:1])
     assert rows[-1]["outcome"] == "失败（HTTP 401）" and rows[-1]["address"]
+    assert all(a["object"].endswith("（北京时间）这一分钟") and "T" not in a["object"] for a in rows)  # issue 32
 
 
 def test_login_goes_only_to_a_path_of_this_site(app: Any) -> None:

@@ -361,7 +361,10 @@ def test_hostile_text_through_the_pages(tab: Tab, tmp_path: Path) -> None:
     page.select_option("#sheet", sheet_name)
     page.fill("#header-row", "1")
     page.click("#reread")
-    # (our pages forbid eval: waits are locators, not wait_for_function)
+    # (our pages forbid eval: waits are locators, not wait_for_function); the reread done before the
+    # clerk picks a system (its answer redraws the choices: these points fit GPS and 高德 alike, so
+    # none is preselected)
+    page.wait_for_selector("#status.ok", timeout=60_000)
     page.locator("#pv-table tr", has_text=texts[0]).first.wait_for(timeout=60_000)
     page.click('#crs-choices button[data-value="gcj02"]')
     page.click("#confirm")

@@ -4,7 +4,8 @@
 (function () {
   const CRS = [["wgs84", "GPS 经纬度（WGS 84）"], ["gcj02", "高德/腾讯坐标（GCJ-02）"], ["bd09", "百度坐标（BD-09）"],
     ["cgcs2000", "国家 2000 经纬度（CGCS2000）"],
-    ["EPSG:4550", "国家 2000 高斯投影 3 度带，中央经线 123°（EPSG:4550）"], ["EPSG:4529", "国家 2000 高斯投影 3 度带，带号 41（EPSG:4529）"]];
+    ["EPSG:4550", "国家 2000 高斯投影 3 度带，中央经线 123°（EPSG:4550）"], ["EPSG:4529", "国家 2000 高斯投影 3 度带，带号 41（EPSG:4529）"],
+    ["EPSG:3857", "网络墨卡托（EPSG:3857）"]];
   const crsLabel = code => { const hit = CRS.find(c => c[0] === code); return hit ? hit[1] : code; };
   const UNITS = [["", "按表中所写"], ["元", "元"], ["万元", "万元"], ["亿元", "亿元"]];
   let state = null;   // {upload, preview, crs, unit, roles: {colIndex: role}}
@@ -72,9 +73,12 @@
     $("skip-hidden").checked = false;
     $("hidden-note").textContent = "本表有 " + [nFiltered ? nFiltered + " 行在 Excel 中被筛选掉" : "", nHidden ? nHidden + " 行被隐藏" : ""].filter(Boolean).join("、") +
       "（预览中标为红色）。默认照常导入，每行带提示；如这些是作废项目，请勾选下面的“跳过”，它们会逐行列在导入报告中。";
-    // coordinate system: proposed (or remembered), the user confirms or picks another
+    // coordinate system: proposed (or remembered), the user confirms or picks another; when two
+    // candidates cannot be told apart (crs_tied) nothing is proposed or preselected: the clerk chooses
     state.crs = (rem && rem.crs) || pv.crs_proposed || "";
-    $("crs-reason").textContent = pv.crs_proposed ? ("推荐 " + crsLabel(pv.crs_proposed) + "：" + pv.crs_reason + "。请确认或点选其他坐标系。") : (pv.crs_reason + "。请点选坐标系。");
+    const tied = pv.crs_tied || [];
+    $("crs-reason").textContent = pv.crs_proposed ? ("推荐 " + crsLabel(pv.crs_proposed) + "：" + pv.crs_reason + "。请确认或点选其他坐标系。")
+      : tied.length ? (pv.crs_reason + "。") : (pv.crs_reason + "。请点选坐标系。");
     choiceButtons($("crs-choices"), CRS, state.crs, v => { state.crs = v; }, pv.crs_counts || {});
     state.unit = (rem && rem.unit) || "";
     choiceButtons($("unit-choices"), UNITS, state.unit, v => { state.unit = v; });
