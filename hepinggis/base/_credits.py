@@ -27,6 +27,7 @@ __all__ = [
     "projects_credit",
     "source_credit",
     "sources_line",
+    "subset_line",
 ]
 
 #: The plan and the digitizing, credited on every product.
@@ -35,10 +36,22 @@ PLAN_CREDIT_ZH = "规划：和平区“十四五”规划纲要（2021）；数�
 CREDIT_ATTR = "hepinggis_source"
 
 
-def credit_list(frame: pd.DataFrame, path: str | Path, *, when: dt.date | None = None) -> None:
-    """Record on ``frame`` that its projects came from the file ``path``, imported ``when`` (today)."""
+def credit_list(
+    frame: pd.DataFrame, path: str | Path, *, when: dt.date | None = None, subset: str | None = None
+) -> None:
+    """Record on ``frame`` that its projects came from the file ``path``, imported ``when`` (today);
+    ``subset`` says, in Chinese, which of its projects these are where they are a selection (a
+    version and a filter: ``第 3 版（截至 2025-03-31）筛选结果：功能区：满融…``)."""
     day = (when or dt.date.today()).isoformat()
     frame.attrs[CREDIT_ATTR] = {"file": Path(path).name, "imported": day}
+    if subset:
+        frame.attrs[CREDIT_ATTR]["subset"] = subset
+
+
+def subset_line(projects: pd.DataFrame) -> str | None:
+    """The selection ``projects`` are of their list (`credit_list`'s ``subset``), or None."""
+    record = projects.attrs.get(CREDIT_ATTR)
+    return str(record["subset"]) if isinstance(record, dict) and record.get("subset") else None
 
 
 def projects_credit(projects: pd.DataFrame) -> str:
@@ -53,7 +66,8 @@ def projects_credit(projects: pd.DataFrame) -> str:
     record = projects.attrs.get(CREDIT_ATTR)
     n = len(projects)
     if isinstance(record, dict) and record.get("file"):
-        return f"项目：{record['file']}（{record.get('imported', '')} 导入），共 {n} 项"
+        subset = f"，{record['subset']}" if record.get("subset") else ""
+        return f"项目：{record['file']}（{record.get('imported', '')} 导入）{subset}，共 {n} 项"
     docs = (
         sorted({doc_title(d) for d in projects["source_doc"].dropna().astype(str)} - {""})
         if "source_doc" in projects.columns

@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
-from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
 __all__ = ["FORMULA_PREFIXES", "csv_safe", "write_csv", "write_workbook"]
 
@@ -37,24 +38,48 @@ def _cell(value: Any) -> object:
     return str(value)
 
 
+def _text(sheet: Any, value: str) -> Any:
+    """A string for a write-only sheet: control characters XML cannot hold written as ``\\xNN``
+    escapes; a string openpyxl would store as a formula (``=…``) or an error (``#N/A``) given as a
+    cell whose type is set to string."""
+    if ILLEGAL_CHARACTERS_RE.search(value):  # keep them visible rather than refuse the workbook
+        value = value.encode("unicode_escape").decode("ascii")
+    if value.startswith("=") or value in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = TYPE_STRING
+        return cell
+    return value
+
+
+def _column(sheet: Any, series: pd.Series) -> list[Any]:
+    """One column's cells, converted column-wise (a float or integer column needs no per-cell checks)."""
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"  # nullable dtypes: cell by cell
+    if kind == "f":
+        return [None if v != v else v for v in series.tolist()]  # NaN is no value
+    if kind in "iub":
+        return series.tolist()
+    out = []
+    for raw in series.tolist():
+        value = _cell(raw)
+        out.append(_text(sheet, value) if isinstance(value, str) else value)
+    return out
+
+
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
     """One sheet per table (names cut to Excel's 31 characters), a header row, every string stored
-    as a string cell. Control characters that XML cannot hold are written as ``\\xNN`` escapes."""
-    book = Workbook()
-    book.remove(book.active)
+    as a string cell. Control characters that XML cannot hold are written as ``\\xNN`` escapes.
+
+    Written in openpyxl's write-only mode, row by row as a stream (a cell-by-cell workbook took
+    4.7 s for 2,000 rows of 19 columns): only a string that openpyxl would read as a formula or an
+    error value is given as a cell object with its type set to string."""
+    book = Workbook(write_only=True)
     for name, table in tables.items():
         sheet = book.create_sheet(title=str(name)[:31])
-        rows = [list(table.columns), *table.itertuples(index=False, name=None)]
-        for r, row in enumerate(rows, start=1):
-            for c, raw in enumerate(row, start=1):
-                value = _cell(raw)
-                try:
-                    cell = sheet.cell(row=r, column=c, value=value)
-                except IllegalCharacterError:  # control characters XML cannot hold: keep them visible
-                    value = str(value).encode("unicode_escape").decode("ascii")
-                    cell = sheet.cell(row=r, column=c, value=value)
-                if isinstance(value, str):
-                    cell.data_type = TYPE_STRING
+        head = [_cell(c) for c in table.columns]
+        sheet.append([_text(sheet, h) if isinstance(h, str) else h for h in head])
+        columns = [_column(sheet, table.iloc[:, k]) for k in range(table.shape[1])]
+        for row in zip(*columns, strict=True):
+            sheet.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

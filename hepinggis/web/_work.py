@@ -31,7 +31,7 @@ from hepinggis.plan.layers import load
 from hepinggis.web import _schema as s
 from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._versions import link_version
+from hepinggis.web._versions import link_version, typed_units
 from hepinggis.web._work_light import (
     JOB_PREFIX,
     MAP_IN_IMPORT,
@@ -410,7 +410,9 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     try:
         with store.begin() as conn:
             conn.execute(insert(s.registers).values(**reg))
-            series = link_version(conn, rid, replaces=p.get("replaces"), as_of=p.get("as_of"))
+            series = link_version(
+                conn, rid, replaces=p.get("replaces"), as_of=p.get("as_of"), units=typed_units(result)
+            )
             store.insert_projects(conn, rows)
             if p.get("signature") and p.get("remember", True):
                 store.put_mapping(conn, p["signature"], p, p["uploader"])
@@ -508,10 +510,17 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         ),
     }
     stage = stage_for(store, jid)  # built in a folder of its own, swapped in whole (`_builds`)
+    selection = p.get("filter")  # a filtered package of the version (`_subset_package`)
+    about: dict[str, Any] = {}
     try:
         with _layers(store):
-            result = read_register(store, params)
-            result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
+            result: Any = read_register(store, params) if selection is None else None
+            if result is None:
+                from hepinggis.web._subset_package import subset_projects
+
+                result, about = subset_projects(store, reg, p["filter"])
+            else:
+                result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
             store.job_progress(jid, 0.08, "开始生成产品")
             # build() reports progress through a tqdm bar; in a job the bar writes to the jobs table
             original = build_module.tqdm
@@ -521,7 +530,13 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
             finally:
                 build_module.tqdm = original
         store.job_progress(jid, 0.92, "打包 zip")
-        install_package(store, job, "package", rid, stage / rid, rid)
+        name, zip_url = p.get("package") or rid, None
+        if selection is not None:
+            from hepinggis.io._staging import note_in_manifest
+
+            note_in_manifest(stage / rid, about=about)  # the version and the filter it holds
+            zip_url = f"/api/registers/{rid}/filtered-packages/{name.rsplit('-', 1)[1]}.zip"
+        install_package(store, job, "package", rid, stage / rid, name, zip_url=zip_url)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -823,7 +838,12 @@ def _merge(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     with store.begin() as conn:
         conn.execute(insert(s.registers).values(**reg))
         series = link_version(
-            conn, rid, replaces=base["id"], as_of=p.get("as_of") or base_series.get("as_of"), merged_into=base["id"]
+            conn,
+            rid,
+            replaces=base["id"],
+            as_of=p.get("as_of") or base_series.get("as_of"),
+            merged_into=base["id"],
+            units=json.loads(base_series.get("units_json") or "null"),  # the version's units, as typed
         )
         if rows:
             conn.execute(insert(s.projects), rows)
