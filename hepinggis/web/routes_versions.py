@@ -592,7 +592,27 @@ async def list_page(rid: str, request: Request, store: StoreDep, user: UserDep, 
         rules=rules_zh(),
         zone_names=_zone_names(reg),
         typed_unit=v.register_units(store, rid)["investment_cny"],
+        built=_built_package(store, rid, flt),
     )
+
+
+def _built_package(store: Store, rid: str, flt: v.ProjectFilter) -> dict[str, str] | None:
+    """The links of the package of this version and filter where it is built already."""
+    from hepinggis.web._subset_package import package_key
+
+    if not flt.active():
+        reg = store.get_register(rid) or {}
+        zipped = store.data_dir / "packages" / f"{rid}.zip"
+        if reg.get("package_at") and zipped.is_file():
+            return {"gallery": f"/packages/{rid}/index.html", "zip": f"/api/registers/{rid}/package.zip"}
+        return None
+    key = package_key(flt.params())
+    if not (store.data_dir / "packages" / f"{rid}-{key}.zip").is_file():
+        return None
+    return {
+        "gallery": f"/filtered-packages/{rid}/{key}/index.html",
+        "zip": f"/api/registers/{rid}/filtered-packages/{key}.zip",
+    }
 
 
 @router.get("/registers/{rid}/projects/{row}", response_class=HTMLResponse, include_in_schema=False)

@@ -352,6 +352,9 @@ def test_filtered_package_as_of_a_version_equals_a_pandas_filter(client: Any, se
     assert about["version"] == 2 and about["projects"] == len(want)
     assert about["filter"] == {"zone": "满融", "status": "在建"}
     assert any("满融" in w for w in about["filter_zh"]) and about["investment_cny"] == pytest.approx(want["yuan"].sum())
+    # the filter page of that version and filter links the package built
+    listed = client.get(f"/registers/{ids[2]}/list", params={"zone": "满融", "status": "在建"})
+    assert listed.status_code == 200 and f'href="{asked["gallery"]}"' in listed.text
     gallery_page = client.get(asked["gallery"])
     assert gallery_page.status_code == 200 and "筛选结果" in gallery_page.text
     assert client.get(asked["gallery"].replace("index.html", "../../x")).status_code == 404
