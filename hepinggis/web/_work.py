@@ -31,7 +31,7 @@ from hepinggis.plan.layers import load
 from hepinggis.web import _schema as s
 from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._versions import link_version, typed_units
+from hepinggis.web._versions import link_version, series_info, typed_units
 from hepinggis.web._work_light import (
     JOB_PREFIX,
     MAP_IN_IMPORT,
@@ -511,14 +511,16 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     }
     stage = stage_for(store, jid)  # built in a folder of its own, swapped in whole (`_builds`)
     selection = p.get("filter")  # a filtered package of the version (`_subset_package`)
+    # a version with fixed rows merged into it is in no one file: its package is built from its rows
+    merged = bool((series_info(store.engine, rid) or {}).get("merged_into"))
     about: dict[str, Any] = {}
     try:
         with _layers(store):
-            result: Any = read_register(store, params) if selection is None else None
+            result: Any = read_register(store, params) if selection is None and not merged else None
             if result is None:
                 from hepinggis.web._subset_package import subset_projects
 
-                result, about = subset_projects(store, reg, p["filter"])
+                result, about = subset_projects(store, reg, p.get("filter") or {})
             else:
                 result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
             store.job_progress(jid, 0.08, "开始生成产品")

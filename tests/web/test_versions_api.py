@@ -383,3 +383,24 @@ def test_range_typed_in_wan_yuan_is_said_as_typed(client: Any, series: dict[str,
     page = client.get(f"/registers/{rid}/list", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "<option selected>万元</option>" in page.text  # the register's own unit is proposed
+
+
+def test_the_package_of_a_merged_version_holds_its_merged_rows(client: Any, series: dict[str, Any]) -> None:
+    """Version 5 is version 4 with its 25 refused rows fixed and merged: in no one file. Its package,
+    asked as of version 5 without a filter, counts every project of version 5 (not of version 4's file)."""
+    import zipfile
+
+    ids, truth = series["ids"], series["truth"]
+    r = client.post(f"/api/registers/{ids[6]}/package", params={"version": "5"})
+    assert r.status_code == 202, r.text
+    asked = r.json()
+    assert asked["register_id"] == ids[5] and asked["zip"] == f"/api/registers/{ids[5]}/package.zip"
+    job = _wait_job(client, asked["id"])
+    assert job["status"] == "done", job
+    got = client.get(asked["zip"])
+    assert got.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(got.content)) as zf:
+        stats = pd.read_excel(io.BytesIO(zf.read("stats/hepinggis_stats.xlsx")), sheet_name=None)
+    n5 = len(truth["versions"][4]["rows"])
+    assert n5 == client.get(f"/api/registers/{ids[5]}").json()["imported"]
+    assert stats["projects_by_zone"]["项目数(按份额)"].sum() == pytest.approx(n5)
