@@ -206,6 +206,7 @@ def versions(store: Store, rid: str) -> list[dict[str, Any]]:
             rec["version"] = rec["version"] or 1
             rec["as_of"] = rec["as_of"] or beijing_date(rec["uploaded_at"])
             rec.pop("columns_json", None)
+            rec.pop("units_json", None)
             out.append(rec)
     return sorted(out, key=lambda r: (r["version"], r["uploaded_at"]))
 
