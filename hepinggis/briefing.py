@@ -227,13 +227,16 @@ td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}</style>
     return path
 
 
-def _gallery(out: Path, entries: list[tuple[str, str, str]], basemap: str, offline: bool, projects_note: str) -> Path:
+def _gallery(
+    out: Path, entries: list[tuple[str, str, str]], basemap: str, offline: bool, projects_note: str, subset: str | None
+) -> Path:
+    title = f"{PLAN_TITLE_ZH} · {subset}" if subset else PLAN_TITLE_ZH  # a selection says so in its title
     items = "\n".join(f'<li><a href="{esc(href)}">{esc(title)}</a> — {esc(note)}</li>' for href, title, note in entries)
     page = f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(PLAN_TITLE_ZH)}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <style>body{{font:15px/1.6 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:980px;margin:2em auto;color:#222}}
 img{{max-width:100%;border:1px solid #ccc}} li{{margin:.3em 0}} .note{{color:#666;font-size:13px}}</style></head>
-<body><h1>{esc(PLAN_TITLE_ZH)}</h1>
+<body><h1>{esc(PLAN_TITLE_ZH)}</h1>{f'<h2 id="subset">{esc(subset)}</h2>' if subset else ""}
 <p class="note">{esc(PLAN_CREDIT_ZH)}<br>{esc(sources_line())}<br>
 {esc(projects_note)}<br>
 {esc(_network_note(basemap, offline))}</p>
@@ -477,5 +480,5 @@ def _write_package(
         entries.insert(0, ("comparison.html", "官方边界与随包边界对比", f"面积差异、最大偏移，{moved} 个项目改变所属"))
     if (out / "monitor" / "index.html").is_file():  # hepinggis monitor wrote its package here
         entries.append(("monitor/index.html", "规划实施监测", "各功能区2025年目标的进度、逐区地图与PDF"))
-    written["index.html"] = _gallery(out, entries, basemap, offline, projects_note)
+    written["index.html"] = _gallery(out, entries, basemap, offline, projects_note, credit.subset if credit else None)
     return written

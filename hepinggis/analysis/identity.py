@@ -6,7 +6,10 @@ project keeps its identity by what the clerk wrote, never by its row position:
 1. **id** — the id typed in the file (项目编号/项目代码/统一项目代码/备案编号, the ``id`` column of
    `read_projects`) pairs rows with the same id. Generated ids (``p1``, ``row7``) are never read:
    only the ``id`` column as the file gave it is.
-2. **confirmed** — a pair the clerk confirmed earlier (``confirmed=[(old name, new name), …]``).
+2. **confirmed** — a pair the clerk confirmed earlier (`Confirmation`, made by `confirmation` from
+   the two rows). Each side is known by its identity: the file's id where its row had one (a
+   later rename changes nothing), else its normalised name within `SITE_M` of its site. A plain
+   ``(old name, new name)`` pair matches by names alone.
 3. **name** — the same normalised name (`normalise_name`) on one row of each side. Where a name
    is on several rows, the rows pair by nearest site (``name+site``).
 4. **name+site** — a renamed project: what is left is scored, pair by pair, within `SITE_M`
@@ -44,7 +47,9 @@ __all__ = [
     "OWNER_COLUMNS",
     "SITE_M",
     "THRESHOLD",
+    "Confirmation",
     "IdentityTable",
+    "confirmation",
     "identity_table",
     "match_projects",
     "normalise_id",
@@ -143,6 +148,83 @@ def identity_table(table: Any) -> IdentityTable:
     return IdentityTable(rows, ids, names, [normalise_name(v) for v in names], owners, x, y)
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """A pair the clerk confirmed: this project of the old version is that one of the new version.
+
+    Each side is its project's identity: ``*_id``, the file's id (normalised, `normalise_id`) where
+    the row had one; else ``*_key``, its normalised name, and ``*_site``, its site (lon, lat in
+    EPSG:4326). A side with an id matches the row with that id whatever its name has become; a side
+    without one matches a row of that name within `SITE_M` of the site (of that name anywhere when
+    no site is known: a confirmation of names only).
+    """
+
+    old_name: str
+    new_name: str
+    old_id: str = ""
+    new_id: str = ""
+    old_key: str = ""
+    new_key: str = ""
+    old_site: tuple[float, float] | None = None
+    new_site: tuple[float, float] | None = None
+
+    @classmethod
+    def of_names(cls, old_name: str, new_name: str) -> Confirmation:
+        """A confirmation of two names only (as confirmations were made before identities)."""
+        return cls(old_name, new_name, old_key=normalise_name(old_name), new_key=normalise_name(new_name))
+
+
+def confirmation(old: Any, i: int, new: Any, j: int) -> Confirmation:
+    """The confirmation that row position ``i`` of ``old`` is row position ``j`` of ``new`` (two
+    project tables as `match_projects` takes them), keyed by each row's identity."""
+    a, b = _frame(old), _frame(new)
+    ta, tb = identity_table(a.iloc[[i]]), identity_table(b.iloc[[j]])
+
+    def site(frame: gpd.GeoDataFrame, k: int) -> tuple[float, float] | None:
+        geom = frame.geometry.iloc[[k]].to_crs(4326).representative_point().iloc[0]
+        return None if geom is None or geom.is_empty else (round(float(geom.x), 7), round(float(geom.y), 7))
+
+    return Confirmation(
+        ta.name[0],
+        tb.name[0],
+        old_id=ta.file_id[0],
+        new_id=tb.file_id[0],
+        old_key=ta.key[0],
+        new_key=tb.key[0],
+        old_site=site(a, i),
+        new_site=site(b, j),
+    )
+
+
+def _sites_4550(sites: list[tuple[float, float] | None]) -> list[tuple[float, float] | None]:
+    """Confirmation sites (lon, lat) in `MEASURE_CRS`, where the tables are measured."""
+    from pyproj import Transformer
+
+    known = [(k, s) for k, s in enumerate(sites) if s is not None]
+    out: list[tuple[float, float] | None] = [None] * len(sites)
+    if known:
+        tr = Transformer.from_crs(4326, MEASURE_CRS, always_xy=True)
+        xs, ys = tr.transform([s[0] for _, s in known], [s[1] for _, s in known])
+        for (k, _s), x, y in zip(known, xs, ys, strict=True):
+            out[k] = (float(x), float(y))
+    return out
+
+
+def _side(t: IdentityTable, free: list[int], file_id: str, key: str, site: tuple[float, float] | None) -> int | None:
+    """The free row of ``t`` that a confirmation's side names (the nearest to its site), or None."""
+    if file_id:
+        hits = [k for k in free if t.file_id[k] == file_id]
+    else:
+        hits = [k for k in free if key and t.key[k] == key]
+        if site is not None:
+            hits = [k for k in hits if np.hypot(t.x[k] - site[0], t.y[k] - site[1]) <= SITE_M]
+    if not hits:
+        return None
+    if site is None:
+        return hits[0]
+    return min(hits, key=lambda k: float(np.hypot(t.x[k] - site[0], t.y[k] - site[1])))
+
+
 def _similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
@@ -167,7 +249,7 @@ def match_projects(
     old: Any,
     new: Any,
     *,
-    confirmed: Iterable[tuple[str, str]] = (),
+    confirmed: Iterable[Confirmation | tuple[str, str]] = (),
     with_unmatched: bool = False,
 ) -> pd.DataFrame:
     """Pair the projects of two versions of a register by identity, never by row position.
@@ -178,8 +260,9 @@ def match_projects(
         Two versions (``read_projects(…)`` as it comes, or its ``projects``, or any project
         GeoDataFrame with a name column and a CRS). The ``id`` column is read as the file's id;
         give frames as read, not after `prepare_projects` (whose generated ids would be read).
-    confirmed : iterable of (str, str)
-        (old name, new name) pairs the clerk confirmed; they match before names are compared.
+    confirmed : iterable of Confirmation or (str, str)
+        Pairs the clerk confirmed (`confirmation`: each side by its id, else its name and site;
+        or plain (old name, new name) pairs); they match before names are compared.
     with_unmatched : bool
         Also return the rows left unmatched (``how`` ``removed`` / ``added``) and the ambiguous
         candidates (``how`` ``ambiguous``, one row per candidate pair, never taken).
@@ -222,20 +305,16 @@ def match_projects(
         hit = by_id.get(v) if v else None
         if hit is not None and hit not in used_b:
             take(i, hit, "id", 1.0)
-    # 2. pairs the clerk confirmed (by normalised names, both still unmatched)
-    wanted = {(normalise_name(o), normalise_name(n)) for o, n in confirmed}
-    if wanted:
-        free_b: dict[str, list[int]] = {}
-        for j in range(len(b)):
-            if j not in used_b:
-                free_b.setdefault(b.key[j], []).append(j)
-        for i in range(len(a)):
-            if i in used_a:
-                continue
-            for o, nk in wanted:
-                if o == a.key[i] and free_b.get(nk):
-                    take(i, free_b[nk].pop(0), "confirmed", 1.0)
-                    break
+    # 2. pairs the clerk confirmed (by each side's identity: id, else name and site; both unmatched)
+    confs = [x if isinstance(x, Confirmation) else Confirmation.of_names(str(x[0]), str(x[1])) for x in confirmed]
+    if confs:
+        old_sites = _sites_4550([cf.old_site for cf in confs])
+        new_sites = _sites_4550([cf.new_site for cf in confs])
+        for cf, site_a, site_b in zip(confs, old_sites, new_sites, strict=True):
+            hit_a = _side(a, [k for k in range(len(a)) if k not in used_a], cf.old_id, cf.old_key, site_a)
+            hit_b = _side(b, [k for k in range(len(b)) if k not in used_b], cf.new_id, cf.new_key, site_b)
+            if hit_a is not None and hit_b is not None:
+                take(hit_a, hit_b, "confirmed", 1.0)
     # 3. the same name: unique on both sides, or paired by nearest site within the name
     groups_a: dict[str, list[int]] = {}
     groups_b: dict[str, list[int]] = {}

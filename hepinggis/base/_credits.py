@@ -39,21 +39,24 @@ PLAN_CREDIT_ZH = "规划：和平区“十四五”规划纲要（2021）；数�
 @dataclass(frozen=True)
 class ListCredit:
     """Where a project list came from, as its products credit it: the file's name (never its
-    path) and the day it was imported (ISO date, Beijing time where the web app gives it)."""
+    path) and the day it was imported (ISO date, Beijing time where the web app gives it), and,
+    where the projects are a selection of the list, which (``subset``, in Chinese: a version and a
+    filter, ``第 3 版（截至 2025-03-31）筛选结果：功能区：满融…``)."""
 
     file: str
     imported: str
+    subset: str | None = None
 
     @classmethod
-    def of(cls, path: str | Path, *, when: dt.date | None = None) -> ListCredit:
+    def of(cls, path: str | Path, *, when: dt.date | None = None, subset: str | None = None) -> ListCredit:
         """The credit of the file ``path`` imported ``when`` (default today).
 
         Examples
         --------
         >>> ListCredit.of("/tmp/清单.csv", when=dt.date(2026, 12, 1))
-        ListCredit(file='清单.csv', imported='2026-12-01')
+        ListCredit(file='清单.csv', imported='2026-12-01', subset=None)
         """
-        return cls(Path(path).name, (when or dt.date.today()).isoformat())
+        return cls(Path(path).name, (when or dt.date.today()).isoformat(), subset)
 
 
 def split_credit(projects: Any) -> tuple[Any, ListCredit | None]:
@@ -79,7 +82,8 @@ def projects_credit(projects: pd.DataFrame, credit: ListCredit | None = None) ->
     """
     n = len(projects)
     if credit is not None:
-        return f"项目：{credit.file}（{credit.imported} 导入），共 {n} 项"
+        subset = f"，{credit.subset}" if credit.subset else ""
+        return f"项目：{credit.file}（{credit.imported} 导入）{subset}，共 {n} 项"
     docs = (
         sorted({doc_title(d) for d in projects["source_doc"].dropna().astype(str)} - {""})
         if "source_doc" in projects.columns

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -49,32 +50,50 @@ def _sheet_names(names: list[str]) -> list[str]:
     return out
 
 
+def _column(series: pd.Series) -> list[Any]:
+    """One column's values, converted column-wise (a float or integer column needs no per-cell
+    checks; NaN is no value)."""
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"  # nullable dtypes: cell by cell
+    if kind == "f":
+        return [None if v != v else v for v in series.tolist()]
+    if kind in "iub":
+        return series.tolist()
+    return [_cell(v) for v in series.tolist()]
+
+
+def _write(sheet: Any, r: int, c: int, value: Any) -> None:
+    """One cell: a number as a number, any text as a string cell (never a formula)."""
+    if value is None:
+        return
+    if value is True or value is False:
+        sheet.write_boolean(r, c, value)
+    elif isinstance(value, int | float) and math.isfinite(value):
+        sheet.write_number(r, c, value)
+    else:  # text (and ±inf, which a cell cannot hold as a number)
+        text = str(value)
+        if ILLEGAL_CHARACTERS_RE.search(text):  # keep them visible, as escapes
+            text = text.encode("unicode_escape").decode("ascii")
+        sheet.write_string(r, c, text)
+
+
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
     """One sheet per table (names cut to Excel's 31 characters), a header row, every string stored
     as a string cell. Control characters that XML cannot hold are written as ``\\xNN`` escapes.
 
-    Written with XlsxWriter, row by row in constant memory: openpyxl builds a cell object per
-    value first, which took 16 s for the 50,000-project statistics workbook (issue 37)."""
+    Written with XlsxWriter, row by row in constant memory, from columns converted column-wise:
+    openpyxl builds a cell object per value first (16 s for the 50,000-project statistics workbook,
+    issue 37; 6.2 s in its write-only mode, 4.8 s here, processor time in one run)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     try:
         for title, table in zip(_sheet_names([str(n) for n in tables]), tables.values(), strict=True):
             sheet = book.add_worksheet(title)
-            rows = [list(table.columns), *table.itertuples(index=False, name=None)]
-            for r, row in enumerate(rows):
-                for c, raw in enumerate(row):
-                    value = _cell(raw)
-                    if value is None:
-                        continue
-                    if isinstance(value, bool):
-                        sheet.write_boolean(r, c, value)
-                    elif isinstance(value, (int, float)) and math.isfinite(value):
-                        sheet.write_number(r, c, value)
-                    else:  # text (and ±inf, which a cell cannot hold as a number)
-                        text = str(value)
-                        if ILLEGAL_CHARACTERS_RE.search(text):  # keep them visible, as escapes
-                            text = text.encode("unicode_escape").decode("ascii")
-                        sheet.write_string(r, c, text)
+            for c, head in enumerate(table.columns):
+                _write(sheet, 0, c, _cell(head))
+            columns = [_column(table.iloc[:, k]) for k in range(table.shape[1])]
+            for r, row in enumerate(zip(*columns, strict=True), start=1):
+                for c, value in enumerate(row):
+                    _write(sheet, r, c, value)
     finally:
         book.close()
     return path

@@ -155,11 +155,19 @@ def verify_package(folder: str | Path) -> list[str]:
     return problems
 
 
-def note_in_manifest(folder: str | Path, *, rewritten: tuple[str, ...] = (), carried: tuple[str, ...] = ()) -> bool:
+def note_in_manifest(
+    folder: str | Path,
+    *,
+    rewritten: tuple[str, ...] = (),
+    carried: tuple[str, ...] = (),
+    about: dict[str, object] | None = None,
+) -> bool:
     """Record in ``folder``'s manifest that another command rewrote some of its files (e.g.
     ``monitor`` adding its link to the gallery ``index.html``) and added a sub-folder it carries
     (``monitor``): only those files are hashed again, so any other change still shows in
-    `verify_package`. Returns False (and does nothing) where ``folder`` has no readable manifest.
+    `verify_package`. ``about`` (JSON) is kept in the manifest as what the package holds (e.g. the
+    version and filter of a register it was built from). Returns False (and does nothing) where
+    ``folder`` has no readable manifest.
     """
     folder = Path(folder)
     path = folder / MANIFEST
@@ -172,6 +180,8 @@ def note_in_manifest(folder: str | Path, *, rewritten: tuple[str, ...] = (), car
         if (folder / rel).is_file():
             files[rel] = hashlib.sha256((folder / rel).read_bytes()).hexdigest()
     record["carried"] = sorted({*record.get("carried", []), *carried})
+    if about is not None:
+        record["about"] = about
     tmp = path.with_name(f"{path.name}.tmp")
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, path)

@@ -486,7 +486,8 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
         frame, cols, xs, ys = xy_positions(frame, cols, source_crs, rej)
     else:
         xs, ys = geometry_positions(raw, rows, no_geom, source_crs, rej)
-    extras, money = _attributes(frame, cols, rej, unit, _progress_units(prepared, unit_text))
+    progress_units = _progress_units(prepared, unit_text)
+    extras, money = _attributes(frame, cols, rej, unit, progress_units)
     ok = rej.ok
     out = gpd.GeoDataFrame(
         {
@@ -543,7 +544,10 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
         n + len(raw.bad_rows) + len(prepared.skipped),
         cols,
         notes=notes,
-        units={cols["investment"]: unit} if unit is not None and "investment" in cols else {},
+        units={
+            **({cols["investment"]: unit} if unit is not None and "investment" in cols else {}),
+            **{cols[role]: u for role, u in progress_units.items()},  # 年度计划投资, 累计完成投资
+        },
         title_lines=raw.title_lines,
         header_rows=raw.header_rows,
         sheet=raw.sheet,

@@ -45,13 +45,15 @@ def lock_package(conn: Connection, kind: str, key: str) -> bool:
     return bool(done.rowcount)
 
 
-def pending_build(conn: Connection, kind: str, key: str) -> str | None:
-    """The id of a queued or running build of this package, if any."""
+def pending_build(conn: Connection, kind: str, key: str, name: str | None = None) -> str | None:
+    """The id of a queued or running build of this package, if any (``name``: the package's folder
+    where it is not the register's own, e.g. a filtered one, parameter ``package`` of its job)."""
     _, param = _KINDS[kind]
     live = s.jobs.c.status.in_(("queued", "running"))
     rows = conn.execute(select(s.jobs.c.id, s.jobs.c.params_json).where(s.jobs.c.kind == kind, live))
     for r in rows:
-        if json.loads(r.params_json or "{}").get(param) == key:
+        params = json.loads(r.params_json or "{}")
+        if params.get(param) == key and params.get("package") == name:
             return str(r.id)
     return None
 
@@ -72,7 +74,7 @@ def request_build(store: Store, kind: str, key: str, params: dict[str, Any], *, 
             raise LookupError(key)
         if kind == "monitor" and is_signed(conn, key):
             raise PackageConflict(SIGNED_MESSAGE)
-        running = pending_build(conn, kind, key)
+        running = pending_build(conn, kind, key, params.get("package"))
         if running is not None:
             return running
         jid = new_id()
@@ -97,10 +99,14 @@ def stage_for(store: Store, jid: str) -> Path:
     return store.tmp / f"package-{jid}"
 
 
-def install_package(store: Store, job: dict[str, Any], kind: str, key: str, built: Path, name: str) -> None:
+def install_package(
+    store: Store, job: dict[str, Any], kind: str, key: str, built: Path, name: str, *, zip_url: str | None = None
+) -> None:
     """Swap the finished package folder ``built`` in as ``packages/{name}`` with its zip, record
     it and mark ``job`` done — all under the package's lock, after checking again that the register
-    or figures still exist and (monitoring) that nobody signed the package meanwhile.
+    or figures still exist and (monitoring) that nobody signed the package meanwhile. A package
+    with its own ``zip_url`` (a filtered one) is not the register's package: the register's
+    ``package_at`` is left as it is.
 
     Raises
     ------
@@ -119,8 +125,11 @@ def install_package(store: Store, job: dict[str, Any], kind: str, key: str, buil
                 raise PackageConflict(SIGNED_MESSAGE)
             replace_folder(built, packages / name)
             zip_folder(packages / name, packages / f"{name}.zip")
-            conn.execute(update(table).where(table.c.id == key).values(package_at=now_iso()))
-            zip_url = f"/api/registers/{key}/package.zip" if kind == "package" else f"/api/monitoring/{key}/package.zip"
+            if zip_url is None:
+                conn.execute(update(table).where(table.c.id == key).values(package_at=now_iso()))
+                zip_url = (
+                    f"/api/registers/{key}/package.zip" if kind == "package" else f"/api/monitoring/{key}/package.zip"
+                )
             store.finish_job(conn, job["id"], {param: key, "zip": zip_url})
     finally:
         if built.exists():

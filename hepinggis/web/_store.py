@@ -233,6 +233,11 @@ class Store:
         for p in (self.data_dir / "maps" / f"{rid}.html", self.data_dir / "packages" / f"{rid}.zip"):
             p.unlink(missing_ok=True)
         shutil.rmtree(self.data_dir / "packages" / rid, ignore_errors=True)
+        for p in (self.data_dir / "packages").glob(f"{rid}-*"):  # its filtered packages (`_subset_package`)
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
         if not others:
             self.file_path(reg.sha256, reg.kind).unlink(missing_ok=True)
         return True

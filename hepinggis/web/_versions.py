@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, func, insert, select, update
+from sqlalchemy import Column, Connection, Float, Integer, MetaData, String, Table, Text, func, insert, select, update
 
 from hepinggis.errors import BadUpload
 from hepinggis.web._store import Store, now_iso
@@ -51,8 +52,11 @@ series_t = Table(
     Column("version", Integer),
     Column("as_of", String(10)),
     Column("merged_into", String(32)),
+    Column("units_json", Text),  # migration s0008: the unit each amount column was typed in
 )
-#: Pairs a clerk confirmed (old name → new name) within a series, used for every later comparison.
+#: Pairs a clerk confirmed within a series, used for every later comparison: each side by its
+#: project's identity (migration s0008: the file's id, else the normalised name and the site; rows
+#: confirmed before keep only their names).
 confirmations_t = Table(
     "identity_confirmations",
     _meta,
@@ -62,6 +66,11 @@ confirmations_t = Table(
     Column("new_name", Text, nullable=False),
     Column("confirmed_by", Text, nullable=False),
     Column("confirmed_at", String(32), nullable=False),
+    *(
+        Column(f"{side}_{name}", kind)
+        for side in ("old", "new")
+        for name, kind in (("file_id", Text), ("key", Text), ("lon", Float), ("lat", Float))
+    ),
 )
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -104,10 +113,17 @@ def series_info(bind: Any, rid: str) -> dict[str, Any] | None:
 
 
 def link_version(
-    conn: Connection, rid: str, *, replaces: str | None, as_of: str | None, merged_into: str | None = None
+    conn: Connection,
+    rid: str,
+    *,
+    replaces: str | None,
+    as_of: str | None,
+    merged_into: str | None = None,
+    units: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Give the register ``rid`` (just inserted, in the same transaction) its place in a series:
-    the next version of ``replaces``'s series, or version 1 of its own."""
+    the next version of ``replaces``'s series, or version 1 of its own; ``units`` (`typed_units`)
+    is kept with it."""
     if replaces:
         base = series_info(conn, replaces)
         if base is None:
@@ -122,8 +138,53 @@ def link_version(
     else:
         series_id, version = rid, 1
     values = {"series_id": series_id, "version": version, "as_of": as_of or beijing_date(), "merged_into": merged_into}
-    conn.execute(update(series_t).where(series_t.c.id == rid).values(**values))
+    stored = {"units_json": json.dumps(units, ensure_ascii=False)} if units is not None else {}
+    conn.execute(update(series_t).where(series_t.c.id == rid).values(**values, **stored))
     return values
+
+
+#: The amount columns of a stored version and the column roles they were read from.
+AMOUNT_ROLES = {
+    "investment_cny": "investment",
+    "annual_plan_cny": "annual_plan",
+    "completed_cny": "completed_investment",
+}
+#: 元 per unit, for the units amounts are typed in.
+UNIT_FACTORS = {"元": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
+
+
+def typed_units(result: Any) -> dict[str, str]:
+    """The unit each amount column of an import was typed in (``{"investment_cny": "万元", …}``;
+    ``未注明`` where the sheet stated none: the figures were kept as typed)."""
+    out = {}
+    for column, role in AMOUNT_ROLES.items():
+        header = result.columns.get(role)
+        unit = result.units.get(header) if header else None
+        if unit is not None:
+            out[column] = unit.name
+    return out
+
+
+def register_units(store: Store, rid: str) -> dict[str, str]:
+    """The unit each amount column of a stored version was typed in: as recorded at import; for
+    a version imported before units were recorded, the unit its header states, else 元."""
+    from hepinggis.io._money import header_unit
+
+    info = series_info(store.engine, rid) or {}
+    try:
+        recorded = json.loads(info.get("units_json") or "{}")
+    except json.JSONDecodeError:
+        recorded = {}
+    out = {}
+    try:
+        columns = json.loads(info.get("columns_json") or "{}")
+    except json.JSONDecodeError:
+        columns = {}
+    names = {f: u for u, f in UNIT_FACTORS.items()}
+    for column, role in AMOUNT_ROLES.items():
+        stated = header_unit(columns[role]) if columns.get(role) else None
+        out[column] = str(recorded.get(column) or names.get(stated or 1.0, "元"))
+    return out
 
 
 def versions(store: Store, rid: str) -> list[dict[str, Any]]:
@@ -145,6 +206,7 @@ def versions(store: Store, rid: str) -> list[dict[str, Any]]:
             rec["version"] = rec["version"] or 1
             rec["as_of"] = rec["as_of"] or beijing_date(rec["uploaded_at"])
             rec.pop("columns_json", None)
+            rec.pop("units_json", None)
             out.append(rec)
     return sorted(out, key=lambda r: (r["version"], r["uploaded_at"]))
 
@@ -202,40 +264,112 @@ def propose(store: Store, *, file_name: str, columns: dict[str, str] | None) -> 
 
 
 # -- confirmations ---------------------------------------------------------------------------------
-def confirmations(store: Store, series_id: str) -> list[tuple[str, str]]:
+def confirmations(store: Store, series_id: str) -> list[Any]:
+    """The series' confirmations (`hepinggis.analysis.identity.Confirmation`), oldest first."""
+    from hepinggis.analysis.identity import Confirmation
+
     with store.engine.connect() as conn:
         rows = conn.execute(
-            select(confirmations_t.c.old_name, confirmations_t.c.new_name).where(
-                confirmations_t.c.series_id == series_id
-            )
+            select(confirmations_t).where(confirmations_t.c.series_id == series_id).order_by(confirmations_t.c.id)
         )
-        return [(r.old_name, r.new_name) for r in rows]
+        out = []
+        for r in rows:
+            if r.old_key is None and r.new_key is None and not r.old_file_id and not r.new_file_id:
+                out.append(Confirmation.of_names(r.old_name, r.new_name))  # confirmed before identities
+                continue
+            out.append(
+                Confirmation(
+                    r.old_name,
+                    r.new_name,
+                    old_id=r.old_file_id or "",
+                    new_id=r.new_file_id or "",
+                    old_key=r.old_key or "",
+                    new_key=r.new_key or "",
+                    old_site=None if r.old_lon is None else (r.old_lon, r.old_lat),
+                    new_site=None if r.new_lon is None else (r.new_lon, r.new_lat),
+                )
+            )
+        return out
 
 
-def confirm(store: Store, rid: str, old_name: str, new_name: str, user: str) -> None:
-    """Remember that ``old_name`` is ``new_name`` in ``rid``'s series (for this and later versions)."""
+def _position(frame: Any, row: int | None, name: str | None, what: str) -> int:
+    """The position in ``frame`` of Excel row ``row``, else of the one project named ``name``."""
+    from hepinggis.analysis.identity import normalise_name
+
+    if row is not None:
+        hit = frame.index[frame["row"] == row]
+        if not len(hit):
+            raise BadUpload(f"{what}中没有第 {row} 行的项目")
+        return int(frame.index.get_loc(hit[0]))
+    key = normalise_name(name)
+    hits = [k for k, n in enumerate(frame["name"].tolist()) if key and normalise_name(n) == key]
+    if len(hits) != 1:
+        raise BadUpload(f"{what}中{'没有' if not hits else '有不止一个'}名为“{(name or '')[:50]}”的项目，请按行确认")
+    return hits[0]
+
+
+def confirm(
+    store: Store,
+    rid: str,
+    user: str,
+    *,
+    against: str | None = None,
+    old_row: int | None = None,
+    new_row: int | None = None,
+    old_name: str | None = None,
+    new_name: str | None = None,
+) -> dict[str, Any]:
+    """Remember that a project of the version ``against`` (default: the version before ``rid``) is
+    a project of ``rid``, for this and every later comparison in the series. Each side is given by
+    its Excel row (or its name, where one project has it) and kept by its identity: the file's id,
+    else its normalised name and site (`identity.confirmation`), so a later rename keeps it."""
+    from hepinggis.analysis.identity import confirmation
+
     info = series_info(store.engine, rid)
     if info is None:
         raise BadUpload("找不到该清单")
-    old_name, new_name = old_name.strip()[:500], new_name.strip()[:500]
-    if not old_name or not new_name:
-        raise BadUpload("请给出原名称和新名称")
+    old_name, new_name = (old_name or "").strip()[:500] or None, (new_name or "").strip()[:500] or None
+    if (old_row is None and not old_name) or (new_row is None and not new_name):
+        raise BadUpload("请给出原版本和新版本中的项目（行号或名称）")
+    old_id = against or previous_version(store, rid)
+    if old_id is None or series_info(store.engine, old_id) is None:
+        raise BadUpload("没有可对照的上一版本")
+    old_f, new_f = frame(store, old_id), frame(store, rid)
+    i = _position(old_f, old_row, old_name, "原版本")
+    j = _position(new_f, new_row, new_name, "新版本")
+    c = confirmation(old_f, i, new_f, j)
     with store.begin() as conn:
         conn.execute(
             insert(confirmations_t).values(
                 series_id=info["series_id"],
-                old_name=old_name,
-                new_name=new_name,
+                old_name=c.old_name,
+                new_name=c.new_name,
                 confirmed_by=user,
                 confirmed_at=now_iso(),
+                old_file_id=c.old_id or None,
+                new_file_id=c.new_id or None,
+                old_key=c.old_key,
+                new_key=c.new_key,
+                old_lon=None if c.old_site is None else c.old_site[0],
+                old_lat=None if c.old_site is None else c.old_site[1],
+                new_lon=None if c.new_site is None else c.new_site[0],
+                new_lat=None if c.new_site is None else c.new_site[1],
             )
         )
-    _CACHE.clear()
+    # nothing cached to drop: comparisons are cached under the series' confirmations
+    return {
+        "old": {"row": int(old_f["row"].iloc[i]), "name": c.old_name, "id": c.old_id or None},
+        "new": {"row": int(new_f["row"].iloc[j]), "name": c.new_name, "id": c.new_id or None},
+        "confirmed": [c.old_name, c.new_name],
+    }
 
 
 # -- a version as a table --------------------------------------------------------------------------
 _CACHE: OrderedDict[Any, Any] = OrderedDict()
 _LOCK = threading.Lock()
+#: One lock per key being computed: a second request for it waits for the first one's result
+#: instead of computing it again beside it (two cores: the second would halve the first's speed).
+_MAKING: dict[Any, threading.Lock] = {}
 
 
 def _cached(key: Any, make: Any) -> Any:
@@ -243,11 +377,21 @@ def _cached(key: Any, make: Any) -> Any:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    value = make()
-    with _LOCK:
-        _CACHE[key] = value
-        while len(_CACHE) > 32:
-            _CACHE.popitem(last=False)
+        making = _MAKING.setdefault(key, threading.Lock())
+    with making:
+        with _LOCK:
+            if key in _CACHE:  # made meanwhile by the request this one waited for
+                _CACHE.move_to_end(key)
+                return _CACHE[key]
+        try:
+            value = make()
+            with _LOCK:
+                _CACHE[key] = value
+                while len(_CACHE) > 32:
+                    _CACHE.popitem(last=False)
+        finally:
+            with _LOCK:
+                _MAKING.pop(key, None)
     return value
 
 
@@ -265,37 +409,65 @@ _PROPS = (
 
 
 def frame(store: Store, rid: str) -> Any:
-    """The stored projects of a version as a GeoDataFrame (points at each project's site)."""
+    """The stored projects of a version as a GeoDataFrame (points at each project's site), read
+    once per version (cached): only the columns it needs, the properties parsed in one call."""
 
     def make() -> Any:
         import geopandas as gpd
         import numpy as np
         import shapely
 
-        rows = store.register_projects(rid)
-        props = [json.loads(r["properties_json"] or "{}") for r in rows]
+        from hepinggis.web import _schema as sch
+
+        p = sch.projects.c
+        wanted = (p.row, p.project_id, p.name, p.category, p.status, p.investment_cny)
+        query = select(*wanted, p.zone_id, p.jiedao, p.lon, p.lat, p.properties_json)
+        with store.engine.connect() as conn:
+            rows = conn.execute(query.where(p.register_id == rid).order_by(p.row)).all()
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 11
+        props = json.loads("[" + ",".join(t or "{}" for t in cols[10]) + "]")
         data: dict[str, Any] = {
-            "row": [r["row"] for r in rows],
-            "id": [r["project_id"] for r in rows],
-            "name": [r["name"] or "" for r in rows],
-            "category": [r["category"] for r in rows],
-            "status": [r["status"] for r in rows],
-            "investment_cny": np.array(
-                [np.nan if r["investment_cny"] is None else r["investment_cny"] for r in rows], dtype=float
-            ),
-            "zone_id": [r["zone_id"] for r in rows],
-            "jiedao": [r["jiedao"] for r in rows],
-            "lon": [r["lon"] for r in rows],
-            "lat": [r["lat"] for r in rows],
+            "row": list(cols[0]),
+            "id": list(cols[1]),
+            "name": [n or "" for n in cols[2]],
+            "category": list(cols[3]),
+            "status": list(cols[4]),
+            "investment_cny": np.array([np.nan if x is None else x for x in cols[5]], dtype=float),
+            "zone_id": list(cols[6]),
+            "jiedao": list(cols[7]),
+            "lon": list(cols[8]),
+            "lat": list(cols[9]),
         }
         for k in _PROPS:
-            data[k] = [p.get(k) for p in props]
+            data[k] = [q.get(k) for q in props]
         for k in ("annual_plan_cny", "completed_cny"):
-            data[k] = np.array([np.nan if v is None else float(v) for v in data[k]], dtype=float)
+            data[k] = np.array([np.nan if x is None else float(x) for x in data[k]], dtype=float)
         pts = shapely.points(np.array(data["lon"], dtype=float), np.array(data["lat"], dtype=float))
         return gpd.GeoDataFrame(data, geometry=pts, crs="EPSG:4326")
 
     return _cached(("frame", rid), make)
+
+
+def warm() -> threading.Thread:
+    """Import what the version pages use (identity, changes, warnings) and open PROJ's database in a
+    thread of the server, once at its start: the first comparison a clerk asks for then pays only
+    for its own work (issue 31: the first one took 2.9 s, mostly imports and PROJ's set-up)."""
+
+    def run() -> None:
+        try:
+            import geopandas as gpd
+            import shapely
+
+            from hepinggis.base.measure import MEASURE_CRS
+            from hepinggis.monitor import changes, progress  # noqa: F401
+
+            gpd.GeoSeries([shapely.Point(123.4, 41.76)], crs=4326).to_crs(MEASURE_CRS)
+        except Exception as exc:  # a warm-up is no feature: the first request does it instead
+            print(f"hepinggis: warming the version pages failed: {exc}", file=sys.stderr)
+
+    thread = threading.Thread(target=run, name="hepinggis-warm-versions", daemon=True)
+    thread.start()
+    return thread
 
 
 def with_warnings(store: Store, rid: str) -> Any:
@@ -459,9 +631,24 @@ class ProjectFilter:
     min_yuan: float | None = None
     max_yuan: float | None = None
     q: str | None = None
+    #: The unit the clerk typed the range in (元, 万元, 亿元): the words say the bounds in it; the
+    #: bounds themselves are in 元. Not a condition of its own.
+    unit: str | None = None
 
     def active(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) not in (None, "")}
+        """The conditions set (the typed unit is no condition)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "unit" and getattr(self, f.name) not in (None, "")
+        }
+
+    def params(self) -> dict[str, Any]:
+        """The conditions and, where a range is set, the unit it was typed in (a job's parameters)."""
+        out = self.active()
+        if self.unit and ("min_yuan" in out or "max_yuan" in out):
+            out["unit"] = self.unit
+        return out
 
     def query(self) -> str:
         from urllib.parse import urlencode
@@ -482,7 +669,13 @@ _WORDS = {
 _WARNING_NAMES = {"overdue": "逾期", "lagging": "滞后", "normal": "正常", "unknown": "无法判断"}
 
 
-def _yuan_words(v: float) -> str:
+_UNIT_FACTORS = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
+
+
+def _yuan_words(v: float, unit: str | None = None) -> str:
+    """An amount in 元 said in the unit the clerk typed it in (else 亿元 from 1,000 万元 up)."""
+    if unit in _UNIT_FACTORS:
+        return f"{v / _UNIT_FACTORS[unit]:,.10g} {unit}"
     return f"{v / 1e8:,.4g} 亿元" if v >= 1e7 else f"{v:,.0f} 元"
 
 
@@ -534,10 +727,10 @@ def filtered(store: Store, reg: dict[str, Any], flt: ProjectFilter) -> tuple[Any
     inv = f["investment_cny"].to_numpy(dtype=float)
     if flt.min_yuan is not None:
         keep &= np.nan_to_num(inv, nan=-np.inf) >= flt.min_yuan
-        words.append(f"投资不低于 {_yuan_words(flt.min_yuan)}")
+        words.append(f"投资不低于 {_yuan_words(flt.min_yuan, flt.unit)}")
     if flt.max_yuan is not None:
         keep &= np.nan_to_num(inv, nan=np.inf) <= flt.max_yuan
-        words.append(f"投资不高于 {_yuan_words(flt.max_yuan)}")
+        words.append(f"投资不高于 {_yuan_words(flt.max_yuan, flt.unit)}")
     if flt.q:
         needle = _norm(flt.q)
         hay = (

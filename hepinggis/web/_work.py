@@ -35,7 +35,7 @@ from hepinggis.web import _schema as s
 from hepinggis.web._accounting import PAGE_WORDS
 from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._versions import link_version
+from hepinggis.web._versions import link_version, series_info, typed_units
 from hepinggis.web._work_light import (
     JOB_PREFIX,
     MAP_IN_IMPORT,
@@ -423,7 +423,9 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     try:
         with store.begin() as conn:
             conn.execute(insert(s.registers).values(**reg))
-            series = link_version(conn, rid, replaces=p.get("replaces"), as_of=p.get("as_of"))
+            series = link_version(
+                conn, rid, replaces=p.get("replaces"), as_of=p.get("as_of"), units=typed_units(result)
+            )
             store.insert_projects(conn, rows)
             if p.get("signature") and p.get("remember", True):
                 store.put_mapping(conn, p["signature"], p, p["uploader"])
@@ -503,19 +505,35 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         ),
     }
     stage = stage_for(store, jid)  # built in a folder of its own, swapped in whole (`_builds`)
+    selection = p.get("filter")  # a filtered package of the version (`_subset_package`)
+    # a version with fixed rows merged into it is in no one file: its package is built from its rows
+    merged = bool((series_info(store.engine, rid) or {}).get("merged_into"))
+    about: dict[str, Any] = {}
+    credit: ListCredit | None = None  # an import result carries its own
     try:
         with _layers(store):
-            result = read_register(store, params)
-            result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
+            result: Any = read_register(store, params) if selection is None and not merged else None
+            if result is None:
+                from hepinggis.web._subset_package import subset_projects
+
+                result, credit, about = subset_projects(store, reg, p.get("filter") or {})
+            else:
+                result.source = str(Path(result.source).with_name(reg["file_name"]))  # credited by its own name
             store.job_progress(jid, 0.08, "开始生成产品")
 
             def progress(done: int, total: int, label: str) -> None:  # each product moves the job's bar
                 if done:
                     store.job_progress(jid, 0.1 + 0.8 * done / max(1, total), f"已生成 {done}/{total} 个产品")
 
-            build(stage / rid, projects=result, progress=progress, jobs=1)
+            build(stage / rid, projects=result, progress=progress, jobs=1, credit=credit)
         store.job_progress(jid, 0.92, "打包 zip")
-        install_package(store, job, "package", rid, stage / rid, rid)
+        name, zip_url = p.get("package") or rid, None
+        if selection is not None:
+            from hepinggis.io._staging import note_in_manifest
+
+            note_in_manifest(stage / rid, about=about)  # the version and the filter it holds
+            zip_url = f"/api/registers/{rid}/filtered-packages/{name.rsplit('-', 1)[1]}.zip"
+        install_package(store, job, "package", rid, stage / rid, name, zip_url=zip_url)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -816,7 +834,12 @@ def _merge(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
     with store.begin() as conn:
         conn.execute(insert(s.registers).values(**reg))
         series = link_version(
-            conn, rid, replaces=base["id"], as_of=p.get("as_of") or base_series.get("as_of"), merged_into=base["id"]
+            conn,
+            rid,
+            replaces=base["id"],
+            as_of=p.get("as_of") or base_series.get("as_of"),
+            merged_into=base["id"],
+            units=json.loads(base_series.get("units_json") or "null"),  # the version's units, as typed
         )
         if rows:
             conn.execute(insert(s.projects), rows)

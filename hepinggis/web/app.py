@@ -164,6 +164,9 @@ def create_app(
         # own temp folder, dead servers' jobs failed, leftovers removed, warm workers in lanes
         state = await start_workers(store, workers=workers, limits=job_limits)
         app.state.pool = state[0]
+        from hepinggis.web._versions import warm  # the version pages' imports and PROJ, off the request path
+
+        warm()
         try:
             yield
         finally:

@@ -219,9 +219,17 @@ def delete_register(rid: str, store: StoreDep, user: UserDep) -> dict[str, Any]:
     return {"deleted": rid}
 
 
-@router.post("/registers/{rid}/package", status_code=202, summary="在后台生成简报包，返回任务编号")
-def build_package(rid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
+@router.post("/registers/{rid}/package", status_code=202, summary="在后台生成简报包（可筛选、选版本），返回任务编号")
+def build_package(
+    rid: str,
+    store: StoreDep,
+    user: UserDep,
+    flt: versions.FilterDep,
+    version: Annotated[int | None, Query(ge=1, le=100000, description="系列中的第几版（默认即该清单）")] = None,
+) -> dict[str, Any]:
     reg = _register_or_404(store, rid)
+    if flt.active() or version is not None:  # the package of a filter and/or a version (issue 31)
+        return versions.filtered_package(store, reg, flt, version=version, user=user)
     from hepinggis.web._builds import request_build  # under the package's lock; one build at a time
 
     may_rebuild(user, reg["uploader"])

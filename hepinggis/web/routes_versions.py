@@ -74,6 +74,7 @@ def project_filter(
         min_yuan=amount(min, min_yuan),
         max_yuan=amount(max, max_yuan),
         q=blank(q),
+        unit=(unit or "元") if (blank(min) or blank(max)) and min_yuan is None and max_yuan is None else None,
     )
 
 
@@ -116,6 +117,7 @@ _EXPORT_COLUMNS = {
     "category": "类别",
     "status": "状态",
     "investment_cny": "总投资（元）",
+    "investment_text": "总投资（原文）",
     "zone_name": "功能区",
     "jiedao": "街道",
     "lon": "经度（WGS84）",
@@ -131,12 +133,24 @@ _EXPORT_COLUMNS = {
 }
 
 
-def _title(reg: dict[str, Any], info: dict[str, Any], words: list[str], n: int, total: float) -> tuple[str, list[str]]:
-    """The title and credit lines of a (filtered) download."""
+#: The amount columns of an export: their name, said with the unit the clerk typed them in.
+_AMOUNT_HEADS = {"investment_cny": "总投资", "annual_plan_cny": "年度计划投资", "completed_cny": "累计完成投资"}
+
+
+def _money(total: float, unit: str = "亿元") -> str:
+    """An amount in 元 said in ``unit`` (a unit the sheet did not state: the figure as typed)."""
+    factor = v.UNIT_FACTORS.get(unit)
+    return f"{total / factor:,.2f} {unit}" if factor else f"{total:,.2f}（未注明单位）"
+
+
+def _title(
+    reg: dict[str, Any], info: dict[str, Any], words: list[str], n: int, total: float, unit: str = "亿元"
+) -> tuple[str, list[str]]:
+    """The title and credit lines of a (filtered) download; the total in ``unit`` (the typed one)."""
     what = "筛选结果" if words else "全部项目"
     title = (
         f"{reg['file_name']} 第 {info['version']} 版（截至 {info['as_of']}）· {what}：{n} 项，"
-        f"投资合计 {total / 1e8:,.2f} 亿元"
+        f"投资合计 {_money(total, unit)}"
     )
     credits = [
         f"数据来源：项目清单“{reg['file_name']}”第 {info['version']} 版，{reg['uploader']} 上传",
@@ -151,11 +165,19 @@ def _zone_names(reg: dict[str, Any]) -> dict[str, str]:
     return {str(z["id"]): str(z["name"]) for z in json.loads(reg["per_zone_json"])}
 
 
-def _table(sub: Any, reg: dict[str, Any]) -> Any:
+def _table(sub: Any, reg: dict[str, Any], units: dict[str, str]) -> Any:
+    """The export table: Chinese headers, amounts in the unit each column was typed in (the header
+    says which; ``units`` from `_versions.register_units`) beside the investment cell as typed."""
     out = sub.drop(columns=[sub.geometry.name]).copy()
     out["zone_name"] = out["zone_id"].map(_zone_names(reg))
-    out = out.reindex(columns=list(_EXPORT_COLUMNS)).rename(columns=_EXPORT_COLUMNS)
-    return out
+    heads = dict(_EXPORT_COLUMNS)
+    for col, head in _AMOUNT_HEADS.items():
+        unit = units.get(col, "元")
+        factor = v.UNIT_FACTORS.get(unit)
+        if col in out.columns and factor:
+            out[col] = (out[col].astype(float) / factor).round(6)
+        heads[col] = f"{head}（{unit}）" if factor else f"{head}（未注明单位，按表中数字）"
+    return out.reindex(columns=list(heads)).rename(columns=heads)
 
 
 def filtered_geojson(store: Store, reg: dict[str, Any], flt: v.ProjectFilter) -> dict[str, Any]:
@@ -198,9 +220,10 @@ def _xlsx(sub: Any, reg: dict[str, Any], store: Store, words: list[str], extra: 
     from hepinggis.monitor.progress import rules_zh
 
     info = v.series_info(store.engine, reg["id"]) or {}
+    units = v.register_units(store, reg["id"])
     total = float(sub["investment_cny"].sum(min_count=1) or 0) if len(sub) else 0.0
-    title, credits = _title(reg, info, words, len(sub), total)
-    table = _table(sub, reg)
+    title, credits = _title(reg, info, words, len(sub), total, units["investment_cny"])
+    table = _table(sub, reg, units)
     sheets: dict[str, Any] = {"项目": table}
     sheets.update(extra or {})
     sheets["说明"] = pd.DataFrame({"说明": [title, *credits]})
@@ -231,7 +254,7 @@ async def projects_csv(rid: str, store: StoreDep, user: UserDep, flt: FilterDep)
     reg = _register_or_404(store, rid)
     sub, words = await run_in_threadpool(v.filtered, store, reg, flt)
     path = store.new_tmp(".csv")
-    await run_in_threadpool(write_csv, _table(sub, reg), path)
+    await run_in_threadpool(write_csv, _table(sub, reg, v.register_units(store, rid)), path)
     what = "项目（筛选）" if words else "项目"
     return FileResponse(
         path,
@@ -246,9 +269,10 @@ def _gpkg(sub: Any, reg: dict[str, Any], store: Store, words: list[str]) -> Path
     import pandas as pd
 
     info = v.series_info(store.engine, reg["id"]) or {}
+    units = v.register_units(store, reg["id"])
     total = float(sub["investment_cny"].sum(min_count=1) or 0) if len(sub) else 0.0
-    title, credits = _title(reg, info, words, len(sub), total)
-    table = _table(sub, reg)
+    title, credits = _title(reg, info, words, len(sub), total, units["investment_cny"])
+    table = _table(sub, reg, units)
     layer = gpd.GeoDataFrame(table, geometry=sub.geometry.to_numpy(), crs="EPSG:4326")
     path = store.new_tmp(".gpkg")
     layer.to_file(path, layer="项目", driver="GPKG")
@@ -290,13 +314,15 @@ async def warnings(
     areas = v.per_area(sub, reg)
     if format == "xlsx":
         flagged = sub[sub["warning"].isin(["逾期", "滞后"])]
+        unit = v.register_units(store, rid)["investment_cny"]  # as the clerk typed the amounts
+        factor = v.UNIT_FACTORS.get(unit, 1.0)
+        money = f"投资（{unit}）" if unit in v.UNIT_FACTORS else "投资（未注明单位）"
         extra = {
-            "各功能区": pd.DataFrame(areas["zones"])
+            what: pd.DataFrame(areas[key])
             .drop(columns=["id"])
-            .rename(columns={"name": "功能区", "projects": "项目数", "investment_cny": "投资（元）"}),
-            "各街道": pd.DataFrame(areas["jiedao"])
-            .drop(columns=["id"])
-            .rename(columns={"name": "街道", "projects": "项目数", "investment_cny": "投资（元）"}),
+            .assign(investment_cny=lambda t: (t["investment_cny"] / factor).round(6))
+            .rename(columns={"name": head, "projects": "项目数", "investment_cny": money})
+            for what, key, head in (("各功能区", "zones", "功能区"), ("各街道", "jiedao", "街道"))
         }
         path = await run_in_threadpool(_xlsx, flagged, reg, store, [*words, "预警：逾期、滞后"], extra)
         return FileResponse(
@@ -322,6 +348,84 @@ async def warnings(
             "items": items,
         }
     )
+
+
+# -- the briefing package of a filter, as of a version ---------------------------------------------
+def _version_of(store: Store, reg: dict[str, Any], version: int | None) -> dict[str, Any]:
+    """``reg`` itself, or the register of version number ``version`` of its series."""
+    if version is None:
+        return reg
+    hit = next((x for x in v.versions(store, reg["id"]) if x["version"] == version), None)
+    if hit is None:
+        raise HTTPException(404, f"该清单没有第 {version} 版")
+    return _register_or_404(store, hit["id"])
+
+
+def filtered_package(
+    store: Store, reg: dict[str, Any], flt: v.ProjectFilter, *, version: int | None, user: dict[str, Any]
+) -> dict[str, Any]:
+    """Queue the briefing package of the projects of ``reg`` (or of version ``version`` of its series)
+    that pass ``flt`` — the build job of every package (`_work._package`, under the register's lock
+    in `_builds.request_build`), with the filter as its parameter. Without a condition, the
+    version's own package. Returns the job id and where the package will be."""
+    from hepinggis.web import _subset_package as sp
+    from hepinggis.web._builds import request_build
+    from hepinggis.web._deps import may_rebuild
+
+    target = _version_of(store, reg, version)
+    may_rebuild(user, target["uploader"])
+    rid = target["id"]
+    params: dict[str, Any] = {"register_id": rid, "file_name": target["file_name"]}
+    out: dict[str, Any] = {"register_id": rid}
+    if flt.active():
+        sub, _words = v.filtered(store, target, flt)  # a bad condition is said now, in one line
+        if not len(sub):
+            raise BadUpload("没有符合筛选条件的项目，无法生成简报包")
+        selection = flt.params()
+        key = sp.package_key(selection)
+        params |= {"filter": selection, "package": sp.package_name(rid, selection)}
+        out |= {
+            "filter": selection,
+            "projects": len(sub),
+            "gallery": f"/filtered-packages/{rid}/{key}/index.html",
+            "zip": f"/api/registers/{rid}/filtered-packages/{key}.zip",
+        }
+    else:
+        out |= {"gallery": f"/packages/{rid}/index.html", "zip": f"/api/registers/{rid}/package.zip"}
+    try:
+        out["id"] = request_build(store, "package", rid, params, submitter=user["name"])
+    except LookupError:
+        raise HTTPException(404, "找不到该清单（编号不存在或已删除）") from None
+    return out
+
+
+def _filtered_folder(store: Store, rid: str, key: str) -> Path:
+    from hepinggis.web._subset_package import KEY_PATTERN
+
+    _register_or_404(store, rid)
+    if not KEY_PATTERN.match(key):
+        raise HTTPException(404, "没有这个筛选结果的简报包")
+    return store.data_dir / "packages" / f"{rid}-{key}"
+
+
+@router.get("/api/registers/{rid}/filtered-packages/{key}.zip", summary="下载按筛选条件（及版本）生成的简报包（zip）")
+def filtered_package_zip(rid: str, key: str, store: StoreDep, user: UserDep) -> Response:
+    folder = _filtered_folder(store, rid, key)
+    path = folder.with_name(f"{folder.name}.zip")
+    if not path.is_file():
+        raise HTTPException(404, "该筛选结果的简报包尚未生成，请先生成")
+    reg = _register_or_404(store, rid)
+    return FileResponse(
+        path, media_type="application/zip", filename=regs.download_name(reg["file_name"], "简报包（筛选）", ".zip")
+    )
+
+
+@router.get("/filtered-packages/{rid}/{key}/{rel:path}", include_in_schema=False)
+def filtered_package_file(rid: str, key: str, rel: str, store: StoreDep, user: UserDep) -> Response:
+    """A file of a filtered package (its gallery and maps), only from inside its folder."""
+    from hepinggis.web.routes_pages import _package_file
+
+    return _package_file(_filtered_folder(store, rid, key), rel)
 
 
 # -- versions, changes, confirmations --------------------------------------------------------------
@@ -372,11 +476,16 @@ async def changes_xlsx(
         "id_new": "新编号",
         "status_old": "原状态",
         "status_new": "新状态",
-        "investment_old": "原投资（元）",
-        "investment_new": "新投资（元）",
+        "investment_old": "原投资",
+        "investment_new": "新投资",
         "moved_m": "移动（米）",
         "note": "说明",
     }
+    unit = v.register_units(store, rid)["investment_cny"]  # the new version's, as typed
+    factor = v.UNIT_FACTORS.get(unit)
+    for col in ("investment_old", "investment_new"):
+        heads[col] += f"（{unit}）" if factor else "（未注明单位）"
+        table = table.assign(**{col: (pd.to_numeric(table[col], errors="coerce") / (factor or 1.0)).round(6)})
     out = table.reindex(columns=list(heads)).rename(columns=heads)
     oi, ni = v.series_info(store.engine, old["id"]) or {}, v.series_info(store.engine, rid) or {}
     about = pd.DataFrame(
@@ -397,17 +506,30 @@ async def changes_xlsx(
     )
 
 
-@router.post("/api/registers/{rid}/confirm", summary="确认两个名称是同一项目（记住，用于以后各版本）")
+@router.post("/api/registers/{rid}/confirm", summary="确认两个版本中的两行是同一项目（按项目身份记住，用于以后各版本）")
 def confirm_pair(
     rid: str,
     store: StoreDep,
     user: UserDep,
-    old_name: Annotated[str, Form(max_length=500)],
-    new_name: Annotated[str, Form(max_length=500)],
+    old_row: Annotated[int | None, Form(ge=1, description="原版本中的行号（Excel）")] = None,
+    new_row: Annotated[int | None, Form(ge=1, description="本版本中的行号（Excel）")] = None,
+    against: Annotated[str | None, Form(max_length=64, description="原版本（默认：上一版本）")] = None,
+    old_name: Annotated[str | None, Form(max_length=500, description="原名称（无行号时）")] = None,
+    new_name: Annotated[str | None, Form(max_length=500, description="新名称（无行号时）")] = None,
 ) -> dict[str, Any]:
     _register_or_404(store, rid)
-    v.confirm(store, rid, old_name, new_name, user["name"])
-    return {"confirmed": [old_name, new_name]}
+    if against:
+        _register_or_404(store, against)
+    return v.confirm(
+        store,
+        rid,
+        user["name"],
+        against=against or None,
+        old_row=old_row,
+        new_row=new_row,
+        old_name=old_name,
+        new_name=new_name,
+    )
 
 
 @router.get("/api/registers/{rid}/projects/{row}", summary="一个项目在各版本中的记录（一项目一档）")
@@ -469,7 +591,28 @@ async def list_page(rid: str, request: Request, store: StoreDep, user: UserDep, 
         statuses=sorted({str(c) for c in full["status"].dropna()}),
         rules=rules_zh(),
         zone_names=_zone_names(reg),
+        typed_unit=v.register_units(store, rid)["investment_cny"],
+        built=_built_package(store, rid, flt),
     )
+
+
+def _built_package(store: Store, rid: str, flt: v.ProjectFilter) -> dict[str, str] | None:
+    """The links of the package of this version and filter where it is built already."""
+    from hepinggis.web._subset_package import package_key
+
+    if not flt.active():
+        reg = store.get_register(rid) or {}
+        zipped = store.data_dir / "packages" / f"{rid}.zip"
+        if reg.get("package_at") and zipped.is_file():
+            return {"gallery": f"/packages/{rid}/index.html", "zip": f"/api/registers/{rid}/package.zip"}
+        return None
+    key = package_key(flt.params())
+    if not (store.data_dir / "packages" / f"{rid}-{key}.zip").is_file():
+        return None
+    return {
+        "gallery": f"/filtered-packages/{rid}/{key}/index.html",
+        "zip": f"/api/registers/{rid}/filtered-packages/{key}.zip",
+    }
 
 
 @router.get("/registers/{rid}/projects/{row}", response_class=HTMLResponse, include_in_schema=False)

@@ -20,7 +20,7 @@ from _crs_points import inside_points
 
 from hepinggis.base.coords import wgs84_to_gcj02
 from hepinggis.base.messages import forbidden_in, forbidden_spans
-from hepinggis.build import _import_page
+from hepinggis.briefing import _import_page
 from hepinggis.io.importer import ImportResult, read_projects
 from hepinggis.plan.layers import load
 from hepinggis.stats import write_stats

@@ -1,12 +1,14 @@
-"""Registers as series through the HTTP API (a real application with its worker processes): a
-monthly series uploaded version after version gives, version against version, exactly the changes
-made; the filtered exports hold exactly what a pandas filter of the same file holds."""
+"""Registers as series through the HTTP API (a real application with its worker processes), on
+both stores (the embedded SQLite and PostGIS, a schema of its own): a monthly series uploaded
+version after version gives, version against version, exactly the changes made; the filtered
+exports and the filtered briefing package hold exactly what a pandas filter of the same file holds."""
 
 from __future__ import annotations
 
 import importlib.util
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,47 @@ from conftest import HOSTILE
 import hepinggis
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgis"])
+def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """An HTTP test client of an application with its worker processes, on the embedded SQLite
+    store or on PostGIS (a schema of its own, dropped after; HEPINGGIS_TEST_DSN, else a skip — a
+    failure on CI)."""
+    import uuid
+    import warnings
+    from urllib.parse import quote
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fastapi.testclient import TestClient
+    from _server_env import require_dsn
+
+    from hepinggis.web.app import create_app
+
+    url, admin, schema = None, None, ""
+    if request.param == "postgis":
+        from sqlalchemy import create_engine, text
+
+        dsn = require_dsn()
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        admin = create_engine("postgresql+psycopg://" + dsn.split("://", 1)[1])
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{dsn}{'&' if '?' in dsn else '?'}options={quote(f'-csearch_path={schema},public')}"
+    data = tmp_path_factory.mktemp(f"webdata-{request.param}")
+    app = create_app(data_dir=data, db_url=url, max_upload=2 * 1024 * 1024)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            c.data_dir = data  # type: ignore[attr-defined]
+            c.store_kind = request.param  # type: ignore[attr-defined]
+            yield c
+    finally:
+        app.state.store.dispose()
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            admin.dispose()
 
 
 def _tool() -> Any:
@@ -79,9 +122,10 @@ def test_changes_version_against_version(client: Any, series: dict[str, Any], pa
         assert client.get(f"/api/registers/{ids[b]}/changes").json()["counts"] == body["counts"]
 
 
-def _pandas_frame(series: dict[str, Any]) -> gpd.GeoDataFrame:
-    """Version 6 as pandas reads the CSV, with its zone by a spatial join (independent of the server)."""
-    table = pd.read_csv(series["dir"] / "v06.csv", encoding="utf-8-sig", dtype=str)
+def _pandas_frame(series: dict[str, Any], file: str = "v06.csv") -> gpd.GeoDataFrame:
+    """A version (default 6) as pandas reads the CSV, with its zone by a spatial join (independent
+    of the server)."""
+    table = pd.read_csv(series["dir"] / file, encoding="utf-8-sig", dtype=str)
     frame = gpd.GeoDataFrame(
         table, geometry=gpd.points_from_xy(table["经度"].astype(float), table["纬度"].astype(float)), crs=4326
     )
@@ -127,7 +171,11 @@ def test_filtered_exports_equal_a_pandas_filter(
     assert xlsx.status_code == 200
     sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
     assert len(sheets["项目"]) == len(want)
-    assert sheets["项目"]["总投资（元）"].sum() == pytest.approx(want["yuan"].sum())
+    # amounts as the clerk typed them: the register's 万元, said in the header
+    assert "总投资（元）" not in sheets["项目"].columns
+    assert sheets["项目"]["总投资（万元）"].sum() == pytest.approx(want["总投资（万元）"].astype(float).sum())
+    typed = sheets["项目"].set_index("行号（Excel）")["总投资（万元）"]  # row by row: the CSV's row + 2 (header)
+    assert typed.reindex(want.index + 2).to_numpy() == pytest.approx(want["总投资（万元）"].astype(float).to_numpy())
     about = " ".join(sheets["说明"]["说明"].astype(str))
     assert (f"{len(want)} 项" in about) and (("筛选结果" in about) == bool(query))
     csv = client.get(f"/api/registers/{rid}/projects.csv", params=query)
@@ -135,7 +183,7 @@ def test_filtered_exports_equal_a_pandas_filter(
     gpkg = client.get(f"/api/registers/{rid}/projects.gpkg", params=query)
     assert gpkg.status_code == 200, gpkg.text
     layer = gpd.read_file(io.BytesIO(gpkg.content), layer="项目")
-    assert len(layer) == len(want) and layer["总投资（元）"].sum() == pytest.approx(want["yuan"].sum())
+    assert len(layer) == len(want) and layer["总投资（万元）"].sum() == pytest.approx(want["yuan"].sum() / 1e4)
     notes = " ".join(gpd.read_file(io.BytesIO(gpkg.content), layer="说明")["说明"])
     assert ("筛选结果" in notes) == bool(query)
 
@@ -188,9 +236,12 @@ def test_confirmations_are_remembered(client: Any, series: dict[str, Any]) -> No
     removed = next(c for c in items if c["change"] == "removed")
     added = next(c for c in items if c["change"] == "added")
     r = client.post(
-        f"/api/registers/{ids[6]}/confirm", data={"old_name": removed["name_old"], "new_name": added["name_new"]}
+        f"/api/registers/{ids[6]}/confirm", data={"old_row": removed["row_old"], "new_row": added["row_new"]}
     )
     assert r.status_code == 200, r.text
+    kept = r.json()  # kept by identity: the rows' file ids (this series has them), names for the page
+    assert kept["old"]["row"] == removed["row_old"] and kept["new"]["row"] == added["row_new"]
+    assert kept["old"]["id"] and kept["confirmed"] == [removed["name_old"], added["name_new"]]
     after = client.get(f"/api/registers/{ids[6]}/changes").json()
     names = {(c["change"], c["name_zh"]) for c in after["items"]}
     assert ("removed", removed["name_old"]) not in names and ("added", added["name_new"]) not in names
@@ -238,3 +289,118 @@ def test_hostile_names_through_versions_pages_and_exports(client: Any, tmp_path:
     for r in book["项目"].iter_rows(min_row=2):
         for cell in r:
             assert cell.data_type != "f", cell.value
+
+
+def _wait_job(client: Any, jid: str, timeout: float = 900) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{jid}").json()
+        if job["status"] in ("done", "failed"):
+            return dict(job)
+        time.sleep(0.5)
+    raise AssertionError(f"job {jid} did not finish")
+
+
+def test_filtered_package_as_of_a_version_equals_a_pandas_filter(client: Any, series: dict[str, Any]) -> None:
+    """The briefing package of a filter as of version 2, asked from version 6 (the filter's names
+    and ``version``): its statistics workbook counts and sums exactly the projects a pandas filter
+    of version 2's file gives, and its gallery, its credits and its manifest say the filter."""
+    import json
+    import zipfile
+
+    ids = series["ids"]
+    frame = _pandas_frame(series, "v02.csv")
+    want = frame[(frame["zone"] == "manrong") & (frame["建设状态"] == "在建")]
+    assert 0 < len(want) < len(frame)
+    query = {"zone": "满融", "status": "在建", "version": "2"}
+    r = client.post(f"/api/registers/{ids[6]}/package", params=query)
+    assert r.status_code == 202, r.text
+    asked = r.json()
+    assert asked["register_id"] == ids[2] and asked["projects"] == len(want)
+    again = client.post(f"/api/registers/{ids[6]}/package", params=query).json()
+    assert again["id"] == asked["id"]  # the same selection asked twice is one build
+    assert client.get(asked["zip"]).status_code == 404  # not built yet, or building
+    job = _wait_job(client, asked["id"])
+    assert job["status"] == "done", job
+    assert job["result"]["zip"] == asked["zip"]
+    # the register's own package is not this one
+    assert client.get(f"/api/registers/{ids[2]}/package.zip").status_code == 404
+    got = client.get(asked["zip"])
+    assert got.status_code == 200, got.text
+    with zipfile.ZipFile(io.BytesIO(got.content)) as zf:
+        stats = pd.read_excel(io.BytesIO(zf.read("stats/hepinggis_stats.xlsx")), sheet_name=None)
+        gallery = zf.read("index.html").decode("utf-8")
+        manifest = json.loads(zf.read(".hepinggis-package.json"))
+    by_zone = stats["projects_by_zone"]
+    key = by_zone.columns[0]
+    counts = by_zone.set_index(key)
+    assert counts["项目数(按份额)"].sum() == pytest.approx(len(want))  # zones + 区外 + 未定位
+    for zone, n in want["zone"].value_counts().items():
+        assert counts.loc[zone, "涉及项目数"] == n, zone
+    assert set(counts.index[counts["涉及项目数"].fillna(0) > 0]) <= set(want["zone"].dropna()) | {"区外", "未定位"}
+    assert counts["已载明投资(元)"].sum() == pytest.approx(want["yuan"].sum())
+    by_jiedao = stats["projects_by_jiedao"]
+    assert by_jiedao["项目数(按份额)"].sum() == pytest.approx(len(want))
+    assert by_jiedao["已载明投资(元)"].sum() == pytest.approx(want["yuan"].sum())
+    sources = " ".join(stats["sources"].astype(str).to_numpy().ravel())
+    for text in ("第 2 版", "筛选结果", "功能区：满融", "状态：在建", f"共 {len(want)} 项"):
+        assert text in sources, text
+        assert text in gallery, text
+    about = manifest["about"]
+    assert about["version"] == 2 and about["projects"] == len(want)
+    assert about["filter"] == {"zone": "满融", "status": "在建"}
+    assert any("满融" in w for w in about["filter_zh"]) and about["investment_cny"] == pytest.approx(want["yuan"].sum())
+    # the filter page of that version and filter links the package built
+    listed = client.get(f"/registers/{ids[2]}/list", params={"zone": "满融", "status": "在建"})
+    assert listed.status_code == 200 and f'href="{asked["gallery"]}"' in listed.text
+    gallery_page = client.get(asked["gallery"])
+    assert gallery_page.status_code == 200 and "筛选结果" in gallery_page.text
+    assert client.get(asked["gallery"].replace("index.html", "../../x")).status_code == 404
+
+
+def test_filtered_package_refuses_a_bad_or_empty_filter(client: Any, series: dict[str, Any]) -> None:
+    rid = series["ids"][6]
+    for params in ({"zone": "nowhere"}, {"q": "没有这样的项目名称"}, {"version": "99"}, {"warning": "red"}):
+        r = client.post(f"/api/registers/{rid}/package", params=params)
+        assert r.status_code in (400, 404, 422), (params, r.text)
+        assert list(r.json()) == ["detail"] and "\n" not in r.json()["detail"]
+    assert client.get(f"/api/registers/{rid}/filtered-packages/..%2F..%2Fx.zip").status_code == 404
+    assert client.get(f"/filtered-packages/{rid}/0123456789ab/index.html").status_code == 404
+
+
+def test_range_typed_in_wan_yuan_is_said_as_typed(client: Any, series: dict[str, Any]) -> None:
+    """The page takes the range in the unit the clerk thinks in (万元 here, the register's) and says
+    it so; min_yuan/max_yuan stay in 元; both give the same set."""
+    rid = series["ids"][6]
+    frame = _pandas_frame(series)
+    typed = client.get(f"/api/registers/{rid}/projects.geojson", params={"min": "5000", "unit": "万元"}).json()
+    in_yuan = client.get(f"/api/registers/{rid}/projects.geojson", params={"min_yuan": "50000000"}).json()
+    assert typed["count"] == in_yuan["count"] == int((frame["yuan"] >= 5e7).sum())
+    assert "投资不低于 5,000 万元" in typed["filter_zh"]
+    assert "投资不低于 0.5 亿元" in in_yuan["filter_zh"]
+    page = client.get(f"/registers/{rid}/list", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "<option selected>万元</option>" in page.text  # the register's own unit is proposed
+
+
+def test_the_package_of_a_merged_version_holds_its_merged_rows(client: Any, series: dict[str, Any]) -> None:
+    """Version 5 is version 4 with its 25 refused rows fixed and merged: in no one file. Its package,
+    asked as of version 5 without a filter, counts every project of version 5 (not of version 4's file)."""
+    import zipfile
+
+    ids, truth = series["ids"], series["truth"]
+    r = client.post(f"/api/registers/{ids[6]}/package", params={"version": "5"})
+    assert r.status_code == 202, r.text
+    asked = r.json()
+    assert asked["register_id"] == ids[5] and asked["zip"] == f"/api/registers/{ids[5]}/package.zip"
+    job = _wait_job(client, asked["id"])
+    assert job["status"] == "done", job
+    got = client.get(asked["zip"])
+    assert got.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(got.content)) as zf:
+        stats = pd.read_excel(io.BytesIO(zf.read("stats/hepinggis_stats.xlsx")), sheet_name=None)
+    n5 = len(truth["versions"][4]["rows"])
+    assert n5 == client.get(f"/api/registers/{ids[5]}").json()["imported"]
+    assert stats["projects_by_zone"]["项目数(按份额)"].sum() == pytest.approx(n5)

@@ -94,13 +94,16 @@ def test_version_two_changes_project_page_filter_and_download(tab: Tab, tmp_path
     page.focus("#f-status")
     page.keyboard.press("ArrowDown")  # the first status after 全部
     chosen = page.eval_on_selector("#f-status", "e => e.value")
+    # the range in the register's own unit (万元, proposed by the page): 10000 万元 = 1 亿元
+    assert page.eval_on_selector("#f-unit", "e => e.value") == "万元"
     page.focus("#f-min")
-    page.keyboard.type("1")
+    page.keyboard.type("10000")
     page.keyboard.press("Enter")
     page.wait_for_url("**/list?*")
-    assert "status=" in page.url and "min=1" in page.url and "unit=" in page.url
+    assert "status=" in page.url and "min=10000" in page.url and "unit=" in page.url
     title = page.inner_text("#filter-title")
     assert "筛选结果" in title and "筛选条件" in page.inner_text("#filter-words")
+    assert "投资不低于 10,000 万元" in page.inner_text("#filter-words")
     n = int(title.split("筛选结果：")[1].split(" 项")[0])
     rows = truth["versions"][1]["rows"]
     assert n <= len(rows)
@@ -117,9 +120,20 @@ def test_version_two_changes_project_page_filter_and_download(tab: Tab, tmp_path
     head = [c.value for c in sheet[1]]
     statuses = {r[head.index("状态")] for r in listed}
     assert statuses <= {chosen}
-    assert all(r[head.index("总投资（元）")] >= 1e8 for r in listed)
+    assert all(r[head.index("总投资（万元）")] >= 10000 for r in listed)  # amounts as typed, in 万元
     about = " ".join(str(r[0]) for r in book["说明"].iter_rows(values_only=True))
     assert "筛选结果" in about and "筛选条件" in about
+    # the briefing package of exactly this selection, keyboard only, from the same page
+    page.focus("#build-subset")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#subset-links:not([hidden])", timeout=900_000)
+    assert "完成" in page.inner_text("#subset-text")
+    href = page.get_attribute("#subset-gallery", "href") or ""
+    assert href.startswith("/filtered-packages/")
+    gallery = tab.watch(tab.context.new_page())
+    gallery.goto(tab.base + href)
+    assert "筛选结果" in gallery.inner_text("#subset") and f"共 {n} 项" in gallery.inner_text("body")
+    gallery.close()
     # the same link with another version: the map and the list as of version 1
     page.select_option("#version-select", index=0)
     with page.expect_navigation():

@@ -74,7 +74,28 @@ window.hgVersions = (function () {
     map.fitBounds(layer.getBounds(), { maxZoom: 16, padding: [20, 20] });
   }
 
+  /* The briefing package of exactly the filtered projects of this version (the page's own query). */
+  async function buildSubset(button) {
+    const box = $("subset-package"), bar = $("subset-progress"), text = $("subset-text");
+    const rid = box.getAttribute("data-register"), q = box.getAttribute("data-query");
+    button.disabled = true; bar.hidden = false; bar.value = 0; text.textContent = "排队中…";
+    $("subset-links").hidden = true;
+    try {
+      const started = await hg.api("POST", "/api/registers/" + encodeURIComponent(rid) + "/package" + (q ? "?" + q : ""));
+      await hg.waitJob(started.id, function (p, m) {
+        bar.value = p; text.textContent = Math.round(p * 100) + "% " + (m || "");
+      });
+      text.textContent = "100% 完成";
+      $("subset-gallery").setAttribute("href", started.gallery || "/packages/" + encodeURIComponent(rid) + "/index.html");
+      $("subset-zip").setAttribute("href", started.zip || "/api/registers/" + encodeURIComponent(rid) + "/package.zip");
+      $("subset-links").hidden = false;
+    } catch (e) { text.textContent = e.message; }
+    finally { button.disabled = false; }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    const sb = $("build-subset");
+    if (sb) sb.addEventListener("click", () => buildSubset(sb));
     const COLORS = { "逾期": "#c0392b", "滞后": "#d68910", "正常": "#1e8449", "无法判断": "#7f8c8d" };
     const pts = $("list-map");
     if (pts) drawMap("list-map", JSON.parse(pts.getAttribute("data-points") || "[]"), p => COLORS[p[3]] || "#555");
@@ -103,7 +124,9 @@ window.hgVersions = (function () {
     });
     document.querySelectorAll(".confirm-pair").forEach(b => b.addEventListener("click", async () => {
       const form = new FormData();
-      form.append("old_name", b.getAttribute("data-old")); form.append("new_name", b.getAttribute("data-new"));
+      // the two rows: the server keeps each project by its identity (id, else name and site)
+      form.append("old_row", b.getAttribute("data-old-row")); form.append("new_row", b.getAttribute("data-new-row"));
+      if (b.getAttribute("data-against")) form.append("against", b.getAttribute("data-against"));
       try {
         await hg.api("POST", "/api/registers/" + encodeURIComponent(b.getAttribute("data-register")) + "/confirm", form);
         window.location.reload();
