@@ -44,8 +44,11 @@ def progress_bar(*, desc: str = "hepinggis build") -> Iterator[Progress]:
 
     Examples
     --------
-    >>> with progress_bar() as bar:  # doctest: +SKIP
-    ...     build("maps", progress=bar)
+    ``build("maps", progress=bar)`` inside the ``with`` feeds it; by hand (the bar goes to stderr):
+
+    >>> with progress_bar() as bar:
+    ...     bar(0, 2, "")
+    ...     bar(2, 2, "overview.html, stats")
     """
     state: dict[str, tqdm] = {}
 
