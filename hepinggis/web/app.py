@@ -63,6 +63,9 @@ def mount_routers(app: FastAPI) -> None:
     from hepinggis.web import routes_boundaries
 
     app.include_router(routes_boundaries.router)
+    from hepinggis.web import routes_security  # issue 33: 安全 page, duties, change-password page
+
+    app.include_router(routes_security.router)
     routes_pages.mount_static(app)
 
 
