@@ -79,7 +79,8 @@ def password_rules(conn: Any) -> dict[str, int]:
     """The password settings in force (``password_max_age_days``, ``password_history``)."""
     from hepinggis.web._schema import settings
 
-    rows = dict(conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.in_(PASSWORD_SETTINGS))))
+    query = select(settings.c.key, settings.c.value).where(settings.c.key.in_(list(PASSWORD_SETTINGS)))
+    rows = {str(k): v for k, v in conn.execute(query)}
     out = {}
     for key, default in PASSWORD_SETTINGS.items():
         try:
@@ -206,7 +207,7 @@ class Accounts:
         return {"name": name, "role": role, "duties": list(held), "disabled": False, "created_at": stamp}
 
     def list_users(self) -> list[dict[str, Any]]:
-        """Every account (name, role, duties, disabled, created_at, updated_at, password_expired), by
+        """Every account (name, role, duties, disabled, created_at, updated_at, must_change: the password expired), by
         name; never a hash."""
         cols = (
             users.c.name,
@@ -222,7 +223,7 @@ class Accounts:
             rows = [dict(r._mapping) for r in conn.execute(select(*cols).order_by(users.c.name))]
         for row in rows:
             row["duties"] = list(parse_duties(row["duties"]))
-            row["password_expired"] = password_expired(row.pop("password_changed_at"), max_age)
+            row["must_change"] = password_expired(row.pop("password_changed_at"), max_age)
         return rows
 
     def user(self, name: str) -> dict[str, Any] | None:

@@ -66,7 +66,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
             if not rows:
                 print("（没有用户）")
             for row in rows:
-                state = "已停用" if row["disabled"] else ("须修改密码" if row["password_expired"] else "启用")
+                state = "已停用" if row["disabled"] else ("须修改密码" if row["must_change"] else "启用")
                 duties = "、".join(row["duties"]) or "无职责"
                 print(f"{row['name']}\t{row['role']}\t{duties}\t{state}\t创建于 {row['created_at']}")
             return 0

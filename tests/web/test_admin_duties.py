@@ -251,7 +251,7 @@ def test_the_migration_gives_each_officer_all_three_duties(tmp_path: Path, pg_sc
         accounts = Accounts(engine)
         rows = {u["name"]: u for u in accounts.list_users()}
         assert rows["老王"]["duties"] == ["用户管理", "安全管理", "审计查看"] and rows["老王"]["role"] == "管理"
-        assert rows["小李"]["duties"] == [] and not rows["老王"]["password_expired"]  # counted from the upgrade
+        assert rows["小李"]["duties"] == [] and not rows["老王"]["must_change"]  # counted from the upgrade
         _, session = accounts.login("老王", PW["officer"], address="127.0.0.1")
         assert session.duties == ("用户管理", "安全管理", "审计查看") and not session.must_change
         accounts.add_user("纯审计", role="无", duties=["审计查看"], password=PW["auditor"])  # the new role value

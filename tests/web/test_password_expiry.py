@@ -69,7 +69,7 @@ def test_an_old_or_administrator_set_password_must_be_changed(tmp_path: Path, st
     assert not accounts.login("李四", P[0], address="a")[1].must_change
     _age(accounts, "李四", 91)  # default 90 days
     assert accounts.login("李四", P[0], address="a")[1].must_change
-    assert [u["password_expired"] for u in accounts.list_users()] == [True]
+    assert [u["must_change"] for u in accounts.list_users()] == [True]
     put_settings(accounts.engine, {"password_max_age_days": "0"})  # expiry off
     assert not accounts.login("李四", P[0], address="a")[1].must_change
     put_settings(accounts.engine, {"password_max_age_days": "30"})
