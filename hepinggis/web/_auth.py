@@ -160,6 +160,20 @@ def check_role(role: str) -> str:
     return role
 
 
+def _lock_keys(conn: Any, keys: list[str]) -> None:
+    """Serialise the failure counts of ``keys`` between concurrent logins (issue 33's pen pass: two
+    wrong passwords at once both inserted the same count — a 500 on PostgreSQL, a lost count on
+    either): an advisory lock per key on PostgreSQL, the database's write lock on SQLite."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        for key in sorted(set(keys)):
+            n = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big", signed=True)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": n})
+    else:  # a write, even of no row, takes SQLite's one write lock before the counts are read
+        conn.execute(update(login_failures).where(login_failures.c.key == keys[0]).values(key=keys[0]))
+
+
 class Accounts:
     """Users, login failures and sessions over one SQLAlchemy engine (schema from `_migrate`)."""
 
@@ -420,6 +434,7 @@ class Accounts:
         if row is None or not good or row.disabled:
             reason = "no such user" if row is None else ("disabled" if good else "wrong password")
             with self.engine.begin() as conn:
+                _lock_keys(conn, [pkey, ukey, akey])  # concurrent failures: counted one after the other
                 self._fail(conn, pkey, now, self.policy.lock_after)
                 self._fail(conn, ukey, now, 0)  # never locks: slows only
                 self._fail(conn, akey, now, self.policy.address_lock_after)

@@ -81,12 +81,11 @@ def _cmd_users(args: argparse.Namespace) -> int:
             print(f"用户 {args.name} 的管理职责：{'、'.join(now) or '无'}（其会话已结束）")
             return 0
         if args.users_action == "add":
-            duties = args.duty if args.duty else None  # --role 管理 without --duty: all three, as before
             user = accounts.add_user(
                 args.name,
                 role=args.role,
                 password=_password(args, args.name),
-                duties=duties,
+                duties=args.duty or None,  # --role 管理 without --duty: all three, as before
                 must_change=args.must_change,
             )
             held = "、".join(user["duties"]) or "无"

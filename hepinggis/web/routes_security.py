@@ -95,6 +95,8 @@ def api_set_security(request: Request, body: _Settings, store: StoreDep) -> Resp
 
 @router.post("/api/security/release", summary="解除一项登录失败锁定（安全管理）")
 def api_release(request: Request, body: _Release, store: StoreDep) -> Response:
+    if any(ord(c) < 32 for c in body.key):  # no count is keyed so (and PostgreSQL refuses a NUL)
+        return _json(400, "没有这项登录失败记录（可能已过期或已解除）")
     if not _accounts(request, store).release(body.key[:400]):
         return _json(404, "没有这项登录失败记录（可能已过期或已解除）")
     _note(request, object=f"登录失败计数 {body.key[:400]}")
