@@ -387,6 +387,8 @@ class _SecurityMiddleware:
             return None
         if permission not in permissions_of(who.role, who.session.duties):
             words = PERMISSION_WORDS.get(permission, "未登记的操作")
+            if permission in ("users", "security", "audit"):  # a duty, not a role (`_duties`)
+                return _json(403, f"权限不足：此操作需要「{words}」职责，当前用户没有")
             return _json(403, f"权限不足：此操作需要「{words}」权限，当前角色「{who.role}」没有")
         return None
 

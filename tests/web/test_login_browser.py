@@ -86,7 +86,7 @@ def test_clerk_sees_no_admin_pages_and_a_wrong_password_gets_one_chinese_line(ta
     nav = page.eval_on_selector_all("header.top nav a", "as => as.map(a => a.textContent.trim())")
     assert "项目清单" in nav and "用户" not in nav and "审计" not in nav
     page = tab.goto("/users")
-    assert "权限不足" in page.inner_text("#error-line") and "管理用户" in page.inner_text("#error-line")
+    assert "权限不足" in page.inner_text("#error-line") and "「用户管理」职责" in page.inner_text("#error-line")
     tab.expect_error("403")
     page = tab.goto("/audit")
     assert "权限不足" in page.inner_text("#error-line")
