@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from _server import REPO, Server, wait_gone
 from _server_env import pg_schemas, pg_url, store_url, users_add  # noqa: F401 - fixtures
+from playwright.sync_api import expect
 from sqlalchemy import update
 
 from hepinggis.errors import AccountError
@@ -163,6 +164,7 @@ def test_the_command_line_sets_policy_duties_and_a_must_change(tmp_path: Path) -
 
 # -- the page in Chromium ------------------------------------------------------------------------------
 NAME, FIRST, SECOND = "到期用户", "First#2024-abcdef", "Second#2024-abcdef"
+OFFICER = "安全员<b>甲</b>"  # a hostile name, shown as text
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +172,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("expired") / "store"
     data.mkdir()
     users_add(data, None, NAME, "填报", FIRST)
+    users_add(data, None, OFFICER, "管理", FIRST)  # all three duties
     done = _cli("users", "passwd", NAME, "--must-change", "--password-stdin", "--data", str(data), stdin=FIRST + "x\n")
     assert done.returncode == 0, done.stderr
     srv = Server(data)
@@ -216,6 +219,42 @@ def test_an_expired_user_changes_the_password_by_keyboard_on_a_phone(browser: An
         page.click("#submit")
         page.wait_for_url(re.compile(r"/monitoring$"))
         assert page.locator("#change-password").count() == 1
+    finally:
+        context.close()
+    tab.check()
+
+
+def test_the_security_page_grants_a_duty_by_keyboard_on_a_phone(browser: Any, server: Server) -> None:
+    """The 安全 page with accounts: axe and 390 px, a duty granted with Space, Tab and Enter, never
+    one's own (no control on one's own row), the name shown as text."""
+    from test_clerk_pages import _axe
+    from test_web_browser import Tab
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    context.set_default_timeout(120_000)
+    tab = Tab(context, server.url)
+    try:
+        page = tab.goto("/login?next=%2Fsecurity")
+        page.fill("#username", OFFICER)
+        page.fill("#password", FIRST)
+        page.click("#submit")
+        page.wait_for_url(re.compile(r"/security$"))
+        page.wait_for_load_state("load")
+        assert _axe(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        mine = page.locator("#duties tbody tr").filter(has=page.locator("td.name", has_text="安全员"))
+        assert mine.locator("td.name").inner_text() == OFFICER and mine.locator("button").count() == 0
+        row = page.locator("#duties tbody tr").filter(has=page.locator("td.name", has_text=NAME))
+        box = row.locator("input[value='审计查看']")
+        box.focus()
+        page.keyboard.press("Space")
+        assert box.is_checked()
+        row.locator("button.save-duties").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#status")).to_have_text(f"已把“{NAME}”的职责设为审计查看", timeout=60_000)
+        row = page.locator("#duties tbody tr").filter(has=page.locator("td.name", has_text=NAME))
+        assert row.locator("input[value='审计查看']").is_checked()
+        assert not row.locator("input[value='用户管理']").is_checked()
     finally:
         context.close()
     tab.check()
