@@ -58,6 +58,9 @@ ACTION_WORDS = {
     "store_restore": "恢复数据库备份",
     "retry_job": "重新运行任务",
     "preview_register": "预览清单",
+    "user_duties": "授予或撤销管理职责",
+    "security_settings": "修改安全设置",
+    "release_lockout": "解除登录锁定",
 }
 COLUMN_WORDS = {
     "id": "序号",

@@ -37,6 +37,8 @@ def check_strength(password: str) -> str | None:
         return f"密码至少 {MIN_LENGTH} 个字符"
     if password.strip() != password:
         return "密码首尾不能是空白字符"
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):  # no keyboard types one (a NUL: issue 33 pen pass)
+        return "密码不能含控制字符"
     classes = sum(
         (
             any(c.isupper() for c in password),

@@ -39,7 +39,8 @@ from starlette.routing import Match
 
 from hepinggis.errors import AccountError, LoginRefused
 from hepinggis.web import _audit
-from hepinggis.web._auth import PERMISSION_WORDS, PERMISSIONS, ROLES, Accounts, LoginPolicy, Session
+from hepinggis.web._auth import PERMISSION_WORDS, ROLES, Accounts, LoginPolicy, Session
+from hepinggis.web._duties import ALL_PERMISSIONS, DUTIES, account_change_refusal, permissions_of
 from hepinggis.web._login_guard import RefusedLogins, check_password, read_capped, safe_next
 from hepinggis.web._upload_hash import PartHasher
 
@@ -218,6 +219,33 @@ def _new_id(body: bytes) -> str:
     return str(value.get("id") or "")[:64] if isinstance(value, dict) else ""
 
 
+#: What a session whose password expired (or was set by an administrator) may still do.
+_WHILE_EXPIRED = {
+    ("POST", "/api/me/password"),
+    ("POST", "/api/logout"),
+    ("GET", "/api/session"),
+    ("GET", "/password"),
+}
+
+
+def _duties_of(who: _Who) -> list[str]:
+    if who.session is not None:
+        return list(who.session.duties)
+    return list(DUTIES) if who.name == LOCAL_USER["name"] else []  # the local planner: everything
+
+
+def _must_change(scope: MutableMapping[str, Any], who: _Who, method: str, template: str | None) -> Response | None:
+    """A session of an expired password reaches only the change-password page and its route
+    (issue 33, 等保 定期更换): a page is sent there, anything else refused in one line."""
+    if who.session is None or not who.session.must_change or (method, template or "") in _WHILE_EXPIRED:
+        return None
+    if method == "GET" and not scope["path"].startswith(("/api/", "/ogc")):
+        query = scope.get("query_string") or b""
+        back = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        return Response(status_code=303, headers={"location": "/password?next=" + quote(back, safe="")})
+    return _json(403, "密码已过期或由管理员重设，请先修改密码（“修改密码”页）")
+
+
 class _SecurityMiddleware:
     def __init__(self, app: Any, *, fastapi_app: FastAPI, accounts: Accounts, engine: Engine, local_ok: bool) -> None:
         self.app = app
@@ -284,10 +312,11 @@ class _SecurityMiddleware:
             action = f"{method.lower()} {template}"
         refusal = self._refuse(scope, who, method, permission)
         state = scope.setdefault("state", {})
-        state["user"] = {"name": who.name, "role": who.role}
+        state["user"] = {"name": who.name, "role": who.role, "duties": _duties_of(who)}
         state["audit"] = {}
+        refusal = refusal or _must_change(scope, who, listed, template)
         if refusal is not None:
-            if method in ("GET", "HEAD") and not path.startswith("/api/"):
+            if method in ("GET", "HEAD") and not path.startswith("/api/") and refusal.status_code != 303:
                 refusal = _as_page(scope, refusal)
             if method in _UNSAFE:
                 self._audit(
@@ -356,8 +385,10 @@ class _SecurityMiddleware:
                 if origin and urlsplit(origin).netloc != (_header(scope, b"host") or ""):
                     return _json(403, "请求来自其他网站（Origin 不符），已拒绝")
             return None
-        if permission not in PERMISSIONS.get(who.role, frozenset()):
+        if permission not in permissions_of(who.role, who.session.duties):
             words = PERMISSION_WORDS.get(permission, "未登记的操作")
+            if permission in ("users", "security", "audit"):  # a duty, not a role (`_duties`)
+                return _json(403, f"权限不足：此操作需要「{words}」职责，当前用户没有")
             return _json(403, f"权限不足：此操作需要「{words}」权限，当前角色「{who.role}」没有")
         return None
 
@@ -400,6 +431,7 @@ class _NewUser(BaseModel):
     name: str
     role: str
     password: str
+    duties: list[str] = []
 
 
 class _Password(BaseModel):
@@ -422,6 +454,12 @@ def _json_next(raw: bytes) -> str:
     except (ValueError, AttributeError):
         return ""
     return value if isinstance(value, str) else ""
+
+
+def _after_login(session: Session, target: str) -> str:
+    """Where the login page goes: ``target``, or first the change-password page when the password
+    expired (or an administrator set it)."""
+    return "/password?next=" + quote(target, safe="") if session.must_change else target
 
 
 def _secure(request: Request) -> bool:
@@ -509,8 +547,10 @@ def install_security(
                 "role": session.role,
                 "csrf_token": session.csrf,
                 "token": token,
-                "permissions": sorted(PERMISSIONS[session.role]),
-                "next": safe_next(request.query_params.get("next") or str(_json_next(raw))),
+                "duties": list(session.duties),
+                "permissions": sorted(permissions_of(session.role, session.duties)),
+                "must_change": session.must_change,
+                "next": _after_login(session, safe_next(request.query_params.get("next") or str(_json_next(raw)))),
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -551,10 +591,10 @@ def install_security(
     def api_session(request: Request) -> dict[str, Any]:
         user = _user_of(request)
         session = accounts.session(_session_cookie(request))
-        perms = sorted(PERMISSIONS.get(user.get("role", ""), frozenset(PERMISSION_WORDS)))
         local = not session and user.get("name") == LOCAL_USER["name"] and not accounts.has_users()
+        perms = sorted(ALL_PERMISSIONS if local else permissions_of(user.get("role", ""), user.get("duties") or ()))
         token = session.csrf if session else (app.state.local_csrf if local else "")
-        return {**user, "csrf_token": token, "permissions": perms}
+        return {**user, "csrf_token": token, "permissions": perms, "must_change": bool(session and session.must_change)}
 
     @app.post("/api/me/password", summary="修改自己的密码")
     def api_own_password(request: Request, body: _OwnPassword) -> Response:
@@ -568,6 +608,8 @@ def install_security(
                 refused.status if refused.status == 429 else 403,
                 "原密码错误" if refused.status == 401 else refused.message,
             )
+        if body.new_password == body.old_password:
+            return _json(400, "新密码不能与原密码相同")
         try:
             accounts.set_password(user["name"], body.new_password)
         except AccountError as exc:
@@ -581,14 +623,22 @@ def install_security(
 
     @app.post("/api/users", status_code=201, summary="新增用户（管理）")
     def api_add_user(request: Request, body: _NewUser) -> Response:
-        try:
-            user = accounts.add_user(body.name, role=body.role, password=body.password)
+        if body.duties:  # duties are granted by 安全管理 (`_duties`), never with a new account
+            return _json(403, "新增用户时不能授予管理职责：职责由安全管理员在“安全”页授予")
+        try:  # a password an administrator chose: its owner changes it at the first login
+            user = accounts.add_user(body.name, role=body.role, password=body.password, duties=(), must_change=True)
         except AccountError as exc:
             return _json(400, str(exc))
         _note(request, object=f"用户 {user['name']}", detail=f"角色 {user['role']}")
         return JSONResponse(user, status_code=201)
 
     def _change(request: Request, name: str, change: Callable[[], None], detail: str) -> Response:
+        actor = _user_of(request)
+        target = accounts.user(name)
+        if target is not None and actor.get("role") in ROLES:  # three duties apart (`_duties`)
+            why = account_change_refusal(actor["name"], actor.get("duties") or (), target["name"], target["duties"])
+            if why:
+                return _json(403, why)
         try:
             change()
         except AccountError as exc:
@@ -606,7 +656,8 @@ def install_security(
 
     @app.post("/api/users/{name:path}/password", summary="重设用户密码（管理）")
     def api_reset_password(request: Request, name: str, body: _Password) -> Response:
-        return _change(request, name, lambda: accounts.set_password(name, body.password), "重设密码")
+        reset = lambda: accounts.set_password(name, body.password, by_admin=True)  # noqa: E731
+        return _change(request, name, reset, "重设密码（须在登录时修改）")
 
     @app.post("/api/users/{name:path}/role", summary="修改用户角色（管理）")
     def api_role(request: Request, name: str, body: _Role) -> Response:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Integer, MetaData, Table, Text
 
-__all__ = ["audit_log", "login_failures", "server_metadata", "sessions", "signatures", "users"]
+__all__ = ["audit_log", "login_failures", "password_history", "server_metadata", "sessions", "signatures", "users"]
 
 server_metadata = MetaData()
 _ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
@@ -21,6 +21,8 @@ users = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
+    Column("duties", Text, nullable=False, default=""),  # 用户管理,安全管理,审计查看 (revision s0007, `_duties`)
+    Column("password_changed_at", Text, nullable=True),  # NULL: set by an administrator, changed at next login
 )
 
 sessions = Table(
@@ -33,6 +35,7 @@ sessions = Table(
     Column("created", Float, nullable=False),
     Column("last_seen", Float, nullable=False),
     Column("expires", Float, nullable=False),
+    Column("must_change", Boolean, nullable=False, default=False),  # password expired: only a change allowed
 )
 
 login_failures = Table(
@@ -69,4 +72,15 @@ signatures = Table(
     Column("signed_at", Text, nullable=False),
     Column("package_sha256", Text, nullable=False),
     Column("files_json", Text, nullable=False),
+)
+
+#: The hashes of an account's earlier passwords, newest kept (revision s0007): a change may not
+#: reuse one of the last N (`_auth.Accounts.set_password`).
+password_history = Table(
+    "password_history",
+    server_metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("user_id", _ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("password_hash", Text, nullable=False),
+    Column("retired_at", Text, nullable=False),
 )

@@ -4,7 +4,10 @@
   the names the bureau gives with ``serve --allowed-hosts``) — a page on another site whose name
   is made to resolve to 127.0.0.1 (DNS rebinding) is answered 400, never served;
 * a request body that stops arriving for `BODY_IDLE_S` seconds is dropped (a slow client holds no
-  worker slot forever; slow headers are nginx's ``client_header_timeout``, see deploy/).
+  worker slot forever; slow headers are nginx's ``client_header_timeout``, see deploy/);
+* a path or query with a control character (``%00`` …) is refused (400) before any route reads it:
+  no name, id or filter of this app holds one, and PostgreSQL refuses a NUL in text with an error
+  that was answered 500 (issue 33's pen pass).
 """
 
 from __future__ import annotations
@@ -39,6 +42,21 @@ def host_name(value: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
+def _has_control(scope: MutableMapping[str, Any]) -> bool:
+    from urllib.parse import unquote_to_bytes
+
+    path = str(scope.get("path", ""))
+    query = unquote_to_bytes(bytes(scope.get("query_string") or b"").replace(b"+", b" "))
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in path) or any(b < 32 or b == 127 for b in query)
+
+
+async def _refuse(send: Any, status: int, line: str) -> None:
+    body = json.dumps({"detail": line}, ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class HostAndTimeout:
     """ASGI middleware: refuse an unknown ``Host`` (400) and drop a body that stalls."""
 
@@ -68,6 +86,9 @@ class HostAndTimeout:
                 )
                 await send({"type": "http.response.body", "body": body})
                 return
+        if _has_control(scope):
+            await _refuse(send, 400, "请求的地址中含有控制字符（如 %00），已拒绝")
+            return
 
         reading = {"body": True}
 

@@ -63,6 +63,9 @@ def mount_routers(app: FastAPI) -> None:
     from hepinggis.web import routes_boundaries
 
     app.include_router(routes_boundaries.router)
+    from hepinggis.web import routes_security  # issue 33: 安全 page, duties, change-password page
+
+    app.include_router(routes_security.router)
     routes_pages.mount_static(app)
 
 
@@ -112,6 +115,16 @@ def _install_handlers(app: FastAPI) -> None:
             if str(errors[0].get("type", "")) == "missing":
                 return _error(400, page("missing_value", label=label))
         return _error(400, page("invalid_value", label=label))
+
+    from sqlalchemy.exc import DataError
+
+    @app.exception_handler(DataError)
+    async def bad_text(request: Request, exc: DataError) -> Response:
+        # PostgreSQL refuses a NUL in text (a field sent with one): the sender's fault, not a 500
+        if "NUL" in str(exc.orig):
+            return _error(400, "提交的内容中含有控制字符（如 NUL），已拒绝", None, request)
+        log.error("unexpected %s: %s", type(exc).__name__, exc)
+        return _error(500, "服务器内部错误，请联系管理员（详情已记入服务器日志）", None, request)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

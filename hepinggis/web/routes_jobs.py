@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from hepinggis.web._deps import current_user, get_store
+from hepinggis.web._deps import current_user, get_store, may_rebuild
 from hepinggis.web._job_view import RETRYABLE
 from hepinggis.web._store import Store
 
@@ -28,8 +28,19 @@ def retry_job(jid: str, store: StoreDep, user: UserDep) -> dict[str, str]:
         raise HTTPException(409, "这类任务不能在此重新运行，请回到原页面重新提交")
     if job["status"] != "failed":
         raise HTTPException(409, "该任务没有失败，无需重新运行")
-    if job["register_id"] and store.get_register(job["register_id"]) is None:
+    reg = store.get_register(job["register_id"]) if job["register_id"] else None
+    if job["register_id"] and reg is None:
         raise HTTPException(404, "找不到该清单（编号不存在或已删除）")
     params = json.loads(job["params_json"] or "{}")
+    if job["kind"] == "package" and reg is not None:
+        # a retry is a rebuild (issue 33's pen pass): the same rule as the package route — its
+        # uploader or a 审核 — and the same lock, so that two retries build it once
+        from hepinggis.web._builds import request_build
+
+        may_rebuild(user, reg["uploader"])
+        try:
+            return {"id": request_build(store, "package", reg["id"], params, submitter=user["name"])}
+        except LookupError:
+            raise HTTPException(404, "找不到该清单（编号不存在或已删除）") from None
     new = store.add_job(job["kind"], params, submitter=user["name"], register_id=job["register_id"])
     return {"id": new}

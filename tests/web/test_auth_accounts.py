@@ -192,5 +192,9 @@ def test_disable_password_and_role_change_end_sessions(accounts: Accounts) -> No
 def test_permissions_table() -> None:
     assert allowed("填报", "upload") and allowed("填报", "build") and not allowed("填报", "sign")
     assert allowed("审核", "sign") and allowed("审核", "upload") and not allowed("审核", "delete")
-    assert allowed("管理", "adopt") and allowed("管理", "delete") and allowed("管理", "users")
+    assert allowed("管理", "adopt") and allowed("管理", "delete") and not allowed("管理", "users")
     assert not allowed("管理", "sign") and not allowed("nobody", "view")
+    # issue 33: accounts, security and the audit trail are duties, held apart or together
+    assert allowed("管理", "users", ["用户管理"]) and not allowed("管理", "audit", ["用户管理"])
+    assert allowed("无", "audit", ["审计查看"]) and not allowed("无", "users", ["审计查看"])
+    assert allowed("无", "security", ["安全管理"]) and allowed("无", "view") and not allowed("无", "upload")

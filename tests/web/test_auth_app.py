@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from hepinggis.web._auth import PERMISSIONS, LoginPolicy
+from hepinggis.web._auth import LoginPolicy
+from hepinggis.web._duties import DUTIES, permissions_of
 from hepinggis.web._security import _PUBLIC, _PUBLIC_PREFIXES, ROUTE_PERMISSIONS, flat_routes
 
 with warnings.catch_warnings():
@@ -22,6 +23,25 @@ with warnings.catch_warnings():
 
 PASSWORDS = {"填报": "Tb#8472-lvse-qiu", "审核": "Sh#5531-hong-ye", "管理": "Gl#9034-lan-tian"}
 USERS = {"填报": "clerk", "审核": "reviewer", "管理": "officer"}
+#: the three administrative duties, each held alone by an account of no role (issue 33: 三员分立)
+DUTY_USERS = {"用户管理": "useradmin", "安全管理": "secadmin", "审计查看": "auditor"}
+PASSWORDS.update({"用户管理": "Yh#7310-gl-shan", "安全管理": "Aq#6621-gl-shui", "审计查看": "Sj#4418-ck-feng"})
+ACCOUNTS = {**USERS, **DUTY_USERS}
+
+
+def _add_accounts(application: Any) -> None:
+    for role, name in USERS.items():  # 管理 without duties given: all three, as before the split
+        application.state.accounts.add_user(name, role=role, password=PASSWORDS[role])
+    for duty, name in DUTY_USERS.items():
+        application.state.accounts.add_user(name, role="无", duties=[duty], password=PASSWORDS[duty])
+
+
+def _permissions(key: str) -> frozenset[str]:
+    if key in DUTY_USERS:
+        return permissions_of("无", [key])
+    return permissions_of(key, DUTIES if key == "管理" else ())
+
+
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -45,8 +65,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     data = tmp_path_factory.mktemp("secured")
     policy = LoginPolicy(slow_after=3, lock_after=5, lock_seconds=300, address_slow_after=1000, address_lock_after=2000)
     application = create_app(data_dir=data, workers=1, require_login=True, login_policy=policy)
-    for role, name in USERS.items():
-        application.state.accounts.add_user(name, role=role, password=PASSWORDS[role])
+    _add_accounts(application)
     with TestClient(application, raise_server_exceptions=False):  # runs the lifespan: workers, schema
         yield application
 
@@ -54,7 +73,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def _client(app: Any, role: str | None, *, base_url: str = "http://testserver") -> TestClient:
     client = TestClient(app, raise_server_exceptions=False, base_url=base_url, follow_redirects=False)
     if role is not None:
-        r = client.post("/api/login", json={"username": USERS[role], "password": PASSWORDS[role]})
+        r = client.post("/api/login", json={"username": ACCOUNTS[role], "password": PASSWORDS[role]})
         assert r.status_code == 200, r.text
         client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
     return client
@@ -62,7 +81,7 @@ def _client(app: Any, role: str | None, *, base_url: str = "http://testserver") 
 
 @pytest.fixture(scope="module")
 def clients(app: Any) -> dict[str, TestClient]:
-    return {role: _client(app, role) for role in USERS}
+    return {role: _client(app, role) for role in ACCOUNTS}
 
 
 def _public(method: str, path: str) -> bool:
@@ -95,7 +114,7 @@ def test_no_session_gets_401_or_the_login_page(app: Any) -> None:
     assert anon.get("/login").status_code == 200 and "登录" in anon.get("/login").text
 
 
-@pytest.mark.parametrize("role", list(USERS))
+@pytest.mark.parametrize("role", list(ACCOUNTS))
 def test_each_role_does_only_its_work(app: Any, clients: dict[str, TestClient], role: str) -> None:
     _matrix(app, clients[role], role)
 
@@ -123,8 +142,7 @@ def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             require_login=True,
             login_policy=LoginPolicy(slow_after=3, lock_after=5, address_slow_after=1000, address_lock_after=2000),
         )
-        for role, name in USERS.items():
-            application.state.accounts.add_user(name, role=role, password=PASSWORDS[role])
+        _add_accounts(application)
         with TestClient(application, raise_server_exceptions=False):
             yield application
     finally:
@@ -133,7 +151,7 @@ def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         admin.dispose()
 
 
-@pytest.mark.parametrize("role", list(USERS))
+@pytest.mark.parametrize("role", list(ACCOUNTS))
 def test_each_role_does_only_its_work_on_postgis(pg_app: Any, role: str) -> None:
     _matrix(pg_app, _client(pg_app, role), role)
 
@@ -146,7 +164,7 @@ def _matrix(app: Any, client: TestClient, role: str) -> None:
         permission = ROUTE_PERMISSIONS.get((method, path), ("view", None))[0]
         r = client.request(method, _url(path))
         checked += 1
-        if permission in PERMISSIONS[role]:
+        if permission in _permissions(role):
             assert r.status_code not in (401, 403), (role, method, path, r.status_code, r.text[:200])
         else:
             assert r.status_code == 403, (role, method, path, r.status_code)

@@ -255,7 +255,7 @@ def _user_texts(api: httpx.Client) -> list[str]:
 
 def _pages(api: httpx.Client) -> list[str]:
     regs = api.get("/api/registers").json()
-    pages = ["/", "/registers", "/packages", "/monitoring", "/boundaries", "/docs", "/users", "/audit"]
+    pages = ["/", "/registers", "/packages", "/monitoring", "/boundaries", "/docs", "/users", "/audit", "/security"]
     pages += [f"/registers/{r['id']}" for r in regs[:3]]
     return pages
 
