@@ -108,9 +108,9 @@ def _refusal(status: int, message: str, **headers: str) -> JSONResponse:
 
 def _credentials(header: str) -> tuple[str, str] | None:
     """(user name, password) of a Basic header, or None if it is malformed. UTF-8 as the challenge
-    asks (RFC 7617); bytes that are not UTF-8 are read as Latin-1, what QGIS 3.22 sends (its Basic
-    method encodes with ``toLatin1``, so it cannot send Chinese at all: each such character
-    arrives as ``?`` — see `_hint`)."""
+    asks (RFC 7617; QGIS 3.22.16 sends UTF-8); bytes that are not UTF-8 are read as Latin-1, what
+    older clients send (some QGIS versions encoded with ``toLatin1``, which cannot carry Chinese: each
+    such character arrives as ``?`` — see `_hint`)."""
     if len(header) > _MAX_HEADER:
         return None
     try:
@@ -126,12 +126,12 @@ def _credentials(header: str) -> tuple[str, str] | None:
 
 
 def _hint(message: str, creds: tuple[str, str]) -> str:
-    """A refusal's line, with what to do when the client could not send Chinese characters (QGIS
-    3.22 turns each into ``?``): nothing about the account is told."""
+    """A refusal's line, with what to do when the client could not send Chinese characters (a
+    Latin-1 client turns each into ``?``): nothing about the account is told."""
     if "?" in creds[0] or "?" in creds[1]:
         return (
-            f"{message}（若从 QGIS 3.22 登录：它不能发送中文的用户名或密码，"
-            "请为 QGIS 使用只含字母、数字和符号的账户和密码）"
+            f"{message}（若用户名或密码含中文：此客户端可能把中文发成了“?”，"
+            "请升级客户端，或使用只含字母、数字和符号的用户名和密码）"
         )
     return message
 

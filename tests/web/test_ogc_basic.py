@@ -263,7 +263,7 @@ def test_basic_only_over_tls_or_loopback_unless_opted_in(tmp_path: Path) -> None
 
 
 def test_reading_the_basic_header() -> None:
-    """UTF-8 as the challenge asks; Latin-1 bytes (QGIS 3.22) read as Latin-1; a colon may be in the
+    """UTF-8 as the challenge asks; bytes that are not UTF-8 read as Latin-1 (older clients); a colon may be in the
     password, not in the name; anything else malformed."""
     from hepinggis.web._basic_auth import _credentials, _hint
 
@@ -277,6 +277,5 @@ def test_reading_the_basic_header() -> None:
     assert _credentials("Basic !!not base64!!") is None
     assert _credentials(header(b"a:" + b"x" * 2000)) is None  # longer than any real header
     assert (
-        "QGIS 3.22" in _hint("用户名或密码错误", ("??", "x"))
-        and _hint("用户名或密码错误", ("a", "b")) == "用户名或密码错误"
+        "中文" in _hint("用户名或密码错误", ("??", "x")) and _hint("用户名或密码错误", ("a", "b")) == "用户名或密码错误"
     )
