@@ -235,19 +235,36 @@ SELECT ST_AsMVT(m, 'projects', {EXTENT}, 'geom', 'id') FROM (
 """
 
 
+_zones: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+
+def _zones_json(store: Store, rid: str, register: dict[str, Any] | None) -> str:
+    """A register's zone id → Chinese name as JSON (a parameter of the tile query), kept per register:
+    its names are those of its import (`zone_names`), so no tile asks the store for them again."""
+    import json
+
+    key = (store.db_url, rid)
+    with _lock:
+        got = _zones.get(key)
+    if got is None:
+        got = json.dumps(zone_names(store, register or store.get_register(rid)), ensure_ascii=False)
+        with _lock:
+            _zones[key] = got
+            while len(_zones) > 64:
+                _zones.popitem(last=False)
+    return got
+
+
 def _postgis_register_tile(
     store: Store, rid: str, z: int, y: int, x: int, register: dict[str, Any] | None = None
 ) -> bytes:
-    import json
-
     args: dict[str, Any] = {"r": rid, "z": z, "x": x, "y": y}
     with store.engine.connect() as conn:
         if z < DETAIL_ZOOM:
             n = int(conn.execute(text(_PG_COUNT), args).scalar() or 0)
             if n > DETAIL_MAX:
                 return bytes(conn.execute(text(_PG_CELLS), args).scalar() or b"")
-        zones = zone_names(store, register or store.get_register(rid))  # only for a tile of projects
-        args["zones"] = json.dumps(zones, ensure_ascii=False)
+        args["zones"] = _zones_json(store, rid, register)  # only for a tile of projects
         return bytes(conn.execute(text(_PG_DETAIL), args).scalar() or b"")
 
 
