@@ -144,7 +144,7 @@ from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsProviderRegistry, 
 QgsApplication.setPrefixPath("/usr", True)
 app = QgsApplication([], False)
 app.initQgis()
-url, typename, user, password = sys.argv[1:5]
+url, typename, user, password, qgz = sys.argv[1:6]
 out = {}
 # Basic authentication configurations in a throw-away auth database (QGIS_AUTH_DB_DIR_PATH)
 am = QgsApplication.authManager()
@@ -152,6 +152,7 @@ out["auth_db"] = am.authenticationDatabasePath()
 out["master"] = am.setMasterPassword("throwaway-master-36", True)
 def basic_config(name, user, password):
     cfg = QgsAuthMethodConfig()
+    cfg.setId("hgogc36")  # the id the bureau hands out with its .qgz (hepinggis export --qgis-authcfg)
     cfg.setName(name)
     cfg.setMethod("Basic")
     cfg.setConfig("username", user)
@@ -193,6 +194,15 @@ out["fields"] = layer.fields().names()
 out["zone_zh"] = sorted({str(f["zone_zh"]) for f in feats if f["zone_zh"]})
 anon = QgsVectorLayer(f"url='{url}' typename='{typename}'", "anon", "OAPIF")
 out["anonymous_valid"] = anon.isValid()
+# the project written with --qgis-service and --qgis-authcfg opens with the login
+from qgis.core import QgsProject
+project = QgsProject.instance()
+out["read"] = project.read(qgz)
+out["project"] = {
+    l.name(): [l.providerType(), l.isValid(), len(list(l.getFeatures()))]
+    for l in (n.layer() for n in project.layerTreeRoot().findLayers())
+    if l.providerType() == "OAPIF"
+}
 print(json.dumps(out, ensure_ascii=False), flush=True)
 os._exit(0)
 """
@@ -229,10 +239,23 @@ def test_qgis_logs_in_with_a_basic_auth_config(tmp_path: Path) -> None:
         titles = [c["title"] for c in colls]
         zones_title = next(c["title"] for c in colls if c["id"] == "zones")
         zones = httpx.get(f"{srv.url}/ogc/collections/zones/items?f=json", timeout=60).json()["features"]
+        import hepinggis
+        from hepinggis.base._qgis import write_qgis_project
+
+        layers = ["district", "zones", "jiedao", "projects"]
+        gpkg = hepinggis.export(tmp_path / "heping.gpkg", layers=layers)
+        qgz = write_qgis_project(
+            tmp_path / "live.qgz",
+            gpkg,
+            layers,
+            service=f"{srv.url}/ogc",
+            service_register=reg["id"],
+            service_authcfg="hgogc36",
+        )
         env = dict(os.environ, HOME=str(tmp_path / "home"), QGIS_AUTH_DB_DIR_PATH=str(tmp_path / "qgis-auth"))
         (tmp_path / "qgis-auth").mkdir()
         run = subprocess.run(
-            [python, "-c", AUTH_SCRIPT, f"{srv.url}/ogc", cid, user, password],
+            [python, "-c", AUTH_SCRIPT, f"{srv.url}/ogc", cid, user, password, str(qgz)],
             capture_output=True,
             text=True,
             timeout=300,
@@ -252,3 +275,34 @@ def test_qgis_logs_in_with_a_basic_auth_config(tmp_path: Path) -> None:
     assert "zone_zh" in got["fields"] and got["zone_zh"]
     assert set(got["zone_zh"]) <= {f["properties"]["name_zh"] for f in zones}  # names, not pinyin ids
     assert not got["anonymous_valid"]
+    assert got["read"] and sorted(got["project"].values()) == [
+        ["OAPIF", True, 1], ["OAPIF", True, 6], ["OAPIF", True, 10], ["OAPIF", True, reg["imported"]]
+    ]  # fmt: skip
+
+
+def test_project_on_the_service_names_the_auth_config(tmp_path: Path) -> None:
+    """``--qgis-authcfg``: every live layer's source carries the configuration id, the GeoPackage
+    layers none; an id that is not 7 letters or digits (or would break out of the quotes) is refused."""
+    import zipfile
+
+    import hepinggis
+    from hepinggis.base._qgis import write_qgis_project
+    from hepinggis.errors import InvalidOptionError
+
+    layers = ["zones", "boundary_lines", "projects"]
+    gpkg = hepinggis.export(tmp_path / "heping.gpkg", layers=layers)
+    qgz = write_qgis_project(
+        tmp_path / "p.qgz",
+        gpkg,
+        layers,
+        service="https://gis.heping.local/ogc",
+        service_register="r1",
+        service_authcfg="ab12cd3",
+    )
+    with zipfile.ZipFile(qgz) as z:
+        xml = z.read(next(n for n in z.namelist() if n.endswith(".qgs"))).decode("utf-8")
+    assert xml.count("authcfg=&apos;ab12cd3&apos;") + xml.count("authcfg='ab12cd3'") >= 2  # zones and the register
+    assert "typename=&apos;register-r1&apos; authcfg" in xml or "typename='register-r1' authcfg" in xml
+    for bad in ("ab12cd", "ab12cd34", "ab1'x y", "王工王工王工王"):
+        with pytest.raises(InvalidOptionError):
+            write_qgis_project(tmp_path / "q.qgz", gpkg, layers, service="https://x/ogc", service_authcfg=bad)
