@@ -306,3 +306,25 @@ def test_project_on_the_service_names_the_auth_config(tmp_path: Path) -> None:
     for bad in ("ab12cd", "ab12cd34", "ab1'x y", "王工王工王工王"):
         with pytest.raises(InvalidOptionError):
             write_qgis_project(tmp_path / "q.qgz", gpkg, layers, service="https://x/ogc", service_authcfg=bad)
+
+
+def test_export_cli_takes_the_auth_config(tmp_path: Path) -> None:
+    import sys
+    import zipfile
+
+    from _server_env import REPO
+
+    def export(authcfg: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "hepinggis", "export", str(tmp_path / "h.gpkg"), "--layer", "zones"]
+        cmd += ["--qgis-project", str(tmp_path / "h.qgz"), "--qgis-service", "https://gis.heping.local/ogc"]
+        cmd += ["--qgis-authcfg", authcfg]
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=300, check=False)
+
+    done = export("hgogc36")
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "h.qgz") as z:
+        xml = z.read(next(n for n in z.namelist() if n.endswith(".qgs"))).decode("utf-8")
+    assert "hgogc36" in xml
+    bad = export("x'y")
+    assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
