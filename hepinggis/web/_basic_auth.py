@@ -77,10 +77,15 @@ def basic_header(scope: MutableMapping[str, Any]) -> str | None:
 
 
 def _loopback_client(scope: MutableMapping[str, Any]) -> bool:
-    from hepinggis.web._security import is_loopback
+    """True for a client on this machine (127.0.0.0/8, ::1) — the address uvicorn gives, never a
+    name (`_security.is_loopback` would do, but `_security` imports this module)."""
+    import ipaddress
 
     client = scope.get("client")
-    return client is not None and is_loopback(str(client[0]))
+    try:
+        return client is not None and ipaddress.ip_address(str(client[0])).is_loopback
+    except ValueError:
+        return False
 
 
 def _opted_in(scope: MutableMapping[str, Any]) -> bool:
