@@ -18,7 +18,12 @@ never for a state-changing request (`_security` asks it nowhere else).
   row (password hash, role, disabled, last change) with the one seen at verification: a password
   change, a new role or a disabled account — made by this server, another process or the CLI —
   ends the cached login at the next request. Concurrent requests with one new header wait for one
-  check (QGIS asks for many tiles at once).
+  check (QGIS asks for many tiles at once). The HMAC key is random per process: the cache is in
+  memory only, so nothing it keys outlives the process.
+* **A refused header is no new guess when it comes again.** QGIS repeats a wrong password on every
+  request; the very same header within `FAILED_SECONDS` (the account unchanged) is refused at once,
+  written to the refused-login audit rows but not counted again towards the lockout, so that one
+  mistyped password does not lock an officer out by itself.
 * **Only where the password does not cross the network in clear**: over TLS (the server's own, or
   the reverse proxy's ``X-Forwarded-Proto: https`` when ``--forwarded-allow-ips`` trusts it) or from
   this machine (a loopback client). On plain HTTP from another machine the header is refused (403)
@@ -53,7 +58,7 @@ from hepinggis.web._auth import Accounts, Session
 from hepinggis.web._login_guard import RefusedLogins, check_password
 from hepinggis.web._server_schema import users
 
-__all__ = ["CACHE_SECONDS", "CHALLENGE", "BasicLogins", "basic_allowed", "basic_header", "challenge"]
+__all__ = ["CACHE_SECONDS", "CHALLENGE", "BasicLogins", "basic_allowed", "basic_header", "challenge", "logins_of"]
 
 #: How long a verified header is believed without argon2 (the account's row is still read each time).
 CACHE_SECONDS = 300.0
