@@ -211,7 +211,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         if fmt != "gpkg":
             raise UsageError("--qgis-project goes with a GeoPackage export")
         project = write_qgis_project(
-            args.qgis_project, path, args.layer or list(catalogue()), crs=args.to_crs, service=args.qgis_service
+            args.qgis_project,
+            path,
+            args.layer or list(catalogue()),
+            crs=args.to_crs,
+            service=args.qgis_service,
+            service_authcfg=args.qgis_authcfg,
         )
         print(f"QGIS project written to {project} (open it in QGIS; it refers to {path.name})")
     return 0
@@ -477,6 +482,12 @@ def _data_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         default=None,
         metavar="URL",
         help="the QGIS project reads the plan's layers live from this `hepinggis serve` /ogc address",
+    )
+    p.add_argument(
+        "--qgis-authcfg",
+        default=None,
+        metavar="ID",
+        help="the live layers log in with this QGIS authentication configuration (7 characters; docs/ogc.md)",
     )
     p.add_argument(
         "--crs", dest="projects_crs", default=None, help="the coordinate system of --projects (as for import)"

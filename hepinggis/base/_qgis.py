@@ -8,6 +8,7 @@ installed. Colours and labels come from `hepinggis.base._style`, as for the web 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -218,6 +219,7 @@ def write_qgis_project(
     crs: str = "EPSG:4326",
     service: str | None = None,
     service_register: str | None = None,
+    service_authcfg: str | None = None,
 ) -> Path:
     """A QGIS project (.qgz) showing ``layers`` of ``gpkg`` in map order with their styles; the
     GeoPackage is referenced by a path relative to the project, so both can be moved together.
@@ -225,7 +227,14 @@ def write_qgis_project(
     With ``service`` (the ``/ogc`` address of ``hepinggis serve``), the plan's layers the service
     offers are read live from it (OGC API – Features, QGIS's ``OAPIF`` provider) instead of the
     GeoPackage, and with ``service_register`` (a register id) so is ``projects``: the project shows
-    what the server has in force now, not what the GeoPackage held when it was written."""
+    what the server has in force now, not what the GeoPackage held when it was written. With
+    ``service_authcfg`` (the 7-character id of a QGIS authentication configuration, e.g. a "Basic"
+    one with the user's account) the live layers log in with it: on a server with accounts each user
+    creates a configuration of that id once (docs/ogc.md), and the project opens with their login."""
+    if service_authcfg is not None and not re.fullmatch(r"[A-Za-z0-9]{7}", service_authcfg):
+        from hepinggis.errors import InvalidOptionError
+
+        raise InvalidOptionError(f"a QGIS authentication configuration id is 7 letters or digits: {service_authcfg!r}")
     if service is not None and (not service.startswith(("http://", "https://")) or any(c in service for c in "'\" <>")):
         from hepinggis.errors import InvalidOptionError
 
@@ -245,6 +254,7 @@ def write_qgis_project(
         typename = f"register-{service_register}" if layer == "projects" and service_register else layer
         if service and (layer in SERVICE_LAYERS or typename != layer):
             src, provider = f"url='{service.rstrip('/')}' typename='{typename}'", "OAPIF"
+            src += f" authcfg='{service_authcfg}'" if service_authcfg else ""
         title = (
             boundary_label(layer, LAYER_TITLES_ZH[layer])
             if layer in ("jiedao", "zones", "district")

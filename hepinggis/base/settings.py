@@ -54,6 +54,10 @@ class Settings:
     audit_reads : str or None
         ``HEPINGGIS_AUDIT_READS``: ``1``/``true``/``yes``/``是`` to audit every OGC read (unset: the
         store's setting).
+    ogc_basic_http : str or None
+        ``HEPINGGIS_OGC_BASIC_HTTP``: ``1`` to take QGIS's HTTP Basic login on ``/ogc`` over plain HTTP
+        from other machines too (unset: the store's setting; by default only over HTTPS or from the
+        server's own machine).
     job_memory : str or None
         ``HEPINGGIS_JOB_MEMORY``: memory a job may take beyond its warm worker, as ``3GB``,
         ``500MB`` (unset: 3 GB; parsed by `hepinggis.web._jobs.JobLimits`).
@@ -87,6 +91,7 @@ class Settings:
     syslog: str = ""
     ogc_public: str | None = None
     audit_reads: str | None = None
+    ogc_basic_http: str | None = None
     job_memory: str | None = None
     job_seconds: str | None = None
     light_bytes: str | None = None
@@ -106,6 +111,7 @@ VARIABLES: dict[str, str] = {
     "HEPINGGIS_SYSLOG": "syslog",
     "HEPINGGIS_OGC_PUBLIC": "ogc_public",
     "HEPINGGIS_AUDIT_READS": "audit_reads",
+    "HEPINGGIS_OGC_BASIC_HTTP": "ogc_basic_http",
     "HEPINGGIS_JOB_MEMORY": "job_memory",
     "HEPINGGIS_JOB_SECONDS": "job_seconds",
     "HEPINGGIS_LIGHT_BYTES": "light_bytes",
@@ -153,6 +159,7 @@ def settings(env: Mapping[str, str] | None = None) -> Settings:
         syslog=env.get("HEPINGGIS_SYSLOG", ""),
         ogc_public=env.get("HEPINGGIS_OGC_PUBLIC"),  # set but empty: public to nobody, whatever the store says
         audit_reads=env.get("HEPINGGIS_AUDIT_READS"),
+        ogc_basic_http=env.get("HEPINGGIS_OGC_BASIC_HTTP"),
         job_memory=text("HEPINGGIS_JOB_MEMORY"),
         job_seconds=text("HEPINGGIS_JOB_SECONDS"),
         light_bytes=text("HEPINGGIS_LIGHT_BYTES"),

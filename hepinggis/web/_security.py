@@ -286,6 +286,16 @@ class _SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         who = self._who(scope)
+        if who is None and path.startswith("/ogc") and method in ("GET", "HEAD"):  # QGIS's Basic login (issue 36)
+            from hepinggis.web._basic_auth import basic_header, logins_of
+
+            basic = basic_header(scope)
+            if basic is not None:
+                got = await logins_of(self.fastapi_app).authenticate(scope, basic)
+                if isinstance(got, Response):
+                    await _closing(scope, got)(scope, receive, send)
+                    return
+                who = _Who(got.name, got.role, got, True)
         if who is None and path.startswith("/ogc"):  # the OGC services' public set (issue 36)
             from hepinggis.web.ogc._access import ANONYMOUS, is_public_read
 
@@ -293,7 +303,10 @@ class _SecurityMiddleware:
         if who is None:
             ogc_client = path.startswith("/ogc") and "text/html" not in (_header(scope, b"accept") or "")
             if path.startswith("/api/") or method != "GET" or ogc_client:
-                response: Response = _json(401, "请先登录（未登录或会话已过期）")
+                from hepinggis.web._basic_auth import challenge
+
+                asks = challenge(scope) if ogc_client else {}  # QGIS: say that a Basic login is taken
+                response: Response = _json(401, "请先登录（未登录或会话已过期）", **asks)
             else:
                 target = quote(
                     path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")

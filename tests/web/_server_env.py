@@ -91,13 +91,14 @@ class Serve:
         host: str = "127.0.0.1",
         max_upload: str = "50MB",
         env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data.parent / f"serve-{self.port}.log"
         cmd = [sys.executable, "-m", "hepinggis", "serve", "--data", str(data), "--host", host]
         cmd += ["--db", db] if db else []
-        cmd += ["--port", str(self.port), "--max-upload", max_upload]
+        cmd += ["--port", str(self.port), "--max-upload", max_upload, *args]
         self.proc = subprocess.Popen(
             cmd,
             cwd=REPO,

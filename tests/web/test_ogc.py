@@ -22,6 +22,7 @@ from hepinggis.web.ogc.routes import CONFORMANCE
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 CRS_4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
 CRS_4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+TILE_PROPERTIES = {"n", "category", "row", "project_id", "name", "status", "zone_id", "zone_zh"}
 
 
 def _hostile_workbook(tmp_path: Path) -> tuple[Path, list[str]]:
@@ -91,7 +92,16 @@ def test_conformance_classes_with_owslib(server: tuple[Serve, dict[str, Any]]) -
         url = next((lk["href"] for lk in doc["links"] if lk["rel"] == "next"), None)
     reference = httpx.get(f"{srv.url}/api/registers/{reg['id']}/projects.geojson", timeout=30).json()["features"]
     assert len(got) == reg["imported"] == len(reference)
-    assert [f["properties"] for f in got] == [f["properties"] for f in reference]
+    # the register's properties, and beside the zone's id (which filters take) its Chinese name
+    zone_zh = _zone_names()
+    assert [{k: v for k, v in f["properties"].items() if k != "zone_zh"} for f in got] == [
+        f["properties"] for f in reference
+    ]
+    assert [f["properties"]["zone_zh"] for f in got] == [
+        zone_zh.get(f["properties"]["zone_id"]) for f in reference
+    ]  # fmt: skip
+    assert sum(f["properties"]["zone_zh"] is not None for f in got) > 0
+    assert list(got[0]["properties"])[6:9] == ["zone_id", "zone_zh", "jiedao"]
     assert [f["geometry"] for f in got] == [f["geometry"] for f in reference]
     # one item; a missing one is 404 with one Chinese line
     one = api.collection_item(cid, str(got[3]["id"]))
@@ -137,23 +147,42 @@ def test_conformance_classes_with_owslib(server: tuple[Serve, dict[str, Any]]) -
             timeout=30,
         ).json()
         assert res["numberMatched"] == len(inside)
-    # the plan's layers in force: zones with their ids
+    # the plan's layers in force: zones with their ids; 街道 with their zone's id and Chinese name
     zones = api.collection_items("zones")
     assert [f["id"] for f in zones["features"]] == [
         "beishichang", "nanshichang", "taiyuanjie", "sanhaojie", "changbaidao", "manrong"
     ]  # fmt: skip
+    for lid in ("jiedao", "sub_areas"):
+        feats = api.collection_items(lid, limit=100)["features"]
+        assert feats and all(f["properties"]["zone_zh"] == zone_zh[f["properties"]["zone_id"]] for f in feats)
+    assert "zone_zh" in httpx.get(f"{srv.url}/ogc/collections/jiedao/queryables", timeout=30).json()["properties"]
     # oas30
     oas = api.api()
     assert str(oas["openapi"]).startswith("3.0") and "/ogc/collections/{cid}/items" in oas["paths"]
+    schemes = oas["components"]["securitySchemes"]  # how a client logs in: Basic (QGIS) or the API's token
+    assert (schemes["basic"]["scheme"], schemes["bearer"]["scheme"]) == ("basic", "bearer")
     # html
     html = httpx.get(f"{srv.url}/ogc/collections/{cid}/items", headers={"Accept": "text/html"}, timeout=30)
     assert html.headers["content-type"].startswith("text/html") and "numberMatched" not in html.text
     assert f'<strong id="n-matched">{reg["imported"]}</strong>' in html.text
+    shown = {f["properties"]["zone_zh"] for f in got if f["properties"]["zone_zh"]}
+    assert all(f"<td>{name}</td>" in html.text for name in shown)  # the page: names, not pinyin ids
+    assert not any(f"<td>{f['properties']['zone_id']}</td>" in html.text for f in got if f["properties"]["zone_id"])
     # tiles: the tile set, the matrix set, and MVT tiles that hold every project of the register
-    _check_tiles(srv, cid, reg["imported"])
+    _check_tiles(srv, cid, reg["imported"], {f["id"]: f["properties"]["zone_zh"] for f in got})
 
 
-def _check_tiles(srv: Serve, cid: str, n: int) -> None:
+def _zone_names() -> dict[str, str]:
+    """Zone id → Chinese name, read independently of the service from the bundled zones layer."""
+    import json
+
+    from hepinggis._paths import data_dir
+
+    doc = json.loads((data_dir() / "zones.geojson").read_text(encoding="utf-8"))
+    return {f["properties"]["id"]: f["properties"]["name_zh"] for f in doc["features"]}
+
+
+def _check_tiles(srv: Serve, cid: str, n: int, zone_zh: dict[int, str | None]) -> None:
     import mapbox_vector_tile
 
     tms = httpx.get(f"{srv.url}/ogc/tileMatrixSets/WebMercatorQuad", timeout=30).json()
@@ -171,6 +200,8 @@ def _check_tiles(srv: Serve, cid: str, n: int) -> None:
             if r.content:
                 layer = mapbox_vector_tile.decode(r.content)["projects"]
                 ids |= {f["id"] for f in layer["features"]}
+                for f in layer["features"]:  # the zone's Chinese name in the tiles too
+                    assert f["properties"].get("zone_zh") == zone_zh[f["id"]]
     assert len(ids) == n
     assert httpx.get(f"{srv.url}/ogc/collections/{cid}/tiles/WebMercatorQuad/12/99999/1", timeout=30).status_code == 404
 
@@ -314,6 +345,7 @@ def test_crowded_tiles_gather_cells(store_url: str | None, tmp_path: Path) -> No
         fx = (lon + 180) / 360 * 2**z
         fy = (1 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / math.pi) / 2 * 2**z
         crowded = 0
+        names = _zone_names()
         for x, y in {(int(a), int(b)) for a, b in zip(fx, fy, strict=True)}:
             here = (fx.astype(int) == x) & (fy.astype(int) == y)
             cells = {(int(a), int(b)) for a, b in zip((fx[here] - x) * 64, (fy[here] - y) * 64, strict=True)}
@@ -322,7 +354,9 @@ def test_crowded_tiles_gather_cells(store_url: str | None, tmp_path: Path) -> No
             for f in layer["features"]:
                 geom = f["geometry"]
                 points += 1 if geom["type"] == "Point" else len(geom["coordinates"])
-                assert set(f["properties"]) <= {"n", "category", "row", "project_id", "name", "status", "zone_id"}
+                assert set(f["properties"]) <= TILE_PROPERTIES
+                if "zone_id" in f["properties"]:
+                    assert f["properties"]["zone_zh"] == names[f["properties"]["zone_id"]]
             if here.sum() > _tiles.DETAIL_MAX:
                 crowded += 1
                 assert all(set(f["properties"]) <= {"n", "category"} for f in layer["features"])

@@ -29,6 +29,7 @@ __all__ = [
     "current_version",
     "layer_frame",
     "register_series",
+    "zone_names",
 ]
 
 #: The plan's layers served, in the catalogue's ids.
@@ -39,6 +40,11 @@ VERSION_PREFIX = "register-version-"
 #: The projects' properties every register collection carries, in this order (as the register's
 #: GeoJSON, `hepinggis.web._registers.geojson`), before the columns of the uploaded file.
 CORE_PROPERTIES = ("row", "project_id", "name", "category", "status", "investment_cny", "zone_id", "jiedao")
+#: What ``/ogc`` serves of each project, in this order (then the file's columns): the core properties
+#: and, after ``zone_id`` (the id the filters take), ``zone_zh``, the zone's Chinese name as the register
+#: page shows it (a GIS officer's attribute table and the city's platform read names, not pinyin ids).
+#: ``jiedao`` is a Chinese name already.
+OGC_PROPERTIES = ("row", "project_id", "name", "category", "status", "investment_cny", "zone_id", "zone_zh", "jiedao")
 PROPERTY_ZH = {
     "row": "行号（Excel）",
     "project_id": "项目编号",
@@ -46,7 +52,8 @@ PROPERTY_ZH = {
     "category": "类别",
     "status": "状态",
     "investment_cny": "投资（元）",
-    "zone_id": "功能区",
+    "zone_id": "功能区编号",
+    "zone_zh": "功能区",
     "jiedao": "街道",
     "id": "编号",
     "name_zh": "名称",
@@ -172,8 +179,28 @@ def layer_frame(store: Store, name: str) -> gpd.GeoDataFrame:
 
             with use_layers(_adopted_gpkg(store, chosen)):
                 frame = load(name)
+                if "zone_id" in frame.columns and name != "zones":  # jiedao, sub_areas: the zone's name too
+                    zones = load("zones")
+                    frame = frame.copy()
+                    names = dict(zip(zones["id"].astype(str), zones["name_zh"].astype(str), strict=True))
+                    frame.insert(
+                        int(frame.columns.get_loc("zone_id")) + 1,
+                        "zone_zh",
+                        [names.get(str(z)) if isinstance(z, str) else None for z in frame["zone_id"]],
+                    )
             _frames[key] = frame
         return frame
+
+
+def zone_names(store: Store, register: dict[str, Any] | None = None) -> dict[str, str]:
+    """Zone id → Chinese name: the zones in force, and for a register the names of its page (the
+    zones it was counted in at import, ``per_zone_json``), which win."""
+    zones = layer_frame(store, "zones")
+    names = dict(zip(zones["id"].astype(str), zones["name_zh"].astype(str), strict=True))
+    for row in json.loads((register or {}).get("per_zone_json") or "[]"):
+        if isinstance(row, dict) and isinstance(row.get("id"), str) and isinstance(row.get("name"), str):
+            names[row["id"]] = row["name"]
+    return names
 
 
 def layer_properties(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:

@@ -17,7 +17,14 @@ from sqlalchemy import bindparam, func, select, text
 
 from hepinggis.web import _schema as s
 from hepinggis.web._store import Store
-from hepinggis.web.ogc._collections import CORE_PROPERTIES, Collection, layer_frame, layer_properties
+from hepinggis.web.ogc._collections import (
+    CORE_PROPERTIES,
+    OGC_PROPERTIES,
+    Collection,
+    layer_frame,
+    layer_properties,
+    zone_names,
+)
 from hepinggis.web.ogc._params import CRS84, Interval, lat_first
 
 __all__ = ["Page", "Query", "features", "one_feature", "register_fields", "temporal_extent"]
@@ -205,16 +212,18 @@ def _area_value(store: Store, col: str, value: str) -> str:
     return value
 
 
-def _project_feature(row: Any, geometry: Any) -> dict[str, Any]:
+def _project_feature(row: Any, geometry: Any, zones: dict[str, str]) -> dict[str, Any]:
     props = {k: row[k] for k in CORE_PROPERTIES}
+    props["zone_zh"] = zones.get(row["zone_id"]) if row["zone_id"] else None
+    props = {k: props[k] for k in OGC_PROPERTIES}
     props.update(json.loads(row["properties_json"] or "{}"))
     return {"type": "Feature", "id": int(row["pk"]), "geometry": geometry, "properties": props}
 
 
-def _rows_to_features(rows: list[Any], crs: str) -> list[dict[str, Any]]:
+def _rows_to_features(rows: list[Any], crs: str, zones: dict[str, str]) -> list[dict[str, Any]]:
     wkts = np.asarray([r["geom_wkt"] for r in rows], dtype=object)
     geoms = _geojson(_to_crs(shapely.from_wkt(wkts), crs)) if len(rows) else []
-    return [_project_feature(r, g) for r, g in zip(rows, geoms, strict=True)]
+    return [_project_feature(r, g, zones) for r, g in zip(rows, geoms, strict=True)]
 
 
 def _register_features(store: Store, coll: Collection, q: Query) -> Page:
@@ -227,7 +236,7 @@ def _register_features(store: Store, coll: Collection, q: Query) -> Page:
             .mappings()
             .all()
         )
-    return Page(matched, _rows_to_features(list(rows), q.crs))
+    return Page(matched, _rows_to_features(list(rows), q.crs, zone_names(store, coll.register)))
 
 
 def features(store: Store, coll: Collection, q: Query) -> Page:
@@ -253,11 +262,11 @@ def one_feature(store: Store, coll: Collection, fid: str, crs: str) -> dict[str,
         row = (
             conn.execute(select(t).where(t.c.register_id == coll.register["id"], t.c.pk == int(fid))).mappings().first()
         )
-    return None if row is None else _rows_to_features([row], crs)[0]
+    return None if row is None else _rows_to_features([row], crs, zone_names(store, coll.register))[0]
 
 
 def register_fields(store: Store, coll: Collection) -> list[str]:
-    """The properties of a register's features, in order: the core ones, then the file's columns."""
+    """The properties of a register's features, in order: the served ones, then the file's columns."""
     assert coll.register is not None
     t = s.projects
     with store.engine.connect() as conn:
@@ -265,7 +274,7 @@ def register_fields(store: Store, coll: Collection) -> list[str]:
             select(t.c.properties_json).where(t.c.register_id == coll.register["id"]).order_by(t.c.row).limit(1)
         ).scalar()
     extras = list(json.loads(first or "{}"))
-    return [*CORE_PROPERTIES, *[k for k in extras if k not in CORE_PROPERTIES]]
+    return [*OGC_PROPERTIES, *[k for k in extras if k not in OGC_PROPERTIES]]
 
 
 def register_bbox(store: Store, coll: Collection) -> list[float] | None:

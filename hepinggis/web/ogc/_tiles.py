@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 
 from hepinggis.web import _schema as s
 from hepinggis.web._store import Store
-from hepinggis.web.ogc._collections import Collection, layer_frame, layer_properties
+from hepinggis.web.ogc._collections import Collection, layer_frame, layer_properties, zone_names
 
 __all__ = ["DETAIL_MAX", "DETAIL_ZOOM", "MAX_ZOOM", "MIN_ZOOM", "WEB_MERCATOR_QUAD", "tile", "tile_bounds"]
 
@@ -94,13 +94,16 @@ def _encode(layer: str, feats: list[dict[str, Any]], bounds: tuple[float, float,
 
 # -- SQLite: arrays per register -------------------------------------------------------------------
 class _Arrays:
-    def __init__(self, rows: list[Any]) -> None:
+    def __init__(self, rows: list[Any], zones: dict[str, str]) -> None:
         self.pk = np.asarray([r.pk for r in rows], dtype=np.int64)
         lon = np.asarray([r.lon for r in rows], dtype=float)
         lat = np.asarray([r.lat for r in rows], dtype=float)
         self.x, self.y = _mercator(lon, lat)
         self.category = np.asarray([r.category or "" for r in rows], dtype=object)
         self.props = [{k: getattr(r, k) for k in TILE_FIELDS if getattr(r, k) is not None} for r in rows]
+        for p in self.props:  # the zone's Chinese name beside its id, as in the items
+            if p.get("zone_id") in zones:
+                p["zone_zh"] = zones[p["zone_id"]]
         geoms = shapely.from_wkt(np.asarray([r.geom_wkt for r in rows], dtype=object))
 
         def to_m(xy: np.ndarray) -> np.ndarray:
@@ -117,7 +120,7 @@ _arrays: OrderedDict[tuple[str, str], _Arrays] = OrderedDict()
 _tiles: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
 
 
-def _register_arrays(store: Store, rid: str) -> _Arrays:
+def _register_arrays(store: Store, rid: str, register: dict[str, Any] | None = None) -> _Arrays:
     key = (store.db_url, rid)
     with _lock:
         got = _arrays.get(key)
@@ -130,7 +133,7 @@ def _register_arrays(store: Store, rid: str) -> _Arrays:
         rows = conn.execute(
             select(*cols).where(t.c.register_id == rid, t.c.geom_wkt.is_not(None)).order_by(t.c.row, t.c.pk)
         ).all()
-    got = _Arrays(list(rows))
+    got = _Arrays(list(rows), zone_names(store, register or store.get_register(rid)))
     with _lock:
         _arrays[key] = got
         while len(_arrays) > 4:
@@ -171,8 +174,10 @@ def _cells(x: np.ndarray, y: np.ndarray, cat: np.ndarray, bounds: tuple[float, f
     return out
 
 
-def _sqlite_register_tile(store: Store, rid: str, z: int, y: int, x: int) -> bytes:
-    a = _register_arrays(store, rid)
+def _sqlite_register_tile(
+    store: Store, rid: str, z: int, y: int, x: int, register: dict[str, Any] | None = None
+) -> bytes:
+    a = _register_arrays(store, rid, register)
     bounds = tile_bounds(z, y, x)
     minx, miny, maxx, maxy = bounds
     pad = (maxx - minx) * 64 / EXTENT
@@ -222,7 +227,7 @@ SELECT ST_AsMVT(m, 'projects', {EXTENT}, 'geom') FROM m
 """
 _PG_DETAIL = f"""
 SELECT ST_AsMVT(m, 'projects', {EXTENT}, 'geom', 'id') FROM (
-  SELECT p.pk AS id, {", ".join(f"p.{k}" for k in TILE_FIELDS)},
+  SELECT p.pk AS id, {", ".join(f"p.{k}" for k in TILE_FIELDS)}, CAST(:zones AS jsonb) ->> p.zone_id AS zone_zh,
          ST_AsMVTGeom(ST_Transform(p.geom, 3857), ST_TileEnvelope(:z, :x, :y), {EXTENT}, 64, true) AS geom
   FROM projects p
   WHERE p.register_id = :r AND p.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 64.0 / {EXTENT}), 4326)
@@ -230,13 +235,36 @@ SELECT ST_AsMVT(m, 'projects', {EXTENT}, 'geom', 'id') FROM (
 """
 
 
-def _postgis_register_tile(store: Store, rid: str, z: int, y: int, x: int) -> bytes:
-    args = {"r": rid, "z": z, "x": x, "y": y}
+_zones: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+
+def _zones_json(store: Store, rid: str, register: dict[str, Any] | None) -> str:
+    """A register's zone id → Chinese name as JSON (a parameter of the tile query), kept per register:
+    its names are those of its import (`zone_names`), so no tile asks the store for them again."""
+    import json
+
+    key = (store.db_url, rid)
+    with _lock:
+        got = _zones.get(key)
+    if got is None:
+        got = json.dumps(zone_names(store, register or store.get_register(rid)), ensure_ascii=False)
+        with _lock:
+            _zones[key] = got
+            while len(_zones) > 64:
+                _zones.popitem(last=False)
+    return got
+
+
+def _postgis_register_tile(
+    store: Store, rid: str, z: int, y: int, x: int, register: dict[str, Any] | None = None
+) -> bytes:
+    args: dict[str, Any] = {"r": rid, "z": z, "x": x, "y": y}
     with store.engine.connect() as conn:
         if z < DETAIL_ZOOM:
             n = int(conn.execute(text(_PG_COUNT), args).scalar() or 0)
             if n > DETAIL_MAX:
                 return bytes(conn.execute(text(_PG_CELLS), args).scalar() or b"")
+        args["zones"] = _zones_json(store, rid, register)  # only for a tile of projects
         return bytes(conn.execute(text(_PG_DETAIL), args).scalar() or b"")
 
 
@@ -272,9 +300,9 @@ def tile(store: Store, coll: Collection, z: int, y: int, x: int) -> bytes:
     if coll.register is not None:
         rid = str(coll.register["id"])
         if store.engine.dialect.name == "postgresql":
-            data = _postgis_register_tile(store, rid, z, y, x)
+            data = _postgis_register_tile(store, rid, z, y, x, coll.register)
         else:
-            data = _sqlite_register_tile(store, rid, z, y, x)
+            data = _sqlite_register_tile(store, rid, z, y, x, coll.register)
     else:
         data = _layer_tile(store, coll, z, y, x)
     with _lock:

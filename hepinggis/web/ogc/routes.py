@@ -218,6 +218,13 @@ def openapi(request: Request, user: UserDep) -> Response:
             description="OGC API – Features 与 OGC API – Tiles",
             routes=router.routes,
         )
+        # how a client logs in (issue 36): HTTP Basic (QGIS's authentication configurations) or the
+        # token of POST /api/login; none for the public set
+        doc.setdefault("components", {})["securitySchemes"] = {
+            "basic": {"type": "http", "scheme": "basic", "description": "账户的用户名和密码（只在 HTTPS 或本机上）"},
+            "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/login 返回的 token"},
+        }
+        doc["security"] = [{}, {"basic": []}, {"bearer": []}]
         _openapi.update(doc)
     return _json({**_openapi, "servers": [{"url": _base(request)}]}, media=OPENAPI.replace(";", "; "))
 
@@ -372,6 +379,7 @@ async def items(
             if coll.is_register
             else _queryables(store, coll)
         )
+        fields = [f for f in fields if f != "zone_id"]  # the page shows the zone's name (zone_zh), not its id
         return _html(
             "items.html",
             request,
