@@ -4,7 +4,6 @@ page (`routes_security`) and the command line (``hepinggis users policy``, ``aud
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -33,6 +32,9 @@ def _get(conn: Any, key: str, default: str = "") -> str:
 
 def security_settings(engine: Engine) -> dict[str, Any]:
     """The settings as in force (defaults filled in)."""
+    from hepinggis.base.settings import settings
+
+    env = settings()
     with engine.connect() as conn:
         rules = password_rules(conn)
         public, reads, keep = (_get(conn, k) for k in ("ogc_public", "audit_reads", "audit_keep_days"))
@@ -46,7 +48,11 @@ def security_settings(engine: Engine) -> dict[str, Any]:
         **rules,
         "audit_keep_days": days,
         # a value from the server's environment wins over the setting (`ogc._access`)
-        "set_by_environment": [k for k in ("HEPINGGIS_OGC_PUBLIC", "HEPINGGIS_AUDIT_READS") if k in os.environ],
+        "set_by_environment": [
+            k
+            for k, v in (("HEPINGGIS_OGC_PUBLIC", env.ogc_public), ("HEPINGGIS_AUDIT_READS", env.audit_reads))
+            if v is not None
+        ],
     }
 
 

@@ -80,6 +80,7 @@ def test_every_variable_sets_its_field() -> None:
         "HEPINGGIS_SYSLOG": "/dev/log",
         "HEPINGGIS_OGC_PUBLIC": "zones,jiedao",
         "HEPINGGIS_AUDIT_READS": "是",
+        "HEPINGGIS_OGC_BASIC_HTTP": "1",
         "HEPINGGIS_JOB_MEMORY": "1GB",
         "HEPINGGIS_JOB_SECONDS": "60",
         "HEPINGGIS_LIGHT_BYTES": "1MB",
