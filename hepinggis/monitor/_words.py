@@ -100,13 +100,17 @@ _COUNT_UNITS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次"
 
 def fmt(value: object, unit: object = None, *, need: bool = False, digits: int | None = None) -> str:
     """A figure for a reader, rounded to what its unit merits: counts whole (a requirement,
-    ``need``, rounded up: 557.48 场 needed is 558), shares to 0.1 %, amounts to 0.01; thousands
-    separators; the unit; "—" when missing (never "nan").
+    ``need``, rounded up: 557.48 场 needed is 558; a figure that is not whole — an average of the
+    years reported, 11.67 场 — keeps two decimals: rounded to 12 it would read as more than it is),
+    shares to 0.1 %, amounts to 0.01; thousands separators; the unit; "—" when missing (never
+    "nan").
 
     Examples
     --------
     >>> fmt(557.4797865000002, "场", need=True), fmt(62.5, "%"), fmt(127.62815625, "亿元"), fmt(None)
     ('558场', '62.5%', '127.63亿元', '—')
+    >>> fmt(35 / 3, "场"), fmt(12.0, "场"), fmt(10.5, "场")
+    ('11.67场', '12场', '10.5场')
     """
     if _missing(value):
         return "—"
@@ -116,6 +120,8 @@ def fmt(value: object, unit: object = None, *, need: bool = False, digits: int |
     u = unit if isinstance(unit, str) else ""
     if digits is not None and digits > 0:  # more decimals, asked where a verdict needs them
         text = f"{number:,.{digits}f}".rstrip("0").rstrip(".")
+    elif u in _COUNT_UNITS and not need and abs(number - round(number)) > 1e-9:
+        text = f"{number:,.2f}".rstrip("0").rstrip(".")  # an average: its decimals matter
     elif u in _COUNT_UNITS:
         number = math.ceil(number - 1e-9) if need else round(number)
         text = f"{number:,.0f}"
