@@ -17,7 +17,7 @@ from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.monitor._doubts import flag_doubts
 from hepinggis.monitor._figures import entry_mode, is_no_data, parse_figure, unit_message, value_rule
 from hepinggis.monitor._sheets import Cell, Grid, read_grid
-from hepinggis.monitor._targets import known_figures
+from hepinggis.monitor._targets import TARGET_NAMES_ZH, known_figures, target_name
 from hepinggis.monitor._wide import to_long
 
 __all__ = ["EXAMPLE_MARK", "HEADERS", "OUTCOME_ZH", "PLAN_YEARS", "YEARS", "ActualsResult", "read_actuals"]
@@ -223,7 +223,6 @@ def _target_keys() -> dict[str, str]:
     """Every way the 功能区 column may name a zone, axis, belt or the district (its id, its full
     or short Chinese name — the template writes the full name, older ones the id) → its id."""
     from hepinggis.base._style import ZONE_SHORT_ZH
-    from hepinggis.monitor._words import TARGET_NAMES_ZH, target_name
     from hepinggis.plan.layers import load
 
     zones = load("zones")
@@ -247,12 +246,11 @@ def _check_target(ind: pd.Series, row: _Row, iid: str, year: int) -> None:
     own = str(ind["target_id"])
     if said is None or said == own or own == "reference":  # a reference figure belongs to no zone
         return
-    from hepinggis.monitor._words import target_name
-
     raise _Skip(
         "rejected",
         row.name("target_id"),
-        f"功能区“{typed}”与指标编号“{iid}”所属的“{target_name(own)}”不一致：请核对指标编号或功能区",
+        f"功能区“{str(row.cell('target_id').value).strip()}”与指标编号“{iid}”所属的“{target_name(own)}”不一致："
+        "请核对指标编号或功能区",
         year,
     )
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hepinggis.monitor._targets import indicator_record
 from hepinggis.monitor.evaluate import _base, _flip, _required
-from hepinggis.monitor.indicators import indicators
 
 __all__ = ["trend", "trend_svg"]
 
@@ -49,8 +49,7 @@ def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = No
     >>> trend(a, "district_approval_time_share")["required"].round(1).tolist()  # 80 → 70 by 2025, linear
     [80.0, 78.0, 76.0, 74.0, 72.0, 70.0]
     """
-    ind: dict[str, Any] = {str(k): v for k, v in indicators().set_index("id").loc[indicator_id].items()}
-    ind["id"] = indicator_id
+    ind: dict[str, Any] = indicator_record(indicator_id)
     if ind["kind"] == "qualitative":
         return pd.DataFrame({"year": [], "value": [], "required": []}, dtype=float)
     mine = values[values["indicator_id"] == indicator_id].sort_values("year")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from hepinggis.base._style import ZONE_SHORT_ZH
+from hepinggis.monitor._targets import TARGET_NAMES_ZH, target_name
 from hepinggis.monitor.evaluate import JUDGED, STATUS_ZH
 
 __all__ = [
@@ -73,21 +73,6 @@ def contrast(a: str, b: str) -> float:
 
     hi, lo = sorted((lum(a), lum(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
-
-
-TARGET_NAMES_ZH = {
-    "district": "和平区（全区）",
-    "nanjingjie_axis": "南京街发展轴",
-    "sanhaojie_axis": "三好街—长白北路—领事馆路发展轴",
-    "hunhe_belt": "浑河文体旅生态发展带",
-}
-
-
-def target_name(target_id: str, zones: pd.DataFrame | None = None) -> str:
-    """The Chinese name of a zone, axis, belt or the district."""
-    if zones is not None and target_id in set(zones["id"]):
-        return str(zones.set_index("id").loc[target_id, "name_zh"])
-    return TARGET_NAMES_ZH.get(target_id, ZONE_SHORT_ZH.get(target_id, target_id))
 
 
 def _missing(value: object) -> bool:
@@ -258,12 +243,11 @@ class Coverage:
 def verdict_words(results: pd.DataFrame) -> pd.DataFrame:
     """Per verdict, what a page shows beside it: the plan's sentence and section, the figure and the
     requirement as judged (`fmt_pair`), and the figures line (`figure_parts`); aligned to ``results``."""
-    from hepinggis.monitor._targets import indicators
+    from hepinggis.monitor._targets import indicator_record
 
-    table = indicators().set_index("id")
     rows = []
     for r in results.to_dict("records"):
-        ind = table.loc[r["indicator_id"]]
+        ind = indicator_record(str(r["indicator_id"]))
         latest, (need, _) = fmt_judged(r["latest"], [r["required"], r["final_required"]], r["unit"])
         judged = r["status"] in JUDGED
         rows.append(
