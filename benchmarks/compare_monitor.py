@@ -11,6 +11,7 @@ Prints one line per difference (at most 20 per file) and exits 1 if there is any
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,11 @@ def pdf_pages(path: Path) -> list[str]:
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     pages = text.split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def _map_text(path: Path) -> str:
+    """A map page with folium's random element ids (32 hex digits) set aside."""
+    return re.sub(r"[0-9a-f]{32}", "ID", path.read_text(encoding="utf-8"))
 
 
 def differences(old: Path, new: Path) -> list[str]:
@@ -59,6 +65,11 @@ def differences(old: Path, new: Path) -> list[str]:
         out += diff[:20]
     if (old / "index.html").read_bytes() != (new / "index.html").read_bytes():
         out.append("index.html differs")
+    for page in sorted(p.name for p in old.glob("*.html") if p.name != "index.html"):
+        if not (new / page).is_file():
+            out.append(f"{page}: only in old")
+        elif _map_text(old / page) != _map_text(new / page):
+            out.append(f"{page} differs (beyond folium's element ids)")
     return out
 
 
@@ -71,7 +82,7 @@ def main() -> None:
     for line in found:
         print(line)
     pdfs = len(list(args.new.glob("*.pdf")))
-    print(f"{len(found)} differences ({pdfs} PDFs, monitoring.xlsx, index.html compared)")
+    print(f"{len(found)} differences ({pdfs} PDFs, monitoring.xlsx, index.html and the map pages compared)")
     sys.exit(1 if found else 0)
 
 

@@ -24,6 +24,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.backends.backend_pdf import PdfPages
@@ -139,29 +140,38 @@ def _trend_lines(fig: Figure, y: float, series: pd.DataFrame, colour: str) -> No
     """The trend as two lines in page coordinates (no axes: an axes per indicator is slow)."""
     from matplotlib.lines import Line2D
 
-    figures = series.dropna(subset=["value"])
-    if figures.empty:
+    year = series["year"].to_numpy(dtype=float)  # plain arrays: DataFrame filters cost more than the lines
+    value = series["value"].to_numpy(dtype=float)
+    required = series["required"].to_numpy(dtype=float)
+    has_value, has_required = ~np.isnan(value), ~np.isnan(required)
+    if not has_value.any():
         return
-    values = pd.concat([series["value"], series["required"]]).dropna()
-    lo, hi = float(values.min()), float(values.max())
+    both = np.concatenate([value[has_value], required[has_required]])
+    lo, hi = float(both.min()), float(both.max())
     lo, hi = (lo - 1, hi + 1) if hi == lo else (lo, hi)
-    x0, x1 = float(series["year"].min()), float(series["year"].max())
+    x0, x1 = float(np.nanmin(year)), float(np.nanmax(year))
     span = x1 - x0 or 1.0
 
-    def xs(years: pd.Series) -> list[float]:
+    def xs(years: np.ndarray) -> list[float]:
         return [0.85 + (float(v) - x0) / span * 0.09 for v in years]
 
-    def ys(vals: pd.Series) -> list[float]:
+    def ys(vals: np.ndarray) -> list[float]:
         return [y - 2 * _PT + (float(v) - lo) / (hi - lo) * 9 * _PT for v in vals]
 
-    req = series.dropna(subset=["required"])
     fig.add_artist(
-        Line2D(xs(req["year"]), ys(req["required"]), transform=fig.transFigure, color="#888888", lw=0.7, ls="--")
+        Line2D(
+            xs(year[has_required]),
+            ys(required[has_required]),
+            transform=fig.transFigure,
+            color="#888888",
+            lw=0.7,
+            ls="--",
+        )
     )
     fig.add_artist(
         Line2D(
-            xs(figures["year"]),
-            ys(figures["value"]),
+            xs(year[has_value]),
+            ys(value[has_value]),
             transform=fig.transFigure,
             color=colour,
             lw=1.0,
@@ -417,7 +427,7 @@ def _split(
 
 
 @contextmanager
-def pdfs_written(jobs: Sequence[tuple[list[Figure], Path]], *, workers: int = 1, share: float = 0.7) -> Iterator[None]:
+def pdfs_written(jobs: Sequence[tuple[list[Figure], Path]], *, workers: int = 1, share: float = 0.75) -> Iterator[None]:
     """Write each list of pages to its PDF by the end of the block, embedding one CJK font subset
     made once for all. With ``workers=2`` a forked process (`hepinggis.monitor._forked`) writes
     about ``share`` of the pages while the block runs — the caller's other work, side by side on

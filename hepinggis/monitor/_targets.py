@@ -90,8 +90,14 @@ def _records(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
 
 
 def _source(path: Path | None) -> tuple[str, int]:
-    path = path or data_dir() / "src" / "indicators.json"
+    path = path or _bundled()
     return str(path), path.stat().st_mtime_ns
+
+
+@functools.cache
+def _bundled() -> Path:
+    """The bundled indicators file (finding the data folder resolves paths: once is enough)."""
+    return data_dir() / "src" / "indicators.json"
 
 
 def references(path: Path | None = None) -> pd.DataFrame:

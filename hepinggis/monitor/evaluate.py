@@ -613,13 +613,13 @@ def zone_summary(results: pd.DataFrame) -> pd.DataFrame:
     >>> int(s.loc["manrong", "qualitative"]), int(s.loc["district", "quantitative"])
     (2, 48)
     """
-    counts = results.pivot_table(
-        index="target_id", columns="status", values="indicator_id", aggfunc="count", fill_value=0
-    )
-    for status in STATUSES:
-        if status not in counts.columns:
-            counts[status] = 0
-    counts = counts[list(STATUSES)]
+    tally: dict[str, dict[str, int]] = {}  # counted by hand: a pivot table costs more than the package's pages
+    for tid, status, iid in zip(results["target_id"], results["status"], results["indicator_id"], strict=True):
+        row = tally.setdefault(str(tid), dict.fromkeys(STATUSES, 0))
+        if status in row and not pd.isna(iid):
+            row[status] += 1
+    counts = pd.DataFrame.from_dict(tally, orient="index", columns=list(STATUSES)).astype("int64")
+    counts.columns.name = "status"
     counts["with_data"] = counts[list(JUDGED)].sum(axis=1)
     counts["quantitative"] = counts["with_data"] + counts[["to_confirm", "no_base", "no_data"]].sum(axis=1)
     good = counts[list(GOOD)].sum(axis=1)
