@@ -47,10 +47,10 @@ def _child(work: Callable[[], None], write_fd: int, parent: int) -> NoReturn:
 
 
 @contextlib.contextmanager
-def forked(work: Callable[[], None]) -> Iterator[None]:
-    """Run ``work`` in a forked child while the block runs; on leaving the block wait for it and
-    raise `HepingGISError` with its reason if it failed. If the block raises, the child is killed
-    first."""
+def forked(work: Callable[[], None]) -> Iterator[int]:
+    """Run ``work`` in a forked child while the block runs (the child's process id is yielded);
+    on leaving the block wait for it and raise `HepingGISError` with its reason if it failed. If the
+    block raises, the child is killed first."""
     parent = os.getpid()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -60,7 +60,7 @@ def forked(work: Callable[[], None]) -> Iterator[None]:
     os.close(write_fd)
     done = False
     try:
-        yield
+        yield pid
         with os.fdopen(read_fd, "rb") as fh:
             said = fh.read().decode("utf-8", "replace")
         read_fd = -1

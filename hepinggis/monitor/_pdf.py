@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -377,6 +379,16 @@ def _subset_font(chars: frozenset[str]) -> bytes:
     return _SUBSETS[chars]
 
 
+def _register(path: Path) -> None:
+    """Register the subset font file ``path`` with matplotlib under `_SUBSET_FAMILY`."""
+    manager = font_manager.fontManager
+    manager.ttflist = [f for f in manager.ttflist if f.name != _SUBSET_FAMILY]  # an earlier run's, deleted
+    manager.addfont(str(path))
+    for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
+        if cached is not None and hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+
+
 class _FontSubset:
     """The CJK font cut down to ``chars`` (`_subset_font`), written to ``folder`` and registered
     with matplotlib under its own family name (`_SUBSET_FAMILY`)."""
@@ -384,12 +396,23 @@ class _FontSubset:
     def __init__(self, chars: set[str], folder: Path) -> None:
         self.path = folder / "hg-monitor-cjk.ttf"
         self.path.write_bytes(_subset_font(frozenset(chars)))
-        manager = font_manager.fontManager
-        manager.ttflist = [f for f in manager.ttflist if f.name != _SUBSET_FAMILY]  # an earlier run's, deleted
-        manager.addfont(str(self.path))
-        for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
-            if cached is not None and hasattr(cached, "cache_clear"):
-                cached.cache_clear()
+        _register(self.path)
+
+
+def _made_by_child(path: Path, chars: frozenset[str], pid: int) -> None:
+    """Wait for the subset font the child writes first (it is needed here only after the caller's
+    block); make it here if the child ended without it (its failure is raised on leaving)."""
+    while not path.is_file():
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:  # ended, not reaped
+            break
+        time.sleep(0.002)
+    if path.is_file():
+        _SUBSETS[chars] = path.read_bytes()  # kept for the next package of this process
+        while len(_SUBSETS) > _SUBSETS_KEPT:
+            del _SUBSETS[next(iter(_SUBSETS))]
+    else:
+        path.write_bytes(_subset_font(chars))
+    _register(path)
 
 
 def _save(jobs: Sequence[tuple[list[Figure], Path]]) -> None:
@@ -428,17 +451,33 @@ def _split(
 
 
 @contextmanager
-def pdfs_written(jobs: Sequence[tuple[list[Figure], Path]], *, workers: int = 1, share: float = 0.75) -> Iterator[None]:
+def pdfs_written(jobs: Sequence[tuple[list[Figure], Path]], *, workers: int = 1, share: float = 0.7) -> Iterator[None]:
     """Write each list of pages to its PDF by the end of the block, embedding one CJK font subset
     made once for all. With ``workers=2`` a forked process (`hepinggis.monitor._forked`) writes
     about ``share`` of the pages while the block runs — the caller's other work, side by side on
     two cores — and this process writes the rest after the block. The figures are closed."""
     try:
         with tempfile.TemporaryDirectory(prefix="hg-font-") as tmp:
-            _FontSubset(_texts(f for figs, _ in jobs for f in figs), Path(tmp))  # before a fork: made once
+            chars = frozenset(_texts(f for figs, _ in jobs for f in figs))
             theirs, mine = _split(jobs, share) if workers > 1 and len(jobs) > 1 else ([], list(jobs))
-            with forked(lambda: _save(theirs)) if theirs else nullcontext():
+            if not theirs or chars in _SUBSETS or not hasattr(os, "waitid"):
+                _FontSubset(set(chars), Path(tmp))  # made here, once (a child inherits it)
+                with forked(lambda: _save(theirs)) if theirs else nullcontext():
+                    yield
+                    _save(mine)
+                return
+            path = Path(tmp) / "hg-monitor-cjk.ttf"
+
+            def child() -> None:  # the subset first (written whole), then its share of the PDFs
+                part = path.with_name(path.name + ".part")
+                part.write_bytes(_subset_font(chars))
+                os.replace(part, path)
+                _register(path)
+                _save(theirs)
+
+            with forked(child) as pid:
                 yield
+                _made_by_child(path, chars, pid)
                 _save(mine)
     finally:
         for figs, _ in jobs:
