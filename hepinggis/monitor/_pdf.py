@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.backends.backend_pdf import PdfPages
@@ -32,6 +36,9 @@ from matplotlib.patches import Rectangle
 from hepinggis.base._style import PLAN_TITLE_ZH, ZONE_COLORS
 from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.maps.static import CJK_FONT, MIN_FONT_PT, plain_text, quiet_redraws, require_cjk_font
+from hepinggis.monitor._forked import forked
+from hepinggis.monitor._layers import zones
+from hepinggis.monitor._targets import indicator_record
 from hepinggis.monitor._trend import trend
 from hepinggis.monitor._words import (
     STATUS_COLORS,
@@ -43,10 +50,8 @@ from hepinggis.monitor._words import (
     target_name,
 )
 from hepinggis.monitor.evaluate import JUDGED
-from hepinggis.monitor.indicators import indicators
-from hepinggis.plan.layers import load
 
-__all__ = ["monitor_pdf", "pages", "write_pdfs"]
+__all__ = ["monitor_pdf", "pages", "pdfs_written", "write_pdfs"]
 
 _A4 = (21.0 / 2.54, 29.7 / 2.54)
 _PT = 1 / (29.7 / 2.54 * 72)  # one point in figure height units
@@ -107,7 +112,7 @@ def _zone_paths() -> tuple[tuple[str, tuple[Any, ...]], ...]:
     from matplotlib.path import Path as MplPath
 
     out = []
-    for z in load("zones").to_crs(MEASURE_CRS).itertuples():
+    for z in zones().to_crs(MEASURE_CRS).itertuples():
         geoms = getattr(z.geometry, "geoms", [z.geometry])
         paths = []
         for poly in geoms:
@@ -137,29 +142,38 @@ def _trend_lines(fig: Figure, y: float, series: pd.DataFrame, colour: str) -> No
     """The trend as two lines in page coordinates (no axes: an axes per indicator is slow)."""
     from matplotlib.lines import Line2D
 
-    figures = series.dropna(subset=["value"])
-    if figures.empty:
+    year = series["year"].to_numpy(dtype=float)  # plain arrays: DataFrame filters cost more than the lines
+    value = series["value"].to_numpy(dtype=float)
+    required = series["required"].to_numpy(dtype=float)
+    has_value, has_required = ~np.isnan(value), ~np.isnan(required)
+    if not has_value.any():
         return
-    values = pd.concat([series["value"], series["required"]]).dropna()
-    lo, hi = float(values.min()), float(values.max())
+    both = np.concatenate([value[has_value], required[has_required]])
+    lo, hi = float(both.min()), float(both.max())
     lo, hi = (lo - 1, hi + 1) if hi == lo else (lo, hi)
-    x0, x1 = float(series["year"].min()), float(series["year"].max())
+    x0, x1 = float(np.nanmin(year)), float(np.nanmax(year))
     span = x1 - x0 or 1.0
 
-    def xs(years: pd.Series) -> list[float]:
+    def xs(years: np.ndarray) -> list[float]:
         return [0.85 + (float(v) - x0) / span * 0.09 for v in years]
 
-    def ys(vals: pd.Series) -> list[float]:
+    def ys(vals: np.ndarray) -> list[float]:
         return [y - 2 * _PT + (float(v) - lo) / (hi - lo) * 9 * _PT for v in vals]
 
-    req = series.dropna(subset=["required"])
     fig.add_artist(
-        Line2D(xs(req["year"]), ys(req["required"]), transform=fig.transFigure, color="#888888", lw=0.7, ls="--")
+        Line2D(
+            xs(year[has_required]),
+            ys(required[has_required]),
+            transform=fig.transFigure,
+            color="#888888",
+            lw=0.7,
+            ls="--",
+        )
     )
     fig.add_artist(
         Line2D(
-            xs(figures["year"]),
-            ys(figures["value"]),
+            xs(year[has_value]),
+            ys(value[has_value]),
             transform=fig.transFigure,
             color=colour,
             lw=1.0,
@@ -276,12 +290,11 @@ def pages(
     plt.rcParams["font.family"] = "sans-serif"
     mine = results[results["target_id"] == zone_id]
     figures = values if values is not None else pd.DataFrame(columns=["indicator_id", "year", "value"])
-    table = indicators().set_index("id")
     when = f"{year}年" if year else "最新"
     first = _Page(0.70)
     fig = first.fig
     fig.text(0.5, 0.965, plain_text(f"{PLAN_TITLE_ZH} · {when}规划实施监测"), ha="center", fontsize=13)
-    fig.text(0.5, 0.94, plain_text(target_name(zone_id, load("zones"))), ha="center", fontsize=11)
+    fig.text(0.5, 0.94, plain_text(target_name(zone_id, zones())), ha="center", fontsize=11)
     _locator(fig, zone_id)
     counts = mine["status"].value_counts()
     lines = [f"{STATUS_ZH[s]}：{int(counts.get(s, 0))} 项" for s in STATUS_ZH if counts.get(s, 0)]
@@ -299,7 +312,7 @@ def pages(
     page = first
     for rec in mine.to_dict("records"):
         r = {str(k): v for k, v in rec.items()}
-        ind = table.loc[str(r["indicator_id"])]
+        ind = indicator_record(str(r["indicator_id"]))
         lines_ = _block_lines(r, str(ind["quote"]), str(ind["plan_section"]))
         height = _HEAD + len(lines_) * _LINE + _GAP
         if not page.room(height):
@@ -319,62 +332,164 @@ def _texts(figs: Iterable[Figure]) -> set[str]:
     return chars
 
 
+#: Font subsets made in this process, by the characters they hold (a server writes many packages,
+#: mostly with the same characters): the subset font file's bytes.
+_SUBSETS: dict[frozenset[str], bytes] = {}
+_SUBSETS_KEPT = 8
+#: Tables a PDF does not need (it draws glyphs one by one: no shaping), deleted before subsetting:
+#: fontTools would otherwise decompile GSUB/GPOS of the whole CJK font first (most of the time).
+_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "FFTM", "morx", "kern")
+
+
+def _subset_font(chars: frozenset[str]) -> bytes:
+    """The CJK font cut down to ``chars`` (and printable ASCII), renamed `_SUBSET_FAMILY`; made
+    once per process and character set."""
+    if chars in _SUBSETS:
+        return _SUBSETS[chars]
+    from io import BytesIO
+
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features = []
+    options.drop_tables += list(_UNUSED_TABLES)
+    options.notdef_outline = True
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
+    options.font_number = 0
+    # as pyftsubset loads a font: tables read on use (the glyph names from the post table: cheaper
+    # than making 50,000 names from the cmap)
+    font = subset.load_font(require_cjk_font(), options)
+    for tag in _UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    subsetter = subset.Subsetter(options)
+    printable = {chr(c) for c in range(0x20, 0x7F)}
+    subsetter.populate(unicodes=sorted({ord(c) for c in chars | printable}))
+    subsetter.subset(font)
+    for rec in font["name"].names:
+        if rec.nameID in (1, 4, 16):
+            rec.string = _SUBSET_FAMILY
+        elif rec.nameID == 6:
+            rec.string = _SUBSET_FAMILY.replace(" ", "")
+    out = BytesIO()
+    font.save(out)
+    _SUBSETS[chars] = out.getvalue()
+    while len(_SUBSETS) > _SUBSETS_KEPT:
+        del _SUBSETS[next(iter(_SUBSETS))]
+    return _SUBSETS[chars]
+
+
+def _register(path: Path) -> None:
+    """Register the subset font file ``path`` with matplotlib under `_SUBSET_FAMILY`."""
+    manager = font_manager.fontManager
+    manager.ttflist = [f for f in manager.ttflist if f.name != _SUBSET_FAMILY]  # an earlier run's, deleted
+    manager.addfont(str(path))
+    for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
+        if cached is not None and hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+
+
 class _FontSubset:
-    """The CJK font cut down to ``chars``, written once and registered with matplotlib under its
-    own family name (`_SUBSET_FAMILY`)."""
+    """The CJK font cut down to ``chars`` (`_subset_font`), written to ``folder`` and registered
+    with matplotlib under its own family name (`_SUBSET_FAMILY`)."""
 
     def __init__(self, chars: set[str], folder: Path) -> None:
-        from fontTools import subset, ttLib
-
-        source = require_cjk_font()
-        font = ttLib.TTFont(source, fontNumber=0)
-        options = subset.Options()
-        options.layout_features = []
-        # a PDF draws glyphs one by one: no shaping tables needed (reading GSUB/GPOS is most of the time)
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "FFTM", "morx", "kern"]
-        options.notdef_outline = True
-        options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
-        subsetter = subset.Subsetter(options)
-        printable = {chr(c) for c in range(0x20, 0x7F)}
-        subsetter.populate(unicodes=sorted({ord(c) for c in chars | printable}))
-        subsetter.subset(font)
-        for rec in font["name"].names:
-            if rec.nameID in (1, 4, 16):
-                rec.string = _SUBSET_FAMILY
-            elif rec.nameID == 6:
-                rec.string = _SUBSET_FAMILY.replace(" ", "")
         self.path = folder / "hg-monitor-cjk.ttf"
-        font.save(self.path)
-        manager = font_manager.fontManager
-        manager.ttflist = [f for f in manager.ttflist if f.name != _SUBSET_FAMILY]  # an earlier run's, deleted
-        manager.addfont(str(self.path))
-        for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
-            if cached is not None and hasattr(cached, "cache_clear"):
-                cached.cache_clear()
+        self.path.write_bytes(_subset_font(frozenset(chars)))
+        _register(self.path)
+
+
+def _made_by_child(path: Path, chars: frozenset[str], pid: int) -> None:
+    """Wait for the subset font the child writes first (it is needed here only after the caller's
+    block); make it here if the child ended without it (its failure is raised on leaving)."""
+    while not path.is_file():
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:  # ended, not reaped
+            break
+        time.sleep(0.002)
+    if path.is_file():
+        _SUBSETS[chars] = path.read_bytes()  # kept for the next package of this process
+        while len(_SUBSETS) > _SUBSETS_KEPT:
+            del _SUBSETS[next(iter(_SUBSETS))]
+    else:
+        path.write_bytes(_subset_font(chars))
+    _register(path)
+
+
+def _save(jobs: Sequence[tuple[list[Figure], Path]]) -> None:
+    """Each list of pages to its PDF, in the registered subset font (`_FontSubset`)."""
+    rc = {
+        "font.sans-serif": [_SUBSET_FAMILY, CJK_FONT, "DejaVu Sans"],
+        "font.family": "sans-serif",
+        "pdf.fonttype": 42,
+        # matplotlib's PDF writer sizes its font subsets by *ps*.fonttype: at its default (3)
+        # every 256 Chinese characters become another embedded copy of the font, each subset
+        # by fontTools on its own; at 42 a PDF embeds the font once (same glyphs, same text)
+        "ps.fonttype": 42,
+    }
+    with plt.rc_context(rc):  # type: ignore[arg-type]
+        for figs, path in jobs:
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with PdfPages(path, metadata={"Title": "规划实施监测", "Creator": "hepinggis"}) as pdf:
+                for fig in figs:
+                    pdf.savefig(fig)
+
+
+def _split(
+    jobs: Sequence[tuple[list[Figure], Path]], share: float
+) -> tuple[list[tuple[list[Figure], Path]], list[tuple[list[Figure], Path]]]:
+    """The jobs for a second process (about ``share`` of the texts to draw, largest first) and
+    those left for this one, each in the given order."""
+    weight = [sum(len(f.texts) for f in figs) for figs, _ in jobs]
+    total, taken = sum(weight), 0
+    theirs: set[int] = set()
+    for k in sorted(range(len(jobs)), key=lambda k: -weight[k]):
+        if taken + weight[k] <= share * total or not theirs:
+            theirs.add(k)
+            taken += weight[k]
+    return [j for k, j in enumerate(jobs) if k in theirs], [j for k, j in enumerate(jobs) if k not in theirs]
+
+
+@contextmanager
+def pdfs_written(jobs: Sequence[tuple[list[Figure], Path]], *, workers: int = 1, share: float = 0.7) -> Iterator[None]:
+    """Write each list of pages to its PDF by the end of the block, embedding one CJK font subset
+    made once for all. With ``workers=2`` a forked process (`hepinggis.monitor._forked`) writes
+    about ``share`` of the pages while the block runs — the caller's other work, side by side on
+    two cores — and this process writes the rest after the block. The figures are closed."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="hg-font-") as tmp:
+            chars = frozenset(_texts(f for figs, _ in jobs for f in figs))
+            theirs, mine = _split(jobs, share) if workers > 1 and len(jobs) > 1 else ([], list(jobs))
+            if not theirs or chars in _SUBSETS or not hasattr(os, "waitid"):
+                _FontSubset(set(chars), Path(tmp))  # made here, once (a child inherits it)
+                with forked(lambda: _save(theirs)) if theirs else nullcontext():
+                    yield
+                    _save(mine)
+                return
+            path = Path(tmp) / "hg-monitor-cjk.ttf"
+
+            def child() -> None:  # the subset first (written whole), then its share of the PDFs
+                part = path.with_name(path.name + ".part")
+                part.write_bytes(_subset_font(chars))
+                os.replace(part, path)
+                _register(path)
+                _save(theirs)
+
+            with forked(child) as pid:
+                yield
+                _made_by_child(path, chars, pid)
+                _save(mine)
+    finally:
+        for figs, _ in jobs:
+            for fig in figs:
+                plt.close(fig)
 
 
 def write_pdfs(jobs: Sequence[tuple[list[Figure], Path]]) -> list[Path]:
     """Write each list of pages to its PDF, embedding one CJK font subset built once for all."""
-    with tempfile.TemporaryDirectory(prefix="hg-font-") as tmp:
-        _FontSubset(_texts(f for figs, _ in jobs for f in figs), Path(tmp))
-        rc = {
-            "font.sans-serif": [_SUBSET_FAMILY, CJK_FONT, "DejaVu Sans"],
-            "font.family": "sans-serif",
-            "pdf.fonttype": 42,
-        }
-        written = []
-        with plt.rc_context(rc):  # type: ignore[arg-type]
-            for figs, path in jobs:
-                path = Path(path)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with PdfPages(path, metadata={"Title": "规划实施监测", "Creator": "hepinggis"}) as pdf:
-                    for fig in figs:
-                        pdf.savefig(fig)
-                written.append(path)
-        for figs, _ in jobs:
-            for fig in figs:
-                plt.close(fig)
-    return written
+    with pdfs_written(jobs):
+        pass
+    return [Path(path) for _, path in jobs]
 
 
 def monitor_pdf(

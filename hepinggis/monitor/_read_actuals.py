@@ -4,6 +4,7 @@ person typed it (see `_figures`) and, where a habit makes it doubtful, asked abo
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.monitor._doubts import flag_doubts
 from hepinggis.monitor._figures import entry_mode, is_no_data, parse_figure, unit_message, value_rule
 from hepinggis.monitor._sheets import Cell, Grid, read_grid
-from hepinggis.monitor._targets import known_figures
+from hepinggis.monitor._targets import TARGET_NAMES_ZH, known_figures, target_name
 from hepinggis.monitor._wide import to_long
 
 __all__ = ["EXAMPLE_MARK", "HEADERS", "OUTCOME_ZH", "PLAN_YEARS", "YEARS", "ActualsResult", "read_actuals"]
@@ -41,6 +42,7 @@ HEADERS = {
 _ALIASES = {
     "indicator_id": ("indicator_id", "指标编号", "编号", "id"),
     "indicator_zh": ("indicator_zh", "指标", "指标名称"),
+    "target_id": ("target_id", "功能区/轴/带", "功能区/轴/带/全区", "功能区", "范围"),
     "unit": ("unit", "单位", "计量单位"),
     "year": ("year", "年份", "年度"),
     "value": ("value", "数值", "实际值", "完成值", "数据"),
@@ -217,6 +219,43 @@ def _check_unit(ind: pd.Series, row: _Row, year: int) -> None:
     raise _Skip("rejected", row.name("unit"), message, year)
 
 
+@functools.cache
+def _target_keys() -> dict[str, str]:
+    """Every way the 功能区 column may name a zone, axis, belt or the district (its id, its full
+    or short Chinese name — the template writes the full name, older ones the id) → its id."""
+    from hepinggis.base._style import ZONE_SHORT_ZH
+    from hepinggis.plan.layers import load
+
+    zones = load("zones")
+    ids = {str(t) for t in known_figures()["target_id"] if t != "reference"} | set(zones["id"].astype(str))
+    keys: dict[str, str] = {}
+    for tid in ids:
+        for name in (tid, target_name(tid, zones), TARGET_NAMES_ZH.get(tid), ZONE_SHORT_ZH.get(tid)):
+            if name:
+                keys[_norm(name)] = tid
+    keys[_norm("和平区")] = keys[_norm("全区")] = "district"
+    return keys
+
+
+def _check_target(ind: pd.Series, row: _Row, iid: str, year: int) -> None:
+    """A 功能区 cell that names another zone than the indicator's: which column is wrong is not
+    ours to guess, so the row is refused. Text that names no zone is left to the 指标编号."""
+    typed = row.text("target_id")
+    if not typed:
+        return
+    said = _target_keys().get(_norm(typed))
+    own = str(ind["target_id"])
+    if said is None or said == own or own == "reference":  # a reference figure belongs to no zone
+        return
+    raise _Skip(
+        "rejected",
+        row.name("target_id"),
+        f"功能区“{str(row.cell('target_id').value).strip()}”与指标编号“{iid}”所属的“{target_name(own)}”不一致："
+        "请核对指标编号或功能区",
+        year,
+    )
+
+
 def _read_row(row: _Row, iid: str, known: pd.DataFrame) -> tuple[pd.Series, int, float, str | None, bool, list[str]]:
     """The indicator, year, figure, entry mode, confirmation and warnings of a row; or `_Skip`."""
     if iid not in known.index:
@@ -232,6 +271,7 @@ def _read_row(row: _Row, iid: str, known: pd.DataFrame) -> tuple[pd.Series, int,
     if year is None:
         shown = "" if _blank(year_cell) else str(year_cell.value).strip()
         raise _Skip("rejected", row.name("year"), f"“{shown}”不是年份（请填 2021–2025 之间的年份，如 2023）")
+    _check_target(ind, row, iid, year)
     if ind["kind"] == "qualitative":
         if _blank(row.cell("value")) or is_no_data(row.cell("value").value):
             raise _Skip("skipped", row.name("value"), f"“{ind['indicator_zh']}”为定性目标，不填数值", year)

@@ -14,9 +14,21 @@ from typing import Any
 import pandas as pd
 
 from hepinggis._paths import data_dir
+from hepinggis.base._style import ZONE_SHORT_ZH
 from hepinggis.errors import LayerSchemaError
 
-__all__ = ["KINDS", "coverage", "indicators", "known_figures", "not_monitored", "references", "target_words"]
+__all__ = [
+    "KINDS",
+    "TARGET_NAMES_ZH",
+    "coverage",
+    "indicator_record",
+    "indicators",
+    "known_figures",
+    "not_monitored",
+    "references",
+    "target_name",
+    "target_words",
+]
 
 KINDS = (
     "count_at_least",
@@ -27,6 +39,23 @@ KINDS = (
     "above_reference",
     "qualitative",
 )
+
+
+TARGET_NAMES_ZH = {
+    "district": "和平区（全区）",
+    "nanjingjie_axis": "南京街发展轴",
+    "sanhaojie_axis": "三好街—长白北路—领事馆路发展轴",
+    "hunhe_belt": "浑河文体旅生态发展带",
+}
+
+
+def target_name(target_id: str, zones: pd.DataFrame | None = None) -> str:
+    """The Chinese name of a zone, axis, belt or the district."""
+    if zones is not None:
+        for zid, name in zip(zones["id"], zones["name_zh"], strict=True):  # a handful of rows: no index built
+            if zid == target_id:
+                return str(name)
+    return TARGET_NAMES_ZH.get(target_id, ZONE_SHORT_ZH.get(target_id, target_id))
 
 
 def indicators(path: Path | None = None) -> pd.DataFrame:
@@ -43,9 +72,32 @@ def indicators(path: Path | None = None) -> pd.DataFrame:
     return _loaded(*_source(path))[0].copy()  # a copy: callers may change theirs
 
 
+def indicator_record(indicator_id: str, path: Path | None = None) -> dict[str, Any]:
+    """One indicator's row as a dict (a copy), without building a table: the pages of a package
+    ask for each indicator several times, and `indicators` copies the whole table each time.
+
+    Examples
+    --------
+    >>> indicator_record("sanhaojie_high_tech_firms")["unit"]
+    '家'
+    """
+    return dict(_records(*_source(path))[indicator_id])
+
+
+@functools.lru_cache(maxsize=4)
+def _records(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
+    return {str(r["id"]): {str(k): v for k, v in r.items()} for r in _loaded(path, mtime_ns)[0].to_dict("records")}
+
+
 def _source(path: Path | None) -> tuple[str, int]:
-    path = path or data_dir() / "src" / "indicators.json"
+    path = path or _bundled()
     return str(path), path.stat().st_mtime_ns
+
+
+@functools.cache
+def _bundled() -> Path:
+    """The bundled indicators file (finding the data folder resolves paths: once is enough)."""
+    return data_dir() / "src" / "indicators.json"
 
 
 def references(path: Path | None = None) -> pd.DataFrame:

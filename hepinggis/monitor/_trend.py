@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hepinggis.monitor._layers import memo
+from hepinggis.monitor._targets import indicator_record
 from hepinggis.monitor.evaluate import _base, _flip, _required
-from hepinggis.monitor.indicators import indicators
 
 __all__ = ["trend", "trend_svg"]
 
@@ -29,6 +30,20 @@ def _running(rows: pd.DataFrame, first: int) -> dict[int, float]:
         total = value if entry == "running_total" else total + value
         out[year] = total
     return out
+
+
+def _rows(values: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
+    """``values``' rows of ``indicator_id`` by year, as a filter and a sort give them; split once
+    per package (`hepinggis.monitor._layers.memo`: a package asks for every trend, some twice)."""
+
+    def split() -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+        return values, {str(k): g.sort_values("year") for k, g in values.groupby("indicator_id", sort=False)}
+
+    kept, groups = memo(("trend rows", id(values)), split)
+    if kept is not values:  # another frame now has that id: split it afresh
+        kept, groups = split()
+    found = groups.get(indicator_id)
+    return found.copy() if found is not None else values[values["indicator_id"] == indicator_id]
 
 
 def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = None) -> pd.DataFrame:
@@ -49,15 +64,14 @@ def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = No
     >>> trend(a, "district_approval_time_share")["required"].round(1).tolist()  # 80 → 70 by 2025, linear
     [80.0, 78.0, 76.0, 74.0, 72.0, 70.0]
     """
-    ind: dict[str, Any] = {str(k): v for k, v in indicators().set_index("id").loc[indicator_id].items()}
-    ind["id"] = indicator_id
+    ind: dict[str, Any] = indicator_record(indicator_id)
     if ind["kind"] == "qualitative":
         return pd.DataFrame({"year": [], "value": [], "required": []}, dtype=float)
-    mine = values[values["indicator_id"] == indicator_id].sort_values("year")
+    mine = _rows(values, indicator_id)
     if "entry" not in mine.columns:
         mine = mine.assign(entry=None)
     if ind["kind"] == "above_reference":  # the figure it must exceed, year by year, as the "trajectory"
-        ref = values[values["indicator_id"] == ind["reference_id"]]
+        ref = _rows(values, str(ind["reference_id"]))
         ref_by_year = {int(y): float(v) for y, v in zip(ref["year"], ref["value"], strict=True)}
         years = sorted(set(int(y) for y in mine["year"]) | set(ref_by_year))
         own = {int(y): float(v) for y, v in zip(mine["year"], mine["value"], strict=True)}
@@ -98,24 +112,27 @@ def trend(values: pd.DataFrame, indicator_id: str, *, last_year: int | None = No
 def trend_svg(series: pd.DataFrame, *, colour: str, width: int = 150, height: int = 34) -> str:
     """A sparkline: the trajectory as a dashed grey line, the figures as dots joined in ``colour``,
     the first and last year under it. Empty when there is nothing to draw."""
-    figures = series.dropna(subset=["value"])
-    if figures.empty:
+    # plain arrays, not DataFrame filters: a package draws some eighty of these
+    year = series["year"].to_numpy(dtype=float)
+    value = series["value"].to_numpy(dtype=float)
+    required = series["required"].to_numpy(dtype=float)
+    has_value, has_required = ~np.isnan(value), ~np.isnan(required)
+    if not has_value.any():
         return ""
-    ys = np.concatenate([series["value"].dropna().to_numpy(), series["required"].dropna().to_numpy()])
+    ys = np.concatenate([value[has_value], required[has_required]])
     lo, hi = float(ys.min()), float(ys.max())
     lo, hi = (lo - 1, hi + 1) if hi == lo else (lo, hi)
-    x0, x1 = float(series["year"].min()), float(series["year"].max())
+    x0, x1 = float(np.nanmin(year)), float(np.nanmax(year))
     span = x1 - x0 or 1.0
 
     def pt(x: float, y: float) -> str:
         return f"{4 + (x - x0) / span * (width - 8):.1f},{height - 12 - (y - lo) / (hi - lo) * (height - 16):.1f}"
 
-    req = series.dropna(subset=["required"])
-    path = " ".join(pt(x, y) for x, y in zip(req["year"], req["required"], strict=True))
-    line = " ".join(pt(x, y) for x, y in zip(figures["year"], figures["value"], strict=True))
+    path = " ".join(pt(x, y) for x, y in zip(year[has_required], required[has_required], strict=True))
+    line = " ".join(pt(x, y) for x, y in zip(year[has_value], value[has_value], strict=True))
     dots = "".join(
         f'<circle cx="{pt(x, y).split(",")[0]}" cy="{pt(x, y).split(",")[1]}" r="2" fill="{colour}"/>'
-        for x, y in zip(figures["year"], figures["value"], strict=True)
+        for x, y in zip(year[has_value], value[has_value], strict=True)
     )
     return (
         f'<svg class="hg-trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '

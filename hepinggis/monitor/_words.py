@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from hepinggis.base._style import ZONE_SHORT_ZH
+from hepinggis.monitor._targets import TARGET_NAMES_ZH, target_name
 from hepinggis.monitor.evaluate import JUDGED, STATUS_ZH
 
 __all__ = [
@@ -75,21 +75,6 @@ def contrast(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-TARGET_NAMES_ZH = {
-    "district": "和平区（全区）",
-    "nanjingjie_axis": "南京街发展轴",
-    "sanhaojie_axis": "三好街—长白北路—领事馆路发展轴",
-    "hunhe_belt": "浑河文体旅生态发展带",
-}
-
-
-def target_name(target_id: str, zones: pd.DataFrame | None = None) -> str:
-    """The Chinese name of a zone, axis, belt or the district."""
-    if zones is not None and target_id in set(zones["id"]):
-        return str(zones.set_index("id").loc[target_id, "name_zh"])
-    return TARGET_NAMES_ZH.get(target_id, ZONE_SHORT_ZH.get(target_id, target_id))
-
-
 def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
@@ -100,13 +85,17 @@ _COUNT_UNITS = frozenset({"户", "家", "件", "场", "座", "个", "项", "次"
 
 def fmt(value: object, unit: object = None, *, need: bool = False, digits: int | None = None) -> str:
     """A figure for a reader, rounded to what its unit merits: counts whole (a requirement,
-    ``need``, rounded up: 557.48 场 needed is 558), shares to 0.1 %, amounts to 0.01; thousands
-    separators; the unit; "—" when missing (never "nan").
+    ``need``, rounded up: 557.48 场 needed is 558; a figure that is not whole — an average of the
+    years reported, 11.67 场 — keeps two decimals: rounded to 12 it would read as more than it is),
+    shares to 0.1 %, amounts to 0.01; thousands separators; the unit; "—" when missing (never
+    "nan").
 
     Examples
     --------
     >>> fmt(557.4797865000002, "场", need=True), fmt(62.5, "%"), fmt(127.62815625, "亿元"), fmt(None)
     ('558场', '62.5%', '127.63亿元', '—')
+    >>> fmt(35 / 3, "场"), fmt(12.0, "场"), fmt(10.5, "场")
+    ('11.67场', '12场', '10.5场')
     """
     if _missing(value):
         return "—"
@@ -116,6 +105,8 @@ def fmt(value: object, unit: object = None, *, need: bool = False, digits: int |
     u = unit if isinstance(unit, str) else ""
     if digits is not None and digits > 0:  # more decimals, asked where a verdict needs them
         text = f"{number:,.{digits}f}".rstrip("0").rstrip(".")
+    elif u in _COUNT_UNITS and not need and abs(number - round(number)) > 1e-9:
+        text = f"{number:,.2f}".rstrip("0").rstrip(".")  # an average: its decimals matter
     elif u in _COUNT_UNITS:
         number = math.ceil(number - 1e-9) if need else round(number)
         text = f"{number:,.0f}"
@@ -252,12 +243,11 @@ class Coverage:
 def verdict_words(results: pd.DataFrame) -> pd.DataFrame:
     """Per verdict, what a page shows beside it: the plan's sentence and section, the figure and the
     requirement as judged (`fmt_pair`), and the figures line (`figure_parts`); aligned to ``results``."""
-    from hepinggis.monitor._targets import indicators
+    from hepinggis.monitor._targets import indicator_record
 
-    table = indicators().set_index("id")
     rows = []
     for r in results.to_dict("records"):
-        ind = table.loc[r["indicator_id"]]
+        ind = indicator_record(str(r["indicator_id"]))
         latest, (need, _) = fmt_judged(r["latest"], [r["required"], r["final_required"]], r["unit"])
         judged = r["status"] in JUDGED
         rows.append(

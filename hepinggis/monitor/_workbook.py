@@ -9,12 +9,12 @@ import pandas as pd
 
 from hepinggis.base._credits import boundaries_credit
 from hepinggis.monitor._figures import ENTRY_ZH
+from hepinggis.monitor._layers import layer
 from hepinggis.monitor._targets import coverage, not_monitored
 from hepinggis.monitor._words import STATUS_ZH, Coverage, target_name
 from hepinggis.monitor.changes import CHANGE_ZH
 from hepinggis.monitor.evaluate import zone_summary
 from hepinggis.monitor.indicators import ActualsResult, indicators
-from hepinggis.plan.layers import load
 
 __all__ = ["monitor_tables"]
 
@@ -100,7 +100,7 @@ def _significant(value: object) -> object:
 
 
 def _results(results: pd.DataFrame) -> pd.DataFrame:
-    zones = load("zones")
+    zones = layer("zones")
     quotes = indicators().set_index("id")["quote"]
     frame = results.assign(
         status_zh=results["status"].map(STATUS_ZH),
@@ -118,7 +118,7 @@ def _results(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary(results: pd.DataFrame) -> pd.DataFrame:
-    zones = load("zones")
+    zones = layer("zones")
     s = zone_summary(results).reset_index()
     out = pd.DataFrame({"功能区/轴/带/全区": [target_name(str(t), zones) for t in s["target_id"]]})
     out["定量指标"] = s["quantitative"]

@@ -571,7 +571,35 @@ def _rule_words(row: dict[str, object]) -> str:
     for label, key in (("轨迹", "trajectory"), ("基数", "base_source"), ("取值", "aggregation")):
         if row[key]:
             parts.append(f"{label}：{row[key]}")
+    scale = _log_scale_words(row)
+    if scale:
+        parts.append(scale)
     return "；".join(parts)
+
+
+def _log_scale_words(row: dict[str, object]) -> str:
+    """Where the progress of a growth target (翻一番, 年均增长) is on the log scale of its compound
+    trajectory, say so with a figure a reviewer can check, and give the linear share beside it.
+
+    Examples
+    --------
+    >>> _log_scale_words({"kind": "multiple_of_base", "status": "behind", "base": 100.0,
+    ...                   "final_required": 200.0, "latest": 150.0, "progress_pct": 58.496})
+    '进度：按增长倍数的对数计（与复合增长的规划轨迹同一尺度，增至基数的1.41倍即为50%），按增量线性计为50%'
+    """
+    if row.get("kind") not in ("annual_growth_at_least", "multiple_of_base") or row.get("status") not in JUDGED:
+        return ""
+    try:
+        base, final = float(row["base"]), float(row["final_required"])  # type: ignore[arg-type]
+        latest, progress = float(row["latest"]), float(row["progress_pct"])  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if not all(math.isfinite(v) for v in (base, final, latest, progress)) or not 0 < base < final:
+        return ""  # no base, or a base already at the target: progress is figure / requirement
+    half = math.sqrt(final / base)
+    linear = f"{(latest - base) / (final - base) * 100:.1f}".removesuffix(".0")
+    scale = f"与复合增长的规划轨迹同一尺度，增至基数的{half:.2f}倍即为50%"
+    return f"进度：按增长倍数的对数计（{scale}），按增量线性计为{linear}%"
 
 
 def zone_summary(results: pd.DataFrame) -> pd.DataFrame:
@@ -585,13 +613,13 @@ def zone_summary(results: pd.DataFrame) -> pd.DataFrame:
     >>> int(s.loc["manrong", "qualitative"]), int(s.loc["district", "quantitative"])
     (2, 48)
     """
-    counts = results.pivot_table(
-        index="target_id", columns="status", values="indicator_id", aggfunc="count", fill_value=0
-    )
-    for status in STATUSES:
-        if status not in counts.columns:
-            counts[status] = 0
-    counts = counts[list(STATUSES)]
+    tally: dict[str, dict[str, int]] = {}  # counted by hand: a pivot table costs more than the package's pages
+    for tid, status, iid in zip(results["target_id"], results["status"], results["indicator_id"], strict=True):
+        row = tally.setdefault(str(tid), dict.fromkeys(STATUSES, 0))
+        if status in row and not pd.isna(iid):
+            row[status] += 1
+    counts = pd.DataFrame.from_dict(tally, orient="index", columns=list(STATUSES)).astype("int64")
+    counts.columns.name = "status"
     counts["with_data"] = counts[list(JUDGED)].sum(axis=1)
     counts["quantitative"] = counts["with_data"] + counts[["to_confirm", "no_base", "no_data"]].sum(axis=1)
     good = counts[list(GOOD)].sum(axis=1)

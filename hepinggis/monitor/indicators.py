@@ -60,6 +60,10 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ImportFileError(f"{path}: the template is an Excel workbook; name it .xlsx")
+    from hepinggis.monitor._words import target_name
+    from hepinggis.plan.layers import load
+
+    zones = load("zones")
     table = indicators()
     table = table[table["kind"] != "qualitative"]
     book = Workbook()
@@ -91,9 +95,8 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
         cumulative = row["basis"] == "cumulative"
         for year in _template_years(row, years):
             entry = ENTRY_ZH[str(row["entry"] or "addition")] if cumulative else None
-            sheet.append(
-                [row["id"], row["target_id"], row["indicator_zh"], row["unit"], target, year, entry, None, None]
-            )
+            zone = target_name(str(row["target_id"]), zones)
+            sheet.append([row["id"], zone, row["indicator_zh"], row["unit"], target, year, entry, None, None])
             rule.add(f"{value_at}{sheet.max_row}")
             if cumulative:
                 entries.add(f"{entry_at}{sheet.max_row}")
@@ -107,7 +110,7 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
             rules["rate"].add(f"{value_at}{sheet.max_row}")
     for rule in (*rules.values(), entries):
         sheet.add_data_validation(rule)
-    for col, width in zip("ABCDEFGHI", (36, 14, 34, 8, 24, 8, 10, 12, 40), strict=True):
+    for col, width in zip("ABCDEFGHI", (36, 30, 34, 8, 24, 8, 10, 12, 40), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
     about = book.create_sheet("说明")
@@ -133,7 +136,7 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
         listing.append(
             [
                 row["id"],
-                row["target_id"],
+                target_name(str(row["target_id"]), zones),
                 row["indicator_zh"],
                 row["unit"],
                 _target_text(row),

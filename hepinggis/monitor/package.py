@@ -27,9 +27,11 @@ from hepinggis.maps._map_layers import legend, zone_layer
 from hepinggis.maps._web import feature_collection, label_points
 from hepinggis.maps.interactive import _bounds, _start, _title, save_html
 from hepinggis.monitor._credits import credit_lines
-from hepinggis.monitor._pdf import monitor_pdf, pages, write_pdfs
+from hepinggis.monitor._forked import can_fork
+from hepinggis.monitor._layers import layer, read_once
+from hepinggis.monitor._pdf import monitor_pdf, pages, pdfs_written
 from hepinggis.monitor._targets import coverage as coverage_words
-from hepinggis.monitor._targets import not_monitored
+from hepinggis.monitor._targets import indicator_record, not_monitored
 from hepinggis.monitor._trend import trend, trend_svg
 from hepinggis.monitor._words import (
     NO_DATA_COLOUR,
@@ -45,8 +47,7 @@ from hepinggis.monitor._words import (
 from hepinggis.monitor._workbook import monitor_tables
 from hepinggis.monitor.changes import CHANGE_ZH, project_changes
 from hepinggis.monitor.evaluate import JUDGED, asked_year, check_year, evaluate, zone_summary
-from hepinggis.monitor.indicators import ActualsResult, indicators, read_actuals
-from hepinggis.plan.layers import load
+from hepinggis.monitor.indicators import ActualsResult, read_actuals
 
 __all__ = ["STATUS_COLORS", "STATUS_ZH", "monitor", "monitor_map", "monitor_pdf"]
 
@@ -82,7 +83,7 @@ def _figure_line(r: Mapping[str, Any]) -> str:
 
 
 def _plan_words(iid: str) -> tuple[str, str]:
-    ind = indicators().set_index("id").loc[iid]
+    ind = indicator_record(iid)
     return str(ind["quote"]), str(ind["plan_section"])
 
 
@@ -201,12 +202,12 @@ def monitor_map(
     >>> "无数据" in monitor_map(r, "sanhaojie").get_root().render()
     True
     """
-    zones = load("zones")
+    zones = layer("zones")
     summary = zone_summary(results)
     share = summary["on_track_pct"].reindex(zones["id"])
     fill = {str(zid): share_colour(v) for zid, v in share.items()}
     shown = zones if zone_id in (None, "district") else zones[zones["id"] == zone_id]
-    m, _ = _start(_bounds(load("district") if zone_id in (None, "district") else shown), "none", None, right_px=370)
+    m, _ = _start(_bounds(layer("district") if zone_id in (None, "district") else shown), "none", None, right_px=370)
     zone_layer(
         m, zones, False, highlight=zone_id if zone_id not in (None, "district") else None, fill=fill, opacity=0.7
     )
@@ -292,7 +293,7 @@ def _index_html(
     changes: pd.DataFrame | None,
     credits: list[str],
 ) -> str:
-    zones = load("zones")
+    zones = layer("zones")
     summary = zone_summary(results)
     coverage = Coverage(results, len(actuals.rejected))
     heads = ["功能区/轴/带/全区", "定量指标", "有数据", *[STATUS_ZH[s] for s in STATUS_ZH], "达到进度占比"]
@@ -387,6 +388,7 @@ def _changes(projects_by_year: Mapping[int, gpd.GeoDataFrame | ImportResult]) ->
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["years", "change"])
 
 
+@read_once()  # the zones are read once for all the maps, pages and sheets
 def monitor(
     actuals: str | Path | ActualsResult,
     out_dir: str | Path = Path("maps") / "monitor",
@@ -394,6 +396,7 @@ def monitor(
     year: int | None = None,
     projects_by_year: Mapping[int, gpd.GeoDataFrame | ImportResult] | None = None,
     sheet: str | None = None,
+    workers: int | None = None,
 ) -> dict[str, Path]:
     """Write the monitoring package: ``index.html`` (what is monitored, has no data, is
     qualitative or asked about; every zone's verdicts beside the plan's sentences; the rows not
@@ -407,6 +410,10 @@ def monitor(
     A file with no figure at all is refused (`NoFiguresError`): an empty package would look like
     a monitoring. The package is written beside ``out_dir`` and swapped in when complete (a kill
     leaves the old package or the new one). The CJK font of the PDFs is subset once for all.
+
+    ``workers=2`` draws the PDFs in a forked process beside the maps (default: where that is safe,
+    `hepinggis.monitor._forked.can_fork`; ``1`` writes everything in this process). The files are
+    the same either way.
     """
     check_year(year)
     result = actuals if isinstance(actuals, ActualsResult) else read_actuals(actuals, sheet=sheet)
@@ -429,22 +436,23 @@ def monitor(
     }
     written: dict[str, Path] = {}
     entries: list[tuple[str, str]] = []
-    zones = load("zones")
+    zones = layer("zones")
+    targets = [("district", target_name("district")), *((str(z.id), str(z.name_zh)) for z in zones.itertuples())]
+    if workers is None:
+        workers = 2 if can_fork() else 1
     with staged_folder(out_dir) as out:
-        written["overview.html"] = save_html(monitor_map(results, None, **common), out / "overview.html")
-        entries.append(("overview.html", "总览图：各功能区达到进度的指标占比（有数据的指标中）"))
-        targets = [("district", target_name("district")), *((str(z.id), str(z.name_zh)) for z in zones.itertuples())]
-        jobs = []
-        for tid, name in targets:
-            html, pdf = f"monitor_{tid}.html", f"monitor_{tid}.pdf"
-            written[html] = save_html(monitor_map(results, tid, **common), out / html)
-            jobs.append((pages(results, tid, **common), out / pdf))
-            written[pdf] = out / pdf
-            entries += [(html, f"{name}（交互地图）"), (pdf, f"{name}（A4 PDF）")]
-        write_pdfs(jobs)
-        tables = monitor_tables(results, result, changes, credits)
-        written["monitoring.xlsx"] = write_workbook(tables, out / "monitoring.xlsx")
-        entries.append(("monitoring.xlsx", f"监测结果工作簿（{'、'.join(tables)}）"))
+        jobs = [(pages(results, tid, **common), out / f"monitor_{tid}.pdf") for tid, _ in targets]
+        with pdfs_written(jobs, workers=workers):  # the PDFs drawn beside the maps on two cores
+            written["overview.html"] = save_html(monitor_map(results, None, **common), out / "overview.html")
+            entries.append(("overview.html", "总览图：各功能区达到进度的指标占比（有数据的指标中）"))
+            for tid, name in targets:
+                html, pdf = f"monitor_{tid}.html", f"monitor_{tid}.pdf"
+                written[html] = save_html(monitor_map(results, tid, **common), out / html)
+                written[pdf] = out / pdf
+                entries += [(html, f"{name}（交互地图）"), (pdf, f"{name}（A4 PDF）")]
+            tables = monitor_tables(results, result, changes, credits)
+            written["monitoring.xlsx"] = write_workbook(tables, out / "monitoring.xlsx")
+            entries.append(("monitoring.xlsx", f"监测结果工作簿（{'、'.join(tables)}）"))
         entries = [(h, t) for h, t in entries if (out / h).is_file()]  # the index links only what exists
         (out / "index.html").write_text(_index_html(entries, results, result, when, changes, credits), encoding="utf-8")
     dest = Path(out_dir).absolute()

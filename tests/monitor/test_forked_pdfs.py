@@ -1,0 +1,176 @@
+"""The package written faster (issue 34, item 7) is the same package: the PDFs drawn by a forked
+process beside the maps read exactly as those drawn in one process (every page's text, the
+workbook's cells, the index, the maps), and against a package written before the speed work (its
+PDF texts and workbook kept in tests/data/monitor_golden); a failing child is one line and leaves
+the old package; a failing parent, or a killed command, leaves no process behind."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hepinggis.monitor._pdf as pdf_module
+import hepinggis.monitor.package as package
+from hepinggis.errors import HepingGISError
+from hepinggis.monitor._forked import can_fork
+from hepinggis.monitor.indicators import read_actuals
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
+GOLDEN = REPO / "tests" / "data" / "monitor_golden"
+
+
+def _compare() -> Any:
+    spec = importlib.util.spec_from_file_location("compare_monitor", REPO / "benchmarks" / "compare_monitor.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _no_children() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_pdfs_drawn_beside_the_maps_are_the_same_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forks = []
+    original = pdf_module.forked
+
+    def spy(work: Any) -> Any:
+        forks.append(os.getpid())
+        return original(work)
+
+    monkeypatch.setattr(pdf_module, "forked", spy)
+    actuals = read_actuals(EXAMPLE)
+    package.monitor(actuals, tmp_path / "one", year=2023, workers=1)
+    assert forks == []
+    package.monitor(actuals, tmp_path / "two", year=2023, workers=2)
+    assert forks == [os.getpid()]  # a child drew part of the PDFs
+    assert _compare().differences(tmp_path / "one", tmp_path / "two") == []
+    assert _no_children()
+
+
+def test_the_package_reads_as_before_the_speed_work(tmp_path: Path) -> None:
+    """The PDFs' texts page by page and the workbook's cells, against a package written with the
+    code before the speed work (commit 5d61cf0; regenerate with `python
+    tests/data/monitor_golden/make.py` only when a change of wording is meant)."""
+    compare = _compare()
+    out = tmp_path / "pkg"
+    package.monitor(read_actuals(EXAMPLE), out, year=2023)
+    kept = json.loads((GOLDEN / "example_2023.json").read_text(encoding="utf-8"))
+    for name, pages in kept["pdfs"].items():
+        assert compare.pdf_pages(out / name) == pages, name
+    book = compare.workbook_values(out / "monitoring.xlsx")
+    assert list(book) == list(kept["workbook"])
+    for sheet, rows in kept["workbook"].items():
+        assert [list(r) for r in book[sheet]] == rows, sheet
+
+
+def test_a_failing_child_is_one_line_and_the_old_package_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "pkg"
+    package.monitor(read_actuals(EXAMPLE), out, year=2023, workers=1)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    parent, save = os.getpid(), pdf_module._save
+
+    def failing(jobs: Any) -> None:
+        if os.getpid() != parent:
+            raise OSError("磁盘已满\n第二行不应出现")
+        save(jobs)
+
+    monkeypatch.setattr(pdf_module, "_save", failing)
+    with pytest.raises(HepingGISError) as caught:
+        package.monitor(read_actuals(EXAMPLE), out, year=2022, workers=2)
+    assert str(caught.value) == "磁盘已满"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pkg.")]  # no half-built folder
+    assert _no_children()
+
+
+def test_a_failing_parent_kills_its_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("工作簿写入失败")
+
+    monkeypatch.setattr(package, "monitor_tables", broken)
+    with pytest.raises(RuntimeError, match="工作簿写入失败"):
+        package.monitor(read_actuals(EXAMPLE), tmp_path / "pkg", year=2023, workers=2)
+    assert _no_children()
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_no_fork_beside_other_threads() -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert not can_fork()
+    finally:
+        stop.set()
+        other.join()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for init to reap it."""
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_command_leaves_no_process(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cmd = [
+        sys.executable,
+        "-m",
+        "hepinggis.cli",
+        "monitor",
+        str(EXAMPLE),
+        "--year",
+        "2023",
+        "--out",
+        str(tmp_path / "m"),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, kids = time.monotonic() + 120, []
+        while time.monotonic() < deadline and proc.poll() is None and not kids:
+            kids = _children(proc.pid)
+            time.sleep(0.01)
+        assert kids, "the command never forked its PDF writer"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(k) for k in kids):
+            time.sleep(0.05)
+        assert not [k for k in kids if _alive(k)], "the PDF writer outlived the command"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
