@@ -84,6 +84,12 @@ IDLE_POLL_S = 0.5
 WARM_ROWS = 200
 #: How long a starting server waits for its workers to be warm before it answers.
 WARM_WAIT_S = float(os.environ.get("HEPINGGIS_WARM_WAIT_S") or 30.0)
+#: What the warm parent does before it forks the workers (`warm_up`), from the environment's
+#: ``HEPINGGIS_WARM_UP``: ``full`` (the default) imports the stack and runs a small job of each
+#: kind; ``imports`` only imports the stack (a server that starts sooner and whose first job of a
+#: kind is slower: the test suite's many short-lived servers, see tests/conftest.py).
+WARM_ENV = "HEPINGGIS_WARM_UP"
+WARM_MODES = ("full", "imports")
 #: A running job whose heartbeat is older than this belongs to a dead server (any host); the
 #: environment's ``HEPINGGIS_JOB_STALE_S`` changes it (the tests shorten it).
 STALE_S = float(os.environ.get("HEPINGGIS_JOB_STALE_S") or 40.0)
@@ -428,10 +434,18 @@ def memo_layers() -> None:
     layers._read_adopted = memo(layers._read_adopted)
 
 
-def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
+def warm_mode(env: dict[str, str] | None = None) -> str:
+    """``full`` or ``imports`` (`WARM_ENV`); anything else is refused in one line."""
+    value = (dict(os.environ if env is None else env).get(WARM_ENV) or "full").strip().lower()
+    if value not in WARM_MODES:
+        raise InvalidOptionError(f"{WARM_ENV} {value!r}：请写 full 或 imports")
+    return value
+
+
+def warm_up(lanes: tuple[str, ...], folder: Path, *, mode: str = "full") -> None:
     """Import the stack and run a small job of each kind the lanes take, off the database: the
     first real job then finds every module imported, every layer loaded and every template
-    compiled."""
+    compiled. ``mode="imports"`` (`WARM_ENV`) only imports the stack."""
     import hepinggis.web._work as work
     from hepinggis.io._synthetic import write_register
     from hepinggis.io.importer import read_projects
@@ -440,6 +454,13 @@ def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
 
     memo_layers()
     folder.mkdir(parents=True, exist_ok=True)
+    if mode == "imports":  # what the small jobs below would import, without running them
+        import openpyxl
+
+        import hepinggis.maps
+
+        del openpyxl, hepinggis.maps
+        lanes = tuple(lane for lane in lanes if lane == "build")  # the build lane's warm-up imports only
     if "light" in lanes or "heavy" in lanes:
         csv = write_register(folder / f"warm-{os.getpid()}.csv", WARM_ROWS, seed=0)
         xlsx = folder / f"warm-{os.getpid()}.xlsx"
@@ -726,7 +747,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = [tuple(x for x in w.split(",") if x) for w in args.workers.split(";") if w]
     opts = _Options(args.data, args.db, args.instance, args.memory, seconds, args.light_bytes)
     parent = _Parent(opts, workers)
-    warm_up(tuple({lane for w in workers for lane in w}), parent.store.tmp)
+    warm_up(tuple({lane for w in workers for lane in w}), parent.store.tmp, mode=warm_mode())
     parent.store.dispose()
     return parent.run()
 
