@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import math
 import os
@@ -455,11 +456,8 @@ def warm_up(lanes: tuple[str, ...], folder: Path, *, mode: str = "full") -> None
     memo_layers()
     folder.mkdir(parents=True, exist_ok=True)
     if mode == "imports":  # what the small jobs below would import, without running them
-        import openpyxl
-
-        import hepinggis.maps
-
-        del openpyxl, hepinggis.maps
+        for name in ("openpyxl", "hepinggis.maps"):
+            importlib.import_module(name)
         lanes = tuple(lane for lane in lanes if lane == "build")  # the build lane's warm-up imports only
     if "light" in lanes or "heavy" in lanes:
         csv = write_register(folder / f"warm-{os.getpid()}.csv", WARM_ROWS, seed=0)
@@ -485,13 +483,10 @@ def warm_up(lanes: tuple[str, ...], folder: Path, *, mode: str = "full") -> None
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot
-
-        import hepinggis.build
-        import hepinggis.monitor.package
-        from hepinggis.maps import static
-
-        del matplotlib.pyplot, hepinggis.build, hepinggis.monitor.package, static
+        # imported, not bound here (a ``del`` of ``matplotlib.pyplot`` would remove the attribute
+        # from the module itself, and a second warm-up in one process would fail on it)
+        for name in ("matplotlib.pyplot", "hepinggis.build", "hepinggis.monitor.package", "hepinggis.maps.static"):
+            importlib.import_module(name)
 
 
 def _fault(store: Store, job: dict[str, Any]) -> None:
