@@ -1,9 +1,10 @@
 """How ``python -m pytest -n auto`` spreads the tests over its xdist workers (hooks used by
 tests/conftest.py).
 
-* **Workers**: ``-n auto`` starts `WORKERS_PER_CORE` workers per core (many tests wait on a server,
-  Chromium or a command rather than use the processor); ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still
-  decides when set, and ``-n 2`` is two.
+* **Workers**: ``-n auto`` starts `WORKERS_PER_CORE` workers per core; ``PYTEST_XDIST_AUTO_NUM_WORKERS``
+  still decides when set, and ``-n 2`` is two. Two per core (many tests wait on a server, Chromium or
+  a command) was tried on the shared machine: per-test CPU rose 5–15 % and the wall time could not be
+  compared at load 10–17, so it stays one per core until a quiet A/B shows it is faster.
 * **Files kept whole** (``--dist loadfile``): the tests of a module run on one worker, so a module-
   or class-scoped fixture (a server, a built package, pages drawn once) is made once per run, not
   once per worker the module's tests happened to be sent to. (``--dist loadgroup`` would keep only
@@ -27,7 +28,7 @@ from typing import Any
 import pytest
 
 #: xdist workers per core for ``-n auto``.
-WORKERS_PER_CORE = 2
+WORKERS_PER_CORE = 1
 #: Seconds assumed for a test that ``tests/durations.json`` does not list.
 DEFAULT_S = 0.5
 _DURATIONS = Path(__file__).resolve().parent / "durations.json"
