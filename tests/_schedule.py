@@ -3,7 +3,7 @@ tests/conftest.py).
 
 * **Workers**: ``-n auto`` starts `WORKERS_PER_CORE` workers per core; ``PYTEST_XDIST_AUTO_NUM_WORKERS``
   still decides when set, and ``-n 2`` is two. Two per core (many tests wait on a server, Chromium or
-  a command) was tried on the shared machine: per-test CPU rose 5–15 % and the wall time could not be
+  a command) was tried on the shared machine: the same tests took ~15 % more CPU and the wall time could not be
   compared at load 10–17, so it stays one per core until a quiet A/B shows it is faster.
 * **Files kept whole** (``--dist loadfile``): the tests of a module run on one worker, so a module-
   or class-scoped fixture (a server, a built package, pages drawn once) is made once per run, not
