@@ -10,12 +10,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import _schedule
 import pytest
 from _chromium import OPENED, launch
 
 from hepinggis._paths import data_dir
 
 REPO = Path(__file__).resolve().parent.parent
+# the tests' accounts and servers hash passwords with argon2's cheapest parameters: a test-only
+# setting, honoured inside a pytest run only (hepinggis/web/_passwords.py, tests/web/test_cheap_hashes.py)
+os.environ.setdefault("HEPINGGIS_TEST_CHEAP_HASHES", "1")
+# and their servers' warm parents import the stack without running a small job of each kind
+# (hepinggis/web/_jobs.py `WARM_ENV`); the tests of warming (test_job_lanes.py) ask for "full"
+os.environ.setdefault("HEPINGGIS_WARM_UP", "imports")
 
 
 @pytest.fixture
@@ -170,3 +177,35 @@ def bundled_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bundled_package_copy(bundled_package: Path, tmp_path: Path) -> Path:
     """A copy of `bundled_package` of the test's own (``tmp_path/maps``), to change at will."""
     return Path(shutil.copytree(bundled_package, tmp_path / "maps"))
+
+
+#: The README's example monitoring figures.
+EXAMPLE_FIGURES = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
+
+
+@pytest.fixture(scope="session")
+def monitor_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``hepinggis monitor EXAMPLE_FIGURES --out …`` (exit 0), built once per test run for tests
+    that read it: copy it to change it."""
+
+    def make(folder: Path) -> None:
+        from hepinggis.cli import main
+
+        assert main(["monitor", str(EXAMPLE_FIGURES), "--out", str(folder / "monitor")]) == 0
+
+    return built_once(tmp_path_factory, "monitor-example", make) / "monitor"
+
+
+# -- how `-n auto` spreads the tests over its workers (tests/_schedule.py) -----------------------------
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    return _schedule.auto_workers()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _schedule.configure(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    _schedule.configure_node(node)

@@ -80,6 +80,13 @@ class Settings:
     web_hold_at : str or None
         ``HEPINGGIS_WEB_HOLD_AT``: with ``web_faults``, a job reaching a step whose progress message
         starts so waits there (for the kill tests).
+    warm_up : str
+        ``HEPINGGIS_WARM_UP``: what a starting server's warm parent does before it forks the
+        workers: ``full`` (default: imports the stack and runs a small job of each kind) or
+        ``imports`` (only the imports: the test suite's short-lived servers).
+    test_cheap_hashes : bool
+        ``HEPINGGIS_TEST_CHEAP_HASHES``: ``1`` *inside a pytest run* (``PYTEST_VERSION`` set) makes
+        argon2 use its cheapest parameters, for the test suite's many logins; ignored anywhere else.
     layers : Path or None
         The GeoPackage of adopted layers in use (`hepinggis.use_layers`), None for the bundled
         layers; not an environment variable.
@@ -100,6 +107,8 @@ class Settings:
     web_debug: bool = False
     web_faults: bool = False
     web_hold_at: str | None = None
+    warm_up: str = "full"
+    test_cheap_hashes: bool = False
     layers: Path | None = None
 
 
@@ -120,6 +129,8 @@ VARIABLES: dict[str, str] = {
     "HEPINGGIS_WEB_DEBUG": "web_debug",
     "HEPINGGIS_WEB_FAULTS": "web_faults",
     "HEPINGGIS_WEB_HOLD_AT": "web_hold_at",
+    "HEPINGGIS_WARM_UP": "warm_up",
+    "HEPINGGIS_TEST_CHEAP_HASHES": "test_cheap_hashes",
 }
 
 
@@ -168,5 +179,7 @@ def settings(env: Mapping[str, str] | None = None) -> Settings:
         web_debug=bool(env.get("HEPINGGIS_WEB_DEBUG")),
         web_faults=env.get("HEPINGGIS_WEB_FAULTS") == "1",
         web_hold_at=text("HEPINGGIS_WEB_HOLD_AT"),
+        warm_up=(text("HEPINGGIS_WARM_UP") or default.warm_up).strip().lower(),
+        test_cheap_hashes=env.get("HEPINGGIS_TEST_CHEAP_HASHES") == "1" and bool(env.get("PYTEST_VERSION")),
         layers=LAYERS.get(),
     )

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import math
 import os
@@ -85,6 +86,12 @@ IDLE_POLL_S = 0.5
 WARM_ROWS = 200
 #: How long a starting server waits for its workers to be warm before it answers.
 WARM_WAIT_S = settings().warm_wait_s
+#: What the warm parent does before it forks the workers (`warm_up`), from the environment's
+#: ``HEPINGGIS_WARM_UP``: ``full`` (the default) imports the stack and runs a small job of each
+#: kind; ``imports`` only imports the stack (a server that starts sooner and whose first job of a
+#: kind is slower: the test suite's many short-lived servers, see tests/conftest.py).
+WARM_ENV = "HEPINGGIS_WARM_UP"
+WARM_MODES = ("full", "imports")
 #: A running job whose heartbeat is older than this belongs to a dead server (any host); the
 #: environment's ``HEPINGGIS_JOB_STALE_S`` changes it (the tests shorten it).
 STALE_S = settings().job_stale_s
@@ -429,10 +436,18 @@ def memo_layers() -> None:
     layers._read_adopted = memo(layers._read_adopted)
 
 
-def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
+def warm_mode(env: dict[str, str] | None = None) -> str:
+    """``full`` or ``imports`` (`WARM_ENV`); anything else is refused in one line."""
+    value = settings(env).warm_up
+    if value not in WARM_MODES:
+        raise InvalidOptionError(f"{WARM_ENV} {value!r}：请写 full 或 imports")
+    return value
+
+
+def warm_up(lanes: tuple[str, ...], folder: Path, *, mode: str = "full") -> None:
     """Import the stack and run a small job of each kind the lanes take, off the database: the
     first real job then finds every module imported, every layer loaded and every template
-    compiled."""
+    compiled. ``mode="imports"`` (`WARM_ENV`) only imports the stack."""
     import hepinggis.web._work as work
     from hepinggis.io._synthetic import write_register
     from hepinggis.io.importer import read_projects
@@ -441,6 +456,10 @@ def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
 
     memo_layers()
     folder.mkdir(parents=True, exist_ok=True)
+    if mode == "imports":  # what the small jobs below would import, without running them
+        for name in ("openpyxl", "hepinggis.maps"):
+            importlib.import_module(name)
+        lanes = tuple(lane for lane in lanes if lane == "build")  # the build lane's warm-up imports only
     if "light" in lanes or "heavy" in lanes:
         csv = write_register(folder / f"warm-{os.getpid()}.csv", WARM_ROWS, seed=0)
         xlsx = folder / f"warm-{os.getpid()}.xlsx"
@@ -465,13 +484,10 @@ def warm_up(lanes: tuple[str, ...], folder: Path) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot
-
-        import hepinggis.briefing
-        import hepinggis.monitor.package
-        from hepinggis.maps import static
-
-        del matplotlib.pyplot, hepinggis.briefing, hepinggis.monitor.package, static
+        # imported, not bound here (a ``del`` of ``matplotlib.pyplot`` would remove the attribute
+        # from the module itself, and a second warm-up in one process would fail on it)
+        for name in ("matplotlib.pyplot", "hepinggis.briefing", "hepinggis.monitor.package", "hepinggis.maps.static"):
+            importlib.import_module(name)
 
 
 def _fault(store: Store, job: dict[str, Any]) -> None:
@@ -727,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = [tuple(x for x in w.split(",") if x) for w in args.workers.split(";") if w]
     opts = _Options(args.data, args.db, args.instance, args.memory, seconds, args.light_bytes)
     parent = _Parent(opts, workers)
-    warm_up(tuple({lane for w in workers for lane in w}), parent.store.tmp)
+    warm_up(tuple({lane for w in workers for lane in w}), parent.store.tmp, mode=warm_mode())
     parent.store.dispose()
     return parent.run()
 

@@ -24,9 +24,32 @@ _WORDS = """
 COMMON = frozenset(_WORDS.split())
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz")
 _HASHER = PasswordHasher()  # argon2id with the library's current (RFC 9106 low-memory) parameters
+#: Test-only, never in production: with ``HEPINGGIS_TEST_CHEAP_HASHES=1`` set *inside a pytest run*
+#: (pytest sets ``PYTEST_VERSION`` for itself and every process it starts; nothing else does),
+#: argon2id runs with its smallest parameters, for the test suite's thousands of logins (0.2 s of
+#: CPU each with the real ones). Anywhere else the variable is ignored, and a hash made so is
+#: upgraded at its user's next login (`needs_rehash`).
+TEST_CHEAP_ENV = "HEPINGGIS_TEST_CHEAP_HASHES"
+_CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 # a hash of a random password: verified against when the user does not exist, so that a login
-# for an unknown name costs as long as one for a known name (no user enumeration by timing)
-_DUMMY = _HASHER.hash("hepinggis-no-such-user-0b5e1c")
+# for an unknown name costs as long as one for a known name (no user enumeration by timing);
+# made on first use, once per set of parameters
+_DUMMIES: dict[int, str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher in force: the real parameters, or the cheap ones of a test run (`TEST_CHEAP_ENV`)."""
+    from hepinggis.base.settings import settings
+
+    if settings().test_cheap_hashes:
+        return _CHEAP
+    return _HASHER
+
+
+def _dummy(hasher: PasswordHasher) -> str:
+    if id(hasher) not in _DUMMIES:
+        _DUMMIES[id(hasher)] = hasher.hash("hepinggis-no-such-user-0b5e1c")
+    return _DUMMIES[id(hasher)]
 
 
 def check_strength(password: str) -> str | None:
@@ -68,17 +91,18 @@ def _weak(password: str) -> bool:
 
 def hash_password(password: str) -> str:
     """The argon2id hash of ``password`` (salt and parameters encoded in the string)."""
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
     """True when ``password`` matches ``stored``; a missing hash is verified against a dummy."""
+    hasher = _hasher()
     try:
-        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+        return hasher.verify(stored or _dummy(hasher), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored: str) -> bool:
     """True when ``stored`` was made with weaker parameters than the current ones."""
-    return _HASHER.check_needs_rehash(stored)
+    return _hasher().check_needs_rehash(stored)

@@ -100,10 +100,12 @@ def serve(
     ``X-Forwarded-For``/``-Proto`` are believed (none by default: not even loopback's)."""
     import uvicorn
 
+    from hepinggis.web._jobs import warm_mode
     from hepinggis.web._security import is_loopback
     from hepinggis.web._transport import allowed_hosts as hosts_for
     from hepinggis.web.app import create_app
 
+    warm_mode()  # a wrong HEPINGGIS_WARM_UP is refused here, in one line, not in the workers
     if bool(certfile) != bool(keyfile):
         raise InvalidOptionError("--certfile 与 --keyfile 须同时给出")
     for f in (certfile, keyfile):

@@ -89,9 +89,12 @@ def test_every_variable_sets_its_field() -> None:
         "HEPINGGIS_WEB_DEBUG": "1",
         "HEPINGGIS_WEB_FAULTS": "1",
         "HEPINGGIS_WEB_HOLD_AT": "已生成",
+        "HEPINGGIS_WARM_UP": "imports",
+        "HEPINGGIS_TEST_CHEAP_HASHES": "1",
     }
     assert set(given) == set(VARIABLES)
-    s, default = settings(given), settings({})
+    s, default = settings({**given, "PYTEST_VERSION": "9"}), settings({})
+    assert not settings(given).test_cheap_hashes  # outside a pytest run: never
     for var, name in VARIABLES.items():
         assert getattr(s, name) != getattr(default, name), var
     assert (s.tz, s.key_file, s.warm_wait_s, s.job_stale_s, s.web_faults) == (

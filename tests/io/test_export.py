@@ -147,9 +147,10 @@ e.export({str(dest)!r}, fmt="gpkg")
     proc = subprocess.Popen([sys.executable, "-c", script])
     try:
         deadline = time.time() + 120
-        while time.time() < deadline and not ready.exists() and proc.poll() is None:
+        # the file exists before its text is written: wait for the text (a loaded machine read it empty)
+        while time.time() < deadline and not (ready.exists() and ready.read_text()) and proc.poll() is None:
             time.sleep(0.02)
-        assert ready.exists(), "the export never reached its second layer"
+        assert ready.exists() and ready.read_text(), "the export never reached its second layer"
         temporary = Path(ready.read_text())
         assert temporary.is_file() and temporary.parent == tmp_path and temporary != dest  # mid-write
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -212,9 +213,8 @@ def test_monitor_package_tells_the_truth_about_its_data(browser: Any, tmp_path: 
     assert [c.value for c in report[1]] == ["行号", "指标编号", "年份", "结果", "栏目", "说明"]
 
 
-def test_the_example_figures_say_they_are_an_example(browser: Any, tmp_path: Path) -> None:
-    out = tmp_path / "m"
-    assert main(["monitor", str(EXAMPLE), "--out", str(out)]) == 0
+def test_the_example_figures_say_they_are_an_example(browser: Any, monitor_example: Path) -> None:
+    out = monitor_example  # `hepinggis monitor EXAMPLE --out …` (exit 0), built once for the run (conftest)
     text = _texts_of_package(out, browser)
     _no_placeholder_text(text)
     assert "示例数据，非真实统计" in (out / "index.html").read_text(encoding="utf-8")
@@ -268,9 +268,9 @@ def test_monitor_with_projects_by_year_lists_refused_rows_as_refused(tmp_path: P
     assert "未读入（清单中有，导入时被拒）：1" in (out / "index.html").read_text(encoding="utf-8")
 
 
-def test_monitor_package_is_swapped_in_whole(tmp_path: Path) -> None:
-    out = tmp_path / "m"
-    assert main(["monitor", str(EXAMPLE), "--out", str(out)]) == 0
+def test_monitor_package_is_swapped_in_whole(tmp_path: Path, monitor_example: Path) -> None:
+    # `hepinggis monitor EXAMPLE --out …` (exit 0), built once for the run (conftest), copied
+    out = Path(shutil.copytree(monitor_example, tmp_path / "m"))
     from hepinggis.io._staging import verify_package
 
     assert verify_package(out) == []

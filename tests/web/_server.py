@@ -80,7 +80,7 @@ class Server:
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.05)  # poll fast: the test waits on this
         self.stop()
         raise RuntimeError("serve did not answer within 300 s")
 
@@ -112,5 +112,5 @@ def wait_gone(data: Path, timeout: float = 10.0) -> list[int]:
         left = workers_of(data)
         if not left:
             return []
-        time.sleep(0.2)
+        time.sleep(0.05)
     return workers_of(data)

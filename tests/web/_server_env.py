@@ -3,6 +3,7 @@ that tests are independent and safe under pytest-xdist, and small helpers."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -32,6 +33,25 @@ def require_dsn() -> str:
 def _with_schema(dsn: str, schema: str) -> str:
     sep = "&" if "?" in dsn else "?"
     return f"{dsn}{sep}options={quote(f'-csearch_path={schema},public')}"
+
+
+@contextlib.contextmanager
+def pg_schema() -> Iterator[str]:
+    """A postgresql:// URL working in a fresh schema of its own, dropped after: for fixtures of a
+    wider scope than `pg_url` (a module's shared server)."""
+    from sqlalchemy import create_engine, text
+
+    dsn = require_dsn()
+    admin = create_engine("postgresql+psycopg://" + dsn.split("://", 1)[1])
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _with_schema(dsn, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture
@@ -114,7 +134,7 @@ class Serve:
                 if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
-                time.sleep(0.3)
+                time.sleep(0.05)  # poll fast: the test waits on this
         self.stop()
         raise RuntimeError("serve did not start")
 

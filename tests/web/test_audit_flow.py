@@ -58,7 +58,7 @@ def wait(client: TestClient, jid: str, timeout: float = 600) -> dict[str, Any]:
         if job["status"] in ("done", "failed"):
             assert job["status"] == "done", job
             return job
-        time.sleep(0.5)
+        time.sleep(0.1)
     raise AssertionError(f"job {jid} did not finish")
 
 

@@ -67,7 +67,7 @@ def _wait_job(api: httpx.Client, jid: str) -> dict[str, Any]:
         job = api.get(f"/api/jobs/{jid}").json()
         if job["status"] in ("done", "failed"):
             return job
-        time.sleep(0.5)
+        time.sleep(0.1)
     raise AssertionError(f"job {jid} did not finish")
 
 

@@ -20,6 +20,9 @@ from hepinggis.web._jobs import JobLimits, lane_of, plan_lanes
 from hepinggis.web._store import Store
 from hepinggis.web._tmp import ServerTmp, clean_stale
 
+#: These servers warm up as in production (the suite's others only import, tests/conftest.py).
+FULL = {"HEPINGGIS_WARM_UP": "full"}
+
 
 def _wait(store: Store, jid: str, timeout: float = 120.0) -> dict:
     deadline = time.monotonic() + timeout
@@ -50,7 +53,7 @@ def _full(server: Serve, n: int, timeout: float = 180.0) -> set[int]:
 
 def test_memory_cap_and_time_limit_refuse_in_chinese_and_replace_the_worker_warm(tmp_path: Path) -> None:
     data = tmp_path / "store"
-    env = {"HEPINGGIS_WEB_FAULTS": "1", "HEPINGGIS_JOB_MEMORY": "300MB", "HEPINGGIS_JOB_SECONDS": "120,900,3"}
+    env = {"HEPINGGIS_WEB_FAULTS": "1", "HEPINGGIS_JOB_MEMORY": "300MB", "HEPINGGIS_JOB_SECONDS": "120,900,3", **FULL}
     server = Serve(data, None, env=env)
     store = Store(data)
     try:
@@ -108,7 +111,7 @@ def test_heavy_files_never_delay_a_one_row_upload(tmp_path: Path) -> None:
     big = write_register(tmp_path / "大清单.csv", 20_000, seed=1)
     small = write_register(tmp_path / "一行.csv", 1, seed=2)
     assert big.stat().st_size > 512 * 1024
-    server = Serve(data, None, env={"HEPINGGIS_LIGHT_BYTES": "256KB"})
+    server = Serve(data, None, env={"HEPINGGIS_LIGHT_BYTES": "256KB", **FULL})
     store = Store(data)
     try:
         heavy = []

@@ -5,6 +5,7 @@ the public set and the read audit."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-from _server_env import Serve, pg_schemas, pg_url, store_url, users_add  # noqa: F401 - fixtures
+from _server_env import Serve, pg_schema, pg_schemas, pg_url, store_url, users_add  # noqa: F401 - fixtures
 from conftest import BAD_ROWS, GBK_TITLE, HOSTILE
 
 from hepinggis.web.ogc.routes import CONFORMANCE
@@ -40,10 +41,19 @@ def _hostile_workbook(tmp_path: Path) -> tuple[Path, list[str]]:
     return path, texts
 
 
-@pytest.fixture
-def server(store_url: str | None, tmp_path: Path) -> Iterator[tuple[Serve, dict[str, Any]]]:  # noqa: F811
-    """A real server (loopback, no accounts: the local planner) with two registers uploaded."""
-    srv = Serve(tmp_path / "data", store_url)
+@pytest.fixture(scope="module", params=["sqlite", "postgis"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Serve, dict[str, Any]]]:
+    """A real server (loopback, no accounts: the local planner) with two registers uploaded, on
+    each store (SQLite, PostGIS), shared by the module's tests that only read from it."""
+    with contextlib.ExitStack() as stack:
+        db = None if request.param == "sqlite" else stack.enter_context(pg_schema())
+        yield from _server_with_registers(db, tmp_path_factory.mktemp("ogc"))
+
+
+def _server_with_registers(db: str | None, tmp_path: Path) -> Iterator[tuple[Serve, dict[str, Any]]]:
+    srv = Serve(tmp_path / "data", db)
     try:
         regs = {}
         for key, path in (("bad_rows", GBK_TITLE), ("hostile", _hostile_workbook(tmp_path)[0])):

@@ -111,7 +111,7 @@ def test_tls_host_cookies_and_no_forwarded_for_from_loopback(tmp_path: Path) -> 
                 except httpx.HTTPError:
                     assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text(errors="replace")
                     assert proc.poll() is None, (tmp_path / "serve.log").read_text(errors="replace")
-                    time.sleep(0.3)
+                    time.sleep(0.05)
             forged = {"X-Forwarded-For": "10.1.2.3"}
             assert http.post("/api/login", json={"username": "officer", "password": "wrong-x"}, headers=forged)
             r = http.post("/api/login", json={"username": "officer", "password": "Gl#9034-lan-tian"}, headers=forged)
