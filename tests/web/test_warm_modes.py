@@ -43,7 +43,7 @@ def test_each_mode_imports_the_stack_and_only_full_runs_the_small_jobs(tmp_path:
         "ran = []\n"
         "_work_map = _work._write_map\n"
         "_work._write_map = lambda *a, **k: (ran.append('map'), _work_map(*a, **k))[1]\n"
-        "mods = ('hepinggis.io.importer', 'hepinggis.maps', 'folium', 'openpyxl', 'hepinggis.build',"
+        "mods = ('hepinggis.io.importer', 'hepinggis.maps', 'folium', 'openpyxl', 'hepinggis.briefing',"
         " 'matplotlib.pyplot')\n"
         "for mode in ('imports', 'full'):\n"
         f"    _jobs.warm_up(('light', 'heavy', 'build'), pathlib.Path({str(tmp_path)!r}), mode=mode)\n"
