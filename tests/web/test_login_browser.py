@@ -236,7 +236,7 @@ def test_officer_adds_and_disables_users_and_reads_the_audit_trail(tab: Tab, bro
     dl.value.save_as(path)
     ws = openpyxl.load_workbook(path).active
     header = [c.value for c in ws[1]]
-    assert header[:3] == ["序号", "时间（UTC）", "用户"] and "操作" in header and "对象" in header
+    assert header[:3] == ["序号", "时间（北京时间）", "用户"] and "操作" in header and "对象" in header
     rows_x = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
     assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
     assert rows_x[0]["操作"] == "登录失败" and formula in rows_x[0]["用户"]
