@@ -28,6 +28,9 @@ import psutil
 
 ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come to us
 cmd, sig, delay, want = json.loads(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+# the command gets Ctrl+C as in a terminal, even when this run was started in the background by a
+# shell without job control (which starts its commands with SIGINT ignored, inherited by every child)
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 me = psutil.Process()
 child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=sys.argv[5])
 
@@ -68,7 +71,7 @@ while True:
     child.poll()
     reap()
     left = alive()
-    if not left or time.monotonic() - t0 > 6.0:  # a loaded 2-core machine: a graceful exit may take seconds
+    if not left or time.monotonic() - t0 > 4.0:  # a loaded 2-core machine: a graceful exit may take a moment
         break
     time.sleep(0.05)
 seconds = time.monotonic() - t0
