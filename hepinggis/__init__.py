@@ -38,7 +38,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hepinggis.analysis.identity": ("match_projects",),
     "hepinggis.monitor.evaluate": ("evaluate", "zone_summary"),
     "hepinggis.monitor.indicators": ("ActualsResult", "indicators", "read_actuals", "write_template"),
-    "hepinggis.base._layer_source": ("use_layers",),
+    "hepinggis.base._layer_source": ("use_boundaries",),
     "hepinggis.plan.by_jiedao": ("projects_by_jiedao",),
     "hepinggis.io.adopt": ("adopt",),
     "hepinggis.plan.check": ("CheckReport", "check"),
@@ -54,6 +54,8 @@ _MODULES = {
     "projects": "hepinggis.projects",
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+#: Old names kept one release (issue 38, item 4): they warn when called, and are not in ``__all__``.
+_DEPRECATED = {"use_layers": "hepinggis.base._layer_source"}
 
 if TYPE_CHECKING:
     from hepinggis import coords, errors, postgis, projects
@@ -64,7 +66,7 @@ if TYPE_CHECKING:
     from hepinggis.analysis.overlap import overlap_analysis, overlap_matrix
     from hepinggis.analysis.points import count_points_by_zone, count_points_in_parquet
     from hepinggis.analysis.projects import prepare_projects
-    from hepinggis.base._layer_source import use_layers
+    from hepinggis.base._layer_source import use_boundaries
     from hepinggis.base.measure import (
         MEASURE_CRS,
         geodesic_area,
@@ -129,7 +131,7 @@ __all__ = [
     "read_export",
     "read_projects",
     "stats_tables",
-    "use_layers",
+    "use_boundaries",
     "verify_package",
     "write_stats",
     "write_template",
@@ -146,6 +148,8 @@ def __getattr__(name: str) -> Any:
         value = _importlib.import_module(_MODULES[name])
     elif name in _WHERE:
         value = getattr(_importlib.import_module(_WHERE[name]), name)
+    elif name in _DEPRECATED:
+        value = getattr(_importlib.import_module(_DEPRECATED[name]), name)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

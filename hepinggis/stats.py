@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -89,23 +90,62 @@ CHINESE_HEADERS: dict[str, str] = {
 
 
 def stats_tables(
-    distance_m: float = 500.0,
-    *,
     projects: gpd.GeoDataFrame | Any | None = None,
+    *,
+    distance_m: float = 500.0,
     name_col: str | None = None,
     import_report: pd.DataFrame | None = None,
     credit: ListCredit | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Compute every table from the bundled layers; keys become sheet and file names.
-
-    ``projects`` replaces the bundled projects (``read_projects(…)``, credited by its file, or its
-    ``.projects`` as it comes, or any GeoDataFrame with a name column; ``credit``, the list's
-    `ListCredit`, credits a table); ``import_report`` (``ImportResult.report``) adds the sheet
-    ``import_report``, so rows rejected on import travel with the tables.
+    """Every analysis table of the workbook, from the layers in use and a project list.
 
     Projects placed only as "somewhere in a zone" (``zone_extent``) or "somewhere in the belt" are
-    left out of the along-axis table, and zone extents out of the belt table: an extent is not a site.
+    left out of the along-axis table, and zone extents out of the belt table: an extent is not a
+    site.
+
+    Parameters
+    ----------
+    projects : ImportResult or geopandas.GeoDataFrame, optional
+        The project list: ``read_projects(…)`` (credited by its file), or its ``.projects`` as it
+        comes, or any GeoDataFrame with a name column; by default the bundled projects. Until
+        issue 38 the first argument was ``distance_m``: a number given here is still taken as
+        the distance, with a `FutureWarning`.
+    distance_m : float
+        Half-width of the corridor along each development axis, in metres (default 500).
+    name_col : str, optional
+        The column of ``projects`` holding the names, where it is not recognised.
+    import_report : pandas.DataFrame, optional
+        ``ImportResult.report`` (or its Chinese form): added as the sheet ``import_report``, so
+        rows rejected on import travel with the tables.
+    credit : ListCredit, optional
+        The list's credit where ``projects`` is a bare table.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Table name (the sheet and CSV name) → table: ``zone_areas``, ``lengths``,
+        ``zones_x_jiedao``, ``zones_x_belt``, ``projects_by_zone``, ``projects_by_jiedao``,
+        ``project_zone_shares``, ``projects_along_axes``, ``projects_in_belt``,
+        ``projects_unplaced``, ``projects_outside``, ``sources`` and, where given or adopted,
+        ``import_report`` and the boundary comparisons.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> tables = hepinggis.stats_tables(distance_m=300)
+    >>> int(tables["projects_by_zone"]["projects"].sum()) > 0
+    True
+    >>> "zones_x_jiedao" in tables and "sources" in tables
+    True
     """
+    if isinstance(projects, int | float) and not isinstance(projects, bool):
+        warnings.warn(
+            "stats_tables(distance_m) as the first argument is deprecated: "
+            "use stats_tables(projects, distance_m=...)",
+            FutureWarning,
+            stacklevel=2,
+        )
+        projects, distance_m = None, float(projects)
     zones, jiedao = load("zones"), load("jiedao")
     axes, belt = load("axes"), load("belt")
     projects, own = split_credit(projects)
@@ -206,8 +246,22 @@ def write_stats(
     """Write ``hepinggis_stats.xlsx`` (one sheet per table) and one UTF-8 (BOM) CSV per table.
 
     No cell is ever a formula: text is stored as text in the workbook, and text that a spreadsheet
-    would read as a formula gets a leading ``'`` in the CSVs. ``projects``, ``name_col``,
-    ``import_report`` and ``credit`` are passed to `stats_tables`.
+    would read as a formula gets a leading ``'`` in the CSVs (``hepinggis stats`` on the command
+    line).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The folder written to (made if missing).
+    chinese : bool
+        Chinese column headers (``hepinggis stats --zh``).
+    distance_m, projects, name_col, import_report, credit
+        As for `stats_tables`.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Each table's CSV by table name, and ``workbook``: the ``.xlsx``.
 
     Examples
     --------
@@ -215,10 +269,12 @@ def write_stats(
     >>> paths = hepinggis.write_stats(pathlib.Path(tempfile.mkdtemp()), chinese=True)
     >>> sorted(paths)[:3]
     ['lengths', 'project_zone_shares', 'projects_along_axes']
+    >>> paths["workbook"].name
+    'hepinggis_stats.xlsx'
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables = stats_tables(distance_m, projects=projects, name_col=name_col, import_report=import_report, credit=credit)
+    tables = stats_tables(projects, distance_m=distance_m, name_col=name_col, import_report=import_report, credit=credit)
     if chinese:
         tables = {k: v.rename(columns=CHINESE_HEADERS) for k, v in tables.items()}
     written = {name: write_csv(table, out_dir / f"{name}.csv") for name, table in tables.items()}

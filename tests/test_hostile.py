@@ -149,7 +149,7 @@ def test_workbook_has_no_formula_and_keeps_text(tmp_path: Path, imported: heping
 def test_every_export_round_trips_the_corpus(
     tmp_path: Path, imported: hepinggis.ImportResult, fmt: str, dest: str, kw: dict[str, str]
 ) -> None:
-    out = export(tmp_path / dest, fmt=fmt, layers=["projects"], projects=imported.projects, **kw)
+    out = export(tmp_path / dest, fmt=fmt, names=["projects"], projects=imported.projects, **kw)
     back = read_export(out, "projects", fmt=fmt).set_index("id")
     ids = [f"H{i}" for i in range(len(TEXTS))]
     assert back.loc[ids, "name_zh"].tolist() == TEXTS
@@ -158,5 +158,5 @@ def test_every_export_round_trips_the_corpus(
 
 def test_gbk_shapefile_refuses_text_gbk_cannot_hold(tmp_path: Path, imported: hepinggis.ImportResult) -> None:
     with pytest.raises(HepingGISError, match=r"feature 'H\d+'.*name_zh"):
-        export(tmp_path / "shp", fmt="shp", layers=["projects"], projects=imported.projects, encoding="GBK")
+        export(tmp_path / "shp", fmt="shp", names=["projects"], projects=imported.projects, encoding="GBK")
     assert not (tmp_path / "shp").exists()

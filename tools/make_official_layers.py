@@ -382,7 +382,7 @@ def office_deliveries(folder: Path, jiedao: gpd.GeoDataFrame, zones: gpd.GeoData
                 "边界_两个.zip",
                 "jiedao",
                 ok=False,
-                refusal=r"有 2 个图层（边界/功能区.shp、边界/街道.shp）.*--layer",
+                refusal=r"有 2 个图层（边界/功能区.shp、边界/街道.shp）.*--table",
                 why="two Shapefiles, none chosen",
             )
         )
@@ -429,7 +429,7 @@ def office_deliveries(folder: Path, jiedao: gpd.GeoDataFrame, zones: gpd.GeoData
         pyogrio.write_dataframe(zn, gpkg, layer="功能区", driver="GPKG")
         cases.append(
             Case(
-                "gpkg_two_layers", "边界两层.gpkg", "zones", ok=False, refusal=r"有 2 个图层.*--layer", why="not chosen"
+                "gpkg_two_layers", "边界两层.gpkg", "zones", ok=False, refusal=r"有 2 个图层.*--table", why="not chosen"
             )
         )
         cases.append(Case("gpkg_two_layers_chosen", "边界两层.gpkg", "zones", {"layer": "功能区"}, why="chosen"))

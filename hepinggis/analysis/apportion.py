@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from hepinggis._strict import require_column, require_layer, require_same_crs
+from hepinggis.base._renamed import renamed
 from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import InvalidOptionError, LayerSchemaError
 
@@ -33,8 +34,9 @@ def _intersection_areas(table: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.
     return areas
 
 
+@renamed(table="features")
 def apportion_to_zones(
-    table: gpd.GeoDataFrame,
+    features: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame,
     *,
     extensive: Sequence[str] = (),
@@ -52,12 +54,13 @@ def apportion_to_zones(
 
     Parameters
     ----------
-    table : geopandas.GeoDataFrame
+    features : geopandas.GeoDataFrame
         Source polygons (e.g. the 10 街道) with the numeric columns to move, none missing.
+        ``table=`` is its old name (deprecated, warns).
     zones : geopandas.GeoDataFrame
         Target polygons, with an id column ``zone_id``.
     extensive, intensive : sequence of str
-        Columns of ``table`` to move as counts (split by area) or as rates (area-weighted average).
+        Columns of ``features`` to move as counts (split by area) or as rates (area-weighted average).
     zone_id : str, default ``"id"``
         The column of ``zones`` that indexes the result.
     allocate_total : bool, default False
@@ -80,32 +83,32 @@ def apportion_to_zones(
     """
     if not extensive and not intensive:
         raise InvalidOptionError("name at least one extensive or intensive variable")
-    require_layer(table, "table", polygons=True)
+    require_layer(features, "features", polygons=True)
     require_layer(zones, "zones", polygons=True)
-    require_same_crs(("table", table), ("zones", zones))
+    require_same_crs(("features", features), ("zones", zones))
     require_column(zones, zone_id, "zones")
     for col in [*extensive, *intensive]:
-        require_column(table, col, "table")
-        if not pd.api.types.is_numeric_dtype(table[col]):
-            raise LayerSchemaError(f"table: column {col!r} is not numeric ({table[col].dtype})")
-        if table[col].isna().any():
+        require_column(features, col, "features")
+        if not pd.api.types.is_numeric_dtype(features[col]):
+            raise LayerSchemaError(f"features: column {col!r} is not numeric ({features[col].dtype})")
+        if features[col].isna().any():
             raise LayerSchemaError(
-                f"table: column {col!r} has missing values in rows {list(table.index[table[col].isna()])[:5]}"
+                f"features: column {col!r} has missing values in rows {list(features.index[features[col].isna()])[:5]}"
             )
-        if not np.isfinite(table[col].to_numpy(dtype=float)).all():
-            raise LayerSchemaError(f"table: column {col!r} has infinite values")
-    areas = _intersection_areas(table, zones)
+        if not np.isfinite(features[col].to_numpy(dtype=float)).all():
+            raise LayerSchemaError(f"features: column {col!r} has infinite values")
+    areas = _intersection_areas(features, zones)
     out = pd.DataFrame(index=pd.Index(zones[zone_id].to_numpy(), name=zone_id))
     if extensive:
         # share of each source in each zone: of its own area, or of the part that falls in zones
-        den = areas.sum(axis=1) if allocate_total else table.geometry.to_crs(MEASURE_CRS).area.to_numpy()
+        den = areas.sum(axis=1) if allocate_total else features.geometry.to_crs(MEASURE_CRS).area.to_numpy()
         weights = areas / np.where(den == 0, 1.0, den)[:, None]
         for col in extensive:
-            out[col] = table[col].to_numpy(dtype=float) @ weights
+            out[col] = features[col].to_numpy(dtype=float) @ weights
     if intensive:
         # each zone's average of the sources, weighted by the area they share with it
         den = areas.sum(axis=0)
         weights = areas / np.where(den == 0, 1.0, den)[None, :]
         for col in intensive:
-            out[col] = table[col].to_numpy(dtype=float) @ weights
+            out[col] = features[col].to_numpy(dtype=float) @ weights
     return out[[*extensive, *intensive]]

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 
 from hepinggis._strict import require_column, require_layer, require_same_crs
+from hepinggis.base._renamed import renamed
 from hepinggis.base.measure import geodesic_area, geodesic_area_of
 
 __all__ = ["overlap_analysis", "overlap_matrix"]
@@ -81,12 +82,25 @@ def overlap_matrix(
     ).reset_index(drop=True)
 
 
-def overlap_analysis(layer: gpd.GeoDataFrame, overlays: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+@renamed(layer="features")
+def overlap_analysis(features: gpd.GeoDataFrame, overlays: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """QGIS "Overlap analysis": for each feature, the area covered by each overlay layer.
 
-    Adds ``<name>_area`` (m², on the ellipsoid, as QGIS gives with an ellipsoid set) and
-    ``<name>_pc`` (% of the feature's area) for every overlay, aligned to ``layer.index``; the
-    overlay's features are dissolved first, so overlapping overlay features are not counted twice.
+    The overlay's features are dissolved first, so overlapping overlay features are not counted
+    twice; areas are on the ellipsoid, as QGIS gives them with an ellipsoid set.
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        The polygons to analyse (e.g. the zones). ``layer=`` is its old name (deprecated, warns).
+    overlays : mapping of str to geopandas.GeoDataFrame
+        Overlay name → polygon layer, in the same CRS as ``features``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``features`` with ``<name>_area`` (m²) and ``<name>_pc`` (% of the feature's
+        area) for every overlay, aligned to ``features.index``.
 
     Examples
     --------
@@ -96,16 +110,16 @@ def overlap_analysis(layer: gpd.GeoDataFrame, overlays: Mapping[str, gpd.GeoData
     >>> bool(out.set_index("id").loc["beishichang", "belt_pc"] == 0)
     True
     """
-    require_layer(layer, "layer", polygons=True)
-    out = layer.copy()
-    area = geodesic_area(layer).to_numpy() * 1e6
+    require_layer(features, "features", polygons=True)
+    out = features.copy()
+    area = geodesic_area(features).to_numpy() * 1e6
     for name, overlay in overlays.items():
         require_layer(overlay, name, polygons=True)
-        require_same_crs(("layer", layer), (name, overlay))
+        require_same_crs(("features", features), (name, overlay))
         dissolved = shapely.union_all(overlay.geometry.values)
         covered = (
             geodesic_area(
-                gpd.GeoDataFrame(geometry=shapely.intersection(layer.geometry.values, dissolved), crs=layer.crs)
+                gpd.GeoDataFrame(geometry=shapely.intersection(features.geometry.values, dissolved), crs=features.crs)
             ).to_numpy()
             * 1e6
         )

@@ -101,7 +101,7 @@ _LINE_ZH = {"jiedao": "街道界", "zones": "功能区界", "district": "区界"
 
 
 def adopted_record(layer: str) -> dict[str, object] | None:
-    """``{"file", "on", "accuracy_m"}`` of ``layer`` where the layer in use is adopted (`use_layers`),
+    """``{"file", "on", "accuracy_m"}`` of ``layer`` where the layer in use is adopted (`use_boundaries`),
     else None."""
     source = layer_source(layer)
     if source is None:
@@ -137,7 +137,7 @@ def boundaries_credit() -> str:
 
 def source_credit() -> str:
     """The credit of the bundled reference data drawn: AMap's outline and OSM's stations, or, where
-    the bureau's district is adopted (`use_layers`), the stations only — an adopted layer replaces
+    the bureau's district is adopted (`use_boundaries`), the stations only — an adopted layer replaces
     the bundled outline, which is then neither drawn nor credited."""
     if layer_source("district") is None:
         return SOURCE_ZH

@@ -1,11 +1,13 @@
 """Where each layer comes from: the bundled files, or a GeoPackage of adopted (official) layers.
 
-One obvious way: ``with hepinggis.use_layers("layers.gpkg"):`` (or ``--layers layers.gpkg`` on the
-command line) makes every `hepinggis.load` of a layer that the GeoPackage holds read the adopted
-table — so project assignment, overlaps, maps, static maps and workbooks all use it — and leaves
-the other layers bundled. ``load(name, layers=…)`` does the same for one call. The setting is a
-context variable (`hepinggis.base.settings.LAYERS`, shown as ``settings().layers``): it holds for
-the code inside the ``with`` (and for build's worker processes).
+One obvious way: ``with hepinggis.use_boundaries("layers.gpkg"):`` (or ``--boundaries layers.gpkg``
+on the command line) makes every `hepinggis.load` of a layer that the GeoPackage holds read the
+adopted table — so project assignment, overlaps, maps, static maps and workbooks all use it — and
+leaves the other layers bundled. ``load(name, boundaries=…)`` does the same for one call. The
+setting is a context variable (`hepinggis.base.settings.BOUNDARIES`, shown as
+``settings().boundaries``): it holds for the code inside the ``with`` (and for build's worker
+processes). ``use_layers`` is the name `use_boundaries` had until issue 38 (item 4), kept one
+release with a `FutureWarning`.
 """
 
 from __future__ import annotations
@@ -16,16 +18,25 @@ from pathlib import Path
 
 import pyogrio
 
-from hepinggis.base.settings import LAYERS
+from hepinggis.base._renamed import renamed_function
+from hepinggis.base.settings import BOUNDARIES
 from hepinggis.errors import LayerFileError
 
-__all__ = ["ADOPTABLE", "active_layers", "adopted_names", "boundary_credit", "layer_source", "use_layers"]
+__all__ = [
+    "ADOPTABLE",
+    "active_layers",
+    "adopted_names",
+    "boundary_credit",
+    "layer_source",
+    "use_boundaries",
+    "use_layers",
+]
 
 #: The layers a bureau can replace with its own, and how their credit reads.
 ADOPTABLE: dict[str, str] = {"zones": "功能区边界", "jiedao": "街道边界", "district": "区界"}
 
-#: The layers in use: the one context variable, kept with every other setting (`hepinggis.base.settings`).
-_ACTIVE = LAYERS
+#: The boundaries in use: the one context variable, kept with every other setting (`hepinggis.base.settings`).
+_ACTIVE = BOUNDARIES
 
 
 def adopted_names(path: str | Path) -> list[str]:
@@ -41,14 +52,34 @@ def adopted_names(path: str | Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def use_layers(path: str | Path | None) -> Iterator[Path | None]:
-    """Use the adopted layers in the GeoPackage ``path`` for everything inside the ``with``
-    (``None``: the bundled layers). The file must hold at least one adoptable layer.
+def use_boundaries(path: str | Path | None) -> Iterator[Path | None]:
+    """Use the adopted boundaries in the GeoPackage ``path`` for everything inside the ``with``.
+
+    Every `hepinggis.load` of a layer the GeoPackage holds (``zones``, ``jiedao``, ``district``)
+    reads the adopted table instead of the bundled one — so assignment, overlaps, maps and
+    workbooks all use it; the other layers stay bundled. On the command line: ``--boundaries``.
+
+    Parameters
+    ----------
+    path : str, pathlib.Path or None
+        A GeoPackage written by `hepinggis.adopt` (``hepinggis adopt … --out``); it must hold at
+        least one adoptable layer. ``None``: the bundled layers.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Gives the absolute path in use (or ``None``) to ``as``; the previous boundaries are back
+        in use after the ``with``.
+
+    Raises
+    ------
+    hepinggis.errors.LayerFileError
+        The file does not exist, is not a GeoPackage, or holds no adoptable layer.
 
     Examples
     --------
     >>> import hepinggis
-    >>> with hepinggis.use_layers(None):
+    >>> with hepinggis.use_boundaries(None):
     ...     len(hepinggis.load("zones"))
     6
     """
@@ -67,15 +98,19 @@ def use_layers(path: str | Path | None) -> Iterator[Path | None]:
         _ACTIVE.reset(token)
 
 
+#: The name `use_boundaries` had until issue 38 (item 4): kept one release, with a FutureWarning.
+use_layers = renamed_function(use_boundaries, "use_layers")
+
+
 def active_layers() -> Path | None:
     """The GeoPackage of adopted layers in use, or None (bundled)."""
     return _ACTIVE.get()
 
 
-def layer_source(name: str, layers: str | Path | None = None) -> Path | None:
-    """The GeoPackage to read layer ``name`` from (``layers``, else the one in use), or None when
-    the layer is the bundled one."""
-    path = Path(layers) if layers is not None else _ACTIVE.get()
+def layer_source(name: str, boundaries: str | Path | None = None) -> Path | None:
+    """The GeoPackage to read layer ``name`` from (``boundaries``, else the one in use), or None
+    when the layer is the bundled one."""
+    path = Path(boundaries) if boundaries is not None else _ACTIVE.get()
     if path is None or name not in ADOPTABLE:
         return None
     return path if name in adopted_names(path) else None

@@ -11,6 +11,7 @@ import pandas as pd
 from pyproj import Geod
 
 from hepinggis._strict import require_projected
+from hepinggis.base._renamed import renamed
 from hepinggis.errors import LayerCRSError
 
 __all__ = ["MEASURE_CRS", "geodesic_area", "geodesic_length", "projected_area", "projected_length"]
@@ -39,18 +40,20 @@ def _projected(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return frame.geometry.to_crs(MEASURE_CRS)
 
 
-def geodesic_area(frame: gpd.GeoDataFrame) -> pd.Series:
+@renamed(frame="features")
+def geodesic_area(features: gpd.GeoDataFrame) -> pd.Series:
     """Area of each feature on the WGS 84 ellipsoid, in km².
 
     Parameters
     ----------
-    frame : geopandas.GeoDataFrame
-        Any layer with a CRS; it is converted to lon/lat for the computation.
+    features : geopandas.GeoDataFrame
+        Any layer with a CRS; it is converted to lon/lat for the computation. ``frame=`` is its
+        old name (deprecated, warns).
 
     Returns
     -------
     pandas.Series
-        km², aligned to ``frame.index`` (0 for points and lines).
+        ``geodesic_area_km2``, aligned to ``features.index`` (0 for points and lines).
 
     Examples
     --------
@@ -58,16 +61,28 @@ def geodesic_area(frame: gpd.GeoDataFrame) -> pd.Series:
     >>> round(float(hepinggis.geodesic_area(hepinggis.load("district")).iloc[0]), 1)
     60.0
     """
-    geoms = _lonlat(frame)
+    geoms = _lonlat(features)
     values = [
         float("nan") if g is None else abs(_GEOD.geometry_area_perimeter(g)[0]) / 1e6 if g.geom_type in _AREAL else 0.0
         for g in geoms
     ]
-    return pd.Series(values, index=frame.index, name="geodesic_area_km2")
+    return pd.Series(values, index=features.index, name="geodesic_area_km2")
 
 
-def projected_area(frame: gpd.GeoDataFrame) -> pd.Series:
-    """Area of each feature in EPSG:4550, in km², aligned to ``frame.index``.
+@renamed(frame="features")
+def projected_area(features: gpd.GeoDataFrame) -> pd.Series:
+    """Area of each feature in EPSG:4550 (CGCS2000 / 3-degree Gauss-Kruger CM 123E), in km².
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        Any layer with a CRS; it is projected to EPSG:4550 for the computation. ``frame=`` is its
+        old name (deprecated, warns).
+
+    Returns
+    -------
+    pandas.Series
+        ``epsg4550_area_km2``, aligned to ``features.index``.
 
     Examples
     --------
@@ -75,11 +90,23 @@ def projected_area(frame: gpd.GeoDataFrame) -> pd.Series:
     >>> round(float(hepinggis.projected_area(hepinggis.load("district")).iloc[0]), 1)
     60.0
     """
-    return pd.Series(_projected(frame).area.to_numpy() / 1e6, index=frame.index, name="epsg4550_area_km2")
+    return pd.Series(_projected(features).area.to_numpy() / 1e6, index=features.index, name="epsg4550_area_km2")
 
 
-def geodesic_length(frame: gpd.GeoDataFrame) -> pd.Series:
+@renamed(frame="features")
+def geodesic_length(features: gpd.GeoDataFrame) -> pd.Series:
     """Length of each feature on the WGS 84 ellipsoid, in km (perimeter for polygons).
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        Any layer with a CRS; it is converted to lon/lat for the computation. ``frame=`` is its
+        old name (deprecated, warns).
+
+    Returns
+    -------
+    pandas.Series
+        ``geodesic_length_km``, aligned to ``features.index`` (0 for points).
 
     Examples
     --------
@@ -88,18 +115,54 @@ def geodesic_length(frame: gpd.GeoDataFrame) -> pd.Series:
     >>> float(hepinggis.geodesic_length(axes).max()) > 5
     True
     """
-    geoms = _lonlat(frame)
+    geoms = _lonlat(features)
     values = [_GEOD.geometry_length(g) / 1e3 if g is not None else float("nan") for g in geoms]
-    return pd.Series(values, index=frame.index, name="geodesic_length_km")
+    return pd.Series(values, index=features.index, name="geodesic_length_km")
 
 
-def projected_length(frame: gpd.GeoDataFrame) -> pd.Series:
-    """Length of each feature in EPSG:4550, in km, aligned to ``frame.index``."""
-    return pd.Series(_projected(frame).length.to_numpy() / 1e3, index=frame.index, name="epsg4550_length_km")
+@renamed(frame="features")
+def projected_length(features: gpd.GeoDataFrame) -> pd.Series:
+    """Length of each feature in EPSG:4550, in km (perimeter for polygons).
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        Any layer with a CRS; it is projected to EPSG:4550 for the computation. ``frame=`` is its
+        old name (deprecated, warns).
+
+    Returns
+    -------
+    pandas.Series
+        ``epsg4550_length_km``, aligned to ``features.index``.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> axes = hepinggis.load("axes")
+    >>> bool((hepinggis.projected_length(axes) - hepinggis.geodesic_length(axes)).abs().max() < 0.01)
+    True
+    """
+    return pd.Series(_projected(features).length.to_numpy() / 1e3, index=features.index, name="epsg4550_length_km")
 
 
-def planar_area(frame: gpd.GeoDataFrame) -> pd.Series:
-    """Area in the frame's own projected CRS, in km²; raises `GeographicCRSError` for lon/lat.
+@renamed(frame="features")
+def planar_area(features: gpd.GeoDataFrame) -> pd.Series:
+    """Area in the layer's own projected CRS, in km²; no reprojection and no guess.
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        A layer in a projected CRS (metres). ``frame=`` is its old name (deprecated, warns).
+
+    Returns
+    -------
+    pandas.Series
+        ``planar_area_km2``, aligned to ``features.index``.
+
+    Raises
+    ------
+    GeographicCRSError
+        The layer is in lon/lat (a planar measure would be in degrees).
 
     Examples
     --------
@@ -111,14 +174,38 @@ def planar_area(frame: gpd.GeoDataFrame) -> pd.Series:
     >>> round(float(hepinggis.planar_area(hepinggis.load("zones").to_crs(hepinggis.MEASURE_CRS)).sum()), 1)
     60.0
     """
-    require_projected(frame, "planar_area")
-    return pd.Series(frame.geometry.area.to_numpy() / 1e6, index=frame.index, name="planar_area_km2")
+    require_projected(features, "planar_area")
+    return pd.Series(features.geometry.area.to_numpy() / 1e6, index=features.index, name="planar_area_km2")
 
 
-def planar_length(frame: gpd.GeoDataFrame) -> pd.Series:
-    """Length in the frame's own projected CRS, in km; raises `GeographicCRSError` for lon/lat."""
-    require_projected(frame, "planar_length")
-    return pd.Series(frame.geometry.length.to_numpy() / 1e3, index=frame.index, name="planar_length_km")
+@renamed(frame="features")
+def planar_length(features: gpd.GeoDataFrame) -> pd.Series:
+    """Length in the layer's own projected CRS, in km; no reprojection and no guess.
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        A layer in a projected CRS (metres). ``frame=`` is its old name (deprecated, warns).
+
+    Returns
+    -------
+    pandas.Series
+        ``planar_length_km``, aligned to ``features.index``.
+
+    Raises
+    ------
+    GeographicCRSError
+        The layer is in lon/lat (a planar measure would be in degrees).
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> axes = hepinggis.load("axes").to_crs(hepinggis.MEASURE_CRS)
+    >>> bool((hepinggis.planar_length(axes) - hepinggis.projected_length(axes)).abs().max() < 1e-9)
+    True
+    """
+    require_projected(features, "planar_length")
+    return pd.Series(features.geometry.length.to_numpy() / 1e3, index=features.index, name="planar_length_km")
 
 
 def geodesic_area_of(geoms: object, crs: object) -> np.ndarray:

@@ -117,7 +117,7 @@ CONTROLS: dict[str, str] = {
     "--skip-hidden": "“跳过 Excel 中隐藏或筛选掉的行”复选框",
     "--unit": "“投资单位”一栏",
     "--encoding": "Excel 中“另存为 CSV UTF-8 或 xlsx”后重新上传",
-    "--layer": "边界页的「图层」选择框",
+    "--table": "边界页的「图层」选择框",
     "--name-col": "边界页的「名称列」选择框",
     "--as": "边界页的「作为」选择框",
     "--accuracy-m": "边界页的「容差（米）」一栏",
@@ -345,7 +345,7 @@ CATALOGUE: dict[str, Message] = {
         "后重新上传",
     ),
     "layers_choose": Message(
-        "有 {n} 个图层（{names}），请用 --layer 图层名 指定",
+        "有 {n} 个图层（{names}），请用 --table 图层名 指定",
         "有 {n} 个图层（{names}）：请（如在 QGIS 中）只导出要导入的图层后重新上传",
     ),
     # -- the monitoring figures (规划监测 page) ---------------------------------------------------------
@@ -600,7 +600,7 @@ def for_page(line: str) -> str:
 BOUNDARY_CONTROLS: dict[str, tuple[str, str]] = {
     "file": ("「选择文件」", "FILE"),
     "as": ("「作为」", "--as"),
-    "layer": ("「图层」", "--layer"),
+    "table": ("「图层」", "--table"),
     "name_col": ("「名称列」", "--name-col"),
     "crs": ("「坐标系」", "--crs"),
     "encoding": ("「编码」", "--encoding"),

@@ -1,17 +1,17 @@
 """Every setting of hepinggis in one place: the environment variables, their defaults, and the
-layers in use.
+adopted boundaries in use.
 
 The environment is read here and nowhere else (a test checks that no other module reads a
 ``HEPINGGIS_*`` variable): code asks `settings()` for a typed, frozen `Settings`, read afresh at
 each call, so a variable set before a call (or a server started) is the one that counts. The
-layers in use are the one setting that is not an environment variable: `hepinggis.use_layers`
-sets them for the code inside its ``with`` (a context variable, `LAYERS`), and `Settings.layers`
-shows them. ``docs/settings.md`` lists the variables (a test checks it lists `VARIABLES`).
+adopted boundaries in use are the one setting that is not an environment variable:
+`hepinggis.use_boundaries` sets them for the code inside its ``with`` (a context variable,
+`BOUNDARIES`), and `Settings.boundaries` shows them. ``docs/settings.md`` lists the variables (a test checks it lists `VARIABLES`).
 
 Examples
 --------
 >>> s = settings({"HEPINGGIS_TZ": "Asia/Urumqi", "HEPINGGIS_JOB_STALE_S": "5"})
->>> s.tz, s.job_stale_s, s.warm_wait_s, s.layers
+>>> s.tz, s.job_stale_s, s.warm_wait_s, s.boundaries
 ('Asia/Urumqi', 5.0, 30.0, None)
 >>> settings({}).tz
 'Asia/Shanghai'
@@ -20,15 +20,25 @@ Examples
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["LAYERS", "VARIABLES", "Settings", "settings"]
+__all__ = ["BOUNDARIES", "VARIABLES", "Settings", "settings"]
 
-#: The GeoPackage of adopted layers in use (None: the bundled layers); set by `hepinggis.use_layers`.
-LAYERS: ContextVar[Path | None] = ContextVar("hepinggis_layers", default=None)
+#: The GeoPackage of adopted boundaries in use (None: the bundled layers); set by
+#: `hepinggis.use_boundaries`.
+BOUNDARIES: ContextVar[Path | None] = ContextVar("hepinggis_boundaries", default=None)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LAYERS":  # the name until issue 38 (item 4); kept one release
+        warnings.warn("settings.LAYERS is deprecated: use settings.BOUNDARIES", FutureWarning, stacklevel=2)
+        return BOUNDARIES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -87,9 +97,9 @@ class Settings:
     test_cheap_hashes : bool
         ``HEPINGGIS_TEST_CHEAP_HASHES``: ``1`` *inside a pytest run* (``PYTEST_VERSION`` set) makes
         argon2 use its cheapest parameters, for the test suite's many logins; ignored anywhere else.
-    layers : Path or None
-        The GeoPackage of adopted layers in use (`hepinggis.use_layers`), None for the bundled
-        layers; not an environment variable.
+    boundaries : Path or None
+        The GeoPackage of adopted boundaries in use (`hepinggis.use_boundaries`), None for the
+        bundled layers; not an environment variable.
     """
 
     tz: str = "Asia/Shanghai"
@@ -109,7 +119,13 @@ class Settings:
     web_hold_at: str | None = None
     warm_up: str = "full"
     test_cheap_hashes: bool = False
-    layers: Path | None = None
+    boundaries: Path | None = None
+
+    @property
+    def layers(self) -> Path | None:
+        """Deprecated name of `boundaries` (until issue 38, item 4); kept one release."""
+        warnings.warn("Settings.layers is deprecated: use Settings.boundaries", FutureWarning, stacklevel=2)
+        return self.boundaries
 
 
 #: Each environment variable and the `Settings` field it sets.
@@ -143,7 +159,8 @@ def _seconds(text: str | None, default: float) -> float:
 
 
 def settings(env: Mapping[str, str] | None = None) -> Settings:
-    """The settings in force: the environment (or ``env``) over the defaults, and the layers in use.
+    """The settings in force: the environment (or ``env``) over the defaults, and the adopted
+    boundaries in use.
 
     Parameters
     ----------
@@ -181,5 +198,5 @@ def settings(env: Mapping[str, str] | None = None) -> Settings:
         web_hold_at=text("HEPINGGIS_WEB_HOLD_AT"),
         warm_up=(text("HEPINGGIS_WARM_UP") or default.warm_up).strip().lower(),
         test_cheap_hashes=env.get("HEPINGGIS_TEST_CHEAP_HASHES") == "1" and bool(env.get("PYTEST_VERSION")),
-        layers=LAYERS.get(),
+        boundaries=BOUNDARIES.get(),
     )

@@ -112,7 +112,7 @@ class Delivery:
         if len(preferred) == 1:
             return preferred[0]
         listed = "、".join(r.label for r in self.layers)
-        raise refusal(lambda o: f"{self.name} 中有 {len(self.layers)} 个图层（{listed}）；{o('layer')}要采用的一个")
+        raise refusal(lambda o: f"{self.name} 中有 {len(self.layers)} 个图层（{listed}）；{o('table')}要采用的一个")
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:

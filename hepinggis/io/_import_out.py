@@ -45,14 +45,14 @@ def write_imported(projects: gpd.GeoDataFrame, out: str | Path, *, encoding: str
     if projects.empty:
         raise HepingGISError(f"no row was imported, so there is nothing to write to {out}")
     if fmt in _SINGLE:
-        return export(out, fmt=fmt, layers=["projects"], projects=projects)
+        return export(out, fmt=fmt, names=["projects"], projects=projects)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{out.name}.", dir=out.parent) as tmp:
         if fmt == "csv":
             staged = write_csv(_attribute_table(projects), Path(tmp) / out.name)
             os.replace(staged, out)
             return out
-        folder = export(Path(tmp) / "export", fmt=fmt, layers=["projects"], projects=projects, encoding=encoding)
+        folder = export(Path(tmp) / "export", fmt=fmt, names=["projects"], projects=projects, encoding=encoding)
         files = sorted(p for p in folder.iterdir() if p.is_file())
         for path in files:  # projects.shp/.dbf/… (or projects_point.shp … where kinds mix) → out's name
             target = out.with_name(path.name.replace("projects", out.stem, 1))

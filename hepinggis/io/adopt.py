@@ -1,7 +1,7 @@
 """Adopting a bureau's own boundaries: a delivery as an office sends it (a zipped Shapefile in a
 folder or beside others, GBK attributes whatever the .cpg says, a GeoPackage or FileGDB with several
 layers, KML/KMZ, GeoJSON; `hepinggis.io._delivery`) brought into a layer's schema and written to a
-GeoPackage of adopted layers, which every command then uses (``--layers``, `use_layers`).
+GeoPackage of adopted boundaries, which every command then uses (``--boundaries``, `use_boundaries`).
 
 Each feature is matched to the bundled one by its name in any form an office writes
 (`hepinggis.plan._names`) — a zone's name on a 街道 feature, or a feature of another district, is
@@ -40,6 +40,7 @@ from pyproj import CRS
 
 from hepinggis.base._layer_source import ADOPTABLE, adopted_names
 from hepinggis.base._qgis import write_layer_styles
+from hepinggis.base._renamed import renamed
 from hepinggis.base._style import ZONE_SHORT_ZH
 from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.base.messages import Namer
@@ -411,7 +412,7 @@ def _check_tiling(
     if as_layer == "district":
         _refuse(shown, label, [t for t in tiling_issues(adopted, None) if t.kind != "gap"], tolerance_m)
         for other in (n for n in ("zones", "jiedao") if n in in_out):  # re-check what is adopted already
-            frame = load(other, layers=out)
+            frame = load(other, boundaries=out)
             tol = max(tolerance_m, float(frame["accuracy_m"].max()) if "accuracy_m" in frame.columns else 0.0)
             issues = tiling_issues(frame, adopted, authoritative=True, tolerance_m=tol)
             _refuse(shown, f"已采用的{ADOPTABLE[other]}与新区界", issues, tol)
@@ -428,16 +429,16 @@ def _check_tiling(
         said = f"，其中 {beyond:,.0f} m² 超出随包区界各段所述精度" if beyond >= 1 else "，都在随包区界各段所述精度内"
         notes.insert(0, f"与随包区界共相差 {total:,.0f} m²{said}（未采用官方区界，随包区界仅供参考，不算要素间缝隙）：")
     other_name = "jiedao" if as_layer == "zones" else "zones"
-    other = load(other_name, layers=out) if other_name in in_out else _bundled(other_name)
+    other = load(other_name, boundaries=out) if other_name in in_out else _bundled(other_name)
     zones, jiedao = (adopted, other) if as_layer == "zones" else (other, adopted)
     notes += zone_jiedao_warnings(zones, jiedao)
     return notes
 
 
 def _bundled(name: str) -> gpd.GeoDataFrame:
-    from hepinggis.base._layer_source import use_layers
+    from hepinggis.base._layer_source import use_boundaries
 
-    with use_layers(None):  # match against the bundled features, whatever is in use
+    with use_boundaries(None):  # match against the bundled features, whatever is in use
         return load(name)
 
 
@@ -458,7 +459,7 @@ def _write_to(frame: gpd.GeoDataFrame, name: str, out: Path, tmp: Path) -> None:
 
 def _changes(frame: gpd.GeoDataFrame, name: str, out: Path) -> list[str]:
     """What the adoption changes against the layer in force (adopted before, else bundled)."""
-    before = load(name, layers=out) if out.is_file() and name in adopted_names(out) else _bundled(name)
+    before = load(name, boundaries=out) if out.is_file() and name in adopted_names(out) else _bundled(name)
     was = "上一版" if out.is_file() and name in adopted_names(out) else "随包边界"
     old = before.set_index("id").to_crs(MEASURE_CRS).geometry
     new = frame.set_index("id").to_crs(MEASURE_CRS).geometry
@@ -498,14 +499,15 @@ def _prepare(delivery: Delivery, read: LayerRead, *, crs: str | int | None) -> t
     return gpd.GeoSeries(shapely.force_2d(read.geoms.values), crs=source_crs), source_crs
 
 
+@renamed(file="path", layer="table")
 def adopt(
-    file: str | Path,
+    path: str | Path,
     *,
     as_layer: str,
     out: str | Path,
     name_col: str | None = None,
     crs: str | int | None = None,
-    layer: str | None = None,
+    table: str | None = None,
     encoding: str | None = None,
     accuracy_m: float = 1.0,
     tolerance_m: float | None = None,
@@ -514,25 +516,33 @@ def adopt(
     who: str | None = None,
     shown_name: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Bring ``file`` into the schema of ``as_layer`` and write it to the GeoPackage ``out``.
+    """Bring the delivery ``path`` into the schema of ``as_layer`` and write it to the GeoPackage ``out``.
+
+    ``out`` is then a GeoPackage of adopted boundaries: ``boundaries=`` of `hepinggis.load`,
+    `hepinggis.use_boundaries`, ``--boundaries`` on the command line.
 
     Parameters
     ----------
-    file : path
+    path : str or pathlib.Path
         A delivery as an office sends it: Shapefile (or a zip with it, in a folder or beside
-        others), GeoPackage, FileGDB (the .gdb folder or zipped), KML/KMZ or GeoJSON. ``layer``
-        names the layer where it holds several (a GeoPackage of adopted layers gives the table
-        ``as_layer``).
+        others), GeoPackage, FileGDB (the .gdb folder or zipped), KML/KMZ or GeoJSON. ``file=`` is
+        its old name (deprecated, warns).
     as_layer : str
         ``zones``, ``jiedao`` or ``district``.
-    out : path
-        The GeoPackage of adopted layers; the table ``as_layer`` is added or replaced, the others
-        are kept (several calls build it up). Written atomically, with QGIS styles; each adoption
-        is kept as a version beside it (``<stem>.history``).
-    name_col, crs, encoding : optional
-        The names' column (default: a known column, else the one whose values name the features),
-        the coordinate system where the file has no ``.prj`` (or a wrong one), the attribute
-        encoding (default: judged from the .dbf records, whatever the .cpg says).
+    out : str or pathlib.Path
+        The GeoPackage of adopted boundaries; the table ``as_layer`` is added or replaced, the
+        others are kept (several calls build it up). Written atomically, with QGIS styles; each
+        adoption is kept as a version beside it (``<stem>.history``).
+    name_col : str, optional
+        The names' column (default: a known column, else the one whose values name the features).
+    crs : str or int, optional
+        The delivery's (input) coordinate system where the file has no ``.prj`` (or a wrong one).
+    table : str, optional
+        The layer (table) of a GeoPackage, FileGDB or zip that holds several (``--table`` on the
+        command line); a GeoPackage of adopted boundaries gives the table ``as_layer``. ``layer=``
+        is its old name (deprecated, warns).
+    encoding : str, optional
+        The attribute encoding (default: judged from the .dbf records, whatever the .cpg says).
     accuracy_m : float
         The accuracy stated for the official boundaries (default 1 m); the tolerance by default.
     tolerance_m : float, optional
@@ -559,8 +569,24 @@ def adopt(
         (naming the likely one), an invalid or non-polygon feature, a gap, overlap or part outside
         wider than the tolerance (each naming the features, width, area and place), or an adopted
         layer the new district would leave untiled; nothing is written then.
+
+    Examples
+    --------
+    Adopt a GeoPackage holding the bundled zones (as an office's delivery would), then read them:
+
+    >>> import datetime, pathlib, tempfile, hepinggis
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> delivery = hepinggis.export(tmp / "功能区.gpkg", names=["zones"])
+    >>> adopted = hepinggis.adopt(
+    ...     delivery, as_layer="zones", out=tmp / "boundaries.gpkg", table="zones", name_col="name_zh",
+    ...     when=datetime.date(2026, 12, 1), who="王工",
+    ... )
+    >>> len(adopted), str(adopted["adopted_on"].iloc[0])
+    (6, '2026-12-01')
+    >>> len(hepinggis.load("zones", boundaries=tmp / "boundaries.gpkg"))
+    6
     """
-    path = Path(file)
+    path = Path(path)
     shown = shown_name or path.name
     if as_layer not in ADOPTABLE:
         raise _fail(
@@ -576,13 +602,13 @@ def adopt(
         raise _fail(lambda o: f"容差 {tolerance:g} m 不合理：须在 0 到 {FAR_OUTSIDE_M:.0f} m 之间；{o('accuracy')}")
     with tempfile.TemporaryDirectory(prefix="hepinggis-adopt-") as work:
         delivery = open_delivery(path, Path(work), shown=shown)
-        ref = delivery.choose(layer, prefer=as_layer)
+        ref = delivery.choose(table, prefer=as_layer)
         read = read_layer(ref, encoding=encoding)
         own, source_crs = _prepare(delivery, read, crs=crs)
         bundled = _bundled(as_layer)
         names = _names(shown, read.frame, name_col, as_layer, bundled)
         in_out = adopted_names(out) if out.is_file() else []
-        district = load("district", layers=out) if as_layer != "district" and "district" in in_out else None
+        district = load("district", boundaries=out) if as_layer != "district" and "district" in in_out else None
         reference = district if district is not None else _bundled("district")
         where = placement_problem(own, source_crs, reference)
         if where is not None:
@@ -680,7 +706,7 @@ def inspect_delivery(
         with tempfile.TemporaryDirectory(prefix="hepinggis-inspect-") as work:
             delivery = open_delivery(path, Path(work), shown=shown)
             out["layers"] = [r.label for r in delivery.layers]
-            ref = delivery.choose(layer, prefer=as_layer)
+            ref = delivery.choose(table, prefer=as_layer)
             out["layer"] = ref.label
             read = read_layer(ref, encoding=encoding)
         if read.encoding is not None:

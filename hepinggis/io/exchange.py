@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import tempfile
-import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -27,6 +26,7 @@ import shapely
 from hepinggis.analysis.projects import prepare_projects
 from hepinggis.base._catalogue import LayerSpec, catalogue
 from hepinggis.base._qgis import write_layer_styles
+from hepinggis.base._renamed import renamed
 from hepinggis.errors import ExportError
 from hepinggis.io._sheets import write_workbook
 from hepinggis.plan.layers import load
@@ -198,9 +198,41 @@ def _write_xlsx(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
 # --- reading back -----------------------------------------------------------------------------
 
 
-def read_export(path: str | Path, layer: str, *, fmt: str | None = None) -> gpd.GeoDataFrame:
-    """Read one layer back from an export (GeoPackage file or format folder), with the original
-    field names and types; Shapefile continuation fields are joined again."""
+@renamed(layer="name")
+def read_export(path: str | Path, name: str, *, fmt: str | None = None) -> gpd.GeoDataFrame:
+    """Read one layer back from an export, with the original field names and types.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        What `export` wrote: a ``.gpkg`` or ``.xlsx`` file, or a folder of ``shp``, ``geojson`` or
+        ``kml`` files.
+    name : str
+        The layer's name in the catalogue (`hepinggis.layers`), e.g. ``"zones"``. ``layer=`` is
+        its old name (deprecated, warns).
+    fmt : str, optional
+        ``gpkg``, ``xlsx``, ``shp``, ``geojson`` or ``kml``; by default from the file's suffix, or
+        from the files in the folder.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer with the catalogue's field names and types (Shapefile's 10-character names and
+        continuation fields joined again; an Excel sheet's lon/lat as points).
+
+    Raises
+    ------
+    ExportError
+        An unknown format, or a Shapefile folder without the layer.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, hepinggis
+    >>> folder = hepinggis.export(pathlib.Path(tempfile.mkdtemp()) / "shp", fmt="shp", names=["zones"])
+    >>> hepinggis.read_export(folder, "zones")["name_zh"].iloc[0]
+    '北市场民族民俗产业集聚区'
+    """
+    layer = name
     path = Path(path)
     fmt = fmt or (
         "gpkg"
@@ -318,32 +350,41 @@ def _replace(tmp: Path, dest: Path) -> None:
         os.replace(tmp, dest)
 
 
+@renamed(layers="names", crs="to_crs")
 def export(
     dest: str | Path,
     *,
     fmt: str = "gpkg",
-    layers: Sequence[str] | None = None,
+    names: Sequence[str] | None = None,
     to_crs: str = "EPSG:4326",
     encoding: str = "UTF-8",
     projects: gpd.GeoDataFrame | None = None,
     name_col: str | None = None,
-    crs: str | None = None,
 ) -> Path:
-    """Export layers (all by default) to ``dest``.
+    """Export layers of the catalogue (all by default) to ``dest``, atomically and verified.
+
+    Each file is written under a temporary name, read back and compared with what was meant
+    (features, every attribute value, geometry within the format's precision), then moved into
+    place: a failed or interrupted export leaves the previous good file untouched.
 
     Parameters
     ----------
-    dest : path
+    dest : str or pathlib.Path
         A ``.gpkg`` / ``.xlsx`` file, or a folder for ``shp``, ``geojson`` and ``kml`` (one file per
         layer; a Shapefile per geometry kind where a layer mixes them, e.g. ``belt_polygon.shp``).
     fmt : str
         ``gpkg`` (default: one file, one table per layer, each with its QGIS style in the
         ``layer_styles`` table), ``shp``, ``geojson``, ``kml``, ``xlsx``
         (attribute tables with each feature's representative lon/lat).
+    names : sequence of str, optional
+        The layers to export, by their names in the catalogue (`hepinggis.layers`; ``--layer NAME``
+        on the command line, repeated); all by default. ``layers=`` is its old name (deprecated,
+        warns).
     to_crs : str
         The output's CRS (``--to-crs`` on the command line): ``EPSG:4326`` (default), or
         ``EPSG:4550`` / ``EPSG:4529`` for CAD and survey users (GeoPackage and Shapefile only:
-        GeoJSON and KML are WGS 84 by definition).
+        GeoJSON and KML are WGS 84 by definition). ``crs=`` is its old name (deprecated, warns:
+        ``crs`` means an input's CRS everywhere else, as ``--crs`` does on the command line).
     encoding : str
         Shapefile text encoding, ``UTF-8`` or ``GBK`` (written to the ``.cpg``). Text that does not
         fit the encoding raises instead of being mangled.
@@ -351,24 +392,28 @@ def export(
         Your own projects in place of the bundled ``projects`` layer: ``read_projects(…).projects``
         as it comes, or any GeoDataFrame with a name column (see `hepinggis.projects.prepare_projects`).
         The layer's schema is written (the catalogue's fields); other columns are not.
-    crs : str, optional
-        Deprecated name of ``to_crs`` (a FutureWarning says so; ``crs`` means an input's CRS
-        everywhere else, as ``--crs`` does on the command line). Removed in the next release.
+    name_col : str, optional
+        The column of ``projects`` holding the names, where it is not recognised.
+
+    Returns
+    -------
+    pathlib.Path
+        ``dest``, written and verified.
+
+    Raises
+    ------
+    ExportError
+        An unknown format or CRS, a reprojected GeoJSON/KML, text the encoding cannot hold, a
+        read-back that differs, or a destination that cannot be written.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> out = export(pathlib.Path(tempfile.mkdtemp()) / "heping.gpkg", layers=["zones"])
-    >>> read_export(out, "zones")["name_zh"].iloc[0]
-    '北市场民族民俗产业集聚区'
+    >>> out = export(pathlib.Path(tempfile.mkdtemp()) / "heping.gpkg", names=["zones"], to_crs="EPSG:4550")
+    >>> zones = read_export(out, "zones")
+    >>> zones["name_zh"].iloc[0], zones.crs.to_epsg()
+    ('北市场民族民俗产业集聚区', 4550)
     """
-    if crs is not None:
-        warnings.warn(
-            "export(crs=…) is deprecated: the output's CRS is to_crs=… (crs means an input's CRS)",
-            FutureWarning,
-            stacklevel=2,
-        )
-        to_crs = crs
     crs = to_crs
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
@@ -377,7 +422,7 @@ def export(
     if crs not in _TOLERANCE:
         raise ExportError(f"crs must be one of {', '.join(_TOLERANCE)}")
     dest = Path(dest)
-    chosen = _layers(layers)
+    chosen = _layers(names)
     if projects is not None:
         spec = _spec("projects")
         mine = prepare_projects(projects, name_col=name_col).to_crs(4326)

@@ -18,6 +18,7 @@ import pandas as pd
 from pyproj import CRS
 
 from hepinggis.base._credits import ListCredit
+from hepinggis.base._renamed import renamed
 from hepinggis.base.coords import SUPPORTED_CRS, normalise_crs
 from hepinggis.base.messages import Said, crs_name, page_of
 from hepinggis.errors import ImportFileError
@@ -154,6 +155,7 @@ def _file_crs_name(file_crs: str | None) -> str | None:
     return known[epsg]
 
 
+@renamed(layer="table")
 def read_projects(
     path: str | Path,
     *,
@@ -161,7 +163,7 @@ def read_projects(
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
-    layer: str | None = None,
+    table: str | None = None,
     header_row: int | None = None,
     unit: str | None = None,
     skip_hidden: bool = False,
@@ -190,9 +192,12 @@ def read_projects(
         Role → column (a header path such as ``投资情况（万元）/总投资``, or its last label when
         that is unique) for columns not recognised by name (roles: ``id``, ``name``, ``x``, ``y``,
         ``xy``, ``category``, ``status``, ``year``, ``investment`` …); see `COLUMN_NAMES`.
-    sheet, layer : optional
+    sheet : str or int, optional
         The workbook sheet (a name; a string of digits is its number counted from 1; an int is
-        0-based as in pandas), or the GeoPackage layer (a GeoPackage with several needs it).
+        0-based as in pandas).
+    table : str, optional
+        The layer (table) of a GeoPackage that holds several (``--table`` on the command line).
+        ``layer=`` is its old name (deprecated, warns).
     header_row : int, optional
         The row holding the column names, numbered as the spreadsheet shows it (group rows above
         it still join the header). By default it is found below any title and 填报单位 lines.
@@ -225,7 +230,7 @@ def read_projects(
         path,
         encoding=encoding,
         sheet=sheet,
-        layer=layer,
+        layer=table,
         header_row=header_row,
         is_header=looks_like_header,
         name_col=name_position,

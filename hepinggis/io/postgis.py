@@ -15,6 +15,7 @@ import geopandas as gpd
 from hepinggis._extras import require_extra
 from hepinggis._strict import require_ids
 from hepinggis.base._catalogue import catalogue
+from hepinggis.base._renamed import renamed
 from hepinggis.errors import HepingGISError
 from hepinggis.plan._validate import find_problems, raise_problems
 from hepinggis.plan.layers import load
@@ -35,14 +36,14 @@ def _engine(dsn: str) -> Any:
     return create_engine(url)
 
 
-def _names(layers: Sequence[str] | None) -> list[str]:
+def _names(names: Sequence[str] | None) -> list[str]:
     known = list(catalogue())
-    if layers is None:
+    if names is None:
         return known
-    unknown = [n for n in layers if n not in known]
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise HepingGISError(f"unknown layer(s) {', '.join(unknown)}; the layers are: {', '.join(known)}")
-    return list(layers)
+    return list(names)
 
 
 def _schema(schema: str) -> str:
@@ -51,28 +52,55 @@ def _schema(schema: str) -> str:
     return schema
 
 
+@renamed(layers="names")
 def push(
     dsn: str,
     *,
-    layers: Sequence[str] | None = None,
+    names: Sequence[str] | None = None,
     schema: str = DEFAULT_SCHEMA,
     frames: dict[str, gpd.GeoDataFrame] | None = None,
 ) -> dict[str, int]:
-    """Write layers to PostGIS in one transaction; return the row count per table.
+    """Write layers to PostGIS in one transaction (``hepinggis db push``).
+
+    Each table is replaced (re-pushing is idempotent), with a primary key on ``id``; a push that
+    fails part-way rolls back and leaves the database as it was.
 
     Parameters
     ----------
     dsn : str
         ``postgresql://user:password@host:port/database`` (psycopg 3 is used).
-    layers : sequence of str, optional
-        Layer names (all by default).
+    names : sequence of str, optional
+        The layers, by their names in the catalogue (`hepinggis.layers`; ``--layer NAME`` on the
+        command line, repeated); all by default. ``layers=`` is its old name (deprecated, warns).
+    schema : str
+        The schema written to (lower-case letters, digits and ``_``; default ``hepinggis``).
     frames : dict, optional
         Use these GeoDataFrames instead of the bundled layers (validated the same way).
+
+    Returns
+    -------
+    dict of str to int
+        The row count of each table written.
+
+    Raises
+    ------
+    HepingGISError
+        An unknown layer name or a bad schema name (before connecting).
+
+    Examples
+    --------
+    A name not in the catalogue is refused before any connection is made:
+
+    >>> from hepinggis.postgis import push
+    >>> push("postgresql://gis@localhost/heping", names=["zones", "roads"])
+    Traceback (most recent call last):
+    ...
+    hepinggis.errors.HepingGISError: unknown layer(s) roads; the layers are: ...
     """
     from sqlalchemy import text
 
     schema = _schema(schema)
-    names = _names(layers)
+    names = _names(names)
     data = {n: (frames or {}).get(n) if frames and n in frames else load(n) for n in names}
     for name, frame in data.items():
         assert frame is not None
@@ -94,11 +122,41 @@ def push(
     return counts
 
 
-def pull(dsn: str, *, layers: Sequence[str] | None = None, schema: str = DEFAULT_SCHEMA) -> dict[str, gpd.GeoDataFrame]:
-    """Read layers back from PostGIS as validated GeoDataFrames (EPSG:4326), ordered by the catalogue's
-    id order where the catalogue fixes one, else by id."""
+@renamed(layers="names")
+def pull(dsn: str, *, names: Sequence[str] | None = None, schema: str = DEFAULT_SCHEMA) -> dict[str, gpd.GeoDataFrame]:
+    """Read layers back from PostGIS as validated GeoDataFrames in EPSG:4326 (``hepinggis db pull``).
+
+    Parameters
+    ----------
+    dsn : str
+        ``postgresql://user:password@host:port/database``.
+    names : sequence of str, optional
+        The layers, by their names in the catalogue (``--layer NAME`` on the command line,
+        repeated); all by default. ``layers=`` is its old name (deprecated, warns).
+    schema : str
+        The schema read from (default ``hepinggis``).
+
+    Returns
+    -------
+    dict of str to geopandas.GeoDataFrame
+        Each layer, ordered by the catalogue's id order where it fixes one, else by id.
+
+    Raises
+    ------
+    HepingGISError
+        An unknown layer name or a bad schema name (before connecting), or a table that breaks
+        the layer's schema.
+
+    Examples
+    --------
+    >>> from hepinggis.postgis import pull
+    >>> pull("postgresql://gis@localhost/heping", schema="Heping GIS")
+    Traceback (most recent call last):
+    ...
+    hepinggis.errors.HepingGISError: schema name 'Heping GIS' must be lower-case letters, digits and _
+    """
     schema = _schema(schema)
-    names = _names(layers)
+    names = _names(names)
     engine = _engine(dsn)
     out: dict[str, gpd.GeoDataFrame] = {}
     try:

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from hepinggis.analysis.assign import zone_of
-from hepinggis.base._layer_source import ADOPTABLE, active_layers, adopted_names, use_layers
+from hepinggis.base._layer_source import ADOPTABLE, active_layers, adopted_names, use_boundaries
 from hepinggis.base.measure import MEASURE_CRS, geodesic_area, geodesic_area_of
 from hepinggis.plan._partial import jiedao_zone_mismatch
 from hepinggis.plan._tiling import safe_overlay
@@ -31,7 +31,7 @@ def compare_boundaries(projects: gpd.GeoDataFrame) -> dict[str, pd.DataFrame]:
     points = projects.to_crs(4326)
     for name in (n for n in adopted_names(path) if n in ("zones", "jiedao", "district")):
         adopted = load(name)
-        with use_layers(None):
+        with use_boundaries(None):
             bundled = load(name)
         both = bundled.set_index("id").geometry.to_crs(MEASURE_CRS)
         new = adopted.set_index("id").geometry.to_crs(MEASURE_CRS)

@@ -1,5 +1,5 @@
 """Projects per 街道 against the 街道 layer in use: `hepinggis.analysis.assign.projects_by_jiedao`
-with the layer defaulted to the bundled one (or the adopted one under `hepinggis.use_layers`).
+with the layer defaulted to the bundled one (or the adopted one under `hepinggis.use_boundaries`).
 
 The default lives here, in the plan stage that owns the layers, so that the analysis stage never
 imports the plan stage (tests/test_layering.py).
@@ -33,7 +33,7 @@ def projects_by_jiedao(
         The project table (any geometry), in the CRS of ``jiedao``.
     jiedao
         The 街道 layer; by default the bundled one (the district's ten 街道), or the adopted one
-        under `hepinggis.use_layers`.
+        under `hepinggis.use_boundaries`.
     jiedao_id, category, status, investment
         Column names, as in `hepinggis.analysis.assign.projects_by_jiedao`.
 

@@ -13,6 +13,7 @@ from pyogrio.errors import DataSourceError
 from hepinggis._paths import data_dir
 from hepinggis.base._catalogue import LayerSpec, catalogue
 from hepinggis.base._layer_source import layer_source
+from hepinggis.base._renamed import renamed
 from hepinggis.errors import LayerFileError, UnknownLayerError
 from hepinggis.plan._validate import find_problems, raise_problems
 
@@ -20,17 +21,24 @@ __all__ = ["layer_path", "layers", "load", "read_layer_file"]
 
 
 def layers() -> pd.DataFrame:
-    """List the bundled layers.
+    """The catalogue: every layer hepinggis knows, by name (``hepinggis layers`` on the command line).
+
+    The word *layers* means this catalogue only; a GeoPackage of adopted boundaries is
+    ``boundaries`` (`load`, `use_boundaries`) and a list of layer names is ``names`` (`export`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per layer, indexed by layer name, with its file, titles and geometry types.
+        One row per layer, indexed by layer name, with its bundled ``file``, ``title_zh``,
+        ``title_en`` and ``geometry_types``.
 
     Examples
     --------
     >>> import hepinggis
-    >>> "zones" in hepinggis.layers().index
+    >>> catalogue = hepinggis.layers()
+    >>> catalogue.loc["zones", "file"]
+    'zones.geojson'
+    >>> "jiedao" in catalogue.index
     True
     """
     rows = [
@@ -54,7 +62,29 @@ def _spec(name: str) -> LayerSpec:
 
 
 def layer_path(name: str) -> Path:
-    """Return the path of a bundled layer's GeoJSON file."""
+    """The bundled GeoJSON file of a layer (never an adopted one: `load` reads those).
+
+    Parameters
+    ----------
+    name : str
+        A layer name from `layers` (``"zones"``, ``"jiedao"`` …).
+
+    Returns
+    -------
+    pathlib.Path
+        The file in the data folder (``geodata/`` of the package, or of a source checkout).
+
+    Raises
+    ------
+    UnknownLayerError
+        ``name`` is not a catalogued layer.
+
+    Examples
+    --------
+    >>> import hepinggis
+    >>> hepinggis.layer_path("zones").name
+    'zones.geojson'
+    """
     return data_dir() / _spec(name).file
 
 
@@ -83,16 +113,18 @@ def read_layer_file(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     return frame
 
 
-def load(name: str, *, layers: str | Path | None = None) -> gpd.GeoDataFrame:
+@renamed(layers="boundaries")
+def load(name: str, *, boundaries: str | Path | None = None) -> gpd.GeoDataFrame:
     """Load a layer as a validated GeoDataFrame in EPSG:4326: the bundled one, or the adopted one.
 
     Parameters
     ----------
     name : str
         A layer name from :func:`layers` (``"zones"``, ``"jiedao"``, ``"axes"`` …).
-    layers : path, optional
-        A GeoPackage of adopted layers (``hepinggis adopt``): where it holds ``name``, that table
-        is read. Without it, the GeoPackage in use (`hepinggis.use_layers`), if any.
+    boundaries : str or pathlib.Path, optional
+        A GeoPackage of adopted boundaries (`hepinggis.adopt`, ``hepinggis adopt``): where it holds
+        ``name``, that table is read. Without it, the GeoPackage in use (`hepinggis.use_boundaries`,
+        ``--boundaries``), if any. ``layers=`` is its old name (deprecated, warns).
 
     Returns
     -------
@@ -115,9 +147,17 @@ def load(name: str, *, layers: str | Path | None = None) -> gpd.GeoDataFrame:
     ['beishichang', 'nanshichang', 'taiyuanjie', 'sanhaojie', 'changbaidao', 'manrong']
     >>> zones.crs.to_epsg()
     4326
+
+    An adopted table is read where the GeoPackage holds the layer (here a copy of the bundled one):
+
+    >>> import pathlib, tempfile
+    >>> gpkg = pathlib.Path(tempfile.mkdtemp()) / "boundaries.gpkg"
+    >>> zones.to_file(gpkg, layer="zones", driver="GPKG")
+    >>> len(hepinggis.load("zones", boundaries=gpkg))
+    6
     """
     spec = _spec(name)
-    source = layer_source(name, layers)
+    source = layer_source(name, boundaries)
     if source is not None:
         return _read_adopted(source, spec)
     return read_layer_file(data_dir() / spec.file, spec)

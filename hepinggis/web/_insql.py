@@ -73,11 +73,11 @@ def by_area_sql(engine: Engine | Connection, register_id: str, *, layer: str = "
 
 
 def _in_force(data_dir: Path, chosen: str | None) -> dict[str, gpd.GeoDataFrame]:
-    from hepinggis.base._layer_source import use_layers
+    from hepinggis.base._layer_source import use_boundaries
     from hepinggis.plan.layers import load
 
     gpkg = Path(data_dir) / "boundaries" / f"{chosen}.gpkg" if chosen else None
-    with use_layers(gpkg if gpkg is not None and gpkg.is_file() else None):
+    with use_boundaries(gpkg if gpkg is not None and gpkg.is_file() else None):
         return {name: load(name) for name in AREA_LAYERS}
 
 

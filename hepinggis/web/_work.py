@@ -21,7 +21,7 @@ from sqlalchemy import insert, update
 from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone
 from hepinggis.analysis.assign import zone_of as _zone_of
 from hepinggis.base._credits import ListCredit
-from hepinggis.base._layer_source import boundary_credit, use_layers
+from hepinggis.base._layer_source import boundary_credit, use_boundaries
 from hepinggis.base.messages import Said, for_page
 from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.adopt import adopt
@@ -90,7 +90,7 @@ def _layers(store: Store) -> AbstractContextManager[Path | None]:
     """The boundaries in force: the adopted GeoPackage chosen on the 边界 page, or the bundled."""
     chosen = store.get_setting("boundaries")
     gpkg = store.data_dir / "boundaries" / f"{chosen}.gpkg" if chosen else None
-    return use_layers(gpkg if gpkg is not None and gpkg.is_file() else None)
+    return use_boundaries(gpkg if gpkg is not None and gpkg.is_file() else None)
 
 
 def _jsonable(value: Any) -> Any:
@@ -708,7 +708,7 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         report = check(out)
         problems = report.problems.astype(object).where(report.problems.notna(), None)
         store.job_progress(jid, 0.7, "与随附边界比较")
-        with use_layers(out):
+        with use_boundaries(out):
             comparison = compare_boundaries(load("projects"))
             credit = boundary_credit()
         comp = {k: _jsonable(v.astype(object).where(v.notna(), None).to_dict("records")) for k, v in comparison.items()}

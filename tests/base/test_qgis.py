@@ -73,7 +73,7 @@ def test_qgis_opens_the_export_styled_and_the_project_in_order(tmp_path: Path) -
 def test_layer_styles_table_is_written_without_qgis(tmp_path: Path) -> None:
     import sqlite3
 
-    gpkg = hepinggis.export(tmp_path / "x.gpkg", layers=["zones", "projects"])
+    gpkg = hepinggis.export(tmp_path / "x.gpkg", names=["zones", "projects"])
     rows = sqlite3.connect(gpkg).execute("SELECT f_table_name, useAsDefault, styleQML FROM layer_styles").fetchall()
     assert {r[0] for r in rows} == {"zones", "projects"} and all(r[1] == 1 for r in rows)
     zones_qml = next(r[2] for r in rows if r[0] == "zones")

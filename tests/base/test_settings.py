@@ -1,6 +1,6 @@
 """Settings in one place: `hepinggis.base.settings` is the only module that reads the environment;
 its typed settings cover every ``HEPINGGIS_*`` variable the code knows, docs/settings.md lists them,
-and `use_layers` is a context manager over the layers it shows."""
+and `use_boundaries` is a context manager over the adopted boundaries it shows."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_no_other_module_reads_the_environment() -> None:
 
 def test_every_variable_sets_its_field() -> None:
     fields = {f.name: f for f in dataclasses.fields(Settings)}
-    assert set(VARIABLES.values()) == set(fields) - {"layers"}
+    assert set(VARIABLES.values()) == set(fields) - {"boundaries"}
     given = {
         "HEPINGGIS_TZ": "Asia/Urumqi",
         "HEPINGGIS_TIANDITU_KEY": "k",
@@ -117,15 +117,33 @@ def test_the_process_environment_is_read_at_each_call(monkeypatch: pytest.Monkey
     assert local_time("2026-12-07T10:15:18+00:00") == "2026-12-07 18:15"
 
 
-def test_use_layers_is_a_context_manager_over_the_settings(tmp_path: Path) -> None:
-    assert settings().layers is None
-    with hepinggis.use_layers(None):
-        assert settings().layers is None
+def test_use_boundaries_is_a_context_manager_over_the_settings(tmp_path: Path) -> None:
+    assert settings().boundaries is None
+    with hepinggis.use_boundaries(None):
+        assert settings().boundaries is None
     gpkg = tmp_path / "layers.gpkg"
     hepinggis.load("zones").to_file(gpkg, layer="zones", driver="GPKG")
-    with hepinggis.use_layers(gpkg) as used:
-        assert settings().layers == used == gpkg.absolute()
-    assert settings().layers is None
+    with hepinggis.use_boundaries(gpkg) as used:
+        assert settings().boundaries == used == gpkg.absolute()
+    assert settings().boundaries is None
+
+
+def test_the_old_names_of_the_boundaries_setting_warn_and_work(tmp_path: Path) -> None:
+    """``use_layers``, ``Settings.layers`` and ``settings.LAYERS`` are the names until issue 38: each
+    still works for one release, with a FutureWarning naming the new one."""
+    import hepinggis.base.settings as settings_module
+
+    gpkg = tmp_path / "layers.gpkg"
+    hepinggis.load("zones").to_file(gpkg, layer="zones", driver="GPKG")
+    with pytest.warns(FutureWarning, match=r"use_layers\(\) is deprecated: use use_boundaries\(\)"):
+        context = hepinggis.use_layers(gpkg)
+    with context as used:
+        assert used == gpkg.absolute()
+        with pytest.warns(FutureWarning, match="use Settings.boundaries"):
+            assert settings().layers == gpkg.absolute()
+    with pytest.warns(FutureWarning, match="use settings.BOUNDARIES"):
+        assert settings_module.LAYERS is settings_module.BOUNDARIES
+    assert "use_layers" not in hepinggis.__all__ and "use_boundaries" in hepinggis.__all__
 
 
 def test_the_docs_list_every_variable_with_its_field() -> None:

@@ -55,7 +55,7 @@ def test_adopted_zones_keep_the_plan_attributes_and_say_where_they_came_from(off
     assert adopted["id"].tolist() == ZONES["id"].tolist()
     assert adopted["sizhi_zh"].tolist() == ZONES["sizhi_zh"].tolist()  # 四至, targets … carried over
     assert set(adopted["adopted_from"]) == {"官方功能区.shp"} and set(adopted["method"]) == {"adopted"}
-    loaded = hepinggis.load("zones", layers=out)
+    loaded = hepinggis.load("zones", boundaries=out)
     areas = hepinggis.geodesic_area(loaded.set_index("id"))
     bundled = hepinggis.geodesic_area(ZONES.set_index("id"))
     assert areas["nanshichang"] > bundled["nanshichang"] + 1 and areas["taiyuanjie"] < bundled["taiyuanjie"] - 1
@@ -164,11 +164,11 @@ def test_partial_adoption_keeps_the_other_layers_bundled(tmp_path: Path) -> None
     out = tmp_path / "l.gpkg"
     frame = gpd.GeoDataFrame({"名称": JIEDAO["name_zh"]}, geometry=JIEDAO.geometry).to_crs(4550)
     adopt(_shapefile(tmp_path, frame, "街道"), as_layer="jiedao", out=out)
-    with hepinggis.use_layers(out):
+    with hepinggis.use_boundaries(out):
         assert set(hepinggis.load("jiedao")["method"]) == {"adopted"}
         assert hepinggis.load("zones")["method"].tolist() == ZONES["method"].tolist()
     adopt(_shapefile(tmp_path, _moved_edge()), as_layer="zones", out=out)  # a second call adds to the file
-    with hepinggis.use_layers(out):
+    with hepinggis.use_boundaries(out):
         assert set(hepinggis.load("zones")["method"]) == {"adopted"}
         assert set(hepinggis.load("jiedao")["method"]) == {"adopted"}
     assert hepinggis.load("zones")["method"].tolist() == ZONES["method"].tolist()  # outside: bundled again
@@ -178,7 +178,7 @@ def test_an_adopted_layer_edited_in_qgis_is_adopted_again(official: Path, tmp_pa
     out = tmp_path / "l.gpkg"
     adopt(official, as_layer="zones", out=out)
     again = adopt(out, as_layer="zones", out=tmp_path / "again.gpkg", layer="zones", name_col="name_zh")
-    first = hepinggis.load("zones", layers=out)
+    first = hepinggis.load("zones", boundaries=out)
     assert all(shapely.hausdorff_distance(a, b) < 1e-9 for a, b in zip(again.geometry, first.geometry, strict=True))
 
 
@@ -200,7 +200,7 @@ def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path)
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    official_zones = hepinggis.load("zones", layers=tmp_path / "layers.gpkg")
+    official_zones = hepinggis.load("zones", boundaries=tmp_path / "layers.gpkg")
     book = openpyxl.load_workbook(tmp_path / "maps" / "stats" / "hepinggis_stats.xlsx")
     areas = {r[0]: r[3] for r in book["zone_areas"].iter_rows(min_row=2, values_only=True)}
     expected = hepinggis.geodesic_area(official_zones.set_index("id")).round(3)
@@ -215,7 +215,7 @@ def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path)
     joined = gpd.sjoin(imported[["geometry"]], zones, predicate="within")
     assert counts == joined.groupby("zone").size().reindex(official_zones["id"], fill_value=0).to_dict()
     page = (tmp_path / "maps" / "comparison.html").read_text(encoding="utf-8")
-    with hepinggis.use_layers(tmp_path / "layers.gpkg"):
+    with hepinggis.use_boundaries(tmp_path / "layers.gpkg"):
         tables = hepinggis.stats_tables(projects=imported)
     moved = tables["projects_changing_area"]
     assert f"改变所属的项目（{len(moved)} 个）" in page and len(moved) > 0

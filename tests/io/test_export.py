@@ -95,7 +95,7 @@ def test_geojson_and_kml_refuse_projected_output(tmp_path: Path) -> None:
 def test_crs_is_a_deprecated_alias_of_to_crs(tmp_path: Path) -> None:
     """``crs`` means an input's CRS everywhere; the old ``export(crs=…)`` still works, with a warning."""
     with pytest.warns(FutureWarning, match="to_crs"):
-        out = export(tmp_path / "z.gpkg", layers=["zones"], crs="EPSG:4550")
+        out = export(tmp_path / "z.gpkg", names=["zones"], crs="EPSG:4550")
     assert read_export(out, "zones").crs.to_epsg() == 4550
     with pytest.warns(FutureWarning), pytest.raises(ExportError, match="WGS 84 by definition"):
         export(tmp_path / "x", fmt="geojson", crs="EPSG:4550")
@@ -106,11 +106,11 @@ def test_text_that_does_not_fit_the_encoding_is_refused(tmp_path: Path, monkeypa
     zones.loc[0, "name_en"] = "Beishichang \U0001f600"
     monkeypatch.setattr("hepinggis.io.exchange.load", lambda name: zones)
     with pytest.raises(ExportError, match=r"feature 'beishichang' field 'name_en'.*GBK"):
-        export(tmp_path / "s", fmt="shp", layers=["zones"], encoding="GBK")
+        export(tmp_path / "s", fmt="shp", names=["zones"], encoding="GBK")
 
 
 def test_failed_export_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    dest = export(tmp_path / "h.gpkg", layers=["zones"])
+    dest = export(tmp_path / "h.gpkg", names=["zones"])
     before = dest.read_bytes()
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -118,7 +118,7 @@ def test_failed_export_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr("hepinggis.io.exchange.verify", broken)
     with pytest.raises(ExportError, match="simulated"):
-        export(dest, layers=["zones", "jiedao"])
+        export(dest, names=["zones", "jiedao"])
     assert dest.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["h.gpkg"]  # no temporary file left behind
 
@@ -126,7 +126,7 @@ def test_failed_export_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
 def test_export_killed_midway_leaves_the_previous_file_intact(tmp_path: Path) -> None:
     """The kill lands mid-write for certain: the exporting process stops itself after writing the
     first layer into its temporary GeoPackage (it signals, then waits to be killed)."""
-    dest = export(tmp_path / "h.gpkg", layers=["zones"])
+    dest = export(tmp_path / "h.gpkg", names=["zones"])
     before = dest.read_bytes()
     ready = tmp_path / "one-layer-written"
     script = f"""

@@ -54,7 +54,7 @@ def test_push_pull_round_trip_is_lossless(dsn: str) -> None:
 
 
 def test_srid_and_spatial_index(dsn: str) -> None:
-    push(dsn, schema=SCHEMA, layers=["zones"])
+    push(dsn, schema=SCHEMA, names=["zones"])
     assert _sql(dsn, f"SELECT Find_SRID('{SCHEMA}', 'zones', 'geom')") == [(4326,)]
     indexes = [
         r[0] for r in _sql(dsn, f"SELECT indexdef FROM pg_indexes WHERE schemaname='{SCHEMA}' AND tablename='zones'")
@@ -63,14 +63,14 @@ def test_srid_and_spatial_index(dsn: str) -> None:
 
 
 def test_repush_is_idempotent(dsn: str) -> None:
-    push(dsn, schema=SCHEMA, layers=["projects"])
-    push(dsn, schema=SCHEMA, layers=["projects"])
+    push(dsn, schema=SCHEMA, names=["projects"])
+    push(dsn, schema=SCHEMA, names=["projects"])
     n = len(hepinggis.load("projects"))
     assert _sql(dsn, f'SELECT count(*), count(DISTINCT id) FROM "{SCHEMA}"."projects"') == [(n, n)]
 
 
 def test_failed_push_rolls_back(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    push(dsn, schema=SCHEMA, layers=["zones", "jiedao"])
+    push(dsn, schema=SCHEMA, names=["zones", "jiedao"])
     zones = hepinggis.load("zones")
     zones.loc[0, "name_zh"] = "改过的名字"
     calls = {"n": 0}
@@ -84,7 +84,7 @@ def test_failed_push_rolls_back(dsn: str, monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(type(zones), "to_postgis", flaky)
     with pytest.raises(RuntimeError, match="connection lost"):
-        push(dsn, schema=SCHEMA, layers=["zones", "jiedao"], frames={"zones": zones})
+        push(dsn, schema=SCHEMA, names=["zones", "jiedao"], frames={"zones": zones})
     names = [r[0] for r in _sql(dsn, f'SELECT name_zh FROM "{SCHEMA}"."zones" WHERE id = \'beishichang\'')]
     assert names == ["北市场民族民俗产业集聚区"]  # the first table's replacement was rolled back
 

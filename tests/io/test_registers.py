@@ -136,7 +136,7 @@ def test_what_the_import_accepted_every_output_accepts(tmp_path: Path) -> None:
         assert len(prepared) == len(projects)
         tables = hepinggis.stats_tables(projects=projects)
         assert tables["project_zone_shares"]["id"].nunique() <= len(projects)
-        out = hepinggis.export(tmp_path / "p.gpkg", layers=["projects"], projects=projects)
+        out = hepinggis.export(tmp_path / "p.gpkg", names=["projects"], projects=projects)
         assert len(hepinggis.read_export(out, "projects")) == len(projects)
     svg = static_map(tmp_path / "messy.svg", projects=messy)
     ET.parse(svg)  # valid XML: no control character reached it
@@ -190,7 +190,7 @@ def test_a_geopackage_of_several_layers_asks_which(tmp_path: Path) -> None:
     frame = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.Point(123.42, 41.76)], crs=4326)
     frame.to_file(path, layer="项目2022")
     frame.to_file(path, layer="项目2023")
-    with pytest.raises(ImportFileError, match=r"2 个图层.*项目2022.*项目2023.*--layer"):
+    with pytest.raises(ImportFileError, match=r"2 个图层.*项目2022.*项目2023.*--table"):
         hepinggis.read_projects(path)
     assert hepinggis.read_projects(path, layer="项目2023").n_imported == 1
 

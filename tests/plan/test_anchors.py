@@ -140,7 +140,7 @@ def test_editing_a_line_in_qgis_moves_the_zones(data_copy: Path, tmp_path: Path)
     """Export → move one vertex of 南京南街 150 m west in the GeoPackage → digitize --lines: 南市场
     grows, 泛太原街 shrinks by the same area, the zones still tile the district, lines.json keeps it."""
     gpkg = tmp_path / "lines.gpkg"
-    hepinggis.export(gpkg, layers=["boundary_lines"])
+    hepinggis.export(gpkg, names=["boundary_lines"])
     edited = gpd.read_file(gpkg, layer="boundary_lines")
     i = edited.index[edited["id"] == "nanjing_jie"][0]
     coords = list(edited.geometry[i].coords)
@@ -185,7 +185,7 @@ def _rebuild(data: Path, lines_file: Path) -> None:
 
 def test_editing_an_edge_line_or_disconnecting_one_is_refused(data_copy: Path, tmp_path: Path) -> None:
     gpkg = tmp_path / "lines.gpkg"
-    hepinggis.export(gpkg, layers=["boundary_lines"])
+    hepinggis.export(gpkg, names=["boundary_lines"])
     lines = gpd.read_file(gpkg, layer="boundary_lines")
     moved = _edited(lines, "qingnian_dajie", lambda g: shapely.affinity.translate(g, xoff=0.002), tmp_path / "e.gpkg")
     with pytest.raises(DigitizeError, match="edge line 'qingnian_dajie' follows the district outline"):

@@ -91,7 +91,7 @@ def test_areas_and_counts_equal_an_independent_computation(corpus: tuple[Path, d
         polys = pyogrio.read_dataframe(out, layer=layer)[["id", "name_zh", "geometry"]]
         joined = gpd.sjoin(projects, polys, predicate="within")
         expected = joined.groupby("id_right").size()
-        with hepinggis.use_layers(out):
+        with hepinggis.use_boundaries(out):
             got_frame = (
                 fn(projects) if fn is not None else hepinggis.projects_by_zone(projects, hepinggis.load("zones"))
             )
@@ -100,7 +100,7 @@ def test_areas_and_counts_equal_an_independent_computation(corpus: tuple[Path, d
             assert int(got.get(fid, 0)) == int(n), (layer, fid)
         assert int(got.reindex(polys["id"]).fillna(0).sum()) == int(expected.sum())
         # areas: ellipsoid and EPSG:4550 agree to 0.01 %, and the enclave is not counted
-        with hepinggis.use_layers(out):
+        with hepinggis.use_boundaries(out):
             loaded = hepinggis.load(layer)
         planar = loaded.to_crs(MEASURE_CRS).area.to_numpy() / 1e6
         assert np.allclose(geodesic_area(loaded).to_numpy(), planar, rtol=1e-4)
@@ -196,7 +196,7 @@ def test_nothing_bundled_is_credited_where_an_adopted_layer_replaces_it(
     adopt(folder / "区界XZQMC.shp", as_layer="district", out=out, when=None)
     adopt(folder / "街道偏移5cm.shp", as_layer="jiedao", out=out)
     assert "底图边界" in source_credit()  # bundled in use here
-    with hepinggis.use_layers(out):
+    with hepinggis.use_boundaries(out):
         assert "底图边界" not in source_credit() and "高德" not in sources_line()
         assert "区界XZQMC.shp" in sources_line() and "OpenStreetMap" in sources_line()
         qgz = write_qgis_project(tmp_path / "p.qgz", out, ["district", "jiedao", "boundary_lines", "zones"])
@@ -212,7 +212,7 @@ def test_nothing_bundled_is_credited_where_an_adopted_layer_replaces_it(
     frame = pyogrio.read_dataframe(out, layer="jiedao")
     pyogrio.write_dataframe(frame, edited, layer="jiedao", driver="GPKG")
     adopt(edited, as_layer="jiedao", out=out)
-    with hepinggis.use_layers(out):
+    with hepinggis.use_boundaries(out):
         credit = boundary_credit()
     assert "街道偏移5cm.shp" in credit and "经 街道_修改.gpkg 修改后再次采用" in credit
     assert SOURCE_ZH.startswith("底图边界")

@@ -149,7 +149,7 @@ def test_each_official_file_is_adopted_or_refused_as_expected(
     (credited,) = set(adopted["adopted_from"])  # the file, and the layer taken where it holds layers
     assert credited == case.file or credited.startswith(f"{case.file}（"), credited
     assert set(adopted["adopted_on"]) == {"2026-12-01"}
-    loaded = hepinggis.load(case.as_layer, layers=out)  # valid in EPSG:4326 as stored
+    loaded = hepinggis.load(case.as_layer, boundaries=out)  # valid in EPSG:4326 as stored
     assert loaded.geometry.is_valid.all()
     if case.as_layer == "district":
         return
@@ -264,7 +264,7 @@ def test_partial_adoption_is_stated(official: tuple[Path, dict], tmp_path: Path)
     assert sources["jiedao"] == "采用：官方街道.shp，2026-12-01" and sources["zones"] == "随包"
     assert report.layers.set_index("layer").loc["jiedao", "file"] == "layers.gpkg"
     # IoU of each zone with its official 街道, computed independently in EPSG:4550
-    official_j = hepinggis.load("jiedao", layers=out).to_crs(MEASURE_CRS).set_index("id").geometry
+    official_j = hepinggis.load("jiedao", boundaries=out).to_crs(MEASURE_CRS).set_index("id").geometry
     low = []
     for z in ZONES.to_crs(MEASURE_CRS).itertuples():
         union = shapely.union_all([official_j[i] for i in z.jiedao_ids.split(",")])
@@ -280,13 +280,13 @@ def test_partial_adoption_is_stated(official: tuple[Path, dict], tmp_path: Path)
 
     projects = synthetic_projects(470, seed=5)
     projects["id"] = [f"p{i}" for i in range(len(projects))]
-    with hepinggis.use_layers(out):
+    with hepinggis.use_boundaries(out):
         tables = compare_boundaries(projects)
     zone_of_j = {j: z.id for z in ZONES.itertuples() for j in z.jiedao_ids.split(",")}
     pts = projects[["id", "geometry"]]
     in_zone = gpd.sjoin(pts, ZONES[["id", "geometry"]].rename(columns={"id": "zone"}), predicate="within")
     in_j = gpd.sjoin(
-        pts, hepinggis.load("jiedao", layers=out)[["id", "geometry"]].rename(columns={"id": "jd"}), predicate="within"
+        pts, hepinggis.load("jiedao", boundaries=out)[["id", "geometry"]].rename(columns={"id": "jd"}), predicate="within"
     )
     both = in_zone[["id", "zone"]].merge(in_j[["id", "jd"]], on="id")
     expected = sorted(both.loc[both["jd"].map(zone_of_j) != both["zone"], "id"])
@@ -300,7 +300,7 @@ def test_the_qgis_loop_keeps_the_original_file(official: tuple[Path, dict], tmp_
     out = tmp_path / "layers.gpkg"
     adopt(folder / "官方街道.shp", as_layer="jiedao", out=out, crs="EPSG:4550", when=DAY)
     export = tmp_path / "heping.gpkg"
-    with hepinggis.use_layers(out):
+    with hepinggis.use_boundaries(out):
         hepinggis.export(export)
     # the officer edits the 街道 in QGIS: the shared edge 马路湾/南湖 put back where the plan has it
     edited = gpd.read_file(export, layer="jiedao", engine="pyogrio")
@@ -321,7 +321,7 @@ def test_adopted_layers_through_exports_legends_and_the_qgz(official: tuple[Path
     adopt(folder / "官方街道.shp", as_layer="jiedao", out=out, crs="EPSG:4550", when=DAY, accuracy_m=0.5)
     old = os.umask(0o022)
     try:
-        with hepinggis.use_layers(out):
+        with hepinggis.use_boundaries(out):
             shp = hepinggis.export(tmp_path / "shp", fmt="shp", encoding="GBK")
             label = boundary_label("jiedao", "街道界（示意）")
             qgz = write_qgis_project(tmp_path / "p.qgz", out, ["jiedao", "zones"])
@@ -401,7 +401,7 @@ def test_hostile_file_names_are_escaped_where_they_are_credited(
             shutil.copyfile(folder / f"官方街道{suffix}", Path(f"{stem}{suffix}"))
         out = tmp_path / f"l{k}.gpkg"
         adopt(Path(f"{stem}.shp"), as_layer="jiedao", out=out, crs="EPSG:4550", when=DAY)
-        with hepinggis.use_layers(out):
+        with hepinggis.use_boundaries(out):
             legend = "".join(jiedao_layer(folium.Map(), False))
             qgz = write_qgis_project(tmp_path / f"p{k}.qgz", out, ["jiedao"])
         label = f"街道界（采用：{text}.shp，2026-12-01；精度 ±1 m）"

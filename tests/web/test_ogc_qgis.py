@@ -105,7 +105,7 @@ def test_qgis_reads_the_service(served: tuple[Serve, dict[str, Any]], tmp_path: 
     from hepinggis.base._qgis import write_qgis_project
 
     layers = ["district", "zones", "jiedao", "boundary_lines", "projects"]
-    gpkg = hepinggis.export(tmp_path / "heping.gpkg", layers=layers)
+    gpkg = hepinggis.export(tmp_path / "heping.gpkg", names=layers)
     qgz = write_qgis_project(tmp_path / "live.qgz", gpkg, layers, service=f"{srv.url}/ogc", service_register=reg["id"])
     env = dict(os.environ, HOME=str(tmp_path))  # QGIS writes its settings there, not in the user's home
     run = subprocess.run(
@@ -243,7 +243,7 @@ def test_qgis_logs_in_with_a_basic_auth_config(tmp_path: Path) -> None:
         from hepinggis.base._qgis import write_qgis_project
 
         layers = ["district", "zones", "jiedao", "projects"]
-        gpkg = hepinggis.export(tmp_path / "heping.gpkg", layers=layers)
+        gpkg = hepinggis.export(tmp_path / "heping.gpkg", names=layers)
         qgz = write_qgis_project(
             tmp_path / "live.qgz",
             gpkg,
@@ -290,7 +290,7 @@ def test_project_on_the_service_names_the_auth_config(tmp_path: Path) -> None:
     from hepinggis.errors import InvalidOptionError
 
     layers = ["zones", "boundary_lines", "projects"]
-    gpkg = hepinggis.export(tmp_path / "heping.gpkg", layers=layers)
+    gpkg = hepinggis.export(tmp_path / "heping.gpkg", names=layers)
     qgz = write_qgis_project(
         tmp_path / "p.qgz",
         gpkg,

@@ -174,10 +174,10 @@ def layer_frame(store: Store, name: str) -> gpd.GeoDataFrame:
     with _lock:
         frame = _frames.get(key)
         if frame is None:
-            from hepinggis.base._layer_source import use_layers
+            from hepinggis.base._layer_source import use_boundaries
             from hepinggis.plan.layers import load
 
-            with use_layers(_adopted_gpkg(store, chosen)):
+            with use_boundaries(_adopted_gpkg(store, chosen)):
                 frame = load(name)
                 if "zone_id" in frame.columns and name != "zones":  # jiedao, sub_areas: the zone's name too
                     zones = load("zones")
