@@ -140,12 +140,12 @@ def stats_tables(
     """
     if isinstance(projects, int | float) and not isinstance(projects, bool):
         warnings.warn(
-            "stats_tables(distance_m) as the first argument is deprecated: "
-            "use stats_tables(projects, distance_m=...)",
+            "stats_tables(distance_m) as the first argument is deprecated: use stats_tables(projects, distance_m=...)",
             FutureWarning,
             stacklevel=2,
         )
-        projects, distance_m = None, float(projects)
+        distance_m = float(projects)
+        projects = None
     zones, jiedao = load("zones"), load("jiedao")
     axes, belt = load("axes"), load("belt")
     projects, own = split_credit(projects)
@@ -274,7 +274,9 @@ def write_stats(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables = stats_tables(projects, distance_m=distance_m, name_col=name_col, import_report=import_report, credit=credit)
+    tables = stats_tables(
+        projects, distance_m=distance_m, name_col=name_col, import_report=import_report, credit=credit
+    )
     if chinese:
         tables = {k: v.rename(columns=CHINESE_HEADERS) for k, v in tables.items()}
     written = {name: write_csv(table, out_dir / f"{name}.csv") for name, table in tables.items()}

@@ -9,7 +9,8 @@ the stages:
 
 The top-level foundations (``errors``, ``_paths``, ``_strict``, ``_workers``, ``_extras``) count as base; the
 top-level product builders (``briefing``, ``stats``: the briefing package and the statistics, which
-the command line and the web app's workers both run) count as "products". A module may import its
+the command line and the web app's workers both run) count as "products"; the command line's private
+package of subcommands (``_cli``) belongs to the entry points, with ``cli`` itself. A module may import its
 own stage and the stages before it, never one after it; and no two modules may import each other,
 directly or around a longer loop.
 """
@@ -31,6 +32,8 @@ ORDER = ["base", "analysis", "plan", "io", "maps", "monitor", "products", "web",
 FOUNDATIONS = {"errors", "_paths", "_strict", "_workers", "_extras"}
 #: Top-level modules that build the products (rank "products"), below the web app that runs them.
 PRODUCTS = {"briefing", "stats"}
+#: Sub-packages that belong to the entry points at the top (the command line's subcommands).
+ENTRY_PACKAGES = {"_cli"}
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -90,6 +93,8 @@ def stage(module: str, root: Path = PACKAGE) -> str:
     """The stage of a dotted module name: its sub-package, "base" for the top-level foundations,
     "products" for briefing and stats, "" for the entry points (cli, the package itself)."""
     parts = module.split(".")
+    if len(parts) >= 2 and parts[1] in ENTRY_PACKAGES:
+        return ""
     if len(parts) > 2 or (len(parts) == 2 and (root / parts[1]).is_dir()):
         return parts[1]
     if len(parts) == 2 and parts[1] in FOUNDATIONS:
@@ -156,7 +161,7 @@ GRAPH = graph()
 
 
 def test_every_stage_is_placed_in_the_order() -> None:
-    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()} - ENTRY_PACKAGES
     assert packages <= set(ORDER), f"stages missing from ORDER: {packages - set(ORDER)}"
     assert {"base", "analysis", "plan", "io", "maps", "monitor", "web"} <= packages
     assert ORDER.index("monitor") < ORDER.index("web") < ORDER.index("")
@@ -165,7 +170,9 @@ def test_every_stage_is_placed_in_the_order() -> None:
 def test_the_graph_sees_the_known_imports() -> None:
     """Sanity: function-level and module-level imports are both in the graph."""
     assert "hepinggis.base.measure" in GRAPH["hepinggis.analysis.assign"]
-    assert "hepinggis.io.adopt" in GRAPH["hepinggis.cli"]  # imported inside a function
+    assert "hepinggis.io.adopt" in GRAPH["hepinggis._cli.plan"]  # imported inside a function
+    assert "hepinggis._cli.plan" in GRAPH["hepinggis.cli"]
+    assert stage("hepinggis._cli.plan") == stage("hepinggis.cli") == ""
     assert "hepinggis.errors" in GRAPH["hepinggis.base.coords"]
 
 
@@ -205,12 +212,18 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
         "import importlib\ndef f():\n    return importlib.import_module('hepinggis.maps.static')\n",
         "from importlib import import_module\nx = import_module('..maps.static', __package__)\n",
         "def f():\n    return __import__('hepinggis.cli')\n",
+        "from hepinggis._cli.plan import add\n",  # the command line's subcommands: entry points too
     ],
 )
 def test_the_checker_catches_an_upward_import(tmp_path: Path, source: str) -> None:
     root = _tree(
         tmp_path,
-        {"base/measure.py": source, "maps/static.py": "def draw(): ...\n", "cli.py": "def main(): ...\n"},
+        {
+            "base/measure.py": source,
+            "maps/static.py": "def draw(): ...\n",
+            "cli.py": "def main(): ...\n",
+            "_cli/plan.py": "def add(): ...\n",
+        },
     )
     bad = upward(graph(root), root)
     assert len(bad) == 1, bad

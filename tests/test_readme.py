@@ -37,12 +37,42 @@ def test_readme_python_block_runs(k: int, tmp_path: Path, monkeypatch: pytest.Mo
     assert all(p.relative_to(tmp_path).parts[0] in {"out", "maps"} for p in written), written
 
 
-def test_check_data_is_a_deprecated_alias_of_layers(capsys: pytest.CaptureFixture[str]) -> None:
-    new = _parser().parse_args(["check", "--layers", "a.gpkg"])
+@pytest.mark.parametrize(
+    ("old", "new", "dest", "value"),
+    [
+        (["check", "--layers", "a.gpkg"], "hepinggis check DIR|GPKG", "data", Path("a.gpkg")),
+        (["check", "--data", "a.gpkg"], "hepinggis check DIR|GPKG", "data", Path("a.gpkg")),
+        (["build", "--layers", "a.gpkg"], "--boundaries", "boundaries", Path("a.gpkg")),
+        (["export", "x.gpkg", "--layers", "a.gpkg"], "--boundaries", "boundaries", Path("a.gpkg")),
+        (["import", "p.gpkg", "--layer", "项目"], "--table", "table", "项目"),
+        (["adopt", "z.gpkg", "--out", "b.gpkg", "--layer", "功能区"], "--table", "table", "功能区"),
+    ],
+)
+def test_renamed_options_still_take_their_old_names(
+    old: list[str], new: str, dest: str, value: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 38 (item 4): each old flag still works for one release, with one line on stderr naming the new."""
+    args = _parser().parse_args(old)
+    assert getattr(args, dest) == value
+    assert capsys.readouterr().err.strip() == f"hepinggis {old[0]}: {old[-2]} is deprecated, use {new}"
+
+
+def test_check_takes_the_layers_to_check_as_its_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    args = _parser().parse_args(["check", "a.gpkg"])
+    assert (args.path, args.data) == (Path("a.gpkg"), None)
     assert capsys.readouterr().err == ""
-    old = _parser().parse_args(["check", "--data", "a.gpkg"])
-    assert old.data == new.data == Path("a.gpkg")
-    assert capsys.readouterr().err.strip() == "hepinggis check: --data is deprecated, use --layers"
+
+
+def test_each_cli_word_means_one_thing(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--layer NAME`` is a layer of the catalogue (export, db), ``--table`` a table of an input file,
+    ``--boundaries`` a GeoPackage of adopted boundaries: no deprecation line for the new names."""
+    export = _parser().parse_args(["export", "x.gpkg", "--layer", "zones", "--layer", "jiedao", "--boundaries", "b"])
+    assert (export.names, export.boundaries) == (["zones", "jiedao"], Path("b"))
+    db = _parser().parse_args(["db", "push", "postgresql://x/y", "--layer", "zones"])
+    assert db.names == ["zones"]
+    build = _parser().parse_args(["build", "--projects", "p.gpkg", "--table", "项目", "--boundaries", "b"])
+    assert (build.table, build.boundaries) == ("项目", Path("b"))
+    assert capsys.readouterr().err == ""
 
 
 def test_export_crs_is_the_lists_and_projects_crs_an_alias(capsys: pytest.CaptureFixture[str]) -> None:

@@ -387,7 +387,7 @@ def office_deliveries(folder: Path, jiedao: gpd.GeoDataFrame, zones: gpd.GeoData
             )
         )
         cases.append(
-            Case("zip_two_shapefiles_chosen", "边界_两个.zip", "zones", {"layer": "边界/功能区.shp"}, why="chosen")
+            Case("zip_two_shapefiles_chosen", "边界_两个.zip", "zones", {"table": "边界/功能区.shp"}, why="chosen")
         )
         # -- encodings -----------------------------------------------------------------------------
         (tmp / "c").mkdir()
@@ -432,7 +432,7 @@ def office_deliveries(folder: Path, jiedao: gpd.GeoDataFrame, zones: gpd.GeoData
                 "gpkg_two_layers", "边界两层.gpkg", "zones", ok=False, refusal=r"有 2 个图层.*--table", why="not chosen"
             )
         )
-        cases.append(Case("gpkg_two_layers_chosen", "边界两层.gpkg", "zones", {"layer": "功能区"}, why="chosen"))
+        cases.append(Case("gpkg_two_layers_chosen", "边界两层.gpkg", "zones", {"table": "功能区"}, why="chosen"))
         gdb = tmp / "边界.gdb"
         pyogrio.write_dataframe(jd.rename(columns={"名称": "JDMC"}), gdb, layer="JD", driver="OpenFileGDB")
         _zip(folder, "边界_gdb.zip", {f"边界.gdb/{p.name}": p for p in sorted(gdb.iterdir())})

@@ -55,9 +55,7 @@ def renamed(**old_to_new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                     continue
                 if new in kwargs:
                     raise TypeError(f"{name}() got both {old}= (deprecated) and {new}=; pass {new}= only")
-                warnings.warn(
-                    f"{name}({old}=...) is deprecated: use {name}({new}=...)", FutureWarning, stacklevel=2
-                )
+                warnings.warn(f"{name}({old}=...) is deprecated: use {name}({new}=...)", FutureWarning, stacklevel=2)
                 kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 

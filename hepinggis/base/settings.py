@@ -6,7 +6,8 @@ The environment is read here and nowhere else (a test checks that no other modul
 each call, so a variable set before a call (or a server started) is the one that counts. The
 adopted boundaries in use are the one setting that is not an environment variable:
 `hepinggis.use_boundaries` sets them for the code inside its ``with`` (a context variable,
-`BOUNDARIES`), and `Settings.boundaries` shows them. ``docs/settings.md`` lists the variables (a test checks it lists `VARIABLES`).
+`BOUNDARIES`), and `Settings.boundaries` shows them. ``docs/settings.md`` lists the variables (a
+test checks it lists `VARIABLES`).
 
 Examples
 --------

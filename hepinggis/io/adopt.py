@@ -706,7 +706,7 @@ def inspect_delivery(
         with tempfile.TemporaryDirectory(prefix="hepinggis-inspect-") as work:
             delivery = open_delivery(path, Path(work), shown=shown)
             out["layers"] = [r.label for r in delivery.layers]
-            ref = delivery.choose(table, prefer=as_layer)
+            ref = delivery.choose(layer, prefer=as_layer)
             out["layer"] = ref.label
             read = read_layer(ref, encoding=encoding)
         if read.encoding is not None:

@@ -693,7 +693,7 @@ def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
                 source,
                 as_layer=p["as_layer"],
                 out=out,
-                layer=p.get("layer") or None,
+                table=p.get("layer") or None,
                 name_col=p.get("name_col") or None,
                 crs=p.get("crs") or None,
                 encoding=p.get("encoding") or None,

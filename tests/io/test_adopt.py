@@ -1,5 +1,5 @@
 """The bureau's own boundaries: ``hepinggis adopt`` brings an official file into a layer's schema,
-and ``--layers`` makes every product use it. The "official" zones here are the bundled ones as a
+and ``--boundaries`` makes every product use it. The "official" zones here are the bundled ones as a
 bureau would deliver them — CGCS2000 / GK CM 123°E (EPSG:4550), GBK attributes, full Chinese names,
 no ids — with the edge between 南市场 and 泛太原街 moved 200 m."""
 
@@ -177,7 +177,7 @@ def test_partial_adoption_keeps_the_other_layers_bundled(tmp_path: Path) -> None
 def test_an_adopted_layer_edited_in_qgis_is_adopted_again(official: Path, tmp_path: Path) -> None:
     out = tmp_path / "l.gpkg"
     adopt(official, as_layer="zones", out=out)
-    again = adopt(out, as_layer="zones", out=tmp_path / "again.gpkg", layer="zones", name_col="name_zh")
+    again = adopt(out, as_table="zones", out=tmp_path / "again.gpkg", layer="zones", name_col="name_zh")
     first = hepinggis.load("zones", boundaries=out)
     assert all(shapely.hausdorff_distance(a, b) < 1e-9 for a, b in zip(again.geometry, first.geometry, strict=True))
 
@@ -193,11 +193,11 @@ def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path)
     register = write_register(tmp_path / "清单.csv", 300, seed=11)
     done = _cli("adopt", str(official), "--as", "zones", "--out", "layers.gpkg", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    done = _cli("check", "--data", "layers.gpkg", cwd=tmp_path)
+    done = _cli("check", "layers.gpkg", cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr
     done = _cli(
-        "build", "--quiet", "--layers", "layers.gpkg", "--projects", str(register), "--crs", "gcj02", "--out", "maps",
-        cwd=tmp_path,
+        "build", "--quiet", "--boundaries", "layers.gpkg", "--projects", str(register), "--crs", "gcj02",
+        "--out", "maps", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     official_zones = hepinggis.load("zones", boundaries=tmp_path / "layers.gpkg")
@@ -230,5 +230,5 @@ def test_adopt_check_build_on_the_official_zones(official: Path, tmp_path: Path)
 def test_cli_adopt_errors_are_one_line(tmp_path: Path) -> None:
     done = _cli("adopt", "nothing.shp", "--as", "zones", "--out", "l.gpkg", cwd=tmp_path)
     assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
-    done = _cli("build", "--layers", "missing.gpkg", cwd=tmp_path)
+    done = _cli("build", "--boundaries", "missing.gpkg", cwd=tmp_path)
     assert done.returncode != 0 and "missing.gpkg does not exist" in done.stderr

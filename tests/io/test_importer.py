@@ -195,7 +195,7 @@ def test_geojson_labelled_4326_can_be_read_as_gcj02(tmp_path: Path) -> None:
         assert _distance_m(rec.geometry, lon, lat) < 0.01
     gpkg = tmp_path / "p.gpkg"
     frame.to_file(gpkg, layer="projects")
-    assert read_projects(gpkg, crs="gcj02", layer="projects").n_imported == 4
+    assert read_projects(gpkg, crs="gcj02", table="projects").n_imported == 4
 
 
 def test_cli_import_exit_code_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -192,7 +192,7 @@ def test_a_geopackage_of_several_layers_asks_which(tmp_path: Path) -> None:
     frame.to_file(path, layer="项目2023")
     with pytest.raises(ImportFileError, match=r"2 个图层.*项目2022.*项目2023.*--table"):
         hepinggis.read_projects(path)
-    assert hepinggis.read_projects(path, layer="项目2023").n_imported == 1
+    assert hepinggis.read_projects(path, table="项目2023").n_imported == 1
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

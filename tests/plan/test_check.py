@@ -78,7 +78,7 @@ def test_overlap_fails_the_check(data_copy: Path) -> None:
     zones = report.topology.set_index("layer").loc["zones"]
     assert zones["overlap_pct"] > 10 and not zones["ok"]
     assert not report.ok
-    assert main(["check", "--data", str(data_copy)]) == 1
+    assert main(["check", str(data_copy)]) == 1
 
 
 def test_schema_problem_fails_the_check_and_is_named(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,7 +86,7 @@ def test_schema_problem_fails_the_check_and_is_named(data_copy: Path, capsys: py
     data = json.loads(path.read_text(encoding="utf-8"))
     del data["features"][0]["properties"]["plan_section"]
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    assert main(["check", "--data", str(data_copy)]) == 1
+    assert main(["check", str(data_copy)]) == 1
     out = capsys.readouterr().out
     assert "feature 'nanjingjie_axis', field 'plan_section'" in out and "RESULT: FAILED" in out
 
@@ -101,4 +101,4 @@ def test_cli_check_prints_the_tables(capsys: pytest.CaptureFixture[str]) -> None
 def test_check_a_geopackage_of_replacement_layers(tmp_path: Path) -> None:
     gpkg = hepinggis.export(tmp_path / "bureau.gpkg")
     assert hepinggis.check(gpkg).ok
-    assert main(["check", "--data", str(gpkg)]) == 0
+    assert main(["check", str(gpkg)]) == 0

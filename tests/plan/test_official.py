@@ -111,7 +111,7 @@ def _independent_areas(path: Path, case: object, crs: str | None) -> pd.Series |
     given) → EPSG:4550, planar area. None for containers read only through adopt (zip, KMZ)."""
     if path.suffix.lower() not in (".shp", ".geojson", ".kml", ".gpkg"):
         return None
-    layer = case.options.get("layer")  # type: ignore[attr-defined]
+    layer = case.options.get("table")  # type: ignore[attr-defined]
     kw = {"encoding": "gb18030"} if path.suffix.lower() == ".shp" else {}
     frame = gpd.read_file(path, layer=layer, engine="pyogrio", **kw)
     if crs:
@@ -285,9 +285,8 @@ def test_partial_adoption_is_stated(official: tuple[Path, dict], tmp_path: Path)
     zone_of_j = {j: z.id for z in ZONES.itertuples() for j in z.jiedao_ids.split(",")}
     pts = projects[["id", "geometry"]]
     in_zone = gpd.sjoin(pts, ZONES[["id", "geometry"]].rename(columns={"id": "zone"}), predicate="within")
-    in_j = gpd.sjoin(
-        pts, hepinggis.load("jiedao", boundaries=out)[["id", "geometry"]].rename(columns={"id": "jd"}), predicate="within"
-    )
+    jiedao = hepinggis.load("jiedao", boundaries=out)[["id", "geometry"]].rename(columns={"id": "jd"})
+    in_j = gpd.sjoin(pts, jiedao, predicate="within")
     both = in_zone[["id", "zone"]].merge(in_j[["id", "jd"]], on="id")
     expected = sorted(both.loc[both["jd"].map(zone_of_j) != both["zone"], "id"])
     assert expected, "some projects must lie in a moved strip"
@@ -364,7 +363,7 @@ def test_monitoring_credits_the_adopted_boundaries(official: tuple[Path, dict], 
     out = tmp_path / "layers.gpkg"
     adopt(folder / "官方街道.shp", as_layer="jiedao", out=out, crs="EPSG:4550", when=DAY)
     example = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
-    done = _cli("monitor", str(example), "--out", "m", "--layers", str(out), cwd=tmp_path)
+    done = _cli("monitor", str(example), "--out", "m", "--boundaries", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     pdfs = sorted((tmp_path / "m").glob("*.pdf"))
     assert len(pdfs) == 7
