@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,9 @@ def test_readme_python_block_runs(k: int, tmp_path: Path, monkeypatch: pytest.Mo
     shutil.copytree(REPO / "notebooks" / "data", sample)
     monkeypatch.chdir(tmp_path)
     code = BLOCKS[k].group("code")
-    exec(compile(code, f"README python block {k}", "exec"), {})
+    with warnings.catch_warnings():  # as `python -W error::FutureWarning`: no deprecated name in the README
+        warnings.simplefilter("error", FutureWarning)
+        exec(compile(code, f"README python block {k}", "exec"), {})
     written = [p for p in tmp_path.rglob("*") if p.is_file() and "notebooks" not in p.parts]
     assert all(p.relative_to(tmp_path).parts[0] in {"out", "maps"} for p in written), written
 
