@@ -19,6 +19,7 @@ import shapely
 from hepinggis._paths import data_dir
 from hepinggis.base._catalogue import catalogue
 from hepinggis.base._layer_source import ADOPTABLE, adopted_names, layer_source
+from hepinggis.base._renamed import renamed
 from hepinggis.base.measure import (
     geodesic_area,
     geodesic_area_of,
@@ -328,12 +329,19 @@ def _zone_jiedao(zones: gpd.GeoDataFrame, jiedao: gpd.GeoDataFrame) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def check(folder: Path | None = None) -> CheckReport:
-    """Check every catalogued layer in ``folder`` (the bundled data by default).
+@renamed(folder="path")
+def check(path: str | Path | None = None) -> CheckReport:
+    """Check every catalogued layer: schema, validity, CRS, topology, and the plan's figures.
 
-    ``folder`` may also be a GeoPackage with one table per layer (as ``hepinggis export`` writes,
-    or as a bureau would deliver its authoritative boundaries); a folder without its own
-    ``layers.json`` is checked against the bundled catalogue.
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        The layers to check (``hepinggis check DIR|GPKG``): a folder of layers (one GeoJSON per
+        layer; a folder without its own ``layers.json`` is checked against the bundled catalogue),
+        or a GeoPackage with one table per layer (as ``hepinggis export`` writes) or of adopted
+        boundaries (`hepinggis.adopt`: the layers it lacks are the bundled ones). By default the
+        bundled data, with the adopted boundaries in use (`hepinggis.use_boundaries`).
+        ``folder=`` is its old name (deprecated, warns).
 
     Returns
     -------
@@ -350,6 +358,7 @@ def check(folder: Path | None = None) -> CheckReport:
     >>> sorted(report.zone_areas["id"])[:2]
     ['beishichang', 'changbaidao']
     """
+    folder = path
     folder = Path(folder) if folder is not None else data_dir()
     own = folder.suffix.lower() != ".gpkg" and (folder / "layers.json").is_file()
     specs = catalogue(folder if own else None)

@@ -74,7 +74,12 @@ def _csv_gpkg(tmp: Path) -> Path:
 
 #: (public call with the old keyword, the old name, the new name, a check of the result)
 CASES: dict[str, tuple[Callable[[Path], Any], str, str, Callable[[Any], bool]]] = {
-    "load": (lambda t: hepinggis.load("zones", layers=_gpkg_of_zones(t)), "layers", "boundaries", lambda r: len(r) == 6),
+    "load": (
+        lambda t: hepinggis.load("zones", layers=_gpkg_of_zones(t)),
+        "layers",
+        "boundaries",
+        lambda r: len(r) == 6,
+    ),
     "export_layers": (
         lambda t: hepinggis.export(t / "x.gpkg", layers=["zones"]),
         "layers",
@@ -117,6 +122,7 @@ CASES: dict[str, tuple[Callable[[Path], Any], str, str, Callable[[Any], bool]]] 
         "features",
         lambda r: "j_pc" in r.columns,
     ),
+    "check": (lambda t: hepinggis.check(folder=None), "folder", "path", lambda r: r.ok),
     "apportion_to_zones": (
         lambda t: hepinggis.apportion_to_zones(
             table=hepinggis.load("jiedao").assign(n=1.0), zones=hepinggis.load("zones"), extensive=["n"]
