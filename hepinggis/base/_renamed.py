@@ -59,6 +59,7 @@ def renamed(**old_to_new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 
+        wrapper.__renamed__ = dict(old_to_new)  # type: ignore[attr-defined]  # read by the tests
         return wrapper
 
     return decorate

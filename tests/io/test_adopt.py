@@ -177,7 +177,7 @@ def test_partial_adoption_keeps_the_other_layers_bundled(tmp_path: Path) -> None
 def test_an_adopted_layer_edited_in_qgis_is_adopted_again(official: Path, tmp_path: Path) -> None:
     out = tmp_path / "l.gpkg"
     adopt(official, as_layer="zones", out=out)
-    again = adopt(out, as_table="zones", out=tmp_path / "again.gpkg", layer="zones", name_col="name_zh")
+    again = adopt(out, as_layer="zones", out=tmp_path / "again.gpkg", table="zones", name_col="name_zh")
     first = hepinggis.load("zones", boundaries=out)
     assert all(shapely.hausdorff_distance(a, b) < 1e-9 for a, b in zip(again.geometry, first.geometry, strict=True))
 
