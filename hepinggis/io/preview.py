@@ -53,7 +53,51 @@ PREVIEW_ROLES = (
 
 @dataclass
 class RegisterPreview:
-    """What `preview_register` found; see the module docstring."""
+    """What `preview_register` found; see the module docstring.
+
+    Parameters
+    ----------
+    sheet : str or None
+        The sheet shown (None for a CSV).
+    sheets : list of str
+        Every sheet of the workbook.
+    header_rows : list of int
+        The header's rows, as the spreadsheet numbers them.
+    title_lines : list of str
+        The lines above the header.
+    columns : list of dict
+        Per column: ``index``, ``letter`` (A, B …), ``name`` (the header path), ``role`` the
+        importer would give it, ``unit`` and ``unit_source``.
+    rows : list of list of str
+        The first rows below the header, each cell as Excel shows it.
+    row_numbers : list of int
+        Their row numbers in the spreadsheet.
+    crs_proposed : str or None
+        The coordinate system stated or proposed; None when none can be told apart.
+    crs_reason : str
+        Why (a Chinese sentence for the clerk).
+    crs_counts : dict of str to int
+        Per candidate coordinate system, the rows it puts inside the district.
+    crs_tied : list of str
+        The candidates that cannot be told apart (then none is proposed).
+    header_signature : str
+        `header_signature` of the column names (a confirmed mapping is remembered by it).
+    hidden : dict of int to str
+        Row → ``隐藏`` / ``筛选``: every row Excel hides.
+    uncalculated : dict of int to list of str
+        Row → the formula columns with no stored value.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "清单.csv"
+    >>> _ = f.write_text("项目名称,经度,纬度\\n三好街项目,123.418,41.758\\n", encoding="utf-8")
+    >>> preview = preview_register(f)
+    >>> [(c["letter"], c["role"]) for c in preview.columns]
+    [('A', 'name'), ('B', 'x'), ('C', 'y')]
+    >>> preview.row_numbers, preview.crs_tied
+    ([2], ['wgs84', 'gcj02', 'bd09'])
+    """
 
     sheet: str | None
     sheets: list[str]
@@ -117,11 +161,22 @@ def preview_register(
     Returns
     -------
     RegisterPreview
+        The header, the columns with their roles, the first rows and the coordinate system proposed.
 
     Raises
     ------
     ImportFileError
         When the file cannot be read (one Chinese line, as the import would say).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "清单.xlsx"
+    >>> import pandas as pd
+    >>> pd.DataFrame({"项目名称": ["三好街项目"], "X": [41_590_000.0], "Y": [4_623_000.0]}).to_excel(f, index=False)
+    >>> preview = preview_register(f)
+    >>> preview.sheets, preview.header_rows, preview.rows
+    (['Sheet1'], [1], [['三好街项目', '41590000', '4623000']])
     """
     path = Path(path)
     raw = read_raw(path, sheet=sheet, header_row=header_row, is_header=looks_like_header, name_col=name_position)

@@ -471,6 +471,21 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
     and ``rule_zh`` (the four in one sentence); ``note`` holds the bureau's notes, ``tool_note``
     this tool's.
 
+    Parameters
+    ----------
+    actuals : ActualsResult or pandas.DataFrame
+        The figures: `read_actuals`'s result, or a table with ``indicator_id``, ``year`` and
+        ``value`` (and optionally ``entry``, ``note`` …).
+    year : int, optional
+        The year asked (default: the latest year with any figure).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator of `indicators`: ``indicator_id``, ``kind``, ``target``, ``year``,
+        ``judged_year``, ``latest``, ``required``, ``progress_pct``, ``status`` and the rule
+        columns above.
+
     Examples
     --------
     >>> import pandas as pd

@@ -48,7 +48,49 @@ _LANDMASSES = {
 
 @dataclass
 class CheckReport:
-    """The tables ``check`` computes; ``ok`` is False when a hard failure was found."""
+    """The tables ``check`` computes; ``ok`` is False when a hard failure was found.
+
+    Parameters
+    ----------
+    layers : pandas.DataFrame
+        One row per catalogued layer: ``layer``, ``file``, ``source`` (随包 or the adopted file),
+        ``features``, ``crs``, ``geometry`` and the count of ``problems``.
+    problems : pandas.DataFrame
+        Every schema, validity or CRS problem found (empty when there is none).
+    topology : pandas.DataFrame
+        Gaps and overlaps of the zones and 街道 against the district, in km² and % (``ok``).
+    zone_areas : pandas.DataFrame
+        Each zone's planned area beside its area on the ellipsoid and in EPSG:4550 (``in_line``).
+    lengths : pandas.DataFrame
+        The same for the axes, their segments and the river banks, in km.
+    zone_jiedao : pandas.DataFrame
+        Each zone against the union of its plan 街道 (IoU).
+    line_accuracy : pandas.DataFrame
+        Residuals of each line against the independent anchors (``ok``).
+    anchor_facts : pandas.DataFrame
+        Each anchor fact (a side of a line, a zone) and whether it holds (``ok``).
+    sites : pandas.DataFrame
+        Projects by location method: placed as sites or known only by an extent.
+    tiling : pandas.DataFrame
+        Every gap, overlap or piece outside of the tiling above the smallest listed area.
+    jiedao_zone : pandas.DataFrame
+        Projects whose 街道 belongs by the plan to another zone than the one that counts them.
+    warnings : list of str
+        Warnings that do not fail the check (Chinese sentences).
+
+    Attributes
+    ----------
+    ok : bool
+        False when a problem, a failed topology or line accuracy, or a broken anchor fact was found.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> CheckReport(layers=pd.DataFrame(), problems=pd.DataFrame()).ok
+    True
+    >>> CheckReport(layers=pd.DataFrame(), problems=pd.DataFrame({"layer": ["zones"]})).ok
+    False
+    """
 
     layers: pd.DataFrame
     problems: pd.DataFrame
@@ -334,6 +376,12 @@ def check(folder: Path | None = None) -> CheckReport:
     ``folder`` may also be a GeoPackage with one table per layer (as ``hepinggis export`` writes,
     or as a bureau would deliver its authoritative boundaries); a folder without its own
     ``layers.json`` is checked against the bundled catalogue.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        A folder of layers (GeoJSON, as ``geodata/``) or a GeoPackage; None checks the layers in
+        use (the bundled ones, or those adopted with `hepinggis.use_layers`).
 
     Returns
     -------
