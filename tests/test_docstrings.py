@@ -13,7 +13,6 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
-import pkgutil
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -59,13 +58,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def packages() -> list[str]:
-    """``hepinggis`` and every sub-package of it whose ``__init__`` declares ``__all__``."""
+    """``hepinggis`` and every sub-package of it whose ``__init__`` declares ``__all__`` (read from
+    the files: a walk that imported each package would import the web stack for nothing)."""
+    root = Path(hepinggis.__file__).parent
     found = ["hepinggis"]
-    for info in pkgutil.walk_packages(hepinggis.__path__, "hepinggis."):
-        if info.ispkg and "migrations" not in info.name:
-            init = Path(importlib.util.find_spec(info.name).origin)  # type: ignore[arg-type,union-attr]
-            if "__all__" in init.read_text(encoding="utf-8"):
-                found.append(info.name)
+    for init in sorted(root.rglob("__init__.py")):
+        if init.parent != root and "migrations" not in init.parts and "__all__" in init.read_text(encoding="utf-8"):
+            found.append(".".join(("hepinggis", *init.parent.relative_to(root).parts)))
     return found
 
 
