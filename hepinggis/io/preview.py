@@ -25,7 +25,7 @@ from hepinggis.io._crs_hint import crs_from_text, metres_hint, near_tie, propose
 from hepinggis.io._grid import cell_text
 from hepinggis.io._prepare import frame_positions
 from hepinggis.io._row_kinds import fill_merged_down
-from hepinggis.io._tables import read_raw
+from hepinggis.io._tables import RawTable, read_raw
 from hepinggis.io._units import column_unit, units_stated
 
 __all__ = ["PREVIEW_ROLES", "RegisterPreview", "header_signature", "preview_register"]
@@ -186,24 +186,7 @@ def preview_register(
     raw.frame.columns = headers
     cols = _roles(headers)
     role_of = {col: role for role, col in cols.items() if role in PREVIEW_ROLES}
-    all_labels = [label for lv in raw.levels for label in lv] or headers
-    columns: list[dict[str, object]] = []
-    for k, name in enumerate(headers):
-        levels = raw.levels[k] if k < len(raw.levels) else [name]
-        role = role_of.get(name)
-        unit: str | None = None
-        source: str | None = None
-        if role == "investment" or units_stated(levels, []):
-            try:
-                found = column_unit(levels, raw.title_lines, explicit=None, all_labels=all_labels)
-            except ImportFileError as exc:
-                found = None
-                source = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-            if found is not None and found.factor is not None:
-                unit, source = found.name, found.source
-        columns.append(
-            {"index": k, "letter": _letter(k), "name": name, "role": role, "unit": unit, "unit_source": source}
-        )
+    columns = _column_entries(raw, headers, role_of)
     keep = {cols["investment"]} if "investment" in cols else set()
     frame, _filled, _notes = fill_merged_down(raw.frame, raw.row_numbers, raw.merged_down, keep)
     shown = frame.head(max_rows)
@@ -225,6 +208,29 @@ def preview_register(
         hidden={int(r): str(w) for r, w in raw.hidden.items()},
         uncalculated={int(r): list(c) for r, c in raw.uncalculated.items()},
     )
+
+
+def _column_entries(raw: RawTable, headers: list[str], role_of: dict[str, str]) -> list[dict[str, object]]:
+    """Each column as the preview shows it: letter, name, role and the unit read (and where)."""
+    all_labels = [label for lv in raw.levels for label in lv] or headers
+    columns: list[dict[str, object]] = []
+    for k, name in enumerate(headers):
+        levels = raw.levels[k] if k < len(raw.levels) else [name]
+        role = role_of.get(name)
+        unit: str | None = None
+        source: str | None = None
+        if role == "investment" or units_stated(levels, []):
+            try:
+                found = column_unit(levels, raw.title_lines, explicit=None, all_labels=all_labels)
+            except ImportFileError as exc:
+                found = None
+                source = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+            if found is not None and found.factor is not None:
+                unit, source = found.name, found.source
+        columns.append(
+            {"index": k, "letter": _letter(k), "name": name, "role": role, "unit": unit, "unit_source": source}
+        )
+    return columns
 
 
 def _crs(
