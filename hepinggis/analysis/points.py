@@ -269,6 +269,26 @@ def _parquet_files(path: str | Path) -> list[str]:
     return files
 
 
+def _check_parquet_crs(
+    path: str | Path, files: list[str], zones: gpd.GeoDataFrame, *, xy: tuple[str, str] | None, crs: Any
+) -> None:
+    """The points' CRS (``crs`` for ``xy`` columns, else the GeoParquet metadata) is the zones'."""
+    from pyproj import CRS
+
+    if xy is not None:
+        if crs is None:
+            raise InvalidOptionError("xy columns need crs=… (the CRS of the coordinates); hepinggis does not guess")
+        source_crs = CRS.from_user_input(crs)
+    else:
+        source_crs = _geoparquet_crs(files[0])
+        if source_crs is None:
+            raise InvalidOptionError(f"{files[0]} is not GeoParquet (no 'geo' metadata): pass xy=(…, …) and crs=…")
+    if not source_crs.equals(zones.crs):
+        raise CRSMismatchError(
+            f"{path} is in {source_crs.to_string()} but zones in {zones.crs.to_string()}; reproject one first"
+        )
+
+
 def count_points_in_parquet(
     path: str | Path,
     zones: gpd.GeoDataFrame,
@@ -314,14 +334,13 @@ def count_points_in_parquet(
 
     Examples
     --------
-    >>> import tempfile, pathlib, numpy as np, pandas as pd, hepinggis
-    >>> from dask.distributed import Client, LocalCluster
+    >>> import tempfile, pathlib, numpy as np, pandas as pd, hepinggis, dask.distributed as dd
     >>> rng = np.random.default_rng(0)
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> pd.DataFrame({"x": rng.uniform(123.31, 123.44, 1000),
     ...               "y": rng.uniform(41.69, 41.82, 1000)}).to_parquet(folder / "part-0.parquet")
-    >>> cluster = LocalCluster(n_workers=1, processes=False, dashboard_address=None)
-    >>> with Client(cluster) as client:
+    >>> cluster = dd.LocalCluster(n_workers=1, processes=False, dashboard_address=None)
+    >>> with dd.Client(cluster) as client:
     ...     counts = hepinggis.count_points_in_parquet(folder, hepinggis.load("zones"),
     ...                                                client=client, xy=("x", "y"), crs="EPSG:4326")
     >>> cluster.close()
@@ -331,22 +350,10 @@ def count_points_in_parquet(
     require_extra("dask", feature="count_points_in_parquet")
     from dask import delayed
     from dask.distributed import Client, LocalCluster
-    from pyproj import CRS
 
     kernel = _Kernel(zones, zone_id)
     files = _parquet_files(path)
-    if xy is not None:
-        if crs is None:
-            raise InvalidOptionError("xy columns need crs=… (the CRS of the coordinates); hepinggis does not guess")
-        source_crs = CRS.from_user_input(crs)
-    else:
-        source_crs = _geoparquet_crs(files[0])
-        if source_crs is None:
-            raise InvalidOptionError(f"{files[0]} is not GeoParquet (no 'geo' metadata): pass xy=(…, …) and crs=…")
-    if not source_crs.equals(zones.crs):
-        raise CRSMismatchError(
-            f"{path} is in {source_crs.to_string()} but zones in {zones.crs.to_string()}; reproject one first"
-        )
+    _check_parquet_crs(path, files, zones, xy=xy, crs=crs)
     own = None
     if client is None:
         own = Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))

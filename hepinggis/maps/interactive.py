@@ -310,18 +310,8 @@ def zone_map(
     ----------
     zone_id : str
         The zone's id (``sanhaojie``, ``nanshichang`` …: ``hepinggis.load("zones")["id"]``).
-    basemap : str
-        As for `overview_map` (``none``: no tiles, works offline).
-    key : str, optional
-        Tianditu key (else ``$HEPINGGIS_TIANDITU_KEY``).
-    cluster_above : int
-        Projects are clustered when there are more than this many.
-    projects : geopandas.GeoDataFrame or ImportResult, optional
-        Projects to show instead of the bundled layer, as for `overview_map`.
-    name_col : str, optional
-        The column holding the names, where it is not one of the usual ones.
-    credit : ListCredit, optional
-        The list's credit (``ImportResult.credit``) where ``projects`` is a table.
+    basemap, key, cluster_above, projects, name_col, credit
+        As for `overview_map`.
 
     Returns
     -------
@@ -452,10 +442,8 @@ def choropleth_map(
         is reduced to the number of distinct values when there are fewer.
     k : int
         The number of classes.
-    basemap : str
+    basemap, key
         As for `overview_map` (``none``: no tiles, works offline).
-    key : str, optional
-        Tianditu key (else ``$HEPINGGIS_TIANDITU_KEY``).
     credit : str, optional
         A line crediting the data the values come from (e.g. `projects_credit` of a project list).
 
