@@ -320,6 +320,18 @@ def build(
     >>> written = hepinggis.build("maps", progress=lambda *call: calls.append(call))  # doctest: +SKIP
     >>> calls[0][0], calls[-1][0] == calls[-1][1]  # doctest: +SKIP
     (0, True)
+
+    A folder of other files is never replaced (this one runs):
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    >>> hepinggis.build(folder, progress=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    hepinggis.errors.HepingGISError: ... holds files that are not a hepinggis package; give a new or empty folder ...
+    >>> (folder / "notes.txt").read_text(encoding="utf-8")
+    'mine'
     """
     dest = Path(out_dir)
     with contextlib.ExitStack() as stack:

@@ -30,6 +30,15 @@ def zone_shares(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id:
     shares below 1e-4 (numerical slivers) are dropped, and a line lying along a shared edge is
     normalised so that its shares add up to at most 1.
 
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        Points, lines or polygons (projects, say), in the CRS of ``zones``.
+    zones : geopandas.GeoDataFrame
+        The polygons to divide them among (zones, 街道 …).
+    zone_id : str, default "id"
+        The column of ``zones`` that names each polygon.
+
     Returns
     -------
     pandas.DataFrame
@@ -135,6 +144,21 @@ def _point_rows(
 def zone_of(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id: str = "id") -> pd.Series:
     """The zone holding the largest share of each feature (None outside), aligned to ``features.index``.
 
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        Points, lines or polygons, in the CRS of ``zones``.
+    zones : geopandas.GeoDataFrame
+        The zone layer (or any polygons: 街道 …).
+    zone_id : str, default "id"
+        The column of ``zones`` that names each zone.
+
+    Returns
+    -------
+    pandas.Series
+        ``zone_id`` per feature, indexed as ``features``; None for a feature outside every zone.
+        Ties of shares go to the zone first in ``zones``' row order (see `zone_shares`).
+
     Examples
     --------
     >>> import hepinggis
@@ -163,6 +187,26 @@ def projects_by_zone(
     the default ``category``/``status`` columns (``read_projects(…).projects`` as it comes, say), or
     with empty cells in them, counts those projects as ``未分类``/``未注明``; a column named
     explicitly must exist.
+
+    Parameters
+    ----------
+    projects : geopandas.GeoDataFrame
+        The projects (points, lines or polygons), in the CRS of ``zones``.
+    zones : geopandas.GeoDataFrame
+        The zone layer (``hepinggis.load("zones")``) or any polygons with an id column.
+    zone_id : str, default "id"
+        The column of ``zones`` that names each zone.
+    category, status : str, default "category", "status"
+        The columns counted by value (``category:…``, ``status:…``).
+    investment : str, default "investment_cny"
+        The column of stated investment in 元 (summed where stated, share-weighted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per zone, in layer order, indexed by ``zone_id`` (also where a zone holds no
+        project): ``projects`` (share-weighted), ``projects_any_share`` (the count),
+        ``category:…``, ``status:…``, ``investment_cny_stated`` and ``n_with_investment``.
 
     Examples
     --------
@@ -194,6 +238,22 @@ def projects_by_jiedao(
     `projects_by_zone`: ``projects`` (share-weighted), ``projects_any_share`` (the count),
     ``category:…``, ``status:…``, ``investment_cny_stated`` (元, stated amounts only) and
     ``n_with_investment``. A point on the line between two 街道 counts in the first in layer order.
+
+    Parameters
+    ----------
+    projects : geopandas.GeoDataFrame
+        The projects, in the CRS of ``jiedao``.
+    jiedao : geopandas.GeoDataFrame
+        The 街道 layer (``hepinggis.load("jiedao")``).
+    jiedao_id : str, default "id"
+        The column of ``jiedao`` that names each 街道.
+    category, status, investment : str
+        As for `projects_by_zone`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per 街道, indexed by ``jiedao_id``, with the columns above.
 
     Examples
     --------
@@ -264,6 +324,20 @@ def _summary(
 
 def projects_outside(projects: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id: str = "id") -> gpd.GeoDataFrame:
     """The projects that no zone holds any part of.
+
+    Parameters
+    ----------
+    projects : geopandas.GeoDataFrame
+        The projects, in the CRS of ``zones``.
+    zones : geopandas.GeoDataFrame
+        The zone layer (or any polygons).
+    zone_id : str, default "id"
+        The column of ``zones`` that names each zone.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows of ``projects`` that lie wholly outside every zone, as they are.
 
     Examples
     --------

@@ -101,6 +101,13 @@ def along_axis(
 def in_belt(features: gpd.GeoDataFrame, belt: gpd.GeoDataFrame) -> pd.DataFrame:
     """Whether each feature lies in the Hun River belt, how much of it does, and which bank it is on.
 
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        Projects (points, lines or polygons), in EPSG:4326.
+    belt : geopandas.GeoDataFrame
+        The ``belt`` layer: its ``kind == "belt"`` polygon and its two ``kind == "bank"`` lines.
+
     Returns
     -------
     pandas.DataFrame

@@ -33,7 +33,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -286,70 +286,94 @@ def match_projects(
     >>> match_projects(a, b)[["old", "new", "how"]].values.tolist()
     [[0, 1, 'name+site'], [1, 0, 'name']]
     """
-    a, b = identity_table(old), identity_table(new)
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    pairs: list[tuple[int, int, str, float]] = []
+    pairing = _Pairing(identity_table(old), identity_table(new))
+    pairing.by_id()
+    pairing.by_confirmation(
+        [x if isinstance(x, Confirmation) else Confirmation.of_names(str(x[0]), str(x[1])) for x in confirmed]
+    )
+    pairing.by_name()
+    pairing.by_site()
+    return pairing.frame(with_unmatched=with_unmatched)
 
-    def take(i: int, j: int, how: str, score: float) -> None:
-        pairs.append((i, j, how, score))
-        used_a.add(i)
-        used_b.add(j)
 
-    # 1. ids typed in both files
-    by_id: dict[str, int] = {}
-    for j, v in enumerate(b.file_id):
-        if v and v not in by_id:
-            by_id[v] = j
-    for i, v in enumerate(a.file_id):
-        hit = by_id.get(v) if v else None
-        if hit is not None and hit not in used_b:
-            take(i, hit, "id", 1.0)
-    # 2. pairs the clerk confirmed (by each side's identity: id, else name and site; both unmatched)
-    confs = [x if isinstance(x, Confirmation) else Confirmation.of_names(str(x[0]), str(x[1])) for x in confirmed]
-    if confs:
+@dataclass
+class _Pairing:
+    """The pairs `match_projects` takes, step by step; a row of either side is paired once."""
+
+    a: IdentityTable
+    b: IdentityTable
+    used_a: set[int] = field(default_factory=set)
+    used_b: set[int] = field(default_factory=set)
+    pairs: list[tuple[int, int, str, float]] = field(default_factory=list)
+    ambiguous: list[tuple[int, int, float]] = field(default_factory=list)
+
+    def take(self, i: int, j: int, how: str, score: float) -> None:
+        self.pairs.append((i, j, how, score))
+        self.used_a.add(i)
+        self.used_b.add(j)
+
+    def by_id(self) -> None:
+        """1. ids typed in both files."""
+        by_id: dict[str, int] = {}
+        for j, v in enumerate(self.b.file_id):
+            if v and v not in by_id:
+                by_id[v] = j
+        for i, v in enumerate(self.a.file_id):
+            hit = by_id.get(v) if v else None
+            if hit is not None and hit not in self.used_b:
+                self.take(i, hit, "id", 1.0)
+
+    def by_confirmation(self, confs: list[Confirmation]) -> None:
+        """2. pairs the clerk confirmed (by each side's identity: id, else name and site; both unmatched)."""
+        if not confs:
+            return
+        a, b = self.a, self.b
         old_sites = _sites_4550([cf.old_site for cf in confs])
         new_sites = _sites_4550([cf.new_site for cf in confs])
         for cf, site_a, site_b in zip(confs, old_sites, new_sites, strict=True):
-            hit_a = _side(a, [k for k in range(len(a)) if k not in used_a], cf.old_id, cf.old_key, site_a)
-            hit_b = _side(b, [k for k in range(len(b)) if k not in used_b], cf.new_id, cf.new_key, site_b)
+            hit_a = _side(a, [k for k in range(len(a)) if k not in self.used_a], cf.old_id, cf.old_key, site_a)
+            hit_b = _side(b, [k for k in range(len(b)) if k not in self.used_b], cf.new_id, cf.new_key, site_b)
             if hit_a is not None and hit_b is not None:
-                take(hit_a, hit_b, "confirmed", 1.0)
-    # 3. the same name: unique on both sides, or paired by nearest site within the name
-    groups_a: dict[str, list[int]] = {}
-    groups_b: dict[str, list[int]] = {}
-    for i in range(len(a)):
-        if i not in used_a and a.key[i]:
-            groups_a.setdefault(a.key[i], []).append(i)
-    for j in range(len(b)):
-        if j not in used_b and b.key[j]:
-            groups_b.setdefault(b.key[j], []).append(j)
-    for key, olds in groups_a.items():
-        news = groups_b.get(key)
-        if not news:
-            continue
-        if len(olds) == 1 and len(news) == 1:
-            if _unit_term(a.owner[olds[0]], b.owner[news[0]]) is not None:
-                take(olds[0], news[0], "name", 1.0)
-            continue
-        cand = sorted(
-            (float(np.hypot(a.x[i] - b.x[j], a.y[i] - b.y[j])), i, j)
-            for i in olds
-            for j in news
-            if _unit_term(a.owner[i], b.owner[j]) is not None
-        )
-        for _dist, i, j in cand:
-            if i not in used_a and j not in used_b:
-                take(i, j, "name+site", 1.0)
-    # 4. renamed at the same site: scored, taken when unambiguous
-    rest_a = np.array([i for i in range(len(a)) if i not in used_a], dtype=int)
-    rest_b = np.array([j for j in range(len(b)) if j not in used_b], dtype=int)
-    ambiguous: list[tuple[int, int, float]] = []
-    if len(rest_a) and len(rest_b):
+                self.take(hit_a, hit_b, "confirmed", 1.0)
+
+    def by_name(self) -> None:
+        """3. the same name: unique on both sides, or paired by nearest site within the name."""
+        a, b = self.a, self.b
+        groups_a: dict[str, list[int]] = {}
+        groups_b: dict[str, list[int]] = {}
+        for i in range(len(a)):
+            if i not in self.used_a and a.key[i]:
+                groups_a.setdefault(a.key[i], []).append(i)
+        for j in range(len(b)):
+            if j not in self.used_b and b.key[j]:
+                groups_b.setdefault(b.key[j], []).append(j)
+        for key, olds in groups_a.items():
+            news = groups_b.get(key)
+            if not news:
+                continue
+            if len(olds) == 1 and len(news) == 1:
+                if _unit_term(a.owner[olds[0]], b.owner[news[0]]) is not None:
+                    self.take(olds[0], news[0], "name", 1.0)
+                continue
+            cand = sorted(
+                (float(np.hypot(a.x[i] - b.x[j], a.y[i] - b.y[j])), i, j)
+                for i in olds
+                for j in news
+                if _unit_term(a.owner[i], b.owner[j]) is not None
+            )
+            for _dist, i, j in cand:
+                if i not in self.used_a and j not in self.used_b:
+                    self.take(i, j, "name+site", 1.0)
+
+    def by_site(self) -> None:
+        """4. renamed at the same site: scored, taken when unambiguous."""
+        a, b = self.a, self.b
+        rest_a = np.array([i for i in range(len(a)) if i not in self.used_a], dtype=int)
+        rest_b = np.array([j for j in range(len(b)) if j not in self.used_b], dtype=int)
+        if not len(rest_a) or not len(rest_b):
+            return
         scored: list[tuple[float, int, int]] = []
-        dx = a.x[rest_a][:, None] - b.x[rest_b][None, :]
-        dy = a.y[rest_a][:, None] - b.y[rest_b][None, :]
-        dist = np.hypot(dx, dy)
+        dist = np.hypot(a.x[rest_a][:, None] - b.x[rest_b][None, :], a.y[rest_a][:, None] - b.y[rest_b][None, :])
         for p, q in zip(*np.nonzero(dist <= SITE_M), strict=True):
             i, j = int(rest_a[p]), int(rest_b[q])
             s = _score(a, i, b, j, float(dist[p, q]))
@@ -360,27 +384,33 @@ def match_projects(
         for s, i, j in scored:
             best_a.setdefault(i, []).append(s)
             best_b.setdefault(j, []).append(s)
+        ambiguous: list[tuple[int, int, float]] = []
         for s, i, j in sorted(scored, reverse=True):
-            if s < THRESHOLD or i in used_a or j in used_b:
+            if s < THRESHOLD or i in self.used_a or j in self.used_b:
                 continue
             rivals = sorted(best_a[i], reverse=True)[1:2] + sorted(best_b[j], reverse=True)[1:2]
             if any(s - r < MARGIN for r in rivals):
                 ambiguous.append((i, j, s))
                 continue
-            take(i, j, "name+site", round(s, 3))
-        ambiguous = [(i, j, s) for i, j, s in ambiguous if i not in used_a and j not in used_b]
-    rows = [_pair_row(a, b, i, j, how, score) for i, j, how, score in sorted(pairs, key=lambda p: (p[0], p[1]))]
-    if with_unmatched:
-        rows += [_pair_row(a, b, i, j, "ambiguous", round(s, 3)) for i, j, s in ambiguous]
-        rows += [_pair_row(a, b, i, None, "removed", None) for i in range(len(a)) if i not in used_a]
-        rows += [_pair_row(a, b, None, j, "added", None) for j in range(len(b)) if j not in used_b]
-    columns = ["old", "new", "row_old", "row_new", "id_old", "id_new", "name_old", "name_new", "how", "score"]
-    out = pd.DataFrame(rows, columns=[*columns, "distance_m"])
-    for c in ("old", "new", "row_old", "row_new"):
-        out[c] = out[c].astype("Int64")
-    out["score"] = out["score"].astype(float)
-    out["distance_m"] = out["distance_m"].astype(float)
-    return out
+            self.take(i, j, "name+site", round(s, 3))
+        self.ambiguous = [(i, j, s) for i, j, s in ambiguous if i not in self.used_a and j not in self.used_b]
+
+    def frame(self, *, with_unmatched: bool) -> pd.DataFrame:
+        """The pairs as `match_projects` returns them (and what is left, ``with_unmatched``)."""
+        a, b = self.a, self.b
+        taken = sorted(self.pairs, key=lambda p: (p[0], p[1]))
+        rows = [_pair_row(a, b, i, j, how, score) for i, j, how, score in taken]
+        if with_unmatched:
+            rows += [_pair_row(a, b, i, j, "ambiguous", round(s, 3)) for i, j, s in self.ambiguous]
+            rows += [_pair_row(a, b, i, None, "removed", None) for i in range(len(a)) if i not in self.used_a]
+            rows += [_pair_row(a, b, None, j, "added", None) for j in range(len(b)) if j not in self.used_b]
+        columns = ["old", "new", "row_old", "row_new", "id_old", "id_new", "name_old", "name_new", "how", "score"]
+        out = pd.DataFrame(rows, columns=[*columns, "distance_m"])
+        for c in ("old", "new", "row_old", "row_new"):
+            out[c] = out[c].astype("Int64")
+        out["score"] = out["score"].astype(float)
+        out["distance_m"] = out["distance_m"].astype(float)
+        return out
 
 
 def _pair_row(a: IdentityTable, b: IdentityTable, i: int | None, j: int | None, how: str, score: float | None) -> tuple:

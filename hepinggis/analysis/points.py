@@ -167,6 +167,8 @@ def count_points_by_zone(
         Point geometries in the zones' CRS, or bare coordinate arrays taken to be in it.
     zones : geopandas.GeoDataFrame
         Polygons (e.g. ``hepinggis.load("zones")``).
+    zone_id : str, default "id"
+        The column of ``zones`` that names each polygon (the index of the result).
     chunk_size : int
         Points per chunk: memory stays bounded by the chunk, not the point set.
 
@@ -267,6 +269,26 @@ def _parquet_files(path: str | Path) -> list[str]:
     return files
 
 
+def _check_parquet_crs(
+    path: str | Path, files: list[str], zones: gpd.GeoDataFrame, *, xy: tuple[str, str] | None, crs: Any
+) -> None:
+    """The points' CRS (``crs`` for ``xy`` columns, else the GeoParquet metadata) is the zones'."""
+    from pyproj import CRS
+
+    if xy is not None:
+        if crs is None:
+            raise InvalidOptionError("xy columns need crs=… (the CRS of the coordinates); hepinggis does not guess")
+        source_crs = CRS.from_user_input(crs)
+    else:
+        source_crs = _geoparquet_crs(files[0])
+        if source_crs is None:
+            raise InvalidOptionError(f"{files[0]} is not GeoParquet (no 'geo' metadata): pass xy=(…, …) and crs=…")
+    if not source_crs.equals(zones.crs):
+        raise CRSMismatchError(
+            f"{path} is in {source_crs.to_string()} but zones in {zones.crs.to_string()}; reproject one first"
+        )
+
+
 def count_points_in_parquet(
     path: str | Path,
     zones: gpd.GeoDataFrame,
@@ -285,30 +307,53 @@ def count_points_in_parquet(
     on the workers of ``client``: a ``dask.distributed.Client`` (``Client("tcp://scheduler:8786")``
     for a real cluster); a local cluster of two workers is started and closed if none is given.
 
+    Parameters
+    ----------
+    path : str or Path
+        A Parquet file, or a folder searched for ``*.parquet`` files.
+    zones : geopandas.GeoDataFrame
+        Polygons, in the CRS of the points.
+    zone_id : str, default "id"
+        The column of ``zones`` that names each polygon.
+    client : dask.distributed.Client, optional
+        The cluster to count on; a local one of two worker processes when None.
+    xy : (str, str), optional
+        The columns of x and y; None reads the GeoParquet geometry column.
+    crs : optional
+        The CRS of the ``xy`` columns (anything pyproj reads); required with ``xy``.
+
     Returns
     -------
     pandas.Series
         Counts indexed by zone id, as `count_points_by_zone`.
+
+    Raises
+    ------
+    CRSMismatchError
+        The points' CRS is not the zones'.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np, pandas as pd, hepinggis, dask.distributed as dd
+    >>> rng = np.random.default_rng(0)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"x": rng.uniform(123.31, 123.44, 1000),
+    ...               "y": rng.uniform(41.69, 41.82, 1000)}).to_parquet(folder / "part-0.parquet")
+    >>> cluster = dd.LocalCluster(n_workers=1, processes=False, dashboard_address=None)
+    >>> with dd.Client(cluster) as client:
+    ...     counts = hepinggis.count_points_in_parquet(folder, hepinggis.load("zones"),
+    ...                                                client=client, xy=("x", "y"), crs="EPSG:4326")
+    >>> cluster.close()
+    >>> counts.equals(hepinggis.count_points_by_zone(pd.read_parquet(folder).to_numpy().T, hepinggis.load("zones")))
+    True
     """
     require_extra("dask", feature="count_points_in_parquet")
     from dask import delayed
     from dask.distributed import Client, LocalCluster
-    from pyproj import CRS
 
     kernel = _Kernel(zones, zone_id)
     files = _parquet_files(path)
-    if xy is not None:
-        if crs is None:
-            raise InvalidOptionError("xy columns need crs=… (the CRS of the coordinates); hepinggis does not guess")
-        source_crs = CRS.from_user_input(crs)
-    else:
-        source_crs = _geoparquet_crs(files[0])
-        if source_crs is None:
-            raise InvalidOptionError(f"{files[0]} is not GeoParquet (no 'geo' metadata): pass xy=(…, …) and crs=…")
-    if not source_crs.equals(zones.crs):
-        raise CRSMismatchError(
-            f"{path} is in {source_crs.to_string()} but zones in {zones.crs.to_string()}; reproject one first"
-        )
+    _check_parquet_crs(path, files, zones, xy=xy, crs=crs)
     own = None
     if client is None:
         own = Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))

@@ -105,6 +105,27 @@ def prepare_projects(
     """
     require_layer(projects, "projects", allow_empty=True)
     out = projects.copy()
+    name_col = _name_column(out, name_col)
+    out["name_zh"] = out[name_col].astype(str)
+    out["id"] = _ids(out)
+    for column, default in PROJECT_DEFAULTS.items():
+        if column not in out.columns:
+            out[column] = default
+        elif isinstance(default, str):
+            values = out[column].astype(object)
+            out[column] = values.where(~_blank(values), default).astype(str)
+    out["year"] = pd.array(pd.to_numeric(out["year"], errors="coerce"), dtype="Int64")
+    out["investment_cny"] = pd.to_numeric(out["investment_cny"], errors="coerce").astype(float)
+    out["accuracy_m"] = pd.to_numeric(out["accuracy_m"], errors="coerce").astype(float)
+    if source is not None:
+        out.loc[out["source_doc"] == PROJECT_DEFAULTS["source_doc"], "source_doc"] = source
+        out.loc[out["source"] == "", "source"] = source
+    out["location_method"] = _location_method(out)
+    return out
+
+
+def _name_column(out: gpd.GeoDataFrame, name_col: str | None) -> str:
+    """The column of the names: ``name_col``, else the first of `NAME_COLUMNS`; every row has one."""
     if name_col is not None:
         if name_col not in out.columns:
             raise LayerSchemaError(
@@ -121,33 +142,24 @@ def prepare_projects(
     if empty.any():
         i = int(np.flatnonzero(empty)[0])
         raise LayerSchemaError(f"projects: row {_where(out, i)} has no name in column {name_col!r}")
-    out["name_zh"] = out[name_col].astype(str)
-    out["id"] = _ids(out)
-    for column, default in PROJECT_DEFAULTS.items():
-        if column not in out.columns:
-            out[column] = default
-        elif isinstance(default, str):
-            values = out[column].astype(object)
-            out[column] = values.where(~_blank(values), default).astype(str)
-    out["year"] = pd.array(pd.to_numeric(out["year"], errors="coerce"), dtype="Int64")
-    out["investment_cny"] = pd.to_numeric(out["investment_cny"], errors="coerce").astype(float)
-    out["accuracy_m"] = pd.to_numeric(out["accuracy_m"], errors="coerce").astype(float)
-    if source is not None:
-        out.loc[out["source_doc"] == PROJECT_DEFAULTS["source_doc"], "source_doc"] = source
-        out.loc[out["source"] == "", "source"] = source
+    return name_col
+
+
+def _location_method(out: gpd.GeoDataFrame) -> pd.Series:
+    """``location_method`` as given, else ``point``/``line``/``footprint`` from the geometry."""
     derived = pd.Series(out.geom_type.map(_METHOD_BY_TYPE), index=out.index)
     if "location_method" in out.columns:
         given = out["location_method"].astype(object)
-        out["location_method"] = given.where(~_blank(given), derived)
+        method = given.where(~_blank(given), derived)
     else:
-        out["location_method"] = derived
-    unknown = out["location_method"].isna().to_numpy()
+        method = derived
+    unknown = method.isna().to_numpy()
     if unknown.any():
         i = int(np.flatnonzero(unknown)[0])
         raise LayerSchemaError(
             f"projects: row {_where(out, i)} has a {out.geom_type.iloc[i]} geometry; use points, lines or polygons"
         )
-    return out
+    return method
 
 
 def _where(frame: pd.DataFrame, i: int) -> str:

@@ -37,10 +37,12 @@ Examples
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import PurePath
 from typing import Any
 
@@ -81,6 +83,17 @@ class Message:
     control: str = ""
     label: str = ""
     template: str = "registers.html"
+
+
+def _catalogue() -> dict[str, Message]:
+    data = json.loads(resources.files("hepinggis.base").joinpath("messages.json").read_text(encoding="utf-8"))
+    controls: dict[str, dict[str, str]] = data["page_controls"]
+    out: dict[str, Message] = {}
+    for subject in data["messages"].values():
+        for key, entry in subject["entries"].items():
+            fields = {k: v for k, v in entry.items() if k != "on"}
+            out[key] = Message(**fields, **(controls[entry["on"]] if "on" in entry else {}))
+    return out
 
 
 #: Coordinate systems as a page names them: the Chinese name, the code in brackets.
@@ -124,248 +137,12 @@ CONTROLS: dict[str, str] = {
     "--out": "另一个文件夹",
 }
 
-# -- the page's controls a message may name (id in the template, the words it is labelled with) ---
-_CRS = {"control": "crs-choices", "label": "坐标系"}
-_HEADER = {"control": "header-row", "label": "表头在第"}
-_ROLES = {"control": "pv-table", "label": "角色"}
-_SHEET = {"control": "sheet", "label": "工作表"}
-_UNIT = {"control": "unit-choices", "label": "投资单位"}
-_SKIP = {"control": "skip-hidden", "label": "跳过 Excel 中隐藏或筛选掉的行"}
-_RESAVE = "请在 Excel 中“另存为”CSV UTF-8 或 xlsx 后重新上传"
+#: Every condition (key → `Message`), kept as data in ``messages.json`` beside this module, by
+#: subject (reading a register, coordinate systems, coordinates, rows outside, columns and
+#: encodings, monitoring figures), as xyzservices keeps its providers; a message's ``on`` names one
+#: of the page's controls listed there (``page_controls``).
+CATALOGUE: dict[str, Message] = _catalogue()
 
-CATALOGUE: dict[str, Message] = {
-    "crs_required": Message(
-        "表中未注明坐标系，请用 --crs 指定（hepinggis 不猜测坐标系）",
-        "导入前请在“坐标系”一栏点选坐标系（本工具不猜测坐标系）",
-        **_CRS,
-    ),
-    "crs_unknown": Message(
-        "不认识的坐标系 {crs}：请用 --crs {choices} 之一",
-        "不认识的坐标系：请在“坐标系”一栏点选其中一个",
-        **_CRS,
-    ),
-    "header_not_found": Message(
-        "表头{where}中找不到{missing}列（现有列：{headers}）；请用 --header-row 行号 指明表头所在行，"
-        "或用 --col name=列名 --col x=列名 --col y=列名 指定",
-        "表头{where}中找不到{missing}列（现有列：{headers}）：请在“表头在第几行”一栏填表头所在行后点"
-        "“按此重新读取”，或在预览表“角色”一行的下拉框中指定",
-        **_HEADER,
-    ),
-    "hidden_imported": Message(
-        "{why}，仍已导入；如是作废项目，请删除该行或用 --skip-hidden 跳过",
-        "{why}，仍已导入；如是作废项目，请删除该行，或在导入前勾选“跳过 Excel 中隐藏或筛选掉的行”",
-        **_SKIP,
-    ),
-    "hidden_skipped": Message(
-        "{why}，已按 --skip-hidden 跳过",
-        "{why}，已按所选“跳过 Excel 中隐藏或筛选掉的行”跳过",
-        **_SKIP,
-    ),
-    "unit_ambiguous": Message(
-        "投资列未注明单位，而表中注明了几种单位（{names}）：请用 --unit 万元（或 unit='万元'）指定",
-        "投资列未注明单位，而表中注明了几种单位（{names}）：请在“投资单位”一栏点选",
-        **_UNIT,
-    ),
-    "sheet_choose": Message(
-        "{problem}；本文件有 {n} 个工作表：{listed}；{hint}请用 --sheet {name} 或 --sheet {k} 指定",
-        "{problem}；本文件有 {n} 个工作表：{listed}；{hint}请在“工作表”选择框中选“{name}”",
-        **_SHEET,
-    ),
-    "sheet_missing": Message(
-        "没有工作表“{sheet}”；本文件的工作表为 {listed}；请用 --sheet 名称 或 --sheet 序号（从 1 起）",
-        "没有工作表“{sheet}”；本文件的工作表为 {listed}；请在“工作表”选择框中选择",
-        **_SHEET,
-    ),
-    "upload_missing": Message(
-        "请给出一个 CSV、XLSX 或 XLS 文件",
-        "请点“选择文件”选一个 CSV、XLSX 或 XLS 文件（或把它拖到页面上）",
-        control="file",
-        label="选择文件",
-    ),
-    "invalid_value": Message(
-        "参数 {name} 取值无效",
-        "“{label}”的取值无效，请改正后再提交",
-    ),
-    "missing_value": Message(
-        "缺少参数 {name}",
-        "缺少“{label}”，请填写后再提交",
-    ),
-    "formula_no_value": Message(
-        "“{col}”是公式，但文件中没有保存计算结果（在 Excel 中打开并保存一次即可）",
-        "“{col}”是公式，但文件中没有保存计算结果：请在 Excel 中打开该文件、保存一次后重新上传",
-    ),
-    # -- the coordinate system of a file or table ----------------------------------------------------
-    "crs_file_unsupported": Message(
-        "文件的坐标系（{name}）不在可读取之列：请（如在 QGIS 中）转换为 {codes:codes} 之一；"
-        "如文件所标坐标系有误，请用 --crs 指定",
-        "文件的坐标系（{name}）不在可读取之列：请（如在 QGIS 中）转换为 {codes:names} 之一；"
-        "如文件所标坐标系有误，请在“坐标系”一栏点选",
-        **_CRS,
-    ),
-    "crs_file_missing": Message(
-        "文件没有坐标系信息：请用 --crs 指定（hepinggis 不猜测坐标系）",
-        "文件没有坐标系信息：请在“坐标系”一栏点选（本工具不猜测坐标系）",
-        **_CRS,
-    ),
-    "crs_declared": Message("坐标按指定的 --crs {crs}（{crs:zh}）读取", "坐标按所选坐标系 {crs:name} 读取", **_CRS),
-    "crs_declared_differs": Message(
-        "表头“{text}”写的是 {stated:zh}，但按指定的 --crs {crs}（{crs:zh}）读取",
-        "表头“{text}”写的是 {stated:name}，但按所选坐标系 {crs:name} 读取",
-        **_CRS,
-    ),
-    "crs_from_header": Message(
-        "坐标按表头“{text}”读作 {crs:zh}（--crs {crs}）；如不对，请用 --crs 指定",
-        "坐标按表头“{text}”读作 {crs:name}；如不对，请在“坐标系”一栏点选",
-        **_CRS,
-    ),
-    "crs_required_table": Message(
-        "表中未注明坐标系，请用 --crs 指定（wgs84、gcj02 高德、bd09 百度、cgcs2000、EPSG:4550、EPSG:4529、"
-        "EPSG:3857）；hepinggis 不自行猜测{proposal}",
-        "表中未注明坐标系：请在“坐标系”一栏点选（本工具不自行猜测）{proposal}",
-        **_CRS,
-    ),
-    "crs_proposal": Message(
-        "；按各坐标系试算（{counts:counts}，共 {n} 行有坐标），{best:zh} 使最多的行落在和平区内，可用 --crs {best}",
-        "；按各坐标系试算（{counts:named_counts}，共 {n} 行有坐标），{best:name} 使最多的行落在和平区内，"
-        "可在“坐标系”一栏选它",
-        **_CRS,
-    ),
-    "crs_cannot_tell": Message(
-        "；按各坐标系试算（{counts:counts}，共 {n} 行有坐标），{tied:codes} 使落在和平区内的行数相近，"
-        "无法区分是哪一种：请核对坐标的来源（GPS、高德或百度等）后用 --crs 指定",
-        "；按各坐标系试算（{counts:named_counts}，共 {n} 行有坐标），{tied:names} 使落在和平区内的行数相近，"
-        "无法区分是哪一种：请核对坐标的来源（GPS、高德或百度等）后在“坐标系”一栏点选",
-        **_CRS,
-    ),
-    # the preview's reason for the coordinate system it proposes (or cannot propose)
-    "crs_stated": Message("表头“{text}”注明为 {crs:zh}", "表头“{text}”注明为 {crs:name}"),
-    "crs_best": Message(
-        "表中未注明坐标系；按 {crs:zh} 读，{n} 行中有 {k} 行落在和平区内，为各候选中最多",
-        "表中未注明坐标系；按 {crs:name} 读，{n} 行中有 {k} 行落在和平区内，为各候选中最多",
-    ),
-    "crs_near_tie": Message(
-        "表中未注明坐标系；按 {tied:zhs} 读，落在和平区内的行数相近（{n} 行中分别有 {ks} 行），"
-        "无法区分是哪一种，因此不作推荐：请核对坐标的来源（GPS、高德或百度等），再指定坐标系",
-        "表中未注明坐标系；按 {tied:names} 读，落在和平区内的行数相近（{n} 行中分别有 {ks} 行），"
-        "无法区分是哪一种，因此不作推荐：请核对坐标的来源（GPS、高德或百度等），再在“坐标系”一栏点选",
-        **_CRS,
-    ),
-    # -- coordinates refused on their row ------------------------------------------------------------
-    "coords_metres": Message(
-        "像是以米为单位的投影坐标，可能是 {likely}：请用 --crs 指定坐标系"
-        "（如 --crs EPSG:4550、--crs EPSG:4529 或 --crs EPSG:3857）",
-        "像是以米为单位的投影坐标，可能是 {codes:names}：请在“坐标系”一栏点选",
-        **_CRS,
-    ),
-    "coords_not_degrees": Message(
-        "坐标 ({x:g}, {y:g}) 不是经纬度，{metres}", "坐标 ({x:num}, {y:num}) 不是经纬度，{metres}"
-    ),
-    "coords_swapped": Message(
-        "经度 {x:g} / 纬度 {y:g} 像是颠倒了（和平区约在东经 123.4°、北纬 41.8°）：请检查经度、纬度两列，"
-        "或用 --col x=列名 --col y=列名 指定",
-        "经度 {x:num} / 纬度 {y:num} 像是颠倒了（和平区约在东经 123.4°、北纬 41.8°）：请检查经度、纬度两列，"
-        "或在预览表“角色”一行的下拉框中重新指定“经度/X”和“纬度/Y”",
-        **_ROLES,
-    ),
-    "out_of_china": Message("{axis} {value:g} 超出中国范围", "{axis} {value:num} 超出中国范围"),
-    "zone41_not_4550": Message(
-        "东坐标 {x:.0f} 带有带号 41：像是 EPSG:4529 而不是 EPSG:4550，请用 --crs EPSG:4529",
-        "东坐标 {x:.0f} 带有带号 41：像是 {a:name} 而不是 {b:name}，请在“坐标系”一栏选 {a:name}",
-        **_CRS,
-    ),
-    "out_of_range": Message("({x:g}, {y:g}) 超出 {crs} 的范围", "({x:num}, {y:num}) 超出 {crs:name} 的范围"),
-    "north_out_of_range": Message("北坐标 {y:g} 超出 {crs} 的范围", "北坐标 {y:num} 超出 {crs:name} 的范围"),
-    "east_not_zoned": Message(
-        "东坐标 {x:g} 不在 {crs} 的范围（41 xxx xxx 米）", "东坐标 {x:num} 不在 {crs:name} 的范围（41 xxx xxx 米）"
-    ),
-    "east_not_zoned_but_4550": Message(
-        "东坐标 {x:g} 不在 {crs} 的范围（41 xxx xxx 米）：像是 {alt}（无带号），请用 --crs {alt}",
-        "东坐标 {x:num} 不在 {crs:name} 的范围（41 xxx xxx 米）：像是 {alt:name}（无带号），"
-        "请在“坐标系”一栏选 {alt:name}",
-        **_CRS,
-    ),
-    "far_swapped": Message(
-        "坐标 ({x:g}, {y:g}) 经纬度可能颠倒：对调后才位于和平区附近，请检查经度、纬度两列（或 GeoJSON 的坐标顺序）",
-        "坐标 ({x:num}, {y:num}) 经纬度可能颠倒：对调后才位于和平区附近，请检查经度、纬度两列（或 GeoJSON 的坐标顺序）",
-    ),
-    "far_not_degrees": Message(
-        "坐标 ({x:g}, {y:g}) 超出经纬度范围，{metres}", "坐标 ({x:num}, {y:num}) 超出经纬度范围，{metres}"
-    ),
-    "far_from_district": Message(
-        "坐标 ({x:g}, {y:g}) 按 {crs} 距和平区约 {km:,.0f} km，不可能是本区项目：--crs 是否有误？",
-        "坐标 ({x:num}, {y:num}) 按 {crs:name} 距和平区约 {km:,.0f} km，不可能是本区项目：“坐标系”一栏是否选错？",
-        **_CRS,
-    ),
-    # -- imported rows outside the district ------------------------------------------------------------
-    "outside": Message(
-        "按 {crs} 位于和平区外（距区界 {km:.2f} km）", "按 {crs:name} 位于和平区外（距区界 {km:.2f} km）"
-    ),
-    "outside_alt": Message(
-        "按 {crs} 位于和平区外（距区界 {km:.2f} km）；若按 {alt} 读则在区内，请核对坐标系（--crs {alt}）",
-        "按 {crs:name} 位于和平区外（距区界 {km:.2f} km）；若按 {alt:name} 读则在区内，请核对“坐标系”一栏所选",
-        **_CRS,
-    ),
-    "likely_other_crs": Message(
-        "{n} 行中有 {k} 行按 {crs} 位于区外，其中 {m} 行按 {alt} 会在区内：此文件很可能是 {alt} 坐标，"
-        "请用 --crs {alt} 重新导入",
-        "{n} 行中有 {k} 行按 {crs:name} 位于区外，其中 {m} 行按 {alt:name} 会在区内：此文件很可能是 "
-        "{alt:name} 坐标，请重新上传并在“坐标系”一栏选 {alt:name}",
-        **_CRS,
-    ),
-    # -- units, columns, sheets, encodings, layers -------------------------------------------------------
-    "unit_given": Message("指定的单位（--unit {unit}）", "在“投资单位”一栏所选的“{unit}”", **_UNIT),
-    "unit_note": Message(
-        "投资列“{col}”的单位：{unit}（依据：{source}）", "投资列“{col}”的单位：{unit}（依据：{source}）"
-    ),
-    "progress_unit_note": Message(
-        "“{col}”列的单位：{unit}（依据：{source}）", "“{col}”列的单位：{unit}（依据：{source}）"
-    ),
-    "role_ambiguous": Message(
-        "有几列都可能是“{role_zh}”：{cols}；请改名其中一列，或用 --col {role}=列名 指定",
-        "有几列都可能是“{role_zh}”：{cols}；请改名其中一列，或在预览表“角色”一行的下拉框中只给其中一列选“{role_zh}”",
-        **_ROLES,
-    ),
-    "name_column_missing": Message(
-        "找不到项目名称列（现有列：{headers}）；请用 --col name=列名 指定",
-        "找不到项目名称列（现有列：{headers}）：请在预览表“角色”一行的下拉框中给项目名称所在的列选“项目名称”",
-        **_ROLES,
-    ),
-    "encoding_unknown": Message(
-        "文件既不是 UTF-8 也不是 GBK/GB18030 编码（第 {at} 字节）：请用 --encoding 指定编码",
-        "文件既不是 UTF-8 也不是 GBK/GB18030 编码（第 {at} 字节）：" + _RESAVE,
-    ),
-    "encoding_line_unknown": Message(
-        "第 {k} 行既不是 UTF-8 也不是 GBK/GB18030 编码（第 {at} 字节）：请用 --encoding 指定编码",
-        "第 {k} 行既不是 UTF-8 也不是 GBK/GB18030 编码（第 {at} 字节）：" + _RESAVE,
-    ),
-    "dbf_encoding_unknown": Message(
-        "属性表（.dbf）既不是 UTF-8，也不是 GBK/GB18030 编码；请用 --encoding 指明编码（例如 --encoding GBK），"
-        "或在 .shp 旁放一个写有编码名的 .cpg 文件",
-        "属性表（.dbf）既不是 UTF-8，也不是 GBK/GB18030 编码：请在 .shp 旁放一个写有编码名（例如 GBK）的 .cpg 文件"
-        "后重新上传",
-    ),
-    "layers_choose": Message(
-        "有 {n} 个图层（{names}），请用 --table 图层名 指定",
-        "有 {n} 个图层（{names}）：请（如在 QGIS 中）只导出要导入的图层后重新上传",
-    ),
-    # -- the monitoring figures (规划监测 page) ---------------------------------------------------------
-    "monitor_no_header": Message(
-        "{where}：找不到表头（须有“指标编号”“年份”“数值”列）{others}",
-        "{where}：找不到表头（须有“指标编号”“年份”“数值”列）{others}",
-    ),
-    "monitor_other_sheets": Message(
-        "；工作簿中的工作表：{sheets}，可用 --sheet 指定",
-        "；工作簿中的工作表（{sheets}）都没有这样的表头：请用“下载监测填报模板”得到的模板填写后重新上传",
-        control="template",
-        label="下载监测填报模板",
-        template="monitoring.html",
-    ),
-    "csv_no_sheets": Message(
-        "{name}：CSV 文件没有工作表，请去掉 --sheet", "{name}：CSV 文件没有工作表，无需选择工作表"
-    ),
-    # two notes on one row, each in its audience's words
-    "joined": Message("{first}；{then}", "{first}；{then}"),
-}
 
 #: Request parameters of the API as a page names them (for `invalid_value` / `missing_value`).
 PARAM_LABELS: dict[str, str] = {

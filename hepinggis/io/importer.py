@@ -39,7 +39,59 @@ __all__ = ["COLUMN_NAMES", "ImportFileError", "ImportResult", "read_projects"]
 
 @dataclass
 class ImportResult:
-    """What `read_projects` returns: the imported projects and the row-by-row report."""
+    """What `read_projects` returns: the imported projects and the row-by-row report.
+
+    Parameters
+    ----------
+    projects : geopandas.GeoDataFrame
+        The rows imported, in EPSG:4326, with ``row`` (the row number the spreadsheet shows).
+    report : pandas.DataFrame
+        One line per row and finding: ``row``, ``id``, ``name``, ``outcome`` (``imported``,
+        ``rejected``, ``skipped``), ``level`` (``warning`` or empty), ``field`` and ``message``
+        (in Chinese).
+    source : str
+        The file read.
+    encoding : str or None
+        The text encoding detected (None for a workbook).
+    crs : str
+        The coordinate system the positions were read in (``wgs84``, ``gcj02`` …).
+    rows_in : int
+        The rows below the header.
+    columns : dict of str to str
+        Role (``name``, ``x``, ``y`` …) → the column that holds it.
+    notes : list of str
+        What was read about the file as a whole (Chinese).
+    units : dict of str to ColumnUnit
+        Amount column → the unit applied, and where it was read.
+    title_lines : list of str
+        The lines above the header.
+    header_rows : list of int
+        The header's rows, as the spreadsheet numbers them.
+    sheet : str, optional
+        The sheet read (None for a CSV).
+    skipped_kinds : dict of int to str
+        Row → kind of a row set aside (blank, total, section, footer, hidden, filtered).
+    credit : ListCredit, optional
+        The list's credit (file name, day imported), carried to every product that draws it.
+
+    Attributes
+    ----------
+    rejected, warnings : pandas.DataFrame
+        The report lines of the refused rows, and of the rows imported with a warning.
+    n_imported, n_rejected, n_warned, n_skipped : int
+        The counts of rows imported, refused, warned and set aside.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, hepinggis
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "清单.csv"
+    >>> _ = f.write_text("名称,经度,纬度\\n三好街项目,123.418,41.758\\n坏行,abc,41.7\\n", encoding="utf-8")
+    >>> result = hepinggis.read_projects(f, crs="wgs84")
+    >>> result.columns, result.n_imported, [int(row) for row in result.rejected["row"]]
+    ({'name': '名称', 'x': '经度', 'y': '纬度'}, 1, [3])
+    >>> result.credit.file
+    '清单.csv'
+    """
 
     projects: gpd.GeoDataFrame
     report: pd.DataFrame

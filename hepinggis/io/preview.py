@@ -25,7 +25,7 @@ from hepinggis.io._crs_hint import crs_from_text, metres_hint, near_tie, propose
 from hepinggis.io._grid import cell_text
 from hepinggis.io._prepare import frame_positions
 from hepinggis.io._row_kinds import fill_merged_down
-from hepinggis.io._tables import read_raw
+from hepinggis.io._tables import RawTable, read_raw
 from hepinggis.io._units import column_unit, units_stated
 
 __all__ = ["PREVIEW_ROLES", "RegisterPreview", "header_signature", "preview_register"]
@@ -53,7 +53,51 @@ PREVIEW_ROLES = (
 
 @dataclass
 class RegisterPreview:
-    """What `preview_register` found; see the module docstring."""
+    """What `preview_register` found; see the module docstring.
+
+    Parameters
+    ----------
+    sheet : str or None
+        The sheet shown (None for a CSV).
+    sheets : list of str
+        Every sheet of the workbook.
+    header_rows : list of int
+        The header's rows, as the spreadsheet numbers them.
+    title_lines : list of str
+        The lines above the header.
+    columns : list of dict
+        Per column: ``index``, ``letter`` (A, B …), ``name`` (the header path), ``role`` the
+        importer would give it, ``unit`` and ``unit_source``.
+    rows : list of list of str
+        The first rows below the header, each cell as Excel shows it.
+    row_numbers : list of int
+        Their row numbers in the spreadsheet.
+    crs_proposed : str or None
+        The coordinate system stated or proposed; None when none can be told apart.
+    crs_reason : str
+        Why (a Chinese sentence for the clerk).
+    crs_counts : dict of str to int
+        Per candidate coordinate system, the rows it puts inside the district.
+    crs_tied : list of str
+        The candidates that cannot be told apart (then none is proposed).
+    header_signature : str
+        `header_signature` of the column names (a confirmed mapping is remembered by it).
+    hidden : dict of int to str
+        Row → ``隐藏`` / ``筛选``: every row Excel hides.
+    uncalculated : dict of int to list of str
+        Row → the formula columns with no stored value.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "清单.csv"
+    >>> _ = f.write_text("项目名称,经度,纬度\\n三好街项目,123.418,41.758\\n", encoding="utf-8")
+    >>> preview = preview_register(f)
+    >>> [(c["letter"], c["role"]) for c in preview.columns]
+    [('A', 'name'), ('B', 'x'), ('C', 'y')]
+    >>> preview.row_numbers, preview.crs_tied
+    ([2], ['wgs84', 'gcj02', 'bd09'])
+    """
 
     sheet: str | None
     sheets: list[str]
@@ -117,11 +161,22 @@ def preview_register(
     Returns
     -------
     RegisterPreview
+        The header, the columns with their roles, the first rows and the coordinate system proposed.
 
     Raises
     ------
     ImportFileError
         When the file cannot be read (one Chinese line, as the import would say).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "清单.xlsx"
+    >>> import pandas as pd
+    >>> pd.DataFrame({"项目名称": ["三好街项目"], "X": [41_590_000.0], "Y": [4_623_000.0]}).to_excel(f, index=False)
+    >>> preview = preview_register(f)
+    >>> preview.sheets, preview.header_rows, preview.rows
+    (['Sheet1'], [1], [['三好街项目', '41590000', '4623000']])
     """
     path = Path(path)
     raw = read_raw(path, sheet=sheet, header_row=header_row, is_header=looks_like_header, name_col=name_position)
@@ -131,24 +186,7 @@ def preview_register(
     raw.frame.columns = headers
     cols = _roles(headers)
     role_of = {col: role for role, col in cols.items() if role in PREVIEW_ROLES}
-    all_labels = [label for lv in raw.levels for label in lv] or headers
-    columns: list[dict[str, object]] = []
-    for k, name in enumerate(headers):
-        levels = raw.levels[k] if k < len(raw.levels) else [name]
-        role = role_of.get(name)
-        unit: str | None = None
-        source: str | None = None
-        if role == "investment" or units_stated(levels, []):
-            try:
-                found = column_unit(levels, raw.title_lines, explicit=None, all_labels=all_labels)
-            except ImportFileError as exc:
-                found = None
-                source = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-            if found is not None and found.factor is not None:
-                unit, source = found.name, found.source
-        columns.append(
-            {"index": k, "letter": _letter(k), "name": name, "role": role, "unit": unit, "unit_source": source}
-        )
+    columns = _column_entries(raw, headers, role_of)
     keep = {cols["investment"]} if "investment" in cols else set()
     frame, _filled, _notes = fill_merged_down(raw.frame, raw.row_numbers, raw.merged_down, keep)
     shown = frame.head(max_rows)
@@ -170,6 +208,29 @@ def preview_register(
         hidden={int(r): str(w) for r, w in raw.hidden.items()},
         uncalculated={int(r): list(c) for r, c in raw.uncalculated.items()},
     )
+
+
+def _column_entries(raw: RawTable, headers: list[str], role_of: dict[str, str]) -> list[dict[str, object]]:
+    """Each column as the preview shows it: letter, name, role and the unit read (and where)."""
+    all_labels = [label for lv in raw.levels for label in lv] or headers
+    columns: list[dict[str, object]] = []
+    for k, name in enumerate(headers):
+        levels = raw.levels[k] if k < len(raw.levels) else [name]
+        role = role_of.get(name)
+        unit: str | None = None
+        source: str | None = None
+        if role == "investment" or units_stated(levels, []):
+            try:
+                found = column_unit(levels, raw.title_lines, explicit=None, all_labels=all_labels)
+            except ImportFileError as exc:
+                found = None
+                source = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+            if found is not None and found.factor is not None:
+                unit, source = found.name, found.source
+        columns.append(
+            {"index": k, "letter": _letter(k), "name": name, "role": role, "unit": unit, "unit_source": source}
+        )
+    return columns
 
 
 def _crs(

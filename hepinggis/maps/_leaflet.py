@@ -262,7 +262,28 @@ _NOTEBOOK = {"inline": True}
 def notebook_assets(mode: str) -> None:
     """How maps shown inline in Jupyter load Leaflet: ``"inline"`` (default: the vendored copies are
     embedded, so the map renders on an intranet with no internet) or ``"cdn"`` (a smaller notebook
-    that loads them from jsDelivr)."""
+    that loads them from jsDelivr).
+
+    Parameters
+    ----------
+    mode : {"inline", "cdn"}
+        How the maps shown from now on load their scripts.
+
+    Raises
+    ------
+    HepingGISError
+        ``mode`` is neither.
+
+    Examples
+    --------
+    >>> from hepinggis.maps import notebook_assets
+    >>> notebook_assets("cdn")     # where the notebook's readers reach the internet
+    >>> notebook_assets("inline")  # back to the default
+    >>> notebook_assets("online")
+    Traceback (most recent call last):
+        ...
+    hepinggis.errors.HepingGISError: notebook_assets: mode must be 'inline' or 'cdn', not 'online'
+    """
     if mode not in ("inline", "cdn"):
         raise HepingGISError(f"notebook_assets: mode must be 'inline' or 'cdn', not {mode!r}")
     _NOTEBOOK["inline"] = mode == "inline"

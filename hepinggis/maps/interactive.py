@@ -221,6 +221,11 @@ def overview_map(
     credit : ListCredit, optional
         The list's credit (``ImportResult.credit``) where ``projects`` is a table.
 
+    Returns
+    -------
+    folium.Map
+        The map; `save_html` writes it as one page that opens offline.
+
     Examples
     --------
     >>> m = overview_map(basemap="none")
@@ -300,6 +305,18 @@ def zone_map(
     The view is fitted to the zone and everything its panel lists (projects reaching into the zone,
     sub-areas), clear of the side panel. ``projects``, ``name_col`` and ``credit`` work as in `overview_map`;
     colours follow the categories of the whole table, so they match the overview's.
+
+    Parameters
+    ----------
+    zone_id : str
+        The zone's id (``sanhaojie``, ``nanshichang`` …: ``hepinggis.load("zones")["id"]``).
+    basemap, key, cluster_above, projects, name_col, credit
+        As for `overview_map`.
+
+    Returns
+    -------
+    folium.Map
+        The zone's map; `save_html` writes it.
 
     Examples
     --------
@@ -416,11 +433,24 @@ def choropleth_map(
     ----------
     values : pandas.Series
         One number per zone id; zones missing from it are drawn grey and listed as "无数据".
+    title : str
+        The statistic's name, shown in the legend and the popups (Chinese, e.g. ``项目数``).
+    unit : str
+        Its unit, after each figure (``个``, ``亿元`` …).
     scheme : str
         A mapclassify classifier name (``Quantiles``, ``NaturalBreaks``, ``EqualInterval`` …); ``k``
         is reduced to the number of distinct values when there are fewer.
+    k : int
+        The number of classes.
+    basemap, key
+        As for `overview_map` (``none``: no tiles, works offline).
     credit : str, optional
         A line crediting the data the values come from (e.g. `projects_credit` of a project list).
+
+    Returns
+    -------
+    folium.Map
+        The map; `save_html` writes it.
 
     Examples
     --------
@@ -470,10 +500,32 @@ def save_html(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     """Write ``m`` as one HTML file; with ``offline=True`` Leaflet and every plugin are inlined from
     the vendored copies, so (with basemap ``none``) the page references no external URL at all.
 
+    Parameters
+    ----------
+    m : folium.Map
+        A map of this package (`overview_map`, `zone_map`, `choropleth_map` …) or any folium map.
+    path : str or Path
+        The HTML file to write (its folder is made if missing).
+    offline : bool
+        Inline Leaflet and the plugins (default); False leaves folium's links to a CDN.
+
+    Returns
+    -------
+    Path
+        ``path``, written.
+
     Raises
     ------
     HepingGISError
         ``offline=True`` and the page would still load something from the network.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> page = save_html(zone_map("sanhaojie", basemap="none"), pathlib.Path(tempfile.mkdtemp()) / "三好街.html")
+    >>> text = page.read_text(encoding="utf-8")
+    >>> "三好街" in text, "https://cdn" in text
+    (True, False)
     """
     page = m.get_root().render()
     if offline:

@@ -503,6 +503,37 @@ def monitor_pdf(
     credits: Sequence[str] = (),
 ) -> Path:
     """A printable A4 report for one zone (or ``"district"``), as many pages as its indicators
-    take (see `pages`)."""
+    take (see `pages`).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        `hepinggis.evaluate`'s table.
+    zone_id : str
+        A zone id or ``"district"``.
+    path : str or Path
+        The PDF to write.
+    year : int, optional
+        The year asked, for the title.
+    values : pandas.DataFrame, optional
+        The figures read (``ActualsResult.values``), for the trends.
+    refused_rows : int, default 0
+        How many rows the reading refused (said in the coverage line).
+    credits : sequence of str
+        The credit lines printed under the title.
+
+    Returns
+    -------
+    Path
+        ``path``, written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd, hepinggis
+    >>> results = hepinggis.evaluate(pd.DataFrame(columns=["indicator_id", "year", "value"]))
+    >>> pdf = monitor_pdf(results, "sanhaojie", pathlib.Path(tempfile.mkdtemp()) / "sanhaojie.pdf")
+    >>> pdf.read_bytes()[:5]
+    b'%PDF-'
+    """
     figs = pages(results, zone_id, year=year, values=values, refused_rows=refused_rows, credits=credits)
     return write_pdfs([(figs, Path(path))])[0]

@@ -60,7 +60,44 @@ _VALUE_COLUMNS = ["indicator_id", "year", "value", "entry", "note", "row", "conf
 
 @dataclass
 class ActualsResult:
-    """What `read_actuals` returns: the figures read, and one report line per input row."""
+    """What `read_actuals` returns: the figures read, and one report line per input row.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        The figures read: ``indicator_id``, ``year``, ``value``, ``entry`` (当年新增 / 累计数),
+        ``note`` (备注, byte for byte), ``row`` (the row number the spreadsheet shows),
+        ``confirmed``, ``flag`` and ``question`` (a figure asked about, and why).
+    report : pandas.DataFrame
+        One line per input row: ``row``, ``indicator_id``, ``year``, ``outcome`` (``read``,
+        ``blank``, ``no_data``, ``skipped``, ``rejected``), ``field`` and ``message`` (the reason,
+        in Chinese).
+    source : str
+        The file read.
+    rows_in : int
+        How many rows below the header the file has.
+    sheet : str, optional
+        The sheet read (None for a CSV).
+
+    Attributes
+    ----------
+    rejected : pandas.DataFrame
+        The report lines of the refused rows.
+    doubtful : pandas.DataFrame
+        The figures read but asked about (not judged until confirmed).
+    is_example : bool
+        True when every figure is one of the bundled illustrative ones.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> values = pd.DataFrame({"indicator_id": ["sanhaojie_high_tech_firms"], "year": [2022],
+    ...                        "value": [61.0], "note": [""], "flag": [""]})
+    >>> report = pd.DataFrame({"row": [2, 3], "outcome": ["read", "rejected"]})
+    >>> result = ActualsResult(values, report, source="a.csv", rows_in=2)
+    >>> len(result.rejected), len(result.doubtful), result.is_example
+    (1, 0, False)
+    """
 
     values: pd.DataFrame  # indicator_id, year, value, entry, note, row, confirmed, flag, question
     report: pd.DataFrame  # row, indicator_id, year, outcome, field, message
@@ -329,6 +366,20 @@ def read_actuals(path: str | Path, *, encoding: str | None = None, sheet: str | 
     each row they cover (in a CSV, an empty 指标编号 under a row of the same 指标 takes that row's).
     The figures are then checked together (`hepinggis.monitor._doubts.flag_doubts`). 备注 is kept
     byte for byte.
+
+    Parameters
+    ----------
+    path : str or Path
+        A .xlsx, .xls, .ods or .csv file.
+    encoding : str, optional
+        The CSV's encoding (default: detected, UTF-8 or GBK).
+    sheet : str, optional
+        The sheet to read, by name or its number from 1 (default: found as said above).
+
+    Returns
+    -------
+    ActualsResult
+        The figures read (``values``) and one report line per row (``report``; ``rejected``).
 
     Examples
     --------

@@ -61,6 +61,18 @@ def target_name(target_id: str, zones: pd.DataFrame | None = None) -> str:
 def indicators(path: Path | None = None) -> pd.DataFrame:
     """The plan's targets, one row each, validated (unique ids, known kinds, numeric targets).
 
+    Parameters
+    ----------
+    path : Path, optional
+        An indicators file in the form of the bundled ``geodata/src/indicators.json`` (the default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator: ``id``, ``target_id`` (a zone id or ``district``), ``indicator_zh``,
+        ``unit``, ``kind``, ``target``, ``target_year``, ``base_year``, ``base_value``, ``quote``
+        (the plan's own sentence) and the reading rules of its figures; a copy the caller may change.
+
     Examples
     --------
     >>> table = indicators()

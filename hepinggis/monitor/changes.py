@@ -109,6 +109,17 @@ def project_changes(
     import refused is never reported as a project that disappeared. Both lists go through
     `hepinggis.projects.prepare_projects`, so ``read_projects(…).projects`` works as it comes.
 
+    Parameters
+    ----------
+    old, new : geopandas.GeoDataFrame
+        The earlier and the later project list.
+    moved_m : float, default 100
+        How far (metres) a site must move to count as ``moved``.
+    name_col : str, optional
+        The name column, where it is not one of the usual ones.
+    refused : pandas.DataFrame, optional
+        The rejected rows of the new list's import report (``row``, ``field``, ``message`` …).
+
     Returns
     -------
     pandas.DataFrame

@@ -471,6 +471,21 @@ def evaluate(actuals: ActualsResult | pd.DataFrame, *, year: int | None = None) 
     and ``rule_zh`` (the four in one sentence); ``note`` holds the bureau's notes, ``tool_note``
     this tool's.
 
+    Parameters
+    ----------
+    actuals : ActualsResult or pandas.DataFrame
+        The figures: `read_actuals`'s result, or a table with ``indicator_id``, ``year`` and
+        ``value`` (and optionally ``entry``, ``note`` …).
+    year : int, optional
+        The year asked (default: the latest year with any figure).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator of `indicators`: ``indicator_id``, ``kind``, ``target``, ``year``,
+        ``judged_year``, ``latest``, ``required``, ``progress_pct``, ``status`` and the rule
+        columns above.
+
     Examples
     --------
     >>> import pandas as pd
@@ -605,6 +620,19 @@ def _log_scale_words(row: dict[str, object]) -> str:
 def zone_summary(results: pd.DataFrame) -> pd.DataFrame:
     """Per zone (axis, belt, district): how many indicators have each status, how many have data
     (``with_data`` of ``quantitative``), and the share on track (`GOOD`) among those with data.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The verdicts of `evaluate` (one row per indicator, with ``target_id``, ``status`` and
+        ``indicator_id``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target (zone, axis, belt, ``district``) in the catalogue's order, indexed by
+        ``target_id``: a column per status with its count, ``with_data``, ``quantitative`` and
+        ``on_track_pct`` (NaN where no indicator has data).
 
     Examples
     --------

@@ -48,6 +48,18 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     validation per kind on the value column (shares 0–100, counts whole and ≥ 0, amounts ≥ 0), the
     entry mode (当年新增 / 累计数) for cumulative counts and a notes column.
 
+    Parameters
+    ----------
+    path : str or Path
+        The workbook to write (an ``.xlsx`` name).
+    years : range, default 2020–2025
+        The years with a row.
+
+    Returns
+    -------
+    Path
+        ``path``, written.
+
     Examples
     --------
     >>> import tempfile, pathlib

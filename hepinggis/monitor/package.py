@@ -195,6 +195,26 @@ def monitor_map(
     trend. The title says the year, what is monitored and the credits (`credit_lines`). Every
     figure and note is escaped (notes are free text).
 
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        `evaluate`'s table.
+    zone_id : str, optional
+        The zone (or ``"district"``) highlighted with its panel; None draws the overview alone.
+    year : int, optional
+        The year asked, for the title.
+    values : pandas.DataFrame, optional
+        The figures read (``ActualsResult.values``), for the trends.
+    refused_rows : int, default 0
+        How many rows the reading refused (said in the panel's coverage line).
+    credits : list of str, optional
+        The credit lines (default `credit_lines` of the plan).
+
+    Returns
+    -------
+    folium.Map
+        The map; `hepinggis.maps.save_html` writes it.
+
     Examples
     --------
     >>> import pandas as pd
@@ -414,6 +434,37 @@ def monitor(
     ``workers=2`` draws the PDFs in a forked process beside the maps (default: where that is safe,
     `hepinggis.monitor._forked.can_fork`; ``1`` writes everything in this process). The files are
     the same either way.
+
+    Parameters
+    ----------
+    actuals : str, Path or ActualsResult
+        The yearly figures: a file `read_actuals` reads, or what it returned.
+    out_dir : str or Path, default "maps/monitor"
+        The package folder (new, empty or an earlier package).
+    year : int, optional
+        The year asked (see above).
+    projects_by_year : mapping of int to GeoDataFrame or ImportResult, optional
+        The project list of each year, for the changes between consecutive years.
+    sheet : str, optional
+        The sheet of ``actuals`` to read (as for `read_actuals`).
+    workers : int, optional
+        ``1`` writes everything in this process, ``2`` draws the PDFs beside the maps.
+
+    Returns
+    -------
+    dict of str to Path
+        Each file of the package (``index.html``, ``overview.html``, ``monitor_<zone>.html`` and
+        ``.pdf``, ``monitoring.xlsx``) and where it was written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> figures = folder / "figures.csv"
+    >>> _ = figures.write_text("指标编号,年份,数值\\nsanhaojie_high_tech_firms,2022,61\\n", encoding="utf-8")
+    >>> written = monitor(figures, folder / "monitor", workers=1)
+    >>> sorted(written)[:3], written["monitoring.xlsx"].is_file()
+    (['index.html', 'monitor_beishichang.html', 'monitor_beishichang.pdf'], True)
     """
     check_year(year)
     result = actuals if isinstance(actuals, ActualsResult) else read_actuals(actuals, sheet=sheet)

@@ -216,56 +216,26 @@ def tiling_issues(
     metric = frame.to_crs(MEASURE_CRS)
     names = [str(n) for n in metric["name_zh"]]
     geoms = np.asarray([_valid_polygonal(g) for g in metric.geometry.values])
-    tree = shapely.STRtree(geoms)
-    issues: list[TilingIssue] = []
-
-    def add(kind: str, feats: tuple[str, ...], piece: BaseGeometry, *, fault: bool = True, **kw: float) -> None:
-        if fault and _narrow(piece, tolerance_m):
-            return
-        width = piece_width(piece) if kind != "far_outside" else 0.0
-        issues.append(TilingIssue(kind, feats, float(piece.area), *_lonlat(piece), fault=fault, width_m=width, **kw))
-
-    left, right = tree.query(geoms, predicate="intersects")
+    found = _Found(names, shapely.STRtree(geoms), tolerance_m)
+    left, right = found.tree.query(geoms, predicate="intersects")
     for i, j in zip(left, right, strict=True):
         if i < j:
             for piece in _parts(safe_overlay(shapely.intersection, geoms[i], geoms[j], grid=_GRID_M)):
-                add("overlap", (names[i], names[j]), piece)
+                found.add("overlap", (names[i], names[j]), piece)
     union = safe_overlay(shapely.union_all, geoms, grid=_GRID_M)
-    edges = shapely.union_all([g.boundary for g in geoms])
-    district = shapely.union_all(outline.to_crs(MEASURE_CRS).geometry.values) if outline is not None else None
-    if district is None:  # between the features only: a hole of their union inside none of them
+    if outline is None:  # between the features only: a hole of their union inside none of them
         for poly in _parts(union):
             for ring in poly.interiors:
                 hole = shapely.Polygon(ring)
-                touching = _touching(hole, names, tree)
+                touching = found.touching(hole)
                 if hole.area >= MIN_AREA_M2 and len(touching) >= 2:
-                    add("gap", touching, hole)
-        return sorted(issues, key=lambda t: (_KIND_ORDER[t.kind], -t.area_m2))
+                    found.add("gap", touching, hole)
+        return found.sorted()
+    district = shapely.union_all(outline.to_crs(MEASURE_CRS).geometry.values)
     band = outline_band(district, lines) if not authoritative else None
+    edges = shapely.union_all([g.boundary for g in geoms])
     for piece in _parts(safe_overlay(shapely.difference, district, union, grid=_GRID_M)):
-        touching = _touching(piece, names, tree)
-        between = len(touching) >= 2 and _between_share(piece, edges) >= _BETWEEN_SHARE
-        if between:
-            add("gap", touching, piece)
-        elif authoritative:
-            add("uncovered", touching, piece)
-        else:
-            # a gap between features that runs into the strip along the approximate outline: what
-            # lies farther inside than the outline's stated accuracy, bounded by feature edges, is
-            # still a gap; a strip where features that share their edge stop short of it is not
-            assert band is not None
-            for core in _parts(shapely.difference(piece, band)):
-                inner = _touching(core, names, tree)
-                if len(inner) >= 2 and _between_share(core, edges.difference(band)) >= _BETWEEN_SHARE:
-                    add("gap", inner, core)
-            add(
-                "outline_difference",
-                touching,
-                piece,
-                fault=False,
-                stated_m=_stated_at(piece, district, lines),
-                beyond_m2=float(shapely.difference(piece, band).area),
-            )
+        _uncovered_piece(found, piece, edges, district, band, lines)
     reach = district.buffer(FAR_OUTSIDE_M)
     for k, geom in enumerate(geoms):
         for piece in _parts(safe_overlay(shapely.difference, geom, district, grid=_GRID_M)):
@@ -273,20 +243,81 @@ def tiling_issues(
             if far.area >= MIN_AREA_M2:
                 dist = float(shapely.distance(shapely.points(shapely.get_coordinates(far)), district).max())
                 near = float(shapely.distance(piece, district))
-                add("far_outside", (names[k],), far, distance_m=dist, nearest_m=near)
-            elif authoritative:
-                add("outside", (names[k],), piece)
+                found.add("far_outside", (names[k],), far, distance_m=dist, nearest_m=near)
+            elif band is None:
+                found.add("outside", (names[k],), piece)
             else:
-                assert band is not None
-                add(
-                    "outline_difference",
-                    (names[k],),
-                    piece,
-                    fault=False,
-                    stated_m=_stated_at(piece, district, lines),
-                    beyond_m2=float(shapely.difference(piece, band).area),
-                )
-    return sorted(issues, key=lambda t: (_KIND_ORDER[t.kind], -t.area_m2))
+                found.add_outline_difference((names[k],), piece, district, band, lines)
+    return found.sorted()
+
+
+@dataclass
+class _Found:
+    """The issues of one `tiling_issues` call, and what naming and filtering them needs."""
+
+    names: list[str]
+    tree: shapely.STRtree
+    tolerance_m: float
+    issues: list[TilingIssue] = field(default_factory=list)
+
+    def add(self, kind: str, feats: tuple[str, ...], piece: BaseGeometry, *, fault: bool = True, **kw: float) -> None:
+        """One issue, unless it is a fault no wider than the tolerance."""
+        if fault and _narrow(piece, self.tolerance_m):
+            return
+        width = piece_width(piece) if kind != "far_outside" else 0.0
+        self.issues.append(
+            TilingIssue(kind, feats, float(piece.area), *_lonlat(piece), fault=fault, width_m=width, **kw)
+        )
+
+    def add_outline_difference(
+        self,
+        feats: tuple[str, ...],
+        piece: BaseGeometry,
+        district: BaseGeometry,
+        band: BaseGeometry,
+        lines: gpd.GeoDataFrame | None,
+    ) -> None:
+        """A difference along the approximate bundled outline: reported, not a fault."""
+        self.add(
+            "outline_difference",
+            feats,
+            piece,
+            fault=False,
+            stated_m=_stated_at(piece, district, lines),
+            beyond_m2=float(shapely.difference(piece, band).area),
+        )
+
+    def touching(self, piece: BaseGeometry) -> tuple[str, ...]:
+        return _touching(piece, self.names, self.tree)
+
+    def sorted(self) -> list[TilingIssue]:
+        return sorted(self.issues, key=lambda t: (_KIND_ORDER[t.kind], -t.area_m2))
+
+
+def _uncovered_piece(
+    found: _Found,
+    piece: BaseGeometry,
+    edges: BaseGeometry,
+    district: BaseGeometry,
+    band: BaseGeometry | None,
+    lines: gpd.GeoDataFrame | None,
+) -> None:
+    """A piece of the district that no feature covers: a gap between features, uncovered (an
+    adopted district), or a difference along the approximate bundled outline (``band``)."""
+    touching = found.touching(piece)
+    if len(touching) >= 2 and _between_share(piece, edges) >= _BETWEEN_SHARE:
+        found.add("gap", touching, piece)
+    elif band is None:
+        found.add("uncovered", touching, piece)
+    else:
+        # a gap between features that runs into the strip along the approximate outline: what
+        # lies farther inside than the outline's stated accuracy, bounded by feature edges, is
+        # still a gap; a strip where features that share their edge stop short of it is not
+        for core in _parts(shapely.difference(piece, band)):
+            inner = found.touching(core)
+            if len(inner) >= 2 and _between_share(core, edges.difference(band)) >= _BETWEEN_SHARE:
+                found.add("gap", inner, core)
+        found.add_outline_difference(touching, piece, district, band, lines)
 
 
 @dataclass

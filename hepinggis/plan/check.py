@@ -17,39 +17,71 @@ import pyogrio
 import shapely
 
 from hepinggis._paths import data_dir
-from hepinggis.base._catalogue import catalogue
+from hepinggis.base._catalogue import LayerSpec, catalogue
 from hepinggis.base._layer_source import ADOPTABLE, adopted_names, layer_source
 from hepinggis.base._renamed import renamed
 from hepinggis.base.measure import (
     geodesic_area,
     geodesic_area_of,
-    geodesic_length,
-    projected_area,
-    projected_length,
 )
 from hepinggis.errors import LayerFileError
 from hepinggis.plan._partial import IOU_WARNING, jiedao_zone_mismatch, zone_jiedao_warnings
+from hepinggis.plan._plan_figures import PLAN_TOLERANCE_PCT, lengths, zone_areas
 from hepinggis.plan._tiling import MIN_AREA_M2, tiling_issues
 from hepinggis.plan._validate import Problem, find_problems
 from hepinggis.plan.anchors import anchor_facts, line_accuracy
 
 __all__ = ["PLAN_TOLERANCE_PCT", "TOPOLOGY_TOLERANCE_PCT", "CheckReport", "check"]
 
-#: A digitized figure within this share of the plan's is "in line" with it.
-PLAN_TOLERANCE_PCT = 15.0
 #: Gaps or overlaps larger than this share of the district fail the check.
 TOPOLOGY_TOLERANCE_PCT = 0.5
-
-#: Zones that share one part of the outline (north of the river / south of it).
-_LANDMASSES = {
-    "north of the Hun River": ["beishichang", "nanshichang", "taiyuanjie", "sanhaojie"],
-    "south of the Hun River": ["changbaidao", "manrong"],
-}
 
 
 @dataclass
 class CheckReport:
-    """The tables ``check`` computes; ``ok`` is False when a hard failure was found."""
+    """The tables ``check`` computes; ``ok`` is False when a hard failure was found.
+
+    Parameters
+    ----------
+    layers : pandas.DataFrame
+        One row per catalogued layer: ``layer``, ``file``, ``source`` (随包 or the adopted file),
+        ``features``, ``crs``, ``geometry`` and the count of ``problems``.
+    problems : pandas.DataFrame
+        Every schema, validity or CRS problem found (empty when there is none).
+    topology : pandas.DataFrame
+        Gaps and overlaps of the zones and 街道 against the district, in km² and % (``ok``).
+    zone_areas : pandas.DataFrame
+        Each zone's planned area beside its area on the ellipsoid and in EPSG:4550 (``in_line``).
+    lengths : pandas.DataFrame
+        The same for the axes, their segments and the river banks, in km.
+    zone_jiedao : pandas.DataFrame
+        Each zone against the union of its plan 街道 (IoU).
+    line_accuracy : pandas.DataFrame
+        Residuals of each line against the independent anchors (``ok``).
+    anchor_facts : pandas.DataFrame
+        Each anchor fact (a side of a line, a zone) and whether it holds (``ok``).
+    sites : pandas.DataFrame
+        Projects by location method: placed as sites or known only by an extent.
+    tiling : pandas.DataFrame
+        Every gap, overlap or piece outside of the tiling above the smallest listed area.
+    jiedao_zone : pandas.DataFrame
+        Projects whose 街道 belongs by the plan to another zone than the one that counts them.
+    warnings : list of str
+        Warnings that do not fail the check (Chinese sentences).
+
+    Attributes
+    ----------
+    ok : bool
+        False when a problem, a failed topology or line accuracy, or a broken anchor fact was found.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> CheckReport(layers=pd.DataFrame(), problems=pd.DataFrame()).ok
+    True
+    >>> CheckReport(layers=pd.DataFrame(), problems=pd.DataFrame({"layer": ["zones"]})).ok
+    False
+    """
 
     layers: pd.DataFrame
     problems: pd.DataFrame
@@ -149,10 +181,6 @@ def _has_all(gpkg: Path, specs: dict[str, Any]) -> bool:
     return set(specs) <= names
 
 
-def _pct(a: float, b: float) -> float:
-    return round(100.0 * (a - b) / b, 1) if b else float("nan")
-
-
 def _source_of(name: str, frame: gpd.GeoDataFrame | None, adopted: bool) -> str:
     """Where a layer comes from: ``采用：街道.shp，2026-12-01`` or ``随包``."""
     if not adopted or frame is None or "adopted_from" not in frame.columns or not len(frame):
@@ -206,97 +234,6 @@ def _topology(name: str, frame: gpd.GeoDataFrame, district: gpd.GeoDataFrame) ->
         "outside_km2": round(outside, 4),
         "ok": worst <= TOPOLOGY_TOLERANCE_PCT,
     }
-
-
-def _zone_areas(zones: gpd.GeoDataFrame, lines: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "id": zones["id"],
-            "name_zh": zones["name_zh"],
-            "planned_km2": zones["planned_area_km2"],
-            "geodesic_km2": geodesic_area(zones).round(3),
-            "epsg4550_km2": projected_area(zones).round(3),
-        }
-    )
-    frame["diff_km2"] = (frame["geodesic_km2"] - frame["planned_km2"]).round(3)
-    frame["diff_pct"] = [_pct(a, b) for a, b in zip(frame["geodesic_km2"], frame["planned_km2"], strict=True)]
-    frame["in_line"] = frame["diff_pct"].abs() <= PLAN_TOLERANCE_PCT
-    frame["explanation"] = [
-        "" if ok else _explain(zid, frame, zones, lines) for zid, ok in zip(frame["id"], frame["in_line"], strict=True)
-    ]
-    return frame.reset_index(drop=True)
-
-
-def _explain(zone_id: str, table: pd.DataFrame, zones: gpd.GeoDataFrame, lines: gpd.GeoDataFrame | None) -> str:
-    """Say, from the digitized layers and the reference outline, why a zone is out of line."""
-    group = next((g for g, ids in _LANDMASSES.items() if zone_id in ids), None)
-    got_by = {str(k): float(v) for k, v in zip(table["id"], table["geodesic_km2"], strict=True)}
-    plan_by = {str(k): float(v) for k, v in zip(table["id"], table["planned_km2"], strict=True)}
-    pct_by = {str(k): float(v) for k, v in zip(table["id"], table["diff_pct"], strict=True)}
-    parts = []
-    if group is not None:
-        ids = [i for i in _LANDMASSES[group] if i in got_by]
-        got, plan = sum(got_by[i] for i in ids), sum(plan_by[i] for i in ids)
-        other_txt = ", ".join(f"{i} {pct_by[i]:+.1f} %" for i in ids if i != zone_id)
-        parts.append(
-            f"The reference outline {group} holds {got:.2f} km² for {', '.join(ids)} against the plan's "
-            f"{plan:.1f} km² ({_pct(got, plan):+.1f} %); the other zone(s) there are at {other_txt}, so "
-            f"{zone_id} takes what is left: {got_by[zone_id]:.2f} km² vs {plan_by[zone_id]:.1f} km²."
-        )
-    if lines is not None:
-        zone = zones.loc[zones["id"] == zone_id].geometry.iloc[0]
-        edge = zone.boundary.buffer(1e-6)
-        shared = gpd.GeoDataFrame(geometry=lines.geometry.intersection(edge).values, crs=lines.crs, index=lines.index)
-        touching = lines[geodesic_length(shared) > 0.01]
-        inner = touching[touching["kind"] != "district_edge"]
-        if len(inner):
-            txt = ", ".join(f"{r.name_zh} (±{r.accuracy_m:.0f} m)" for r in inner.itertuples())
-            parts.append(f"Its inner edges are {txt}; only these could move it, within their accuracy.")
-    return " ".join(parts)
-
-
-def _belt_river(belt: gpd.GeoDataFrame, lines: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """The belt's polygon measured along the river: the digitized centreline inside the belt."""
-    poly = belt[belt["kind"] == "belt"]
-    if lines is None or poly.empty:
-        return poly.iloc[0:0]
-    river = shapely.union_all(lines.loc[lines["kind"] == "river"].geometry.values)
-    out = poly.copy()
-    out["geometry"] = [shapely.line_merge(shapely.intersection(river, g.buffer(1e-7))) for g in poly.geometry]
-    return out
-
-
-def _lengths(
-    axes: gpd.GeoDataFrame | None, belt: gpd.GeoDataFrame | None, lines_layer: gpd.GeoDataFrame | None
-) -> pd.DataFrame:
-    frames = []
-    parts = [axes]
-    if belt is not None:
-        parts += [_belt_river(belt, lines_layer), belt]
-    for frame in parts:
-        if frame is None:
-            continue
-        lines = frame[frame.geom_type.isin(["LineString", "MultiLineString"])]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "id": lines["id"],
-                    "name_zh": lines["name_zh"],
-                    "kind": lines["kind"],
-                    "planned_km": lines["planned_length_km"],
-                    "geodesic_km": geodesic_length(lines).round(3),
-                    "epsg4550_km": projected_length(lines).round(3),
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame()
-    out = pd.concat(frames, ignore_index=True)
-    out["diff_pct"] = [
-        _pct(a, b) if pd.notna(b) else float("nan") for a, b in zip(out["geodesic_km"], out["planned_km"], strict=True)
-    ]
-    out["in_line"] = [bool(abs(p) <= PLAN_TOLERANCE_PCT) if pd.notna(p) else None for p in out["diff_pct"]]
-    return out
 
 
 def _zone_jiedao(zones: gpd.GeoDataFrame, jiedao: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -358,13 +295,35 @@ def check(path: str | Path | None = None) -> CheckReport:
     >>> sorted(report.zone_areas["id"])[:2]
     ['beishichang', 'changbaidao']
     """
-    folder = path
-    folder = Path(folder) if folder is not None else data_dir()
+    folder = Path(path) if path is not None else data_dir()
     own = folder.suffix.lower() != ".gpkg" and (folder / "layers.json").is_file()
     specs = catalogue(folder if own else None)
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    problems: list[Problem] = []
-    rows = []
+    folder_for, adopted = _sources(folder, specs)
+    report, frames = _read_layers(specs, folder_for, adopted)
+    broken = set(report.problems["layer"]) if not report.problems.empty else set()
+    good = {k: v for k, v in frames.items() if k not in broken}
+    if "district" not in good:
+        if "district" not in frames:
+            raise LayerFileError("the district layer cannot be read, so nothing else can be checked")
+        return report
+    _check_tiling(report, good, adopted)
+    if "zones" in good:
+        report.zone_areas = zone_areas(good["zones"], good.get("boundary_lines"))
+    report.lengths = lengths(good.get("axes"), good.get("belt"), good.get("boundary_lines"))
+    if "zones" in good and "jiedao" in good:
+        _check_zone_jiedao(report, good, adopted)
+    if "zones" in good and "boundary_lines" in good and "zones" not in adopted:  # adopted zones: not from the lines
+        lines = pd.concat([good["boundary_lines"], *([good["axes"]] if "axes" in good else [])], ignore_index=True)
+        lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=good["boundary_lines"].crs)
+        report.anchor_facts = anchor_facts(lines, good["zones"], good["district"])
+        report.line_accuracy = line_accuracy(report.anchor_facts, lines)
+    if "projects" in good:
+        report.sites = _sites(good["projects"])
+    return report
+
+
+def _sources(folder: Path, specs: dict[str, LayerSpec]) -> tuple[dict[str, Path], set[str]]:
+    """Where each layer is read from, and which layers are the bureau's adopted ones."""
     if folder.suffix.lower() == ".gpkg" and adopted_names(folder) and not _has_all(folder, specs):
         # a GeoPackage of adopted layers (hepinggis adopt): the layers it lacks are the bundled ones
         in_gpkg = set(adopted_names(folder))
@@ -372,6 +331,16 @@ def check(path: str | Path | None = None) -> CheckReport:
     else:
         folder_for = {n: (layer_source(n) or folder) if folder == data_dir() else folder for n in specs}
     adopted = {n for n, f in folder_for.items() if f != data_dir() and f.suffix.lower() == ".gpkg" and n in ADOPTABLE}
+    return folder_for, adopted
+
+
+def _read_layers(
+    specs: dict[str, LayerSpec], folder_for: dict[str, Path], adopted: set[str]
+) -> tuple[CheckReport, dict[str, gpd.GeoDataFrame]]:
+    """Each layer read and validated: the report's ``layers`` and ``problems``, and the frames read."""
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    problems: list[Problem] = []
+    rows = []
     for name, spec in specs.items():
         frame, probs = _read(folder_for[name], name)
         problems += probs
@@ -389,12 +358,11 @@ def check(path: str | Path | None = None) -> CheckReport:
             }
         )
     report = CheckReport(layers=pd.DataFrame(rows), problems=pd.DataFrame([p.__dict__ for p in problems]))
-    broken = {p.layer for p in problems}
-    good = {k: v for k, v in frames.items() if k not in broken}
-    if "district" not in good:
-        if "district" not in frames:
-            raise LayerFileError("the district layer cannot be read, so nothing else can be checked")
-        return report
+    return report, frames
+
+
+def _check_tiling(report: CheckReport, good: dict[str, gpd.GeoDataFrame], adopted: set[str]) -> None:
+    """Gaps, overlaps and pieces outside of the zones and 街道 against the district."""
     district = good["district"]
     report.topology = pd.DataFrame([_topology(n, good[n], district) for n in ("zones", "jiedao") if n in good])
     tiled = [n for n in ("zones", "jiedao") if n in good]
@@ -405,27 +373,19 @@ def check(path: str | Path | None = None) -> CheckReport:
     if not report.topology.empty and not report.tiling.empty:
         faulty = set(report.tiling.loc[report.tiling["fault"].astype(bool), "layer"])
         report.topology["ok"] = report.topology["ok"] & ~report.topology["layer"].isin(faulty)
-    if "zones" in good:
-        report.zone_areas = _zone_areas(good["zones"], good.get("boundary_lines"))
-    report.lengths = _lengths(good.get("axes"), good.get("belt"), good.get("boundary_lines"))
-    if "zones" in good and "jiedao" in good:
-        report.zone_jiedao = _zone_jiedao(good["zones"], good["jiedao"])
-        report.zone_jiedao[f"iou_below_{IOU_WARNING}"] = report.zone_jiedao["iou"] < IOU_WARNING
-        report.warnings += zone_jiedao_warnings(good["zones"], good["jiedao"])
-        if ("zones" in adopted) != ("jiedao" in adopted) and "projects" in good:
-            report.jiedao_zone = jiedao_zone_mismatch(good["projects"], good["zones"], good["jiedao"])
-            if len(report.jiedao_zone):
-                report.warnings.append(
-                    f"功能区与街道来源不同：{len(report.jiedao_zone)} 个项目所在街道按规划属于另一功能区（见上表）"
-                )
-    if "zones" in good and "boundary_lines" in good and "zones" not in adopted:  # adopted zones: not from the lines
-        lines = pd.concat([good["boundary_lines"], *([good["axes"]] if "axes" in good else [])], ignore_index=True)
-        lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=good["boundary_lines"].crs)
-        report.anchor_facts = anchor_facts(lines, good["zones"], district)
-        report.line_accuracy = line_accuracy(report.anchor_facts, lines)
-    if "projects" in good:
-        report.sites = _sites(good["projects"])
-    return report
+
+
+def _check_zone_jiedao(report: CheckReport, good: dict[str, gpd.GeoDataFrame], adopted: set[str]) -> None:
+    """Each zone against its plan 街道, and projects whose 街道 lies in another zone (mixed sources)."""
+    report.zone_jiedao = _zone_jiedao(good["zones"], good["jiedao"])
+    report.zone_jiedao[f"iou_below_{IOU_WARNING}"] = report.zone_jiedao["iou"] < IOU_WARNING
+    report.warnings += zone_jiedao_warnings(good["zones"], good["jiedao"])
+    if ("zones" in adopted) != ("jiedao" in adopted) and "projects" in good:
+        report.jiedao_zone = jiedao_zone_mismatch(good["projects"], good["zones"], good["jiedao"])
+        if len(report.jiedao_zone):
+            report.warnings.append(
+                f"功能区与街道来源不同：{len(report.jiedao_zone)} 个项目所在街道按规划属于另一功能区（见上表）"
+            )
 
 
 def _sites(projects: gpd.GeoDataFrame) -> pd.DataFrame:
