@@ -345,6 +345,27 @@ _Early = tuple[Callable[[], list[Path]], list[str]]
 _Entry = tuple[str, str]
 
 
+def _gallery_entries(zones: gpd.GeoDataFrame) -> dict[str, _Entry | None]:
+    """Each file's gallery entry (title, note), in gallery order: the overview, each zone, the
+    choropleths and the workbook."""
+    entries: dict[str, _Entry | None] = {
+        "overview.html": ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
+        "overview.png": ("总览图（PNG）", "用于文档"),
+        "overview.pdf": ("总览图（PDF）", "矢量，可打印"),
+        "overview.svg": ("总览图（SVG）", "矢量，可编辑"),
+        "overview_A4_portrait.pdf": ("总览图（A4 竖版 PDF）", "按 100% 打印，文字不小于 7 磅"),
+        "overview_A3_landscape.pdf": ("总览图（A3 横版 PDF）", "按 100% 打印，文字不小于 7 磅"),
+    }
+    for z in zones.itertuples():
+        zid, name = str(z.id), str(z.name_zh)
+        entries[f"zone_{zid}.html"] = (f"{name}（交互）", "功能区、发展重点、项目与规划要点")
+        entries[f"zone_{zid}.png"] = (f"{name}（PNG）", "用于文档")
+    entries["choropleth_projects.html"] = ("专题图：项目数", "mapclassify 分级")
+    entries["choropleth_belt_share.html"] = ("专题图：浑河带占比", "mapclassify 分级")
+    entries["stats"] = ("统计表（Excel）", "面积、重叠、各功能区与各街道项目数、轴线与浑河带")
+    return entries
+
+
 def _tasks(
     out: Path,
     basemap: str,
@@ -366,22 +387,8 @@ def _tasks(
     if len(mine) > _DENSITY_ABOVE:  # every map classes a density grid: mapclassify imported once, here
         load_classifier()
     zones = data.zones
-    entries: dict[str, _Entry | None] = {
-        "overview.html": ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
-        "overview.png": ("总览图（PNG）", "用于文档"),
-        "overview.pdf": ("总览图（PDF）", "矢量，可打印"),
-        "overview.svg": ("总览图（SVG）", "矢量，可编辑"),
-        "overview_A4_portrait.pdf": ("总览图（A4 竖版 PDF）", "按 100% 打印，文字不小于 7 磅"),
-        "overview_A3_landscape.pdf": ("总览图（A3 横版 PDF）", "按 100% 打印，文字不小于 7 磅"),
-    }
+    entries = _gallery_entries(zones)
     zone_ids = [str(z) for z in zones["id"]]
-    for z in zones.itertuples():
-        zid, name = str(z.id), str(z.name_zh)
-        entries[f"zone_{zid}.html"] = (f"{name}（交互）", "功能区、发展重点、项目与规划要点")
-        entries[f"zone_{zid}.png"] = (f"{name}（PNG）", "用于文档")
-    entries["choropleth_projects.html"] = ("专题图：项目数", "mapclassify 分级")
-    entries["choropleth_belt_share.html"] = ("专题图：浑河带占比", "mapclassify 分级")
-    entries["stats"] = ("统计表（Excel）", "面积、重叠、各功能区与各街道项目数、轴线与浑河带")
 
     def html(name: str, m: folium.Map) -> Path:
         return save_html(m, out / name, offline=offline)
