@@ -6,8 +6,9 @@ The baseline is the package as it was at ``--baseline`` (a git revision, default
 issue 37's work), unpacked from git into a temporary folder and run with the same Python; runs
 alternate (baseline, current, baseline …) so that both see the same load. Each figure is the
 median wall time, with the processor time the build and its workers used (user + system, which
-load inflates less than wall time) and the load average when it ran. ``--jobs`` is measured too:
-the default (one process per core) against ``--jobs 1``.
+load inflates less than wall time) and the load average when it ran, and the current code's
+ratios to the baseline (wall and processor time: on a loaded machine the ratios are the figures
+to read). ``--jobs`` is measured too: the default (one process per core) against ``--jobs 1``.
 
     python benchmarks/bench_build.py [--repeat 3] [--rows 50000] [--baseline REV] [--no-baseline]
 """
@@ -79,30 +80,35 @@ def main() -> None:
     print(f"hepinggis build, {cores} cores, {load_average()} at the start")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        codes = {"current": REPO}
+        codes: dict[str, Path] = {}
         if not args.no_baseline:
             codes[f"baseline {args.baseline}"] = unpack(args.baseline, root / "baseline")
+        codes["current"] = REPO
         cases: list[tuple[str, list[str]]] = [("bundled", [])]
         if not args.no_jobs:
             cases.append(("bundled --jobs 1", ["--jobs", "1"]))
         if args.rows:
             big = register(root, args.rows)
             cases.append((str(args.rows), ["--projects", str(big), "--crs", "gcj02"]))
-        print(f"{'case':<18}{'code':<20}{'median s':>9}{'cpu s':>8}  load at start (per run)")
+        print(f"{'case':<18}{'code':<20}{'median s':>9}{'cpu s':>8}{'× wall':>8}{'× cpu':>7}  load at start (per run)")
         for case, extra in cases:
             results: dict[str, list[tuple[float, float, str]]] = {name: [] for name in codes}
             for k in range(args.repeat):
                 for name, code in codes.items():  # alternate: both see the same load
                     results[name].append(run(code, root / f"out_{len(results[name])}_{k}_{abs(hash(name))}", *extra))
+            first = next(iter(results))  # the ratios: to the first code measured (the baseline, if any)
+            base_wall = statistics.median(r[0] for r in results[first])
+            base_cpu = statistics.median(r[1] for r in results[first])
             for name, runs in results.items():
                 wall = statistics.median(r[0] for r in runs)
                 cpu = statistics.median(r[1] for r in runs)
+                ratios = f"{wall / base_wall:>8.2f}{cpu / base_cpu:>7.2f}" if name != first else f"{'':>8}{'':>7}"
                 goal = GOAL_S.get(case)
                 verdict = ""
                 if goal is not None and name == "current":
                     verdict = f"  goal < {goal:g} s: {'met' if wall < goal else 'NOT met'}"
                 loads = "; ".join(r[2] for r in runs)
-                print(f"{case:<18}{name:<20}{wall:>9.2f}{cpu:>8.2f}  {loads}{verdict}")
+                print(f"{case:<18}{name:<20}{wall:>9.2f}{cpu:>8.2f}{ratios}  {loads}{verdict}")
     print(f"(median of {args.repeat}; each a fresh process including Python's start-up; {load_average()} at the end)")
 
 

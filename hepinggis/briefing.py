@@ -22,12 +22,13 @@ from hepinggis.base._layer_source import boundary_credit
 from hepinggis.base._style import PLAN_TITLE_ZH
 from hepinggis.io._staging import staged_folder
 from hepinggis.io.importer import ImportResult
+from hepinggis.maps._classes import load_classifier
 from hepinggis.maps._leaflet import esc
-from hepinggis.maps.interactive import choropleth_map, map_data, overview_of, save_html, zone_map_of
+from hepinggis.maps.interactive import MapData, choropleth_map, map_data, overview_of, save_html, zone_map_of
 from hepinggis.maps.static import static_data, static_maps
 from hepinggis.plan._compare import compare_boundaries
 from hepinggis.plan.layers import load
-from hepinggis.stats import CHINESE_HEADERS, write_stats
+from hepinggis.stats import CHINESE_HEADERS, _write_stats
 
 __all__ = ["Progress", "build", "progress_bar"]
 
@@ -345,12 +346,36 @@ def build(
             return {name: dest.absolute() / path.relative_to(out) for name, path in written.items()}
 
 
+#: Above this many projects every interactive map draws a density grid classed by mapclassify
+#: (`hepinggis.maps.overview_map`'s ``cluster_above``), and so does every worker of the build.
+_DENSITY_ABOVE = 40
 #: Files written together (one drawing saved in three formats; both choropleths) and how.
 _Task = tuple[Callable[[], list[Path]], list[str]]
 #: A task started early (`_start_early`): a function returning its paths, and its file names.
 _Early = tuple[Callable[[], list[Path]], list[str]]
 #: A product's gallery entry: (title, note).
 _Entry = tuple[str, str]
+
+
+def _gallery_entries(zones: gpd.GeoDataFrame) -> dict[str, _Entry | None]:
+    """Each file's gallery entry (title, note), in gallery order: the overview, each zone, the
+    choropleths and the workbook."""
+    entries: dict[str, _Entry | None] = {
+        "overview.html": ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
+        "overview.png": ("总览图（PNG）", "用于文档"),
+        "overview.pdf": ("总览图（PDF）", "矢量，可打印"),
+        "overview.svg": ("总览图（SVG）", "矢量，可编辑"),
+        "overview_A4_portrait.pdf": ("总览图（A4 竖版 PDF）", "按 100% 打印，文字不小于 7 磅"),
+        "overview_A3_landscape.pdf": ("总览图（A3 横版 PDF）", "按 100% 打印，文字不小于 7 磅"),
+    }
+    for z in zones.itertuples():
+        zid, name = str(z.id), str(z.name_zh)
+        entries[f"zone_{zid}.html"] = (f"{name}（交互）", "功能区、发展重点、项目与规划要点")
+        entries[f"zone_{zid}.png"] = (f"{name}（PNG）", "用于文档")
+    entries["choropleth_projects.html"] = ("专题图：项目数", "mapclassify 分级")
+    entries["choropleth_belt_share.html"] = ("专题图：浑河带占比", "mapclassify 分级")
+    entries["stats"] = ("统计表（Excel）", "面积、重叠、各功能区与各街道项目数、轴线与浑河带")
+    return entries
 
 
 def _tasks(
@@ -360,31 +385,22 @@ def _tasks(
     offline: bool,
     mine: gpd.GeoDataFrame,
     credit: ListCredit | None = None,
+    data: MapData | None = None,
 ) -> tuple[list[_Task], dict[str, _Entry | None]]:
     """The products of a package but the workbook (`_stats_task`): the tasks that write them,
     longest first, and each file's gallery entry (the workbook's too), in gallery order.
 
     The maps' inputs (layers, projects, counts, shares, markers) are read and computed once, here,
-    before any worker is forked: every map draws from them instead of computing them again."""
-    data = map_data(mine, credit=credit).warm()
+    before any worker is forked: every map draws from them instead of computing them again
+    (``data``: the interactive maps' inputs, begun by the caller)."""
+    data = data if data is not None else map_data(mine, credit=credit)
+    data.warm()
     sheet = static_data(mine, credit=credit)
+    if len(mine) > _DENSITY_ABOVE:  # every map classes a density grid: mapclassify imported once, here
+        load_classifier()
     zones = data.zones
-    entries: dict[str, _Entry | None] = {
-        "overview.html": ("总览图（交互）", "六区、街道、两轴、浑河带与项目"),
-        "overview.png": ("总览图（PNG）", "用于文档"),
-        "overview.pdf": ("总览图（PDF）", "矢量，可打印"),
-        "overview.svg": ("总览图（SVG）", "矢量，可编辑"),
-        "overview_A4_portrait.pdf": ("总览图（A4 竖版 PDF）", "按 100% 打印，文字不小于 7 磅"),
-        "overview_A3_landscape.pdf": ("总览图（A3 横版 PDF）", "按 100% 打印，文字不小于 7 磅"),
-    }
+    entries = _gallery_entries(zones)
     zone_ids = [str(z) for z in zones["id"]]
-    for z in zones.itertuples():
-        zid, name = str(z.id), str(z.name_zh)
-        entries[f"zone_{zid}.html"] = (f"{name}（交互）", "功能区、发展重点、项目与规划要点")
-        entries[f"zone_{zid}.png"] = (f"{name}（PNG）", "用于文档")
-    entries["choropleth_projects.html"] = ("专题图：项目数", "mapclassify 分级")
-    entries["choropleth_belt_share.html"] = ("专题图：浑河带占比", "mapclassify 分级")
-    entries["stats"] = ("统计表（Excel）", "面积、重叠、各功能区与各街道项目数、轴线与浑河带")
 
     def html(name: str, m: folium.Map) -> Path:
         return save_html(m, out / name, offline=offline)
@@ -433,16 +449,37 @@ def _tasks(
 
 
 def _stats_task(
-    out: Path, mine: gpd.GeoDataFrame, report: pd.DataFrame | None, credit: ListCredit | None = None
+    out: Path,
+    mine: gpd.GeoDataFrame,
+    report: pd.DataFrame | None,
+    credit: ListCredit | None = None,
+    data: MapData | None = None,
 ) -> _Task:
-    """The statistics workbook: it needs none of the maps' inputs, so it starts before them."""
+    """The statistics workbook: it starts before the maps' other inputs are computed. With ``data``
+    its per-zone and per-街道 tables and the projects' zone shares are the maps' (computed once)."""
+    counts, shares = (data.counts, _shares_by_id(data)) if data is not None else (None, None)
 
     def stats() -> list[Path]:
-        return [
-            write_stats(out / "stats", chinese=True, projects=mine, import_report=report, credit=credit)["workbook"]
-        ]
+        written = _write_stats(
+            out / "stats",
+            chinese=True,
+            projects=mine,
+            import_report=report,
+            credit=credit,
+            counts=counts,
+            shares=shares,
+        )
+        return [written["workbook"]]
 
     return stats, ["stats"]
+
+
+def _shares_by_id(data: MapData) -> pd.DataFrame:
+    """`MapData.shares` with each project named by its id: `zone_shares` of the projects indexed
+    by id, as the workbook has it (the same rows in the same order; ids are unique)."""
+    shares = data.shares
+    ids = pd.Index(data.projects["id"])[data.projects.index.get_indexer(shares["feature"])]
+    return shares.assign(feature=ids)
 
 
 def _write_package(
@@ -468,8 +505,10 @@ def _write_package(
     projects_note = projects_credit(mine, credit)
     report = result.report_zh(words="page") if result is not None else None  # the workbook is the bureau's
     done: dict[str, Path] = {}
-    with _start_early(_stats_task(out, mine, report, credit), jobs) as early:
-        tasks, gallery = _tasks(out, basemap, key, offline, mine, credit)
+    # the counts per zone and 街道 and the zone shares first: the workbook's tables are the maps'
+    data = map_data(mine, credit=credit)
+    with _start_early(_stats_task(out, mine, report, credit, data), jobs) as early:
+        tasks, gallery = _tasks(out, basemap, key, offline, mine, credit, data)
         for (_, names), paths in zip([*tasks, early], _run(tasks, jobs, progress, early), strict=True):
             done.update(zip(names, paths, strict=True))
     written: dict[str, Path] = {}

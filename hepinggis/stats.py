@@ -16,7 +16,7 @@ from hepinggis.analysis.projects import SITED, prepare_projects
 from hepinggis.base._credits import PLAN_CREDIT_ZH, ListCredit, projects_credit, source_credit, split_credit
 from hepinggis.base._layer_source import boundary_credit
 from hepinggis.io._sheets import write_csv, write_workbook
-from hepinggis.maps._area_stats import area_counts, count_text
+from hepinggis.maps._area_stats import AreaCounts, area_counts, count_text
 from hepinggis.plan._compare import compare_boundaries
 from hepinggis.plan.check import check
 from hepinggis.plan.layers import layer_metadata, load
@@ -146,6 +146,22 @@ def stats_tables(
         )
         distance_m = float(projects)
         projects = None
+    return _stats_tables(distance_m, projects=projects, name_col=name_col, import_report=import_report, credit=credit)
+
+
+def _stats_tables(
+    distance_m: float = 500.0,
+    *,
+    projects: gpd.GeoDataFrame | Any | None = None,
+    name_col: str | None = None,
+    import_report: pd.DataFrame | None = None,
+    credit: ListCredit | None = None,
+    counts: AreaCounts | None = None,
+    shares: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """`stats_tables`, from the per-zone and per-街道 tables (``counts``, `area_counts` of the same
+    projects in EPSG:4326) and the projects' `zone_shares` (``shares``, by project id) where the
+    caller has them already (``hepinggis build`` computes them once for the maps and the workbook)."""
     zones, jiedao = load("zones"), load("jiedao")
     axes, belt = load("axes"), load("belt")
     projects, own = split_credit(projects)
@@ -155,7 +171,7 @@ def stats_tables(
     report = check()
     names = projects.set_index("id")["name_zh"]
     by_id = projects.set_index("id")
-    shares = zone_shares(by_id, zones).rename(columns={"feature": "id"})
+    shares = (zone_shares(by_id, zones) if shares is None else shares).rename(columns={"feature": "id"})
     shares.insert(1, "name_zh", shares["id"].map(names))
     # "somewhere in this zone / in the belt" is not a place along an axis: only sited projects
     sited = by_id[by_id["location_method"].isin([*SITED, "sub_area_extent"])]
@@ -175,8 +191,12 @@ def stats_tables(
         "lengths": report.lengths,
         "zones_x_jiedao": overlap_matrix(zones, jiedao, a_name="zone", b_name="jiedao"),
         "zones_x_belt": pd.DataFrame(zones_belt[["id", "name_zh", "belt_area", "belt_pc"]]),
-        "projects_by_zone": _with_places(projects_by_zone(by_id, zones).reset_index(), by_id),
-        "projects_by_jiedao": _with_places(projects_by_jiedao(by_id, jiedao).reset_index(), by_id),
+        "projects_by_zone": _with_places(
+            (projects_by_zone(by_id, zones) if counts is None else counts.by_zone).reset_index(), by_id
+        ),
+        "projects_by_jiedao": _with_places(
+            (projects_by_jiedao(by_id, jiedao) if counts is None else counts.by_jiedao).reset_index(), by_id
+        ),
         "project_zone_shares": shares,
         "projects_along_axes": axis_table.round({"distance_m": 1, "chainage_km": 3}),
         "projects_in_belt": belt_table,
@@ -272,10 +292,40 @@ def write_stats(
     >>> paths["workbook"].name
     'hepinggis_stats.xlsx'
     """
+    return _write_stats(
+        out_dir,
+        chinese=chinese,
+        distance_m=distance_m,
+        projects=projects,
+        name_col=name_col,
+        import_report=import_report,
+        credit=credit,
+    )
+
+
+def _write_stats(
+    out_dir: Path,
+    *,
+    chinese: bool = False,
+    distance_m: float = 500.0,
+    projects: gpd.GeoDataFrame | Any | None = None,
+    name_col: str | None = None,
+    import_report: pd.DataFrame | None = None,
+    credit: ListCredit | None = None,
+    counts: AreaCounts | None = None,
+    shares: pd.DataFrame | None = None,
+) -> dict[str, Path]:
+    """`write_stats`, with ``counts`` and ``shares`` computed already (see `_stats_tables`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables = stats_tables(
-        projects, distance_m=distance_m, name_col=name_col, import_report=import_report, credit=credit
+    tables = _stats_tables(
+        distance_m,
+        projects=projects,
+        name_col=name_col,
+        import_report=import_report,
+        credit=credit,
+        counts=counts,
+        shares=shares,
     )
     if chinese:
         tables = {k: v.rename(columns=CHINESE_HEADERS) for k, v in tables.items()}

@@ -12,6 +12,7 @@ text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 __all__ = ["FORMULA_PREFIXES", "csv_safe", "write_csv", "write_workbook"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: The control characters XML 1.0 cannot hold (openpyxl's ``ILLEGAL_CHARACTERS_RE``, the same
+#: pattern): copied, because importing openpyxl for it cost every build ~0.3 s of processor time.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def _cell(value: Any) -> object:

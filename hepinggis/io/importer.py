@@ -22,17 +22,20 @@ from hepinggis.base._renamed import renamed
 from hepinggis.base.coords import SUPPORTED_CRS, normalise_crs
 from hepinggis.base.messages import Said, crs_name, page_of
 from hepinggis.errors import ImportFileError
-from hepinggis.io._cells import amounts, number_cells, text_cells, without_controls
+from hepinggis.io._attributes import PROGRESS_MONEY, PROGRESS_TEXT, attributes, investment_unit
+from hepinggis.io._attributes import progress_units as progress_units_of
+from hepinggis.io._cells import text_cells, without_controls
 from hepinggis.io._columns import COLUMN_NAMES, find_columns, leaf, looks_like_header, name_position
 from hepinggis.io._crs_hint import crs_from_text, metres_hint, near_tie, propose_crs
-from hepinggis.io._import_report import ENCODING_PAGE, FIELD_PAGE, LEVEL_ZH, OUTCOME_ZH, REPORT_ZH, Rejections, Report
+from hepinggis.io._import_report import ENCODING_PAGE, FIELD_PAGE, LEVEL_ZH, OUTCOME_ZH, REPORT_ZH, Rejections
 from hepinggis.io._money import Amount
 from hepinggis.io._outside import warn_outside
 from hepinggis.io._positions import geometries, geometry_positions, xy_positions
 from hepinggis.io._prepare import Prepared, frame_positions, prepare_rows
+from hepinggis.io._report_lines import report_lines, whole_report
 from hepinggis.io._sheets import write_csv, write_workbook
 from hepinggis.io._tables import RawTable, read_raw
-from hepinggis.io._units import ColumnUnit, column_unit
+from hepinggis.io._units import ColumnUnit
 
 __all__ = ["COLUMN_NAMES", "ImportFileError", "ImportResult", "read_projects"]
 
@@ -278,6 +281,23 @@ def read_projects(
     (1, 1, 'gb18030')
     """
     path = Path(path)
+    raw, cols = _raw_table(path, columns, encoding=encoding, sheet=sheet, layer=layer, header_row=header_row)
+    declared = normalise_crs(crs) if crs is not None else None
+    if raw.geometry is None:
+        return _read_table(path, raw, cols, declared, unit, skip_hidden=skip_hidden)
+    return _read_features(path, raw, cols, declared, unit)
+
+
+def _raw_table(
+    path: Path,
+    columns: Mapping[str, str] | None,
+    *,
+    encoding: str | None,
+    sheet: str | int | None,
+    layer: str | None,
+    header_row: int | None,
+) -> tuple[RawTable, dict[str, str]]:
+    """The file read as a table (its headers as strings), and the role of each column found."""
     raw = read_raw(
         path,
         encoding=encoding,
@@ -289,24 +309,34 @@ def read_projects(
     )
     headers = [str(c) for c in raw.frame.columns]
     raw.frame.columns = headers
-    cols = find_columns(headers, columns)
-    declared = normalise_crs(crs) if crs is not None else None
-    if raw.geometry is None:
-        missing = [r for r in ("name", "x", "y") if r not in cols and not (r in "xy" and "xy" in cols)]
-        if missing:
-            where = f"（第 {'、'.join(map(str, raw.header_rows))} 行）" if raw.header_rows else ""
-            raise ImportFileError(
-                Said(
-                    "header_not_found",
-                    path=path,
-                    where=where,
-                    missing="、".join(_ROLE_WORDS[r] for r in missing),
-                    headers="、".join(headers),
-                )
+    return raw, find_columns(headers, columns)
+
+
+def _read_table(
+    path: Path, raw: RawTable, cols: dict[str, str], declared: str | None, unit: str | None, *, skip_hidden: bool
+) -> ImportResult:
+    """A spreadsheet or CSV: the rows prepared (set aside, merged cells filled), the CRS told, imported."""
+    missing = [r for r in ("name", "x", "y") if r not in cols and not (r in "xy" and "xy" in cols)]
+    if missing:
+        where = f"（第 {'、'.join(map(str, raw.header_rows))} 行）" if raw.header_rows else ""
+        raise ImportFileError(
+            Said(
+                "header_not_found",
+                path=path,
+                where=where,
+                missing="、".join(_ROLE_WORDS[r] for r in missing),
+                headers="、".join(raw.frame.columns),
             )
-        prepared = prepare_rows(raw, cols, skip_hidden=skip_hidden)
-        source_crs = _tabular_crs(path, prepared, declared)
-        return _import(path, prepared, source_crs, unit)
+        )
+    prepared = prepare_rows(raw, cols, skip_hidden=skip_hidden)
+    source_crs = _tabular_crs(path, prepared, declared)
+    return _import(path, prepared, source_crs, unit)
+
+
+def _read_features(
+    path: Path, raw: RawTable, cols: dict[str, str], declared: str | None, unit: str | None
+) -> ImportResult:
+    """A GIS file: its CRS (the one given, else the file's own; never guessed), imported."""
     try:
         file_crs = _file_crs_name(raw.file_crs) if declared is None else None
     except ImportFileError as exc:
@@ -316,7 +346,7 @@ def read_projects(
         raise ImportFileError(Said("crs_file_missing", path=path))
     source_crs = declared or file_crs or "wgs84"
     if "name" not in cols:
-        raise ImportFileError(Said("name_column_missing", path=path, headers="、".join(headers)))
+        raise ImportFileError(Said("name_column_missing", path=path, headers="、".join(raw.frame.columns)))
     return _import(path, Prepared(raw, cols), source_crs, unit)
 
 
@@ -390,129 +420,6 @@ def _identity_checks(
     return names, ids, no_geom
 
 
-def _attributes(
-    frame: pd.DataFrame,
-    cols: dict[str, str],
-    rej: Rejections,
-    unit: ColumnUnit | None,
-    progress_units: dict[str, ColumnUnit] | None = None,
-) -> tuple[dict[str, object], list[Amount] | None]:
-    """Category, status, nature, address, year (refused unless a whole year 1900–2100) and the
-    investment read into 元 with the column's unit."""
-    extras: dict[str, object] = {}
-    for role in ("category", "status", "nature", "address"):
-        if role in cols or role in ("category", "status"):
-            extras[role] = text_cells(frame[cols[role]]).replace("", None).to_numpy() if role in cols else None
-    if "year" in cols:
-        values, _blank, bad = number_cells(frame[cols["year"]])
-        if bad.any():
-            rej.add(bad, cols["year"], [f"“{v}”不是数字" for v in text_cells(frame[cols["year"]])])
-        not_year = np.isfinite(values) & ~((values >= 1900) & (values <= 2100) & (np.mod(values, 1) == 0))
-        rej.add(not_year, cols["year"], [f"{v:g} 不是年份" for v in values])
-        extras["year"] = pd.array(np.where(np.isfinite(values), values, np.nan), dtype="Int64")
-    else:
-        extras["year"] = None
-    factor = unit.factor if unit is not None else None
-    money = amounts(frame[cols["investment"]], factor) if "investment" in cols else None
-    extras["investment_cny"] = None if money is None else np.array([a.value for a in money], dtype=float)
-    for role, out in _PROGRESS_TEXT.items():  # the unit and dates as typed (the warnings read them)
-        if role in cols:
-            extras[out] = text_cells(frame[cols[role]]).replace("", None).to_numpy()
-    for role, out in _PROGRESS_MONEY.items():
-        if role in cols:
-            col_unit = (progress_units or {}).get(role)
-            read = amounts(frame[cols[role]], col_unit.factor if col_unit is not None else None)
-            extras[out] = np.array([a.value for a in read], dtype=float)
-            extras[f"{out}_text"] = text_cells(frame[cols[role]]).replace("", None).to_numpy()
-    return extras, money
-
-
-#: Progress roles kept as typed, and the columns they become.
-_PROGRESS_TEXT = {
-    "owner": "owner",
-    "planned_start": "planned_start",
-    "actual_start": "actual_start",
-    "planned_end": "planned_end",
-    "progress_text": "progress_text",
-}
-#: Progress amounts, read into 元 with their own column's unit.
-_PROGRESS_MONEY = {"annual_plan": "annual_plan_cny", "completed_investment": "completed_cny"}
-
-
-def _report(
-    raw: RawTable,
-    rows: np.ndarray,
-    ids: pd.Series,
-    names: pd.Series,
-    rej: Rejections,
-    cleaned: dict[int, list[str]],
-    money: list[Amount] | None,
-    investment_col: str | None,
-) -> Report:
-    """The report's lines for rejected rows, rows that could not be split, and warnings."""
-    ok = rej.ok
-    report = Report(raw.row_label)
-    for i in np.flatnonzero(~ok):
-        report.add(
-            int(rows[i]),
-            ids.iloc[i] or None,
-            names.iloc[i] or None,
-            "rejected",
-            "error",
-            rej.field[i],
-            rej.message[i] if isinstance(rej.message[i], str) else str(rej.message[i]),
-        )
-    for rownum, message in raw.bad_rows:
-        report.add(rownum, None, None, "rejected", "error", None, message)
-    for i in np.flatnonzero(ok):
-        notes = [*cleaned.get(int(i), []), *([raw.row_notes[int(rows[i])]] if int(rows[i]) in raw.row_notes else [])]
-        for message in notes:
-            report.add(int(rows[i]), ids.iloc[i] or None, names.iloc[i] or None, "imported", "warning", None, message)
-        if money is not None and money[i].level == "warning":
-            report.add(
-                int(rows[i]),
-                ids.iloc[i] or None,
-                names.iloc[i] or None,
-                "imported",
-                "warning",
-                investment_col,
-                money[i].note,
-            )
-    return report
-
-
-def _unit(prepared: Prepared, explicit: str | None) -> ColumnUnit | None:
-    """The unit of the investment column, said in the notes."""
-    cols = prepared.cols
-    if "investment" not in cols:
-        if explicit is not None:
-            prepared.notes.append(f"指定了单位 {explicit}，但表中没有投资列")
-        return None
-    unit = _column_unit(prepared, cols["investment"], explicit)
-    prepared.notes.append(Said("unit_note", col=cols["investment"], unit=unit.name, source=unit.source))
-    return unit
-
-
-def _progress_units(prepared: Prepared, explicit: str | None) -> dict[str, ColumnUnit]:
-    """The unit of each progress amount column (年度计划投资, 累计完成投资), said in the notes."""
-    out: dict[str, ColumnUnit] = {}
-    for role in _PROGRESS_MONEY:
-        if role in prepared.cols:
-            col = prepared.cols[role]
-            out[role] = _column_unit(prepared, col, explicit)
-            prepared.notes.append(Said("progress_unit_note", col=col, unit=out[role].name, source=out[role].source))
-    return out
-
-
-def _column_unit(prepared: Prepared, col: str, explicit: str | None) -> ColumnUnit:
-    raw = prepared.raw
-    headers = list(raw.frame.columns)
-    k = headers.index(col)
-    levels = raw.levels[k] if k < len(raw.levels) else [col]
-    others = [label for lv in raw.levels for label in lv] if raw.levels else headers
-    return column_unit(levels, raw.title_lines, explicit=explicit, all_labels=others)
-
-
 def _sheet_notes(prepared: Prepared) -> list[str]:
     raw = prepared.raw
     notes: list[str] = []
@@ -531,7 +438,7 @@ def _sheet_notes(prepared: Prepared) -> list[str]:
 
 def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | None) -> ImportResult:
     raw, cols = prepared.raw, prepared.cols
-    unit = _unit(prepared, unit_text) if raw.geometry is None or "investment" in cols else None
+    unit = investment_unit(prepared, unit_text) if raw.geometry is None or "investment" in cols else None
     frame, cleaned = without_controls(raw.frame)
     n = len(frame)
     rows = np.asarray(raw.row_numbers, dtype="int64")
@@ -543,58 +450,21 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
         frame, cols, xs, ys = xy_positions(frame, cols, source_crs, rej)
     else:
         xs, ys = geometry_positions(raw, rows, no_geom, source_crs, rej)
-    progress_units = _progress_units(prepared, unit_text)
-    extras, money = _attributes(frame, cols, rej, unit, progress_units)
+    progress_units = progress_units_of(prepared, unit_text)
+    extras, money = attributes(frame, cols, rej, unit, progress_units)
     ok = rej.ok
-    out = gpd.GeoDataFrame(
-        {
-            raw.row_label: rows,
-            "id": ids.replace("", None).to_numpy(),
-            "name": names.replace("", None).to_numpy(),
-            **extras,
-            "source_crs": source_crs,
-        },
-        geometry=geometries(raw, xs, ys, ok, source_crs),
-        crs="EPSG:4326",
-    )
-    # 序号 stays, as the clerk numbered the rows; the unit and progress columns stay under their own
-    # headers too (as typed), beside the values read from them
-    kept = {"serial", *_PROGRESS_TEXT, *_PROGRESS_MONEY}
-    roles = {c for role, c in cols.items() if role not in kept}
-    for col in frame.columns:
-        if col not in roles and col not in out.columns and not col.startswith("__"):
-            out[col] = frame[col].to_numpy()
-    if raw.geometry is None:
-        out["source_x"], out["source_y"] = xs, ys
-    if money is not None:  # what each investment cell was read as, beside the value
-        out["investment_text"] = text_cells(frame[cols["investment"]]).to_numpy()
-        out["investment_approx"] = np.array([a.approx for a in money], dtype=bool)
-        out["investment_read"] = np.array([a.note for a in money], dtype=object)
+    out = _projects_frame(raw, frame, cols, rows, ids, names, extras, money, source_crs, xs, ys, ok)
     projects = out[ok].reset_index(drop=True)
-    report = _report(raw, rows, ids, names, rej, cleaned, money, cols.get("investment"))
+    report = report_lines(raw, rows, ids, names, rej, cleaned, money, cols.get("investment"))
     warn_outside(projects, raw.row_label, source_crs, xs[ok], ys[ok], report)
     for rownum, message in prepared.skipped:
         report.add(rownum, None, None, "skipped", "info", None, message)
     notes = [*_sheet_notes(prepared), *prepared.notes]
     for message in notes:
         report.add(None, None, None, "note", "info", None, message)
-    imported = pd.DataFrame(
-        {
-            "row": rows[ok],
-            "id": projects["id"].to_numpy(),
-            "name": projects["name"].to_numpy(),
-            "outcome": "imported",
-            "level": "",
-            "field": None,
-            "message": "",
-        }
-    )
-    rep = pd.concat([report.frame(), imported], ignore_index=True)
-    rep["_o"] = rep["level"].map({"error": 0, "warning": 1, "info": 2, "": 3})
-    rep = rep.sort_values(["row", "_o"], kind="stable", na_position="first").drop(columns="_o")
     return ImportResult(
         projects,
-        rep.reset_index(drop=True),
+        whole_report(report, rows[ok], projects),
         str(path),
         raw.encoding,
         source_crs,
@@ -611,3 +481,46 @@ def _import(path: Path, prepared: Prepared, source_crs: str, unit_text: str | No
         skipped_kinds=dict(prepared.skipped_kinds),
         credit=ListCredit.of(path),
     )
+
+
+def _projects_frame(
+    raw: RawTable,
+    frame: pd.DataFrame,
+    cols: dict[str, str],
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    extras: dict[str, object],
+    money: list[Amount] | None,
+    source_crs: str,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    ok: np.ndarray,
+) -> gpd.GeoDataFrame:
+    """Every row as a project (the refused ones too; the caller keeps ``ok``): the roles read, the
+    other columns as typed, the coordinates as given and each investment cell beside its value."""
+    out = gpd.GeoDataFrame(
+        {
+            raw.row_label: rows,
+            "id": ids.replace("", None).to_numpy(),
+            "name": names.replace("", None).to_numpy(),
+            **extras,
+            "source_crs": source_crs,
+        },
+        geometry=geometries(raw, xs, ys, ok, source_crs),
+        crs="EPSG:4326",
+    )
+    # 序号 stays, as the clerk numbered the rows; the unit and progress columns stay under their own
+    # headers too (as typed), beside the values read from them
+    kept = {"serial", *PROGRESS_TEXT, *PROGRESS_MONEY}
+    roles = {c for role, c in cols.items() if role not in kept}
+    for col in frame.columns:
+        if col not in roles and col not in out.columns and not col.startswith("__"):
+            out[col] = frame[col].to_numpy()
+    if raw.geometry is None:
+        out["source_x"], out["source_y"] = xs, ys
+    if money is not None:  # what each investment cell was read as, beside the value
+        out["investment_text"] = text_cells(frame[cols["investment"]]).to_numpy()
+        out["investment_approx"] = np.array([a.approx for a in money], dtype=bool)
+        out["investment_read"] = np.array([a.note for a in money], dtype=object)
+    return out

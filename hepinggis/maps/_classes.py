@@ -15,9 +15,16 @@ import warnings
 
 import numpy as np
 
-__all__ = ["class_labels", "nice_breaks", "nice_number"]
+__all__ = ["class_labels", "load_classifier", "nice_breaks", "nice_number"]
 
 _SERIES = (1, 2, 3, 5)
+
+
+def load_classifier() -> None:
+    """Import mapclassify now (scipy.stats and scikit-learn behind it: about a second of processor
+    time). ``hepinggis build`` calls it before forking its workers when every map of the package
+    will class a density grid, so that the import is paid once instead of once per worker."""
+    import mapclassify  # noqa: F401
 
 
 def nice_number(value: float) -> int:

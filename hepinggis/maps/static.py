@@ -7,11 +7,7 @@ a clear error is raised instead of printing boxes.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -21,30 +17,19 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.patheffects import withStroke
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from hepinggis._strict import require_ids
-from hepinggis.analysis.projects import SITED, category_colors, category_order, marker_freedom, prepare_projects
-from hepinggis.base._credits import (
-    PLAN_CREDIT_ZH,
-    ListCredit,
-    boundary_label,
-    projects_credit,
-    sources_line,
-    split_credit,
-)
+from hepinggis.analysis.projects import SITED, category_colors, marker_freedom, prepare_projects
+from hepinggis.base._credits import ListCredit, split_credit
 from hepinggis.base._style import (
     AXIS_COLORS,
     BELT_COLOR,
-    CATEGORY_ZH,
     PLAN_TITLE_ZH,
     ZONE_COLORS,
     ZONE_FILL_OPACITY,
@@ -53,6 +38,17 @@ from hepinggis.base._style import (
 from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import HepingGISError
 from hepinggis.maps._classes import class_labels, nice_breaks
+from hepinggis.maps._fonts import CJK_FONT, font_subsets_once, require_cjk_font, use_cjk_fonts
+from hepinggis.maps._sheet_parts import (
+    MIN_FONT_PT,
+    draw_legend,
+    legend_handles,
+    north_arrow,
+    quiet_redraws,
+    scale_bar,
+    title_and_credits,
+)
+from hepinggis.maps._sheet_parts import plain_text as plain_text  # where the monitor's PDFs import it
 from hepinggis.maps._web import label_points, marker_points
 from hepinggis.plan.layers import load
 
@@ -70,103 +66,17 @@ __all__ = [
     "static_maps",
 ]
 
-#: The CJK font of the static maps and PDFs: TrueType (glyf) outlines, so a PDF embeds it as the
-#: CID TrueType font it declares and every reader, Adobe's included, opens it. (Noto Sans CJK is
-#: CFF-outline OpenType: matplotlib would embed it as FontFile2 starting ``OTTO``, an invalid PDF.)
-#: It has no bold face: titles stand out by size.
-CJK_FONT = "WenQuanYi Micro Hei"
-_FONT_FILES = {
-    "WenQuanYi Micro Hei": "wqy-microhei*",
-    "WenQuanYi Zen Hei": "wqy-zenhei*",
-    "Noto Sans CJK SC": "NotoSansCJK*",
-}
-_FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts"]
-
-
-def require_cjk_font(family: str = CJK_FONT) -> str:
-    """Make sure matplotlib can draw Chinese with ``family``; return the font file's path."""
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # "no bold face": known, not news
-    props = font_manager.FontProperties(family=family)
-    try:
-        return str(font_manager.findfont(props, fallback_to_default=False))
-    except ValueError:
-        pass
-    pattern = _FONT_FILES.get(family, family.replace(" ", "") + "*")
-    for folder in _FONT_DIRS:  # installed after matplotlib built its cache: register the files
-        for path in folder.rglob(pattern) if folder.is_dir() else []:
-            font_manager.fontManager.addfont(str(path))
-    try:
-        return str(font_manager.findfont(props, fallback_to_default=False))
-    except ValueError as exc:
-        raise HepingGISError(
-            f"no CJK font {family!r} found: Chinese labels would print as boxes. Install it "
-            "(Debian/Ubuntu: apt-get install fonts-wqy-microhei) and retry"
-        ) from exc
-
-
-def quiet_redraws(fig: Figure) -> None:
-    """Stop the redraws geopandas asks for after every ``.plot`` (``plt.draw()``: on the Agg canvas
-    a full draw of the figure, 25 of them per map); the figure is drawn once, when it is needed
-    (label placement, saving). Only this figure's canvas is changed."""
-    fig.canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
-
-
-def plain_text(text: str) -> str:
-    """User text for matplotlib: ``$`` would start mathtext (and a lone one raises), so escape it."""
-    return text.replace("$", r"\$")
-
-
 #: Drawing order on the map (matplotlib zorder): zone and belt fills, then the density hexagons,
 #: the 街道 lines, axes and banks (2), the zone outlines, the markers, and above everything
-#: the scale bar and north arrow (`_FURNITURE`) and the zone names.
+#: the scale bar and north arrow (`_sheet_parts.FURNITURE_Z`) and the zone names.
 _Z_DENSITY = 1.5
 _Z_OUTLINE = 3.0
 _Z_MARKERS = 5.0
-_FURNITURE = 15.0
-
-
-def _scale_bar(ax: plt.Axes, length_m: float) -> None:
-    # matplotlib-scalebar is not a dependency; in a metric CRS a bar is two lines of code
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
-    ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt", zorder=_FURNITURE, gid="scale-bar")
-    ax.text(
-        x + length_m / 2,
-        y + 0.012 * (y1 - y0),
-        f"{length_m / 1000:g} km",
-        ha="center",
-        va="bottom",
-        fontsize=8,
-        zorder=_FURNITURE,
-        gid="scale-bar",
-        path_effects=[withStroke(linewidth=2.5, foreground="white")],  # readable over the hexagons
-    )
-    ax.plot([x, x + length_m / 2], [y, y], color="white", lw=1.2, solid_capstyle="butt", zorder=_FURNITURE + 0.1)
-
-
-def _north(ax: plt.Axes) -> None:
-    ax.annotate(
-        "N",
-        xy=(0.95, 0.95),
-        xytext=(0.95, 0.86),
-        xycoords="axes fraction",
-        ha="center",
-        va="center",
-        fontsize=12,
-        fontweight="bold",
-        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
-        path_effects=[withStroke(linewidth=2.5, foreground="white")],
-        zorder=_FURNITURE,
-        gid="north-arrow",
-    )
 
 
 #: Paper sizes in centimetres (portrait), and the default document figure (16 cm: A4's text width).
 PAPER_CM: dict[str, tuple[float, float]] = {"A4": (21.0, 29.7), "A3": (29.7, 42.0)}
 DOCUMENT_WIDTH_CM = 16.0
-#: The smallest type on any static map, in points at the printed size.
-MIN_FONT_PT = 7.0
 _CM = 1 / 2.54
 _MARKER_PT = 7.0  # marker diameter in points
 #: Above this many projects the markers shrink to `SMALL_MARKER_PT`; above `DENSITY_ABOVE` the map
@@ -175,7 +85,6 @@ SMALL_MARKERS_ABOVE = 300
 SMALL_MARKER_PT = 3.5
 DENSITY_ABOVE = 2000
 DENSITY_CELL_M = 600.0
-_CRS_NOTE = "坐标：CGCS2000 / 3度带高斯-克吕格 CM 123°E (EPSG:4550)"
 
 
 @dataclass
@@ -285,14 +194,6 @@ def _place_labels(ax: Axes, items: list[tuple[str, float, float, float]], avoid:
                 break
         placed.append(artist.get_window_extent(renderer))
     return placed
-
-
-def _use_cjk_fonts() -> None:
-    require_cjk_font()
-    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
-    plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["svg.fonttype"] = "none"
-    plt.rcParams["pdf.fonttype"] = 42
 
 
 def _markers(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -439,69 +340,6 @@ def _label_zones(
     return _place_labels(ax, items, marker_boxes, 9.0), marker_boxes
 
 
-def _legend_handles(
-    zones: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, colors: dict[str, str], density_handles: list[Any] | None
-) -> list[Any]:
-    """The legend: zones, axes, belt, 街道 lines, then the density classes or the categories."""
-    handles: list[Any] = [
-        Patch(facecolor=ZONE_COLORS[z.id], alpha=ZONE_FILL_OPACITY, edgecolor="#333", label=z.name_zh)
-        for z in zones.itertuples()
-    ]
-    handles += [
-        Line2D([], [], color=c, lw=2.5, label=n)
-        for n, c in (
-            ("南京街城市驱动发展轴", AXIS_COLORS["nanjingjie_axis"]),
-            ("三好街创新创业发展轴", AXIS_COLORS["sanhaojie_axis"]),
-        )
-    ]
-    handles.append(Patch(facecolor=BELT_COLOR, alpha=0.3, label="浑河文体旅生态发展带"))
-    handles.append(Line2D([], [], color="#444", lw=0.8, ls="--", label=boundary_label("jiedao", "街道界（示意）")))
-    if density_handles is not None:
-        return handles + density_handles
-    for cat in category_order(shown["category"]):
-        label = plain_text(f"项目：{CATEGORY_ZH.get(cat, cat)}")
-        handles.append(Line2D([], [], marker="o", ls="", color=colors[cat], markeredgecolor="white", label=label))
-    if (~shown["location_method"].isin(SITED)).any():
-        handles.append(
-            Line2D(
-                [], [], marker="D", ls="", markerfacecolor="#bbb", markeredgecolor="#222", label="菱形：仅知所在范围"
-            )
-        )
-    return handles
-
-
-def _legend(fig: Figure, box: tuple[float, float, float, float], beside: bool, handles: list[Any]) -> None:
-    lax = fig.add_axes(box)
-    lax.set_axis_off()
-    lax.set_zorder(max(a.get_zorder() for a in fig.axes) + 1)  # above the map, whatever it holds
-    lax.set_gid("legend")
-    lax.legend(
-        handles=handles,
-        loc="upper left" if beside else "lower left",
-        fontsize=7.5,
-        framealpha=0.9,
-        borderaxespad=0,
-        frameon=False,
-        ncol=1 if beside else 3,
-        mode=None,
-    )
-
-
-def _title_and_credits(
-    fig: Figure, height: float, title: str, projects: gpd.GeoDataFrame, credit: ListCredit | None
-) -> None:
-    fig.text(0.5, 1 - 0.12 / height, title, ha="center", va="top", fontsize=13, fontweight="bold")
-    fig.text(
-        0.02,
-        0.12 / height,
-        f"{PLAN_CREDIT_ZH}；{projects_credit(projects, credit)}\n{sources_line()}\n{_CRS_NOTE}",
-        fontsize=MIN_FONT_PT,
-        color="#444",
-        va="bottom",
-        wrap=True,
-    )
-
-
 def static_layout(
     *,
     zone_id: str | None = None,
@@ -534,7 +372,7 @@ def layout_of(
     dpi: int = 200,
 ) -> Layout:
     """`static_layout` drawn from `StaticData` made once (``hepinggis build`` shares it)."""
-    _use_cjk_fonts()
+    use_cjk_fonts()
     zones = data.zones
     if zone_id is not None:
         require_ids(zones, "id", [zone_id], "zones")
@@ -549,13 +387,13 @@ def layout_of(
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
-    _scale_bar(ax, 2000 if extent[2] - extent[0] > 8000 else 500)
-    _north(ax)
+    scale_bar(ax, 2000 if extent[2] - extent[0] > 8000 else 500)
+    north_arrow(ax)
     density = len(shown) > DENSITY_ABOVE
     label_boxes, marker_boxes = _label_zones(fig, ax, target, shown, marker_pt, density)
-    _legend(fig, legend_box, beside, _legend_handles(zones, shown, colors, density_handles if density else None))
+    draw_legend(fig, legend_box, beside, legend_handles(zones, shown, colors, density_handles if density else None))
     title = PLAN_TITLE_ZH if zone_id is None else f"{PLAN_TITLE_ZH}：{zones.set_index('id').loc[zone_id, 'name_zh']}"
-    _title_and_credits(fig, height, title, projects, data.credit)
+    title_and_credits(fig, height, title, projects, data.credit)
     return Layout(fig, label_boxes, marker_boxes)
 
 
@@ -615,49 +453,8 @@ def static_maps(
     try:
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with _font_subsets_once():
+            with font_subsets_once():
                 layout.figure.savefig(path, dpi=dpi)
     finally:
         plt.close(layout.figure)
     return paths
-
-
-#: Font subsets already made in this process: (font file, face, glyphs) -> (subset font file, glyph map).
-_SUBSETS: dict[tuple[str, int, frozenset[int]], tuple[bytes, dict[Any, Any]]] = {}
-_SUBSETS_KEPT = 16
-
-
-@contextmanager
-def _font_subsets_once() -> Iterator[None]:
-    """While a PDF is saved: each font subset made once per process and glyph set. matplotlib
-    subsets the embedded TrueType fonts anew for every PDF, and for the CJK font that means
-    decompiling all of its 30,000 glyphs (about a second); the overview's PDFs (document, A4, A3)
-    hold the same text, so the second and third reuse the first's subset, byte for byte the same.
-    matplotlib has no option for this: its subsetting function is wrapped for the duration (and
-    left alone where it is not there as expected)."""
-    try:
-        from fontTools.ttLib import TTFont
-        from matplotlib.backends import _backend_pdf_ps as pdf_ps
-
-        original, results, as_file = pdf_ps.get_glyphs_subset, pdf_ps.SubsetResults, pdf_ps.font_as_file
-    except (ImportError, AttributeError):
-        yield
-        return
-
-    def subset_once(fontfile: Any, glyphs: Any) -> Any:
-        glyphs = list(glyphs)
-        key = (str(fontfile), int(getattr(fontfile, "face_index", 0)), frozenset(int(g) for g in glyphs))
-        if key not in _SUBSETS:
-            with original(fontfile, glyphs) as made:
-                _SUBSETS[key] = (as_file(made.font).getvalue(), dict(made.glyph_index_map))
-            while len(_SUBSETS) > _SUBSETS_KEPT:
-                del _SUBSETS[next(iter(_SUBSETS))]
-        data, index_map = _SUBSETS[key]
-        font = TTFont(BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
-        return results(font, dict(index_map))._as_cm()
-
-    pdf_ps.get_glyphs_subset = subset_once
-    try:
-        yield
-    finally:
-        pdf_ps.get_glyphs_subset = original
