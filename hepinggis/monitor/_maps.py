@@ -21,7 +21,7 @@ from hepinggis.maps._map_layers import legend, zone_layer
 from hepinggis.maps._web import feature_collection, label_points
 from hepinggis.maps.interactive import _bounds, _start, _title
 from hepinggis.monitor._credits import credit_lines
-from hepinggis.monitor._layers import layer
+from hepinggis.monitor._layers import layer, memo
 from hepinggis.monitor._targets import indicator_record
 from hepinggis.monitor._trend import trend, trend_svg
 from hepinggis.monitor._words import (
@@ -149,10 +149,16 @@ class _LabelPlacer(MacroElement):
     """)
 
 
+def _summary(results: pd.DataFrame) -> pd.DataFrame:
+    """`zone_summary` of ``results``, counted once per package for its nine maps."""
+    kept, summary = memo(("zone summary", id(results)), lambda: (results, zone_summary(results)))
+    return summary if kept is results else zone_summary(results)  # another frame now has that id
+
+
 def _labels(m: folium.Map, zones: gpd.GeoDataFrame, texts: dict[str, tuple[str, str]]) -> None:
-    points = gpd.GeoDataFrame(
-        {"id": zones["id"].to_numpy()}, geometry=label_points(zones.geometry), crs=zones.crs, index=zones.index
-    )
+    # the zones' label points found once per package (the zones are read once per package)
+    where = memo(("zone label points",), lambda: label_points(zones.geometry))
+    points = gpd.GeoDataFrame({"id": zones["id"].to_numpy()}, geometry=where, crs=zones.crs, index=zones.index)
     GeoJsonOverlay(
         feature_collection(
             points,
@@ -191,7 +197,7 @@ def monitor_map(
     True
     """
     zones = layer("zones")
-    summary = zone_summary(results)
+    summary = _summary(results)
     share = summary["on_track_pct"].reindex(zones["id"])
     fill = {str(zid): share_colour(v) for zid, v in share.items()}
     shown = zones if zone_id in (None, "district") else zones[zones["id"] == zone_id]

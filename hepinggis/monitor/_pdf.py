@@ -205,7 +205,7 @@ def pdfs_written(
                 yield
                 laid = [(_laid_out(jobs[k][0]), Path(jobs[k][1])) for k in mine]
                 try:
-                    if _wait_for(font, pid):  # if not, the child failed: its reason is raised on leaving
+                    if laid and _wait_for(font, pid):  # if not made, the child failed: raised on leaving
                         _register(font)
                         _save(laid)
                 finally:
