@@ -3,23 +3,21 @@
 the characters the package uses, instead of subsetting the 5 MB font once per PDF.
 
 On two cores (`pdfs_written` with ``workers=2``) a forked child imports matplotlib, lays the pages
-out, makes the font and draws most of the PDFs while this process writes the maps and the
-workbook — which never load matplotlib — and then draws the rest. This module imports matplotlib
-only where it draws.
+out, makes the font and draws half of the PDFs while a process it forks in turn draws the other
+half, and this process writes the maps and the workbook — it never loads matplotlib. This module
+imports matplotlib only where it draws.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from hepinggis.errors import HepingGISError
-from hepinggis.monitor._forked import forked
+from hepinggis.monitor._forked import can_fork, forked
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,16 +108,6 @@ def _laid_out(pages: Pages) -> list[Figure]:
     return pages() if callable(pages) else pages
 
 
-def _wait_for(path: Path, pid: int) -> bool:
-    """Whether the font the child ``pid`` makes first is there (waited for while the child runs;
-    it is needed here only after the caller's block)."""
-    while not path.is_file():
-        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:  # ended, not reaped
-            return path.is_file()
-        time.sleep(0.002)
-    return True
-
-
 def _save(jobs: Sequence[tuple[list[Figure], Path]]) -> None:
     """Each list of pages to its PDF, in the registered subset font (`_font`)."""
     import matplotlib.pyplot as plt
@@ -164,22 +152,38 @@ def _split(weights: Sequence[float], share: float) -> tuple[list[int], list[int]
     return [k for k in range(len(weights)) if k in theirs], [k for k in range(len(weights)) if k not in theirs]
 
 
+def _drawn_by_two(jobs: Sequence[tuple[Pages, Path]], weights: Sequence[float], share: float, folder: Path) -> None:
+    """Lay out every page (the font needs all their characters), make the font, then write the
+    PDFs: about ``share`` of them (by ``weights``, largest first) here and the rest in a forked
+    process of this one, which starts with the pages and the font already made."""
+    laid = [_laid_out(pages) for pages, _ in jobs]
+    _font([f for figs in laid for f in figs], folder)
+    here, there = _split(weights, share)
+    first = [(laid[k], Path(jobs[k][1])) for k in here]
+    second = [(laid[k], Path(jobs[k][1])) for k in there]
+    if not second or not can_fork():
+        _save(first + second)
+        return
+    with forked(lambda: _save(second)):
+        _save(first)
+
+
 @contextmanager
 def pdfs_written(
     jobs: Sequence[tuple[Pages, Path]],
     *,
     workers: int = 1,
-    share: float = 0.7,
+    share: float = 0.5,
     weights: Sequence[float] | None = None,
 ) -> Iterator[None]:
     """Write each report's pages to its PDF by the end of the block, embedding one CJK font subset
     made once for all; the pages may be given as what lays them out (called where they are drawn).
 
-    With ``workers=2`` a forked process (`hepinggis.monitor._forked`) lays out every page (the
-    font needs all their characters), makes the font and writes about ``share`` of the PDFs
-    (by ``weights``, e.g. each report's number of indicators; default: equal) while the block
-    runs — the caller's other work, side by side on two cores — and this process lays out and
-    writes the rest after the block. With ``workers=1`` everything is done after the block. The
+    With ``workers=2`` a forked process (`hepinggis.monitor._forked`) — the only one to import
+    matplotlib — lays out every page, makes the font and then writes about ``share`` of the PDFs
+    (by ``weights``, e.g. each report's number of indicators; default: equal) while a process it
+    forks writes the rest, all while the block runs: the caller's other work (the maps) goes on
+    beside them on two cores. With ``workers=1`` everything is done here after the block. The
     figures are closed."""
     given = [f for pages, _ in jobs if not callable(pages) for f in pages]  # closed whatever happens
     try:
@@ -193,25 +197,9 @@ def pdfs_written(
                 finally:
                     _close([f for figs, _ in laid for f in figs])
                 return
-            theirs, mine = _split(list(weights) if weights is not None else [1.0] * len(jobs), share)
-            font = Path(tmp) / _FONT_FILE
-
-            def child() -> None:  # every page laid out (for the font), the font, then its share
-                laid = [_laid_out(pages) for pages, _ in jobs]
-                _font([f for figs in laid for f in figs], Path(tmp))
-                _save([(laid[k], Path(jobs[k][1])) for k in theirs])
-
-            with forked(child) as pid:
+            weighed = list(weights) if weights is not None else [1.0] * len(jobs)
+            with forked(lambda: _drawn_by_two(jobs, weighed, share, Path(tmp))):
                 yield
-                laid = [(_laid_out(jobs[k][0]), Path(jobs[k][1])) for k in mine]
-                try:
-                    if laid and _wait_for(font, pid):  # if not made, the child failed: raised on leaving
-                        _register(font)
-                        _save(laid)
-                finally:
-                    _close([f for figs, _ in laid for f in figs])
-            if not font.is_file():  # the child ended well without it: cannot happen, but never a PDF short
-                raise HepingGISError("the font of the monitoring PDFs was not made")
     finally:
         if given:
             _close(given)
