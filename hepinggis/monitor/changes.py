@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -13,8 +13,10 @@ from hepinggis.analysis.identity import match_projects, normalise_name
 from hepinggis.analysis.projects import prepare_projects
 from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import HepingGISError
-from hepinggis.io.importer import ImportResult, read_projects
 from hepinggis.plan.layers import load
+
+if TYPE_CHECKING:  # the importer is loaded where yearly lists are read, not by every monitoring run
+    from hepinggis.io.importer import ImportResult
 
 __all__ = [
     "CHANGES_ZH",
@@ -171,6 +173,8 @@ def yearly_project_lists(folder: Path, crs: str | None) -> dict[int, gpd.GeoData
     that year. Each list's import summary is printed."""
     if not folder.is_dir():
         raise HepingGISError(f"{folder} is not a folder of yearly project lists")
+    from hepinggis.io.importer import read_projects
+
     lists: dict[int, gpd.GeoDataFrame | ImportResult] = {2022: load("projects")}
     found = 0
     for path in sorted(folder.iterdir()):

@@ -188,3 +188,42 @@ def test_a_killed_command_leaves_no_process(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_command_killed_while_both_pdf_writers_run_leaves_no_process(tmp_path: Path) -> None:
+    """The PDF writer forks a second one (the other half of the PDFs): a command killed while
+    both run leaves neither."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cmd = [
+        sys.executable,
+        "-m",
+        "hepinggis.cli",
+        "monitor",
+        str(EXAMPLE),
+        "--year",
+        "2023",
+        "--out",
+        str(tmp_path / "m"),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, family = time.monotonic() + 180, []
+        while time.monotonic() < deadline and proc.poll() is None:
+            kids = _children(proc.pid)
+            grandkids = [g for k in kids for g in _children(k)]
+            if grandkids:
+                family = kids + grandkids
+                break
+            time.sleep(0.01)
+        assert family, "the PDF writer never forked its second writer"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(k) for k in family):
+            time.sleep(0.05)
+        assert not [k for k in family if _alive(k)], "a PDF writer outlived the command"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

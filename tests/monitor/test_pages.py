@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from matplotlib.patches import Rectangle
 
-from hepinggis.monitor._pdf import pages
+from hepinggis.monitor._pdf_pages import pages
 from hepinggis.monitor._words import STATUS_COLORS, STATUS_TEXT, STATUS_ZH, contrast
 from hepinggis.monitor.evaluate import evaluate
 from hepinggis.monitor.indicators import indicators, read_actuals

@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from hepinggis.monitor._pdf import pages
+from hepinggis.monitor._pdf_pages import pages
 from hepinggis.monitor._words import figure_parts, verdict_words
 from hepinggis.monitor.evaluate import evaluate
 from hepinggis.monitor.indicators import indicators, read_actuals, write_template

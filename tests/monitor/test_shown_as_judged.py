@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from hepinggis.monitor._pdf import _wrap
+from hepinggis.monitor._pdf_pages import _wrap
 from hepinggis.monitor._targets import indicators
 from hepinggis.monitor._trend import trend
 from hepinggis.monitor.evaluate import STATUS_ZH
