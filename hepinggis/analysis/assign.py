@@ -302,9 +302,9 @@ def _summary(
     out["projects_any_share"] = np.bincount(zpos, minlength=n).astype("int64")  # one row per (feature, area)
     for col, prefix in ((category, "category"), (status, "status")):
         values = attrs[col].to_numpy(dtype=object)[pos]
-        names, codes = np.unique(values, return_inverse=True)  # sorted, as a pivot's columns
+        codes, names = pd.factorize(values, sort=True)  # sorted, as a pivot's columns (hashed, not compared)
         sums = _sums(share, zpos * len(names) + codes, n * len(names)).reshape(n, len(names))
-        for k, value in enumerate(names.tolist()):
+        for k, value in enumerate(list(names)):
             out[f"{prefix}:{value}"] = sums[:, k]
     if investment in attrs.columns:
         money = attrs[investment].to_numpy(dtype=float, na_value=np.nan)[pos]

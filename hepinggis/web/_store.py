@@ -206,20 +206,31 @@ class Store:
 
     def insert_projects(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         """Write a register's projects inside the caller's transaction: PostgreSQL's ``COPY … FROM
-        STDIN`` (one stream, the geometry trigger of revision s0002 still fills ``geom``), else
-        batched executemany of `PROJECT_BATCH` rows."""
+        STDIN`` (one stream, the geometry trigger of revision s0002 still fills ``geom``), else one
+        executemany of the driver in batches of `PROJECT_BATCH` rows. The rows go to the driver as
+        tuples in one column order (SQLAlchemy's per-row parameter handling cost more than the
+        writing: 0.6 of 0.9 s for 50,000 projects)."""
         if not rows:
             return
+        from operator import itemgetter
+
+        cols = list(rows[0])
+        unknown = set(cols) - set(s.projects.c.keys())
+        if unknown:  # the names go into the statement: only the table's own columns
+            raise ValueError(f"unknown project columns: {sorted(unknown)}")
+        names = ", ".join(f'"{c}"' for c in cols)  # "row" is a keyword
+        values = list(map(itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows]
         if conn.dialect.name == "postgresql":
-            cols = list(rows[0])
-            names = ", ".join(f'"{c}"' for c in cols)  # "row" is a keyword
             raw = conn.connection.driver_connection  # the psycopg connection of this transaction
             with raw.cursor() as cur, cur.copy(f"COPY projects ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
-                for r in rows:
-                    copy.write_row([r[c] for c in cols])
+                for v in values:
+                    copy.write_row(v)
             return
-        for start in range(0, len(rows), PROJECT_BATCH):
-            conn.execute(insert(s.projects), rows[start : start + PROJECT_BATCH])
+        marks = ", ".join("?" for _ in cols)
+        for start in range(0, len(values), PROJECT_BATCH):
+            conn.exec_driver_sql(
+                f"INSERT INTO projects ({names}) VALUES ({marks})", values[start : start + PROJECT_BATCH]
+            )
 
     def delete_register(self, rid: str) -> bool:
         """Delete a register, its projects and its products; False if there is no such register."""
