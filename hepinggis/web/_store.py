@@ -40,6 +40,8 @@ def new_id() -> str:
 
 #: Projects written per executemany on SQLite (bounded memory for a 50,000-row register).
 PROJECT_BATCH = 5000
+#: Jobs that follow another one (a stored register's map): claimed after every other queued job.
+FOLLOW_UP_KINDS = ("map",)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -353,7 +355,9 @@ class Store:
         a job twice.
 
         Fair between users: the oldest job of a submitter who has no job running goes first, so one
-        user's queue of files never holds up another user's single upload.
+        user's queue of files never holds up another user's single upload. A register's map drawn
+        after it was stored (kind ``map``, `FOLLOW_UP_KINDS`) waits behind every upload: ten clerks
+        uploading at once get their reports first, the maps follow.
         """
         worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         t = s.jobs
@@ -374,7 +378,8 @@ class Store:
                 rows = [r for r in rows if accept(r.kind, json.loads(r.params_json or "{}"))]
             if not rows:
                 return None
-            rows.sort(key=lambda r: r.submitter in busy)  # stable: oldest first within each group
+            # stable: oldest first within each group
+            rows.sort(key=lambda r: (r.kind in FOLLOW_UP_KINDS, r.submitter in busy))
             for r in rows[:5]:
                 with self.begin() as conn:
                     won = conn.execute(
@@ -392,11 +397,15 @@ class Store:
                     return self.get_job(r.id)
         return None
 
-    def queued_jobs(self, kinds: tuple[str, ...]) -> int:
-        """How many jobs of ``kinds`` wait to be claimed."""
+    def queued_jobs(self, kinds: tuple[str, ...], *, running_besides: str | None = None) -> int:
+        """How many jobs of ``kinds`` wait to be claimed; with ``running_besides`` (a job's id),
+        also those running other than that job (on any server of the store)."""
         t = s.jobs
         with self.engine.connect() as conn:
-            q = select(func.count()).select_from(t).where(t.c.status == "queued", t.c.kind.in_(kinds))
+            status = t.c.status == "queued"
+            if running_besides is not None:
+                status = status | ((t.c.status == "running") & (t.c.id != running_besides))
+            q = select(func.count()).select_from(t).where(status, t.c.kind.in_(kinds))
             return int(conn.execute(q).scalar() or 0)
 
     def running_jobs_of(self, worker: str) -> list[str]:

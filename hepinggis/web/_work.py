@@ -399,9 +399,11 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         rid = new_id()
         rows = _project_rows(rid, result, zone_of, jiedao_of, jiedao=jiedao)
         map_tmp = store.new_tmp(".html")
-        # the map is drawn here unless other uploads wait: then it follows as its own job, queued
-        # behind them, so that ten clerks at once each get their report first
-        if len(result.projects) <= MAP_IN_IMPORT and not store.queued_jobs(("import", "preview")):
+        # the map is drawn here unless other uploads wait or are being read: then it follows as its
+        # own job, claimed after every upload (`Store.claim_job`), so that ten clerks at once each
+        # get their report first (the last of them too, whom the machine's other imports slow)
+        busy = store.queued_jobs(("import", "preview", "merge"), running_besides=jid)
+        if len(result.projects) <= MAP_IN_IMPORT and not busy:
             store.job_progress(jid, 0.7, "绘制项目地图")
             _write_map(result, p, map_tmp)
     words = dict([PAGE_WORDS])  # every message stored in the page's words (`Said.page`)
