@@ -28,6 +28,7 @@ import uuid
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +100,8 @@ def measure(
         "data_dir": str(store.data_dir),
     }
     in_import = _work_light.MAP_IN_IMPORT
-    holders = [m for name, m in sys.modules.items() if name.startswith("hepinggis.web") and hasattr(m, "MAP_IN_IMPORT")]
+    loaded = [m for name, m in sys.modules.items() if name.startswith("hepinggis.web")]
+    holders: list[Any] = [m for m in loaded if hasattr(m, "MAP_IN_IMPORT")]
 
     def job() -> None:
         store.add_job("import", params, submitter="bench")
