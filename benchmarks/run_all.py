@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "serve": ("bench_serve.py", [], "37.1: upload → report → map, first and warm, under 1 s"),
     "bureau": ("bench_bureau.py", [], "37.2: 10 and 20 clerks at once, p95 under 3 s and 5 s"),
     "build": ("bench_build.py", [], "37.3: the package under 5 s, 50,000 projects under 15 s"),
+    "import_job": ("bench_import_job.py", [], "37.1/37.2: CPU seconds the web adds to read_projects per upload"),
 }
 
 

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ def new_id() -> str:
 
 #: Projects written per executemany on SQLite (bounded memory for a 50,000-row register).
 PROJECT_BATCH = 5000
+#: Jobs that follow another one (a stored register's map): claimed after every other queued job.
+FOLLOW_UP_KINDS = ("map",)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -206,20 +209,27 @@ class Store:
 
     def insert_projects(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         """Write a register's projects inside the caller's transaction: PostgreSQL's ``COPY … FROM
-        STDIN`` (one stream, the geometry trigger of revision s0002 still fills ``geom``), else
-        batched executemany of `PROJECT_BATCH` rows."""
+        STDIN`` (the geometry trigger of revision s0002 still fills ``geom``), else the driver's
+        executemany by `PROJECT_BATCH` rows; as tuples (SQLAlchemy's per-row work cost more)."""
         if not rows:
             return
+        cols = list(rows[0])
+        unknown = set(cols) - set(s.projects.c.keys())
+        if unknown:  # the names go into the statement: only the table's own columns
+            raise ValueError(f"unknown project columns: {sorted(unknown)}")
+        names = ", ".join(f'"{c}"' for c in cols)  # "row" is a keyword
+        values = list(map(itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows]
         if conn.dialect.name == "postgresql":
-            cols = list(rows[0])
-            names = ", ".join(f'"{c}"' for c in cols)  # "row" is a keyword
             raw = conn.connection.driver_connection  # the psycopg connection of this transaction
             with raw.cursor() as cur, cur.copy(f"COPY projects ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
-                for r in rows:
-                    copy.write_row([r[c] for c in cols])
+                for v in values:
+                    copy.write_row(v)
             return
-        for start in range(0, len(rows), PROJECT_BATCH):
-            conn.execute(insert(s.projects), rows[start : start + PROJECT_BATCH])
+        marks = ", ".join("?" for _ in cols)
+        for start in range(0, len(values), PROJECT_BATCH):
+            conn.exec_driver_sql(
+                f"INSERT INTO projects ({names}) VALUES ({marks})", values[start : start + PROJECT_BATCH]
+            )
 
     def delete_register(self, rid: str) -> bool:
         """Delete a register, its projects and its products; False if there is no such register."""
@@ -342,7 +352,9 @@ class Store:
         a job twice.
 
         Fair between users: the oldest job of a submitter who has no job running goes first, so one
-        user's queue of files never holds up another user's single upload.
+        user's queue of files never holds up another user's single upload. A register's map drawn
+        after it was stored (kind ``map``, `FOLLOW_UP_KINDS`) waits behind every upload: ten clerks
+        uploading at once get their reports first, the maps follow.
         """
         worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         t = s.jobs
@@ -363,7 +375,8 @@ class Store:
                 rows = [r for r in rows if accept(r.kind, json.loads(r.params_json or "{}"))]
             if not rows:
                 return None
-            rows.sort(key=lambda r: r.submitter in busy)  # stable: oldest first within each group
+            # stable: oldest first within each group
+            rows.sort(key=lambda r: (r.kind in FOLLOW_UP_KINDS, r.submitter in busy))
             for r in rows[:5]:
                 with self.begin() as conn:
                     won = conn.execute(
@@ -381,11 +394,15 @@ class Store:
                     return self.get_job(r.id)
         return None
 
-    def queued_jobs(self, kinds: tuple[str, ...]) -> int:
-        """How many jobs of ``kinds`` wait to be claimed."""
+    def queued_jobs(self, kinds: tuple[str, ...], *, running_besides: str | None = None) -> int:
+        """How many jobs of ``kinds`` wait to be claimed; with ``running_besides`` (a job's id),
+        also those running other than that job (on any server of the store)."""
         t = s.jobs
         with self.engine.connect() as conn:
-            q = select(func.count()).select_from(t).where(t.c.status == "queued", t.c.kind.in_(kinds))
+            status = t.c.status == "queued"
+            if running_besides is not None:
+                status = status | ((t.c.status == "running") & (t.c.id != running_besides))
+            q = select(func.count()).select_from(t).where(status, t.c.kind.in_(kinds))
             return int(conn.execute(q).scalar() or 0)
 
     def running_jobs_of(self, worker: str) -> list[str]:

@@ -32,13 +32,14 @@ __all__ = [
 SIGNED_MESSAGE = "该监测成果包已由审核签署，不能修改或重新生成；如需更正，请上传新的填报数据生成新的成果包"
 
 
-def summary(reg: dict[str, Any]) -> dict[str, Any]:
+def summary(reg: dict[str, Any], *, lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """What the API answers for a register: ``rows_in`` = ``imported`` + ``refused`` + ``skipped``,
     the rows set aside counted by kind (``hidden``, ``filtered``, ``total``, ``blank`` …), and
-    ``per_zone``/``per_jiedao`` ending with their 区外 (``outside``) and 未定位 (``unplaced``) rows."""
+    ``per_zone``/``per_jiedao`` ending with their 区外 (``outside``) and 未定位 (``unplaced``) rows.
+    ``lines`` are the report's lines when the caller has them (else ``report_json`` is read)."""
     from hepinggis.web._accounting import skipped_by_kind
 
-    by_kind = skipped_by_kind(json.loads(reg.get("report_json") or "[]"))
+    by_kind = skipped_by_kind(json.loads(reg.get("report_json") or "[]") if lines is None else lines)
     return {
         "id": reg["id"],
         "file_name": reg["file_name"],
