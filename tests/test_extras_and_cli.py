@@ -9,24 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from _cli import run_cli
 
 from hepinggis._extras import EXTRAS, extra_of, require_extra
 from hepinggis.errors import MissingExtraError
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _hepinggis(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "hepinggis", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})),
-        timeout=180,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("extra", sorted(EXTRAS))
@@ -83,15 +71,15 @@ def test_serve_without_the_server_extra_is_one_line(tmp_path: Path) -> None:
 
 def test_a_refused_serve_writes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "not-yet"
-    done = _hepinggis("serve", "--host", "0.0.0.0", "--port", "1", "--data", str(data))
+    done = run_cli("serve", "--host", "0.0.0.0", "--port", "1", "--data", str(data))
     assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1 and "用户" in done.stderr
     assert not data.exists()
 
 
 def test_users_add_reads_stdin_without_a_terminal(tmp_path: Path) -> None:
     data = tmp_path / "store"
-    done = _hepinggis("users", "add", "王工", "--role", "管理", "--data", str(data), stdin="Pa55#word-for-wang\n")
+    done = run_cli("users", "add", "王工", "--role", "管理", "--data", str(data), stdin="Pa55#word-for-wang\n")
     assert done.returncode == 0, done.stderr
     assert "EOFError" not in done.stderr
-    listed = _hepinggis("users", "list", "--data", str(data))
+    listed = run_cli("users", "list", "--data", str(data))
     assert "王工" in listed.stdout and "管理" in listed.stdout

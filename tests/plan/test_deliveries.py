@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +18,7 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from _cli import cli_in_process
 
 import hepinggis
 from hepinggis.base.measure import MEASURE_CRS, geodesic_area
@@ -129,14 +128,15 @@ def test_each_adoption_is_a_version_and_rolls_back(corpus: tuple[Path, dict], tm
     with pytest.raises(AdoptError, match=r"没有第 9 版（现有版本：1、2、3）") as refused:
         rollback(out, 9)
     assert "「版本记录」" in refused.value.page_text and "--" not in refused.value.page_text  # the 边界 page's words
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "hepinggis.cli", "adopt", "--out", str(out)]
-    shown = subprocess.run([*cmd, "--history"], capture_output=True, text=True, env=env, check=True).stdout
-    assert "第 3 版（当前）" in shown and "回退到第 1 版" in shown and items[1]["sha256"] in shown
-    done = subprocess.run([*cmd, "--rollback", "2"], capture_output=True, text=True, env=env, check=True)
+    cmd = ["adopt", "--out", str(out)]
+    shown = cli_in_process(*cmd, "--history")
+    assert shown.returncode == 0, shown.stderr
+    assert "第 3 版（当前）" in shown.stdout and "回退到第 1 版" in shown.stdout and items[1]["sha256"] in shown.stdout
+    done = cli_in_process(*cmd, "--rollback", "2")
+    assert done.returncode == 0, done.stderr
     assert "第 4 版" in done.stdout
     assert pyogrio.read_dataframe(out, layer="district").geometry.iloc[0].area < first.geometry.iloc[0].area
-    bad = subprocess.run([*cmd, "--rollback", "7"], capture_output=True, text=True, env=env)
+    bad = cli_in_process(*cmd, "--rollback", "7")
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1 and "没有第 7 版" in bad.stderr
 
 

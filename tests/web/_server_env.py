@@ -12,10 +12,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+from _cli import cli_in_process
 
 DSN = os.environ.get("HEPINGGIS_TEST_DSN")
 REPO = Path(__file__).resolve().parents[2]
@@ -149,27 +151,67 @@ class Serve:
 
 
 def users_add(data: Path, db: str | None, name: str, role: str, password: str) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hepinggis",
-            "users",
-            "add",
-            name,
-            "--role",
-            role,
-            "--password-stdin",
-            "--data",
-            str(data),
-            *(["--db", db] if db else []),
-        ],
-        input=password + "\n",
-        text=True,
-        capture_output=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        check=False,
+    """``hepinggis users add NAME --role ROLE --password-stdin --data DATA [--db DB]``, the password
+    on stdin: the command's own code run in this process (`cli_in_process`; the same store, account
+    and audit line as the command run as a process of its own, which test_extras_and_cli.py runs);
+    it succeeds and never echoes the password."""
+    done = cli_in_process(
+        "users",
+        "add",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+        "--data",
+        str(data),
+        *(["--db", db] if db else []),
+        stdin=password + "\n",
     )
     assert done.returncode == 0, done.stderr
     assert password not in done.stdout + done.stderr
+
+
+def register_row(conn: Any, rid: str, n: int, *, file_name: str = "t.csv") -> None:
+    """The ``registers`` row of a register of ``n`` projects stored by hand (in ``conn``'s
+    transaction), as an import would store it, without its report: for tests that write the
+    projects themselves."""
+    from sqlalchemy import insert
+
+    from hepinggis.web import _schema as s
+
+    conn.execute(
+        insert(s.registers).values(
+            id=rid,
+            file_name=file_name,
+            sha256="0" * 64,
+            kind="csv",
+            size=1,
+            uploaded_at="2026-01-01T00:00:00+00:00",
+            uploader="t",
+            crs="EPSG:4326",
+            columns_json="{}",
+            rows_in=n,
+            imported=n,
+            refused=0,
+            warned=0,
+            report_json="[]",
+            per_zone_json="[]",
+            per_jiedao_json="[]",
+            boundaries="",
+        )
+    )
+
+
+def login_and_upload(url: str, user: str, password: str, register: Path) -> tuple[dict[str, str], httpx.Response]:
+    """Log in to the server at ``url`` and upload ``register`` (WGS 84) with the session: the
+    bearer header and the upload's answer (long timeouts: argon2 and an import on a loaded machine)."""
+    login = httpx.post(url + "/api/login", json={"username": user, "password": password}, timeout=180)
+    auth = {"Authorization": f"Bearer {login.json()['token']}"}
+    answer = httpx.post(
+        url + "/api/registers",
+        files={"file": (register.name, register.read_bytes())},
+        data={"crs": "wgs84"},
+        headers=auth,
+        timeout=180,
+    )
+    return auth, answer

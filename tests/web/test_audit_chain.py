@@ -10,14 +10,13 @@ import hashlib
 import io
 import json
 import os
-import subprocess
-import sys
 import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
-from _server_env import REPO, pg_schemas, pg_url, require_dsn, store_url  # noqa: F401 - fixtures
+from _cli import cli_in_process
+from _server_env import pg_schemas, pg_url, require_dsn, store_url  # noqa: F401 - fixtures
 from sqlalchemy import create_engine, text
 
 from hepinggis.errors import StoreBackupError
@@ -33,17 +32,6 @@ def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "keys" / "signing.key"
     monkeypatch.setenv("HEPINGGIS_KEY_FILE", str(path))
     return path
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hepinggis", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        check=False,
-    )
 
 
 def _tamper(engine, sql: str) -> None:  # type: ignore[no-untyped-def]
@@ -78,12 +66,12 @@ def test_verify_finds_a_row_changed_or_removed(tmp_path: Path, store_url: str | 
         _audit.record(engine, action="login_failed", username=f"u{k}", address="10.0.0.1", outcome="失败（HTTP 401）")
     assert _audit.verify(engine) == (4, [])
     db = ["--db", store_url] if store_url else []
-    done = _cli("audit", "verify", "--data", str(tmp_path / "d"), *db)
+    done = cli_in_process("audit", "verify", "--data", str(tmp_path / "d"), *db)
     assert done.returncode == 0 and "链条一致" in done.stdout, done.stderr
     _tamper(engine, edit)
     _n, problems = _audit.verify(engine)
     assert problems and "第 " in problems[0]
-    done = _cli("audit", "verify", "--data", str(tmp_path / "d"), *db)
+    done = cli_in_process("audit", "verify", "--data", str(tmp_path / "d"), *db)
     assert done.returncode != 0 and "审计日志被改动" in done.stderr.strip().splitlines()[-1]
     assert "Traceback" not in done.stderr
     engine.dispose()
@@ -169,7 +157,7 @@ def test_the_app_role_may_only_read_and_append_the_audit_trail(tmp_path: Path, p
     admin.dispose()
     owner = make_engine(tmp_path / "d", pg_url)
     upgrade(owner)
-    done = _cli("store", "grant", role, "--data", str(tmp_path / "d"), "--db", pg_url)
+    done = cli_in_process("store", "grant", role, "--data", str(tmp_path / "d"), "--db", pg_url)
     assert done.returncode == 0, done.stderr
     user = dsn.split("://", 1)[1].split("@", 1)[0]
     app_url = pg_url.replace(f"://{user}@", f"://{role}@", 1)

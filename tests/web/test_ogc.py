@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-from _server_env import Serve, pg_schema, pg_schemas, pg_url, store_url, users_add  # noqa: F401 - fixtures
+from _server_env import Serve, login_and_upload, pg_schema, pg_schemas, pg_url, store_url, users_add  # noqa: F401
 from conftest import BAD_ROWS, GBK_TITLE, HOSTILE
 
 from hepinggis.web.ogc.routes import CONFORMANCE
@@ -276,16 +276,7 @@ def test_access_public_set_and_read_audit(tmp_path: Path, store_url: str | None,
     users_add(data, store_url, "boss", "管理", "Gl#9034-lan-tian")
     srv = Serve(data, store_url)
     try:
-        login = _h.post(srv.url + "/api/login", json={"username": "clerk", "password": "Tb#8472-lvse-qiu"})
-        token = login.json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        r = _h.post(
-            srv.url + "/api/registers",
-            files={"file": (BAD_ROWS.name, BAD_ROWS.read_bytes())},
-            data={"crs": "wgs84"},
-            headers=auth,
-            timeout=180,
-        )
+        auth, r = login_and_upload(srv.url, "clerk", "Tb#8472-lvse-qiu", BAD_ROWS)
         assert r.status_code == 201, r.text
         rid = r.json()["id"]
         for path in (

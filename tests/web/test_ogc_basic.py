@@ -224,30 +224,9 @@ def _gdal_read(url: str, layer: str, userpwd: str) -> Any:
 
 
 def _cli_disable(data: Path, db: str | None, name: str) -> None:
-    import os
-    import subprocess
-    import sys
+    from _cli import cli_in_process
 
-    from _server_env import REPO
-
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hepinggis",
-            "users",
-            "disable",
-            name,
-            "--data",
-            str(data),
-            *(["--db", db] if db else []),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        check=False,
-    )
+    done = cli_in_process("users", "disable", name, "--data", str(data), *(["--db", db] if db else []))
     assert done.returncode == 0, done.stderr
 
 

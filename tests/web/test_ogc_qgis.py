@@ -214,7 +214,7 @@ def test_qgis_logs_in_with_a_basic_auth_config(tmp_path: Path) -> None:
     lists the register, the layer has the register page's count and the zones' Chinese names;
     without the configuration the connection shows the public set only and the layer does not load.
     The account's name and password are Chinese: QGIS sends them as UTF-8."""
-    from _server_env import users_add
+    from _server_env import login_and_upload, users_add
 
     python = _qgis()
     data = tmp_path / "data"
@@ -222,15 +222,7 @@ def test_qgis_logs_in_with_a_basic_auth_config(tmp_path: Path) -> None:
     users_add(data, None, user, "填报", password)
     srv = Serve(data, None, env={"HEPINGGIS_OGC_PUBLIC": "zones"})
     try:
-        login = httpx.post(srv.url + "/api/login", json={"username": user, "password": password}, timeout=180)
-        auth = {"Authorization": f"Bearer {login.json()['token']}"}
-        r = httpx.post(
-            srv.url + "/api/registers",
-            files={"file": (GBK_TITLE.name, GBK_TITLE.read_bytes())},
-            data={"crs": "wgs84"},
-            headers=auth,
-            timeout=180,
-        )
+        auth, r = login_and_upload(srv.url, user, password, GBK_TITLE)
         assert r.status_code == 201, r.text
         reg = r.json()
         cid = f"register-{reg['id']}"

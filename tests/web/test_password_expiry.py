@@ -5,10 +5,7 @@ Chromium by keyboard, at 390 px, through axe."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _server import REPO, Server, wait_gone
+from _cli import cli_in_process
+from _server import Server, wait_gone
 from _server_env import pg_schemas, pg_url, store_url, users_add  # noqa: F401 - fixtures
 from playwright.sync_api import expect
 from sqlalchemy import update
@@ -130,35 +128,24 @@ def test_an_expired_session_reaches_only_the_change(app: Any) -> None:
     assert again.get("/api/registers").status_code == 200
 
 
-def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hepinggis", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        timeout=300,
-        check=False,
-    )
-
-
 def test_the_command_line_sets_policy_duties_and_a_must_change(tmp_path: Path) -> None:
     data = tmp_path / "store"
     users_add(data, None, "审计员", "无", P[0])
-    done = _cli("users", "policy", "--max-age-days", "30", "--history", "3", "--data", str(data))
+    done = cli_in_process("users", "policy", "--max-age-days", "30", "--history", "3", "--data", str(data))
     assert done.returncode == 0 and "30 天" in done.stdout and "最近 3 次" in done.stdout, done.stderr
-    done = _cli("users", "policy", "--history", "99", "--data", str(data))
+    done = cli_in_process("users", "policy", "--history", "99", "--data", str(data))
     assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    done = _cli("users", "grant", "审计员", "审计查看", "安全管理", "--data", str(data))
+    done = cli_in_process("users", "grant", "审计员", "审计查看", "安全管理", "--data", str(data))
     assert done.returncode == 0 and "安全管理、审计查看" in done.stdout, done.stderr
-    done = _cli("users", "revoke", "审计员", "安全管理", "--data", str(data))
+    done = cli_in_process("users", "revoke", "审计员", "安全管理", "--data", str(data))
     assert done.returncode == 0 and done.stdout.strip().endswith("审计查看（其会话已结束）"), done.stdout
-    done = _cli("users", "passwd", "审计员", "--must-change", "--password-stdin", "--data", str(data), stdin=P[1])
+    done = cli_in_process(
+        "users", "passwd", "审计员", "--must-change", "--password-stdin", "--data", str(data), stdin=P[1]
+    )
     assert done.returncode == 0, done.stderr
-    done = _cli("users", "passwd", "审计员", "--password-stdin", "--data", str(data), stdin=P[0] + "\n")
+    done = cli_in_process("users", "passwd", "审计员", "--password-stdin", "--data", str(data), stdin=P[0] + "\n")
     assert done.returncode != 0 and "最近 3 次" in done.stderr, done.stderr  # P[0] is in the history
-    listed = _cli("users", "list", "--data", str(data)).stdout
+    listed = cli_in_process("users", "list", "--data", str(data)).stdout
     assert re.search(r"审计员\t无\t审计查看\t须修改密码", listed), listed
 
 
@@ -173,7 +160,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data.mkdir()
     users_add(data, None, NAME, "填报", FIRST)
     users_add(data, None, OFFICER, "管理", FIRST)  # all three duties
-    done = _cli("users", "passwd", NAME, "--must-change", "--password-stdin", "--data", str(data), stdin=FIRST + "x\n")
+    done = cli_in_process(
+        "users", "passwd", NAME, "--must-change", "--password-stdin", "--data", str(data), stdin=FIRST + "x\n"
+    )
     assert done.returncode == 0, done.stderr
     srv = Server(data)
     yield srv

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from _server_env import pg_schemas, pg_url  # noqa: F401 - fixtures
+from _server_env import pg_schemas, pg_url, register_row  # noqa: F401 - fixtures
 from conftest import GBK_TITLE
 from sqlalchemy import insert
 
@@ -57,27 +57,7 @@ def _stored(result: hepinggis.ImportResult, pg_url: str, tmp_path: object) -> ob
     rows = _project_rows("r1", result, _where(pr, zones, "id"), _where(pr, jiedao, "id"))
     with engine.begin() as conn:
         sync_layers(conn, {"zones": zones, "jiedao": jiedao})
-        conn.execute(
-            insert(s.registers).values(
-                id="r1",
-                file_name=GBK_TITLE.name,
-                sha256="0" * 64,
-                kind="csv",
-                size=1,
-                uploaded_at="2026-01-01T00:00:00+00:00",
-                uploader="t",
-                crs="EPSG:4326",
-                columns_json="{}",
-                rows_in=len(pr),
-                imported=len(pr),
-                refused=0,
-                warned=0,
-                report_json="[]",
-                per_zone_json="[]",
-                per_jiedao_json="[]",
-                boundaries="",
-            )
-        )
+        register_row(conn, "r1", len(pr), file_name=GBK_TITLE.name)
         conn.execute(insert(s.projects), rows)
     return engine
 

@@ -3,10 +3,7 @@ processes on one database serving the same state with each job run once."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +16,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from _server_env import Serve, free_port, pg_schemas, pg_url, store_url, users_add  # noqa: F401 - fixtures
+from _cli import run_cli
+from _server_env import (  # noqa: F401 - fixtures
+    Serve,
+    free_port,
+    pg_schemas,
+    pg_url,
+    register_row,
+    store_url,
+    users_add,
+)
 from conftest import GBK_TITLE
 from sqlalchemy import func, insert, select, text
 
@@ -33,32 +39,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-REPO = Path(__file__).resolve().parents[2]
 COLS = ["projects", "projects_any_share", "investment_cny_stated", "n_with_investment"]
 
 
 def _register(conn: Any, rid: str, frame: gpd.GeoDataFrame) -> None:
-    conn.execute(
-        insert(s.registers).values(
-            id=rid,
-            file_name="t.csv",
-            sha256="0" * 64,
-            kind="csv",
-            size=1,
-            uploaded_at="2026-01-01T00:00:00+00:00",
-            uploader="t",
-            crs="EPSG:4326",
-            columns_json="{}",
-            rows_in=len(frame),
-            imported=len(frame),
-            refused=0,
-            warned=0,
-            report_json="[]",
-            per_zone_json="[]",
-            per_jiedao_json="[]",
-            boundaries="",
-        )
-    )
+    register_row(conn, rid, len(frame))
     inv = pd.to_numeric(frame.get("investment_cny"), errors="coerce") if "investment_cny" in frame else None
     rows = [
         {
@@ -173,27 +158,8 @@ def test_two_servers_one_database(pg_url: str, tmp_path: Path) -> None:  # noqa:
     data = tmp_path / "shared-data"
     pw = "Tw#0-servers-one-db"
     # no open door: a non-loopback address without accounts refuses to start, in one line
-    refused = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hepinggis",
-            "serve",
-            "--data",
-            str(data),
-            "--db",
-            pg_url,
-            "--host",
-            "0.0.0.0",
-            "--port",
-            str(free_port()),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        timeout=120,
-        check=False,
+    refused = run_cli(
+        "serve", "--data", str(data), "--db", pg_url, "--host", "0.0.0.0", "--port", str(free_port()), timeout=120
     )
     assert refused.returncode != 0 and len(refused.stderr.strip().splitlines()) == 1 and "用户" in refused.stderr
     users_add(data, pg_url, "clerk", "填报", pw)
