@@ -31,11 +31,7 @@ from hepinggis.monitor.evaluate import evaluate
 from hepinggis.monitor.indicators import read_actuals
 from hepinggis.plan.check import check
 from hepinggis.plan.layers import load
-from hepinggis.web import _schema as s
-from hepinggis.web._accounting import PAGE_WORDS
-from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._versions import link_version, series_info, typed_units
 from hepinggis.web._work_light import (
     JOB_PREFIX,
     MAP_IN_IMPORT,
@@ -44,6 +40,10 @@ from hepinggis.web._work_light import (
     one_line,
     summary,
 )
+from hepinggis.web.jobs._builds import install_package, stage_for
+from hepinggis.web.registers._accounting import PAGE_WORDS
+from hepinggis.web.registers._versions import link_version, series_info, typed_units
+from hepinggis.web.store import _schema as s
 
 __all__ = ["describe", "run"]
 
@@ -242,7 +242,7 @@ def per_area(
 
 
 def _place_rows(projects: gpd.GeoDataFrame, place: pd.Series) -> list[dict[str, Any]]:
-    from hepinggis.web._accounting import place_rows
+    from hepinggis.web.registers._accounting import place_rows
 
     inv = pd.to_numeric(projects.get("investment_cny", pd.Series(np.nan, index=projects.index)), errors="coerce")
     frame = pd.DataFrame({"place": place.to_numpy(), "inv": inv.to_numpy()}).dropna(subset=["place"])
@@ -514,7 +514,7 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         with _layers(store):
             result: Any = read_register(store, params) if selection is None and not merged else None
             if result is None:
-                from hepinggis.web._subset_package import subset_projects
+                from hepinggis.web.jobs._subset_package import subset_projects
 
                 result, credit, about = subset_projects(store, reg, p.get("filter") or {})
             else:
@@ -828,7 +828,7 @@ def _merge(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         "per_jiedao_json": json.dumps(per_jd, ensure_ascii=False),
         "boundaries": base["boundaries"],
     }
-    from hepinggis.web._versions import series_info
+    from hepinggis.web.registers._versions import series_info
 
     base_series = series_info(store.engine, base["id"]) or {}
     with store.begin() as conn:

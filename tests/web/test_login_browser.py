@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from test_web_browser import Tab
 
 from hepinggis.errors import AccountError
-from hepinggis.web._auth import check_name
+from hepinggis.web.auth._accounts import check_name
 
 CLERK, OFFICER, SLOWED = "填报员甲", "管理员乙", "审核员丙"
 PASSWORDS = {CLERK: "Clerk#2024-abcdef", OFFICER: "Officer#2024-abcdef", SLOWED: "Slowed#2024-abcdef"}

@@ -15,7 +15,7 @@ import pytest
 from _server_env import free_port
 
 from hepinggis.errors import InvalidOptionError
-from hepinggis.web._jobs import WARM_ENV, warm_mode
+from hepinggis.web.jobs._jobs import WARM_ENV, warm_mode
 
 REPO = Path(__file__).resolve().parents[2]
 

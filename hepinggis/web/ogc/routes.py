@@ -103,7 +103,7 @@ def _json(value: Any, *, media: str = "application/json", headers: dict[str, str
 
 
 def _html(name: str, request: Request, user: dict[str, Any], **context: Any) -> HTMLResponse:
-    from hepinggis.web.routes_pages import CSP_PAGE, SAFE_HEADERS
+    from hepinggis.web.pages.routes import CSP_PAGE, SAFE_HEADERS
 
     page = _env.get_template(name).render(user=user, base=_base(request), path=request.url.path, **context)
     return HTMLResponse(
