@@ -100,6 +100,7 @@ def serve(
     ``X-Forwarded-For``/``-Proto`` are believed (none by default: not even loopback's)."""
     import uvicorn
 
+    from hepinggis.web._transport import MAX_HEAD_BYTES
     from hepinggis.web._transport import allowed_hosts as hosts_for
     from hepinggis.web.app import create_app
     from hepinggis.web.auth._security import is_loopback
@@ -133,6 +134,7 @@ def serve(
         timeout_graceful_shutdown=5,
         timeout_keep_alive=5,  # an idle connection is closed after 5 s
         limit_concurrency=200,  # beyond that many connections: 503, not a stalled server
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,  # a long header: read whole, however it arrives
         proxy_headers=bool(forwarded_allow_ips),
         forwarded_allow_ips=forwarded_allow_ips or "",
         ssl_certfile=str(certfile) if certfile else None,
