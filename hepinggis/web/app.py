@@ -22,7 +22,7 @@ from hepinggis.web._store import Store
 from hepinggis.web._transport import HostAndTimeout
 from hepinggis.web._uploads import UploadLimit
 from hepinggis.web.auth._accounts import LoginPolicy
-from hepinggis.web.auth._security import install_security
+from hepinggis.web.auth._middleware import install_security
 from hepinggis.web.jobs._jobs import JobLimits, one_line, start_workers, stop_workers
 from hepinggis.web.store._migrate import upgrade
 
