@@ -58,6 +58,9 @@ def mount_routers(app: FastAPI) -> None:
     from hepinggis.web.api import versions as routes_versions
 
     app.include_router(routes_versions.router)
+    from hepinggis.web.pages import versions as pages_versions  # the versions' pages
+
+    app.include_router(pages_versions.router)
     from hepinggis.web.api import jobs as routes_jobs
 
     app.include_router(routes_jobs.router)
@@ -178,7 +181,7 @@ def create_app(
         # own temp folder, dead servers' jobs failed, leftovers removed, warm workers in lanes
         state = await start_workers(store, workers=workers, limits=job_limits)
         app.state.pool = state[0]
-        from hepinggis.web.registers._versions import warm  # the version pages' imports and PROJ, off the request path
+        from hepinggis.web.registers._frames import warm  # the version pages' imports and PROJ, off the request path
 
         warm()
         try:

@@ -1,7 +1,7 @@
 """The briefing package of a selection of a register (issue 31): one version, as of its date, and
 a filter — exactly the projects the filter page and its downloads list.
 
-The projects are the version's stored rows that pass the filter (`_versions.filtered`, the same
+The projects are the version's stored rows that pass the filter (`_filter.filtered`, the same
 function as the page and every download), with the geometry and the columns they were imported
 with; they are credited and titled as the selection (`base._credits.ListCredit`'s ``subset``:
 the version, its date and the filter in Chinese), and the selection is kept in the package's
@@ -22,6 +22,7 @@ import pandas as pd
 
 from hepinggis.base._credits import ListCredit
 from hepinggis.web._store import Store
+from hepinggis.web.registers import _filter
 from hepinggis.web.registers import _versions as v
 
 __all__ = ["KEY_PATTERN", "package_key", "package_name", "subset_projects", "subset_words"]
@@ -95,8 +96,8 @@ def subset_projects(
 
     from hepinggis.base.clock import local_date
 
-    flt = v.ProjectFilter(**params)
-    sub, words = v.filtered(store, reg, flt)
+    flt = _filter.ProjectFilter(**params)
+    sub, words = _filter.filtered(store, reg, flt)
     info = v.series_info(store.engine, reg["id"]) or {}
     keep = {int(r) for r in sub["row"]}
     frame = _frame([r for r in store.register_projects(reg["id"]) if int(r["row"]) in keep])

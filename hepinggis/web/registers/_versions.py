@@ -1,6 +1,9 @@
 """Registers as series of versions: which register a new upload continues, the versions of a
 series, the changes between any two versions by identity, the clerk's confirmations of ambiguous
-pairs, a project's history (一项目一档), the filter of the list and its exports.
+pairs.
+
+A version as a table (cached) is `_frames`'s, a project's history (一项目一档) `_history`'s, the
+filter of the list `_filter`'s.
 
 The series columns of ``registers`` (migration s0004) and the confirmations table are described
 here, not in `_schema`, so that the import job and the pages read them through this module only.
@@ -11,24 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
-import threading
 import unicodedata
-from collections import OrderedDict
-from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Column, Connection, Float, Integer, MetaData, String, Table, Text, func, insert, select, update
 
 from hepinggis.errors import BadUpload
 from hepinggis.web._store import Store, now_iso
+from hepinggis.web.registers._frames import _cached, frame
 
 __all__ = [
-    "ProjectFilter",
+    "compare",
     "confirm",
     "confirmations",
-    "filtered",
-    "history",
     "link_version",
     "propose",
     "series_info",
@@ -364,129 +362,6 @@ def confirm(
     }
 
 
-# -- a version as a table --------------------------------------------------------------------------
-_CACHE: OrderedDict[Any, Any] = OrderedDict()
-_LOCK = threading.Lock()
-#: One lock per key being computed: a second request for it waits for the first one's result
-#: instead of computing it again beside it (two cores: the second would halve the first's speed).
-_MAKING: dict[Any, threading.Lock] = {}
-
-
-def _cached(key: Any, make: Any) -> Any:
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-        making = _MAKING.setdefault(key, threading.Lock())
-    with making:
-        with _LOCK:
-            if key in _CACHE:  # made meanwhile by the request this one waited for
-                _CACHE.move_to_end(key)
-                return _CACHE[key]
-        try:
-            value = make()
-            with _LOCK:
-                _CACHE[key] = value
-                while len(_CACHE) > 32:
-                    _CACHE.popitem(last=False)
-        finally:
-            with _LOCK:
-                _MAKING.pop(key, None)
-    return value
-
-
-_PROPS = (
-    "owner",
-    "address",
-    "planned_start",
-    "actual_start",
-    "planned_end",
-    "progress_text",
-    "annual_plan_cny",
-    "completed_cny",
-    "investment_text",
-)
-
-
-def frame(store: Store, rid: str) -> Any:
-    """The stored projects of a version as a GeoDataFrame (points at each project's site), read
-    once per version (cached): only the columns it needs, the properties parsed in one call."""
-
-    def make() -> Any:
-        import geopandas as gpd
-        import numpy as np
-        import shapely
-
-        from hepinggis.web.store import _schema as sch
-
-        p = sch.projects.c
-        wanted = (p.row, p.project_id, p.name, p.category, p.status, p.investment_cny)
-        query = select(*wanted, p.zone_id, p.jiedao, p.lon, p.lat, p.properties_json)
-        with store.engine.connect() as conn:
-            rows = conn.execute(query.where(p.register_id == rid).order_by(p.row)).all()
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 11
-        props = json.loads("[" + ",".join(t or "{}" for t in cols[10]) + "]")
-        data: dict[str, Any] = {
-            "row": list(cols[0]),
-            "id": list(cols[1]),
-            "name": [n or "" for n in cols[2]],
-            "category": list(cols[3]),
-            "status": list(cols[4]),
-            "investment_cny": np.array([np.nan if x is None else x for x in cols[5]], dtype=float),
-            "zone_id": list(cols[6]),
-            "jiedao": list(cols[7]),
-            "lon": list(cols[8]),
-            "lat": list(cols[9]),
-        }
-        for k in _PROPS:
-            data[k] = [q.get(k) for q in props]
-        for k in ("annual_plan_cny", "completed_cny"):
-            data[k] = np.array([np.nan if x is None else float(x) for x in data[k]], dtype=float)
-        pts = shapely.points(np.array(data["lon"], dtype=float), np.array(data["lat"], dtype=float))
-        return gpd.GeoDataFrame(data, geometry=pts, crs="EPSG:4326")
-
-    return _cached(("frame", rid), make)
-
-
-def warm() -> threading.Thread:
-    """Import what the version pages use (identity, changes, warnings) and open PROJ's database in a
-    thread of the server, once at its start: the first comparison a clerk asks for then pays only
-    for its own work (issue 31: the first one took 2.9 s, mostly imports and PROJ's set-up)."""
-
-    def run() -> None:
-        try:
-            import geopandas as gpd
-            import shapely
-
-            from hepinggis.base.measure import MEASURE_CRS
-            from hepinggis.monitor import changes, progress  # noqa: F401
-
-            gpd.GeoSeries([shapely.Point(123.4, 41.76)], crs=4326).to_crs(MEASURE_CRS)
-        except Exception as exc:  # a warm-up is no feature: the first request does it instead
-            print(f"hepinggis: warming the version pages failed: {exc}", file=sys.stderr)
-
-    thread = threading.Thread(target=run, name="hepinggis-warm-versions", daemon=True)
-    thread.start()
-    return thread
-
-
-def with_warnings(store: Store, rid: str) -> Any:
-    """The version's projects with each one's warning on the version's date."""
-
-    def make() -> Any:
-        from hepinggis.monitor.progress import progress_warnings
-
-        info = series_info(store.engine, rid)
-        assert info is not None
-        f = frame(store, rid).copy()
-        w = progress_warnings(f, info["as_of"])
-        for c in w.columns:
-            f[c] = w[c].to_numpy()
-        return f
-
-    return _cached(("warn", rid), make)
-
-
 # -- changes ---------------------------------------------------------------------------------------
 def _refused(reg: dict[str, Any]) -> Any:
     import pandas as pd
@@ -566,206 +441,3 @@ def version_changes(store: Store, old: dict[str, Any] | None, new: dict[str, Any
         "changes": items,
         "ambiguous": _jsonable(table.attrs.get("ambiguous", [])),
     }
-
-
-# -- a project's history ---------------------------------------------------------------------------
-def history(store: Store, rid: str, row: int) -> dict[str, Any] | None:
-    """The project at Excel row ``row`` of version ``rid`` in every version of its series (by
-    identity: each neighbouring pair of versions is matched), oldest first."""
-    from hepinggis.monitor.changes import compare_registers  # noqa: F401  (the same matching)
-
-    vs = versions(store, rid)
-    ids = [v["id"] for v in vs]
-    k0 = ids.index(rid)
-    here = with_warnings(store, rid)
-    hit = here.index[here["row"] == row]
-    if not len(hit):
-        return None
-    positions: dict[int, int] = {k0: int(hit[0])}
-    info = series_info(store.engine, rid)
-    assert info is not None
-    confirmed = tuple(confirmations(store, info["series_id"]))
-
-    def pairs(a: str, b: str) -> dict[int, int]:
-        def make() -> dict[int, int]:
-            from hepinggis.analysis.identity import match_projects
-
-            m = match_projects(frame(store, a), frame(store, b), confirmed=confirmed)
-            return {int(o): int(n) for o, n in zip(m["old"], m["new"], strict=True)}
-
-        return _cached(("pairs", a, b, confirmed), make)
-
-    # walk out from this version both ways; a version that does not list the project (refused
-    # that month, say) is skipped: the next one is matched against the last that listed it
-    last = k0
-    for t in range(k0 + 1, len(ids)):
-        nxt = pairs(ids[last], ids[t]).get(positions[last])
-        if nxt is not None:
-            positions[t], last = nxt, t
-    last = k0
-    for t in range(k0 - 1, -1, -1):
-        back = {n: o for o, n in pairs(ids[t], ids[last]).items()}.get(positions[last])
-        if back is not None:
-            positions[t], last = back, t
-    rows = []
-    for kk, v in enumerate(vs):
-        if kk not in positions:
-            rows.append({"version": v["version"], "register_id": v["id"], "as_of": v["as_of"], "listed": False})
-            continue
-        f = with_warnings(store, v["id"])
-        rec = f.drop(columns=[f.geometry.name]).iloc[positions[kk]].to_dict()
-        rows.append({"version": v["version"], "register_id": v["id"], "as_of": v["as_of"], "listed": True, **rec})
-    return {"register_id": rid, "row": row, "versions": _jsonable(rows)}
-
-
-# -- the filter ------------------------------------------------------------------------------------
-@dataclass
-class ProjectFilter:
-    """What the filter panel and the export URLs take (every field optional)."""
-
-    zone: str | None = None
-    jiedao: str | None = None
-    category: str | None = None
-    status: str | None = None
-    warning: str | None = None
-    min_yuan: float | None = None
-    max_yuan: float | None = None
-    q: str | None = None
-    #: The unit the clerk typed the range in (元, 万元, 亿元): the words say the bounds in it; the
-    #: bounds themselves are in 元. Not a condition of its own.
-    unit: str | None = None
-
-    def active(self) -> dict[str, Any]:
-        """The conditions set (the typed unit is no condition)."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if f.name != "unit" and getattr(self, f.name) not in (None, "")
-        }
-
-    def params(self) -> dict[str, Any]:
-        """The conditions and, where a range is set, the unit it was typed in (a job's parameters)."""
-        out = self.active()
-        if self.unit and ("min_yuan" in out or "max_yuan" in out):
-            out["unit"] = self.unit
-        return out
-
-    def query(self) -> str:
-        from urllib.parse import urlencode
-
-        return urlencode({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in self.active().items()})
-
-
-_WORDS = {
-    "zone": "功能区",
-    "jiedao": "街道",
-    "category": "类别",
-    "status": "状态",
-    "warning": "预警",
-    "min_yuan": "投资不低于",
-    "max_yuan": "投资不高于",
-    "q": "名称含",
-}
-_WARNING_NAMES = {"overdue": "逾期", "lagging": "滞后", "normal": "正常", "unknown": "无法判断"}
-
-
-_UNIT_FACTORS = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
-
-
-def _yuan_words(v: float, unit: str | None = None) -> str:
-    """An amount in 元 said in the unit the clerk typed it in (else 亿元 from 1,000 万元 up)."""
-    if unit in _UNIT_FACTORS:
-        return f"{v / _UNIT_FACTORS[unit]:,.10g} {unit}"
-    return f"{v / 1e8:,.4g} 亿元" if v >= 1e7 else f"{v:,.0f} 元"
-
-
-def _area(value: str, table: list[dict[str, Any]], what: str) -> tuple[str, str]:
-    """(id, name) of a zone or 街道 given by its id or its Chinese name."""
-    text = unicodedata.normalize("NFKC", value).strip()
-    for a in table:
-        if text in (str(a["id"]), unicodedata.normalize("NFKC", str(a["name"]))):
-            return str(a["id"]), str(a["name"])
-    starts = [a for a in table if text and unicodedata.normalize("NFKC", str(a["name"])).startswith(text)]
-    if len(starts) == 1:  # the short name a meeting uses (满融 for 满融国际化生态科技示范区)
-        return str(starts[0]["id"]), str(starts[0]["name"])
-    names = "、".join(str(a["name"]) for a in table)
-    raise BadUpload(f"没有这个{what}：“{value[:50]}”（可选：{names}）")
-
-
-def _norm(text: Any) -> str:
-    return unicodedata.normalize("NFKC", "" if text is None else str(text)).lower().strip()
-
-
-def filtered(store: Store, reg: dict[str, Any], flt: ProjectFilter) -> tuple[Any, list[str]]:
-    """The version's projects (with warnings) that pass ``flt``, and the filter in Chinese words."""
-    import numpy as np
-
-    f = with_warnings(store, reg["id"])
-    keep = np.ones(len(f), dtype=bool)
-    words: list[str] = []
-    if flt.zone:
-        zid, name = _area(flt.zone, json.loads(reg["per_zone_json"]), "功能区")
-        keep &= (f["zone_id"] == zid).to_numpy()
-        words.append(f"功能区：{name}")
-    if flt.jiedao:
-        _jid, name = _area(flt.jiedao, json.loads(reg["per_jiedao_json"]), "街道")
-        keep &= (f["jiedao"] == name).to_numpy()
-        words.append(f"街道：{name}")
-    for key in ("category", "status"):
-        value = getattr(flt, key)
-        if value:
-            wanted = {_norm(v) for v in str(value).split(",") if v.strip()}
-            keep &= f[key].map(_norm).isin(wanted).to_numpy()
-            words.append(f"{_WORDS[key]}：{'、'.join(v.strip() for v in str(value).split(',') if v.strip())}")
-    if flt.warning:
-        wanted_w = {_WARNING_NAMES.get(v.strip(), v.strip()) for v in flt.warning.split(",") if v.strip()}
-        bad = wanted_w - set(_WARNING_NAMES.values())
-        if bad:
-            raise BadUpload(f"预警只能是 {'、'.join(_WARNING_NAMES.values())}")
-        keep &= f["warning"].isin(wanted_w).to_numpy()
-        words.append(f"预警：{'、'.join(sorted(wanted_w))}")
-    inv = f["investment_cny"].to_numpy(dtype=float)
-    if flt.min_yuan is not None:
-        keep &= np.nan_to_num(inv, nan=-np.inf) >= flt.min_yuan
-        words.append(f"投资不低于 {_yuan_words(flt.min_yuan, flt.unit)}")
-    if flt.max_yuan is not None:
-        keep &= np.nan_to_num(inv, nan=np.inf) <= flt.max_yuan
-        words.append(f"投资不高于 {_yuan_words(flt.max_yuan, flt.unit)}")
-    if flt.q:
-        needle = _norm(flt.q)
-        hay = (
-            f["name"].map(_norm)
-            + "|"
-            + f["id"].map(_norm)
-            + "|"
-            + f["owner"].map(_norm)
-            + "|"
-            + f["address"].map(_norm)
-        )
-        keep &= hay.str.contains(needle, regex=False).to_numpy()
-        words.append(f"名称、编号或单位含“{flt.q.strip()}”")
-    return f[keep], words
-
-
-def per_area(sub: Any, reg: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Projects, investment and warnings per zone and per 街道 of a (filtered) table."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for key, table, col, match_on in (
-        ("zones", json.loads(reg["per_zone_json"]), "zone_id", "id"),
-        ("jiedao", json.loads(reg["per_jiedao_json"]), "jiedao", "name"),
-    ):
-        rows = []
-        for a in table:
-            part = sub[sub[col] == a[match_on]]
-            counts = part["warning"].value_counts()
-            rows.append(
-                {
-                    "id": a["id"],
-                    "name": a["name"],
-                    "projects": len(part),
-                    "investment_cny": float(part["investment_cny"].sum(min_count=1) or 0) if len(part) else 0.0,
-                    **{w: int(counts.get(w, 0)) for w in ("逾期", "滞后", "正常", "无法判断")},
-                }
-            )
-        out[key] = rows
-    return out
