@@ -1,7 +1,7 @@
 """``hepinggis serve``: the web application (FastAPI on Starlette, served by uvicorn).
 
 `create_app` builds the application on one data folder. Heavy work runs in worker subprocesses
-(`hepinggis.web.jobs._jobs`); the server process only talks HTTP and to the store.
+(`hepinggis.web.jobs._pool`); the server process only talks HTTP and to the store.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from hepinggis.web._insql import sync_area_layers
 from hepinggis.web._store import Store
 from hepinggis.web._transport import HostAndTimeout
 from hepinggis.web._uploads import UploadLimit
+from hepinggis.web._work_light import one_line
 from hepinggis.web.auth._accounts import LoginPolicy
 from hepinggis.web.auth._middleware import install_security
-from hepinggis.web.jobs._jobs import JobLimits, one_line, start_workers, stop_workers
+from hepinggis.web.jobs._limits import JobLimits
+from hepinggis.web.jobs._pool import start_workers, stop_workers
 from hepinggis.web.store._migrate import upgrade
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "create_app", "mount_routers"]
@@ -158,7 +160,7 @@ def create_app(
     max_upload : int
         Uploads above this many bytes are refused (413) before they are parsed.
     workers : int, optional
-        Worker processes for the background jobs (`hepinggis.web.jobs._jobs.plan_lanes`): default one
+        Worker processes for the background jobs (`hepinggis.web.jobs._limits.plan_lanes`): default one
         light worker per core plus a heavy and a build worker.
     job_limits : JobLimits, optional
         Memory cap and time limits of the jobs (default from the environment, `JobLimits.from_env`).

@@ -22,7 +22,7 @@ from hepinggis.web._registers import clean_file_name
 from hepinggis.web._store import Store
 from hepinggis.web._uploads import receive_upload, sniff_kind, stored_upload
 from hepinggis.web.api._boundary_versions import put_in_force, version_list
-from hepinggis.web.jobs._jobs import run_job
+from hepinggis.web.jobs._pool import run_job
 
 __all__ = ["BOUNDARY_KINDS", "router"]
 

@@ -18,7 +18,7 @@ from hepinggis.web._deps import current_user, get_store, may_rebuild
 from hepinggis.web._store import Store
 from hepinggis.web._uploads import receive_upload, sniff_kind, stored_upload
 from hepinggis.web.api import versions as versions
-from hepinggis.web.jobs._jobs import run_job
+from hepinggis.web.jobs._pool import run_job
 from hepinggis.web.jobs._upload_audit import expire_previews, note_upload
 
 __all__ = ["router"]

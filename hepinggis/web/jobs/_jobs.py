@@ -1,4 +1,6 @@
-"""Background jobs: warm worker processes in lanes, each job under a memory cap and a time limit.
+"""Background jobs, the workers' side: warm worker processes in lanes, each job under a memory cap
+and a time limit. The server's side (starting them, queueing a job) is `_pool`'s; the lanes and
+limits `_limits`'s.
 
 The server process never runs the heavy work itself (its event loop stays responsive). It starts
 worker processes (``python -m hepinggis.web.jobs._jobs``) in three **lanes** that never wait for one
@@ -35,23 +37,20 @@ heartbeat every `BEAT_S`; every server fails the jobs whose heartbeat is older t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import json
 import math
 import os
-import re
 import resource
 import select
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,323 +58,22 @@ from hepinggis._workers import die_with_parent
 from hepinggis.base.settings import settings
 from hepinggis.errors import InvalidOptionError, JobMemoryError, JobTimeError
 from hepinggis.web._store import Store
-from hepinggis.web._work_light import job_error, one_line
+from hepinggis.web._work_light import job_error
+from hepinggis.web.jobs._limits import (
+    _READY,
+    BEAT_S,
+    EXIT_MEMORY,
+    IDLE_POLL_S,
+    LANES,
+    WARM_ENV,
+    WARM_MODES,
+    WARM_ROWS,
+    JobLimits,
+    lane_of,
+    memory_message,
+)
 
-__all__ = [
-    "LANES",
-    "JobLimits",
-    "WorkerPool",
-    "lane_of",
-    "memory_message",
-    "one_line",
-    "plan_lanes",
-    "run_job",
-    "start_workers",
-    "stop_workers",
-    "wait_job",
-]
-
-LANES = ("light", "heavy", "build")
-#: Job kinds of the build lane.
-BUILD_KINDS = ("package", "monitor")
-#: Job kinds whose lane depends on the size of their file.
-FILE_KINDS = ("preview", "import", "figures", "boundary")
-IDLE_POLL_S = 0.5
-#: Rows of the register each worker reads, counts and maps while warming up (the paths of a real
-#: register: density layer, clustering).
-WARM_ROWS = 200
-#: How long a starting server waits for its workers to be warm before it answers.
-WARM_WAIT_S = settings().warm_wait_s
-#: What the warm parent does before it forks the workers (`warm_up`), from the environment's
-#: ``HEPINGGIS_WARM_UP``: ``full`` (the default) imports the stack and runs a small job of each
-#: kind; ``imports`` only imports the stack (a server that starts sooner and whose first job of a
-#: kind is slower: the test suite's many short-lived servers, see tests/conftest.py).
-WARM_ENV = "HEPINGGIS_WARM_UP"
-WARM_MODES = ("full", "imports")
-#: A running job whose heartbeat is older than this belongs to a dead server (any host); the
-#: environment's ``HEPINGGIS_JOB_STALE_S`` changes it (the tests shorten it).
-STALE_S = settings().job_stale_s
-#: How often a server looks for such jobs.
-RECOVER_EVERY_S = min(5.0, STALE_S / 2)
-#: How often a running job beats its heartbeat.
-BEAT_S = min(2.0, STALE_S / 3)
-#: A worker's exit status after a job ran out of memory (it failed the job itself).
-EXIT_MEMORY = 3
-_READY = "ready-{pid}"
-_ENV_MEMORY = "HEPINGGIS_JOB_MEMORY"
-_ENV_SECONDS = "HEPINGGIS_JOB_SECONDS"
-_ENV_LIGHT_BYTES = "HEPINGGIS_LIGHT_BYTES"
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?\s*$", re.IGNORECASE)
-
-
-def _bytes(text: str, what: str) -> int:
-    m = _SIZE.match(text)
-    if not m:
-        raise InvalidOptionError(f"{what} {text!r}：请写成 3GB、500MB 这样的大小")
-    return int(float(m.group(1)) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[m.group(2).upper()])
-
-
-def _human(n: int) -> str:
-    return f"{n / 1024**3:.3g} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
-
-
-def memory_message(memory: int, *, crashed: bool = False) -> str:
-    """The refusal of a job that needed more than ``memory`` bytes (``crashed``: its worker ended
-    without saying why, as an allocation failing in C code ends it)."""
-    cap = _human(memory)
-    head = f"处理进程意外停止（可能所需内存超过上限 {cap}）" if crashed else f"所需内存超过上限（{cap}）"
-    return f"{head}，已停止，数据未改动；请检查文件是否含大量空行空列，或拆分后再上传"
-
-
-@dataclass(frozen=True)
-class JobLimits:
-    """The limits of the job workers.
-
-    Parameters
-    ----------
-    memory : int
-        Bytes of address space a job may take beyond its warm worker's footprint (``RLIMIT_AS``).
-        Environment ``HEPINGGIS_JOB_MEMORY`` (``3GB``).
-    seconds : dict
-        Time limit of one job per lane. Environment ``HEPINGGIS_JOB_SECONDS``: one number for
-        every lane or ``light,heavy,build`` (``120,900,1800``).
-    light_bytes : int
-        Files up to this size go to the light lane, larger ones to the heavy lane. Environment
-        ``HEPINGGIS_LIGHT_BYTES`` (``4MB``).
-    """
-
-    memory: int = 3 * 1024**3
-    seconds: dict[str, float] = field(default_factory=lambda: {"light": 120.0, "heavy": 900.0, "build": 1800.0})
-    light_bytes: int = 4 * 1024**2
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> JobLimits:
-        """The defaults, changed by the environment variables named above (`hepinggis.base.settings`)."""
-        given = settings(env)
-        base = cls()
-        memory = _bytes(given.job_memory, _ENV_MEMORY) if given.job_memory else base.memory
-        seconds = dict(base.seconds)
-        if given.job_seconds:
-            try:
-                values = [float(v) for v in given.job_seconds.split(",")]
-            except ValueError:
-                raise InvalidOptionError(f"{_ENV_SECONDS}：请写成秒数，如 120 或 120,900,1800") from None
-            if len(values) not in (1, 3) or min(values) <= 0:
-                raise InvalidOptionError(f"{_ENV_SECONDS}：请写成秒数，如 120 或 120,900,1800")
-            seconds = dict(zip(LANES, values * 3 if len(values) == 1 else values, strict=False))
-        light = _bytes(given.light_bytes, _ENV_LIGHT_BYTES) if given.light_bytes else base.light_bytes
-        return cls(memory=memory, seconds=seconds, light_bytes=light)
-
-    def args(self) -> list[str]:
-        """The worker's command-line options carrying these limits."""
-        secs = ",".join(str(self.seconds[lane]) for lane in LANES)
-        return ["--memory", str(self.memory), "--seconds", secs, "--light-bytes", str(self.light_bytes)]
-
-
-def lane_of(kind: str, params: dict[str, Any], *, light_bytes: int) -> str:
-    """The lane of a job: ``build`` for packages, ``heavy`` for a file above ``light_bytes`` (or a
-    large register's map), else ``light``."""
-    if kind in BUILD_KINDS:
-        return "build"
-    if kind in FILE_KINDS:
-        return "heavy" if int(params.get("size") or 0) > light_bytes else "light"
-    if kind == "map":
-        from hepinggis.web._work_light import MAP_LIGHT_ROWS
-
-        return "light" if 0 < int(params.get("rows") or 0) <= MAP_LIGHT_ROWS else "heavy"
-    if kind == "plan_map":
-        return "heavy"  # started with the server; never in a user's way
-    if kind.startswith("fault_"):
-        return str(params.get("lane") or "light")
-    return "heavy"
-
-
-def plan_lanes(workers: int | None = None) -> list[tuple[str, ...]]:
-    """The lanes of each worker process: ``None`` → one light worker per core (at least 2), one
-    heavy and one build worker; ``1`` → one worker for everything; ``n ≥ 2`` → ``n - 1`` light
-    workers and one for the heavy and build lanes (small test servers)."""
-    light: tuple[str, ...] = ("light",)
-    if workers is None:
-        return [light] * max(2, os.cpu_count() or 2) + [("heavy",), ("build",)]
-    if workers <= 1:
-        return [LANES]
-    return [light] * (workers - 1) + [("heavy", "build")]
-
-
-# -- the server's side -----------------------------------------------------------------------------
-class WorkerPool:
-    """The job workers of one server: one warm parent process that forks them.
-
-    The server starts ``python -m hepinggis.web.jobs._jobs`` once (`warm_parent`). It imports the stack
-    and runs a small job of each kind, then forks the workers: each starts warm (copy-on-write
-    pages of the warmed parent, so a worker costs no import and little memory), and a worker that
-    ended — at its time limit, its memory cap, or by a crash — is replaced by a fresh fork at once,
-    after its job was failed with the reason. The server wakes the workers through the parent's
-    stdin and watches the parent: if it ends, a new one is started (jobs of its workers failed).
-
-    Parameters
-    ----------
-    store : Store
-        The server's store (its ``instance`` names the server's temporary folder).
-    lanes : list of tuple
-        One entry per worker: the lanes it serves (`plan_lanes`).
-    limits : JobLimits
-    """
-
-    def __init__(self, store: Store, lanes: list[tuple[str, ...]], limits: JobLimits) -> None:
-        self.store = store
-        self.lanes = lanes
-        self.limits = limits
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.spawned = 0.0
-        self._lock = threading.Lock()
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        cmd = [sys.executable, "-m", "hepinggis.web.jobs._jobs", "--data", str(self.store.data_dir)]
-        cmd += ["--db", self.store.db_url, "--workers", ";".join(",".join(x) for x in self.lanes)]
-        cmd += self.limits.args()
-        if self.store.instance:
-            cmd += ["--instance", self.store.instance]
-        env = dict(os.environ, HEPINGGIS_WEB_WORKER="1")
-        # one thread per worker (the pool is sized to the cores; nothing threaded before the
-        # forks) and few malloc arenas, so that the address-space cap measures data
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-            env.setdefault(var, "1")
-        env.setdefault("MALLOC_ARENA_MAX", "2")
-        # the workers must import this checkout's package, wherever the server was started from
-        root = str(Path(__file__).resolve().parents[3])  # the checkout: web/jobs/_jobs.py → ../../../..
-        env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-        proc = subprocess.Popen(cmd, env=env, preexec_fn=die_with_parent, stdin=subprocess.PIPE)
-        self.spawned = time.monotonic()
-        assert proc.stdin is not None
-        os.set_blocking(proc.stdin.fileno(), False)
-        return proc
-
-    def ready(self) -> int:
-        """How many workers are warm and taking jobs."""
-        return len(list(self.store.tmp.glob(_READY.format(pid="*"))))
-
-    async def start(self, *, timeout: float = 30.0) -> None:
-        """Start the warm parent and wait (without blocking the loop) until every worker is warm —
-        at most ``timeout`` seconds (`WARM_WAIT_S`; a machine that busy answers first, and the
-        first jobs wait for the workers)."""
-        self.proc = self._spawn()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.proc.poll() is None and self.ready() < len(self.lanes):
-            await asyncio.sleep(0.05)
-
-    def notify(self, _kind: str = "") -> None:
-        """Wake the idle workers: a job was added (called by `Store.add_job` in the server)."""
-        p = self.proc
-        if p is not None and p.stdin is not None and p.poll() is None:
-            with contextlib.suppress(OSError, ValueError):
-                os.write(p.stdin.fileno(), b".")
-
-    def respawn(self) -> None:
-        """The warm parent ended (its workers with it): fail their jobs and start a new one."""
-        with self._lock:
-            if self.proc is None or self.proc.poll() is None:
-                return
-            if time.monotonic() - self.spawned < 30.0:  # it fails at start: do not spin
-                time.sleep(5.0)
-            if self.proc.stdin is not None:
-                with contextlib.suppress(OSError):
-                    self.proc.stdin.close()
-            self.store.recover_jobs(stale_s=STALE_S)  # jobs of processes gone from this host
-            for ready in self.store.tmp.glob(_READY.format(pid="*")):
-                ready.unlink(missing_ok=True)
-            self.proc = self._spawn()
-
-    async def watch(self) -> None:
-        """Restart the warm parent if it ended (every 0.5 s) and fail the jobs of dead servers
-        (every `RECOVER_EVERY_S`)."""
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(0.5)
-            try:
-                if self.proc is not None and self.proc.poll() is not None:
-                    await asyncio.to_thread(self.respawn)
-                if time.monotonic() - last > RECOVER_EVERY_S:
-                    last = time.monotonic()
-                    await asyncio.to_thread(self.store.recover_jobs, stale_s=STALE_S)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database away for a moment: try again
-                print(f"hepinggis: job watch: {type(exc).__name__}: {exc}", file=sys.stderr)
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Terminate the warm parent (it stops its workers) and wait for it; kill what lingers."""
-        with self._lock:
-            p, self.proc = self.proc, None
-            if p is None:
-                return
-            if p.poll() is None:
-                p.terminate()
-            try:
-                p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()  # its workers die with it (PR_SET_PDEATHSIG)
-                p.wait()
-            if p.stdin is not None:
-                with contextlib.suppress(OSError):
-                    p.stdin.close()
-
-
-async def start_workers(store: Store, *, workers: int | None = None, limits: JobLimits | None = None) -> Any:
-    """At server start: take this server's own temporary folder, fail the jobs that stopped servers
-    left running, remove what they left half-written, and start warm workers. Returns what
-    `stop_workers` needs."""
-    from hepinggis.web.store._tmp import ServerTmp
-
-    tmp = ServerTmp(store.data_dir / "tmp")
-    store.instance = tmp.name
-    failed = store.recover_jobs()
-    if failed:
-        print(f"hepinggis: {len(failed)} job(s) left running by a stopped server marked failed", file=sys.stderr)
-    store.clean_tmp()
-    pool = WorkerPool(store, plan_lanes(workers), limits or JobLimits.from_env())
-    await pool.start(timeout=WARM_WAIT_S)
-    store.on_job_added = pool.notify
-    watch = asyncio.create_task(pool.watch())
-    return pool, watch, tmp
-
-
-async def stop_workers(state: Any) -> None:
-    """At server stop: stop the watch and the workers, remove the temporary folder."""
-    pool, watch, tmp = state
-    watch.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await watch
-    pool.store.on_job_added = None
-    pool.stop()
-    tmp.close()
-
-
-async def wait_job(store: Store, jid: str, *, timeout: float = 600.0) -> dict[str, Any]:
-    """Wait (without blocking the event loop) until the job is done or failed."""
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        job = store.get_job(jid)
-        if job is None or job["status"] in ("done", "failed"):
-            return job or {"status": "failed", "error": "任务不存在"}
-        if time.monotonic() > deadline:
-            return {**job, "status": "failed", "error": "任务超时，仍在后台进行；请稍后在页面查看"}
-        await asyncio.sleep(delay)
-        delay = min(0.1, delay * 1.5)
-
-
-async def run_job(store: Store, kind: str, params: dict[str, Any], user: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    """Queue a job for ``user``, wait for it and return its result; a failed job raises
-    `BadUpload` with its Chinese reason (the routes answer it as one line)."""
-    from hepinggis.errors import BadUpload
-
-    jid = store.add_job(kind, params, submitter=user["name"], **kw)
-    job = await wait_job(store, jid)
-    if job["status"] != "done":
-        raise BadUpload(job.get("error") or "处理失败")
-    result: dict[str, Any] = json.loads(job["result_json"])
-    return result
+__all__ = ["cap_memory", "main", "memo_layers", "warm_mode", "warm_up", "worker_loop"]
 
 
 # -- the worker's side -----------------------------------------------------------------------------
