@@ -92,10 +92,10 @@ def bench_store(label: str, db: str | None, n_servers: int, clients: list[int], 
     from _server_env import Serve
     from sqlalchemy import func, select
 
-    from hepinggis.web import _schema as s
-    from hepinggis.web._auth import Accounts
-    from hepinggis.web._engine import make_engine
-    from hepinggis.web._migrate import upgrade
+    from hepinggis.web.auth._accounts import Accounts
+    from hepinggis.web.store import _schema as s
+    from hepinggis.web.store._engine import make_engine
+    from hepinggis.web.store._migrate import upgrade
 
     work = Path(tempfile.mkdtemp(prefix="bench-bureau-"))
     data = work / "data"
@@ -213,9 +213,9 @@ def bench_sql(db: str, points: int) -> None:
     from sqlalchemy import create_engine, insert
 
     import hepinggis
-    from hepinggis.web import _schema as s
     from hepinggis.web._insql import by_area_sql, sync_layers
-    from hepinggis.web._migrate import upgrade
+    from hepinggis.web.store import _schema as s
+    from hepinggis.web.store._migrate import upgrade
 
     schema, url = _pg_schema(db)
     engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])

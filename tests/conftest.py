@@ -18,10 +18,10 @@ from hepinggis._paths import data_dir
 
 REPO = Path(__file__).resolve().parent.parent
 # the tests' accounts and servers hash passwords with argon2's cheapest parameters: a test-only
-# setting, honoured inside a pytest run only (hepinggis/web/_passwords.py, tests/web/test_cheap_hashes.py)
+# setting, honoured inside a pytest run only (hepinggis/web/auth/_passwords.py, tests/web/test_cheap_hashes.py)
 os.environ.setdefault("HEPINGGIS_TEST_CHEAP_HASHES", "1")
 # and their servers' warm parents import the stack without running a small job of each kind
-# (hepinggis/web/_jobs.py `WARM_ENV`); the tests of warming (test_job_lanes.py) ask for "full"
+# (hepinggis/web/jobs/_jobs.py `WARM_ENV`); the tests of warming (test_job_lanes.py) ask for "full"
 os.environ.setdefault("HEPINGGIS_WARM_UP", "imports")
 
 

@@ -164,7 +164,7 @@ def test_job_subprocess_dies_with_its_parent(tmp_path: Path) -> None:
 
 
 CAP = r"""
-from hepinggis.web._jobs import cap_memory
+from hepinggis.web.jobs._jobs import cap_memory
 cap = cap_memory(200 * 1024**2)
 try:
     block = bytearray(1024**3)

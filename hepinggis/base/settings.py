@@ -71,7 +71,7 @@ class Settings:
         server's own machine).
     job_memory : str or None
         ``HEPINGGIS_JOB_MEMORY``: memory a job may take beyond its warm worker, as ``3GB``,
-        ``500MB`` (unset: 3 GB; parsed by `hepinggis.web._jobs.JobLimits`).
+        ``500MB`` (unset: 3 GB; parsed by `hepinggis.web.jobs._limits.JobLimits`).
     job_seconds : str or None
         ``HEPINGGIS_JOB_SECONDS``: a job's time limit, one number of seconds or
         ``light,heavy,build`` (unset: ``120,900,1800``).

@@ -1,6 +1,8 @@
 """The web application behind ``hepinggis serve`` (FastAPI on Starlette, served by uvicorn).
 
-Modules: `app` (create_app), `_schema` (tables), `_store` (the store), `_deps` (dependencies:
-the store, the current user), `_jobs` (worker processes), `_work` (what the jobs do),
-`routes_api` and `routes_pages`.
+Rooms: `app` (create_app) and `serve` at the top with `_deps` (the store and the current user for
+every router); ``pages/`` the pages, ``api/`` the JSON API, ``ogc/`` the OGC API services,
+``auth/`` accounts, logins, the security middleware and the audit trail, ``registers/`` registers
+as versions, ``jobs/`` uploads, jobs and builds, ``store/`` the database and its migrations.
+docs/architecture.md names every module.
 """

@@ -22,8 +22,8 @@ def _store_options(p: argparse.ArgumentParser) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    from hepinggis.web._engine import make_engine
-    from hepinggis.web._migrate import upgrade
+    from hepinggis.web.store._engine import make_engine
+    from hepinggis.web.store._migrate import upgrade
 
     engine = make_engine(args.data, args.db)
     upgrade(engine)
@@ -43,7 +43,7 @@ def _password(args: argparse.Namespace, name: str) -> str:
 
 
 def _audit_cli(engine: Any, action: str, name: str, detail: str = "") -> None:
-    from hepinggis.web import _audit
+    from hepinggis.web.auth import _audit
 
     _audit.record(
         engine,
@@ -56,7 +56,7 @@ def _audit_cli(engine: Any, action: str, name: str, detail: str = "") -> None:
 
 
 def _cmd_users(args: argparse.Namespace) -> int:
-    from hepinggis.web._auth import Accounts
+    from hepinggis.web.auth._accounts import Accounts
 
     engine = _engine(args)
     try:
@@ -110,12 +110,12 @@ def _cmd_users(args: argparse.Namespace) -> int:
 
 def _policy(engine: Any, args: argparse.Namespace) -> int:
     """``users policy``: show, or set, password expiry and history (the settings of the 安全 page)."""
-    from hepinggis.web._security_settings import checked_settings, put_settings, security_settings
+    from hepinggis.web.auth._security_settings import checked_settings, put_settings, security_settings
 
     values, words = checked_settings({"password_max_age_days": args.max_age_days, "password_history": args.history})
     if values:
         put_settings(engine, values)
-        from hepinggis.web import _audit
+        from hepinggis.web.auth import _audit
 
         who, detail = f"命令行:{getpass.getuser()}", "；".join(words)
         _audit.record(engine, action="security_settings", username=who, role="命令行", object="口令策略", detail=detail)
@@ -127,13 +127,13 @@ def _policy(engine: Any, args: argparse.Namespace) -> int:
 
 
 def _cmd_store(args: argparse.Namespace) -> int:
-    from hepinggis.web import _audit
-    from hepinggis.web._backup import dump, restore
+    from hepinggis.web.auth import _audit
+    from hepinggis.web.store._backup import dump, restore
 
     engine = _engine(args)
     try:
         if args.store_action == "grant":
-            from hepinggis.web._pg_roles import grant_app_role
+            from hepinggis.web.store._pg_roles import grant_app_role
 
             schema = grant_app_role(engine, args.role)
             print(f"已授权 {args.role}：模式 {schema} 的数据表可读写，audit_log 与 signatures 只可读和追加")
@@ -160,16 +160,16 @@ def _cmd_store(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     """``hepinggis audit verify``: check the audit trail's keyed chain; exit 1 on any break."""
     from hepinggis.errors import AuditChainError
-    from hepinggis.web import _audit
+    from hepinggis.web.auth import _audit
 
     engine = _engine(args)
     try:
         if args.audit_action == "prune":
-            from hepinggis.web._audit_retention import prune
+            from hepinggis.web.auth._audit_retention import prune
 
             days = args.keep_days
             if days is None:  # the 安全 page's setting (安全管理), 180 by default
-                from hepinggis.web._security_settings import security_settings
+                from hepinggis.web.auth._security_settings import security_settings
 
                 days = int(security_settings(engine)["audit_keep_days"])
             removed = prune(engine, args.export, days=days)

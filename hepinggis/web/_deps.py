@@ -26,7 +26,7 @@ def get_store(request: Request) -> Store:
 
 def current_user(request: Request) -> dict[str, Any]:
     """The user making the request: ``{"name": …, "role": 填报|审核|管理}``, as the security
-    middleware (`hepinggis.web._security`) established it from the session; the local user of a
+    middleware (`hepinggis.web.auth._security`) established it from the session; the local user of a
     loopback server without accounts otherwise."""
     user = request.scope.get("state", {}).get("user")
     return dict(user) if user else dict(LOCAL_USER)

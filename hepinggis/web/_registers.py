@@ -115,7 +115,7 @@ def details(store: Store, reg: dict[str, Any]) -> dict[str, Any]:
 def report(reg: dict[str, Any]) -> dict[str, Any]:
     """The import report in the page's words: every refused row, every row set aside (by kind),
     every warning, and the counted lines that head it (`_accounting.headline`)."""
-    from hepinggis.web._accounting import headline, page_line, skipped_by_kind
+    from hepinggis.web.registers._accounting import headline, page_line, skipped_by_kind
 
     lines = json.loads(reg["report_json"])
     by_kind = skipped_by_kind(lines)
@@ -187,8 +187,8 @@ def refused_workbook(store: Store, reg: dict[str, Any]) -> Path:
 
 
 def changes(store: Store, old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """The changes from ``old`` to ``new`` by project identity (`hepinggis.web._versions`):
+    """The changes from ``old`` to ``new`` by project identity (`hepinggis.web.registers._versions`):
     ``counts`` by code, ``counts_zh``, ``items`` (also as ``changes``) and ``ambiguous``."""
-    from hepinggis.web._versions import version_changes
+    from hepinggis.web.registers._versions import version_changes
 
     return version_changes(store, old, new)

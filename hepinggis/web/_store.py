@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
 
 from hepinggis.base.settings import settings
-from hepinggis.web import _schema as s
+from hepinggis.web.store import _schema as s
 
 __all__ = ["Store", "new_id", "now_iso"]
 
@@ -72,7 +72,7 @@ class Store:
 
     def __init__(self, data_dir: Path, db_url: str | None = None, *, instance: str | None = None) -> None:
         self.data_dir = Path(data_dir).absolute()
-        #: this server's own temporary folder under ``tmp/`` (`hepinggis.web._tmp`); None: ``tmp/``
+        #: this server's own temporary folder under ``tmp/`` (`hepinggis.web.store._tmp`); None: ``tmp/``
         self.instance = instance
         #: called with the kind of every job this store adds (the server wakes its workers)
         self.on_job_added: Callable[[str], None] | None = None
@@ -88,8 +88,8 @@ class Store:
 
     # -- set-up ----------------------------------------------------------------------------------
     def create(self) -> None:
-        """Create or upgrade the schema with the shipped migrations (`hepinggis.web._migrate`)."""
-        from hepinggis.web._migrate import upgrade
+        """Create or upgrade the schema with the shipped migrations (`hepinggis.web.store._migrate`)."""
+        from hepinggis.web.store._migrate import upgrade
 
         upgrade(self.engine)
 
@@ -100,7 +100,7 @@ class Store:
     @property
     def tmp(self) -> Path:
         """Where this process writes temporary files: its server's own folder under ``tmp/``, so
-        that a starting server never empties another server's (`hepinggis.web._tmp`)."""
+        that a starting server never empties another server's (`hepinggis.web.store._tmp`)."""
         root = self.data_dir / "tmp"
         if self.instance is None:
             return root
@@ -141,11 +141,11 @@ class Store:
         """Remove what interrupted uploads and jobs of *stopped* servers left (called at start-up).
 
         With an ``instance`` only this server's folder and those of servers that are gone are
-        emptied (`hepinggis.web._tmp.clean_stale`), never a running server's; half-written zips
+        emptied (`hepinggis.web.store._tmp.clean_stale`), never a running server's; half-written zips
         and ``.X.building-*`` folders in ``packages/`` are removed unless a running job is
         writing that package (checked after `recover_jobs` failed the jobs of dead servers).
         """
-        from hepinggis.web._tmp import clean_stale
+        from hepinggis.web.store._tmp import clean_stale
 
         clean_stale(self.data_dir / "tmp", keep=self.instance)
         busy = self._packages_being_built()

@@ -17,12 +17,16 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-__all__ = ["BODY_IDLE_S", "DEFAULT_HOSTS", "HostAndTimeout", "allowed_hosts", "host_name"]
+__all__ = ["BODY_IDLE_S", "DEFAULT_HOSTS", "MAX_HEAD_BYTES", "HostAndTimeout", "allowed_hosts", "host_name"]
 
 #: The names a loopback-only server answers to.
 DEFAULT_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: Seconds a request body may pause before the request is dropped.
 BODY_IDLE_S = 60.0
+#: The longest request line and header block the server reads (uvicorn's ``h11_max_incomplete_event_size``;
+#: h11's own default, 16 KiB, applies only while a header block is still arriving, so a longer one was
+#: answered when it came in one read and refused with a reset when it came in several: see `serve`).
+MAX_HEAD_BYTES = 128 * 1024
 
 
 def allowed_hosts(listen: str, extra: Iterable[str] = ()) -> tuple[str, ...]:

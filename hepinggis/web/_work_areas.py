@@ -81,7 +81,7 @@ def per_area(
 
 
 def _place_rows(projects: gpd.GeoDataFrame, place: pd.Series) -> list[dict[str, Any]]:
-    from hepinggis.web._accounting import place_rows
+    from hepinggis.web.registers._accounting import place_rows
 
     inv = pd.to_numeric(projects.get("investment_cny", pd.Series(np.nan, index=projects.index)), errors="coerce")
     frame = pd.DataFrame({"place": place.to_numpy(), "inv": inv.to_numpy()}).dropna(subset=["place"])

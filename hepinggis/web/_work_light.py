@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from hepinggis.web._server_schema import signatures
 from hepinggis.web._store import new_id
+from hepinggis.web.store._server_schema import signatures
 
 __all__ = [
     "JOB_PREFIX",
@@ -37,7 +37,7 @@ def summary(reg: dict[str, Any], *, lines: list[dict[str, Any]] | None = None) -
     the rows set aside counted by kind (``hidden``, ``filtered``, ``total``, ``blank`` …), and
     ``per_zone``/``per_jiedao`` ending with their 区外 (``outside``) and 未定位 (``unplaced``) rows.
     ``lines`` are the report's lines when the caller has them (else ``report_json`` is read)."""
-    from hepinggis.web._accounting import skipped_by_kind
+    from hepinggis.web.registers._accounting import skipped_by_kind
 
     by_kind = skipped_by_kind(json.loads(reg.get("report_json") or "[]") if lines is None else lines)
     return {
@@ -60,7 +60,7 @@ def summary(reg: dict[str, Any], *, lines: list[dict[str, Any]] | None = None) -
 
 #: A register of more projects is usable as soon as it is stored; its map follows as its own job.
 MAP_IN_IMPORT = 5000
-#: A map job of up to this many projects runs in the light lane (`hepinggis.web._jobs.lane_of`).
+#: A map job of up to this many projects runs in the light lane (`hepinggis.web.jobs._jobs.lane_of`).
 MAP_LIGHT_ROWS = MAP_IN_IMPORT
 
 #: How a failed job's one line starts, by job kind (otherwise 处理失败).

@@ -20,10 +20,7 @@ from hepinggis.monitor.evaluate import evaluate
 from hepinggis.monitor.indicators import read_actuals
 from hepinggis.plan.check import check
 from hepinggis.plan.layers import load
-from hepinggis.web import _schema as s
-from hepinggis.web._builds import install_package, stage_for
 from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._versions import series_info
 from hepinggis.web._work_common import jsonable as _jsonable
 from hepinggis.web._work_common import layers as _layers
 from hepinggis.web._work_import import read_register
@@ -31,6 +28,9 @@ from hepinggis.web._work_light import (
     SIGNED_MESSAGE,
     is_signed,
 )
+from hepinggis.web.jobs._builds import install_package, stage_for
+from hepinggis.web.registers._versions import series_info
+from hepinggis.web.store import _schema as s
 
 
 # -- the briefing package -------------------------------------------------------------------------
@@ -67,7 +67,7 @@ def _package(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         with _layers(store):
             result: Any = read_register(store, params) if selection is None and not merged else None
             if result is None:
-                from hepinggis.web._subset_package import subset_projects
+                from hepinggis.web.jobs._subset_package import subset_projects
 
                 result, credit, about = subset_projects(store, reg, p.get("filter") or {})
             else:

@@ -1,7 +1,7 @@
 """``hepinggis serve``: the web application (FastAPI on Starlette, served by uvicorn).
 
 `create_app` builds the application on one data folder. Heavy work runs in worker subprocesses
-(`hepinggis.web._jobs`); the server process only talks HTTP and to the store.
+(`hepinggis.web.jobs._pool`); the server process only talks HTTP and to the store.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hepinggis.errors import BadUpload, UploadTooLarge
-from hepinggis.web._auth import LoginPolicy
 from hepinggis.web._insql import sync_area_layers
-from hepinggis.web._jobs import JobLimits, one_line, start_workers, stop_workers
-from hepinggis.web._migrate import upgrade
-from hepinggis.web._security import install_security
 from hepinggis.web._store import Store
 from hepinggis.web._transport import HostAndTimeout
 from hepinggis.web._uploads import UploadLimit
+from hepinggis.web._work_light import one_line
+from hepinggis.web.auth._accounts import LoginPolicy
+from hepinggis.web.auth._middleware import install_security
+from hepinggis.web.jobs._limits import JobLimits
+from hepinggis.web.jobs._pool import start_workers, stop_workers
+from hepinggis.web.store._migrate import upgrade
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "create_app", "mount_routers"]
 
@@ -44,26 +46,30 @@ _STATUS_ZH = {
 
 def mount_routers(app: FastAPI) -> None:
     """Mount every router of the application (the one place an authentication layer wraps)."""
-    from hepinggis.web import routes_api, routes_pages
+    from hepinggis.web.api import routes as routes_api
+    from hepinggis.web.pages import routes as routes_pages
 
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
-    from hepinggis.web import routes_sign
+    from hepinggis.web.api import sign as routes_sign
 
     app.include_router(routes_sign.router)
     from hepinggis.web.ogc.routes import router as ogc_router  # OGC API – Features and Tiles (issue 36)
 
     app.include_router(ogc_router)
-    from hepinggis.web import routes_versions  # issue 31: versions, changes, filter, project pages
+    from hepinggis.web.api import versions as routes_versions
 
     app.include_router(routes_versions.router)
-    from hepinggis.web import routes_jobs
+    from hepinggis.web.pages import versions as pages_versions  # the versions' pages
+
+    app.include_router(pages_versions.router)
+    from hepinggis.web.api import jobs as routes_jobs
 
     app.include_router(routes_jobs.router)
-    from hepinggis.web import routes_boundaries
+    from hepinggis.web.api import boundaries as routes_boundaries
 
     app.include_router(routes_boundaries.router)
-    from hepinggis.web import routes_security  # issue 33: 安全 page, duties, change-password page
+    from hepinggis.web.auth import routes as routes_security
 
     app.include_router(routes_security.router)
     routes_pages.mount_static(app)
@@ -82,7 +88,7 @@ def _error(
         and not request.url.path.startswith("/api")
         and "text/html" in request.headers.get("accept", "")
     ):
-        from hepinggis.web.routes_pages import error_page
+        from hepinggis.web.pages.routes import error_page
 
         return error_page(status, line)
     return JSONResponse({"detail": line}, status_code=status, headers=headers)
@@ -154,7 +160,7 @@ def create_app(
     max_upload : int
         Uploads above this many bytes are refused (413) before they are parsed.
     workers : int, optional
-        Worker processes for the background jobs (`hepinggis.web._jobs.plan_lanes`): default one
+        Worker processes for the background jobs (`hepinggis.web.jobs._limits.plan_lanes`): default one
         light worker per core plus a heavy and a build worker.
     job_limits : JobLimits, optional
         Memory cap and time limits of the jobs (default from the environment, `JobLimits.from_env`).
@@ -177,7 +183,7 @@ def create_app(
         # own temp folder, dead servers' jobs failed, leftovers removed, warm workers in lanes
         state = await start_workers(store, workers=workers, limits=job_limits)
         app.state.pool = state[0]
-        from hepinggis.web._versions import warm  # the version pages' imports and PROJ, off the request path
+        from hepinggis.web.registers._frames import warm  # the version pages' imports and PROJ, off the request path
 
         warm()
         try:

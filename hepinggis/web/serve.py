@@ -40,12 +40,12 @@ def _no_account(host: str) -> str:
 def _has_store(data: Path, db: str | None) -> bool:
     """Whether a store with an accounts table is already there, looked at without creating one."""
     if db is None:
-        from hepinggis.web._engine import SQLITE_NAME
+        from hepinggis.web.store._engine import SQLITE_NAME
 
         return (Path(data) / SQLITE_NAME).is_file()
     from sqlalchemy import inspect
 
-    from hepinggis.web._engine import make_engine
+    from hepinggis.web.store._engine import make_engine
 
     engine = make_engine(data, db)
     try:
@@ -62,9 +62,9 @@ def open_door_check(*, data: Path, db: str | None, host: str) -> None:
     HepingGISError
         ``host`` is not a loopback address and no enabled account exists.
     """
-    from hepinggis.web._auth import Accounts
-    from hepinggis.web._security import is_loopback
     from hepinggis.web._store import Store
+    from hepinggis.web.auth._accounts import Accounts
+    from hepinggis.web.auth._security import is_loopback
 
     if is_loopback(host):
         return
@@ -100,10 +100,11 @@ def serve(
     ``X-Forwarded-For``/``-Proto`` are believed (none by default: not even loopback's)."""
     import uvicorn
 
-    from hepinggis.web._jobs import warm_mode
-    from hepinggis.web._security import is_loopback
+    from hepinggis.web._transport import MAX_HEAD_BYTES
     from hepinggis.web._transport import allowed_hosts as hosts_for
     from hepinggis.web.app import create_app
+    from hepinggis.web.auth._security import is_loopback
+    from hepinggis.web.jobs._jobs import warm_mode
 
     warm_mode()  # a wrong HEPINGGIS_WARM_UP is refused here, in one line, not in the workers
     if bool(certfile) != bool(keyfile):
@@ -133,6 +134,7 @@ def serve(
         timeout_graceful_shutdown=5,
         timeout_keep_alive=5,  # an idle connection is closed after 5 s
         limit_concurrency=200,  # beyond that many connections: 503, not a stalled server
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,  # a long header: read whole, however it arrives
         proxy_headers=bool(forwarded_allow_ips),
         forwarded_allow_ips=forwarded_allow_ips or "",
         ssl_certfile=str(certfile) if certfile else None,

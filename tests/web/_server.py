@@ -34,7 +34,7 @@ def workers_of(data: Path) -> list[int]:
         except OSError:
             continue
         args = [a.decode(errors="replace") for a in argv]
-        if "hepinggis.web._jobs" in args and marker in args:
+        if "hepinggis.web.jobs._jobs" in args and marker in args:
             try:
                 state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
             except (OSError, IndexError):

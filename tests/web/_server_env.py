@@ -177,7 +177,7 @@ def register_row(conn: Any, rid: str, n: int, *, file_name: str = "t.csv") -> No
     projects themselves."""
     from sqlalchemy import insert
 
-    from hepinggis.web import _schema as s
+    from hepinggis.web.store import _schema as s
 
     conn.execute(
         insert(s.registers).values(

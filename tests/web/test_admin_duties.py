@@ -16,8 +16,8 @@ import pytest
 from _server_env import pg_schemas  # noqa: F401 - fixture
 from sqlalchemy import create_engine, func, select, text
 
-from hepinggis.web._auth import LoginPolicy
-from hepinggis.web._server_schema import audit_log
+from hepinggis.web.auth._accounts import LoginPolicy
+from hepinggis.web.store._server_schema import audit_log
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -202,7 +202,7 @@ def test_the_security_page_shows_hostile_names_as_text(app: Any) -> None:
     from conftest import HOSTILE
 
     from hepinggis.errors import AccountError
-    from hepinggis.web._auth import check_name
+    from hepinggis.web.auth._accounts import check_name
 
     names = []
     for h in HOSTILE:
@@ -226,9 +226,9 @@ def test_the_migration_gives_each_officer_all_three_duties(tmp_path: Path, pg_sc
     """s0007 on a store made at s0006 with a 管理, a 填报 and a live session, on both stores."""
     from alembic import command
 
-    from hepinggis.web._auth import Accounts
-    from hepinggis.web._engine import make_engine
-    from hepinggis.web._migrate import _config, upgrade
+    from hepinggis.web.auth._accounts import Accounts
+    from hepinggis.web.store._engine import make_engine
+    from hepinggis.web.store._migrate import _config, upgrade
 
     for db in (None, pg_schemas()):
         engine = make_engine(tmp_path / uuid.uuid4().hex, db)
@@ -236,7 +236,7 @@ def test_the_migration_gives_each_officer_all_three_duties(tmp_path: Path, pg_sc
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "s0006")
-            from hepinggis.web._passwords import hash_password
+            from hepinggis.web.auth._passwords import hash_password
 
             h = hash_password(PW["officer"])
             for name, role in (("老王", "管理"), ("小李", "填报")):

@@ -11,7 +11,7 @@ import pytest
 from conftest import HOSTILE
 from markupsafe import escape
 
-from hepinggis.web import _audit
+from hepinggis.web.auth import _audit
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -56,7 +56,7 @@ def test_audit_page_pages_newest_first_and_keeps_the_filter(app: Any) -> None:
 
 def test_users_page_lists_hostile_names_escaped_and_only_for_the_officer(app: Any) -> None:
     from hepinggis.errors import AccountError
-    from hepinggis.web._auth import check_name
+    from hepinggis.web.auth._accounts import check_name
 
     accounts = app.state.accounts
     names = []

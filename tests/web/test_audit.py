@@ -13,9 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from hepinggis.base.clock import local_time
-from hepinggis.web import _audit
-from hepinggis.web._engine import make_engine
-from hepinggis.web._migrate import upgrade
+from hepinggis.web.auth import _audit
+from hepinggis.web.store._engine import make_engine
+from hepinggis.web.store._migrate import upgrade
 
 HOSTILE = json.loads((Path(__file__).resolve().parent.parent / "data" / "hostile.json").read_text("utf-8"))["corpus"]
 

@@ -20,11 +20,11 @@ from _server_env import pg_schemas, pg_url, require_dsn, store_url  # noqa: F401
 from sqlalchemy import create_engine, text
 
 from hepinggis.errors import StoreBackupError
-from hepinggis.web import _audit
-from hepinggis.web._auth import Accounts
-from hepinggis.web._backup import dump, restore
-from hepinggis.web._engine import make_engine
-from hepinggis.web._migrate import upgrade
+from hepinggis.web.auth import _audit
+from hepinggis.web.auth._accounts import Accounts
+from hepinggis.web.store._backup import dump, restore
+from hepinggis.web.store._engine import make_engine
+from hepinggis.web.store._migrate import upgrade
 
 
 @pytest.fixture(autouse=True)
@@ -190,7 +190,7 @@ def test_retention_exports_then_removes_and_the_chain_still_verifies(
     import pandas as pd
 
     from hepinggis.errors import InvalidOptionError
-    from hepinggis.web._audit_retention import anchor, prune
+    from hepinggis.web.auth._audit_retention import anchor, prune
 
     engine = make_engine(tmp_path / "d", store_url)
     upgrade(engine)

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from conftest import GBK_TITLE
 
-from hepinggis.web._auth import LoginPolicy
+from hepinggis.web.auth._accounts import LoginPolicy
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -1,4 +1,4 @@
-"""Accounts, lockout and sessions (hepinggis.web._auth) on SQLite and on PostGIS."""
+"""Accounts, lockout and sessions (hepinggis.web.auth._accounts) on SQLite and on PostGIS."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from _server_env import pg_schemas, pg_url, store_url  # noqa: F401 - fixtures
 from sqlalchemy import select
 
 from hepinggis.errors import AccountError, LoginRefused
-from hepinggis.web._auth import Accounts, LoginPolicy, allowed
-from hepinggis.web._engine import make_engine
-from hepinggis.web._migrate import upgrade
-from hepinggis.web._server_schema import sessions, users
+from hepinggis.web.auth._accounts import Accounts, LoginPolicy, allowed
+from hepinggis.web.store._engine import make_engine
+from hepinggis.web.store._migrate import upgrade
+from hepinggis.web.store._server_schema import sessions, users
 
 PASSWORD = "Kf8#mQ2!zR7p"
 
@@ -29,7 +29,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     c = Clock()
-    monkeypatch.setattr("hepinggis.web._auth.time", SimpleNamespace(time=c.time))
+    monkeypatch.setattr("hepinggis.web.auth._accounts.time", SimpleNamespace(time=c.time))
     return c
 
 

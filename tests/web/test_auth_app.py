@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from hepinggis.web._auth import LoginPolicy
-from hepinggis.web._duties import DUTIES, permissions_of
-from hepinggis.web._security import _PUBLIC, _PUBLIC_PREFIXES, ROUTE_PERMISSIONS, flat_routes
+from hepinggis.web.auth._accounts import LoginPolicy
+from hepinggis.web.auth._duties import DUTIES, permissions_of
+from hepinggis.web.auth._security import _PUBLIC, _PUBLIC_PREFIXES, ROUTE_PERMISSIONS, flat_routes
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -226,7 +226,7 @@ def test_logout_and_expiry(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import time as real_time
 
     later = real_time.time() + app.state.accounts.policy.idle_seconds + 5
-    monkeypatch.setattr("hepinggis.web._auth.time", SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr("hepinggis.web.auth._accounts.time", SimpleNamespace(time=lambda: later))
     assert client.get("/api/registers").status_code == 401
 
 
@@ -261,7 +261,7 @@ def test_lockout_through_the_api(app: Any) -> None:
 
 def test_login_goes_only_to_a_path_of_this_site(app: Any) -> None:
     """Issue 33: /.//evil.example, /a/..//evil.example and /%2e//evil.example were open redirects."""
-    from hepinggis.web._login_guard import safe_next
+    from hepinggis.web.auth._login_guard import safe_next
 
     for raw in (
         "/.//evil.example",

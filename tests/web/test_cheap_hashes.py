@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from hepinggis.web._passwords import TEST_CHEAP_ENV, hash_password, needs_rehash, verify_password
+from hepinggis.web.auth._passwords import TEST_CHEAP_ENV, hash_password, needs_rehash, verify_password
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "Kf8#mQ2!zR7p"
@@ -37,7 +37,7 @@ def test_outside_pytest_the_variable_is_ignored() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
     env[TEST_CHEAP_ENV] = "1"
     env["PYTHONPATH"] = str(REPO)
-    code = f"from hepinggis.web._passwords import hash_password; print(hash_password({PASSWORD!r}))"
+    code = f"from hepinggis.web.auth._passwords import hash_password; print(hash_password({PASSWORD!r}))"
     run = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
     )

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from test_web_browser import Tab
 
 from hepinggis.errors import AccountError
-from hepinggis.web._auth import check_name
+from hepinggis.web.auth._accounts import check_name
 
 CLERK, OFFICER, SLOWED = "填报员甲", "管理员乙", "审核员丙"
 PASSWORDS = {CLERK: "Clerk#2024-abcdef", OFFICER: "Officer#2024-abcdef", SLOWED: "Slowed#2024-abcdef"}
@@ -250,3 +250,21 @@ def test_officer_adds_and_disables_users_and_reads_the_audit_trail(tab: Tab, bro
 
     page.click("#logout")
     page.wait_for_url("**/login")
+
+
+def test_the_security_page_saves_and_says_why_it_refuses(tab: Tab) -> None:
+    """The 安全 page's script (security.js, on the script the 管理 pages share, admin_page.js): a saved
+    setting is said after the reload that shows it; a refused one in the server's own line, as an error."""
+    page = _login(tab, OFFICER, PASSWORDS[OFFICER])
+    page.wait_for_url(tab.base + "/")
+    page = tab.goto("/security")
+    page.fill("#history", "7")
+    page.click("#save")
+    _status(page, "已保存安全设置")
+    assert page.locator("#status").get_attribute("class") == "status ok"
+    assert page.input_value("#history") == "7"
+    page.fill("#ogc-public", "不是 编号")
+    page.click("#save")
+    _status(page, "公开图层须为图层编号（字母、数字、下划线、连字符），以逗号分隔")
+    assert page.locator("#status").get_attribute("class") == "status error"
+    tab.expect_error("400")

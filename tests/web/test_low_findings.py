@@ -9,7 +9,7 @@ import pytest
 from fastapi import HTTPException
 
 from hepinggis.web._work import _hide_paths
-from hepinggis.web.routes_pages import _package_file
+from hepinggis.web.pages.routes import _package_file
 
 
 @pytest.mark.parametrize("rel", ["a\x00b", "\x00", "index.html\x00.png", "x\x1fy"])

@@ -20,9 +20,10 @@ from _server_env import pg_schemas, pg_url, store_url  # noqa: F401  (the fixtur
 from fastapi import HTTPException
 
 from hepinggis.errors import PackageConflict
-from hepinggis.web import _work, routes_sign
-from hepinggis.web._builds import request_build
+from hepinggis.web import _work
 from hepinggis.web._store import Store
+from hepinggis.web.api import sign as routes_sign
+from hepinggis.web.jobs._builds import request_build
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
@@ -110,10 +111,10 @@ def test_a_build_begun_before_the_signature_is_discarded_at_its_swap(
     request_build(store, "monitor", fid, {"figure_id": fid}, submitter=REVIEWER["name"])
     # a signature that went ahead of the running build: its checks were passed before the build
     # was asked (the race the issue measured); signed here under the same lock the route takes
-    from hepinggis.web._builds import lock_package
-    from hepinggis.web._server_schema import signatures
-    from hepinggis.web._signature import sign_folder
     from hepinggis.web._work_light import zip_folder
+    from hepinggis.web.api._signature import sign_folder
+    from hepinggis.web.jobs._builds import lock_package
+    from hepinggis.web.store._server_schema import signatures
 
     result: dict[str, Any] = {}
     worker = threading.Thread(target=lambda: result.update(run_next(store)))
@@ -147,7 +148,7 @@ def test_a_build_begun_before_the_signature_is_discarded_at_its_swap(
 def _running(store: Store) -> str | None:
     from sqlalchemy import select
 
-    from hepinggis.web import _schema as s
+    from hepinggis.web.store import _schema as s
 
     with store.engine.connect() as conn:
         return conn.execute(select(s.jobs.c.id).where(s.jobs.c.status == "running")).scalar()
@@ -216,7 +217,7 @@ def test_two_builds_of_one_package_each_swap_a_whole_folder(store: Store) -> Non
     from hepinggis.web._store import new_id, now_iso
 
     fid = figures(store)
-    from hepinggis.web import _schema as s
+    from hepinggis.web.store import _schema as s
 
     with store.begin() as conn:  # queued directly, as two servers racing the old route did
         for _ in range(2):

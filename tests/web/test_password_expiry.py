@@ -20,9 +20,9 @@ from playwright.sync_api import expect
 from sqlalchemy import update
 
 from hepinggis.errors import AccountError
-from hepinggis.web._auth import Accounts, LoginPolicy
-from hepinggis.web._security_settings import put_settings
-from hepinggis.web._server_schema import users
+from hepinggis.web.auth._accounts import Accounts, LoginPolicy
+from hepinggis.web.auth._security_settings import put_settings
+from hepinggis.web.store._server_schema import users
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -32,8 +32,8 @@ P = ["Pw#0-alpha-river", "Pw#1-bravo-stone", "Pw#2-charlie-moon", "Pw#3-delta-cl
 
 
 def _accounts(tmp_path: Path, db: str | None) -> Accounts:
-    from hepinggis.web._engine import make_engine
-    from hepinggis.web._migrate import upgrade
+    from hepinggis.web.store._engine import make_engine
+    from hepinggis.web.store._migrate import upgrade
 
     engine = make_engine(tmp_path / "store", db)
     upgrade(engine)

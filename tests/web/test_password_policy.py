@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hepinggis.web._passwords import check_strength
+from hepinggis.web.auth._passwords import check_strength
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, insert, text
 
-from hepinggis.web import _schema as s
-from hepinggis.web._auth import LoginPolicy, now_iso
-from hepinggis.web._security import flat_routes
+from hepinggis.web.auth._accounts import LoginPolicy, now_iso
+from hepinggis.web.auth._security import flat_routes
+from hepinggis.web.store import _schema as s
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -252,8 +252,8 @@ def test_argon2_never_runs_on_the_event_loop_and_at_most_two_at_once(app: Any, m
     import asyncio
     import threading
 
-    from hepinggis.web import _auth
-    from hepinggis.web._login_guard import MAX_AT_ONCE
+    from hepinggis.web.auth import _accounts as _auth
+    from hepinggis.web.auth._login_guard import MAX_AT_ONCE
 
     real = _auth.verify_password
     seen = {"on_loop": 0, "calls": 0, "now": 0, "most": 0}

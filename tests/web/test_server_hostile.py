@@ -21,9 +21,9 @@ from _server_env import Serve, pg_schemas, pg_url, store_url, users_add  # noqa:
 from conftest import GBK_TITLE
 from sqlalchemy import func, inspect, select
 
-from hepinggis.web import _schema as s
-from hepinggis.web._security import flat_routes
-from hepinggis.web._server_schema import users
+from hepinggis.web.auth._security import flat_routes
+from hepinggis.web.store import _schema as s
+from hepinggis.web.store._server_schema import users
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -14,12 +14,12 @@ from sqlalchemy import insert
 
 from hepinggis.cli import main
 from hepinggis.errors import StoreBackupError
-from hepinggis.web import _audit
-from hepinggis.web import _schema as s
-from hepinggis.web._auth import Accounts
-from hepinggis.web._backup import dump, restore, table_digests
-from hepinggis.web._engine import make_engine
-from hepinggis.web._migrate import upgrade
+from hepinggis.web.auth import _audit
+from hepinggis.web.auth._accounts import Accounts
+from hepinggis.web.store import _schema as s
+from hepinggis.web.store._backup import dump, restore, table_digests
+from hepinggis.web.store._engine import make_engine
+from hepinggis.web.store._migrate import upgrade
 
 
 def _fill(engine, data: Path) -> None:

@@ -14,7 +14,7 @@ from shapely.geometry import Point
 
 from hepinggis.base._credits import ListCredit, projects_credit
 from hepinggis.io._staging import MANIFEST, note_in_manifest, staged_folder, verify_package
-from hepinggis.web._subset_package import KEY_PATTERN, package_key, package_name, subset_words
+from hepinggis.web.jobs._subset_package import KEY_PATTERN, package_key, package_name, subset_words
 
 
 def _gallery() -> object:

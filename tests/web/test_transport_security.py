@@ -19,7 +19,7 @@ import pytest
 from _server_env import REPO, free_port, users_add
 from conftest import GBK_TITLE
 
-from hepinggis.web._auth import LoginPolicy
+from hepinggis.web.auth._accounts import LoginPolicy
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

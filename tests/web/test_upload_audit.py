@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from conftest import BAD_ROWS, GBK_TITLE
 
-from hepinggis.web import _audit
-from hepinggis.web._upload_audit import expire_previews
+from hepinggis.web.auth import _audit
+from hepinggis.web.jobs._upload_audit import expire_previews
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

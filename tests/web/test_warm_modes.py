@@ -15,7 +15,7 @@ import pytest
 from _server_env import free_port
 
 from hepinggis.errors import InvalidOptionError
-from hepinggis.web._jobs import WARM_ENV, warm_mode
+from hepinggis.web.jobs._jobs import WARM_ENV, warm_mode
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,8 @@ def test_each_mode_imports_the_stack_and_only_full_runs_the_small_jobs(tmp_path:
     reading a register or drawing its map; ``full`` then does both; neither leaves a file behind."""
     code = (
         "import json, sys, pathlib\n"
-        "from hepinggis.web import _jobs, _work\n"
+        "import hepinggis.web._work as _work\n"  # dotted: tools/apply_module_moves.py rewrites it
+        "import hepinggis.web.jobs._jobs as _jobs\n"
         "ran = []\n"
         "_work_map = _work._write_map\n"
         "_work._write_map = lambda *a, **k: (ran.append('map'), _work_map(*a, **k))[1]\n"

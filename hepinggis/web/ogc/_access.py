@@ -68,7 +68,7 @@ def record_read(store: Store, scope: MutableMapping[str, Any], reg: dict[str, An
     """One audit line for a read of the register ``reg`` (when the settings ask for it)."""
     if not audit_reads(store):
         return
-    from hepinggis.web import _audit
+    from hepinggis.web.auth import _audit
 
     user = scope.get("state", {}).get("user") or ANONYMOUS
     client = scope.get("client")

@@ -77,7 +77,7 @@ class Collection:
 
 def register_series(store: Store) -> list[str]:
     """The ids of every register series (its first version's id), newest upload first."""
-    from hepinggis.web._versions import series_info
+    from hepinggis.web.registers._versions import series_info
 
     out: list[str] = []
     for reg in store.list_registers():
@@ -91,7 +91,7 @@ def register_series(store: Store) -> list[str]:
 def current_version(store: Store, series_id: str) -> dict[str, Any] | None:
     """The register row that is the current (newest) version of the series ``series_id``; None if
     ``series_id`` is not a series (a later version's own id is not one)."""
-    from hepinggis.web._versions import series_info, versions
+    from hepinggis.web.registers._versions import series_info, versions
 
     info = series_info(store.engine, series_id)
     if info is None or info["series_id"] != series_id:

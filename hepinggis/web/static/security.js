@@ -3,24 +3,8 @@
    travel only as JSON values and encodeURIComponent'd path segments, and come back as textContent. */
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
-  const status = document.getElementById("status");
-  function say(text, bad) { status.textContent = text; status.className = bad ? "status error" : "status ok"; }
-  async function send(url, body) {
-    let resp;
-    try {
-      resp = await fetch(url, { method: "POST", credentials: "same-origin",
-                                headers: { "Content-Type": "application/json", "Accept": "application/json" },
-                                body: JSON.stringify(body) });
-    } catch (e) { say("无法连接服务器，请检查服务是否在运行", true); return false; }
-    if (resp.ok) return true;
-    let text = "操作失败（" + resp.status + "）";
-    try { const data = await resp.json(); if (typeof data.detail === "string") text = data.detail; } catch (e) { /* not JSON */ }
-    say(text, true);
-    return false;
-  }
-  function reloadSaying(text) { sessionStorage.setItem("hg-security-status", text); window.location.reload(); }
-  const left = sessionStorage.getItem("hg-security-status");
-  if (left) { sessionStorage.removeItem("hg-security-status"); say(left, false); }
+  const page = window.hgAdminPage("hg-security-status", "status ok");  /* admin_page.js */
+  const send = page.send, reloadSaying = page.reloadSaying;
   document.getElementById("settings").addEventListener("submit", async function (ev) {
     ev.preventDefault();
     const f = ev.target.elements;

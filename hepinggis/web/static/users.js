@@ -3,26 +3,9 @@
    encodeURIComponent'd path segments, and come back on the page only as textContent. */
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
-  const status = document.getElementById("status");
-  function say(text, bad) { status.textContent = text; status.className = bad ? "status error" : "status"; }
-  async function send(url, body) {
-    let resp;
-    try {
-      resp = await fetch(url, { method: "POST", credentials: "same-origin",
-                                headers: { "Content-Type": "application/json", "Accept": "application/json" },
-                                body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) { say("无法连接服务器，请检查服务是否在运行", true); return false; }
-    if (resp.ok) return true;
-    let text = "操作失败（" + resp.status + "）";
-    try { const data = await resp.json(); if (typeof data.detail === "string") text = data.detail; } catch (e) { /* not JSON */ }
-    say(text, true);
-    return false;
-  }
+  const page = window.hgAdminPage("hg-users-status", "status");  /* admin_page.js */
+  const say = page.say, send = page.send, reloadSaying = page.reloadSaying;
   function userUrl(name, what) { return "/api/users/" + encodeURIComponent(name) + "/" + what; }
-  /* the line of the last change survives the reload that shows it in the table */
-  function reloadSaying(text) { sessionStorage.setItem("hg-users-status", text); window.location.reload(); }
-  const left = sessionStorage.getItem("hg-users-status");
-  if (left) { sessionStorage.removeItem("hg-users-status"); say(left, false); }
   document.getElementById("add-user").addEventListener("submit", async function (ev) {
     ev.preventDefault();
     const name = document.getElementById("new-name").value;
