@@ -281,7 +281,7 @@ def read_projects(
     (1, 1, 'gb18030')
     """
     path = Path(path)
-    raw, cols = _raw_table(path, columns, encoding=encoding, sheet=sheet, layer=layer, header_row=header_row)
+    raw, cols = _raw_table(path, columns, encoding=encoding, sheet=sheet, table=table, header_row=header_row)
     declared = normalise_crs(crs) if crs is not None else None
     if raw.geometry is None:
         return _read_table(path, raw, cols, declared, unit, skip_hidden=skip_hidden)
@@ -294,7 +294,7 @@ def _raw_table(
     *,
     encoding: str | None,
     sheet: str | int | None,
-    layer: str | None,
+    table: str | None,
     header_row: int | None,
 ) -> tuple[RawTable, dict[str, str]]:
     """The file read as a table (its headers as strings), and the role of each column found."""
