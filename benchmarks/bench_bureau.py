@@ -213,8 +213,8 @@ def bench_sql(db: str, points: int) -> None:
     from sqlalchemy import create_engine, insert
 
     import hepinggis
-    from hepinggis.web._insql import by_area_sql, sync_layers
     from hepinggis.web.store import _schema as s
+    from hepinggis.web.store._insql import by_area_sql, sync_layers
     from hepinggis.web.store._migrate import upgrade
 
     schema, url = _pg_schema(db)
@@ -227,7 +227,7 @@ def bench_sql(db: str, points: int) -> None:
         inv = np.where(rng.random(points) < 0.8, rng.uniform(1e5, 1e9, points).round(2), np.nan)
         import geopandas as gpd
 
-        from hepinggis.web._store import Store
+        from hepinggis.web.store._store import Store
 
         frame = gpd.GeoDataFrame({"investment_cny": inv}, geometry=shapely.points(lon, lat), crs=4326)
         store = Store(Path(tempfile.mkdtemp()), url)

@@ -1,7 +1,7 @@
 """Benchmark: the web's import job in-process, in CPU seconds (issue 37.1 and 37.2), against the
 library reading the same file in the same process.
 
-A warm worker runs the same code (`hepinggis.web._work.run` on a claimed ``import`` job): the file
+A warm worker runs the same code (`hepinggis.web.jobs._work.run` on a claimed ``import`` job): the file
 read by ``read_projects``, its projects counted per zone and 街道, stored with their report, and —
 as for an upload while no other waits — the map of a register up to 5,000 rows. CPU seconds
 (user + system of this process), not wall time, so that a machine loaded by others still gives
@@ -81,8 +81,8 @@ def measure(
 ) -> tuple[float, float]:
     """(CPU s of the import job, CPU s of read_projects) for ``path`` on the store at ``url``."""
     from hepinggis.io.importer import read_projects
-    from hepinggis.web import _work, _work_light
-    from hepinggis.web._store import Store
+    from hepinggis.web.jobs import _work, _work_light
+    from hepinggis.web.store._store import Store
 
     work = Path(tempfile.mkdtemp(prefix="bench-import-job-"))
     store = Store(work / "data", url)

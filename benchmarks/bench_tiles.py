@@ -100,9 +100,9 @@ def _run(label: str, data: Path, db: str | None, n: int) -> bool:
 def _cpu(data: Path, n: int) -> None:
     """The CPU time of the tile function itself on SQLite (in this process, same tiles): on a
     loaded machine the wall times above mostly measure waiting for a core; this does not."""
-    from hepinggis.web._store import Store
     from hepinggis.web.ogc import _collections
     from hepinggis.web.ogc import _tiles as mvt
+    from hepinggis.web.store._store import Store
 
     data.mkdir(parents=True, exist_ok=True)
     rid = add_register(f"sqlite:///{data / 'hepinggis.sqlite'}", n)

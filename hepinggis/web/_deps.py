@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Request
 
-from hepinggis.web._store import Store
+from hepinggis.web.store._store import Store
 
 __all__ = ["LOCAL_USER", "current_user", "get_store", "may_rebuild"]
 

@@ -17,16 +17,16 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hepinggis.errors import BadUpload, UploadTooLarge
-from hepinggis.web._insql import sync_area_layers
-from hepinggis.web._store import Store
 from hepinggis.web._transport import HostAndTimeout
-from hepinggis.web._uploads import UploadLimit
-from hepinggis.web._work_light import one_line
 from hepinggis.web.auth._accounts import LoginPolicy
 from hepinggis.web.auth._middleware import install_security
 from hepinggis.web.jobs._limits import JobLimits
 from hepinggis.web.jobs._pool import start_workers, stop_workers
+from hepinggis.web.jobs._uploads import UploadLimit
+from hepinggis.web.jobs._work_light import one_line
+from hepinggis.web.store._insql import sync_area_layers
 from hepinggis.web.store._migrate import upgrade
+from hepinggis.web.store._store import Store
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "create_app", "mount_routers"]
 

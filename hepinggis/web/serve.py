@@ -62,9 +62,9 @@ def open_door_check(*, data: Path, db: str | None, host: str) -> None:
     HepingGISError
         ``host`` is not a loopback address and no enabled account exists.
     """
-    from hepinggis.web._store import Store
     from hepinggis.web.auth._accounts import Accounts
     from hepinggis.web.auth._security import is_loopback
+    from hepinggis.web.store._store import Store
 
     if is_loopback(host):
         return

@@ -12,9 +12,9 @@ import shapely
 from sqlalchemy import create_engine, insert
 
 from hepinggis.plan.layers import load
-from hepinggis.web._store import now_iso
 from hepinggis.web.store import _schema as s
 from hepinggis.web.store._migrate import upgrade
+from hepinggis.web.store._store import now_iso
 
 CATEGORIES = ["commerce", "office", "finance", "industry", "culture", "education", "health"]
 

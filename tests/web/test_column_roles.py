@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hepinggis.io._columns import COLUMN_NAMES, ROLE_ZH
-from hepinggis.web import _registers
+from hepinggis.web.registers import _registers
 
 REPO = Path(__file__).resolve().parents[2]
 

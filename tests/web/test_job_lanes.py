@@ -16,8 +16,8 @@ from _server_env import Serve
 
 from hepinggis.errors import InvalidOptionError
 from hepinggis.io._synthetic import write_register
-from hepinggis.web._store import Store
 from hepinggis.web.jobs._limits import JobLimits, lane_of, plan_lanes
+from hepinggis.web.store._store import Store
 from hepinggis.web.store._tmp import ServerTmp, clean_stale
 
 #: These servers warm up as in production (the suite's others only import, tests/conftest.py).

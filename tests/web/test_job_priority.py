@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hepinggis.web._store import Store
+from hepinggis.web.store._store import Store
 
 
 def test_a_follow_up_map_waits_behind_uploads(tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ def test_two_servers_one_database_a_dead_servers_job_is_failed_by_the_other(
     a = Serve(data, store_url, env=env)
     b = None
     try:
-        from hepinggis.web._store import Store
+        from hepinggis.web.store._store import Store
 
         store = Store(data, store_url)
         jid = store.add_job("fault_hold", {"signal": str(tmp_path / "holding"), "lane": "light"}, submitter="甲")

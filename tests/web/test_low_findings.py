@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi import HTTPException
 
-from hepinggis.web._work import _hide_paths
+from hepinggis.web.jobs._work import _hide_paths
 from hepinggis.web.pages.routes import _package_file
 
 

@@ -324,9 +324,9 @@ def test_crowded_tiles_gather_cells(store_url: str | None, tmp_path: Path) -> No
     import numpy as np
     from _ogc_data import add_register
 
-    from hepinggis.web._store import Store
     from hepinggis.web.ogc import _collections, _tiles
     from hepinggis.web.store import _schema as s
+    from hepinggis.web.store._store import Store
 
     data = tmp_path / "store"
     data.mkdir()
@@ -378,9 +378,9 @@ def test_a_series_is_one_collection_at_its_current_version(store_url: str | None
     (titled by that version's file), a later version by its own id, and the first by ``register-version-``."""
     from _ogc_data import add_register
 
-    from hepinggis.web._store import Store
     from hepinggis.web.ogc import _collections
     from hepinggis.web.registers._versions import link_version
+    from hepinggis.web.store._store import Store
 
     data = tmp_path / "store"
     data.mkdir()

@@ -39,8 +39,8 @@ def basic(name: str, password: str, **extra: str) -> dict[str, str]:
 def _failures(data: Path, db: str | None, key: str) -> int:
     from sqlalchemy import select
 
-    from hepinggis.web._store import Store
     from hepinggis.web.store._server_schema import login_failures
+    from hepinggis.web.store._store import Store
 
     store = Store(data, db)
     try:
@@ -55,8 +55,8 @@ def _lock(data: Path, db: str | None, key: str) -> None:
     """Write the lock the login guard writes after `lock_after` failures (as if from 6 tries)."""
     from sqlalchemy import insert
 
-    from hepinggis.web._store import Store
     from hepinggis.web.store._server_schema import login_failures
+    from hepinggis.web.store._store import Store
 
     store = Store(data, db)
     try:

@@ -20,10 +20,10 @@ from _server_env import pg_schemas, pg_url, store_url  # noqa: F401  (the fixtur
 from fastapi import HTTPException
 
 from hepinggis.errors import PackageConflict
-from hepinggis.web import _work
-from hepinggis.web._store import Store
 from hepinggis.web.api import sign as routes_sign
+from hepinggis.web.jobs import _work
 from hepinggis.web.jobs._builds import request_build
+from hepinggis.web.store._store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "notebooks" / "data" / "监测填报示例_2020-2023.csv"
@@ -111,9 +111,9 @@ def test_a_build_begun_before_the_signature_is_discarded_at_its_swap(
     request_build(store, "monitor", fid, {"figure_id": fid}, submitter=REVIEWER["name"])
     # a signature that went ahead of the running build: its checks were passed before the build
     # was asked (the race the issue measured); signed here under the same lock the route takes
-    from hepinggis.web._work_light import zip_folder
     from hepinggis.web.api._signature import sign_folder
     from hepinggis.web.jobs._builds import lock_package
+    from hepinggis.web.jobs._work_light import zip_folder
     from hepinggis.web.store._server_schema import signatures
 
     result: dict[str, Any] = {}
@@ -214,7 +214,7 @@ def test_two_builds_of_one_package_each_swap_a_whole_folder(store: Store) -> Non
     """Two servers' workers building one package at once (both jobs already queued): each builds
     in its own folder and swaps it in whole; the package is complete and its zip matches it."""
     from hepinggis.io._staging import verify_package
-    from hepinggis.web._store import new_id, now_iso
+    from hepinggis.web.store._store import new_id, now_iso
 
     fid = figures(store)
     from hepinggis.web.store import _schema as s

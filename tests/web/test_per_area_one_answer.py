@@ -17,10 +17,10 @@ from sqlalchemy import insert
 
 import hepinggis
 from hepinggis.stats import stats_tables
-from hepinggis.web._insql import by_area_sql, sync_layers
-from hepinggis.web._work import _project_rows, _where, per_area, places
+from hepinggis.web.jobs._work import _project_rows, _where, per_area, places
 from hepinggis.web.store import _schema as s
 from hepinggis.web.store._engine import make_engine
+from hepinggis.web.store._insql import by_area_sql, sync_layers
 from hepinggis.web.store._migrate import upgrade
 
 LIBRARY = {"zones": hepinggis.projects_by_zone, "jiedao": hepinggis.projects_by_jiedao}

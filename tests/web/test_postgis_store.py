@@ -30,9 +30,9 @@ from conftest import GBK_TITLE
 from sqlalchemy import func, insert, select, text
 
 import hepinggis
-from hepinggis.web._insql import by_area_sql, sync_layers
 from hepinggis.web.store import _schema as s
 from hepinggis.web.store._engine import make_engine
+from hepinggis.web.store._insql import by_area_sql, sync_layers
 from hepinggis.web.store._migrate import upgrade
 
 with warnings.catch_warnings():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from hepinggis.web._store import Store
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store
 
 
 def test_a_job_is_claimed_once_by_racing_servers(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def test_each_mode_imports_the_stack_and_only_full_runs_the_small_jobs(tmp_path:
     reading a register or drawing its map; ``full`` then does both; neither leaves a file behind."""
     code = (
         "import json, sys, pathlib\n"
-        "import hepinggis.web._work as _work\n"  # dotted: tools/apply_module_moves.py rewrites it
+        "import hepinggis.web.jobs._work as _work\n"  # dotted: tools/apply_module_moves.py rewrites it
         "import hepinggis.web.jobs._jobs as _jobs\n"
         "ran = []\n"
         "_work_map = _work._write_map\n"

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, select
 from sqlalchemy.engine import Connection
 
-from hepinggis.web._store import Store, now_iso
+from hepinggis.web.store._store import Store, now_iso
 
 __all__ = ["beijing", "boundary_versions", "put_in_force", "version_list"]
 

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hepinggis.web._store import Store
 from hepinggis.web.registers import _filter
 from hepinggis.web.registers import _versions as v
+from hepinggis.web.store._store import Store
 
 __all__ = ["XLSX", "filtered_geojson"]
 

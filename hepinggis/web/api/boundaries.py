@@ -18,11 +18,11 @@ from fastapi.responses import JSONResponse, Response
 
 from hepinggis.errors import BadUpload
 from hepinggis.web._deps import current_user, get_store
-from hepinggis.web._registers import clean_file_name
-from hepinggis.web._store import Store
-from hepinggis.web._uploads import receive_upload, sniff_kind, stored_upload
 from hepinggis.web.api._boundary_versions import put_in_force, version_list
 from hepinggis.web.jobs._pool import run_job
+from hepinggis.web.jobs._uploads import receive_upload, sniff_kind, stored_upload
+from hepinggis.web.registers._registers import clean_file_name
+from hepinggis.web.store._store import Store
 
 __all__ = ["BOUNDARY_KINDS", "router"]
 

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 
 from hepinggis.web._deps import current_user, get_store, may_rebuild
-from hepinggis.web._store import Store
 from hepinggis.web.jobs._job_view import RETRYABLE
+from hepinggis.web.store._store import Store
 
 __all__ = ["router"]
 

@@ -13,13 +13,13 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from hepinggis.base.messages import page as _page_words
 from hepinggis.errors import BadUpload
-from hepinggis.web import _registers as regs
 from hepinggis.web._deps import current_user, get_store, may_rebuild
-from hepinggis.web._store import Store
-from hepinggis.web._uploads import receive_upload, sniff_kind, stored_upload
 from hepinggis.web.api import versions as versions
 from hepinggis.web.jobs._pool import run_job
 from hepinggis.web.jobs._upload_audit import expire_previews, note_upload
+from hepinggis.web.jobs._uploads import receive_upload, sniff_kind, stored_upload
+from hepinggis.web.registers import _registers as regs
+from hepinggis.web.store._store import Store
 
 __all__ = ["router"]
 

@@ -11,12 +11,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from hepinggis.web._deps import current_user, get_store
-from hepinggis.web._store import Store
-from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed, zip_folder
 from hepinggis.web.api._signature import sign_folder
 from hepinggis.web.jobs._builds import BUSY_MESSAGE, lock_package, pending_build
+from hepinggis.web.jobs._work_light import SIGNED_MESSAGE, is_signed, zip_folder
 from hepinggis.web.store import _schema as s
 from hepinggis.web.store._server_schema import signatures
+from hepinggis.web.store._store import Store
 
 __all__ = ["is_signed", "router", "sign_package"]
 

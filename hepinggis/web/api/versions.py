@@ -15,14 +15,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from hepinggis.errors import BadUpload
-from hepinggis.web import _registers as regs
 from hepinggis.web._deps import current_user, get_store
-from hepinggis.web._store import Store
 from hepinggis.web.api._exports import XLSX, _gpkg, _table, _xlsx, filtered_geojson
 from hepinggis.web.api._filter_query import FilterDep
 from hepinggis.web.auth._security import ROUTE_PERMISSIONS
 from hepinggis.web.registers import _filter, _history
+from hepinggis.web.registers import _registers as regs
 from hepinggis.web.registers import _versions as v
+from hepinggis.web.store._store import Store
 
 __all__ = ["FilterDep", "changes", "filtered_geojson", "previous", "router", "upload_params"]
 

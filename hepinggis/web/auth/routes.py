@@ -21,11 +21,11 @@ from pydantic import BaseModel
 
 from hepinggis.errors import AccountError
 from hepinggis.web._deps import current_user, get_store
-from hepinggis.web._store import Store
 from hepinggis.web.auth._accounts import Accounts, password_rules
 from hepinggis.web.auth._duties import DUTIES, ROLES, account_change_refusal
 from hepinggis.web.auth._security import ROUTE_PERMISSIONS
 from hepinggis.web.auth._security_settings import checked_settings, put_settings, security_settings
+from hepinggis.web.store._store import Store
 
 __all__ = ["router"]
 

@@ -22,9 +22,9 @@ from sqlalchemy.engine import Connection
 
 from hepinggis.errors import PackageConflict
 from hepinggis.io._staging import replace_folder
-from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._work_light import SIGNED_MESSAGE, is_signed, zip_folder
+from hepinggis.web.jobs._work_light import SIGNED_MESSAGE, is_signed, zip_folder
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store, new_id, now_iso
 
 __all__ = ["BUSY_MESSAGE", "install_package", "lock_package", "pending_build", "request_build", "stage_for"]
 

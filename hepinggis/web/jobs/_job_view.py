@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hepinggis.web._store import Store
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store
 
 __all__ = ["JOB_ZH", "RETRYABLE", "open_jobs"]
 

@@ -57,8 +57,6 @@ from typing import Any
 from hepinggis._workers import die_with_parent
 from hepinggis.base.settings import settings
 from hepinggis.errors import InvalidOptionError, JobMemoryError, JobTimeError
-from hepinggis.web._store import Store
-from hepinggis.web._work_light import job_error
 from hepinggis.web.jobs._limits import (
     _READY,
     BEAT_S,
@@ -72,6 +70,8 @@ from hepinggis.web.jobs._limits import (
     lane_of,
     memory_message,
 )
+from hepinggis.web.jobs._work_light import job_error
+from hepinggis.web.store._store import Store
 
 __all__ = ["cap_memory", "main", "memo_layers", "warm_mode", "warm_up", "worker_loop"]
 
@@ -146,7 +146,7 @@ def warm_up(lanes: tuple[str, ...], folder: Path, *, mode: str = "full") -> None
     """Import the stack and run a small job of each kind the lanes take, off the database: the
     first real job then finds every module imported, every layer loaded and every template
     compiled. ``mode="imports"`` (`WARM_ENV`) only imports the stack."""
-    import hepinggis.web._work as work
+    import hepinggis.web.jobs._work as work
     from hepinggis.io._synthetic import write_register
     from hepinggis.io.importer import read_projects
     from hepinggis.io.preview import preview_register
@@ -207,7 +207,7 @@ def _fault(store: Store, job: dict[str, Any]) -> None:
 
 def _run_one(store: Store, job: dict[str, Any], seconds: float, memory: int) -> None:
     """Run one claimed job under the lane's time limit, beating its heartbeat."""
-    from hepinggis.web import _work
+    from hepinggis.web.jobs import _work
 
     jid = job["id"]
     stop = threading.Event()

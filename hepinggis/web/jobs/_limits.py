@@ -128,7 +128,7 @@ def lane_of(kind: str, params: dict[str, Any], *, light_bytes: int) -> str:
     if kind in FILE_KINDS:
         return "heavy" if int(params.get("size") or 0) > light_bytes else "light"
     if kind == "map":
-        from hepinggis.web._work_light import MAP_LIGHT_ROWS
+        from hepinggis.web.jobs._work_light import MAP_LIGHT_ROWS
 
         return "light" if 0 < int(params.get("rows") or 0) <= MAP_LIGHT_ROWS else "heavy"
     if kind == "plan_map":

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from hepinggis._workers import die_with_parent
-from hepinggis.web._store import Store
 from hepinggis.web.jobs._limits import (
     _READY,
     RECOVER_EVERY_S,
@@ -29,6 +28,7 @@ from hepinggis.web.jobs._limits import (
     JobLimits,
     plan_lanes,
 )
+from hepinggis.web.store._store import Store
 
 __all__ = ["WorkerPool", "run_job", "start_workers", "stop_workers", "wait_job"]
 

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from hepinggis.base._credits import ListCredit
-from hepinggis.web._store import Store
 from hepinggis.web.registers import _filter
 from hepinggis.web.registers import _versions as v
+from hepinggis.web.store._store import Store
 
 __all__ = ["KEY_PATTERN", "package_key", "package_name", "subset_projects", "subset_words"]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from hepinggis.web._store import Store
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store
 
 __all__ = ["PREVIEW_TTL_S", "expire_previews", "note_upload"]
 

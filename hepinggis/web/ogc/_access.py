@@ -19,7 +19,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from hepinggis.base.settings import settings
-from hepinggis.web._store import Store
+from hepinggis.web.store._store import Store
 
 __all__ = ["ANONYMOUS", "audit_reads", "is_public_read", "public_set", "record_read"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from hepinggis.web._store import Store
+from hepinggis.web.store._store import Store
 
 __all__ = [
     "LAYERS",
@@ -38,7 +38,7 @@ REGISTER_PREFIX = "register-"
 #: ``register-version-<register id>``: one version of a series, whichever it is
 VERSION_PREFIX = "register-version-"
 #: The projects' properties every register collection carries, in this order (as the register's
-#: GeoJSON, `hepinggis.web._registers.geojson`), before the columns of the uploaded file.
+#: GeoJSON, `hepinggis.web.registers._registers.geojson`), before the columns of the uploaded file.
 CORE_PROPERTIES = ("row", "project_id", "name", "category", "status", "investment_cny", "zone_id", "jiedao")
 #: What ``/ogc`` serves of each project, in this order (then the file's columns): the core properties
 #: and, after ``zone_id`` (the id the filters take), ``zone_zh``, the zone's Chinese name as the register

@@ -12,10 +12,10 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from hepinggis.web._store import Store
 from hepinggis.web.ogc import _access, _features
 from hepinggis.web.ogc._collections import Collection, collection, layer_frame
 from hepinggis.web.ogc._params import CRS84, CRS_URIS
+from hepinggis.web.store._store import Store
 
 __all__ = ["GEOJSON", "MVT", "OPENAPI", "TILING_SCHEME", "TRS"]
 

@@ -15,7 +15,6 @@ import numpy as np
 import shapely
 from sqlalchemy import bindparam, func, select, text
 
-from hepinggis.web._store import Store
 from hepinggis.web.ogc._collections import (
     CORE_PROPERTIES,
     OGC_PROPERTIES,
@@ -26,6 +25,7 @@ from hepinggis.web.ogc._collections import (
 )
 from hepinggis.web.ogc._params import CRS84, Interval, lat_first
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store
 
 __all__ = ["Page", "Query", "features", "one_feature", "register_fields", "temporal_extent"]
 

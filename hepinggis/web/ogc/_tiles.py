@@ -21,9 +21,9 @@ import numpy as np
 import shapely
 from sqlalchemy import select, text
 
-from hepinggis.web._store import Store
 from hepinggis.web.ogc._collections import Collection, layer_frame, layer_properties, zone_names
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store
 
 __all__ = ["DETAIL_MAX", "DETAIL_ZOOM", "MAX_ZOOM", "MIN_ZOOM", "WEB_MERCATOR_QUAD", "tile", "tile_bounds"]
 

@@ -14,7 +14,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from hepinggis.web._deps import current_user, get_store
-from hepinggis.web._store import Store
 from hepinggis.web.ogc import _access, _features, _tiles
 from hepinggis.web.ogc._collections import PROPERTY_ZH, Collection, beijing, collections, layer_frame
 from hepinggis.web.ogc._docs import (
@@ -32,6 +31,7 @@ from hepinggis.web.ogc._docs import (
     _wants_html,
 )
 from hepinggis.web.ogc._params import CRS_URIS, MAX_LIMIT, crs_uri, parse_bbox, parse_datetime, parse_limit
+from hepinggis.web.store._store import Store
 
 __all__ = ["CONFORMANCE", "router"]
 

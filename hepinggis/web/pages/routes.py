@@ -15,10 +15,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hepinggis.base.clock import local_time
 from hepinggis.base.messages import crs_name, for_page
-from hepinggis.web import _registers as regs
 from hepinggis.web._deps import current_user, get_store
-from hepinggis.web._store import Store
 from hepinggis.web.jobs._job_view import open_jobs
+from hepinggis.web.registers import _registers as regs
+from hepinggis.web.store._store import Store
 
 __all__ = ["mount_static", "router"]
 

@@ -13,11 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from hepinggis.web._deps import current_user, get_store
-from hepinggis.web._store import Store
 from hepinggis.web.api._exports import _title, _zone_names
 from hepinggis.web.api._filter_query import FilterDep
 from hepinggis.web.registers import _filter, _history
 from hepinggis.web.registers import _versions as v
+from hepinggis.web.store._store import Store
 
 __all__ = ["router"]
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from hepinggis.errors import BadUpload
-from hepinggis.web._store import Store
 from hepinggis.web.registers._history import with_warnings
+from hepinggis.web.store._store import Store
 
 __all__ = ["ProjectFilter", "filtered", "per_area"]
 

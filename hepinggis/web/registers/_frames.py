@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hepinggis.web._store import Store
+from hepinggis.web.store._store import Store
 
 __all__ = ["frame", "warm"]
 

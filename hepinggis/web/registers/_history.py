@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hepinggis.web._store import Store
 from hepinggis.web.registers._frames import _cached, frame
 from hepinggis.web.registers._versions import _jsonable, confirmations, series_info, versions
+from hepinggis.web.store._store import Store
 
 __all__ = ["history", "with_warnings"]
 

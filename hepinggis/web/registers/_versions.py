@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Column, Connection, Float, Integer, MetaData, String, Table, Text, func, insert, select, update
 
 from hepinggis.errors import BadUpload
-from hepinggis.web._store import Store, now_iso
 from hepinggis.web.registers._frames import _cached, frame
+from hepinggis.web.store._store import Store, now_iso
 
 __all__ = [
     "compare",

@@ -16,19 +16,19 @@ from typing import Any
 
 from hepinggis.base.messages import Said, for_page
 from hepinggis.errors import HepingGISError
-from hepinggis.web._store import Store
-from hepinggis.web._work_areas import _where as _where  # the workers' warm-up and the tests use these here
-from hepinggis.web._work_areas import per_area as per_area
-from hepinggis.web._work_areas import places as places
-from hepinggis.web._work_import import _import, _map, _preview
-from hepinggis.web._work_import import _project_rows as _project_rows
-from hepinggis.web._work_import import _write_map as _write_map
-from hepinggis.web._work_light import (
+from hepinggis.web.jobs._work_areas import _where as _where  # the workers' warm-up and the tests use these here
+from hepinggis.web.jobs._work_areas import per_area as per_area
+from hepinggis.web.jobs._work_areas import places as places
+from hepinggis.web.jobs._work_import import _import, _map, _preview
+from hepinggis.web.jobs._work_import import _project_rows as _project_rows
+from hepinggis.web.jobs._work_import import _write_map as _write_map
+from hepinggis.web.jobs._work_light import (
     JOB_PREFIX,
     one_line,
 )
-from hepinggis.web._work_merge import _merge
-from hepinggis.web._work_products import _boundary, _figures, _monitor, _package, _plan_map
+from hepinggis.web.jobs._work_merge import _merge
+from hepinggis.web.jobs._work_products import _boundary, _figures, _monitor, _package, _plan_map
+from hepinggis.web.store._store import Store
 
 __all__ = ["describe", "run"]
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from hepinggis.base._layer_source import use_boundaries
 from hepinggis.base.messages import Said
-from hepinggis.web._store import Store
+from hepinggis.web.store._store import Store
 
 __all__ = ["jsonable", "layers"]
 

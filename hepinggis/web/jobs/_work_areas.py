@@ -13,7 +13,7 @@ import pandas as pd
 from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone
 from hepinggis.analysis.assign import zone_of as _zone_of
 from hepinggis.plan.layers import load
-from hepinggis.web._work_common import jsonable as _jsonable
+from hepinggis.web.jobs._work_common import jsonable as _jsonable
 
 __all__ = ["per_area", "places"]
 

@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 
 from hepinggis.errors import BadUpload
 from hepinggis.io import _columns
-from hepinggis.web._store import Store
+from hepinggis.web.store._store import Store
 
 __all__ = [
     "CRS_CHOICES",
@@ -93,7 +93,7 @@ def parse_columns(text: str | None) -> dict[str, str]:
 
 
 def details(store: Store, reg: dict[str, Any]) -> dict[str, Any]:
-    from hepinggis.web._work_light import summary
+    from hepinggis.web.jobs._work_light import summary
 
     out = summary(reg)
     out.update(

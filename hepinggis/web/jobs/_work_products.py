@@ -20,17 +20,17 @@ from hepinggis.monitor.evaluate import evaluate
 from hepinggis.monitor.indicators import read_actuals
 from hepinggis.plan.check import check
 from hepinggis.plan.layers import load
-from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._work_common import jsonable as _jsonable
-from hepinggis.web._work_common import layers as _layers
-from hepinggis.web._work_import import read_register
-from hepinggis.web._work_light import (
+from hepinggis.web.jobs._builds import install_package, stage_for
+from hepinggis.web.jobs._work_common import jsonable as _jsonable
+from hepinggis.web.jobs._work_common import layers as _layers
+from hepinggis.web.jobs._work_import import read_register
+from hepinggis.web.jobs._work_light import (
     SIGNED_MESSAGE,
     is_signed,
 )
-from hepinggis.web.jobs._builds import install_package, stage_for
 from hepinggis.web.registers._versions import series_info
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store, new_id, now_iso
 
 
 # -- the briefing package -------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def _monitor(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
 
 # -- official boundaries --------------------------------------------------------------------------
 def _boundary(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
-    from hepinggis.web._uploads import safe_name
+    from hepinggis.web.jobs._uploads import safe_name
 
     jid = job["id"]
     work = store.tmp / f"boundary-{jid}"

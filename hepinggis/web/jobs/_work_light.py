@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from hepinggis.web._store import new_id
 from hepinggis.web.store._server_schema import signatures
+from hepinggis.web.store._store import new_id
 
 __all__ = [
     "JOB_PREFIX",

@@ -21,17 +21,17 @@ from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.importer import ImportResult, read_projects
 from hepinggis.io.preview import preview_register
 from hepinggis.plan.layers import load
-from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._work_areas import _where, per_area, places
-from hepinggis.web._work_common import jsonable as _jsonable
-from hepinggis.web._work_common import layers as _layers
-from hepinggis.web._work_light import (
+from hepinggis.web.jobs._work_areas import _where, per_area, places
+from hepinggis.web.jobs._work_common import jsonable as _jsonable
+from hepinggis.web.jobs._work_common import layers as _layers
+from hepinggis.web.jobs._work_light import (
     MAP_IN_IMPORT,
     summary,
 )
 from hepinggis.web.registers._accounting import PAGE_WORDS
 from hepinggis.web.registers._versions import link_version, typed_units
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store, new_id, now_iso
 
 __all__ = ["read_register"]
 

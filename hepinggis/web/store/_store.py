@@ -279,7 +279,7 @@ class Store:
             if bid is not None:
                 conn.execute(update(s.boundaries).where(s.boundaries.c.id == bid).values(active=True))
             self.put_setting(conn, "boundaries", bid or "")
-            from hepinggis.web._insql import sync_in_force  # PostGIS: the SQL per-zone answers follow
+            from hepinggis.web.store._insql import sync_in_force  # PostGIS: the SQL per-zone answers follow
 
             sync_in_force(conn, self.data_dir, bid)
 

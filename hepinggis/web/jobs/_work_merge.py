@@ -11,17 +11,17 @@ from sqlalchemy import insert, update
 
 from hepinggis.errors import HepingGISError
 from hepinggis.plan.layers import load
-from hepinggis.web._store import Store, new_id, now_iso
-from hepinggis.web._work_areas import _where, per_area
-from hepinggis.web._work_common import jsonable as _jsonable
-from hepinggis.web._work_common import layers as _layers
-from hepinggis.web._work_import import _project_rows, read_register
-from hepinggis.web._work_light import (
+from hepinggis.web.jobs._work_areas import _where, per_area
+from hepinggis.web.jobs._work_common import jsonable as _jsonable
+from hepinggis.web.jobs._work_common import layers as _layers
+from hepinggis.web.jobs._work_import import _project_rows, read_register
+from hepinggis.web.jobs._work_light import (
     summary,
 )
 from hepinggis.web.registers._accounting import PAGE_WORDS
 from hepinggis.web.registers._versions import link_version, series_info
 from hepinggis.web.store import _schema as s
+from hepinggis.web.store._store import Store, new_id, now_iso
 
 
 def _merge(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
