@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "web"), str(REPO / "tools")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "web"), str(REPO / "tools")]
 
 from _server import Server, wait_gone  # noqa: E402
 from make_register_series import make_series  # noqa: E402
