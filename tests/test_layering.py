@@ -8,11 +8,11 @@ the stages:
     base → analysis → plan → io → maps → monitor → products → web → the entry points at the top
 
 The top-level foundations (``errors``, ``_paths``, ``_strict``, ``_workers``, ``_extras``) count as base; the
-top-level product builders (``briefing``, ``stats``: the briefing package and the statistics, which
-the command line and the web app's workers both run) count as "products"; the command line's private
-package of subcommands (``_cli``) belongs to the entry points, with ``cli`` itself. A module may import its
-own stage and the stages before it, never one after it; and no two modules may import each other,
-directly or around a longer loop.
+top-level product builders (``briefing`` with its pages ``_briefing_pages``, ``stats``: the briefing
+package and the statistics, which the command line and the web app's workers both run) count as
+"products"; the command line's private package of subcommands (``_cli``) belongs to the entry
+points, with ``cli`` itself. A module may import its own stage and the stages before it, never one
+after it; and no two modules may import each other, directly or around a longer loop.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ ORDER = ["base", "analysis", "plan", "io", "maps", "monitor", "products", "web",
 #: Top-level modules that are foundations (rank of base), not entry points.
 FOUNDATIONS = {"errors", "_paths", "_strict", "_workers", "_extras"}
 #: Top-level modules that build the products (rank "products"), below the web app that runs them.
-PRODUCTS = {"briefing", "stats"}
+PRODUCTS = {"briefing", "_briefing_pages", "stats"}
 #: Sub-packages that belong to the entry points at the top (the command line's subcommands).
 ENTRY_PACKAGES = {"_cli"}
 

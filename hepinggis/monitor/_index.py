@@ -63,59 +63,14 @@ def index_html(
     summary = zone_summary(results)
     coverage = Coverage(results, len(actuals.rejected))
     heads = ["功能区/轴/带/全区", "定量指标", "有数据", *[STATUS_ZH[s] for s in STATUS_ZH], "达到进度占比"]
-    body = []
-    for tid, rec in summary.iterrows():
-        cells = [target_name(str(tid), zones), str(int(rec["quantitative"])), str(int(rec["with_data"]))]
-        cells += [str(int(rec[s])) for s in STATUS_ZH]
-        cells.append(fmt_pct(rec["on_track_pct"]) if rec["with_data"] else "无数据")
-        colour = share_colour(rec["on_track_pct"])
-        body.append(
-            "<tr>"
-            + "".join(f"<td>{esc(c)}</td>" for c in cells[:-1])
-            + f'<td><i class="sw" style="background:{colour}"></i>{esc(cells[-1])}</td></tr>'
-        )
-    refused = actuals.rejected
-    refused_rows = "".join(
-        f"<tr><td>{esc(r['row'])}</td><td>{esc(r['indicator_id'] or '')}</td><td>{esc(r['field'] or '')}</td>"
-        f"<td>{esc(r['message'])}</td></tr>"
-        for r in refused.to_dict("records")
-    )
-    where = f"工作表“{actuals.sheet}”" if actuals.sheet else "CSV"
-    refused_html = (
-        f"<h2>未读入的行（{len(refused)}）</h2><p>行号为{esc(where)}中显示的行号。</p>"
-        f"<table><tr><th>行号</th><th>指标编号</th><th>栏目</th><th>原因</th></tr>{refused_rows}</table>"
-        if len(refused)
-        else "<p>填报表各行均已读入。</p>"
-    )
-    doubts = results[results["question"].astype(str) != ""]
-    doubt_html = ""
-    if len(doubts):
-        items = "".join(
-            f"<li>{esc(target_name(str(r['target_id']), zones))}·{esc(r['indicator_zh'])}：{esc(r['question'])}</li>"
-            for _, r in doubts.iterrows()
-        )
-        doubt_html = f"<h2>待核实的数值（{len(doubts)} 项）</h2><p>核实前不作判断。</p><ul>{items}</ul>"
-    judged = results[results["status"].isin(["achieved_early", "on_track", "behind", "at_risk", "achieved", "missed"])]
-    lists = (
-        _list("已监测（有数据并已判断）", judged, zones)
-        + _list("待核实", results[results["status"] == "to_confirm"], zones)
-        + _list("缺基数，无法评估", results[results["status"] == "no_base"], zones)
-        + _list("无数据", results[results["status"] == "no_data"], zones)
-        + _list("定性目标（规划以文字表述，不设数值）", results[results["status"] == "qualitative"], zones)
-        + f"<p>{esc(coverage_words())}</p><h3>未监测的规划目标</h3><ul>"
-        + "".join(
-            f"<li>{esc(n['plan_section'])}：“{esc(n['quote'])}”——{esc(n['reason'])}</li>" for n in not_monitored()
-        )
-        + "</ul>"
-    )
+    body = _summary_rows(summary, zones)
+    refused_html = _refused_html(actuals)
+    doubt_html = _doubt_html(results, zones)
+    lists = _scope_html(results, zones)
     sections = "".join(
         f"<h3>{esc(target_name(str(tid), zones))}</h3>{_target_table(results, str(tid))}" for tid in summary.index
     )
-    change_html = ""
-    if changes is not None:
-        counts = changes["change"].value_counts()
-        items = "".join(f"<li>{esc(CHANGE_ZH.get(str(k), str(k)))}：{int(v)}</li>" for k, v in counts.items())
-        change_html = f"<h2>项目变化</h2><ul>{items or '<li>无变化</li>'}</ul>"
+    change_html = _change_html(changes)
     banner = "<p class='example'>示例数据，非真实统计：仅用于演示。</p>" if actuals.is_example else ""
     links = "\n".join(f'<li><a href="{esc(h)}">{esc(t)}</a></li>' for h, t in entries)
     when = f"{year}年" if year else "最新"
@@ -138,3 +93,75 @@ td,th{{border:1px solid #ccc;padding:2px 8px;vertical-align:top}}table.ind td.q{
 <h2>地图、PDF 与工作簿</h2><ul>{links}</ul>
 <p style="color:#444">单文件 HTML，脚本已内嵌，可离线打开。</p>{credit_html}</body></html>
 """
+
+
+def _summary_rows(summary: pd.DataFrame, zones: gpd.GeoDataFrame) -> list[str]:
+    """A table row per target of `zone_summary`: its counts by status and its share on track."""
+    body = []
+    for tid, rec in summary.iterrows():
+        cells = [target_name(str(tid), zones), str(int(rec["quantitative"])), str(int(rec["with_data"]))]
+        cells += [str(int(rec[s])) for s in STATUS_ZH]
+        cells.append(fmt_pct(rec["on_track_pct"]) if rec["with_data"] else "无数据")
+        colour = share_colour(rec["on_track_pct"])
+        body.append(
+            "<tr>"
+            + "".join(f"<td>{esc(c)}</td>" for c in cells[:-1])
+            + f'<td><i class="sw" style="background:{colour}"></i>{esc(cells[-1])}</td></tr>'
+        )
+    return body
+
+
+def _refused_html(actuals: ActualsResult) -> str:
+    """The rows of the entry workbook not read, with the row number the sheet shows and why."""
+    refused = actuals.rejected
+    refused_rows = "".join(
+        f"<tr><td>{esc(r['row'])}</td><td>{esc(r['indicator_id'] or '')}</td><td>{esc(r['field'] or '')}</td>"
+        f"<td>{esc(r['message'])}</td></tr>"
+        for r in refused.to_dict("records")
+    )
+    where = f"工作表“{actuals.sheet}”" if actuals.sheet else "CSV"
+    return (
+        f"<h2>未读入的行（{len(refused)}）</h2><p>行号为{esc(where)}中显示的行号。</p>"
+        f"<table><tr><th>行号</th><th>指标编号</th><th>栏目</th><th>原因</th></tr>{refused_rows}</table>"
+        if len(refused)
+        else "<p>填报表各行均已读入。</p>"
+    )
+
+
+def _doubt_html(results: pd.DataFrame, zones: gpd.GeoDataFrame) -> str:
+    """The figures to ask about (待核实), with the question of each; empty without any."""
+    doubts = results[results["question"].astype(str) != ""]
+    if not len(doubts):
+        return ""
+    items = "".join(
+        f"<li>{esc(target_name(str(r['target_id']), zones))}·{esc(r['indicator_zh'])}：{esc(r['question'])}</li>"
+        for _, r in doubts.iterrows()
+    )
+    return f"<h2>待核实的数值（{len(doubts)} 项）</h2><p>核实前不作判断。</p><ul>{items}</ul>"
+
+
+def _scope_html(results: pd.DataFrame, zones: gpd.GeoDataFrame) -> str:
+    """What is monitored: the indicators by what could be said of them, the coverage, and the
+    plan's targets not monitored with the reason."""
+    judged = results[results["status"].isin(["achieved_early", "on_track", "behind", "at_risk", "achieved", "missed"])]
+    return (
+        _list("已监测（有数据并已判断）", judged, zones)
+        + _list("待核实", results[results["status"] == "to_confirm"], zones)
+        + _list("缺基数，无法评估", results[results["status"] == "no_base"], zones)
+        + _list("无数据", results[results["status"] == "no_data"], zones)
+        + _list("定性目标（规划以文字表述，不设数值）", results[results["status"] == "qualitative"], zones)
+        + f"<p>{esc(coverage_words())}</p><h3>未监测的规划目标</h3><ul>"
+        + "".join(
+            f"<li>{esc(n['plan_section'])}：“{esc(n['quote'])}”——{esc(n['reason'])}</li>" for n in not_monitored()
+        )
+        + "</ul>"
+    )
+
+
+def _change_html(changes: pd.DataFrame | None) -> str:
+    """The projects' changes counted by kind; empty without a comparison."""
+    if changes is None:
+        return ""
+    counts = changes["change"].value_counts()
+    items = "".join(f"<li>{esc(CHANGE_ZH.get(str(k), str(k)))}：{int(v)}</li>" for k, v in counts.items())
+    return f"<h2>项目变化</h2><ul>{items or '<li>无变化</li>'}</ul>"

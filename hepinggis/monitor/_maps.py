@@ -16,10 +16,10 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from hepinggis.base._style import ZONE_SHORT_ZH
+from hepinggis.maps._frame import _bounds, _start, _title
 from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc
 from hepinggis.maps._map_layers import legend, zone_layer
 from hepinggis.maps._web import feature_collection, label_points
-from hepinggis.maps.interactive import _bounds, _start, _title
 from hepinggis.monitor._credits import credit_lines
 from hepinggis.monitor._layers import layer, memo
 from hepinggis.monitor._targets import indicator_record

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hepinggis.monitor._judging import _base, _flip, _required
 from hepinggis.monitor._layers import memo
 from hepinggis.monitor._targets import indicator_record
-from hepinggis.monitor.evaluate import _base, _flip, _required
 
 __all__ = ["trend", "trend_svg"]
 

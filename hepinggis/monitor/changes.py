@@ -318,62 +318,106 @@ def compare_registers(
         refused = new.rejected
     a, b = _frame_of(old), _frame_of(new)
     pairs = match_projects(a, b, confirmed=confirmed, with_unmatched=True)
-    names_a, names_b = _texts(a, _name_col(a)), _texts(b, _name_col(b))
-    status_a, status_b = _texts(a, "status"), _texts(b, "status")
-    money_a, money_b = _money(a), _money(b)
-    lon_a, lat_a = _lonlat(a)
-    lon_b, lat_b = _lonlat(b)
+    side_a, side_b = _side(a), _side(b)
     refused_names = _refused_lines(refused)
     out: list[dict[str, Any]] = []
     ambiguous: list[dict[str, Any]] = []
     for rec in pairs.to_dict("records"):
-        i = None if pd.isna(rec["old"]) else int(rec["old"])
-        j = None if pd.isna(rec["new"]) else int(rec["new"])
-        base: dict[str, Any] = {
-            "how": rec["how"] if i is not None and j is not None else "",
-            "score": None if pd.isna(rec["score"]) else float(rec["score"]),
-            "row_old": rec["row_old"] if i is not None else None,
-            "row_new": rec["row_new"] if j is not None else None,
-            "id_old": rec["id_old"],
-            "id_new": rec["id_new"],
-            "name_old": names_a[i] if i is not None else None,
-            "name_new": names_b[j] if j is not None else None,
-            "name_zh": names_b[j] if j is not None else names_a[i] if i is not None else None,
-            "status_old": status_a[i] if i is not None else None,
-            "status_new": status_b[j] if j is not None else None,
-            "investment_old": money_a[i] if i is not None else None,
-            "investment_new": money_b[j] if j is not None else None,
-            "moved_m": None,
-            "lon_old": lon_a[i] if i is not None else None,
-            "lat_old": lat_a[i] if i is not None else None,
-            "lon_new": lon_b[j] if j is not None else None,
-            "lat_new": lat_b[j] if j is not None else None,
-            "note": "",
-        }
-        how = rec["how"]
-        if how == "ambiguous":
+        i, j, base = _pair_row(rec, side_a, side_b)
+        if rec["how"] == "ambiguous":
             ambiguous.append({**base, "moved_m": rec["distance_m"]})
-        elif how == "added":
-            out.append({"change": "added", **base})
-        elif how == "removed":
-            assert i is not None
-            lines = refused_names.get(normalise_name(names_a[i]))
-            if lines:
-                line = lines.pop(0)
-                out.append({"change": "refused", **base, "row_new": line.get("row"), "note": _why(line)})
-            else:
-                out.append({"change": "removed", **base})
         else:
-            assert i is not None and j is not None
-            if normalise_name(names_a[i]) != normalise_name(names_b[j]):
-                out.append({"change": "renamed", **base})
-            dist = float(rec["distance_m"])
-            if dist > moved_m:
-                out.append({"change": "moved", **base, "moved_m": round(dist, 1)})
-            if status_a[i] != status_b[j]:
-                out.append({"change": "status", **base})
-            if not _same_money(money_a[i], money_b[j]):
-                out.append({"change": "investment", **base})
+            out.extend(_pair_changes(rec, i, j, base, side_a, side_b, refused_names, moved_m=moved_m))
+    out.extend(_other_refused(refused_names))
+    table = _change_table(out)
+    table.attrs["ambiguous"] = ambiguous
+    return table
+
+
+def _side(frame: gpd.GeoDataFrame) -> dict[str, list[Any]]:
+    """One version's names, statuses, amounts (元) and sites (lon, lat), in its row order."""
+    lon, lat = _lonlat(frame)
+    return {
+        "name": _texts(frame, _name_col(frame)),
+        "status": _texts(frame, "status"),
+        "money": _money(frame),
+        "lon": lon,
+        "lat": lat,
+    }
+
+
+def _pair_row(
+    rec: dict[Any, Any], old: dict[str, list[Any]], new: dict[str, list[Any]]
+) -> tuple[int | None, int | None, dict[str, Any]]:
+    """A pair of `match_projects` (or a project of one version alone): its positions in the old
+    and the new version, and the columns every change of it shares."""
+    i = None if pd.isna(rec["old"]) else int(rec["old"])
+    j = None if pd.isna(rec["new"]) else int(rec["new"])
+    base: dict[str, Any] = {
+        "how": rec["how"] if i is not None and j is not None else "",
+        "score": None if pd.isna(rec["score"]) else float(rec["score"]),
+        "row_old": rec["row_old"] if i is not None else None,
+        "row_new": rec["row_new"] if j is not None else None,
+        "id_old": rec["id_old"],
+        "id_new": rec["id_new"],
+        "name_old": old["name"][i] if i is not None else None,
+        "name_new": new["name"][j] if j is not None else None,
+        "name_zh": new["name"][j] if j is not None else old["name"][i] if i is not None else None,
+        "status_old": old["status"][i] if i is not None else None,
+        "status_new": new["status"][j] if j is not None else None,
+        "investment_old": old["money"][i] if i is not None else None,
+        "investment_new": new["money"][j] if j is not None else None,
+        "moved_m": None,
+        "lon_old": old["lon"][i] if i is not None else None,
+        "lat_old": old["lat"][i] if i is not None else None,
+        "lon_new": new["lon"][j] if j is not None else None,
+        "lat_new": new["lat"][j] if j is not None else None,
+        "note": "",
+    }
+    return i, j, base
+
+
+def _pair_changes(
+    rec: dict[Any, Any],
+    i: int | None,
+    j: int | None,
+    base: dict[str, Any],
+    old: dict[str, list[Any]],
+    new: dict[str, list[Any]],
+    refused_names: dict[str, list[dict[Any, Any]]],
+    *,
+    moved_m: float,
+) -> list[dict[str, Any]]:
+    """The changes of one pair: ``added``; ``removed``, or ``refused`` with the reason where the
+    import refused a row of its name (that row is used up); or, for a pair, ``renamed``,
+    ``moved``, ``status`` and ``investment``."""
+    how = rec["how"]
+    if how == "added":
+        return [{"change": "added", **base}]
+    if how == "removed":
+        assert i is not None
+        lines = refused_names.get(normalise_name(old["name"][i]))
+        if lines:
+            line = lines.pop(0)
+            return [{"change": "refused", **base, "row_new": line.get("row"), "note": _why(line)}]
+        return [{"change": "removed", **base}]
+    assert i is not None and j is not None
+    out: list[dict[str, Any]] = []
+    if normalise_name(old["name"][i]) != normalise_name(new["name"][j]):
+        out.append({"change": "renamed", **base})
+    dist = float(rec["distance_m"])
+    if dist > moved_m:
+        out.append({"change": "moved", **base, "moved_m": round(dist, 1)})
+    if old["status"][i] != new["status"][j]:
+        out.append({"change": "status", **base})
+    if not _same_money(old["money"][i], new["money"][j]):
+        out.append({"change": "investment", **base})
+    return out
+
+
+def _other_refused(refused_names: dict[str, list[dict[Any, Any]]]) -> list[dict[str, Any]]:
+    """The refused rows no old project's removal used, each once: ``refused`` with the reason."""
+    out: list[dict[str, Any]] = []
     seen: set[Any] = set()
     for lines in refused_names.values():
         for line in lines:
@@ -382,6 +426,12 @@ def compare_registers(
                 out.append(
                     {"change": "refused", "row_new": line.get("row"), "name_zh": line.get("name"), "note": _why(line)}
                 )
+    return out
+
+
+def _change_table(out: list[dict[str, Any]]) -> pd.DataFrame:
+    """The changes as a table: in the bureau's words, Excel rows as integers, ordered by kind of
+    change and then by row."""
     table = pd.DataFrame(out, columns=[c for c in _COLUMNS if c != "change_zh"] + ["change_zh"])
     table["change_zh"] = table["change"].map(CHANGES_ZH)
     table = table[_COLUMNS]
@@ -389,9 +439,7 @@ def compare_registers(
         table[c] = pd.to_numeric(table[c], errors="coerce").astype("Int64")
     order = {k: n for n, k in enumerate(CHANGES_ZH)}
     table = table.assign(_o=table["change"].map(order)).sort_values(["_o", "row_new", "row_old"], kind="stable")
-    table = table.drop(columns="_o").reset_index(drop=True)
-    table.attrs["ambiguous"] = ambiguous
-    return table
+    return table.drop(columns="_o").reset_index(drop=True)
 
 
 def _frame_of(table: Any) -> gpd.GeoDataFrame:

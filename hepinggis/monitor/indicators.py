@@ -67,28 +67,24 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     >>> out.suffix
     '.xlsx'
     """
-    from hepinggis.monitor._figures import value_rule
-
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ImportFileError(f"{path}: the template is an Excel workbook; name it .xlsx")
-    from hepinggis.monitor._words import target_name
     from hepinggis.plan.layers import load
 
     zones = load("zones")
-    table = indicators()
-    table = table[table["kind"] != "qualitative"]
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "填报"
-    sheet.append(list(HEADERS.values()))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    value_at = get_column_letter(list(HEADERS).index("value") + 1)
-    entry_at = get_column_letter(list(HEADERS).index("entry") + 1)
-    rules = {
+    _entry_sheet(book, zones, years)
+    _about_sheet(book)
+    _listing_sheet(book, zones)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def _value_rules() -> dict[str, DataValidation]:
+    """The validation of the value column for each kind of figure (shares, counts, rates, amounts)."""
+    return {
         "share": _validation(
             "decimal", operator="between", formula1="0", formula2="100", error="占比填 0–100 之间的数：52% 填 52。"
         ),
@@ -100,6 +96,26 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
             "decimal", operator="greaterThanOrEqual", formula1="0", error="金额填不小于 0 的数（单位见“单位”栏）。"
         ),
     }
+
+
+def _entry_sheet(book: Workbook, zones: pd.DataFrame, years: range) -> None:
+    """The 填报 sheet: a row per quantitative indicator and year, then the reference figures, each
+    value cell validated by its kind and the entry mode of cumulative counts by a list."""
+    from hepinggis.monitor._figures import value_rule
+    from hepinggis.monitor._words import target_name
+
+    table = indicators()
+    table = table[table["kind"] != "qualitative"]
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "填报"
+    sheet.append(list(HEADERS.values()))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    value_at = get_column_letter(list(HEADERS).index("value") + 1)
+    entry_at = get_column_letter(list(HEADERS).index("entry") + 1)
+    rules = _value_rules()
     entries = _validation("list", formula1='"' + ",".join(ENTRY_ZH.values()) + '"', error="填“当年新增”或“累计数”。")
     for _, row in table.iterrows():
         target = _target_text(row)
@@ -125,6 +141,10 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     for col, width in zip("ABCDEFGHI", (36, 30, 34, 8, 24, 8, 10, 12, 40), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
+
+
+def _about_sheet(book: Workbook) -> None:
+    """The 说明 sheet: how to fill the figures in, one line each."""
     about = book.create_sheet("说明")
     for line in (
         "每行一个指标、一个年份。在“数值”栏填写该年的统计数，备注栏写口径或来源。",
@@ -142,6 +162,13 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     about.append(
         ["相对目标（如“全区地区生产总值增速力争高于全市水平”）：同时填写比较对象一行（全市增速），相等不算高于。"]
     )
+
+
+def _listing_sheet(book: Workbook, zones: pd.DataFrame) -> None:
+    """The 指标一览 sheet: every indicator with its target and the plan's words, what is not
+    monitored and why, and the coverage."""
+    from hepinggis.monitor._words import target_name
+
     listing = book.create_sheet("指标一览")
     listing.append(["指标编号", "功能区/轴/带", "指标", "单位", "目标", "规划原文", "规划章节"])
     for _, row in indicators().iterrows():
@@ -159,6 +186,3 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     for item in not_monitored():
         listing.append(["（不监测）", "", item["reason"], "", "", item["quote"], item["plan_section"]])
     listing.append(["（覆盖范围）", "", coverage()])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
