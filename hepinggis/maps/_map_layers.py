@@ -6,6 +6,7 @@ Every user string is escaped here or in `_web.popup_table` before it reaches a p
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -111,21 +112,29 @@ def zone_layer(
     ]
 
 
-def zone_labels(m: folium.Map, zones: gpd.GeoDataFrame, texts: dict[str, str], gcj02: bool) -> None:
-    """Permanent, non-interactive names at each zone's pole of inaccessibility (never on its edge)."""
-    points = gpd.GeoDataFrame(
-        {"id": zones["id"].to_numpy()}, geometry=label_points(zones.geometry), crs=zones.crs, index=zones.index
-    )
-    GeoJsonOverlay(
-        feature_collection(
-            points,
-            lambda r: {
-                "_label": esc(texts.get(r["id"], ZONE_SHORT_ZH.get(r["id"], r["id"]))),
-                "_s": {"className": "hg-zone-label"},
-            },
-            gcj02=gcj02,
-        )
-    ).add_to(m)
+def zone_labels(
+    m: folium.Map,
+    zones: gpd.GeoDataFrame,
+    texts: Mapping[str, str | Sequence[str]],
+    gcj02: bool,
+    *,
+    class_name: str = "hg-zone-label",
+    points: gpd.GeoSeries | None = None,
+) -> None:
+    """Permanent, non-interactive labels at each zone's pole of inaccessibility (never on its edge):
+    ``texts[id]`` (one line, or several shown one under the other; the zone's short name where it
+    has none), escaped. ``points`` are the label points where the caller has them already
+    (`label_points` of ``zones``); ``class_name`` the CSS class the labels are styled by (the
+    briefing maps' names, the monitoring maps' shares)."""
+    where = label_points(zones.geometry) if points is None else points
+    frame = gpd.GeoDataFrame({"id": zones["id"].to_numpy()}, geometry=where, crs=zones.crs, index=zones.index)
+
+    def shown(r: Mapping[str, Any]) -> dict[str, Any]:
+        text = texts.get(r["id"], ZONE_SHORT_ZH.get(r["id"], r["id"]))
+        lines = [text] if isinstance(text, str) else list(text)
+        return {"_label": "<br>".join(esc(t) for t in lines), "_s": {"className": class_name}}
+
+    GeoJsonOverlay(feature_collection(frame, shown, gcj02=gcj02)).add_to(m)
 
 
 def jiedao_layer(

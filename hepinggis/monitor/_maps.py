@@ -17,9 +17,9 @@ from jinja2 import Template
 
 from hepinggis.base._style import ZONE_SHORT_ZH
 from hepinggis.maps._frame import _bounds, _start, _title
-from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc
-from hepinggis.maps._map_layers import legend, zone_layer
-from hepinggis.maps._web import feature_collection, label_points
+from hepinggis.maps._leaflet import HtmlControl, esc
+from hepinggis.maps._map_layers import legend, zone_labels, zone_layer
+from hepinggis.maps._web import label_points
 from hepinggis.monitor._credits import credit_lines
 from hepinggis.monitor._layers import layer, memo
 from hepinggis.monitor._targets import indicator_record
@@ -158,17 +158,7 @@ def _summary(results: pd.DataFrame) -> pd.DataFrame:
 def _labels(m: folium.Map, zones: gpd.GeoDataFrame, texts: dict[str, tuple[str, str]]) -> None:
     # the zones' label points found once per package (the zones are read once per package)
     where = memo(("zone label points",), lambda: label_points(zones.geometry))
-    points = gpd.GeoDataFrame({"id": zones["id"].to_numpy()}, geometry=where, crs=zones.crs, index=zones.index)
-    GeoJsonOverlay(
-        feature_collection(
-            points,
-            lambda r: {
-                "_label": "<br>".join(esc(t) for t in texts.get(r["id"], (str(r["id"]), ""))),
-                "_s": {"className": "hg-mon-label"},
-            },
-            gcj02=False,
-        )
-    ).add_to(m)
+    zone_labels(m, zones, texts, False, class_name="hg-mon-label", points=where)
     _LabelPlacer().add_to(m)
 
 
