@@ -157,21 +157,17 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _start_monitor(tmp_path: Path) -> subprocess.Popen[bytes]:
+    """``hepinggis monitor`` on the example, started as its own process (output discarded)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = str(tmp_path / "m")
+    cmd = [sys.executable, "-m", "hepinggis.cli", "monitor", str(EXAMPLE), "--year", "2023", "--out", out]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_killed_command_leaves_no_process(tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    cmd = [
-        sys.executable,
-        "-m",
-        "hepinggis.cli",
-        "monitor",
-        str(EXAMPLE),
-        "--year",
-        "2023",
-        "--out",
-        str(tmp_path / "m"),
-    ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _start_monitor(tmp_path)
     try:
         deadline, kids = time.monotonic() + 120, []
         while time.monotonic() < deadline and proc.poll() is None and not kids:
@@ -194,19 +190,7 @@ def test_a_killed_command_leaves_no_process(tmp_path: Path) -> None:
 def test_a_command_killed_while_both_pdf_writers_run_leaves_no_process(tmp_path: Path) -> None:
     """The PDF writer forks a second one (the other half of the PDFs): a command killed while
     both run leaves neither."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    cmd = [
-        sys.executable,
-        "-m",
-        "hepinggis.cli",
-        "monitor",
-        str(EXAMPLE),
-        "--year",
-        "2023",
-        "--out",
-        str(tmp_path / "m"),
-    ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _start_monitor(tmp_path)
     try:
         deadline, family = time.monotonic() + 180, []
         while time.monotonic() < deadline and proc.poll() is None:
