@@ -211,10 +211,10 @@ def bench_users(db: str | None, clients: list[int], rows: int, stores: tuple[str
 
 
 def bench_sql(db: str, points: int) -> None:
-    from sqlalchemy import create_engine, insert
+    from _server_env import register_row
+    from sqlalchemy import create_engine
 
     import hepinggis
-    from hepinggis.web.store import _schema as s
     from hepinggis.web.store._insql import by_area_sql, sync_layers
     from hepinggis.web.store._migrate import upgrade
 
@@ -235,27 +235,7 @@ def bench_sql(db: str, points: int) -> None:
         t = time.perf_counter()
         with engine.begin() as conn:
             sync_layers(conn, {"zones": hepinggis.load("zones"), "jiedao": hepinggis.load("jiedao")})
-            conn.execute(
-                insert(s.registers).values(
-                    id="big",
-                    file_name="big",
-                    sha256="0" * 64,
-                    kind="csv",
-                    size=0,
-                    uploaded_at="2026",
-                    uploader="b",
-                    crs="EPSG:4326",
-                    columns_json="{}",
-                    rows_in=points,
-                    imported=points,
-                    refused=0,
-                    warned=0,
-                    report_json="[]",
-                    per_zone_json="[]",
-                    per_jiedao_json="[]",
-                    boundaries="",
-                )
-            )
+            register_row(conn, "big", points, file_name="big")
             wkts = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
             rows = [
                 {
