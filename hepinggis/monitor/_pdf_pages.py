@@ -1,11 +1,13 @@
 """The pages of the printable A4 monitoring report of one zone (or the district), laid out as
-matplotlib figures: a locator map, what is monitored, and every indicator as a block — status (the
+`hepinggis.monitor._pdf_sheet.Sheet` objects (texts, rectangles, lines, outlines): a locator
+map, what is monitored, and every indicator as a block — status (the
 word on its colour, contrast ≥ 4.5:1), the plan's own sentence, the target with its unit (and the
 absolute figure for a rate or a multiple), the figure judged, the rule, the questions to the clerk
 and the notes — over as many pages as it takes; no type under 7 pt and no two texts overlapping
-(`pages` returns the figures, so a test can measure every text box). Written to PDF by
-`hepinggis.monitor._pdf`, which imports this module only where the pages are drawn (a forked
-child, on two cores): matplotlib is not loaded by the process writing the maps.
+(`pages` returns the sheets, so a test can measure every text box). Written to PDF by
+`hepinggis.monitor._pdf` (through fpdf2, `hepinggis.monitor._pdf_draw`), which imports this module
+only where the pages are drawn (a forked child, on two cores). The texts are wrapped here
+(`_wrap`), never measured by a drawing library, so laying the pages out needs none.
 """
 
 from __future__ import annotations
@@ -13,22 +15,16 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from hepinggis.base._style import PLAN_TITLE_ZH, ZONE_COLORS
 from hepinggis.base.measure import MEASURE_CRS
-from hepinggis.maps.static import CJK_FONT, MIN_FONT_PT, plain_text, quiet_redraws, require_cjk_font
 from hepinggis.monitor._layers import zones
+from hepinggis.monitor._pdf_sheet import A4_PT, Line, Rect, Shape, Sheet
+from hepinggis.monitor._pdf_sheet import texts as texts
 from hepinggis.monitor._targets import indicator_record
 from hepinggis.monitor._trend import trend
 from hepinggis.monitor._words import (
@@ -44,11 +40,10 @@ from hepinggis.monitor.evaluate import JUDGED
 
 __all__ = ["pages", "texts"]
 
-_A4 = (21.0 / 2.54, 29.7 / 2.54)
-_PT = 1 / (29.7 / 2.54 * 72)  # one point in figure height units
+_PT = 1 / A4_PT[1]  # one point in page height units
 _LEFT, _TEXT_X, _RIGHT = 0.06, 0.165, 0.94
 _BOTTOM = 0.085  # the footer lies below
-_SMALL = MIN_FONT_PT
+_SMALL = 7.0  # the smallest type printed (as the static maps' MIN_FONT_PT)
 _MAX_LINES = 4  # of one note, question or remark in a block
 _RULES = (
     "判断规则：提前达成 = 已达到2025年目标；达到进度 = 不低于规划轨迹的当年要求值；略有滞后 = 完成应有进度的 80% 以上；"
@@ -97,41 +92,49 @@ def _cut(text: str, width: float) -> str:
 
 
 @functools.cache
-def _zone_paths() -> tuple[tuple[str, tuple[Any, ...]], ...]:
-    """Each zone's outline in EPSG:4550 as matplotlib paths, built once per run."""
-    from matplotlib.path import Path as MplPath
-
+def _zone_rings() -> tuple[tuple[str, tuple[tuple[tuple[float, float], ...], ...]], ...]:
+    """Each zone's rings (exteriors and holes) in EPSG:4550, built once per run."""
     out = []
     for z in zones().to_crs(MEASURE_CRS).itertuples():
-        geoms = getattr(z.geometry, "geoms", [z.geometry])
-        paths = []
-        for poly in geoms:
-            rings = [poly.exterior, *poly.interiors]
-            verts = [c for ring in rings for c in ring.coords]
-            codes = [code for ring in rings for code in [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring.coords) - 1)]
-            paths.append(MplPath(verts, codes))
-        out.append((str(z.id), tuple(paths)))
+        rings = []
+        for poly in getattr(z.geometry, "geoms", [z.geometry]):
+            for ring in [poly.exterior, *poly.interiors]:
+                rings.append(tuple((float(x), float(y)) for x, y, *_ in ring.coords))
+        out.append((str(z.id), tuple(rings)))
     return tuple(out)
 
 
-def _locator(fig: Figure, zone_id: str) -> None:
-    from matplotlib.collections import PathCollection
-    from matplotlib.colors import to_rgba
+#: The locator map's box on the page (left, bottom, width, height as page fractions).
+_LOCATOR = (_LEFT, 0.72, 0.30, 0.19)
 
-    ax = fig.add_axes((_LEFT, 0.72, 0.30, 0.19))
-    for zid, paths in _zone_paths():
+
+def _locator(sheet: Sheet, zone_id: str) -> None:
+    """Every zone's outline, the one reported (or all, for the district) strong, the others pale,
+    fitted into `_LOCATOR` at one scale on both axes with a 5 % margin, centred."""
+    zones_ = _zone_rings()
+    xs = [x for _, rings in zones_ for ring in rings for x, _ in ring]
+    ys = [y for _, rings in zones_ for ring in rings for _, y in ring]
+    if not xs:
+        return
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    dx, dy = (x1 - x0) * 1.1 or 1.0, (y1 - y0) * 1.1 or 1.0
+    left, bottom, width, height = _LOCATOR
+    w_pt, h_pt = width * A4_PT[0], height * A4_PT[1]
+    scale = min(w_pt / dx, h_pt / dy)  # points per metre
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    mid_x, mid_y = left * A4_PT[0] + w_pt / 2, bottom * A4_PT[1] + h_pt / 2
+    for zid, rings in zones_:
         on = zone_id == "district" or zid == zone_id
-        face = to_rgba(ZONE_COLORS.get(zid, "#999999"), 0.9 if on else 0.15)
-        ax.add_collection(PathCollection(list(paths), facecolors=[face], edgecolors="#333333", linewidths=0.5))
-    ax.autoscale_view()
-    ax.set_axis_off()
-    ax.set_aspect("equal")
+        page_rings = tuple(
+            tuple(((mid_x + (x - cx) * scale) / A4_PT[0], (mid_y + (y - cy) * scale) / A4_PT[1]) for x, y in ring)
+            for ring in rings
+        )
+        sheet.shapes.append(Shape(page_rings, ZONE_COLORS.get(zid, "#999999"), 0.9 if on else 0.15, "#333333", 0.5))
 
 
-def _trend_lines(fig: Figure, y: float, series: pd.DataFrame, colour: str) -> None:
-    """The trend as two lines in page coordinates (no axes: an axes per indicator is slow)."""
-    from matplotlib.lines import Line2D
-
+def _trend_lines(sheet: Sheet, y: float, series: pd.DataFrame, colour: str) -> None:
+    """The trend as two lines beside the progress bar: the plan's trajectory dashed, the figures
+    solid with a dot on each year."""
     year = series["year"].to_numpy(dtype=float)  # plain arrays: DataFrame filters cost more than the lines
     value = series["value"].to_numpy(dtype=float)
     required = series["required"].to_numpy(dtype=float)
@@ -144,41 +147,21 @@ def _trend_lines(fig: Figure, y: float, series: pd.DataFrame, colour: str) -> No
     x0, x1 = float(np.nanmin(year)), float(np.nanmax(year))
     span = x1 - x0 or 1.0
 
-    def xs(years: np.ndarray) -> list[float]:
-        return [0.85 + (float(v) - x0) / span * 0.09 for v in years]
-
-    def ys(vals: np.ndarray) -> list[float]:
-        return [y - 2 * _PT + (float(v) - lo) / (hi - lo) * 9 * _PT for v in vals]
-
-    fig.add_artist(
-        Line2D(
-            xs(year[has_required]),
-            ys(required[has_required]),
-            transform=fig.transFigure,
-            color="#888888",
-            lw=0.7,
-            ls="--",
+    def points(years: np.ndarray, vals: np.ndarray) -> tuple[tuple[float, float], ...]:
+        return tuple(
+            (0.85 + (float(a) - x0) / span * 0.09, y - 2 * _PT + (float(v) - lo) / (hi - lo) * 9 * _PT)
+            for a, v in zip(years, vals, strict=True)
         )
-    )
-    fig.add_artist(
-        Line2D(
-            xs(year[has_value]),
-            ys(value[has_value]),
-            transform=fig.transFigure,
-            color=colour,
-            lw=1.0,
-            marker="o",
-            ms=1.6,
-        )
-    )
+
+    sheet.lines.append(Line(points(year[has_required], required[has_required]), "#888888", 0.7, dashed=True))
+    sheet.lines.append(Line(points(year[has_value], value[has_value]), colour, 1.0, dots=2.6))
 
 
 class _Page:
     """One A4 page being filled from the top; `room` says whether a block still fits."""
 
     def __init__(self, top: float) -> None:
-        self.fig = plt.figure(figsize=_A4)
-        quiet_redraws(self.fig)
+        self.sheet = Sheet()
         self.y = top
 
     def room(self, height: float) -> bool:
@@ -226,43 +209,32 @@ _GAP = 7 * _PT
 
 def _draw_block(page: _Page, r: dict[str, object], lines: list[tuple[str, str]], values: pd.DataFrame) -> None:
     status = str(r["status"])
-    fig, y = page.fig, page.y
-    fig.add_artist(
-        Rectangle(
-            (_LEFT, y - 3 * _PT),
-            0.09,
-            12 * _PT,
-            transform=fig.transFigure,
-            facecolor=STATUS_COLORS[status],
-            edgecolor="none",
-        )
+    sheet, y = page.sheet, page.y
+    sheet.rects.append(Rect(_LEFT, y - 3 * _PT, 0.09, 12 * _PT, STATUS_COLORS[status]))
+    sheet.text(
+        _LEFT + 0.045, y + 3 * _PT, STATUS_ZH[status], size=7.5, colour=STATUS_TEXT[status], ha="center", va="center"
     )
-    fig.text(
-        _LEFT + 0.045, y + 3 * _PT, STATUS_ZH[status], fontsize=7.5, color=STATUS_TEXT[status], ha="center", va="center"
-    )
-    fig.text(_TEXT_X, y, plain_text(_cut(str(r["indicator_zh"]), 33)), fontsize=8.5)
+    sheet.text(_TEXT_X, y, _cut(str(r["indicator_zh"]), 33), size=8.5)
     pct = r["progress_pct"]
     if status in JUDGED and isinstance(pct, float) and not math.isnan(pct):  # 待核实: no progress shown
         for width, colour in ((0.11, "#eeeeee"), (0.11 * min(max(pct, 0.0), 100.0) / 100, STATUS_COLORS[status])):
-            fig.add_artist(
-                Rectangle((0.66, y), width, 6 * _PT, transform=fig.transFigure, facecolor=colour, edgecolor="none")
-            )
-        fig.text(0.775, y, fmt_pct(pct), fontsize=_SMALL)
-        _trend_lines(fig, y, trend(values, str(r["indicator_id"])), STATUS_COLORS[status])
+            sheet.rects.append(Rect(0.66, y, width, 6 * _PT, colour))
+        sheet.text(0.775, y, fmt_pct(pct), size=_SMALL)
+        _trend_lines(sheet, y, trend(values, str(r["indicator_id"])), STATUS_COLORS[status])
     y -= _HEAD
     for text, colour in lines:
-        fig.text(_TEXT_X, y, plain_text(text), fontsize=_SMALL, color=colour)
+        sheet.text(_TEXT_X, y, text, size=_SMALL, colour=colour)
         y -= _LINE
     page.y = y - _GAP
 
 
-def _footer(fig: Figure, credits: Sequence[str], number: int, total: int) -> None:
+def _footer(sheet: Sheet, credits: Sequence[str], number: int, total: int) -> None:
     # the plan, the figures' file, the boundaries in force, on the page's width (A4: 595 pt)
     lines = _wrap("；".join(credits), (_RIGHT - _LEFT) * 595.0 / _SMALL - 2)[:3]
     top = 0.04 + max(0, len(lines) - 2) * 11 * _PT
     for k, line in enumerate(lines):
-        fig.text(_LEFT, top - k * 11 * _PT, plain_text(line), fontsize=_SMALL, color="#444444")
-    fig.text(_RIGHT, 0.012, f"第 {number}/{total} 页", fontsize=_SMALL, color="#444444", ha="right")
+        sheet.text(_LEFT, top - k * 11 * _PT, line, size=_SMALL, colour="#444444")
+    sheet.text(_RIGHT, 0.012, f"第 {number}/{total} 页", size=_SMALL, colour="#444444", ha="right")
 
 
 def pages(
@@ -273,30 +245,27 @@ def pages(
     values: pd.DataFrame | None = None,
     refused_rows: int = 0,
     credits: Sequence[str] = (),
-) -> list[Figure]:
-    """The A4 pages of one zone's (or the district's) report, as matplotlib figures."""
-    require_cjk_font()
-    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]  # measured (and drawn) in the CJK font
-    plt.rcParams["font.family"] = "sans-serif"
+) -> list[Sheet]:
+    """The A4 pages of one zone's (or the district's) report, as `Sheet` objects."""
     mine = results[results["target_id"] == zone_id]
     figures = values if values is not None else pd.DataFrame(columns=["indicator_id", "year", "value"])
     when = f"{year}年" if year else "最新"
     first = _Page(0.70)
-    fig = first.fig
-    fig.text(0.5, 0.965, plain_text(f"{PLAN_TITLE_ZH} · {when}规划实施监测"), ha="center", fontsize=13)
-    fig.text(0.5, 0.94, plain_text(target_name(zone_id, zones())), ha="center", fontsize=11)
-    _locator(fig, zone_id)
+    sheet = first.sheet
+    sheet.text(0.5, 0.965, f"{PLAN_TITLE_ZH} · {when}规划实施监测", ha="center", size=13)
+    sheet.text(0.5, 0.94, target_name(zone_id, zones()), ha="center", size=11)
+    _locator(sheet, zone_id)
     counts = mine["status"].value_counts()
     lines = [f"{STATUS_ZH[s]}：{int(counts.get(s, 0))} 项" for s in STATUS_ZH if counts.get(s, 0)]
     lines += _wrap(Coverage(mine, refused_rows).text(), 30)
     y = 0.905
     for line in lines:
-        fig.text(0.42, y, plain_text(line), fontsize=9)
+        sheet.text(0.42, y, line, size=9)
         y -= 15 * _PT
     for line in _wrap(_RULES, 44):
         if y < 0.725:
             break
-        fig.text(0.42, y, line, fontsize=_SMALL, color="#444444")
+        sheet.text(0.42, y, line, size=_SMALL, colour="#444444")
         y -= _LINE
     out = [first]
     page = first
@@ -310,14 +279,5 @@ def pages(
             out.append(page)
         _draw_block(page, r, lines_, figures)
     for k, p in enumerate(out, start=1):
-        _footer(p.fig, credits, k, len(out))
-    return [p.fig for p in out]
-
-
-def texts(figs: Iterable[Figure]) -> set[str]:
-    """The characters of every text of ``figs``."""
-    chars: set[str] = set()
-    for fig in figs:
-        for t in fig.texts:  # every text of a page is a figure text (the axes hold none)
-            chars.update(t.get_text())
-    return chars
+        _footer(p.sheet, credits, k, len(out))
+    return [p.sheet for p in out]

@@ -2,9 +2,9 @@
 a workbook of how far each zone and the district are from their 2025 targets, what the figures
 cover, which rows were not read, and which projects changed.
 
-The maps (folium, `hepinggis.monitor._maps`) and the PDFs (matplotlib, `hepinggis.monitor._pdf`)
-are loaded only where they are drawn: on two cores the PDFs are laid out and drawn by a forked
-process that alone imports matplotlib while this one imports folium and writes the maps."""
+The maps (folium, `hepinggis.monitor._maps`) and the PDFs (fpdf2, `hepinggis.monitor._pdf`) are
+loaded only where they are drawn: on two cores the PDFs are laid out and drawn by a forked process
+while this one imports folium and writes the maps. matplotlib is not loaded."""
 
 from __future__ import annotations
 
@@ -33,10 +33,9 @@ from hepinggis.monitor.evaluate import asked_year, check_year, evaluate
 from hepinggis.monitor.indicators import ActualsResult, read_actuals
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from hepinggis.io.importer import ImportResult
     from hepinggis.monitor._maps import monitor_map
+    from hepinggis.monitor._pdf_sheet import Sheet
 
 __all__ = ["STATUS_COLORS", "STATUS_ZH", "monitor", "monitor_map", "monitor_pdf"]
 
@@ -50,7 +49,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _pages(results: pd.DataFrame, zone_id: str, **common: Any) -> list[Figure]:
+def _pages(results: pd.DataFrame, zone_id: str, **common: Any) -> list[Sheet]:
     """One report's pages, laid out where they are drawn (`hepinggis.monitor._pdf_pages`)."""
     from hepinggis.monitor._pdf_pages import pages
 

@@ -15,9 +15,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from matplotlib.patches import Rectangle
 
+from hepinggis.monitor._pdf_draw import text_boxes
+from hepinggis.monitor._pdf_font import subset_font
 from hepinggis.monitor._pdf_pages import pages
+from hepinggis.monitor._pdf_sheet import A4_PT, texts
 from hepinggis.monitor._words import STATUS_COLORS, STATUS_TEXT, STATUS_ZH, contrast
 from hepinggis.monitor.evaluate import evaluate
 from hepinggis.monitor.indicators import indicators, read_actuals
@@ -95,14 +97,9 @@ def _hex(css: str) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _rgb_hex(colour: Any) -> str:
-    from matplotlib.colors import to_hex
-
-    return to_hex(colour)
-
-
 @pytest.fixture(scope="module")
 def pdf_pages(package: tuple[Path, Path]) -> dict[str, list[Any]]:
+    """Each report's pages as laid out, with the subset font their PDFs embed (`font` fixture)."""
     _, path = package
     actuals = read_actuals(path)
     results = evaluate(actuals, year=2023)
@@ -114,54 +111,69 @@ def pdf_pages(package: tuple[Path, Path]) -> dict[str, list[Any]]:
     }
 
 
-def test_pdf_texts_never_overlap_and_stay_on_the_page(pdf_pages: dict[str, list[Any]]) -> None:
-    for target, figs in pdf_pages.items():
-        for k, fig in enumerate(figs):
-            renderer = fig.canvas.get_renderer()
-            page = fig.bbox
-            texts = [t for t in fig.texts if t.get_text().strip()]
-            boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
-            boxes += [("axes", ax.get_window_extent(renderer)) for ax in fig.axes]
-            # progress bars (the grey track) and trend lines are drawn on the page, not in axes
-            from matplotlib.lines import Line2D
+@pytest.fixture(scope="module")
+def font(pdf_pages: dict[str, list[Any]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("font") / "subset.ttf"
+    path.write_bytes(subset_font(frozenset(texts([s for sheets in pdf_pages.values() for s in sheets]))))
+    return path
 
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+def test_pdf_texts_never_overlap_and_stay_on_the_page(pdf_pages: dict[str, list[Any]], font: Path) -> None:
+    """Every text's box as drawn (its width in the embedded font, the font's ascent and descent),
+    the locator map, the progress bars and the trend lines: on the page, no two overlapping."""
+    width, height = A4_PT
+    for target, sheets in pdf_pages.items():
+        for k, sheet in enumerate(sheets):
+            boxes = [(t.text, box) for t, box in text_boxes(sheet, font) if t.text.strip()]
+            shapes = [(x * width, y * height) for s in sheet.shapes for ring in s.rings for x, y in ring]
+            if shapes:
+                xs, ys = [p[0] for p in shapes], [p[1] for p in shapes]
+                boxes.append(("graphic", (min(xs), min(ys), max(xs), max(ys))))
+            # progress bars (the grey track) and trend lines; the status chips on the left hold their word
             boxes += [
-                ("axes", a.get_window_extent(renderer))
-                for a in fig.artists
-                if isinstance(a, Line2D) or (isinstance(a, Rectangle) and a.get_x() >= 0.6)  # bars right, chips left
+                ("graphic", (r.x * width, r.y * height, (r.x + r.w) * width, (r.y + r.h) * height))
+                for r in sheet.rects
+                if r.x >= 0.6
             ]
+            for line in sheet.lines:
+                xs, ys = [p[0] * width for p in line.points], [p[1] * height for p in line.points]
+                pad = max(line.width, line.dots) / 2
+                boxes.append(("graphic", (min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)))
             for name, box in boxes:
-                assert page.x0 <= box.x0 and box.x1 <= page.x1 and box.y0 >= page.y0 and box.y1 <= page.y1, (
-                    target,
-                    k,
-                    name,
-                )
+                assert box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height, (target, k, name)
             for (na, a), (nb, b) in itertools.combinations(boxes, 2):
-                if na == nb == "axes":
+                if na == nb == "graphic":
                     continue  # a bar and its trend are side by side by construction
-                inter = a.x0 < b.x1 - 0.5 and b.x0 < a.x1 - 0.5 and a.y0 < b.y1 - 0.5 and b.y0 < a.y1 - 0.5
-                assert not inter, (target, k, na, nb)
-            for t in texts:
-                assert t.get_fontsize() >= 7, (target, t.get_text())
+                assert not _overlap(a, b), (target, k, na, nb)
+            for t in sheet.texts:
+                assert t.size >= 7, (target, t.text)
 
 
-def test_pdf_status_words_have_contrast(pdf_pages: dict[str, list[Any]]) -> None:
+def test_pdf_status_words_have_contrast(pdf_pages: dict[str, list[Any]], font: Path) -> None:
+    """Every text against what lies under its middle (a chip or the white page), in the colours
+    the PDF is drawn with; a status word always sits on its colour."""
     words = set(STATUS_ZH.values())
-    for target, figs in pdf_pages.items():
-        for fig in figs:
-            renderer = fig.canvas.get_renderer()
-            chips = [a for a in fig.artists if isinstance(a, Rectangle)]
-            for t in fig.texts:
-                if not t.get_text().strip():
+    width, height = A4_PT
+    for target, sheets in pdf_pages.items():
+        for sheet in sheets:
+            for t, box in text_boxes(sheet, font):
+                if not t.text.strip():
                     continue
-                box = t.get_window_extent(renderer)
-                centre = ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
-                under = [c for c in chips if c.get_window_extent(renderer).contains(*centre)]
-                background = _rgb_hex(under[0].get_facecolor()) if under else "#ffffff"
-                ratio = contrast(_rgb_hex(t.get_color()), background)
-                assert ratio >= 4.5, (target, t.get_text(), ratio)
-                if t.get_text() in words:
-                    assert under, (target, t.get_text())  # a status word always sits on its colour
+                cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+                under = [
+                    r
+                    for r in sheet.rects
+                    if r.x * width <= cx <= (r.x + r.w) * width and r.y * height <= cy <= (r.y + r.h) * height
+                ]
+                background = under[-1].colour if under else "#ffffff"
+                ratio = contrast(t.colour, background)
+                assert ratio >= 4.5, (target, t.text, ratio)
+                if t.text in words:
+                    assert under, (target, t.text)  # a status word always sits on its colour
 
 
 def test_every_page_carries_the_plan_sentences_and_what_is_monitored(browser: Any, package: tuple[Path, Path]) -> None:

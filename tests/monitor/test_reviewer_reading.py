@@ -9,7 +9,6 @@ import math
 import re
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import openpyxl
 import pandas as pd
 import pytest
@@ -30,12 +29,7 @@ def _results(rows: list[tuple[str, int, float]], year: int = 2023) -> pd.DataFra
 
 
 def _pdf_text(results: pd.DataFrame, zone: str) -> str:
-    figs = pages(results, zone, year=2023)
-    try:
-        return "".join(t.get_text() for f in figs for t in f.texts)
-    finally:
-        for f in figs:
-            plt.close(f)
+    return "".join(t.text for sheet in pages(results, zone, year=2023) for t in sheet.texts)
 
 
 @pytest.mark.parametrize(
