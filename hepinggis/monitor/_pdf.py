@@ -73,6 +73,8 @@ def _drawn_by_two(jobs: Sequence[tuple[Pages, Path]], weights: Sequence[float], 
     """Lay out every page (the font needs all their characters), make the font, then write the
     PDFs: about ``share`` of them (by ``weights``, largest first) here and the rest in a forked
     process of this one, which starts with the pages and the font already made."""
+    import hepinggis.monitor._pdf_draw  # noqa: F401  (fpdf2 loaded once, before the second writer is forked)
+
     laid = [_laid_out(pages) for pages, _ in jobs]
     font = _font([s for sheets in laid for s in sheets], folder)
     here, there = _split(weights, share)

@@ -4,20 +4,20 @@ rectangles, polylines and the locator map's outlines.
 
 fpdf2 writes text as it is given, at the place it is given: the report's texts are wrapped by the
 layout (`hepinggis.monitor._pdf_pages._wrap`), so no text is measured but to centre or right-align
-one line (`placed`).
+one line (`placed`). Imported only where PDFs are drawn (fpdf2 is loaded with it), before the
+second PDF writer is forked so that it starts with fpdf2 loaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from fpdf import FPDF
+from fpdf.enums import PathPaintRule
 
 from hepinggis.monitor._pdf_font import FAMILY
 from hepinggis.monitor._pdf_sheet import A4_PT, Line, Shape, Sheet, Text
-
-if TYPE_CHECKING:
-    from fpdf import FPDF
 
 __all__ = ["placed", "text_boxes", "write_pdf"]
 
@@ -47,8 +47,6 @@ def _top(y: float) -> float:
 
 
 def _shape(pdf: FPDF, shape: Shape) -> None:
-    from fpdf.enums import PathPaintRule
-
     with pdf.new_path() as path:
         path.style.fill_color = shape.fill
         path.style.fill_opacity = shape.alpha
@@ -99,14 +97,20 @@ def _page(pdf: FPDF, sheet: Sheet) -> None:
 
 
 def _document(font: Path) -> FPDF:
-    from fpdf import FPDF
-
     pdf = FPDF(unit="pt", format=A4_PT)
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
     pdf.set_title("规划实施监测")
     pdf.set_creator("hepinggis")
     pdf.add_font(FAMILY, fname=str(font))
+    for added in pdf.fonts.values():
+        # fpdf2 cuts the font down again to the glyphs this PDF prints; the glyphs are copied as
+        # they are (the package's subset, `_pdf_font`, is already small), so their bounding boxes
+        # need no recomputing — recomputing them decompiles and recompiles every glyph (most of
+        # fpdf2's time). fpdf2 has no option for it: its fontTools font is told before saving.
+        ttfont = getattr(added, "ttfont", None)
+        if ttfont is not None:
+            ttfont.recalcBBoxes = False
     return pdf
 
 

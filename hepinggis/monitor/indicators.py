@@ -10,17 +10,18 @@ here) reads it back — XLSX or CSV, GBK or UTF-8 — row by row: every row is r
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from hepinggis.errors import ImportFileError
 from hepinggis.monitor._figures import ENTRY_ZH
 from hepinggis.monitor._read_actuals import HEADERS, YEARS, ActualsResult, read_actuals
 from hepinggis.monitor._targets import KINDS, coverage, indicators, not_monitored, references, target_words
+
+if TYPE_CHECKING:  # openpyxl writes the entry template only: not loaded to read or judge figures
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
 
 __all__ = ["KINDS", "YEARS", "ActualsResult", "indicators", "read_actuals", "write_template"]
 
@@ -38,6 +39,8 @@ def _template_years(row: pd.Series, years: range) -> list[int]:
 
 
 def _validation(kind: str, **limits: str) -> DataValidation:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     rule = DataValidation(type=kind, allow_blank=True, showErrorMessage=True, errorTitle="数值不符合该指标", **limits)
     return rule
 
@@ -73,6 +76,8 @@ def write_template(path: str | Path, *, years: range = range(2020, 2026)) -> Pat
     from hepinggis.plan.layers import load
 
     zones = load("zones")
+    from openpyxl import Workbook
+
     book = Workbook()
     _entry_sheet(book, zones, years)
     _about_sheet(book)
@@ -99,6 +104,9 @@ def _value_rules() -> dict[str, DataValidation]:
 
 
 def _entry_sheet(book: Workbook, zones: pd.DataFrame, years: range) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     """The 填报 sheet: a row per quantitative indicator and year, then the reference figures, each
     value cell validated by its kind and the entry mode of cumulative counts by a list."""
     from hepinggis.monitor._figures import value_rule
