@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.drawing import PaintedPath
 from fpdf.enums import PathPaintRule
 
 from hepinggis.monitor._pdf_font import FAMILY
@@ -46,19 +47,20 @@ def _top(y: float) -> float:
     return A4_PT[1] - y
 
 
-def _shape(pdf: FPDF, shape: Shape) -> None:
-    with pdf.new_path() as path:
-        path.style.fill_color = shape.fill
-        path.style.fill_opacity = shape.alpha
-        path.style.stroke_color = shape.edge
-        path.style.stroke_width = shape.width
-        path.style.paint_rule = PathPaintRule.STROKE_FILL_NONZERO
-        for ring in shape.rings:
-            (x, y), *rest = ring
-            path.move_to(x * A4_PT[0], _top(y * A4_PT[1]))
-            for x, y in rest:
-                path.line_to(x * A4_PT[0], _top(y * A4_PT[1]))
-            path.close()
+def _shape(shape: Shape) -> PaintedPath:
+    path = PaintedPath()
+    path.style.fill_color = shape.fill
+    path.style.fill_opacity = shape.alpha
+    path.style.stroke_color = shape.edge
+    path.style.stroke_width = shape.width
+    path.style.paint_rule = PathPaintRule.STROKE_FILL_NONZERO
+    for ring in shape.rings:
+        (x, y), *rest = ring
+        path.move_to(x * A4_PT[0], _top(y * A4_PT[1]))
+        for x, y in rest:
+            path.line_to(x * A4_PT[0], _top(y * A4_PT[1]))
+        path.close()
+    return path
 
 
 def _line(pdf: FPDF, line: Line) -> None:
@@ -79,8 +81,10 @@ def _line(pdf: FPDF, line: Line) -> None:
 
 def _page(pdf: FPDF, sheet: Sheet) -> None:
     pdf.add_page()
-    for shape in sheet.shapes:
-        _shape(pdf, shape)
+    if sheet.shapes:
+        with pdf.drawing_context() as context:
+            for shape in sheet.shapes:
+                context.add_item(_shape(shape), False)  # made here, used once: no copy
     for r in sheet.rects:
         pdf.set_fill_color(r.colour)
         pdf.rect(r.x * A4_PT[0], _top((r.y + r.h) * A4_PT[1]), r.w * A4_PT[0], r.h * A4_PT[1], style="F")

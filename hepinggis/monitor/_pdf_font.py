@@ -2,6 +2,13 @@
 characters they print (fontTools), so each PDF embeds a small font and fpdf2's own subset of it
 per PDF is cheap.
 
+Cutting the 5 MB font down takes a noticeable part of a package's time, and a bureau's packages
+use nearly the same characters year after year: each subset is also kept in the user's cache folder
+(``$XDG_CACHE_HOME/hepinggis/fonts`` or ``~/.cache/hepinggis/fonts``), by the font file (path,
+size, modification time), the fontTools version and the characters; written atomically, read back
+only if it is a TrueType file, remade otherwise; the newest 16 are kept. ``HEPINGGIS_FONT_CACHE=0``
+turns it off. The first package written with a set of characters still pays for the subset.
+
 The font is the static maps' (`hepinggis.maps.static.CJK_FONT`, WenQuanYi Micro Hei), found here
 among the system's fonts without loading matplotlib (which `hepinggis.maps.static` imports): the
 monitoring command never loads matplotlib.
@@ -9,13 +16,17 @@ monitoring command never loads matplotlib.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
+import tempfile
 from io import BytesIO
 from pathlib import Path
 
 from hepinggis.errors import HepingGISError
 
-__all__ = ["FAMILY", "cjk_font_file", "subset_font"]
+__all__ = ["FAMILY", "cjk_font_file", "font_cache_dir", "subset_font"]
 
 #: The family name of the subset font inside the PDFs.
 FAMILY = "HG Monitor CJK"
@@ -49,11 +60,84 @@ def cjk_font_file() -> Path:
     )
 
 
+def font_cache_dir() -> Path | None:
+    """Where font subsets are kept between runs (None: not kept)."""
+    if os.environ.get("HEPINGGIS_FONT_CACHE", "1") == "0":
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hepinggis" / "fonts"
+
+
+def _cache_file(chars: frozenset[str]) -> Path | None:
+    folder = font_cache_dir()
+    if folder is None:
+        return None
+    import fontTools
+
+    font = cjk_font_file()
+    stat = font.stat()
+    key = "\n".join(
+        [_CACHE_VERSION, str(font.resolve()), str(stat.st_size), str(stat.st_mtime_ns), fontTools.version, FAMILY]
+    )
+    digest = hashlib.sha256((key + "\n" + "".join(sorted(chars))).encode("utf-8", "surrogatepass"))
+    return folder / f"{digest.hexdigest()}.ttf"
+
+
+#: How many subsets the cache folder keeps (the newest).
+_CACHE_KEPT = 16
+#: Part of every cache key: a change of how subsets are made (options, names) makes new ones.
+_CACHE_VERSION = "1"
+
+
+def _from_cache(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if data[:4] == b"\x00\x01\x00\x00" and len(data) > 1024 else None
+
+
+def _to_cache(path: Path | None, data: bytes) -> None:
+    """Keep ``data`` at ``path`` (temp file + rename: a reader never sees half a font); a cache
+    that cannot be written (a read-only home) is no error."""
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".subset-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        kept = sorted(path.parent.glob("*.ttf"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in kept[_CACHE_KEPT:]:  # the folder never grows past the newest few
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+
+
 def subset_font(chars: frozenset[str]) -> bytes:
     """The CJK font cut down to ``chars`` (and printable ASCII), renamed `FAMILY`, as the bytes
-    of a TrueType file; made once per process and character set."""
-    if chars in _SUBSETS:
-        return _SUBSETS[chars]
+    of a TrueType file; made once per process and character set, and kept in the user's cache
+    folder for later runs (`font_cache_dir`)."""
+    if chars not in _SUBSETS:
+        cache = _cache_file(chars)
+        data = _from_cache(cache)
+        if data is None:
+            data = _make_subset(chars)
+            _to_cache(cache, data)
+        _SUBSETS[chars] = data
+        while len(_SUBSETS) > _SUBSETS_KEPT:
+            del _SUBSETS[next(iter(_SUBSETS))]
+    return _SUBSETS[chars]
+
+
+def _make_subset(chars: frozenset[str]) -> bytes:
+    """The subset `subset_font` gives, made with fontTools."""
     from fontTools import subset
 
     options = subset.Options()
@@ -79,7 +163,4 @@ def subset_font(chars: frozenset[str]) -> bytes:
             rec.string = FAMILY.replace(" ", "")
     out = BytesIO()
     font.save(out)
-    _SUBSETS[chars] = out.getvalue()
-    while len(_SUBSETS) > _SUBSETS_KEPT:
-        del _SUBSETS[next(iter(_SUBSETS))]
-    return _SUBSETS[chars]
+    return out.getvalue()
