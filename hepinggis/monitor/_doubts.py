@@ -59,20 +59,24 @@ def _outliers(rows: pd.DataFrame) -> dict[int, str]:
     """A figure far outside the row's own series (28.5 among 155–175): off by at least
     `_FAR` from the nearest of the other years' figures, with at least two other years."""
     out: dict[int, str] = {}
-    for k, rec in rows.iterrows():
-        value = float(rec["value"])
-        if bool(rec["confirmed"]) or value <= 0 or (0 < value < 1 and rows["value"].max() >= 1):
+    # plain lists: one pass per figure over a handful of years (pandas filters cost more here)
+    keys = [int(str(k)) for k in rows.index]
+    values = [float(v) for v in rows["value"]]
+    years = [int(y) for y in rows["year"]]
+    confirmed = [bool(c) for c in rows["confirmed"]]
+    top = max((v for v in values if v == v), default=0.0)  # NaN aside, as pandas' max
+    for i, value in enumerate(values):
+        if confirmed[i] or value <= 0 or (0 < value < 1 and top >= 1):
             continue  # a fraction among percentages is the scale question, asked on its own
-        others = rows.loc[rows.index != k, "value"].astype(float)
-        others = others[others > 0]
+        others = [(years[j], v) for j, v in enumerate(values) if j != i and v > 0]
         if len(others) < 2:
             continue
-        low, high = float(others.min()), float(others.max())
+        low, high = min(v for _, v in others), max(v for _, v in others)
         if low / _FAR <= value <= high * _FAR:
             continue
-        years = "、".join(str(int(y)) for y in rows.loc[others.index, "year"])
-        out[int(str(k))] = (
-            f"{int(rec['year'])}年数值 {_g(value)} 与该指标其他年份（{years}年：{_g(low)}–{_g(high)}）相差悬殊："
+        listed = "、".join(str(y) for y, _ in others)
+        out[keys[i]] = (
+            f"{years[i]}年数值 {_g(value)} 与该指标其他年份（{listed}年：{_g(low)}–{_g(high)}）相差悬殊："
             "疑似多输或漏输了位数、或用错了单位；若无误，请在“填报口径”填“已核实”"
         )
     return out
