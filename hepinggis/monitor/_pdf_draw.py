@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import fontTools.agl  # noqa: F401  (the glyph names fpdf2 reads: see _PRELOADED)
+from fontTools.ttLib import getTableModule
 from fpdf import FPDF
 from fpdf.drawing import PaintedPath
 from fpdf.enums import PathPaintRule
@@ -22,6 +24,9 @@ from hepinggis.monitor._pdf_sheet import A4_PT, Line, Shape, Sheet, Text
 
 __all__ = ["placed", "text_boxes", "write_pdf"]
 
+#: The font tables fontTools loads the first time fpdf2 reads and cuts down a font, loaded with
+#: this module instead: a second PDF writer forked from this process then starts with them.
+_PRELOADED = [getTableModule(tag) for tag in ("OS/2", "cvt ", "fpgm", "gasp", "hhea", "loca", "prep", "vhea", "vmtx")]
 #: Where the baseline of a text set ``va="center"`` lies below its anchor, in ems: the middle of
 #: a line of Chinese in this font (as the status words always sat on their chips).
 _CENTRE_DROP = 0.313
