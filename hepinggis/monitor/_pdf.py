@@ -69,10 +69,17 @@ def _split(weights: Sequence[float], share: float) -> tuple[list[int], list[int]
     return [k for k in range(len(weights)) if k in theirs], [k for k in range(len(weights)) if k not in theirs]
 
 
-def _drawn_by_two(jobs: Sequence[tuple[Pages, Path]], weights: Sequence[float], share: float, folder: Path) -> None:
+def _drawn_by_two(
+    jobs: Sequence[tuple[Pages, Path]],
+    weights: Sequence[float],
+    share: float,
+    folder: Path,
+    also: Callable[[], object] | None = None,
+) -> None:
     """Lay out every page (the font needs all their characters), make the font, then write the
     PDFs: about ``share`` of them (by ``weights``, largest first) here and the rest in a forked
-    process of this one, which starts with the pages and the font already made."""
+    process of this one, which starts with the pages and the font already made; then ``also``
+    here."""
     import hepinggis.monitor._pdf_draw  # noqa: F401  (fpdf2 loaded once, before the second writer is forked)
 
     laid = [_laid_out(pages) for pages, _ in jobs]
@@ -82,9 +89,14 @@ def _drawn_by_two(jobs: Sequence[tuple[Pages, Path]], weights: Sequence[float], 
     second = [(laid[k], Path(jobs[k][1]), font) for k in there]
     if not second or not can_fork():
         _save(first + second)
-        return
-    with forked(lambda: _save(second)):
-        _save(first)
+    else:
+        with forked(lambda: _save(second)):
+            _save(first)
+            if also is not None:
+                also()
+            return
+    if also is not None:
+        also()
 
 
 @contextmanager
@@ -94,6 +106,7 @@ def pdfs_written(
     workers: int = 1,
     share: float = 0.5,
     weights: Sequence[float] | None = None,
+    also: Callable[[], object] | None = None,
 ) -> Iterator[None]:
     """Write each report's pages to its PDF by the end of the block, embedding one CJK font subset
     made once for all; the pages may be given as what lays them out (called where they are drawn).
@@ -102,16 +115,20 @@ def pdfs_written(
     the drawing library — lays out every page, makes the font and then writes about ``share`` of the PDFs
     (by ``weights``, e.g. each report's number of indicators; default: equal) while a process it
     forks writes the rest, all while the block runs: the caller's other work (the maps) goes on
-    beside them on two cores. With ``workers=1`` everything is done here after the block."""
+    beside them on two cores. ``also`` is other work done on the PDFs' side (after them; in the
+    forked process on two cores), such as the workbook: what needs neither the maps nor folium.
+    With ``workers=1`` everything is done here after the block."""
     with tempfile.TemporaryDirectory(prefix="hg-font-") as tmp:
         if workers < 2 or len(jobs) < 2:
             yield
             laid = [(_laid_out(pages), Path(path)) for pages, path in jobs]
             font = _font([s for sheets, _ in laid for s in sheets], Path(tmp))
             _save([(sheets, path, font) for sheets, path in laid])
+            if also is not None:
+                also()
             return
         weighed = list(weights) if weights is not None else [1.0] * len(jobs)
-        with forked(lambda: _drawn_by_two(jobs, weighed, share, Path(tmp))):
+        with forked(lambda: _drawn_by_two(jobs, weighed, share, Path(tmp), also)):
             yield
 
 

@@ -16,7 +16,7 @@ from hepinggis.monitor.changes import CHANGE_ZH
 from hepinggis.monitor.evaluate import zone_summary
 from hepinggis.monitor.indicators import ActualsResult, indicators
 
-__all__ = ["monitor_tables"]
+__all__ = ["monitor_tables", "sheet_names"]
 
 _RESULT_HEADERS = {
     "indicator_id": "指标编号",
@@ -192,6 +192,15 @@ def _coverage(results: pd.DataFrame, actuals: ActualsResult) -> pd.DataFrame:
             ],
         }
     )
+
+
+def sheet_names(*, changes: bool) -> list[str]:
+    """The sheets `monitor_tables` gives, in order (the index names them before they are written,
+    `tests/monitor/test_forked_pdfs.py` checks they agree)."""
+    return [*_SHEETS, *(["项目变化"] if changes else [])]
+
+
+_SHEETS = ("指标评估", "功能区汇总", "数据覆盖", "规划目标", "填报数据", "读取报告", "来源", "未监测的规划目标")
 
 
 def monitor_tables(

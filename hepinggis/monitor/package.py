@@ -27,7 +27,7 @@ from hepinggis.monitor._forked import can_fork
 from hepinggis.monitor._layers import layer, read_once
 from hepinggis.monitor._pdf import monitor_pdf, pdfs_written
 from hepinggis.monitor._words import STATUS_COLORS, STATUS_ZH, target_name
-from hepinggis.monitor._workbook import monitor_tables
+from hepinggis.monitor._workbook import monitor_tables, sheet_names
 from hepinggis.monitor.changes import project_changes
 from hepinggis.monitor.evaluate import asked_year, check_year, evaluate
 from hepinggis.monitor.indicators import ActualsResult, read_actuals
@@ -159,7 +159,10 @@ def monitor(
         jobs = [(functools.partial(_pages, results, tid, **common), out / f"monitor_{tid}.pdf") for tid, _ in targets]
         rows = results["target_id"].value_counts()
         weights = [2.0 + float(rows.get(tid, 0)) for tid, _ in targets]  # about the texts each report draws
-        with pdfs_written(jobs, workers=workers, weights=weights):  # the PDFs drawn beside the maps on two cores
+        names = sheet_names(changes=changes is not None)
+        book = functools.partial(_workbook, results, result, changes, credits, out / "monitoring.xlsx")
+        # the PDFs and the workbook written beside the maps on two cores
+        with pdfs_written(jobs, workers=workers, weights=weights, also=book):
             from hepinggis.maps.interactive import save_html
             from hepinggis.monitor._maps import monitor_map
 
@@ -170,9 +173,8 @@ def monitor(
                 written[html] = save_html(monitor_map(results, tid, **common), out / html)
                 written[pdf] = out / pdf
                 entries += [(html, f"{name}（交互地图）"), (pdf, f"{name}（A4 PDF）")]
-            tables = monitor_tables(results, result, changes, credits)
-            written["monitoring.xlsx"] = write_workbook(tables, out / "monitoring.xlsx")
-            entries.append(("monitoring.xlsx", f"监测结果工作簿（{'、'.join(tables)}）"))
+        written["monitoring.xlsx"] = out / "monitoring.xlsx"
+        entries.append(("monitoring.xlsx", f"监测结果工作簿（{'、'.join(names)}）"))
         from hepinggis.monitor._index import index_html
 
         entries = [(h, t) for h, t in entries if (out / h).is_file()]  # the index links only what exists
@@ -183,6 +185,13 @@ def monitor(
     # a briefing package around it stays verifiable: its gallery changed, this folder is its own
     note_in_manifest(dest.parent, rewritten=("index.html",) if linked else (), carried=(dest.name,))
     return written
+
+
+def _workbook(
+    results: pd.DataFrame, result: ActualsResult, changes: pd.DataFrame | None, credits: list[str], path: Path
+) -> Path:
+    """``monitoring.xlsx`` (`monitor_tables`), written where the PDFs are (`pdfs_written`)."""
+    return write_workbook(monitor_tables(results, result, changes, credits), path)
 
 
 def _link_from_gallery(out: Path) -> bool:

@@ -113,16 +113,46 @@ def test_a_failing_child_is_one_line_and_the_old_package_stays(tmp_path: Path, m
 
 
 def test_a_failing_parent_kills_its_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The maps fail (this process draws them; the workbook is now written beside the PDFs)."""
+    import hepinggis.monitor._maps as maps
+
     before = _own_children()
 
     def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("工作簿写入失败")
+        raise RuntimeError("地图写入失败")
 
-    monkeypatch.setattr(package, "monitor_tables", broken)
-    with pytest.raises(RuntimeError, match="工作簿写入失败"):
+    monkeypatch.setattr(maps, "monitor_map", broken)
+    with pytest.raises(RuntimeError, match="地图写入失败"):
         package.monitor(read_actuals(EXAMPLE), tmp_path / "pkg", year=2023, workers=2)
     assert _no_children(before)
     assert not (tmp_path / "pkg").exists()
+
+
+def test_a_failing_workbook_beside_the_pdfs_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _own_children()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("工作簿写入失败\n第二行不应出现")
+
+    monkeypatch.setattr(package, "write_workbook", broken)
+    with pytest.raises(HepingGISError) as caught:
+        package.monitor(read_actuals(EXAMPLE), tmp_path / "pkg", year=2023, workers=2)
+    assert str(caught.value) == "工作簿写入失败"
+    assert _no_children(before)
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_the_index_names_the_workbook_sheets_written(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from hepinggis.monitor._workbook import monitor_tables, sheet_names
+    from hepinggis.monitor.evaluate import evaluate
+
+    actuals = read_actuals(EXAMPLE)
+    results = evaluate(actuals, year=2023)
+    changes = pd.DataFrame(columns=["years", "change"])
+    assert list(monitor_tables(results, actuals, None)) == sheet_names(changes=False)
+    assert list(monitor_tables(results, actuals, changes)) == sheet_names(changes=True)
 
 
 def test_no_fork_beside_other_threads() -> None:
