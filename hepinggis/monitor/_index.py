@@ -8,9 +8,8 @@ import geopandas as gpd
 import pandas as pd
 
 from hepinggis.base._style import PLAN_TITLE_ZH
-from hepinggis.maps._leaflet import esc
+from hepinggis.monitor._html_parts import _chip, _figure_line, _plan_words, esc
 from hepinggis.monitor._layers import layer
-from hepinggis.monitor._maps import _chip, _figure_line, _plan_words
 from hepinggis.monitor._targets import coverage as coverage_words
 from hepinggis.monitor._targets import not_monitored
 from hepinggis.monitor._words import STATUS_ZH, Coverage, fmt_pct, share_colour, target_name

@@ -21,16 +21,13 @@ from hepinggis.maps._leaflet import HtmlControl, esc
 from hepinggis.maps._map_layers import legend, zone_labels, zone_layer
 from hepinggis.maps._web import label_points
 from hepinggis.monitor._credits import credit_lines
+from hepinggis.monitor._html_parts import _chip, _figure_line, _plan_words
 from hepinggis.monitor._layers import layer, memo
-from hepinggis.monitor._targets import indicator_record
 from hepinggis.monitor._trend import trend, trend_svg
 from hepinggis.monitor._words import (
     NO_DATA_COLOUR,
     STATUS_COLORS,
-    STATUS_TEXT,
-    STATUS_ZH,
     Coverage,
-    figure_parts,
     fmt_pct,
     share_colour,
     target_name,
@@ -50,29 +47,6 @@ _CSS = (
     ".hg-mon-label span{background:#fff;border:1px solid #555;border-radius:3px;padding:1px 4px;font-size:12px;"
     "line-height:1.3;color:#222;text-align:center}"
 )
-
-
-def _chip(status: str) -> str:
-    """The status word on its colour (contrast ≥ 4.5:1, see `STATUS_TEXT`)."""
-    return (
-        f'<span class="hg-status" style="background:{STATUS_COLORS[status]};color:{STATUS_TEXT[status]}">'
-        f"{esc(STATUS_ZH[status])}</span>"
-    )
-
-
-def _figure_line(r: Mapping[str, Any]) -> str:
-    """The figure judged, the requirement now and in 2025, the progress — rounded to the unit."""
-    if r["status"] in ("qualitative", "no_data") or pd.isna(r["latest"]):
-        return ""
-    parts = figure_parts(r)
-    if pd.notna(r["required"]) and pd.notna(r["progress_pct"]) and r["status"] in JUDGED:
-        parts.append(f"进度 {fmt_pct(r['progress_pct'])}")
-    return "；".join(parts)
-
-
-def _plan_words(iid: str) -> tuple[str, str]:
-    ind = indicator_record(iid)
-    return str(ind["quote"]), str(ind["plan_section"])
 
 
 def _indicator_html(r: Mapping[str, Any], sparkline: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -150,7 +150,6 @@ def monitor(
         "credits": credits,
     }
     written: dict[str, Path] = {}
-    entries: list[tuple[str, str]] = []
     zones = layer("zones")
     targets = [("district", target_name("district")), *((str(z.id), str(z.name_zh)) for z in zones.itertuples())]
     if workers is None:
@@ -159,26 +158,22 @@ def monitor(
         jobs = [(functools.partial(_pages, results, tid, **common), out / f"monitor_{tid}.pdf") for tid, _ in targets]
         rows = results["target_id"].value_counts()
         weights = [2.0 + float(rows.get(tid, 0)) for tid, _ in targets]  # about the texts each report draws
-        names = sheet_names(changes=changes is not None)
-        book = functools.partial(_workbook, results, result, changes, credits, out / "monitoring.xlsx")
-        # the PDFs and the workbook written beside the maps on two cores
+        entries = _entries(targets, sheet_names(changes=changes is not None))
+        index = functools.partial(_index, entries, results, result, when, changes, credits, out)
+        book = functools.partial(_workbook, results, result, changes, credits, out / "monitoring.xlsx", index)
+        # the PDFs, the workbook and the index written beside the maps on two cores
         with pdfs_written(jobs, workers=workers, weights=weights, also=book):
             from hepinggis.maps.interactive import save_html
             from hepinggis.monitor._maps import monitor_map
 
             written["overview.html"] = save_html(monitor_map(results, None, **common), out / "overview.html")
-            entries.append(("overview.html", "总览图：各功能区达到进度的指标占比（有数据的指标中）"))
-            for tid, name in targets:
+            for tid, _ in targets:
                 html, pdf = f"monitor_{tid}.html", f"monitor_{tid}.pdf"
                 written[html] = save_html(monitor_map(results, tid, **common), out / html)
                 written[pdf] = out / pdf
-                entries += [(html, f"{name}（交互地图）"), (pdf, f"{name}（A4 PDF）")]
         written["monitoring.xlsx"] = out / "monitoring.xlsx"
-        entries.append(("monitoring.xlsx", f"监测结果工作簿（{'、'.join(names)}）"))
-        from hepinggis.monitor._index import index_html
-
-        entries = [(h, t) for h, t in entries if (out / h).is_file()]  # the index links only what exists
-        (out / "index.html").write_text(index_html(entries, results, result, when, changes, credits), encoding="utf-8")
+        if not all((out / h).is_file() for h, _ in entries):  # the index links only what exists
+            index([(h, t) for h, t in entries if (out / h).is_file()])
     dest = Path(out_dir).absolute()
     written = {name: dest / name for name in [*written, "index.html"]}
     linked = _link_from_gallery(dest)
@@ -187,11 +182,43 @@ def monitor(
     return written
 
 
+def _entries(targets: list[tuple[str, str]], sheets: list[str]) -> list[tuple[str, str]]:
+    """The files of the package and their titles, as the index lists them."""
+    entries = [("overview.html", "总览图：各功能区达到进度的指标占比（有数据的指标中）")]
+    for tid, name in targets:
+        entries += [(f"monitor_{tid}.html", f"{name}（交互地图）"), (f"monitor_{tid}.pdf", f"{name}（A4 PDF）")]
+    return [*entries, ("monitoring.xlsx", f"监测结果工作簿（{'、'.join(sheets)}）")]
+
+
+def _index(
+    planned: list[tuple[str, str]],
+    results: pd.DataFrame,
+    result: ActualsResult,
+    when: int | None,
+    changes: pd.DataFrame | None,
+    credits: list[str],
+    out: Path,
+    entries: list[tuple[str, str]] | None = None,
+) -> None:
+    """``index.html``, linking ``entries`` (default: every file ``planned``)."""
+    from hepinggis.monitor._index import index_html
+
+    shown = planned if entries is None else entries
+    (out / "index.html").write_text(index_html(shown, results, result, when, changes, credits), encoding="utf-8")
+
+
 def _workbook(
-    results: pd.DataFrame, result: ActualsResult, changes: pd.DataFrame | None, credits: list[str], path: Path
-) -> Path:
-    """``monitoring.xlsx`` (`monitor_tables`), written where the PDFs are (`pdfs_written`)."""
-    return write_workbook(monitor_tables(results, result, changes, credits), path)
+    results: pd.DataFrame,
+    result: ActualsResult,
+    changes: pd.DataFrame | None,
+    credits: list[str],
+    path: Path,
+    index: Callable[[], None],
+) -> None:
+    """``monitoring.xlsx`` (`monitor_tables`) and then ``index()``, written where the PDFs are
+    (`pdfs_written`: beside the maps on two cores; the index needs no folium)."""
+    write_workbook(monitor_tables(results, result, changes, credits), path)
+    index()
 
 
 def _link_from_gallery(out: Path) -> bool:
