@@ -4,9 +4,9 @@ package embeds one small CJK font made once from the characters the package uses
 (`hepinggis.monitor._pdf_font`), instead of subsetting the 5 MB font once per PDF.
 
 On two cores (`pdfs_written` with ``workers=2``) a forked child lays the pages out, makes the font
-and draws half of the PDFs while a process it forks in turn draws the other half, and this process
-writes the maps and the workbook. No drawing library is imported until the pages are drawn, and
-matplotlib never.
+and draws part of the PDFs while a process it forks in turn draws the rest, then writes what needs
+neither maps nor folium (the workbook and the index, ``also``), and this process draws the maps.
+No drawing library is imported until the pages are drawn, and matplotlib never.
 """
 
 from __future__ import annotations
