@@ -1,6 +1,6 @@
 """The yearly series of one indicator against the plan's trajectory: a table, an inline SVG for the
-map panels (no script, no external file: it works offline and in any briefing) and a small
-matplotlib axes for the PDFs."""
+map panels (no script, no external file: it works offline and in any briefing) and the points of
+the PDFs' trend lines (`hepinggis.monitor._pdf_pages`)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,9 @@ a workbook of how far each zone and the district are from their 2025 targets, wh
 cover, which rows were not read, and which projects changed.
 
 The maps (folium, `hepinggis.monitor._maps`) and the PDFs (fpdf2, `hepinggis.monitor._pdf`) are
-loaded only where they are drawn: on two cores the PDFs are laid out and drawn by a forked process
-while this one imports folium and writes the maps. matplotlib is not loaded."""
+loaded only where they are drawn: on two cores the PDFs are laid out and drawn by a forked process,
+which then writes the workbook and the index, while this one imports folium and writes the maps.
+matplotlib is not loaded."""
 
 from __future__ import annotations
 
