@@ -10,6 +10,7 @@ second PDF writer is forked so that it starts with fpdf2 loaded.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,10 +20,10 @@ from fpdf import FPDF
 from fpdf.drawing import PaintedPath
 from fpdf.enums import PathPaintRule
 
-from hepinggis.monitor._pdf_font import FAMILY
+from hepinggis.monitor._pdf_font import FAMILY, MISSING
 from hepinggis.monitor._pdf_sheet import A4_PT, Line, Shape, Sheet, Text
 
-__all__ = ["placed", "text_boxes", "write_pdf"]
+__all__ = ["placed", "printable", "text_boxes", "write_pdf"]
 
 #: The font tables fontTools loads the first time fpdf2 reads and cuts down a font, loaded with
 #: this module instead: a second PDF writer forked from this process then starts with them.
@@ -45,6 +46,29 @@ def placed(t: Text, width: float) -> tuple[float, float]:
     if t.va == "center":
         y -= _CENTRE_DROP * t.size
     return x, y
+
+
+def printable(text: str, cmap: dict[int, str] | set[int]) -> str:
+    """``text`` as the font ``cmap`` can print it: a character it lacks becomes `MISSING` (□),
+    a line or paragraph separator a space, an invisible modifier (a variation selector, a joiner)
+    nothing — fpdf2 would leave a lacking character out without a trace."""
+    if all(ord(c) in cmap for c in text):
+        return text
+    out = []
+    for c in text:
+        if ord(c) in cmap:
+            out.append(c)
+        elif unicodedata.category(c) in ("Zl", "Zp", "Zs"):
+            out.append(" ")
+        elif unicodedata.category(c) not in ("Mn", "Me", "Cf"):
+            out.append(MISSING)
+    return "".join(out)
+
+
+def _cmap(font: Path) -> set[int]:
+    from fontTools.ttLib import TTFont
+
+    return set(TTFont(str(font), lazy=True).getBestCmap())
 
 
 def _top(y: float) -> float:
@@ -84,7 +108,7 @@ def _line(pdf: FPDF, line: Line) -> None:
             pdf.circle(x, y, line.dots / 2, style="F")
 
 
-def _page(pdf: FPDF, sheet: Sheet) -> None:
+def _page(pdf: FPDF, sheet: Sheet, cmap: set[int]) -> None:
     pdf.add_page()
     if sheet.shapes:
         with pdf.drawing_context() as context:
@@ -96,13 +120,14 @@ def _page(pdf: FPDF, sheet: Sheet) -> None:
     for line in sheet.lines:
         _line(pdf, line)
     for t in sheet.texts:
-        if not t.text:
+        text = printable(t.text, cmap)
+        if not text:
             continue
         pdf.set_font(FAMILY, size=t.size)
         pdf.set_text_color(t.colour)
-        width = pdf.get_string_width(t.text) if t.ha != "left" else 0.0
+        width = pdf.get_string_width(text) if t.ha != "left" else 0.0
         x, y = placed(t, width)
-        pdf.text(x, _top(y), t.text)
+        pdf.text(x, _top(y), text)
 
 
 def _document(font: Path) -> FPDF:
@@ -126,9 +151,9 @@ def _document(font: Path) -> FPDF:
 def write_pdf(sheets: Sequence[Sheet], path: Path, font: Path) -> Path:
     """Write ``sheets`` as the pages of the PDF ``path``, their texts in the TrueType ``font``
     (the subset made for the package, `hepinggis.monitor._pdf_font.subset_font`)."""
-    pdf = _document(font)
+    pdf, cmap = _document(font), _cmap(font)
     for sheet in sheets:
-        _page(pdf, sheet)
+        _page(pdf, sheet, cmap)
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path
@@ -150,7 +175,7 @@ def text_boxes(sheet: Sheet, font: Path) -> list[tuple[Text, tuple[float, float,
     )
     out = []
     for t in sheet.texts:
-        w = width(t.text) / em * t.size
+        w = width(printable(t.text, cmap)) / em * t.size
         x, y = placed(t, w)
         out.append((t, (x, y - descent * t.size, x + w, y + ascent * t.size)))
     return out

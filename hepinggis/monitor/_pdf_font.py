@@ -26,10 +26,13 @@ from pathlib import Path
 
 from hepinggis.errors import HepingGISError
 
-__all__ = ["FAMILY", "cjk_font_file", "font_cache_dir", "subset_font"]
+__all__ = ["FAMILY", "MISSING", "cjk_font_file", "font_cache_dir", "subset_font"]
 
 #: The family name of the subset font inside the PDFs.
 FAMILY = "HG Monitor CJK"
+#: What a character the font cannot print (an emoji, a rare CJK extension character) is printed as,
+#: in every subset: the box Chinese print uses for a character it cannot set (缺字), never a silent gap.
+MISSING = "□"
 #: The static maps' CJK font (`hepinggis.maps._fonts.CJK_FONT`) and its file names.
 _FONT_NAME = "WenQuanYi Micro Hei"
 _FONT_FILES = ("wqy-microhei.ttc", "wqy-microhei.ttf")
@@ -86,7 +89,7 @@ def _cache_file(chars: frozenset[str]) -> Path | None:
 #: How many subsets the cache folder keeps (the newest).
 _CACHE_KEPT = 16
 #: Part of every cache key: a change of how subsets are made (options, names) makes new ones.
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
 
 
 def _from_cache(path: Path | None) -> bytes | None:
@@ -154,7 +157,7 @@ def _make_subset(chars: frozenset[str]) -> bytes:
             del font[tag]
     subsetter = subset.Subsetter(options)
     printable = {chr(c) for c in range(0x20, 0x7F)}
-    subsetter.populate(unicodes=sorted({ord(c) for c in chars | printable}))
+    subsetter.populate(unicodes=sorted({ord(c) for c in chars | printable | {MISSING}}))
     subsetter.subset(font)
     for rec in font["name"].names:
         if rec.nameID in (1, 4, 16):

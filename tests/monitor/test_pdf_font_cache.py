@@ -1,14 +1,20 @@
 """The monitoring PDFs' font subset kept between runs (issue 34, item 7): made once per set of
 characters and font file, read back from the user's cache folder by a later run, remade when the
-kept file is damaged, never kept when turned off, and the same font either way."""
+kept file is damaged, never kept when turned off, and the same font either way. And a character
+the font lacks (an emoji, a rare CJK extension character in a clerk's note) prints as □, never as a
+silent gap."""
 
 from __future__ import annotations
 
+import logging
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from hepinggis.monitor import _pdf_font
+from hepinggis.monitor._pdf_draw import write_pdf
+from hepinggis.monitor._pdf_sheet import Sheet, texts
 
 CHARS = frozenset("和平区规划实施监测达到进度")
 
@@ -59,3 +65,17 @@ def test_an_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     monkeypatch.setattr(_pdf_font, "_SUBSETS", {})
     assert _pdf_font.subset_font(CHARS)[:4] == b"\x00\x01\x00\x00"
+
+
+def test_characters_the_font_lacks_print_as_a_box(
+    cache: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sheet = Sheet()
+    sheet.text(0.1, 0.5, "备注：🏗️施工中🚧，𠀀𪚥见\u2028下行", size=9)
+    font = tmp_path / "subset.ttf"
+    font.write_bytes(_pdf_font.subset_font(frozenset(texts([sheet]))))
+    with caplog.at_level(logging.WARNING):
+        pdf = write_pdf([sheet], tmp_path / "note.pdf", font)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "备注：□施工中□，□□见 下行" in text
+    assert not [r for r in caplog.records if "missing" in r.getMessage()]  # nothing left for fpdf2 to drop
