@@ -21,7 +21,7 @@ from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.importer import ImportResult, read_projects
 from hepinggis.io.preview import preview_register
 from hepinggis.plan.layers import load
-from hepinggis.web.jobs._work_areas import _where, per_area, places
+from hepinggis.web.jobs._work_areas import _where, per_area, places, shares_in
 from hepinggis.web.jobs._work_common import jsonable as _jsonable
 from hepinggis.web.jobs._work_common import layers as _layers
 from hepinggis.web.jobs._work_light import (
@@ -269,11 +269,13 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         result = read_register(store, p)
         store.job_progress(jid, 0.5, "统计各功能区和街道")
         zones, jiedao = load("zones"), load("jiedao")
-        zone_of, jiedao_of = _where(result.projects, zones, "id"), _where(result.projects, jiedao, "id")
+        zone_sh, jiedao_sh = shares_in(result.projects, zones), shares_in(result.projects, jiedao)
+        zone_of = _where(result.projects, zones, "id", shares=zone_sh)
+        jiedao_of = _where(result.projects, jiedao, "id", shares=jiedao_sh)
         zone_place, dist = places(result.projects, zone_of)
         jiedao_place, _d = places(result.projects, jiedao_of)
-        per_zone = per_area(result.projects, zones, zone_place)
-        per_jd = per_area(result.projects, jiedao, jiedao_place, layer="jiedao")
+        per_zone = per_area(result.projects, zones, zone_place, shares=zone_sh)
+        per_jd = per_area(result.projects, jiedao, jiedao_place, layer="jiedao", shares=jiedao_sh)
         credit = boundary_credit()
         rid = new_id()
         rows = _project_rows(rid, result, zone_of, jiedao_of, jiedao=jiedao)
