@@ -117,7 +117,10 @@ def _project_rows(
         return []
     layer = load("jiedao") if jiedao is None else jiedao
     jd_names = dict(zip(layer["id"], layer["name_zh"], strict=True))
-    pts = shapely.point_on_surface(pr.geometry.to_numpy())
+    geoms = pr.geometry.to_numpy()
+    pts = geoms.copy()  # a point is its own point on surface (GEOS gives it back as it is)
+    shaped = shapely.get_type_id(geoms) != 0
+    pts[shaped] = shapely.point_on_surface(geoms[shaped])
     core = ["row", "id", "name", "category", "status", "investment_cny"]
     extras = [c for c in pr.columns if c not in core and c != pr.geometry.name]
 
@@ -128,10 +131,12 @@ def _project_rows(
         return values.where(values.notna(), None).tolist()
 
     def text(name: str) -> list[str | None]:
-        return [None if v is None else str(v) for v in column(name)]
+        values = column(name)
+        if set(map(type, values)) <= {str, type(None)}:  # text already (most columns): as it is
+            return values
+        return [None if v is None else str(v) for v in values]
 
-    props = pd.DataFrame(pr[extras]).astype(object)
-    prop_cols = props.where(props.notna(), None).to_dict("list")  # native values, as to_dict("records") gives
+    prop_cols = {c: _native(pr[c]) for c in extras}  # native values, as to_dict("records") gives
     props_json = _json_objects(prop_cols, len(pr))
     columns: dict[str, list[Any]] = {
         "row": [int(v) for v in column("row")] if "row" in pr.columns else list(range(1, len(pr) + 1)),
@@ -167,6 +172,18 @@ def _project_rows(
             *columns.values(), strict=True
         )  # in the order of ``columns``; a dict display per row (dict(zip(…)) took twice as long)
     ]
+
+
+def _native(series: pd.Series) -> list[Any]:
+    """The column's values as ``DataFrame.to_dict("list")`` gives them (missing ones None, numpy
+    scalars as Python's), made by ``tolist`` where no numpy scalar is left to convert (pandas'
+    own boxing is a Python call per value)."""
+    values = series.astype(object)
+    values = values.where(values.notna(), None)
+    out: list[Any] = values.tolist()
+    if any(issubclass(kind, np.generic) for kind in set(map(type, out))):
+        return pd.DataFrame({"v": values}).to_dict("list")["v"]
+    return out
 
 
 def _json_objects(columns: dict[Any, list[Any]], n: int) -> list[str]:
