@@ -162,3 +162,16 @@ def test_a_csv_read_with_and_without_the_fast_paths(tmp_path: Path, monkeypatch:
     pd.testing.assert_frame_equal(fast.report, slow.report)
     pd.testing.assert_frame_equal(pd.DataFrame(fast.projects), pd.DataFrame(slow.projects))
     assert fast.n_rejected == slow.n_rejected > 0 and fast.n_imported == slow.n_imported > 250
+
+
+def test_the_crs_given_is_said_once_with_or_without_a_stated_one(tmp_path: Path) -> None:
+    """A CRS given for a header that states none is said in the report without the coordinates
+    being read for it (they are read once, for the positions); one the header states is weighed."""
+    plain = tmp_path / "plain.csv"
+    plain.write_text("名称,经度,纬度\n甲,123.41,41.76\n", encoding="utf-8")
+    notes = [str(m) for m in read_projects(plain, crs="gcj02").report["message"] if "坐标" in str(m)]
+    assert notes == ["坐标按指定的 --crs gcj02（GCJ-02（高德、腾讯））读取"]
+    stated = tmp_path / "stated.csv"
+    stated.write_text("名称,经度（百度坐标）,纬度（百度坐标）\n甲,123.42,41.77\n", encoding="utf-8")
+    notes = [str(m) for m in read_projects(stated, crs="wgs84").report["message"] if "百度" in str(m)]
+    assert len(notes) == 1 and "wgs84" in notes[0]
