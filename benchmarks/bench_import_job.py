@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import hashlib
 import os
 import shutil
@@ -45,8 +46,11 @@ def _load() -> str:
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
-    """The least CPU seconds of ``repeat`` runs of ``fn`` (after one untimed run)."""
+    """The least CPU seconds of ``repeat`` runs of ``fn`` (after one untimed run, whose objects are
+    then frozen out of the garbage collector's sight as a warm worker's are: `_jobs.main`)."""
     fn()
+    gc.collect()
+    gc.freeze()
     times = []
     for _ in range(repeat):
         c = _cpu()

@@ -223,9 +223,13 @@ def zone_of(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, zone_id: str
     >>> z["yunlonghu_bridge_link"]
     'manrong'
     """
-    shares = zone_shares(features, zones, zone_id=zone_id)
+    return _largest_share(zone_shares(features, zones, zone_id=zone_id), features.index)
+
+
+def _largest_share(shares: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """`zone_of` from the `zone_shares` of the features labelled ``index``."""
     best = shares.sort_values("share", ascending=False, kind="stable").drop_duplicates("feature")
-    return pd.Series(best.set_index("feature")["zone_id"], name="zone_id").reindex(features.index)
+    return pd.Series(best.set_index("feature")["zone_id"], name="zone_id").reindex(index)
 
 
 def projects_by_zone(
@@ -344,12 +348,14 @@ def _summary(
     category: str,
     status: str,
     investment: str,
+    shares: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The per-area table of `projects_by_zone` and `projects_by_jiedao`: sums of the shares by
     area (and by area and category or status), by pandas' grouped sums over whole-number keys —
-    the same sums, in the same order, as a pivot table of the joined rows, without its cost."""
+    the same sums, in the same order, as a pivot table of the joined rows, without its cost.
+    ``shares`` are the `zone_shares` of ``projects`` in ``areas`` when the caller has them."""
     attrs = _attributes(projects, category=category, status=status, investment=investment)
-    shares = zone_shares(projects, areas, zone_id=id_col)
+    shares = zone_shares(projects, areas, zone_id=id_col) if shares is None else shares
     order = pd.Index(list(areas[id_col]))
     if shares.empty or not (projects.index.is_unique and order.is_unique):  # as joined (see below)
         return _summary_joined(shares, attrs, order, index_name, category, status, investment)

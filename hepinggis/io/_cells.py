@@ -8,6 +8,7 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from hepinggis.io._money import Amount, parse_amount
 
@@ -46,6 +47,9 @@ def without_controls(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[
     notes: dict[int, list[str]] = {}
     for col in out.columns:
         values = out[col]
+        cells = values.to_numpy(dtype=object)
+        if infer_dtype(cells, skipna=False) == "string" and not _CONTROL.search("\n".join(cells)):
+            continue  # a column of text without a control character (most): one search of it all
         is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
         if not is_text.any():
             continue

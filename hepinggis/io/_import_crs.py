@@ -40,6 +40,9 @@ def _tabular_crs(path: Path, prepared: Prepared, declared: str | None) -> str:
             k = list(raw.frame.columns).index(cols[role])
             labels += raw.levels[k] if k < len(raw.levels) else [cols[role]]
     hint = crs_from_text([*labels, *raw.title_lines])
+    if declared is not None and hint is None:  # the system given, none stated: no number to look at
+        prepared.notes.append(Said("crs_declared", crs=declared))
+        return declared
     xs, ys = frame_positions(raw.frame, cols)
     if declared is not None:
         if hint is not None and metres_hint(hint[0], xs) not in (declared, "cgcs2000" if declared == "wgs84" else ""):

@@ -38,6 +38,7 @@ heartbeat every `BEAT_S`; every server fails the jobs whose heartbeat is older t
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import math
@@ -443,6 +444,11 @@ def main(argv: list[str] | None = None) -> int:
     parent = _Parent(opts, workers)
     warm_up(tuple({lane for w in workers for lane in w}), parent.store.tmp, mode=warm_mode())
     parent.store.dispose()
+    # the warm stack (modules, layers, templates) out of the collector's sight before the forks: a
+    # job's collections then look at what the job made, not at the ≈ 240,000 warm objects each time
+    # (0.3–0.4 s of CPU in a 50,000-row import), and the forks keep sharing those pages
+    gc.collect()
+    gc.freeze()
     return parent.run()
 
 

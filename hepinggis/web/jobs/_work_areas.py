@@ -10,12 +10,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from hepinggis.analysis.assign import projects_by_jiedao, projects_by_zone
+from hepinggis.analysis.assign import _largest_share, _summary, projects_by_jiedao, projects_by_zone, zone_shares
 from hepinggis.analysis.assign import zone_of as _zone_of
 from hepinggis.plan.layers import load
 from hepinggis.web.jobs._work_common import jsonable as _jsonable
 
-__all__ = ["per_area", "places"]
+__all__ = ["per_area", "places", "shares_in"]
 
 
 def places(projects: gpd.GeoDataFrame, zone_of: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -45,6 +45,7 @@ def per_area(
     place: pd.Series | None = None,
     *,
     layer: str = "zones",
+    shares: pd.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
     """Projects and stated investment per zone (``layer="zones"``) or per 街道 (``"jiedao"``),
     as the page and the API show them.
@@ -54,6 +55,8 @@ def per_area(
     order on a shared edge; a line or polygon by its share), the same tables the statistics
     workbook writes and the SQL functions of PostGIS answer. With ``place`` (`places`) the table
     ends with its 区外 and 未定位 rows, so that its 合计 is every project imported and every 元 stated.
+    ``shares`` (`shares_in`) are the projects' shares of ``areas`` when the caller has them: the
+    same table, the shares not worked out twice.
     """
     from hepinggis.base.measure import geodesic_area
 
@@ -63,7 +66,20 @@ def per_area(
     money: dict[Any, float] = {}
     stated: dict[Any, int] = {}
     if len(projects):
-        table = (projects_by_jiedao if layer == "jiedao" else projects_by_zone)(projects, areas)
+        if shares is None:
+            table = (projects_by_jiedao if layer == "jiedao" else projects_by_zone)(projects, areas)
+        else:  # what both functions compute from the shares (the 街道 table adds only names)
+            index_name = "jiedao_id" if layer == "jiedao" else "zone_id"
+            table = _summary(
+                projects,
+                areas,
+                id_col="id",
+                index_name=index_name,
+                category="category",
+                status="status",
+                investment="investment_cny",
+                shares=shares,
+            )
         counts = table["projects"].to_dict()
         money = table["investment_cny_stated"].to_dict() if "investment_cny_stated" in table else {}
         stated = table["n_with_investment"].to_dict() if "n_with_investment" in table else {}
@@ -93,11 +109,20 @@ def _place_rows(projects: gpd.GeoDataFrame, place: pd.Series) -> list[dict[str, 
     )
 
 
-def _where(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.Series:
+def _where(
+    projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str, *, shares: pd.DataFrame | None = None
+) -> pd.Series:
     """The ``key`` of the area each project is stored under (None outside every area): the
     library's `hepinggis.zone_of` (the area holding a point, the largest share of a line or
-    polygon), so that the stored areas, the per-area tables and the 区外/未定位 rows agree."""
+    polygon), so that the stored areas, the per-area tables and the 区外/未定位 rows agree;
+    from ``shares`` (`shares_in`) when the caller has them."""
     if not len(projects):
         return pd.Series([], dtype=object)
-    found = _zone_of(projects, areas, zone_id=key)
+    found = _zone_of(projects, areas, zone_id=key) if shares is None else _largest_share(shares, projects.index)
     return found.astype(object).where(found.notna(), None)
+
+
+def shares_in(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """The projects' `hepinggis.zone_shares` of ``areas`` (by their ``id``), worked out once for
+    `_where` and `per_area`; None for no project."""
+    return zone_shares(projects, areas, zone_id="id") if len(projects) else None

@@ -21,7 +21,7 @@ from hepinggis.errors import HepingGISError, ImportFileError
 from hepinggis.io.importer import ImportResult, read_projects
 from hepinggis.io.preview import preview_register
 from hepinggis.plan.layers import load
-from hepinggis.web.jobs._work_areas import _where, per_area, places
+from hepinggis.web.jobs._work_areas import _where, per_area, places, shares_in
 from hepinggis.web.jobs._work_common import jsonable as _jsonable
 from hepinggis.web.jobs._work_common import layers as _layers
 from hepinggis.web.jobs._work_light import (
@@ -117,7 +117,10 @@ def _project_rows(
         return []
     layer = load("jiedao") if jiedao is None else jiedao
     jd_names = dict(zip(layer["id"], layer["name_zh"], strict=True))
-    pts = shapely.point_on_surface(pr.geometry.to_numpy())
+    geoms = pr.geometry.to_numpy()
+    pts = geoms.copy()  # a point is its own point on surface (GEOS gives it back as it is)
+    shaped = shapely.get_type_id(geoms) != 0
+    pts[shaped] = shapely.point_on_surface(geoms[shaped])
     core = ["row", "id", "name", "category", "status", "investment_cny"]
     extras = [c for c in pr.columns if c not in core and c != pr.geometry.name]
 
@@ -128,10 +131,12 @@ def _project_rows(
         return values.where(values.notna(), None).tolist()
 
     def text(name: str) -> list[str | None]:
-        return [None if v is None else str(v) for v in column(name)]
+        values = column(name)
+        if set(map(type, values)) <= {str, type(None)}:  # text already (most columns): as it is
+            return values
+        return [None if v is None else str(v) for v in values]
 
-    props = pd.DataFrame(pr[extras]).astype(object)
-    prop_cols = props.where(props.notna(), None).to_dict("list")  # native values, as to_dict("records") gives
+    prop_cols = {c: _native(pr[c]) for c in extras}  # native values, as to_dict("records") gives
     props_json = _json_objects(prop_cols, len(pr))
     columns: dict[str, list[Any]] = {
         "row": [int(v) for v in column("row")] if "row" in pr.columns else list(range(1, len(pr) + 1)),
@@ -167,6 +172,18 @@ def _project_rows(
             *columns.values(), strict=True
         )  # in the order of ``columns``; a dict display per row (dict(zip(…)) took twice as long)
     ]
+
+
+def _native(series: pd.Series) -> list[Any]:
+    """The column's values as ``DataFrame.to_dict("list")`` gives them (missing ones None, numpy
+    scalars as Python's), made by ``tolist`` where no numpy scalar is left to convert (pandas'
+    own boxing is a Python call per value)."""
+    values = series.astype(object)
+    values = values.where(values.notna(), None)
+    out: list[Any] = values.tolist()
+    if any(issubclass(kind, np.generic) for kind in set(map(type, out))):
+        return pd.DataFrame({"v": values}).to_dict("list")["v"]
+    return out
 
 
 def _json_objects(columns: dict[Any, list[Any]], n: int) -> list[str]:
@@ -269,11 +286,13 @@ def _import(store: Store, job: dict[str, Any], p: dict[str, Any]) -> None:
         result = read_register(store, p)
         store.job_progress(jid, 0.5, "统计各功能区和街道")
         zones, jiedao = load("zones"), load("jiedao")
-        zone_of, jiedao_of = _where(result.projects, zones, "id"), _where(result.projects, jiedao, "id")
+        zone_sh, jiedao_sh = shares_in(result.projects, zones), shares_in(result.projects, jiedao)
+        zone_of = _where(result.projects, zones, "id", shares=zone_sh)
+        jiedao_of = _where(result.projects, jiedao, "id", shares=jiedao_sh)
         zone_place, dist = places(result.projects, zone_of)
         jiedao_place, _d = places(result.projects, jiedao_of)
-        per_zone = per_area(result.projects, zones, zone_place)
-        per_jd = per_area(result.projects, jiedao, jiedao_place, layer="jiedao")
+        per_zone = per_area(result.projects, zones, zone_place, shares=zone_sh)
+        per_jd = per_area(result.projects, jiedao, jiedao_place, layer="jiedao", shares=jiedao_sh)
         credit = boundary_credit()
         rid = new_id()
         rows = _project_rows(rid, result, zone_of, jiedao_of, jiedao=jiedao)
