@@ -13,7 +13,8 @@ tests/conftest.py).
 * **Longest first**: the files are sent longest first, by the seconds measured for their tests in
   ``tests/durations.json`` (`DEFAULT_S` for a test not listed; a file may be listed whole), so that
   no long file starts last while the other workers have nothing left to do. The figures only rank:
-  they were measured on the shared machine (wall seconds at load ~12).
+  they were measured on the shared machine (wall seconds at load ~6-15, every folder once with
+  ``-n 2 --durations=0``) and are rewritten from such logs by ``python tests/_durations_update.py LOG…``.
 
 An explicit ``--dist`` on the command line is left alone (then only the worker count applies).
 """
