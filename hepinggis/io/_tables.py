@@ -152,15 +152,23 @@ def _records(lines: list[str], sep: str) -> tuple[list[tuple[int, list[str]]], l
             line_row[i + 1] = row
             i += 1
             continue
-        while text.count('"') % 2 == 1 and i + 1 < len(lines) and i - start < _MAX_QUOTED_LINES:
+        literal = not text.startswith('"') and f'{sep}"' not in text  # no cell opens with a quote
+        while not literal and text.count('"') % 2 == 1 and i + 1 < len(lines) and i - start < _MAX_QUOTED_LINES:
             i += 1
             text += "\n" + lines[i]
-        if text.count('"') % 2 == 1:
+        if not literal and text.count('"') % 2 == 1:
             bad.append((row, "引号未闭合（此行未读入，请检查该行的双引号）"))
             line_row[start + 1] = row
             i = start + 1
             continue
-        records.append((row, next(csv.reader([text], delimiter=sep)) if text else []))
+        try:
+            cells = next(csv.reader([text], delimiter=sep)) if text else []
+        except csv.Error:
+            if i == start:  # one line the module refuses (a field over its limit): said by the caller
+                raise
+            # a line break the module refuses after a quote it read as text: the line alone
+            i, cells = start, next(csv.reader([lines[start]], delimiter=sep))
+        records.append((row, cells))
         for k in range(start, i + 1):
             line_row[k + 1] = row
         i += 1
