@@ -306,30 +306,30 @@ def _tasks(
             ),
         ]
 
-    def sheets(
-        names: list[str], *, zone_id: str | None = None, paper: str | None = None, orientation: str = "portrait"
-    ) -> _Task:
-        paths = [out / n for n in names]
-        return (lambda: static_maps(sheet, paths, zone_id=zone_id, paper=paper, orientation=orientation)), names
+    def zone_png(zid: str) -> _Task:
+        name = f"zone_{zid}.png"
+        return (lambda: static_maps(sheet, [out / name], zone_id=zid)), [name]
 
     def zone_html(zid: str) -> _Task:
         name = f"zone_{zid}.html"
         return (lambda: [html(name, zone_map_of(data, zid, basemap=basemap, key=key))]), [name]
 
-    def print_sheets() -> list[Path]:  # together: the fonts are subset once for both print PDFs
+    def overview_sheets() -> list[Path]:  # together: the three PDFs hold the same text, its fonts subset once
         return [
+            *static_maps(sheet, [out / "overview.png", out / "overview.pdf", out / "overview.svg"]),
             *static_maps(sheet, [out / "overview_A3_landscape.pdf"], paper="A3", orientation="landscape"),
             *static_maps(sheet, [out / "overview_A4_portrait.pdf"], paper="A4"),
         ]
 
-    tasks: list[_Task] = [  # longest first; the overview's document sheets and its print sheets apart
-        sheets(["overview.png", "overview.pdf", "overview.svg"]),
-        (print_sheets, ["overview_A3_landscape.pdf", "overview_A4_portrait.pdf"]),
+    sheet_names = [f"overview.{kind}" for kind in ("png", "pdf", "svg")]
+    sheet_names += ["overview_A3_landscape.pdf", "overview_A4_portrait.pdf"]
+    tasks: list[_Task] = [  # longest first
+        (overview_sheets, sheet_names),
         (choropleths, ["choropleth_projects.html", "choropleth_belt_share.html"]),
         ((lambda: [html("overview.html", overview_of(data, basemap=basemap, key=key))]), ["overview.html"]),
     ]
     tasks += [zone_html(zid) for zid in zone_ids]
-    tasks += [sheets([f"zone_{zid}.png"], zone_id=zid) for zid in zone_ids]
+    tasks += [zone_png(zid) for zid in zone_ids]
     return tasks, entries
 
 
