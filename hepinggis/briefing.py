@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import as_completed
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import folium
 import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
@@ -20,13 +21,16 @@ from hepinggis.analysis.overlap import overlap_analysis
 from hepinggis.analysis.projects import prepare_projects
 from hepinggis.base._credits import ListCredit, projects_credit
 from hepinggis.io._staging import staged_folder
-from hepinggis.io.importer import ImportResult
 from hepinggis.maps._classes import load_classifier
-from hepinggis.maps.interactive import MapData, choropleth_map, map_data, overview_of, save_html, zone_map_of
-from hepinggis.maps.static import static_data, static_maps
+from hepinggis.maps._map_data import MapData, map_data
+from hepinggis.maps._static_data import static_data
 from hepinggis.plan._compare import compare_boundaries
 from hepinggis.plan.layers import load
-from hepinggis.stats import _write_stats
+
+if TYPE_CHECKING:  # folium and matplotlib are loaded by the workers that draw with them (`_tasks`)
+    import folium
+
+    from hepinggis.io.importer import ImportResult
 
 __all__ = ["Progress", "build", "progress_bar"]
 
@@ -277,10 +281,13 @@ def _tasks(
 
     The maps' inputs (layers, projects, counts, shares, markers) are read and computed once, here,
     before any worker is forked: every map draws from them instead of computing them again
-    (``data``: the interactive maps' inputs, begun by the caller)."""
+    (``data``: the interactive maps' inputs, begun by the caller). The map libraries are not loaded
+    here: each task loads the one it draws with (folium, or matplotlib), so the workers are forked
+    without waiting for either, and a worker that draws only static maps never loads folium."""
     data = data if data is not None else map_data(mine, credit=credit)
     data.warm()
-    sheet = static_data(mine, credit=credit)
+    points = data.markers if mine.crs == data.projects.crs else None  # the same markers, found once
+    sheet = static_data(mine, credit=credit, markers=points)
     if len(mine) > _DENSITY_ABOVE:  # every map classes a density grid: mapclassify imported once, here
         load_classifier()
     zones = data.zones
@@ -288,9 +295,13 @@ def _tasks(
     zone_ids = [str(z) for z in zones["id"]]
 
     def html(name: str, m: folium.Map) -> Path:
+        from hepinggis.maps.interactive import save_html
+
         return save_html(m, out / name, offline=offline)
 
     def choropleths() -> list[Path]:  # together: mapclassify (and scipy) imported by one worker
+        from hepinggis.maps.interactive import choropleth_map
+
         counts = data.counts.by_zone["projects_any_share"]
         belt = data.belt
         share = overlap_analysis(zones, {"belt": belt[belt["kind"] == "belt"]}).set_index("id")["belt_pc"]
@@ -306,30 +317,36 @@ def _tasks(
             ),
         ]
 
-    def zone_png(zid: str) -> _Task:
-        name = f"zone_{zid}.png"
-        return (lambda: static_maps(sheet, [out / name], zone_id=zid)), [name]
+    def sheets(
+        paths: list[Path], *, zone_id: str | None = None, paper: str | None = None, orientation: str = "portrait"
+    ) -> list[Path]:
+        from hepinggis.maps.static import static_maps
 
-    def zone_html(zid: str) -> _Task:
-        name = f"zone_{zid}.html"
-        return (lambda: [html(name, zone_map_of(data, zid, basemap=basemap, key=key))]), [name]
+        return static_maps(sheet, paths, zone_id=zone_id, paper=paper, orientation=orientation)
+
+    def interactive_maps() -> list[Path]:  # together: folium loaded by one worker, which drew the choropleths
+        from hepinggis.maps.interactive import overview_of, zone_map_of
+
+        written = [html("overview.html", overview_of(data, basemap=basemap, key=key))]
+        for zid in zone_ids:
+            written.append(html(f"zone_{zid}.html", zone_map_of(data, zid, basemap=basemap, key=key)))
+        return written
 
     def overview_sheets() -> list[Path]:  # together: the three PDFs hold the same text, its fonts subset once
         return [
-            *static_maps(sheet, [out / "overview.png", out / "overview.pdf", out / "overview.svg"]),
-            *static_maps(sheet, [out / "overview_A3_landscape.pdf"], paper="A3", orientation="landscape"),
-            *static_maps(sheet, [out / "overview_A4_portrait.pdf"], paper="A4"),
+            *sheets([out / "overview.png", out / "overview.pdf", out / "overview.svg"]),
+            *sheets([out / "overview_A3_landscape.pdf"], paper="A3", orientation="landscape"),
+            *sheets([out / "overview_A4_portrait.pdf"], paper="A4"),
         ]
 
     sheet_names = [f"overview.{kind}" for kind in ("png", "pdf", "svg")]
     sheet_names += ["overview_A3_landscape.pdf", "overview_A4_portrait.pdf"]
-    tasks: list[_Task] = [  # longest first
+    tasks: list[_Task] = [  # longest first; the interactive maps after the choropleths (folium loaded once)
         (overview_sheets, sheet_names),
         (choropleths, ["choropleth_projects.html", "choropleth_belt_share.html"]),
-        ((lambda: [html("overview.html", overview_of(data, basemap=basemap, key=key))]), ["overview.html"]),
+        (interactive_maps, ["overview.html", *(f"zone_{zid}.html" for zid in zone_ids)]),
     ]
-    tasks += [zone_html(zid) for zid in zone_ids]
-    tasks += [zone_png(zid) for zid in zone_ids]
+    tasks += [(functools.partial(sheets, [out / f"zone_{z}.png"], zone_id=z), [f"zone_{z}.png"]) for z in zone_ids]
     return tasks, entries
 
 
@@ -345,6 +362,8 @@ def _stats_task(
     counts, shares = (data.counts, _shares_by_id(data)) if data is not None else (None, None)
 
     def stats() -> list[Path]:
+        from hepinggis.stats import _write_stats
+
         written = _write_stats(
             out / "stats",
             chinese=True,
@@ -379,7 +398,11 @@ def _write_package(
     credit: ListCredit | None = None,
 ) -> dict[str, Path]:
     """Every product of `build`, written into the (staged) folder ``out``."""
-    result = projects if isinstance(projects, ImportResult) else None
+    result = None
+    if projects is not None and not isinstance(projects, gpd.GeoDataFrame):
+        from hepinggis.io.importer import ImportResult  # loaded already by whoever read the list
+
+        result = projects if isinstance(projects, ImportResult) else None
     credit = credit or (result.credit if result is not None else None)
     frame = result.projects if result is not None else projects
     if frame is None:

@@ -25,8 +25,8 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from hepinggis._strict import require_ids
-from hepinggis.analysis.projects import SITED, category_colors, marker_freedom, prepare_projects
-from hepinggis.base._credits import ListCredit, split_credit
+from hepinggis.analysis.projects import SITED
+from hepinggis.base._credits import ListCredit
 from hepinggis.base._style import (
     AXIS_COLORS,
     BELT_COLOR,
@@ -49,7 +49,8 @@ from hepinggis.maps._sheet_parts import (
     title_and_credits,
 )
 from hepinggis.maps._sheet_parts import plain_text as plain_text  # where the monitor's PDFs import it
-from hepinggis.maps._web import label_points, marker_points
+from hepinggis.maps._static_data import StaticData, static_data
+from hepinggis.maps._web import label_points
 from hepinggis.plan.layers import load
 
 __all__ = [
@@ -196,16 +197,6 @@ def _place_labels(ax: Axes, items: list[tuple[str, float, float, float]], avoid:
     return placed
 
 
-def _markers(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The projects' markers in EPSG:4550 (drawn apart where they would hide each other)."""
-    movable, slack = marker_freedom(projects)
-    return gpd.GeoDataFrame(
-        projects.drop(columns="geometry"),
-        geometry=marker_points(projects.geometry, movable=movable, slack_m=slack),
-        crs=projects.crs,
-    ).to_crs(MEASURE_CRS)
-
-
 def _shown_markers(markers: gpd.GeoDataFrame, target: gpd.GeoDataFrame, zone_id: str | None) -> gpd.GeoDataFrame:
     """The markers drawn: all of them, those in the zone for a zone map."""
     return markers if zone_id is None else markers[markers.intersects(target.geometry.iloc[0])]
@@ -238,42 +229,6 @@ def _sheet(
         ax = fig.add_axes((0.02, foot + legend_h, 0.96, top - foot - legend_h - 0.01))
         legend_box = (0.02, foot, 0.96, legend_h)
     return fig, ax, legend_box, height, beside
-
-
-@dataclass(frozen=True)
-class StaticData:
-    """What every static map of one project list draws from, read and projected once (EPSG:4550):
-    the plan's layers, the projects (completed) with their colours and markers. `static_map` makes
-    its own; ``hepinggis build`` makes one (`static_data`) for its eleven static maps and sheets."""
-
-    zones: gpd.GeoDataFrame
-    jiedao_lines: gpd.GeoSeries
-    belt: gpd.GeoDataFrame
-    axes: gpd.GeoDataFrame
-    projects: gpd.GeoDataFrame
-    colors: dict[str, str]
-    markers: gpd.GeoDataFrame
-    #: The list's credit (`hepinggis.ImportResult.credit`), None for the bundled or an uncredited table.
-    credit: ListCredit | None = None
-
-
-def static_data(
-    projects: gpd.GeoDataFrame | Any | None = None, *, name_col: str | None = None, credit: ListCredit | None = None
-) -> StaticData:
-    """The `StaticData` of ``projects`` (default: the bundled layer; an `hepinggis.ImportResult`
-    brings its credit; ``name_col`` and ``credit`` as in `static_map`)."""
-    frame, own = split_credit(projects)
-    mine = prepare_projects(load("projects") if frame is None else frame, name_col=name_col)
-    return StaticData(
-        zones=load("zones").to_crs(MEASURE_CRS),
-        jiedao_lines=load("jiedao").to_crs(MEASURE_CRS).boundary,
-        belt=load("belt").to_crs(MEASURE_CRS),
-        axes=load("axes").to_crs(MEASURE_CRS),
-        projects=mine,
-        colors=category_colors(mine["category"]),
-        markers=_markers(mine),
-        credit=credit or own,
-    )
 
 
 def _draw_plan(ax: Axes, data: StaticData, zone_id: str | None) -> None:
