@@ -14,6 +14,7 @@ from typing import Any
 import geopandas as gpd
 import matplotlib
 import numpy as np
+import shapely
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -39,6 +40,7 @@ from hepinggis.base.measure import MEASURE_CRS
 from hepinggis.errors import HepingGISError
 from hepinggis.maps._classes import class_labels, nice_breaks
 from hepinggis.maps._fonts import CJK_FONT, font_subsets_once, require_cjk_font, use_cjk_fonts
+from hepinggis.maps._plan_shapes import add_shapes, plan_shapes
 from hepinggis.maps._sheet_parts import (
     MIN_FONT_PT,
     draw_legend,
@@ -233,27 +235,19 @@ def _sheet(
 
 def _draw_plan(ax: Axes, data: StaticData, zone_id: str | None) -> None:
     """Zones (the others faint on a zone map), 街道 lines, the belt and its banks, the axes. The
-    zone outlines are drawn apart, above the density hexagons (`_Z_OUTLINE`)."""
-    zones = data.zones
-    for z in zones.itertuples():
+    zone outlines are drawn apart, above the density hexagons (`_Z_OUTLINE`). The shapes are made
+    once per process (`plan_shapes`): each map only adds them."""
+    shapes = plan_shapes(data)
+    for z, zone in zip(data.zones.itertuples(), shapes.zones, strict=True):
         faint = zone_id is not None and z.id != zone_id
-        gpd.GeoSeries([z.geometry], crs=MEASURE_CRS).plot(
-            ax=ax,
-            color=ZONE_COLORS.get(z.id, "#999"),
-            alpha=0.2 if faint else ZONE_FILL_OPACITY,
-            lw=0,
-        )
-    outlines = zones.boundary.plot(ax=ax, color="#333", lw=0.8, zorder=_Z_OUTLINE)
-    outlines.collections[-1].set_gid("zone-outlines")
-    data.jiedao_lines.plot(ax=ax, color="#444", lw=0.6, ls="--")
-    belt = data.belt
-    belt[belt["kind"] == "belt"].plot(ax=ax, color=BELT_COLOR, alpha=0.3, lw=0)
-    belt[belt["kind"] == "bank"].plot(ax=ax, color=BELT_COLOR, lw=1.5)
-    axes_layer = data.axes
-    for axis_id, color in AXIS_COLORS.items():
-        axes_layer[(axes_layer["kind"] == "segment") & (axes_layer["axis_id"] == axis_id)].plot(
-            ax=ax, color=color, lw=2.5
-        )
+        add_shapes(ax, zone, ZONE_COLORS.get(z.id, "#999"), alpha=0.2 if faint else ZONE_FILL_OPACITY, lw=0)
+    for outlines in add_shapes(ax, shapes.outlines, "#333", lw=0.8, zorder=_Z_OUTLINE):
+        outlines.set_gid("zone-outlines")
+    add_shapes(ax, shapes.jiedao, "#444", lw=0.6, ls="--")
+    add_shapes(ax, shapes.belt, BELT_COLOR, alpha=0.3, lw=0)
+    add_shapes(ax, shapes.banks, BELT_COLOR, lw=1.5)
+    for color, segments in zip(AXIS_COLORS.values(), shapes.axes, strict=True):
+        add_shapes(ax, segments, color, lw=2.5)
 
 
 def _draw_projects(
@@ -268,13 +262,15 @@ def _draw_projects(
     ms = marker_pt**2
     lw = 0.8 if marker_pt == _MARKER_PT else 0.3
     for cat, group in shown.groupby("category"):
-        sited = group["location_method"].isin(SITED)
+        sited = group["location_method"].isin(SITED).to_numpy()
         color = colors.get(str(cat), "#333")
-        if sited.any():
-            group[sited].plot(ax=ax, color=color, markersize=ms, edgecolor="white", lw=lw, zorder=_Z_MARKERS)
+        xy = shapely.get_coordinates(group.geometry.values)  # the markers are points
+        x, y = xy[:, 0], xy[:, 1]
+        if sited.any():  # as GeoSeries.plot draws points (scatter), without its per-call work
+            ax.scatter(x[sited], y[sited], color=color, s=ms, marker="o", edgecolor="white", lw=lw, zorder=_Z_MARKERS)
         if (~sited).any():
-            group[~sited].plot(
-                ax=ax, color=color, marker="D", markersize=ms * 0.8, edgecolor="#222", lw=lw, zorder=_Z_MARKERS
+            ax.scatter(
+                x[~sited], y[~sited], color=color, s=ms * 0.8, marker="D", edgecolor="#222", lw=lw, zorder=_Z_MARKERS
             )
     return marker_pt, []
 
