@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -290,6 +291,9 @@ def _tasks(
     sheet = static_data(mine, credit=credit, markers=points)
     if len(mine) > _DENSITY_ABOVE:  # every map classes a density grid: mapclassify imported once, here
         load_classifier()
+    # matplotlib once, here, while the workbook's process (`_start_early`) keeps the other core busy:
+    # both workers draw static maps, and would each load it (folium is loaded by the one that draws with it)
+    importlib.import_module("hepinggis.maps.static")
     zones = data.zones
     entries = _gallery_entries(zones)
     zone_ids = [str(z) for z in zones["id"]]
