@@ -239,6 +239,8 @@ def build(
 #: Above this many projects every interactive map draws a density grid classed by mapclassify
 #: (`hepinggis.maps.overview_map`'s ``cluster_above``), and so does every worker of the build.
 _DENSITY_ABOVE = 40
+#: Above this many projects the workbook's CSV files are written beside it, in a process of their own.
+_CSV_APART_ABOVE = 5000
 #: Files written together (one drawing saved in three formats; both choropleths) and how.
 _Task = tuple[Callable[[], list[Path]], list[str]]
 #: A task started early (`_start_early`): a function returning its paths, and its file names.
@@ -360,10 +362,19 @@ def _stats_task(
     report: pd.DataFrame | None,
     credit: ListCredit | None = None,
     data: MapData | None = None,
+    jobs: int | None = None,
 ) -> _Task:
     """The statistics workbook: it starts before the maps' other inputs are computed. With ``data``
-    its per-zone and per-街道 tables and the projects' zone shares are the maps' (computed once)."""
+    its per-zone and per-街道 tables and the projects' zone shares are the maps' (computed once).
+    Above `_CSV_APART_ABOVE` projects its CSV files are written by a process of their own (forked
+    by this task's) while the workbook is written: XlsxWriter's million cells are the build's
+    longest single piece of work at 50,000 projects."""
     counts, shares = (data.counts, _shares_by_id(data)) if data is not None else (None, None)
+
+    @contextlib.contextmanager
+    def apart(csvs: Callable[[], list[Path]]) -> Iterator[Callable[[], list[Path]]]:
+        with _start_early((csvs, []), jobs) as (written, _):
+            yield written
 
     def stats() -> list[Path]:
         from hepinggis.stats import _write_stats
@@ -376,6 +387,7 @@ def _stats_task(
             credit=credit,
             counts=counts,
             shares=shares,
+            apart=apart if len(mine) > _CSV_APART_ABOVE else None,
         )
         return [written["workbook"]]
 
@@ -419,7 +431,7 @@ def _write_package(
     done: dict[str, Path] = {}
     # the counts per zone and 街道 and the zone shares first: the workbook's tables are the maps'
     data = map_data(mine, credit=credit)
-    with _start_early(_stats_task(out, mine, report, credit, data), jobs) as early:
+    with _start_early(_stats_task(out, mine, report, credit, data, jobs), jobs) as early:
         tasks, gallery = _tasks(out, basemap, key, offline, mine, credit, data)
         for (_, names), paths in zip([*tasks, early], _run(tasks, jobs, progress, early), strict=True):
             done.update(zip(names, paths, strict=True))
