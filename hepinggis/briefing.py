@@ -284,9 +284,9 @@ def _tasks(
 
     The maps' inputs (layers, projects, counts, shares, markers) are read and computed once, here,
     before any worker is forked: every map draws from them instead of computing them again
-    (``data``: the interactive maps' inputs, begun by the caller). The map libraries are not loaded
-    here: each task loads the one it draws with (folium, or matplotlib), so the workers are forked
-    without waiting for either, and a worker that draws only static maps never loads folium."""
+    (``data``: the interactive maps' inputs, begun by the caller). matplotlib is loaded here (both
+    workers draw static maps); folium is not: the worker that draws the interactive maps loads it,
+    and one that draws only static maps never does."""
     data = data if data is not None else map_data(mine, credit=credit)
     data.warm()
     points = data.markers if mine.crs == data.projects.crs else None  # the same markers, found once
