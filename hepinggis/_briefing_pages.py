@@ -5,15 +5,17 @@ every text escaped."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hepinggis.base._credits import PLAN_CREDIT_ZH, sources_line
 from hepinggis.base._layer_source import boundary_credit
 from hepinggis.base._style import PLAN_TITLE_ZH
-from hepinggis.io.importer import ImportResult
-from hepinggis.maps._leaflet import esc
-from hepinggis.stats import CHINESE_HEADERS
+from hepinggis.maps._escape import esc
+
+if TYPE_CHECKING:  # the import report is written only for a list the importer read
+    from hepinggis.io.importer import ImportResult
 
 
 def _network_note(basemap: str, offline: bool) -> str:
@@ -60,6 +62,8 @@ td{{white-space:pre-wrap;word-break:break-all;max-width:40em}}</style></head>
 
 
 def _html_table(frame: pd.DataFrame, table_id: str) -> str:
+    from hepinggis.stats import CHINESE_HEADERS  # only where adopted boundaries are compared
+
     head = "".join(f"<th>{esc(CHINESE_HEADERS.get(str(c), c))}</th>" for c in frame.columns)
     body = "\n".join(
         "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -314,8 +316,11 @@ def _write_stats(
     credit: ListCredit | None = None,
     counts: AreaCounts | None = None,
     shares: pd.DataFrame | None = None,
+    apart: Callable[[Callable[[], list[Path]]], AbstractContextManager[Callable[[], list[Path]]]] | None = None,
 ) -> dict[str, Path]:
-    """`write_stats`, with ``counts`` and ``shares`` computed already (see `_stats_tables`)."""
+    """`write_stats`, with ``counts`` and ``shares`` computed already (see `_stats_tables`). With
+    ``apart``, the CSV files are written by the job it starts (``hepinggis build``: in a process
+    of their own, while this one writes the workbook); it yields a function returning their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tables = _stats_tables(
@@ -329,9 +334,19 @@ def _write_stats(
     )
     if chinese:
         tables = {k: v.rename(columns=CHINESE_HEADERS) for k, v in tables.items()}
-    written = {name: write_csv(table, out_dir / f"{name}.csv") for name, table in tables.items()}
-    written["workbook"] = write_workbook(tables, out_dir / "hepinggis_stats.xlsx")
-    return written
+
+    def csvs() -> list[Path]:
+        return [write_csv(table, out_dir / f"{name}.csv") for name, table in tables.items()]
+
+    if apart is None:
+        paths = csvs()
+        return {
+            **dict(zip(tables, paths, strict=True)),
+            "workbook": write_workbook(tables, out_dir / "hepinggis_stats.xlsx"),
+        }
+    with apart(csvs) as written:
+        workbook = write_workbook(tables, out_dir / "hepinggis_stats.xlsx")
+        return {**dict(zip(tables, written(), strict=True)), "workbook": workbook}
 
 
 def area_summary(projects: gpd.GeoDataFrame | None = None, *, name_col: str | None = None) -> list[str]:

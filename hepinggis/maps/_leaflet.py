@@ -33,6 +33,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from hepinggis.errors import HepingGISError
+from hepinggis.maps._escape import esc
 
 __all__ = [
     "ASSETS",
@@ -107,11 +108,6 @@ MIN_ZOOM, MAX_ZOOM = 8, 19
 JIEDAO_LABEL_ZOOM = 14
 #: Street zoom: from here on the project density grid is hidden (single projects are what counts).
 STREET_ZOOM = 15
-
-
-def esc(value: object) -> str:
-    """HTML-escape any user value (None becomes an empty string)."""
-    return "" if value is None else html.escape(str(value), quote=True)
 
 
 def label(value: object) -> str:

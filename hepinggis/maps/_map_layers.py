@@ -30,6 +30,7 @@ from hepinggis.base.coords import wgs84_to_gcj02
 from hepinggis.base.measure import geodesic_area, geodesic_length
 from hepinggis.maps._area_stats import AreaCounts, jiedao_rows, zone_rows
 from hepinggis.maps._leaflet import GeoJsonOverlay, HtmlControl, esc, label
+from hepinggis.maps._map_data import zone_of_markers
 from hepinggis.maps._project_layer import (
     GRID_SHOWN_ABOVE,
     ProjectPoints,
@@ -366,15 +367,3 @@ def legend(m: folium.Map, sections: list[tuple[str, Rows]], *, extra: str = "") 
     """One collapsible legend from the rows the layers returned (sections without rows are left out)."""
     body = "".join(f"<h4>{esc(title)}</h4>{''.join(rows)}" for title, rows in sections if rows) + extra
     HtmlControl(body, position="bottomright", css_class="hg-legend", summary="图例").add_to(m)
-
-
-def zone_of_markers(projects: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
-    """The zone name each project's marker lies in (for "仅知位于…内" in the popup), aligned to
-    ``projects.index`` (missing where no zone holds it; the first zone in layer order on an edge)."""
-    points = shapely.point_on_surface(projects.geometry.values)
-    pi, zi = zones.sindex.query(points, predicate="intersects")
-    first = pd.Series(zi, index=pi).groupby(level=0).min()
-    names = zones["name_zh"].to_numpy()
-    out = pd.Series(pd.NA, index=projects.index, dtype=object)
-    out.iloc[first.index.to_numpy()] = names[first.to_numpy()]
-    return out

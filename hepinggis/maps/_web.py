@@ -14,7 +14,7 @@ from shapely.ops import polylabel
 
 from hepinggis.base.coords import wgs84_to_gcj02
 from hepinggis.base.measure import MEASURE_CRS
-from hepinggis.maps._leaflet import esc
+from hepinggis.maps._escape import esc
 
 __all__ = ["feature_collection", "label_points", "marker_point", "marker_points", "popup_table"]
 
