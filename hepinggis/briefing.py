@@ -239,6 +239,9 @@ def build(
     'mine'
     """
     dest = Path(out_dir)
+    from hepinggis.maps.basemaps import basemap as named_basemap
+
+    named_basemap(basemap, key=key)  # an unknown name or a missing key said before anything is drawn
     with contextlib.ExitStack() as stack:
         report: Progress | None = None
         if progress is True:
