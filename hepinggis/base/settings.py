@@ -98,6 +98,10 @@ class Settings:
     test_cheap_hashes : bool
         ``HEPINGGIS_TEST_CHEAP_HASHES``: ``1`` *inside a pytest run* (``PYTEST_VERSION`` set) makes
         argon2 use its cheapest parameters, for the test suite's many logins; ignored anywhere else.
+    font_cache : Path or None
+        ``HEPINGGIS_FONT_CACHE``: the folder where the monitoring PDFs' CJK font subsets are kept
+        between runs; ``0`` keeps none (unset: ``$XDG_CACHE_HOME/hepinggis/fonts``, by default
+        ``~/.cache/hepinggis/fonts``).
     boundaries : Path or None
         The GeoPackage of adopted boundaries in use (`hepinggis.use_boundaries`), None for the
         bundled layers; not an environment variable.
@@ -120,6 +124,7 @@ class Settings:
     web_hold_at: str | None = None
     warm_up: str = "full"
     test_cheap_hashes: bool = False
+    font_cache: Path | None = None
     boundaries: Path | None = None
 
     @property
@@ -148,6 +153,7 @@ VARIABLES: dict[str, str] = {
     "HEPINGGIS_WEB_HOLD_AT": "web_hold_at",
     "HEPINGGIS_WARM_UP": "warm_up",
     "HEPINGGIS_TEST_CHEAP_HASHES": "test_cheap_hashes",
+    "HEPINGGIS_FONT_CACHE": "font_cache",
 }
 
 
@@ -199,5 +205,14 @@ def settings(env: Mapping[str, str] | None = None) -> Settings:
         web_hold_at=text("HEPINGGIS_WEB_HOLD_AT"),
         warm_up=(text("HEPINGGIS_WARM_UP") or default.warm_up).strip().lower(),
         test_cheap_hashes=env.get("HEPINGGIS_TEST_CHEAP_HASHES") == "1" and bool(env.get("PYTEST_VERSION")),
+        font_cache=_font_cache(text("HEPINGGIS_FONT_CACHE"), text("XDG_CACHE_HOME")),
         boundaries=BOUNDARIES.get(),
     )
+
+
+def _font_cache(given: str | None, xdg: str | None) -> Path | None:
+    if given is not None and given.strip() == "0":
+        return None
+    if given is not None and given.strip() != "1":
+        return Path(given).expanduser()
+    return Path(xdg or Path.home() / ".cache") / "hepinggis" / "fonts"

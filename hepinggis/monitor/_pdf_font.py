@@ -64,11 +64,11 @@ def cjk_font_file() -> Path:
 
 
 def font_cache_dir() -> Path | None:
-    """Where font subsets are kept between runs (None: not kept)."""
-    if os.environ.get("HEPINGGIS_FONT_CACHE", "1") == "0":
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "hepinggis" / "fonts"
+    """Where font subsets are kept between runs (None: not kept; `hepinggis.settings`'s
+    ``font_cache``)."""
+    from hepinggis.base.settings import settings
+
+    return settings().font_cache
 
 
 def _cache_file(chars: frozenset[str]) -> Path | None:

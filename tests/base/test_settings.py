@@ -91,12 +91,15 @@ def test_every_variable_sets_its_field() -> None:
         "HEPINGGIS_WEB_HOLD_AT": "已生成",
         "HEPINGGIS_WARM_UP": "imports",
         "HEPINGGIS_TEST_CHEAP_HASHES": "1",
+        "HEPINGGIS_FONT_CACHE": "/srv/fonts",
     }
     assert set(given) == set(VARIABLES)
     s, default = settings({**given, "PYTEST_VERSION": "9"}), settings({})
     assert not settings(given).test_cheap_hashes  # outside a pytest run: never
     for var, name in VARIABLES.items():
         assert getattr(s, name) != getattr(default, name), var
+    assert settings({"HEPINGGIS_FONT_CACHE": "0"}).font_cache is None
+    assert settings({"XDG_CACHE_HOME": "/c"}).font_cache == Path("/c/hepinggis/fonts")
     assert (s.tz, s.key_file, s.warm_wait_s, s.job_stale_s, s.web_faults) == (
         "Asia/Urumqi",
         Path("/srv/key"),

@@ -156,7 +156,7 @@ def warm_up(lanes: tuple[str, ...], folder: Path, *, mode: str = "full") -> None
     memo_layers()
     folder.mkdir(parents=True, exist_ok=True)
     if mode == "imports":  # what the small jobs below would import, without running them
-        for name in ("openpyxl", "hepinggis.maps"):
+        for name in ("openpyxl", "hepinggis.maps", "hepinggis.maps.interactive"):  # the map job draws with folium
             importlib.import_module(name)
         lanes = tuple(lane for lane in lanes if lane == "build")  # the build lane's warm-up imports only
     if "light" in lanes or "heavy" in lanes:
@@ -185,7 +185,16 @@ def warm_up(lanes: tuple[str, ...], folder: Path, *, mode: str = "full") -> None
         matplotlib.use("Agg")
         # imported, not bound here (a ``del`` of ``matplotlib.pyplot`` would remove the attribute
         # from the module itself, and a second warm-up in one process would fail on it)
-        for name in ("matplotlib.pyplot", "hepinggis.briefing", "hepinggis.monitor.package", "hepinggis.maps.static"):
+        # the libraries the package's workers and the monitoring's PDF writers draw with (the
+        # library loads them lazily, where it draws): loaded once here, before the workers fork
+        for name in (
+            "matplotlib.pyplot",
+            "hepinggis.briefing",
+            "hepinggis.monitor.package",
+            "hepinggis.maps.static",
+            "hepinggis.maps.interactive",
+            "fpdf",
+        ):
             importlib.import_module(name)
 
 
