@@ -1,8 +1,8 @@
-"""The CSV reader's fast paths give what the slow ones gave: lines split by `str.split` where the
-csv module is not needed (`_tables._records`), rows as wide as the header taken as they are
-(`_tables._sheet_table`) and text columns searched for control characters in one pass
-(`_cells.without_controls`) — compared with the row-by-row code they replaced (kept here as the
-reference) on hostile and odd lines, and a whole CSV read both ways."""
+"""The CSV reader's fast paths give what the slow ones give: lines split by `str.split` where the
+csv module is not needed (`_tables._records`, compared with itself when every line goes through
+the csv module), rows as wide as the header taken as they are (`_tables._sheet_table`) and text
+columns searched for control characters in one pass (`_cells.without_controls`, compared with a
+cell-by-cell reading) — on hostile and odd lines, and a whole CSV read both ways."""
 
 from __future__ import annotations
 
@@ -25,32 +25,10 @@ HOSTILE = [h["text"] for h in _CORPUS]
 
 
 def _records_reference(lines: list[str], sep: str) -> tuple[list, list, dict]:
-    """`_tables._records` before its fast paths: every line through ``csv.reader``."""
-    records, bad, line_row = [], [], {}
-    i = row = 0
-    while i < len(lines):
-        start, text = i, lines[i]
-        row += 1
-        literal = not text.startswith('"') and f'{sep}"' not in text
-        while not literal and text.count('"') % 2 == 1 and i + 1 < len(lines) and i - start < _tables._MAX_QUOTED_LINES:
-            i += 1
-            text += "\n" + lines[i]
-        if not literal and text.count('"') % 2 == 1:
-            bad.append((row, "引号未闭合（此行未读入，请检查该行的双引号）"))
-            line_row[start + 1] = row
-            i = start + 1
-            continue
-        try:
-            cells = next(csv.reader([text], delimiter=sep)) if text else []
-        except csv.Error:
-            if i == start:
-                raise
-            i, cells = start, next(csv.reader([lines[start]], delimiter=sep))
-        records.append((row, cells))
-        for k in range(start, i + 1):
-            line_row[k + 1] = row
-        i += 1
-    return records, bad, line_row
+    """`_tables._records` with its fast paths off: every line through ``csv.reader``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_tables, "_quoted", lambda line: True)
+        return _tables._records(lines, sep)
 
 
 def _outcome(fn: Callable[..., object], *args: object) -> object:
@@ -107,23 +85,17 @@ def test_records_plain_and_quoted_lines_mixed() -> None:
 
 
 def _without_controls_reference(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+    """Cell by cell: each text cell with a control character loses it, and its row is noted."""
     out = frame.copy()
     notes: dict[int, list[str]] = {}
-    for col in out.columns:
-        values = out[col]
-        is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        if not is_text.any():
-            continue
-        text = values[is_text].astype(str)
-        hit = text.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool)
-        if not hit.any():
-            continue
-        positions = np.flatnonzero(is_text)[hit]
-        fixed = values.to_numpy(dtype=object).copy()
-        fixed[positions] = text[hit].str.replace(_CONTROL, "", regex=True).to_numpy()
-        out[col] = fixed
-        for i in positions:
-            notes.setdefault(int(i), []).append(f"已删除“{col}”中的控制字符（如 ESC、NUL），其余文字保留")
+    for col in frame.columns:
+        cells = list(frame[col])
+        hits = [k for k, v in enumerate(cells) if isinstance(v, str) and _CONTROL.search(v)]
+        for k in hits:
+            cells[k] = _CONTROL.sub("", cells[k])
+            notes.setdefault(k, []).append(f"已删除“{col}”中的控制字符（如 ESC、NUL），其余文字保留")
+        if hits:
+            out[col] = np.array(cells, dtype=object)
     return out, notes
 
 
@@ -164,7 +136,7 @@ def test_a_csv_read_with_and_without_the_fast_paths(tmp_path: Path, monkeypatch:
     path = tmp_path / "清单.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     fast = read_projects(path, crs="wgs84")
-    monkeypatch.setattr(_tables, "_records", _records_reference)
+    monkeypatch.setattr(_tables, "_quoted", lambda line: True)  # every line through the csv module
     slow = read_projects(path, crs="wgs84")
     pd.testing.assert_frame_equal(fast.report, slow.report)
     pd.testing.assert_frame_equal(pd.DataFrame(fast.projects), pd.DataFrame(slow.projects))

@@ -1,6 +1,6 @@
-"""A register's rows for the ``projects`` table (`_work_import._project_rows`) are what they were
-before the columns were taken by ``tolist`` and points kept as their own point on surface: the old
-code is kept here as the reference, and both are run on a register of odd values — hostile text,
+"""A register's rows for the ``projects`` table (`_work_import._project_rows`, column by column, by
+``tolist``, points kept as their own point on surface) are each project's row read one project at
+a time (the reference below), on a register of odd values — hostile text,
 numbers and numpy scalars in one column, missing values of each kind, dates, whole numbers with
 gaps, points, lines and polygons."""
 
@@ -26,73 +26,57 @@ HOSTILE = [
 ]
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
 def _project_rows_reference(
     rid: str,
     result: ImportResult,
     zone: pd.Series,
     jiedao_id: pd.Series,
     *,
-    jiedao: gpd.GeoDataFrame | None = None,
+    jiedao: gpd.GeoDataFrame,
 ) -> list[dict[str, Any]]:
-    """`_work_import._project_rows` before its columns were taken by ``tolist`` (and points kept as
-    their own point on surface)."""
-    import shapely
-
+    """Each project's row as a plain reading of the table gives it, one project at a time (its
+    cells, ``to_dict("records")`` of the other columns, shapely on its own geometry) — written apart
+    from `_project_rows`, which works column by column."""
     pr = result.projects
-    if not len(pr):
-        return []
-    layer = load("jiedao") if jiedao is None else jiedao
-    jd_names = dict(zip(layer["id"], layer["name_zh"], strict=True))
-    pts = shapely.point_on_surface(pr.geometry.to_numpy())
+    names = dict(zip(jiedao["id"], jiedao["name_zh"], strict=True))
     core = ["row", "id", "name", "category", "status", "investment_cny"]
     extras = [c for c in pr.columns if c not in core and c != pr.geometry.name]
-
-    def column(name: str) -> list[Any]:
-        if name not in pr.columns:
-            return [None] * len(pr)
-        values = pr[name].astype(object)
-        return values.where(values.notna(), None).tolist()
-
-    def text(name: str) -> list[str | None]:
-        return [None if v is None else str(v) for v in column(name)]
-
-    props = pd.DataFrame(pr[extras]).astype(object)
-    prop_cols = props.where(props.notna(), None).to_dict("list")  # native values, as to_dict("records") gives
-    props_json = _json_objects(prop_cols, len(pr))
-    columns: dict[str, list[Any]] = {
-        "row": [int(v) for v in column("row")] if "row" in pr.columns else list(range(1, len(pr) + 1)),
-        "project_id": text("id"),
-        "name": text("name"),
-        "category": text("category"),
-        "status": text("status"),
-        "investment_cny": [None if v is None else float(v) for v in column("investment_cny")],
-        "zone_id": zone.tolist(),
-        "jiedao": [jd_names.get(j) if j is not None else None for j in jiedao_id.tolist()],
-        "lon": shapely.get_x(pts).tolist(),
-        "lat": shapely.get_y(pts).tolist(),
-        "geom_wkt": shapely.to_wkt(pr.geometry.to_numpy(), rounding_precision=-1).tolist(),
-        "properties_json": props_json,
-    }
-    return [
-        {
-            "register_id": rid,
-            "row": row,
-            "project_id": pid,
-            "name": name,
-            "category": category,
-            "status": status,
-            "investment_cny": money,
-            "zone_id": zid,
-            "jiedao": jd,
-            "lon": lon,
-            "lat": lat,
-            "geom_wkt": wkt,
-            "properties_json": props,
-        }
-        for row, pid, name, category, status, money, zid, jd, lon, lat, wkt, props in zip(
-            *columns.values(), strict=True
-        )  # in the order of ``columns``; a dict display per row (dict(zip(…)) took twice as long)
-    ]
+    others = pd.DataFrame(pr[extras]).astype(object)
+    records = others.where(others.notna(), None).to_dict("records")
+    rows = []
+    for k in range(len(pr)):
+        cell = {c: pr[c].iloc[k] for c in core if c in pr.columns}
+        geom = pr.geometry.iloc[k]
+        inside = shapely.point_on_surface(geom)
+        money = cell.get("investment_cny")
+        jd = jiedao_id.iloc[k]
+        rows.append(
+            {
+                "register_id": rid,
+                "row": int(cell["row"]),
+                **{
+                    key: None if _missing(cell.get(col)) else str(cell[col])
+                    for key, col in (
+                        ("project_id", "id"),
+                        ("name", "name"),
+                        ("category", "category"),
+                        ("status", "status"),
+                    )
+                },
+                "investment_cny": None if _missing(money) else float(money),
+                "zone_id": zone.iloc[k],
+                "jiedao": None if jd is None else names.get(jd),
+                "lon": inside.x,
+                "lat": inside.y,
+                "geom_wkt": shapely.to_wkt(geom, rounding_precision=-1),
+                "properties_json": json.dumps(records[k], ensure_ascii=False, default=str),
+            }
+        )
+    return rows
 
 
 def _odd_register() -> ImportResult:
