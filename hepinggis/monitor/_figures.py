@@ -298,14 +298,15 @@ def _unit_parts(unit: str) -> tuple[float, str]:
 
 def _in_unit(suffix: str, unit: str) -> float | None:
     """How many of ``unit`` one ``suffix`` is, where that is certain: the same base (万元 in 亿元,
-    万个 in 个) or a multiplier alone (亿 in 亿元, 万 in 万个); None otherwise (人 in 万元)."""
+    万个 in 个) or a multiplier alone that is the unit's own (亿 in 亿元, 万 in 万个) or multiplies a
+    plain unit (万 in 个); None otherwise (人 in 万元; 万 in 亿元, which may mean 万元 or 万亿元)."""
     if not unit or unit == "%":
         return None
     typed_factor, typed_base = _unit_parts(suffix)
     unit_factor_, unit_base = _unit_parts(unit)
     if typed_base and typed_base != unit_base:
         return None
-    if not typed_base and typed_factor == 1.0:
+    if not typed_base and (typed_factor == 1.0 or unit_factor_ not in (1.0, typed_factor)):
         return None
     return typed_factor / unit_factor_
 

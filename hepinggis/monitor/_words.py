@@ -96,6 +96,12 @@ def fmt(value: object, unit: object = None, *, need: bool = False, digits: int |
     ('558场', '62.5%', '127.63亿元', '—')
     >>> fmt(35 / 3, "场"), fmt(12.0, "场"), fmt(10.5, "场")
     ('11.67场', '12场', '10.5场')
+
+    A figure that is not zero is never written as zero (two significant digits where the unit's
+    decimals would round it away):
+
+    >>> fmt(0.00031, "亿元"), fmt(0.04, "%"), fmt(0, "亿元")
+    ('0.00031亿元', '0.04%', '0亿元')
     """
     if _missing(value):
         return "—"
@@ -114,6 +120,9 @@ def fmt(value: object, unit: object = None, *, need: bool = False, digits: int |
         text = f"{number:,.1f}".removesuffix(".0")
     else:
         text = f"{number:,.2f}".rstrip("0").rstrip(".")
+    if number != 0 and text.lstrip("-").strip("0.,") == "":  # 0.00031亿元 is never written “0亿元”
+        decimals = 1 - math.floor(math.log10(abs(number)))  # two significant digits
+        text = f"{number:,.{decimals}f}".rstrip("0").rstrip(".")
     return text + u
 
 

@@ -77,6 +77,8 @@ def test_every_row_is_read_or_refused_with_its_number(tmp_path: Path) -> None:
         (REVENUE, "151,000万元", 15.1, ""),  # the unit in the cell, converted: 151,000万元 = 15.1亿元
         (REVENUE, "23亿", 23.0, ""),  # 亿 in an 亿元 row
         (JOBS, "3.1万", 3.1, ""),  # 万 in a 万个 row
+        (REVENUE, "3.1万", None, "单位是“万”，但该指标的单位是“亿元”"),  # 万元 or 万亿元? asked, never 0亿元
+        (REVENUE, "3.1万元", 0.00031, ""),  # the unit typed in full: certain
         (HT, "十二", 12.0, ""),  # Chinese numerals
         (HT, "两百", 200.0, ""),
         (HT, "一万二", None, "不是数字"),  # the spoken form is ambiguous (12,000 or 10,002?)
