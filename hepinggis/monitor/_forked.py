@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import NoReturn
 
-from hepinggis._workers import die_with_parent
+from hepinggis._workers import _raise_terminated, die_with_parent
 from hepinggis.errors import HepingGISError
 
 __all__ = ["can_fork", "forked"]
@@ -50,7 +50,9 @@ def _child(work: Callable[[], None], write_fd: int, parent: int) -> NoReturn:
 def forked(work: Callable[[], None]) -> Iterator[int]:
     """Run ``work`` in a forked child while the block runs (the child's process id is yielded);
     on leaving the block wait for it and raise `HepingGISError` with its reason if it failed. If the
-    block raises, the child is killed first."""
+    block raises, the child is killed first. While the block runs in the main thread, SIGTERM
+    raises `hepinggis.errors.Terminated` here (as in `hepinggis._workers.worker_pool`), so a
+    terminated command removes its half-written package as an interrupted one does."""
     parent = os.getpid()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -58,6 +60,8 @@ def forked(work: Callable[[], None]) -> Iterator[int]:
         os.close(read_fd)
         _child(work, write_fd, parent)
     os.close(write_fd)
+    main = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_terminated) if main else None
     done = False
     try:
         yield pid
@@ -70,6 +74,8 @@ def forked(work: Callable[[], None]) -> Iterator[int]:
         if code != 0:
             raise HepingGISError(said or f"the process writing part of the package stopped (exit code {code})")
     finally:
+        if main:
+            signal.signal(signal.SIGTERM, old_term if old_term is not None else signal.SIG_DFL)
         if not done:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)

@@ -241,3 +241,31 @@ def test_a_command_killed_while_both_pdf_writers_run_leaves_no_process(tmp_path:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_terminated_command_leaves_no_process_and_no_half_package(tmp_path: Path) -> None:
+    """SIGTERM (a service stopped, ``kill``) while the PDF writer runs: the command says so in one
+    line and exits 143, no writer is left, and neither the package nor its staging folder is left
+    half-written (SIGTERM used to kill at once, leaving the hidden staging folder behind)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cmd = [sys.executable, "-m", "hepinggis.cli", "monitor", str(EXAMPLE), "--year", "2023", "--out"]
+    proc = subprocess.Popen([*cmd, str(tmp_path / "m")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline, kids = time.monotonic() + 120, []
+        while time.monotonic() < deadline and proc.poll() is None and not kids:
+            kids = _children(proc.pid)
+            time.sleep(0.01)
+        assert kids, "the command never forked its PDF writer"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143 and err.decode().strip() == "hepinggis monitor: terminated"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(k) for k in kids):
+            time.sleep(0.05)
+        assert not [k for k in kids if _alive(k)], "the PDF writer outlived the command"
+        assert sorted(p.name for p in tmp_path.iterdir()) == []  # no package, no staging folder
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
