@@ -68,7 +68,8 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     result = read_actuals(args.actuals, encoding=args.encoding, sheet=args.sheet)
     print(result.summary())
     for rec in result.rejected.to_dict("records"):
-        field, message = rec["field"] or "", str(rec["message"])
+        field = rec["field"] if isinstance(rec["field"], str) else ""  # none for a whole-row reason
+        message = str(rec["message"])
         print(f"  第 {rec['row']} 行：{message if message.startswith(field) else f'{field} {message}'}")
     for rec in result.doubtful.to_dict("records"):  # read, but asked about: not judged until confirmed
         print(f"  第 {rec['row']} 行（待核实）：{rec['question']}")
