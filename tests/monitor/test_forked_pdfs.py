@@ -188,22 +188,29 @@ def _alive(pid: int) -> bool:
 
 
 def _start_monitor(tmp_path: Path) -> subprocess.Popen[bytes]:
-    """``hepinggis monitor`` on the example, started as its own process (output discarded)."""
+    """``hepinggis monitor`` on the example, started as its own process (stdout discarded, stderr
+    kept)."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     out = str(tmp_path / "m")
     cmd = [sys.executable, "-m", "hepinggis.cli", "monitor", str(EXAMPLE), "--year", "2023", "--out", out]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _writers(proc: subprocess.Popen[bytes]) -> list[int]:
+    """The command's forked PDF writer(s), once it has one."""
+    deadline, kids = time.monotonic() + 120, []
+    while time.monotonic() < deadline and proc.poll() is None and not kids:
+        kids = _children(proc.pid)
+        time.sleep(0.01)
+    assert kids, "the command never forked its PDF writer"
+    return kids
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_killed_command_leaves_no_process(tmp_path: Path) -> None:
     proc = _start_monitor(tmp_path)
     try:
-        deadline, kids = time.monotonic() + 120, []
-        while time.monotonic() < deadline and proc.poll() is None and not kids:
-            kids = _children(proc.pid)
-            time.sleep(0.01)
-        assert kids, "the command never forked its PDF writer"
+        kids = _writers(proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         deadline = time.monotonic() + 10
@@ -248,15 +255,9 @@ def test_a_terminated_command_leaves_no_process_and_no_half_package(tmp_path: Pa
     """SIGTERM (a service stopped, ``kill``) while the PDF writer runs: the command says so in one
     line and exits 143, no writer is left, and neither the package nor its staging folder is left
     half-written (SIGTERM used to kill at once, leaving the hidden staging folder behind)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    cmd = [sys.executable, "-m", "hepinggis.cli", "monitor", str(EXAMPLE), "--year", "2023", "--out"]
-    proc = subprocess.Popen([*cmd, str(tmp_path / "m")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = _start_monitor(tmp_path)
     try:
-        deadline, kids = time.monotonic() + 120, []
-        while time.monotonic() < deadline and proc.poll() is None and not kids:
-            kids = _children(proc.pid)
-            time.sleep(0.01)
-        assert kids, "the command never forked its PDF writer"
+        kids = _writers(proc)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 143 and err.decode().strip() == "hepinggis monitor: terminated"
