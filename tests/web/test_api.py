@@ -114,6 +114,41 @@ def test_changes_against_another_register(client: Any, gbk: dict[str, Any], tmp_
     assert changes["old"]["id"] == gbk["id"]
 
 
+def test_a_register_page_lists_its_first_changes_and_every_change_is_one_click_away(
+    client: Any, gbk: dict[str, Any], tmp_path: Any
+) -> None:
+    """Against a register of other projects nearly every project is a change (≈ 250 new, 60 gone):
+    the page lists the first `CHANGE_TABLE_ROWS` and says so, 显示全部 lists all, the download holds
+    all — each as the changes API counts them."""
+    import re
+
+    import pandas as pd
+
+    from hepinggis.io._synthetic import write_register
+    from hepinggis.web.pages.routes import CHANGE_TABLE_ROWS
+
+    path = write_register(tmp_path / "二五零项.csv", 250, seed=3)
+    r = client.post("/api/registers", files={"file": (path.name, path.read_bytes())}, data={"crs": "gcj02"})
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    kinds = [c["change"] for c in client.get(f"/api/registers/{rid}/changes?against={gbk['id']}").json()["items"]]
+    n = len(kinds)
+    assert n > 250 and kinds.count("added") > 240 and kinds.count("removed") > 50
+    page = client.get(f"/registers/{rid}?against={gbk['id']}").text
+    rows = re.findall(r'<tr data-change="(\w+)"', page)
+    assert len(rows) == CHANGE_TABLE_ROWS < n
+    assert f"下表列出前 {CHANGE_TABLE_ROWS} 项（共 {n} 项）" in page
+    link = re.search(r'<a href="([^"]+)" id="all-changes">显示全部 (\d+) 项</a>', page)
+    assert link and int(link[2]) == n
+    whole = client.get(link[1].replace("&amp;", "&")).text
+    assert sorted(re.findall(r'<tr data-change="(\w+)"', whole)) == sorted(kinds)
+    assert 'id="all-changes"' not in whole
+    xlsx = re.search(r'<a href="([^"]+)" id="changes-xlsx"', page)
+    assert xlsx
+    book = pd.read_excel(io.BytesIO(client.get(xlsx[1].replace("&amp;", "&")).content), engine="openpyxl")
+    assert len(book) == n
+
+
 @pytest.mark.parametrize(
     ("path", "method"),
     [

@@ -97,6 +97,10 @@ _env.filters["num"] = lambda v: "—" if v is None else (f"{v:,.0f}" if float(v)
 #: The register page lists at most this many projects as a table (the map's projects for a
 #: screen reader or a keyboard); the GeoJSON and the package hold them all.
 PROJECT_TABLE_ROWS = 2000
+#: Changes listed on a register's page unless the clerk asks for all (``?all=1``): a register
+#: of 5,001 new projects made a page of 58,000 elements (2.4 s to open); every change stays one
+#: click away (显示全部) and in the download (下载变化).
+CHANGE_TABLE_ROWS = 200
 
 
 def _register_or_404(store: Store, rid: str) -> dict[str, Any]:
@@ -140,7 +144,12 @@ def registers_page(store: StoreDep, user: UserDep, request: Request) -> HTMLResp
 
 @router.get("/registers/{rid}", response_class=HTMLResponse)
 async def register_page(
-    rid: str, store: StoreDep, user: UserDep, request: Request, against: Annotated[str | None, Query()] = None
+    rid: str,
+    store: StoreDep,
+    user: UserDep,
+    request: Request,
+    against: Annotated[str | None, Query()] = None,
+    show_all: Annotated[bool, Query(alias="all")] = False,
 ) -> HTMLResponse:
     reg = _register_or_404(store, rid)
     from hepinggis.web.registers._versions import previous_register
@@ -157,6 +166,7 @@ async def register_page(
         per_zone=json.loads(reg["per_zone_json"]),
         per_jiedao=json.loads(reg["per_jiedao_json"]),
         changes=changes,
+        changes_shown=len(changes["changes"]) if show_all else CHANGE_TABLE_ROWS,
         others=[r for r in store.list_registers() if r["id"] != rid],
         has_package=bool(reg["package_at"]) and (store.data_dir / "packages" / f"{rid}.zip").is_file(),
         open_jobs=open_jobs(store, rid),
