@@ -53,43 +53,62 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return out, path
 
 
-def test_labels_never_overlap_at_1366x768(browser: Any, package: tuple[Path, Path]) -> None:
+@pytest.fixture(scope="module")
+def seen(browser: Any, package: tuple[Path, Path]) -> dict[str, Visit]:
+    """Each HTML page of the package opened once in Chromium at 1366×768 (maps drawn, panels built
+    by script), read by the tests below, none of which changes a page: opening the nine pages again
+    for each test cost ≈ 20 s of CPU. Each test ends with `_clean` (the ``page_errors`` fixture
+    watches only the pages a test opens itself)."""
     out, _ = package
-    for page in sorted(out.glob("*.html")):
-        if page.name == "index.html":
+    return {
+        page.name: Visit(
+            browser, page, wait_for="h1" if page.name == "index.html" else "path.hg-zone", size=(1366, 768)
+        )
+        for page in sorted(out.glob("*.html"))
+    }
+
+
+def _clean(seen: dict[str, Visit]) -> None:
+    """No page error, console error, external request or dialog on any page so far."""
+    for name, v in seen.items():
+        assert v.errors == [] and v.external == [] and v.dialogs == [], (name, v.errors, v.external, v.dialogs)
+
+
+def test_labels_never_overlap_at_1366x768(seen: dict[str, Visit]) -> None:
+    assert len(seen) >= 9, sorted(seen)
+    for name, v in seen.items():
+        if name == "index.html":
             continue
-        v = Visit(browser, page, size=(1366, 768))
         v.page.wait_for_timeout(300)
         boxes = v.page.eval_on_selector_all(
             ".hg-mon-label span",
             "els => els.map(e => { const r = e.getBoundingClientRect();"
             " return [r.left, r.top, r.right, r.bottom, e.textContent]; })",
         )
-        assert len(boxes) == 6, page.name
+        assert len(boxes) == 6, name
         for a, b in itertools.combinations(boxes, 2):
             apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
-            assert apart, (page.name, a, b)
-        assert v.errors == [] and v.external == [], page.name
+            assert apart, (name, a, b)
+    _clean(seen)
 
 
-def test_status_words_have_contrast_on_every_page(browser: Any, package: tuple[Path, Path]) -> None:
+def test_status_words_have_contrast_on_every_page(seen: dict[str, Visit]) -> None:
     for status in STATUS_COLORS:  # the palette itself
         assert contrast(STATUS_COLORS[status], STATUS_TEXT[status]) >= 4.5, status
-    out, _ = package
-    seen = set()
-    for page in sorted(out.glob("*.html")):
-        v = Visit(browser, page, wait_for="h1" if page.name == "index.html" else "path.hg-zone", size=(1366, 768))
+    words = set()
+    for name, v in seen.items():
         pairs = v.page.eval_on_selector_all(
             ".hg-status",
             "els => els.map(e => { const s = getComputedStyle(e);"
             " return [e.textContent, s.color, s.backgroundColor]; })",
         )
-        assert pairs, page.name
+        assert pairs, name
         for word, fg, bg in pairs:
             ratio = contrast(_hex(fg), _hex(bg))
-            assert ratio >= 4.5, (page.name, word, fg, bg, ratio)
-            seen.add(word)
-    assert {"待核实", "无数据", "定性目标"} <= seen
+            assert ratio >= 4.5, (name, word, fg, bg, ratio)
+            words.add(word)
+    assert {"待核实", "无数据", "定性目标"} <= words
+    _clean(seen)
 
 
 def _hex(css: str) -> str:
@@ -176,7 +195,9 @@ def test_pdf_status_words_have_contrast(pdf_pages: dict[str, list[Any]], font: P
                     assert under, (target, t.text)  # a status word always sits on its colour
 
 
-def test_every_page_carries_the_plan_sentences_and_what_is_monitored(browser: Any, package: tuple[Path, Path]) -> None:
+def test_every_page_carries_the_plan_sentences_and_what_is_monitored(
+    seen: dict[str, Visit], package: tuple[Path, Path]
+) -> None:
     out, path = package
     table = indicators()
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -185,8 +206,7 @@ def test_every_page_carries_the_plan_sentences_and_what_is_monitored(browser: An
     for words in ("已监测（有数据并已判断）", "无数据", "定性目标（规划以文字表述，不设数值）", "待核实的数值"):
         assert words in index
     assert "疑似把 22% 写成 0.22" in index
-    v = Visit(browser, out / "monitor_sanhaojie.html", size=(1366, 768))
-    panel = v.page.inner_text(".hg-side")
+    panel = seen["monitor_sanhaojie.html"].page.inner_text(".hg-side")
     for quote in table.loc[table["target_id"] == "sanhaojie", "quote"]:
         assert quote in panel, quote
     text = _pdf_text(out / "monitor_nanshichang.pdf")
@@ -199,6 +219,7 @@ def test_every_page_carries_the_plan_sentences_and_what_is_monitored(browser: An
         assert "geodata/src" not in body and str(path.parent) not in body, page.name
         assert re.sub(r"\s", "", path.name) in re.sub(r"\s", "", body) or page.suffix == ".html", page.name
     assert path.name in index and "十四个五年规划" in index
+    _clean(seen)
 
 
 def _esc(text: str) -> str:
@@ -213,7 +234,7 @@ def _pdf_text(path: Path) -> str:
 
 
 def test_numbers_are_rounded_to_their_unit_and_the_index_links_only_what_exists(
-    browser: Any, package: tuple[Path, Path]
+    seen: dict[str, Visit], package: tuple[Path, Path]
 ) -> None:
     out, _ = package
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -221,26 +242,23 @@ def test_numbers_are_rounded_to_their_unit_and_the_index_links_only_what_exists(
         assert (out / href).is_file(), href
     assert "项目变化" not in index  # no project lists given: no such sheet, no such link
     for page in [*out.glob("*.html"), *out.glob("*.pdf")]:
-        if page.suffix == ".pdf":
-            body = _pdf_text(page)
-        else:  # what a reader sees, panels included (built by script)
-            v = Visit(browser, page, wait_for="h1" if page.name == "index.html" else "path.hg-zone")
-            body = v.page.inner_text("body")
+        # what a reader sees: the PDF's text, the page with its panels (built by script)
+        body = _pdf_text(page) if page.suffix == ".pdf" else seen[page.name].page.inner_text("body")
         assert not re.search(r"\d\.\d{3,}", body), (page.name, re.search(r".{20}\d\.\d{3,}.{5}", body))
         assert not re.search(r"20\d\d\.0年", body), page.name
         assert not re.search(r"\bnan\b|NaN|None", body), page.name
+    _clean(seen)
 
 
-def test_hostile_notes_through_every_output(browser: Any, package: tuple[Path, Path]) -> None:
+def test_hostile_notes_through_every_output(seen: dict[str, Visit], package: tuple[Path, Path]) -> None:
     import openpyxl
 
     out, path = package
     notes = set(read_actuals(path).values["note"])
     assert set(_hostile_strings()) <= notes  # 备注 kept byte for byte, no NFKC, no stripping
     assert not Path("/tmp/hepinggis-pwned").exists()
-    for page in sorted(out.glob("*.html")):
-        v = Visit(browser, page, wait_for="h1" if page.name == "index.html" else "path.hg-zone")
-        assert v.errors == [] and v.external == [] and v.dialogs == [], page.name
+    assert sorted(seen) == sorted(p.name for p in out.glob("*.html"))
+    _clean(seen)  # every page, its notes drawn: no script ran, nothing was fetched, no dialog
     book = openpyxl.load_workbook(out / "monitoring.xlsx")
     for ws in book.worksheets:
         for row in ws.iter_rows():
