@@ -53,18 +53,34 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return _maps(tmp_path_factory.mktemp("maps"))
 
 
+@pytest.fixture(scope="module")
+def at_desk(browser: Any, pages: dict[str, Path]) -> dict[str, Visit]:
+    """Each map opened once at 1366×768 for the tests that only read it (none clicks, zooms or
+    closes it): opening them again for each test cost ≈ 15 s of CPU. Those tests end with `_clean`
+    (the ``page_errors`` fixture watches only the pages a test opens itself)."""
+    return {name: Visit(browser, path, size=(1366, 768)) for name, path in pages.items()}
+
+
+def _clean(v: Visit) -> None:
+    assert v.errors == [] and v.external == [] and v.dialogs == [], (v.path.name, v.errors, v.external)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_no_two_controls_overlap(browser: Any, pages: dict[str, Path], size: tuple[int, int]) -> None:
+def test_no_two_controls_overlap(
+    browser: Any, pages: dict[str, Path], size: tuple[int, int], request: pytest.FixtureRequest
+) -> None:
+    shared: dict[str, Visit] = request.getfixturevalue("at_desk") if size == (1366, 768) else {}
     for name, path in pages.items():
-        v = Visit(browser, path, size=size)
+        v = shared.get(name) or Visit(browser, path, size=size)
         controls = _controls(v)
         assert len(controls) >= 5, name
         for (ka, a), (kb, b) in itertools.combinations(controls, 2):
             assert not _overlap(a, b), f"{name} at {size}: {ka} overlaps {kb}"
         for _, (x0, y0, x1, y1) in controls:  # and every one is on screen
             assert x0 >= 0 and y0 >= 0 and x1 <= size[0] + 1 and y1 <= size[1] + 1, name
-        assert v.errors == [] and v.external == []
-        v.page.close()
+        _clean(v)
+        if name not in shared:
+            v.page.close()
 
 
 def test_choropleth_colours_follow_the_legend_classes(browser: Any, tmp_path: Path) -> None:
@@ -102,8 +118,8 @@ def test_choropleth_colours_follow_the_legend_classes(browser: Any, tmp_path: Pa
 
 
 @pytest.mark.parametrize("zone_id", ZONES)
-def test_zone_map_shows_everything_its_panel_lists(browser: Any, pages: dict[str, Path], zone_id: str) -> None:
-    v = Visit(browser, pages[f"zone_{zone_id}"], size=(1366, 768))
+def test_zone_map_shows_everything_its_panel_lists(at_desk: dict[str, Visit], zone_id: str) -> None:
+    v = at_desk[f"zone_{zone_id}"]
     listed = [el.get_attribute("data-id") for el in v.page.locator(".hg-side li.hg-listed").all()]
     outside = v.page.evaluate(
         """(ids) => {
@@ -124,10 +140,11 @@ def test_zone_map_shows_everything_its_panel_lists(browser: Any, pages: dict[str
         has_text=hepinggis.load("zones").set_index("id").loc[zone_id, "name_zh"][:2]
     )
     assert label.count() >= 1 and label.first.is_visible()
+    _clean(v)
 
 
-def test_overview_fills_the_view_names_every_zone_and_no_label_overlaps(browser: Any, pages: dict[str, Path]) -> None:
-    v = Visit(browser, pages["overview"], size=(1366, 768))
+def test_overview_fills_the_view_names_every_zone_and_no_label_overlaps(at_desk: dict[str, Visit]) -> None:
+    v = at_desk["overview"]
     labels = v.page.locator(".hg-zone-label span").all()
     assert len(labels) == len(ZONES)
     boxes = []
@@ -148,6 +165,7 @@ def test_overview_fills_the_view_names_every_zone_and_no_label_overlaps(browser:
     assert min(gaps) >= 6
     scale = v.page.locator(".leaflet-control-scale-line").all_inner_texts()
     assert len(scale) == 1 and scale[0].strip().endswith(("m", "km"))  # metric only
+    _clean(v)
 
 
 def test_popups_are_chinese_first_with_document_titles(browser: Any, pages: dict[str, Path]) -> None:
