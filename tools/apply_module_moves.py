@@ -30,7 +30,21 @@ import sys
 from pathlib import Path
 
 SUFFIXES = {"", ".py", ".md", ".ipynb", ".toml", ".cfg", ".txt", ".yml", ".yaml", ".rst"}
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", "build", "dist"}
+#: Folders never rewritten nor checked: version control, environments, and tools' caches (hypothesis keeps
+#: the string constants of the code it tested in .hypothesis/, old module paths of tests included).
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "build",
+    "dist",
+}
 HERE = Path(__file__).resolve()
 SKIP_MARK = "apply_module_moves: " + "leave this file"
 DEFAULT_MOVES = HERE.with_name("module_moves.json")
