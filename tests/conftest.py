@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,12 @@ from _chromium import OPENED, launch
 from hepinggis._paths import data_dir
 
 REPO = Path(__file__).resolve().parent.parent
+# Python's own caches written, as Python does unless told not to: where PYTHONDONTWRITEBYTECODE is set
+# (this workplace's machines set it), every server, job worker and command the tests start compiled
+# hepinggis from source again (0.5–1 s of CPU per server start, ~100 starts a run) and every xdist
+# worker rewrote the asserts of every test module. The caches go to __pycache__/ (ignored by git).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 # the tests' accounts and servers hash passwords with argon2's cheapest parameters: a test-only
 # setting, honoured inside a pytest run only (hepinggis/web/auth/_passwords.py, tests/web/test_cheap_hashes.py)
 os.environ.setdefault("HEPINGGIS_TEST_CHEAP_HASHES", "1")
