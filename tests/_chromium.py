@@ -94,6 +94,16 @@ class Visit:
             )
         )
 
+    def assert_clean(self) -> None:
+        """No page error, console error, external request or dialog so far: for a page kept open
+        across tests (a module's fixture), which the ``page_errors`` fixture does not watch."""
+        assert self.errors == self.external == self.dialogs == [], (
+            self.path.name,
+            self.errors,
+            self.external,
+            self.dialogs,
+        )
+
     def count(self, selector: str) -> int:
         return int(self.page.locator(selector).count())
 

@@ -56,13 +56,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def at_desk(browser: Any, pages: dict[str, Path]) -> dict[str, Visit]:
     """Each map opened once at 1366×768 for the tests that only read it (none clicks, zooms or
-    closes it): opening them again for each test cost ≈ 15 s of CPU. Those tests end with `_clean`
-    (the ``page_errors`` fixture watches only the pages a test opens itself)."""
+    closes it), instead of once more for each of those tests. Each ends with `Visit.assert_clean`."""
     return {name: Visit(browser, path, size=(1366, 768)) for name, path in pages.items()}
-
-
-def _clean(v: Visit) -> None:
-    assert v.errors == [] and v.external == [] and v.dialogs == [], (v.path.name, v.errors, v.external)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -78,7 +73,7 @@ def test_no_two_controls_overlap(
             assert not _overlap(a, b), f"{name} at {size}: {ka} overlaps {kb}"
         for _, (x0, y0, x1, y1) in controls:  # and every one is on screen
             assert x0 >= 0 and y0 >= 0 and x1 <= size[0] + 1 and y1 <= size[1] + 1, name
-        _clean(v)
+        v.assert_clean()
         if name not in shared:
             v.page.close()
 
@@ -140,7 +135,7 @@ def test_zone_map_shows_everything_its_panel_lists(at_desk: dict[str, Visit], zo
         has_text=hepinggis.load("zones").set_index("id").loc[zone_id, "name_zh"][:2]
     )
     assert label.count() >= 1 and label.first.is_visible()
-    _clean(v)
+    v.assert_clean()
 
 
 def test_overview_fills_the_view_names_every_zone_and_no_label_overlaps(at_desk: dict[str, Visit]) -> None:
@@ -165,7 +160,7 @@ def test_overview_fills_the_view_names_every_zone_and_no_label_overlaps(at_desk:
     assert min(gaps) >= 6
     scale = v.page.locator(".leaflet-control-scale-line").all_inner_texts()
     assert len(scale) == 1 and scale[0].strip().endswith(("m", "km"))  # metric only
-    _clean(v)
+    v.assert_clean()
 
 
 def test_popups_are_chinese_first_with_document_titles(browser: Any, pages: dict[str, Path]) -> None:
